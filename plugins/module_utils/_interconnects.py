@@ -1,0 +1,90 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Cloudflare Network Interconnects as the API shows them, and the checks made before any call."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ._client import InvalidOption
+from ._resource import Resource
+
+HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}
+MIN_MTU = 576
+
+
+class Interconnects(Resource):
+    name = "cf_interconnect"
+    label = "interconnect"
+    path = ("magic", "cf_interconnects")
+    list_key = "interconnects"
+    item_key = "interconnect"
+    write_key = "modified_interconnect"
+    update_method = "PUT"
+    validates_writes = True
+    # With this header health_check.target is {"saved", "effective"}; comparing "saved" keeps a default
+    # target (saved "") from looking different on every run.
+    headers = HEALTH_CHECK_TARGET_HEADER
+    set_paths = (("bgp", "extra_prefixes"),)
+    secret_paths = (("bgp", "md5_key"),)
+
+    def canonical(self, obj):
+        obj = super().canonical(obj)
+        health_check = obj.get("health_check")
+        if isinstance(health_check, dict) and isinstance(health_check.get("target"), dict):
+            health_check["target"] = health_check["target"].get("saved", "")
+        return obj
+
+    def api_form(self, fields):
+        health_check = fields.get("health_check")
+        if isinstance(health_check, dict) and "target" in health_check:
+            fields = dict(fields, health_check=dict(health_check, target={"saved": health_check["target"]}))
+        return fields
+
+
+def check_interconnect_options(params):
+    """Refuse what Cloudflare would refuse anyway and is cheap to see, before any call.
+
+    The server stays the judge of the rest (its address rules changed over time): check mode asks it
+    through validate_only.
+    """
+    if params.get("mtu") is not None and params["mtu"] < MIN_MTU:
+        raise InvalidOption("mtu", "must be at least %d" % MIN_MTU, params["mtu"])
+    if params.get("name") == "":
+        raise InvalidOption("name", "must not be empty", "")
+    address = params.get("interface_address")
+    if address is not None:
+        try:
+            network = ipaddress.IPv4Interface(address).network
+        except ValueError:
+            raise InvalidOption("interface_address", "must be an IPv4 address with a prefix length, such as 10.0.0.0/31", address)
+        if "/" not in address or not 29 <= network.prefixlen <= 31:
+            raise InvalidOption("interface_address", "must be a /29, /30 or /31 IPv4 CIDR", address)
+    address6 = params.get("interface_address6")
+    if address6 is not None:
+        try:
+            interface = ipaddress.IPv6Interface(address6)
+        except ValueError:
+            raise InvalidOption("interface_address6", "must be an IPv6 address with a /127 prefix length", address6)
+        if "/" not in address6 or interface.network.prefixlen != 127:
+            raise InvalidOption("interface_address6", "must be a /127 IPv6 CIDR", address6)
+        if interface.ip != interface.network.network_address:
+            raise InvalidOption("interface_address6", "must be the first address of its /127 subnet", address6)
+    health_check = params.get("health_check") or {}
+    if health_check.get("source") is not None and health_check.get("direction") == "unidirectional":
+        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=bidirectional", health_check["source"])
+    for prefix in (params.get("bgp") or {}).get("extra_prefixes") or []:
+        try:
+            ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            raise InvalidOption("bgp.extra_prefixes", "must be a list of IP prefixes in CIDR notation", prefix)
+
+
+def check_interconnect_change(changes, current):
+    """The rules that need the current object to judge, checked before the write."""
+    if "gre" in changes and current.get("version") == "1.5":
+        raise InvalidOption("gre", "cannot be set on a version 1.5 interconnect (%s)" % current.get("id"), changes["gre"])
+    health_check = changes.get("health_check") or {}
+    if health_check.get("source") and health_check.get("direction") != "bidirectional":
+        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=bidirectional", health_check["source"])

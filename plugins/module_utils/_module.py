@@ -1,0 +1,68 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every module of the collection shares: the connection options and one way to fail."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ._client import (
+    DEFAULT_BASE_URL,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    CloudflareAPIError,
+    CloudflareClient,
+    InvalidOption,
+)
+
+# Documented once, in the doc fragment cloudflare.magic_transit.connection.
+CONNECTION_ARGUMENT_SPEC = dict(
+    api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_TOKEN"])),
+    api_email=dict(type="str", fallback=(env_fallback, ["CLOUDFLARE_EMAIL"])),
+    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_KEY"])),
+    account_id=dict(type="str", required=True, fallback=(env_fallback, ["CLOUDFLARE_ACCOUNT_ID"])),
+    base_url=dict(type="str", default=DEFAULT_BASE_URL, fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
+    timeout=dict(type="float", default=30),
+    validate_certs=dict(type="bool", default=True),
+    max_retries=dict(type="int", default=4),
+    max_retry_wait=dict(type="float", default=60),
+)
+
+CONNECTION_MUTUALLY_EXCLUSIVE = [("api_token", "api_key"), ("api_token", "api_email")]
+CONNECTION_REQUIRED_TOGETHER = [("api_email", "api_key")]
+
+
+class CloudflareModule(AnsibleModule):
+    """An AnsibleModule with the connection options added and a ready ``client``.
+
+    ``run`` is the single place where bad input and API failures become module failures.
+    """
+
+    def __init__(self, argument_spec, mutually_exclusive=None, required_together=None, **kwargs):
+        spec = dict(CONNECTION_ARGUMENT_SPEC)
+        spec.update(argument_spec)
+        super().__init__(
+            argument_spec=spec,
+            mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE + list(mutually_exclusive or []),
+            required_together=CONNECTION_REQUIRED_TOGETHER + list(required_together or []),
+            **kwargs
+        )
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        try:
+            self.client = CloudflareClient.from_params(self.params)
+        except InvalidOption as exc:
+            self.fail_json(msg=str(exc))
+
+    def run(self, main):
+        """Call ``main()``; turn an ``InvalidOption`` or a ``CloudflareAPIError`` into ``fail_json``."""
+        try:
+            main()
+        except InvalidOption as exc:
+            self.fail_json(msg=str(exc), api_calls=dict(self.client.calls))
+        except CloudflareAPIError as exc:
+            self.fail_json(msg=str(exc), error=exc.as_dict(), api_calls=dict(self.client.calls))
+
+
+__all__ = ["CONNECTION_ARGUMENT_SPEC", "CloudflareAPIError", "CloudflareModule", "InvalidOption"]

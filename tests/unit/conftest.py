@@ -1,0 +1,40 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fixtures of the unit tests: the scripted HTTP fake (see fake_api.py) and a module runner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import CONNECTION, TOKEN, FakeCloudflare
+
+@pytest.fixture
+def api(monkeypatch):
+    fake = FakeCloudflare()
+    # A plain function, so that it binds to the session like the real method.
+    monkeypatch.setattr(requests.Session, "request", lambda session, *args, **kwargs: fake(session, *args, **kwargs))
+    monkeypatch.setattr("time.sleep", fake.sleeps.append)
+    yield fake
+    fake.assert_done()
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run a module's ``main()`` with args; return its result dict (``failed`` set when it failed)."""
+
+    def run(module, check_mode=False, diff=False, **args):
+        args = dict(CONNECTION, **args)
+        args.update(_ansible_check_mode=check_mode, _ansible_diff=diff)
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                module.main()
+        out = capsys.readouterr().out
+        assert TOKEN not in out, "the API token leaked into the module output"
+        return json.loads(out)
+
+    return run

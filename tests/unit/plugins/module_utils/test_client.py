@@ -1,0 +1,198 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _client
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
+    CloudflareAPIError,
+    CloudflareClient,
+    InvalidOption,
+    without_nulls,
+)
+
+from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
+
+PATH = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
+RATE_LIMITED = [{"code": 971, "message": "Please wait and consider throttling your request speed"}]
+
+
+def client(**kwargs):
+    options = dict(account_id=ACCOUNT, api_token=TOKEN, base_url=BASE_URL)
+    options.update(kwargs)
+    return CloudflareClient(**options)
+
+
+def test_version_matches_galaxy_yml():
+    galaxy = Path(__file__).resolve().parents[4] / "galaxy.yml"
+    version = re.search(r"^version:\s*(\S+)", galaxy.read_text(), re.MULTILINE).group(1)
+    assert _client.COLLECTION_VERSION == version
+
+
+def test_get_unwraps_envelope_and_sends_identity(api):
+    api.expect("GET", PATH, result={"interconnects": []})
+    assert client().get(PATH) == {"interconnects": []}
+    call = api.calls[0]
+    assert call.headers["Authorization"] == "Bearer " + TOKEN
+    assert call.headers["User-Agent"].startswith("cloudflare.magic_transit/0.1.0 (ansible-core/")
+
+
+def test_legacy_key_auth_headers(api):
+    api.expect("GET", PATH, result={})
+    client(api_token=None, api_email="ops@example.com", api_key="legacy-key-0000").get(PATH)
+    headers = api.calls[0].headers
+    assert headers["X-Auth-Email"] == "ops@example.com" and headers["X-Auth-Key"] == "legacy-key-0000"
+    assert "Authorization" not in headers
+
+
+@pytest.mark.parametrize("kwargs, option", [
+    (dict(api_token=None), "api_token"),
+    (dict(api_email="ops@example.com", api_key="k"), "api_token"),
+    (dict(account_id="../../zones"), "account_id"),
+    (dict(account_id="a" * 33), "account_id"),
+    (dict(base_url="http://api.cloudflare.com/client/v4"), "base_url"),
+    (dict(base_url="ftp://127.0.0.1/"), "base_url"),
+    (dict(timeout=0), "timeout"),
+    (dict(max_retries=-1), "max_retries"),
+])
+def test_bad_configuration_is_refused_naming_the_option(kwargs, option):
+    with pytest.raises(InvalidOption) as exc:
+        client(**kwargs)
+    assert exc.value.option == option
+    assert str(exc.value).startswith(option + " ")
+    assert TOKEN not in str(exc.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8787/client/v4", "http://localhost:1/client/v4", "http://[::1]:9/x"])
+def test_plain_http_only_for_loopback(url):
+    assert client(base_url=url).base_url == url.rstrip("/")
+
+
+def test_json_null_is_never_sent(api):
+    api.expect("PUT", PATH + "/abc", result={"modified": True}, body={"bgp": {"customer_asn": 64512}, "mtu": 1500})
+    client().put(PATH + "/abc", {"mtu": 1500, "description": None, "bgp": {"customer_asn": 64512, "md5_key": None}})
+    assert "null" not in api.calls[0].raw_body
+    assert without_nulls({"a": [1, None, {"b": None}]}) == {"a": [1, {}]}
+
+
+@pytest.mark.parametrize("status, code, message", [
+    (400, 1004, "mtu must be >= 576"),
+    (401, 10000, "Authentication error"),
+    (403, 10000, "Unauthorized to access requested resource"),
+    (404, 1003, "Interconnect not found"),
+])
+def test_api_errors_carry_status_method_path_and_cloudflare_errors(api, status, code, message):
+    errors = [{"code": code, "message": message, "source": {"pointer": "/mtu"}}]
+    api.expect("PUT", PATH + "/abc", status=status, errors=errors)
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().put(PATH + "/abc", {"mtu": 1})
+    error = exc.value
+    assert (error.status, error.method, error.path, error.errors) == (status, "PUT", PATH + "/abc", errors)
+    assert str(error) == "PUT %s/abc: %d code %d: %s (at /mtu)" % (PATH, status, code, message)
+    assert not error.retryable and len(api.calls) == 1
+
+
+def test_retries_429_honouring_retry_after(api):
+    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "3"})
+    api.expect("GET", PATH, status=503, errors=[{"code": 1000, "message": "unavailable"}])
+    api.expect("GET", PATH, result={"interconnects": []})
+    c = client()
+    assert c.get(PATH) == {"interconnects": []}
+    assert api.sleeps[0] == 3.0
+    assert 0.25 <= api.sleeps[1] <= 1.0  # jittered backoff after a 503 without Retry-After
+    assert c.calls == {"GET": 3, "retries": 2, "rate_limited": 1}
+
+
+def test_gives_up_after_max_retries_with_a_clear_message(api):
+    for _ in range(3):
+        api.expect("GET", PATH, status=502, raw="<html>bad gateway</html>")
+    with pytest.raises(CloudflareAPIError) as exc:
+        client(max_retries=2).get(PATH)
+    assert "gave up after 3 attempt(s)" in str(exc.value) and "max_retries=2" in str(exc.value)
+    assert exc.value.status == 502 and len(api.sleeps) == 2
+
+
+def test_account_block_fails_fast_instead_of_hanging(api):
+    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "287"})
+    with pytest.raises(CloudflareAPIError) as exc:
+        client(max_retry_wait=60).get(PATH)
+    assert api.sleeps == []
+    assert "blocks this account's API for another 287 s" in str(exc.value)
+    assert exc.value.retry_after == 287
+
+
+def test_total_wait_is_bounded(api):
+    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "4"})
+    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "4"})
+    with pytest.raises(CloudflareAPIError):
+        client(max_retry_wait=6).get(PATH)
+    assert api.sleeps == [4.0]
+
+
+def test_connection_errors_are_retried_for_reads(api):
+    api.expect("GET", PATH, raises=requests.exceptions.ConnectionError("RemoteDisconnected"))
+    api.expect("GET", PATH, raises=requests.exceptions.ReadTimeout("read timed out"))
+    api.expect("GET", PATH, result={"interconnects": []})
+    assert client().get(PATH) == {"interconnects": []}
+    assert len(api.sleeps) == 2
+
+
+def test_post_is_not_blindly_retried_when_it_may_have_landed(api):
+    api.expect("POST", PATH, raises=requests.exceptions.ConnectionError("RemoteDisconnected"))
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().post(PATH, {"notes": "x"})
+    assert exc.value.outcome_unknown and not exc.value.retryable
+    assert len(api.calls) == 1 and api.sleeps == []
+
+
+def test_post_is_retried_after_429_and_refused_connections(api):
+    api.expect("POST", PATH, status=429, errors=RATE_LIMITED)
+    api.expect("POST", PATH, raises=requests.exceptions.ConnectionError("NewConnectionError: refused"))
+    api.expect("POST", PATH, result={"id": "new"})
+    assert client().post(PATH, {"notes": "x"}) == {"id": "new"}
+
+
+def test_post_is_not_retried_after_502(api):
+    api.expect("POST", PATH, status=502, errors=[{"code": 1000, "message": "bad gateway"}])
+    with pytest.raises(CloudflareAPIError):
+        client().post(PATH, {"notes": "x"})
+
+
+def test_unreadable_answer_to_a_write_marks_outcome_unknown(api):
+    api.expect("PATCH", PATH + "/abc", raw="{not json")
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().patch(PATH + "/abc", {"notes": "x"})
+    assert exc.value.outcome_unknown and "unreadable answer" in str(exc.value)
+
+
+def test_unreadable_answer_to_a_read_is_retried(api):
+    api.expect("GET", PATH, raw="{not json")
+    api.expect("GET", PATH, result={"interconnects": []})
+    assert client().get(PATH) == {"interconnects": []}
+
+
+def test_secrets_never_reach_messages(api):
+    errors = [{"code": 10000, "message": "token %s is expired" % TOKEN}]
+    api.expect("GET", PATH, status=401, errors=errors)
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().get(PATH)
+    assert TOKEN not in str(exc.value) and "********" in str(exc.value)
+    assert TOKEN not in json.dumps(exc.value.as_dict()["status"])
+
+
+def test_rate_limit_header_is_tracked(api):
+    api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=1187;t=42'})
+    c = client()
+    c.get(PATH)
+    assert (c.rate_limit_remaining, c.rate_limit_reset) == (1187, 42)
+
+
+def test_ids_are_quoted_into_paths():
+    assert client().account_path("magic", "connectors", "a/b") == "/accounts/%s/magic/connectors/a%%2Fb" % ACCOUNT
