@@ -58,7 +58,7 @@ def check_interconnect_options(params):
         try:
             network = ipaddress.IPv4Interface(address).network
         except ValueError:
-            raise InvalidOption("interface_address", "must be an IPv4 address with a prefix length, such as 10.0.0.0/31", address)
+            raise InvalidOption("interface_address", "must be an IPv4 address with a prefix length, such as 10.0.0.0/31", address) from None
         if "/" not in address or not 29 <= network.prefixlen <= 31:
             raise InvalidOption("interface_address", "must be a /29, /30 or /31 IPv4 CIDR", address)
     address6 = params.get("interface_address6")
@@ -66,7 +66,7 @@ def check_interconnect_options(params):
         try:
             interface = ipaddress.IPv6Interface(address6)
         except ValueError:
-            raise InvalidOption("interface_address6", "must be an IPv6 address with a /127 prefix length", address6)
+            raise InvalidOption("interface_address6", "must be an IPv6 address with a /127 prefix length", address6) from None
         if "/" not in address6 or interface.network.prefixlen != 127:
             raise InvalidOption("interface_address6", "must be a /127 IPv6 CIDR", address6)
         if interface.ip != interface.network.network_address:
@@ -78,7 +78,7 @@ def check_interconnect_options(params):
         try:
             ipaddress.ip_network(prefix, strict=False)
         except ValueError:
-            raise InvalidOption("bgp.extra_prefixes", "must be a list of IP prefixes in CIDR notation", prefix)
+            raise InvalidOption("bgp.extra_prefixes", "must be a list of IP prefixes in CIDR notation", prefix) from None
 
 
 def check_interconnect_change(changes, current):

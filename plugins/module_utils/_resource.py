@@ -42,19 +42,22 @@ class Resource:
     headers = {}
     #: paths of lists compared as sets (order and duplicates do not matter)
     set_paths = ()
-    #: paths of secret values: masked in results and diffs, never logged
+    #: paths of secret values: masked in results and diffs
     secret_paths = ()
+    #: secrets the API returns only in the answer of the write that generates them (a license key): that
+    #: result keeps them, since there is no other way to learn them; diffs never show them
+    one_time_secret_paths = ()
 
     def __init__(self, client):
         self.client = client
 
     # --- the API calls -------------------------------------------------------------------------------
 
-    def _path(self, *parts):
+    def path_of(self, *parts):
         return self.client.account_path(*(self.path + parts))
 
     def list(self, params=None):
-        result = self.client.get(self._path(), params=params, headers=self.headers)
+        result = self.client.get(self.path_of(), params=params, headers=self.headers)
         if self.list_key:
             result = (result or {}).get(self.list_key)
         return result or []
@@ -62,7 +65,7 @@ class Resource:
     def get(self, object_id):
         """The object, or None when Cloudflare does not know the id."""
         try:
-            result = self.client.get(self._path(object_id), headers=self.headers)
+            result = self.client.get(self.path_of(object_id), headers=self.headers)
         except CloudflareAPIError as error:
             if error.status == 404:
                 return None
@@ -71,15 +74,15 @@ class Resource:
 
     def update(self, object_id, body, validate_only=False):
         params = {"validate_only": "true"} if validate_only else None
-        result = self.client.request(self.update_method, self._path(object_id), body=body, params=params,
+        result = self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
                                      headers=self.headers)
         return result.get(self.write_key) if self.write_key else result
 
     def create(self, body):
-        return self.client.post(self._path(), body, headers=self.headers)
+        return self.client.post(self.path_of(), body, headers=self.headers)
 
     def delete(self, object_id):
-        return self.client.delete(self._path(object_id), headers=self.headers)
+        return self.client.delete(self.path_of(object_id), headers=self.headers)
 
     # --- the canonical form: what is compared ---------------------------------------------------------
 
@@ -96,10 +99,10 @@ class Resource:
         """The canonical fields as the API wants them in a write body. Override for API quirks."""
         return fields
 
-    def masked(self, obj):
+    def masked(self, obj, one_time_too=False):
         """A copy with every secret replaced by a mask, for results and diffs."""
         obj = copy.deepcopy(obj)
-        for path in self.secret_paths:
+        for path in self.secret_paths + (self.one_time_secret_paths if one_time_too else ()):
             parent, key = _parent(obj, path)
             if parent is not None and parent.get(key) not in (None, ""):
                 parent[key] = SECRET_MASK
@@ -208,25 +211,30 @@ class ResourceModule:
 
     # --- ensuring a state -----------------------------------------------------------------------------
 
-    def ensure_present(self, current, desired, fields, create_body=None, before_write=None):
-        """Bring ``current`` (an API object, or None to create) to the canonical ``desired`` fields.
+    def ensure_present(self, current, desired, fields, create_body=None, always_send=None, before_write=None,
+                       refind=None):
+        """Bring ``current`` (an API object, or None to create one) to the canonical ``desired`` fields.
 
         ``fields`` maps each writable option to its writable sub-options (None for a plain value).
-        ``before_write(changes, current)`` may refuse a change that needs the current object to judge.
+        ``create_body`` is added to a create (the device of a connector); ``always_send`` is added to an
+        update and forces it (a re-key). ``before_write(changes, current)`` may refuse a change that needs the
+        current object to judge. ``refind()`` finds a created object again when a create's outcome is unknown.
         """
         resource = self.resource
         if current is None:
-            return self._create(desired, create_body or {})
+            return self._create(desired, create_body or {}, refind)
         before = resource.canonical(current)
         changes = differences(before, desired)
         if changes and before_write:
             before_write(changes, before)
         after = current
-        if changes:
+        if changes or always_send:
             body = resource.api_form(writable(changes, fields))
+            body.update(always_send or {})
             self.result["changed"] = True
             if not self.module.check_mode:
-                after = self._write(lambda: resource.update(current["id"], body), current["id"], desired)
+                after = self._write(lambda: resource.update(current["id"], body), lambda: resource.get(current["id"]),
+                                    desired)
             elif resource.validates_writes:
                 after = resource.update(current["id"], body, validate_only=True)
             else:
@@ -249,25 +257,28 @@ class ResourceModule:
         self._report(None, self.resource.canonical(current), {})
         return None
 
-    def _create(self, desired, create_body):
+    def _create(self, desired, create_body, refind):
         resource = self.resource
         body = resource.api_form(dict(desired, **create_body))
         self.result["changed"] = True
         if self.module.check_mode:
-            after = dict(body)
+            after = body
         else:
-            after = resource.create(body)
+            after = self._write(lambda: resource.create(body), refind, desired)
         self._report(after, {}, resource.canonical(after))
         return after
 
-    def _write(self, send, object_id, desired):
-        """Send a write; when its outcome is unknown, re-read and accept it only if the object now is as desired."""
+    def _write(self, send, reread, desired):
+        """Send a write; when its outcome is unknown, re-read and accept it only if the object now is as desired.
+
+        This is what keeps a dropped connection from turning into a duplicate or a half-known state.
+        """
         try:
             return send()
         except CloudflareAPIError as error:
-            if not error.outcome_unknown:
+            if not error.outcome_unknown or reread is None:
                 raise
-            now = self.resource.get(object_id)
+            now = reread()
             if now is None or differences(self.resource.canonical(now), desired):
                 raise
             self.module.warn("%s; a re-read shows the change landed." % error)
@@ -278,7 +289,8 @@ class ResourceModule:
         self.result[resource.name] = resource.masked(after) if after is not None else {}
         if self.module._diff:
             before_diff, after_diff = recursive_diff(before_view, after_view) or ({}, {})
-            self.result["diff"] = dict(before=resource.masked(before_diff), after=resource.masked(after_diff))
+            self.result["diff"] = dict(before=resource.masked(before_diff, one_time_too=True),
+                                       after=resource.masked(after_diff, one_time_too=True))
 
     def exit(self, **extra):
         self.result.update(extra)

@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: magic_connector
+short_description: Create, change, re-key or delete a Magic WAN Connector
+version_added: 0.1.0
+description:
+  - Manages one Magic WAN Connector, found by O(id), O(device_id) or O(device_serial_number), or, for a
+    connector of a virtual device, by its exact O(notes).
+  - With O(state=present) and no such connector, it is created for the device O(device_id) or
+    O(device_serial_number), or with O(provision_license=true) for a new virtual device. A connector's device
+    is fixed: asking for another device is an error, never a silent replacement.
+  - Only the settings you set are managed; the module sends only those that differ, with one C(PATCH)
+    (never C(PUT), never a null). Numbers are compared numerically and lists of days and dates as sets.
+  - B(Check mode is computed on the controller.) The connector API has no C(validate_only), so check mode checks
+    your settings with the same rules Cloudflare applies (days, hours, durations, IANA time zones, real dates,
+    at most 100 embargo dates), reports C(changed) and the diff, and sends no C(POST), C(PATCH), C(PUT) or C(DELETE).
+author:
+  - cloudflare.magic_transit contributors
+extends_documentation_fragment:
+  - cloudflare.magic_transit.connection
+  - cloudflare.magic_transit.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Judged on the controller; nothing is sent but reads.
+      - A re-key (O(provision_license=true) on an existing connector) is reported as a change and not made.
+  diff_mode:
+    support: full
+    details:
+      - Before and after of the settings you manage; on create and delete the whole connector against nothing.
+  idempotent:
+    support: partial
+    details:
+      - Idempotent, except that O(provision_license=true) on a connector found by a device identity re-keys it on
+        every run.
+options:
+  state:
+    description:
+      - V(present) creates or updates the connector, V(absent) deletes it if it exists.
+    type: str
+    choices: [present, absent]
+    default: present
+  id:
+    description:
+      - The connector's id. A connector cannot be created with a given id: with O(state=present) it must exist.
+    type: str
+  device_id:
+    description:
+      - The id of the connector's device. Finds the connector (one list call); with O(state=present) and no
+        connector for this device, one is created for it.
+    type: str
+  device_serial_number:
+    description:
+      - The serial number of the connector's device (hardware connectors). Finds the connector (one list call);
+        with O(state=present) and no connector for this device, one is created for it.
+    type: str
+  provision_license:
+    description:
+      - For a connector found by O(id), O(device_id) or O(device_serial_number), V(true) B(re-keys) it: Cloudflare
+        generates a new license key, returned once in RV(magic_connector.license_key). Always a change; never done
+        in check mode.
+      - Without a device identity, V(true) creates a connector for a new virtual device when no connector has the
+        exact O(notes) (which are then required, as the connector's only name). A connector found by its notes
+        keeps its key, so a second run changes nothing.
+      - B(The license key is a secret) returned in the result: set C(no_log: true) on such a task and store the key
+        safely (for example in a vault).
+    type: bool
+    default: false
+  activated:
+    description: Whether the connector is activated.
+    type: bool
+  notes:
+    description:
+      - Free-text notes. Without O(id), O(device_id) and O(device_serial_number) they identify the connector and
+        must match exactly one connector's notes (or none, to create one with O(provision_license=true)).
+    type: str
+  timezone:
+    description: The IANA time zone of the interrupt window, such as V(Europe/Berlin) or V(UTC).
+    type: str
+  interrupt_window_days_of_week:
+    description:
+      - The days on which the interrupt window opens. Any casing is accepted (V(sunday), V(SUNDAY)); compared as a
+        set.
+    type: list
+    elements: str
+  interrupt_window_hour_of_day:
+    description: The hour (0 to 23, in O(timezone)) at which the interrupt window opens.
+    type: int
+  interrupt_window_duration_hours:
+    description: How long the interrupt window stays open, 1 to 24 hours.
+    type: float
+  interrupt_window_embargo_dates:
+    description:
+      - Dates (V(YYYY-MM-DD)) on which the interrupt window stays closed. At most 100 (after merging).
+      - Compared as a set. See O(purge_embargo_dates).
+    type: list
+    elements: str
+  purge_embargo_dates:
+    description:
+      - With V(true), O(interrupt_window_embargo_dates) is the whole list and dates not in it are removed.
+      - With V(false), the dates given are added to those already there, and none is removed.
+    type: bool
+    default: true
+notes:
+  - Cloudflare returns the license key of a virtual connector only when it is generated (on create with
+    O(provision_license=true), and on re-key). It is never shown in a diff.
+"""
+
+EXAMPLES = r"""
+- name: Give a branch connector a weekend-night maintenance window (check mode shows the diff, sends nothing)
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: CF1A2B3C4D
+    activated: true
+    notes: ber-branch-01 primary
+    timezone: Europe/Berlin
+    interrupt_window_days_of_week: [saturday, sunday]
+    interrupt_window_hour_of_day: 2
+    interrupt_window_duration_hours: 4
+
+- name: Add a change-freeze date without touching the other embargo dates
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: CF1A2B3C4D
+    interrupt_window_embargo_dates: ["2026-12-24"]
+    purge_embargo_dates: false
+
+- name: Create a connector for a new virtual device, found again by its notes on later runs
+  cloudflare.magic_transit.magic_connector:
+    notes: aws-eu-central-1 vcon
+    provision_license: true
+    timezone: UTC
+  no_log: true
+  register: vcon
+
+- name: Delete a connector
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: CF1A2B3C4D
+    state: absent
+"""
+
+RETURN = r"""
+magic_connector:
+  description:
+    - The connector after the change, as Cloudflare returned it; in check mode, the connector as it would be.
+    - Empty when O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    license_key:
+      description:
+        - The new license key, only right after it was generated (a create with O(provision_license=true) or a
+          re-key). A secret.
+      returned: when a license key was generated
+      type: str
+      sample: "-----BEGIN RSA PRIVATE KEY-----..."
+  sample:
+    id: 4f1c2b3a5d6e7f8091a2b3c4d5e6f708
+    activated: true
+    notes: ber-branch-01 primary
+    timezone: Europe/Berlin
+    interrupt_window_days_of_week: [Sunday, Saturday]
+    interrupt_window_hour_of_day: 2
+    interrupt_window_duration_hours: 4.0
+    interrupt_window_embargo_dates: ["2026-12-24"]
+    device:
+      id: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d
+      serial_number: CF1A2B3C4D
+      type: MANAGED
+    last_updated: "2026-11-22T03:10:00Z"
+diff:
+  description: The managed settings that differ, before and after; the whole connector on create and delete.
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before:
+      interrupt_window_hour_of_day: 0
+    after:
+      interrupt_window_hour_of_day: 2
+api_calls:
+  description: The API calls this run made, per HTTP method (and C(retries), C(rate_limited) when any).
+  returned: always
+  type: dict
+  sample:
+    GET: 1
+    PATCH: 1
+"""
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
+    SETTINGS,
+    SETTINGS_ARGUMENT_SPEC,
+    Connectors,
+    check_settings,
+    find_connector,
+    merge_embargo_dates,
+)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule, desired_from_params
+
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    id=dict(type="str"),
+    device_id=dict(type="str"),
+    device_serial_number=dict(type="str"),
+    provision_license=dict(type="bool", default=False),
+    purge_embargo_dates=dict(type="bool", default=True),
+    **SETTINGS_ARGUMENT_SPEC
+)
+
+
+def main():
+    module = CloudflareModule(
+        ARGUMENT_SPEC,
+        required_one_of=[("id", "device_id", "device_serial_number", "notes")],
+        supports_check_mode=True,
+    )
+    engine = ResourceModule(module, Connectors)
+
+    def ensure():
+        params = module.params
+        for option in ("id", "device_id"):
+            if params[option] is not None:
+                check_id(option, params[option])
+        by_device = any(params[k] is not None for k in ("id", "device_id", "device_serial_number"))
+        if params["state"] == "absent" and params["provision_license"]:
+            raise InvalidOption("provision_license", "cannot be used with state=absent")
+        desired = check_settings(desired_from_params(params, SETTINGS))
+
+        def find():
+            return find_connector(engine, params["id"], params["device_id"], params["device_serial_number"],
+                                  params["notes"])
+
+        current = find()
+        if params["state"] == "absent":
+            engine.ensure_absent(current)
+            return engine.exit()
+        if current is None:
+            if params["id"] is not None:
+                raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
+                                    "device_serial_number, or notes with provision_license=true)", params["id"])
+            if not by_device and not params["provision_license"]:
+                raise InvalidOption("notes", "match no connector: to create one for a new virtual device set "
+                                    "provision_license=true, or give device_id or device_serial_number", params["notes"])
+        desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
+        rekey = params["provision_license"] and by_device and current is not None
+        engine.ensure_present(
+            current, desired, SETTINGS,
+            create_body=dict(device=_new_device(params)),
+            always_send=dict(provision_license=True) if rekey else None,
+            refind=find,
+        )
+        return engine.exit()
+
+    module.run(ensure)
+
+
+def _new_device(params):
+    """The ``device`` of a create: exactly one of id, serial number, or a new licensed virtual device."""
+    if params["device_id"] is not None:
+        return dict(id=params["device_id"])
+    if params["device_serial_number"] is not None:
+        return dict(serial_number=params["device_serial_number"])
+    return dict(provision_license=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: magic_connector_info
+short_description: List Magic WAN Connectors
+version_added: 0.1.0
+description:
+  - Lists the account's Magic WAN Connectors in one API call, optionally filtered.
+  - With O(telemetry=true), also reads each listed connector's latest telemetry snapshot, which costs B(one more
+    API call per connector); mind Cloudflare's rate limit of 1200 requests per 5 minutes with large fleets.
+author:
+  - cloudflare.magic_transit contributors
+extends_documentation_fragment:
+  - cloudflare.magic_transit.connection
+  - cloudflare.magic_transit.attributes
+  - cloudflare.magic_transit.attributes.info_module
+options:
+  id:
+    description: Only the connector with this id.
+    type: str
+  device_serial_number:
+    description: Only the connector of the device with this serial number.
+    type: str
+  device_type:
+    description: Only connectors of this kind of device (filtered by Cloudflare).
+    type: str
+    choices: [MANAGED, LICENSED]
+  activated:
+    description: Only activated (V(true)) or not activated (V(false)) connectors.
+    type: bool
+  telemetry:
+    description:
+      - Add each connector's latest telemetry snapshot as RV(magic_connectors[].telemetry_latest). One extra API
+        call per listed connector.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: List every connector
+  cloudflare.magic_transit.magic_connector_info:
+  register: connectors
+
+- name: Hardware connectors that are not activated yet, with their latest telemetry
+  cloudflare.magic_transit.magic_connector_info:
+    device_type: MANAGED
+    activated: false
+    telemetry: true
+  register: pending
+"""
+
+RETURN = r"""
+magic_connectors:
+  description: The connectors, as Cloudflare returns them.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    telemetry_latest:
+      description: The connector's latest telemetry snapshot, as Cloudflare returns it.
+      returned: when O(telemetry=true)
+      type: dict
+  sample:
+    - id: 4f1c2b3a5d6e7f8091a2b3c4d5e6f708
+      activated: true
+      notes: ber-branch-01 primary
+      timezone: Europe/Berlin
+      interrupt_window_days_of_week: [Sunday, Saturday]
+      interrupt_window_hour_of_day: 2
+      interrupt_window_duration_hours: 4.0
+      interrupt_window_embargo_dates: []
+      device:
+        id: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d
+        serial_number: CF1A2B3C4D
+        type: MANAGED
+      last_heartbeat: "2026-11-22T03:09:41Z"
+      last_seen_version: "2026.10.2"
+api_calls:
+  description: The API calls this run made, per HTTP method.
+  returned: always
+  type: dict
+  sample:
+    GET: 1
+"""
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, device_of
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+
+ARGUMENT_SPEC = dict(
+    id=dict(type="str"),
+    device_serial_number=dict(type="str"),
+    device_type=dict(type="str", choices=["MANAGED", "LICENSED"]),
+    activated=dict(type="bool"),
+    telemetry=dict(type="bool", default=False),
+)
+
+
+def main():
+    module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
+    connectors = Connectors(module.client)
+
+    def report():
+        params = module.params
+        if params["id"] is not None:
+            check_id("id", params["id"])
+        listed = connectors.list(params={"device_type": params["device_type"]} if params["device_type"] else None)
+        found = [
+            connectors.masked(c, one_time_too=True) for c in listed
+            if params["id"] in (None, c.get("id"))
+            and params["device_serial_number"] in (None, device_of(c).get("serial_number"))
+            and params["activated"] in (None, c.get("activated"))
+        ]
+        if params["telemetry"]:
+            for connector in found:
+                connector["telemetry_latest"] = module.client.get(
+                    connectors.path_of(connector["id"], "telemetry", "snapshots", "latest"))
+        module.exit_json(changed=False, magic_connectors=found, api_calls=dict(module.client.calls))
+
+    module.run(report)
+
+
+if __name__ == "__main__":
+    main()
