@@ -33,7 +33,7 @@ SETTINGS_ARGUMENT_SPEC = dict(
     timezone=dict(type="str"),
     interrupt_window_days_of_week=dict(type="list", elements="str"),
     interrupt_window_hour_of_day=dict(type="int"),
-    interrupt_window_duration_hours=dict(type="float"),
+    interrupt_window_duration_hours=dict(type="int"),
     interrupt_window_embargo_dates=dict(type="list", elements="str"),
 )
 SETTINGS = dict((name, None) for name in SETTINGS_ARGUMENT_SPEC)

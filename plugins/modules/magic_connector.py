@@ -93,8 +93,8 @@ options:
     description: The hour (0 to 23, in O(timezone)) at which the interrupt window opens.
     type: int
   interrupt_window_duration_hours:
-    description: How long the interrupt window stays open, 1 to 24 hours.
-    type: float
+    description: How long the interrupt window stays open, in whole hours from 1 to 24.
+    type: int
   interrupt_window_embargo_dates:
     description:
       - Dates (V(YYYY-MM-DD)) on which the interrupt window stays closed. At most 100 (after merging).

@@ -1,0 +1,79 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""cf_interconnect and cf_interconnect_info through real ansible-playbook / ansible runs."""
+
+from __future__ import annotations
+
+import json
+
+INTERCONNECT = "fra-gre-1"  # a version 1 GRE interconnect of the simulator's sample data
+
+
+def by_name(simulator, name):
+    account = simulator.state()["accounts"][simulator.account_id]
+    return next(i for i in account["interconnects"].values() if i["name"] == name)
+
+
+def test_check_apply_reapply(ansible, simulator):
+    before = by_name(simulator, INTERCONNECT)
+
+    ansible.playbook("cf_interconnect_update.yml", check=True, diff=True,
+                     extra_vars=dict(interconnect=INTERCONNECT, expect_changed=True))
+    writes = simulator.writes()
+    assert writes and all(w["method"] == "PUT" and w["query"].get("validate_only") == "true" for w in writes), writes
+    assert by_name(simulator, INTERCONNECT) == before, "check mode persisted nothing"
+
+    simulator.clear_log()
+    run = ansible.playbook("cf_interconnect_update.yml", diff=True,
+                           extra_vars=dict(interconnect=INTERCONNECT, expect_changed=True))
+    assert run.recap()["changed"] == 1
+    after = by_name(simulator, INTERCONNECT)
+    assert (after["mtu"], after["health_check"]["rate"]) == (1500, "low")
+    put = [w for w in simulator.writes() if w["method"] == "PUT"]
+    assert len(put) == 1 and "validate_only" not in put[0]["query"]
+    assert put[0]["body"]["health_check"]["type"] == "reply", "nested objects are sent whole"
+
+    simulator.clear_log()
+    run = ansible.playbook("cf_interconnect_update.yml", extra_vars=dict(interconnect=INTERCONNECT, expect_changed=False))
+    assert run.recap()["changed"] == 0
+    assert simulator.writes() == []
+    assert [r["method"] for r in simulator.requests()] == ["GET"], "one list call finds it by name"
+
+
+def test_health_check_target_round_trip(ansible, simulator):
+    ansible.playbook("cf_interconnect_target.yml", extra_vars=dict(interconnect=INTERCONNECT, explicit_target="10.212.0.9"))
+    assert by_name(simulator, INTERCONNECT)["health_check"]["target"] in ("", {"saved": ""})
+
+
+def test_invalid_change_is_refused_by_the_server_in_check_mode(ansible, simulator):
+    before = by_name(simulator, INTERCONNECT)
+    ansible.playbook("cf_interconnect_invalid.yml", check=True, extra_vars=dict(interconnect=INTERCONNECT))
+    assert [w["query"].get("validate_only") for w in simulator.writes()] == ["true"]
+    assert by_name(simulator, INTERCONNECT) == before
+
+
+def test_adhoc_info_with_environment_only(ansible, simulator):
+    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect_info", "name=%s" % INTERCONNECT)
+    assert '"changed": false' in run.stdout and INTERCONNECT in run.stdout
+    assert "sim-md5-demo-key" not in run.output
+
+
+def test_adhoc_update_in_check_mode(ansible, simulator):
+    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", "name=%s mtu=1400" % INTERCONNECT, "--check")
+    assert "CHANGED" in run.stdout
+    assert all(w["query"].get("validate_only") == "true" for w in simulator.writes())
+    assert by_name(simulator, INTERCONNECT)["mtu"] == 1476
+
+
+def test_bad_input_makes_no_call(ansible, simulator):
+    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", "name=%s mtu=100" % INTERCONNECT, rc=2)
+    assert "mtu must be at least 576" in run.stdout
+    assert simulator.requests() == []
+
+
+def test_read_only_token_is_refused_with_cloudflare_message(ansible, simulator):
+    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", "name=%s mtu=1400" % INTERCONNECT, rc=2,
+                        env=dict(CLOUDFLARE_API_TOKEN=simulator.readonly_token))
+    assert "403" in run.stdout and simulator.readonly_token not in run.output
+    assert json.dumps(by_name(simulator, INTERCONNECT)["mtu"]) == "1476"
