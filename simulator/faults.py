@@ -1,0 +1,221 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fault injection: latency, Cloudflare's account-wide rate limit, random failures and one-shot rules.
+
+The configuration document (``GET``/``PUT /__admin/faults``)::
+
+    {"latency_ms": 0, "rate_limit": null | {"requests": N, "window": W}, "error_rate": 0.0, "drop_rate": 0.0,
+     "malformed_rate": 0.0, "random_seed": null | int, "rules": [Rule, ...]}
+
+A rule::
+
+    {"match": {"method": "PATCH", "path": "<regex searched in the path>"}, "times": 1,
+     "action": "status" | "drop" | "malformed" | "delay", "status": 503, "retry_after": 1, "delay_s": 3,
+     "when": "before" | "after"}
+"""
+
+import collections
+import copy
+import math
+import random
+import re
+import threading
+import time
+
+ACTIONS = ("status", "drop", "malformed", "delay")
+WHEN = ("before", "after")
+ERROR_STATUSES = (500, 502, 503, 504)
+# Cloudflare's published policy, used for the Ratelimit headers when no limit is enforced.
+NOMINAL_LIMIT = (1200, 300)
+CONFIG_KEYS = ("latency_ms", "rate_limit", "error_rate", "drop_rate", "malformed_rate", "random_seed", "rules")
+RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when")
+
+
+class FaultConfigError(ValueError):
+    """An invalid fault configuration (answered 400 by the admin API, fatal on the command line)."""
+
+
+def _number(config, key, low, high=None, integer=False):
+    value = config.get(key, 0)
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or value < low or (high is not None and value > high):
+        bounds = "between %s and %s" % (low, high) if high is not None else ">= %s" % low
+        raise FaultConfigError("%s must be a%s number %s" % (key, "n integer" if integer else "", bounds))
+    return value
+
+
+def parse_rate_limit(text):
+    """``"N/W"`` (N requests per W seconds) -> ``{"requests": N, "window": W}``."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*s?\s*", text or "")
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise FaultConfigError("rate limit must look like N/W (N requests per W seconds, both >= 1), got %r" % text)
+    return {"requests": int(match.group(1)), "window": int(match.group(2))}
+
+
+def _rule(raw, index):
+    if not isinstance(raw, dict):
+        raise FaultConfigError("rules[%d] must be an object" % index)
+    unknown = sorted(set(raw) - set(RULE_KEYS))
+    if unknown:
+        raise FaultConfigError("rules[%d]: unknown keys %s" % (index, ", ".join(unknown)))
+    match = raw.get("match") or {}
+    if not isinstance(match, dict) or set(match) - {"method", "path"}:
+        raise FaultConfigError("rules[%d].match must be an object with method and/or path" % index)
+    path = match.get("path")
+    if path is not None:
+        try:
+            re.compile(path)
+        except (re.error, TypeError) as exc:
+            raise FaultConfigError("rules[%d].match.path is not a valid regex: %s" % (index, exc)) from exc
+    rule = {
+        "match": {"method": match["method"].upper() if match.get("method") else None, "path": path},
+        "times": _number(raw, "times", 1, integer=True) if "times" in raw else 1,
+        "action": raw.get("action", "status"),
+        "when": raw.get("when", "before"),
+        "status": _number(raw, "status", 100, 599, integer=True) if "status" in raw else 503,
+        "retry_after": _number(raw, "retry_after", 0, integer=True) if raw.get("retry_after") is not None else None,
+        "delay_s": _number(raw, "delay_s", 0, 600) if "delay_s" in raw else 0,
+    }
+    if rule["action"] not in ACTIONS:
+        raise FaultConfigError("rules[%d].action must be one of %s" % (index, ", ".join(ACTIONS)))
+    if rule["when"] not in WHEN:
+        raise FaultConfigError("rules[%d].when must be one of %s" % (index, ", ".join(WHEN)))
+    return rule
+
+
+def normalise_config(raw):
+    """Validate a fault configuration; missing keys take their neutral value (no fault)."""
+    if not isinstance(raw, dict):
+        raise FaultConfigError("the fault configuration must be an object")
+    unknown = sorted(set(raw) - set(CONFIG_KEYS))
+    if unknown:
+        raise FaultConfigError("unknown fault settings: %s" % ", ".join(unknown))
+    config = {
+        "latency_ms": _number(raw, "latency_ms", 0, 600000),
+        "rate_limit": None,
+        "error_rate": _number(raw, "error_rate", 0, 1),
+        "drop_rate": _number(raw, "drop_rate", 0, 1),
+        "malformed_rate": _number(raw, "malformed_rate", 0, 1),
+        "random_seed": raw.get("random_seed"),
+        "rules": [_rule(rule, index) for index, rule in enumerate(raw.get("rules") or [])],
+    }
+    if config["error_rate"] + config["drop_rate"] + config["malformed_rate"] > 1:
+        raise FaultConfigError("error_rate + drop_rate + malformed_rate must not exceed 1")
+    if config["random_seed"] is not None and (isinstance(config["random_seed"], bool) or not isinstance(config["random_seed"], int)):
+        raise FaultConfigError("random_seed must be an integer")
+    limit = raw.get("rate_limit")
+    if isinstance(limit, str):
+        limit = parse_rate_limit(limit)
+    if limit is not None:
+        if not isinstance(limit, dict) or set(limit) != {"requests", "window"}:
+            raise FaultConfigError("rate_limit must be {\"requests\": N, \"window\": W} or \"N/W\"")
+        config["rate_limit"] = {"requests": _number(limit, "requests", 1, integer=True),
+                                "window": _number(limit, "window", 1, integer=True)}
+    return config
+
+
+class RateDecision:
+    """Outcome of one rate-limit check and the values for the ``Ratelimit`` headers."""
+
+    def __init__(self, blocked, limit, window, remaining, reset, retry_after=None):
+        self.blocked = blocked
+        self.limit = limit
+        self.window = window
+        self.remaining = remaining
+        self.reset = reset
+        self.retry_after = retry_after
+
+    def headers(self):
+        return {
+            "Ratelimit": '"default";r=%d;t=%d' % (self.remaining, self.reset),
+            "Ratelimit-Policy": '"burst";q=%d;w=%d' % (self.limit, self.window),
+        }
+
+
+class Faults:
+    """The current fault configuration, the rate-limit counters and the random generator, behind one lock."""
+
+    def __init__(self, defaults=None, clock=time.monotonic):
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._defaults = normalise_config(defaults or {})
+        self._config = None
+        self._random = None
+        self._windows = {}
+        self.configure(self._defaults)
+
+    def configure(self, raw):
+        """Replace the configuration (raises FaultConfigError); clears the rate-limit counters."""
+        config = normalise_config(raw)
+        with self._lock:
+            self._config = config
+            self._random = random.Random(config["random_seed"])
+            self._windows = {}
+
+    def reset(self):
+        self.configure(self._defaults)
+
+    def snapshot(self):
+        with self._lock:
+            return copy.deepcopy(self._config)
+
+    @property
+    def latency_s(self):
+        return self._config["latency_ms"] / 1000.0
+
+    def check_rate_limit(self, key):
+        """Count one request of ``key`` (an account); refuse it when over the limit or inside a block.
+
+        More than ``requests`` calls within ``window`` seconds blocks every call of the key for ``window``
+        seconds from then on. Refused calls are not counted. Without a configured limit nothing is refused
+        and the headers report the nominal Cloudflare policy.
+        """
+        now = self._clock()
+        with self._lock:
+            limit = self._config["rate_limit"]
+            requests, window = (limit["requests"], limit["window"]) if limit else NOMINAL_LIMIT
+            state = self._windows.setdefault(key, {"times": collections.deque(), "blocked_until": 0.0})
+            times = state["times"]
+            if limit and state["blocked_until"] > now:
+                retry_after = max(1, math.ceil(state["blocked_until"] - now))
+                return RateDecision(True, requests, window, 0, retry_after, retry_after)
+            while times and times[0] <= now - window:
+                times.popleft()
+            if limit and len(times) >= requests:
+                state["blocked_until"] = now + window
+                return RateDecision(True, requests, window, 0, window, window)
+            times.append(now)
+            reset = max(1, math.ceil(times[0] + window - now))
+            return RateDecision(False, requests, window, max(0, requests - len(times)), reset)
+
+    def take_rule(self, method, path, when):
+        """The first pending rule matching the call for phase ``when``, consuming one of its ``times``."""
+        with self._lock:
+            for rule in self._config["rules"]:
+                match = rule["match"]
+                if rule["when"] != when or (match["method"] and match["method"] != method):
+                    continue
+                if match["path"] and not re.search(match["path"], path):
+                    continue
+                rule["times"] -= 1
+                if rule["times"] <= 0:
+                    self._config["rules"].remove(rule)
+                return dict(rule)
+        return None
+
+    def roll(self):
+        """Random fault for this call: None, ``("drop",)``, ``("malformed",)`` or ``("error", status)``."""
+        with self._lock:
+            config = self._config
+            if not config["drop_rate"] and not config["error_rate"] and not config["malformed_rate"]:
+                return None
+            draw = self._random.random()
+            if draw < config["drop_rate"]:
+                return ("drop",)
+            draw -= config["drop_rate"]
+            if draw < config["error_rate"]:
+                return ("error", self._random.choice(ERROR_STATUSES))
+            draw -= config["error_rate"]
+            if draw < config["malformed_rate"]:
+                return ("malformed",)
+            return None

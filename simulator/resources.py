@@ -1,0 +1,331 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Magic endpoints: CF interconnects, Magic WAN connectors, interrupts and telemetry.
+
+Every handler takes a :class:`Call` and returns ``(result, extra_headers)``; failures raise ``ApiError``.
+State changes happen under the store lock and are committed (persisted) before the handler returns, so an
+answered write is durable.
+"""
+
+import copy
+import hashlib
+import ipaddress
+import re
+import secrets
+import uuid
+
+from . import telemetry, validation
+from .errors import ApiError, CODE_BAD_OBJECT, bad_request, conflict, not_found
+from .state import utc_now
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+HC_TARGET_HEADER = "x-magic-new-hc-target"
+LICENSE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+CONNECTOR_DEFAULTS = {
+    "activated": False,
+    "notes": "",
+    "timezone": "UTC",
+    "interrupt_window_hour_of_day": 0,
+    "interrupt_window_duration_hours": 4,
+    "interrupt_window_days_of_week": list(validation.DAYS),
+    "interrupt_window_embargo_dates": [],
+    "primary": True,
+}
+# Kept by a PUT (replace): what the client cannot set.
+CONNECTOR_PRESERVED = ("id", "device", "last_heartbeat", "last_seen_version", "site_id")
+CONNECTOR_ORDER = ("id", "activated", "notes", "timezone", "interrupt_window_hour_of_day", "interrupt_window_duration_hours",
+                   "interrupt_window_days_of_week", "interrupt_window_embargo_dates", "primary", "device", "site_id",
+                   "last_heartbeat", "last_seen_version", "last_updated")
+
+
+class Call:
+    """One authenticated API call as the handlers see it.
+
+    ``request`` is the ``app.Request`` (``path``, ``query``, lower-case ``headers``), ``account`` the live account
+    mapping (None for non-account routes), ``params`` the path parameters, ``body`` the parsed JSON body (None
+    without one) and ``identity`` the caller's credential (``app.Identity``).
+    """
+
+    def __init__(self, store, request, account, params, body, identity):
+        self.store = store
+        self.account = account
+        self.path = request.path
+        self.query = request.query
+        self.headers = request.headers
+        self.params = params
+        self.body = body
+        self.identity = identity
+
+    def flag(self, name):
+        return str(self.query.get(name, "")).strip().lower() == "true"
+
+
+def invalid_identifier(path):
+    return ApiError.single(404, CODE_BAD_OBJECT, "Could not route to %s, perhaps your object identifier is invalid?" % path)
+
+
+def _lookup(call, collection, key, what):
+    object_id = call.params[key]
+    if not ID_PATTERN.match(object_id):
+        raise invalid_identifier(call.path)
+    found = call.account[collection].get(object_id)
+    if found is None:
+        raise not_found("%s %s" % (what, object_id))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- interconnects
+
+def default_health_check_target(interconnect):
+    """The computed default target: the customer-side address of ``interface_address``."""
+    try:
+        interface = ipaddress.ip_interface(interconnect.get("interface_address", ""))
+    except ValueError:
+        return ""
+    for host in interface.network.hosts():
+        if host != interface.ip:
+            return str(host)
+    return ""
+
+
+def render_interconnect(stored, new_target_form):
+    """API form: ``health_check.target`` as ``{"saved", "effective"}`` with the header, else the effective string."""
+    item = copy.deepcopy(stored)
+    health_check = item.get("health_check")
+    if isinstance(health_check, dict):
+        saved = health_check.get("target", "")
+        effective = saved or default_health_check_target(item)
+        health_check["target"] = {"saved": saved, "effective": effective} if new_target_form else effective
+    return item
+
+
+def _hc_target_form(call):
+    """Whether the call asked for the object target form, and the response header echoing the request's."""
+    value = call.headers.get(HC_TARGET_HEADER)
+    if value is None:
+        return False, {}
+    enabled = value.strip().lower() == "true"
+    return enabled, {HC_TARGET_HEADER: "true" if enabled else "false"}
+
+
+def list_interconnects(call):
+    new_form, headers = _hc_target_form(call)
+    with call.store.lock:
+        items = [render_interconnect(item, new_form) for item in call.account["interconnects"].values()]
+    return {"interconnects": items}, headers
+
+
+def get_interconnect(call):
+    new_form, headers = _hc_target_form(call)
+    with call.store.lock:
+        item = render_interconnect(_lookup(call, "interconnects", "interconnect_id", "interconnect"), new_form)
+    return {"interconnect": item}, headers
+
+
+def update_interconnect(call):
+    """PUT: top-level merge, nested objects replaced whole; ``?validate_only=true`` answers alike, stores nothing.
+
+    ``modified`` is true for every accepted update, even one that changes nothing (never derive "changed" from it).
+    """
+    new_form, headers = _hc_target_form(call)
+    validate_only = call.flag("validate_only")
+    with call.store.lock:
+        current = _lookup(call, "interconnects", "interconnect_id", "interconnect")
+        other_names = {item.get("name") for key, item in call.account["interconnects"].items() if key != current["id"]}
+        changes = validation.interconnect_update_body(call.body, current, other_names)
+        updated = copy.deepcopy(current)
+        updated.update(changes)
+        updated["modified_on"] = utc_now()
+        if not validate_only:
+            call.account["interconnects"][current["id"]] = updated
+            call.store.commit()
+        result = {"modified": True, "modified_interconnect": render_interconnect(updated, new_form)}
+    return result, headers
+
+
+def bulk_update_interconnects(call):
+    raise bad_request("bulk update of interconnects is not simulated (its body format is undocumented): "
+                      "update one interconnect per call with PUT /cf_interconnects/{id}")
+
+
+# ------------------------------------------------------------------------------------------------- connectors
+
+def _new_license_key():
+    characters = "".join(secrets.SystemRandom().choices(LICENSE_ALPHABET, k=25))
+    return "MWCL-" + "-".join(characters[start:start + 5] for start in range(0, 25, 5))
+
+
+def _issue_license(device):
+    """Generate a license key; the registry keeps only a fingerprint (the key is shown once, to the caller)."""
+    key = _new_license_key()
+    device["license_fingerprint"] = hashlib.sha256(key.encode()).hexdigest()[:16]
+    device["license_issued_on"] = utc_now()
+    return key
+
+
+def render_connector(stored, license_key=None):
+    """API form: known keys in a stable order, ``interrupt_window_duration_hours`` as a float (like Cloudflare)."""
+    item = {key: copy.deepcopy(stored[key]) for key in CONNECTOR_ORDER if key in stored}
+    item.update({key: copy.deepcopy(value) for key, value in stored.items() if key not in item})
+    if "interrupt_window_duration_hours" in item:
+        item["interrupt_window_duration_hours"] = float(item["interrupt_window_duration_hours"])
+    if license_key is not None:
+        item["license_key"] = license_key
+    return item
+
+
+def _connector_of_device(account, device_id):
+    for connector in account["connectors"].values():
+        if connector.get("device", {}).get("id") == device_id:
+            return connector
+    return None
+
+
+def _public_device(device):
+    return {key: device[key] for key in ("id", "serial_number", "type") if key in device}
+
+
+def list_connectors(call):
+    device_type = validation.device_type_query(call.query)
+    with call.store.lock:
+        connectors = list(call.account["connectors"].values())
+        if device_type:
+            connectors = [item for item in connectors if item.get("device", {}).get("type") == device_type]
+        return [render_connector(item) for item in connectors], {}
+
+
+def get_connector(call):
+    with call.store.lock:
+        return render_connector(_lookup(call, "connectors", "connector_id", "connector")), {}
+
+
+def _resolve_device(account, spec):
+    """The registry device named by the create body's ``device`` (registering new ones); returns (device, new)."""
+    devices = account["devices"]
+    if "id" in spec:
+        device = devices.get(spec["id"])
+        if device is None:
+            raise not_found("device %s" % spec["id"], "/device/id")
+        return device, False
+    if "serial_number" in spec:
+        for device in devices.values():
+            if device.get("serial_number") == spec["serial_number"]:
+                return device, False
+        return {"id": uuid.uuid4().hex, "serial_number": spec["serial_number"], "type": "MANAGED"}, True
+    return {"id": uuid.uuid4().hex, "type": "LICENSED"}, True
+
+
+def create_connector(call):
+    """POST (HTTP 200, like Cloudflare). ``license_key`` is in the answer only when a license was provisioned."""
+    settings, device_spec = validation.connector_create_body(call.body)
+    with call.store.lock:
+        account = call.account
+        device, new_device = _resolve_device(account, device_spec)
+        existing = _connector_of_device(account, device["id"])
+        if existing is not None:
+            raise conflict("device %s already has a connector (%s)" % (device["id"], existing["id"]), "/device")
+        license_key = _issue_license(device) if device_spec.get("provision_license") else None
+        if new_device:
+            account["devices"][device["id"]] = device
+        connector = {"id": uuid.uuid4().hex}
+        connector.update(copy.deepcopy(CONNECTOR_DEFAULTS))
+        connector.update(settings)
+        connector["device"] = _public_device(device)
+        connector["last_updated"] = utc_now()
+        account["connectors"][connector["id"]] = connector
+        call.store.commit()
+        return render_connector(connector, license_key), {}
+
+
+def _change_connector(call, replace):
+    """PATCH (partial) and PUT (replace: settings not sent go back to their defaults).
+
+    Neither honours ``validate_only``: like the real API, the change is persisted whatever the query says.
+    """
+    settings, provision_license = validation.connector_edit_body(call.body)
+    with call.store.lock:
+        current = _lookup(call, "connectors", "connector_id", "connector")
+        device = call.account["devices"].setdefault(current["device"]["id"], _public_device(current["device"]))
+        if provision_license and device.get("type") != "LICENSED":
+            raise bad_request("provision_license is only valid for connectors of LICENSED devices", "/provision_license")
+        if replace:
+            updated = {key: copy.deepcopy(current[key]) for key in CONNECTOR_PRESERVED if key in current}
+            updated.update(copy.deepcopy(CONNECTOR_DEFAULTS))
+        else:
+            updated = copy.deepcopy(current)
+        updated.update(settings)
+        updated["last_updated"] = utc_now()
+        license_key = _issue_license(device) if provision_license else None
+        call.account["connectors"][current["id"]] = updated
+        call.store.commit()
+        return render_connector(updated, license_key), {}
+
+
+def edit_connector(call):
+    return _change_connector(call, replace=False)
+
+
+def replace_connector(call):
+    return _change_connector(call, replace=True)
+
+
+def delete_connector(call):
+    with call.store.lock:
+        current = _lookup(call, "connectors", "connector_id", "connector")
+        del call.account["connectors"][current["id"]]
+        call.account["interrupts"].pop(current["id"], None)
+        call.store.commit()
+        return render_connector(current), {}
+
+
+# ------------------------------------------------------------------------------------------ interrupts, telemetry
+
+def list_interrupts(call):
+    with call.store.lock:
+        connector = _lookup(call, "connectors", "connector_id", "connector")
+        return copy.deepcopy(call.account["interrupts"].get(connector["id"], [])), {}
+
+
+def create_interrupt(call):
+    action, options = validation.interrupt_body(call.body)
+    with call.store.lock:
+        connector = _lookup(call, "connectors", "connector_id", "connector")
+        interrupt = {"submitted_at": utc_now(), action: options}
+        call.account["interrupts"].setdefault(connector["id"], []).append(interrupt)
+        call.store.commit()
+        return copy.deepcopy(interrupt), {}
+
+
+def _connector_copy(call):
+    with call.store.lock:
+        return copy.deepcopy(_lookup(call, "connectors", "connector_id", "connector"))
+
+
+def list_events(call):
+    return telemetry.list_events(_connector_copy(call), call.query), {}
+
+
+def latest_events(call):
+    return telemetry.latest_events(_connector_copy(call)), {}
+
+
+def get_event(call):
+    return telemetry.get_event(_connector_copy(call), call.params["event_ref"]), {}
+
+
+def list_snapshots(call):
+    return telemetry.list_snapshots(_connector_copy(call), call.query), {}
+
+
+def latest_snapshots(call):
+    return telemetry.latest_snapshots(_connector_copy(call)), {}
+
+
+def get_snapshot(call):
+    return telemetry.get_snapshot(_connector_copy(call), call.params["snapshot_t"]), {}
+
+
+def verify_token(call):
+    """``GET /user/tokens/verify``: lets clients check their credentials without touching any resource."""
+    return {"id": call.identity.credential_id, "status": "active"}, {}

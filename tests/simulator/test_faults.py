@@ -1,0 +1,204 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fault injection: rate limit, random errors / drops / malformed answers, one-shot rules, latency."""
+
+import time
+
+import pytest
+import requests
+
+CONNECTOR = "711f8eedc6d84336a6f7d256ddd00fce"
+SEED_NOTES = "ber-branch-01 primary"
+INTERCONNECT = "db6e162c8771430c90b14f6378e8f5cf"
+RATE_LIMIT_ERROR = {"code": 971, "message": "Please wait and consider throttling your request speed"}
+
+
+def connector_path():
+    return "magic/connectors/" + CONNECTOR
+
+
+def patch_notes(api, notes, **kwargs):
+    return api.patch(connector_path(), json={"notes": notes}, **kwargs)
+
+
+def test_rate_limit_blocks_every_call_of_the_account(api, simulator):
+    simulator.set_faults(rate_limit={"requests": 3, "window": 1})
+    ok = [api.get("magic/connectors") for attempt in range(3)]
+    assert [response.status_code for response in ok] == [200, 200, 200]
+    assert [response.headers["Ratelimit"].split(";")[1] for response in ok] == ["r=2", "r=1", "r=0"]
+    assert ok[0].headers["Ratelimit-Policy"] == '"burst";q=3;w=1'
+    blocked = api.get("magic/connectors")
+    assert blocked.status_code == 429
+    assert blocked.json() == {"success": False, "errors": [RATE_LIMIT_ERROR], "messages": [], "result": None}
+    assert blocked.headers["retry-after"] == "1"
+    # Every call of the account is refused during the block: other endpoints, writes, other credentials.
+    for response in (api.get("magic/cf_interconnects"), patch_notes(api, "blocked"), api.get("magic/connectors", auth="ro"),
+                     api.get("magic/connectors", auth="key")):
+        assert response.status_code == 429 and response.json()["errors"] == [RATE_LIMIT_ERROR]
+        assert 1 <= int(response.headers["retry-after"]) <= 1
+    assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
+    assert {entry["fault"] for entry in simulator.requests()[3:]} == {"rate_limit"}
+    # The admin API is never rate limited.
+    assert simulator.admin("GET", "health") == {"ok": True}
+    time.sleep(1.05)
+    again = api.get("magic/connectors")
+    assert again.status_code == 200
+    # Refused calls were not counted: a fresh window.
+    assert again.headers["Ratelimit"].split(";")[1] == "r=2"
+
+
+def test_reset_clears_rate_limit_counters(api, simulator):
+    simulator.set_faults(rate_limit={"requests": 1, "window": 60})
+    api.get("magic/connectors")
+    assert api.get("magic/connectors").status_code == 429
+    simulator.set_faults(rate_limit={"requests": 1, "window": 60})
+    assert api.get("magic/connectors").status_code == 200
+    simulator.reset()
+    assert simulator.admin("GET", "faults")["rate_limit"] is None
+    assert all(api.get("magic/connectors").status_code == 200 for attempt in range(5))
+
+
+def test_error_rate_answers_5xx_before_processing(api, simulator):
+    simulator.set_faults(error_rate=1.0)
+    for index in range(8):
+        response = patch_notes(api, "error-%d" % index)
+        assert response.status_code in (500, 502, 503, 504)
+        body = response.json()
+        assert body["success"] is False and body["result"] is None and body["errors"][0]["code"] == 1000
+    assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
+    assert {entry["fault"] for entry in simulator.requests()} == {"error"}
+
+
+def test_random_faults_are_reproducible_with_a_seed(api, simulator):
+    def statuses():
+        simulator.set_faults(error_rate=0.5, random_seed=42)
+        return [api.get("magic/connectors").status_code for attempt in range(20)]
+
+    first = statuses()
+    assert first == statuses()
+    assert 200 in first and set(first) - {200}
+
+
+def test_drop_closes_the_connection_without_an_answer(api, simulator):
+    simulator.set_faults(drop_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        patch_notes(api, "dropped")
+    simulator.set_faults()
+    assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
+    entry = simulator.requests("PATCH")[0]
+    assert entry["status"] is None and entry["fault"] == "drop"
+
+
+def test_malformed_answer_is_broken_json(api, simulator):
+    simulator.set_faults(malformed_rate=1.0)
+    response = patch_notes(api, "malformed")
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+    simulator.set_faults()
+    assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
+    assert simulator.requests("PATCH")[0]["fault"] == "malformed"
+
+
+def test_rule_before_status_consumed_then_normal(api, simulator):
+    config = simulator.add_rule(match={"method": "PATCH", "path": "/magic/connectors/"}, times=2, action="status", status=503,
+                                retry_after=1)
+    assert config["rules"][0]["times"] == 2
+    assert api.get(connector_path()).status_code == 200  # GET does not match
+    first, second = patch_notes(api, "one"), patch_notes(api, "two")
+    assert [first.status_code, second.status_code] == [503, 503]
+    assert first.headers["retry-after"] == "1"
+    assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
+    assert simulator.admin("GET", "faults")["rules"] == []
+    assert patch_notes(api, "three").status_code == 200
+    assert simulator.connector(CONNECTOR)["notes"] == "three"
+    assert [entry["fault"] for entry in simulator.writes()] == ["status", "status", None]
+
+
+def test_rule_status_429_sends_the_cloudflare_body(api, simulator):
+    simulator.add_rule(match={"path": "cf_interconnects"}, action="status", status=429, retry_after=7)
+    response = api.get("magic/cf_interconnects")
+    assert response.status_code == 429
+    assert response.json()["errors"] == [RATE_LIMIT_ERROR]
+    assert response.headers["retry-after"] == "7"
+    assert api.get("magic/cf_interconnects").status_code == 200
+
+
+def test_rule_after_drop_persists_the_write(api, simulator):
+    simulator.add_rule(match={"method": "PATCH"}, action="drop", when="after")
+    with pytest.raises(requests.ConnectionError):
+        patch_notes(api, "landed but unheard")
+    assert simulator.connector(CONNECTOR)["notes"] == "landed but unheard"
+    entry = simulator.requests("PATCH")[0]
+    assert entry["fault"] == "drop_after" and entry["status"] is None
+
+
+def test_rule_after_status_and_malformed_persist_the_write(api, simulator):
+    simulator.add_rule(match={"method": "PUT"}, action="status", status=500, when="after")
+    simulator.add_rule(match={"method": "PATCH"}, action="malformed", when="after")
+    response = api.put("magic/cf_interconnects/" + INTERCONNECT, json={"mtu": 1400})
+    assert response.status_code == 500
+    assert simulator.interconnect(INTERCONNECT)["mtu"] == 1400
+    response = patch_notes(api, "half an answer")
+    assert response.status_code == 200
+    assert response.text.startswith('{"success": true')
+    with pytest.raises(ValueError):
+        response.json()
+    assert simulator.connector(CONNECTOR)["notes"] == "half an answer"
+    assert [entry["fault"] for entry in simulator.writes()] == ["status_after", "malformed_after"]
+
+
+def test_delay_rule_and_latency(api, simulator):
+    simulator.add_rule(match={"method": "GET", "path": "connectors$"}, action="delay", delay_s=0.4)
+    started = time.monotonic()
+    assert api.get("magic/connectors").status_code == 200
+    assert time.monotonic() - started >= 0.4
+    started = time.monotonic()
+    api.get("magic/connectors")
+    assert time.monotonic() - started < 0.3
+    assert [entry["fault"] for entry in simulator.requests()] == ["delay", None]
+    simulator.set_faults(latency_ms=300)
+    started = time.monotonic()
+    api.get("magic/cf_interconnects")
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    simulator.state()  # the admin API is never delayed
+    assert time.monotonic() - started < 0.25
+
+
+def test_delay_after_still_answers(api, simulator):
+    simulator.add_rule(match={"method": "PATCH"}, action="delay", delay_s=0.2, when="after")
+    started = time.monotonic()
+    assert patch_notes(api, "slow").status_code == 200
+    assert time.monotonic() - started >= 0.2
+    assert simulator.requests("PATCH")[0]["fault"] == "delay_after"
+
+
+@pytest.mark.parametrize("config", [
+    {"error_rate": 2},
+    {"error_rate": 0.6, "drop_rate": 0.6},
+    {"latency_ms": -1},
+    {"rate_limit": {"requests": 0, "window": 1}},
+    {"rate_limit": "ten per minute"},
+    {"rules": [{"action": "explode"}]},
+    {"rules": [{"when": "during"}]},
+    {"rules": [{"match": {"path": "("}}]},
+    {"rules": [{"status": 503, "colour": "red"}]},
+    {"unknown": 1},
+    {"random_seed": "x"},
+])
+def test_admin_faults_validation(simulator, config):
+    with pytest.raises(AssertionError, match="HTTP 400"):
+        simulator.set_faults(**config)
+
+
+def test_admin_faults_round_trip(simulator):
+    config = simulator.set_faults(latency_ms=5, rate_limit="10/2", error_rate=0.1, random_seed=3,
+                                  rules=[{"match": {"method": "patch"}, "action": "drop"}])
+    assert config == {"latency_ms": 5, "rate_limit": {"requests": 10, "window": 2}, "error_rate": 0.1, "drop_rate": 0,
+                      "malformed_rate": 0, "random_seed": 3,
+                      "rules": [{"match": {"method": "PATCH", "path": None}, "times": 1, "action": "drop", "when": "before",
+                                 "status": 503, "retry_after": None, "delay_s": 0}]}
+    assert simulator.admin("GET", "faults") == config
+    simulator.reset()
+    assert simulator.admin("GET", "faults")["rules"] == [] and simulator.admin("GET", "faults")["latency_ms"] == 0

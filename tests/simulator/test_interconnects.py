@@ -1,0 +1,247 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CF interconnects: list/get, the health-check target header, update semantics, validate_only, validation."""
+
+import pytest
+
+FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"      # version 1, GRE, default health-check target
+AMS_V15 = "c0a66efd2b834c23976c56694bb0a45c"      # version 1.5, saved target 192.168.10.1
+LHR_V2 = "3d8f178ccc144d6089165dca06f11d1d"       # version 2, BGP with md5_key
+SIN_BIDIR = "39a186d8c1ee41e1a92eb0d6b08f99f7"    # version 1.5, bidirectional health check
+NEW_HC_TARGET = {"x-magic-new-hc-target": "true"}
+
+
+def path(interconnect_id=""):
+    return "magic/cf_interconnects/" + interconnect_id if interconnect_id else "magic/cf_interconnects"
+
+
+def put(api, interconnect_id, body, **kwargs):
+    return api.put(path(interconnect_id), json=body, **kwargs)
+
+
+def errors_of(response, status=400):
+    assert response.status_code == status, response.text
+    assert response.json()["success"] is False and response.json()["result"] is None
+    return {(error["code"], error.get("source", {}).get("pointer")): error["message"] for error in response.json()["errors"]}
+
+
+def test_list_and_get(api):
+    listed = api.get(path()).json()["result"]["interconnects"]
+    assert [item["name"] for item in listed] == ["fra-gre-1", "ams-cni-1", "lhr-cni-2", "sin-cni-1"]
+    by_id = {item["id"]: item for item in listed}
+    assert {item["version"] for item in listed} == {"1", "1.5", "2"}
+    assert "gre" in by_id[FRA_GRE] and "gre" not in by_id[AMS_V15]
+    assert by_id[LHR_V2]["bgp"]["md5_key"] == "sim-md5-demo-key-9f2c"  # returned as stored, like Cloudflare
+    single = api.get(path(FRA_GRE)).json()["result"]
+    assert single == {"interconnect": by_id[FRA_GRE]}
+
+
+def test_health_check_target_forms(api):
+    plain = api.get(path(FRA_GRE))
+    assert plain.json()["result"]["interconnect"]["health_check"]["target"] == "10.212.0.9"
+    assert "x-magic-new-hc-target" not in plain.headers
+    new = api.get(path(FRA_GRE), headers=NEW_HC_TARGET)
+    assert new.headers["x-magic-new-hc-target"] == "true"
+    assert new.json()["result"]["interconnect"]["health_check"]["target"] == {"saved": "", "effective": "10.212.0.9"}
+    saved = api.get(path(AMS_V15), headers=NEW_HC_TARGET).json()["result"]["interconnect"]["health_check"]["target"]
+    assert saved == {"saved": "192.168.10.1", "effective": "192.168.10.1"}
+    listed = api.get(path(), headers=NEW_HC_TARGET).json()["result"]["interconnects"]
+    assert all(isinstance(item["health_check"]["target"], dict) for item in listed)
+    explicit_false = api.get(path(FRA_GRE), headers={"x-magic-new-hc-target": "false"})
+    assert explicit_false.headers["x-magic-new-hc-target"] == "false"
+    assert explicit_false.json()["result"]["interconnect"]["health_check"]["target"] == "10.212.0.9"
+
+
+def test_update_is_a_top_level_merge(api, simulator):
+    before = simulator.interconnect(FRA_GRE)
+    response = put(api, FRA_GRE, {"description": "changed", "mtu": 1400})
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["modified"] is True
+    updated = result["modified_interconnect"]
+    assert updated["description"] == "changed" and updated["mtu"] == 1400
+    assert updated["modified_on"] != before["modified_on"]
+    stored = simulator.interconnect(FRA_GRE)
+    expected = dict(before, description="changed", mtu=1400, modified_on=stored["modified_on"])
+    assert stored == expected
+
+
+def test_nested_objects_are_replaced_whole(api, simulator):
+    # Strict reading: health_check sent alone with rate -> every other key goes back to its default.
+    response = put(api, AMS_V15, {"health_check": {"rate": "high"}}, headers=NEW_HC_TARGET)
+    assert response.status_code == 200, response.text
+    health_check = response.json()["result"]["modified_interconnect"]["health_check"]
+    assert health_check == {"enabled": True, "rate": "high", "type": "reply", "direction": "unidirectional",
+                            "target": {"saved": "", "effective": "10.212.0.11"}}
+    assert simulator.interconnect(AMS_V15)["health_check"]["target"] == ""
+    # bgp: keys left out disappear (md5_key, extra_prefixes).
+    response = put(api, LHR_V2, {"bgp": {"customer_asn": 65001}})
+    assert response.json()["result"]["modified_interconnect"]["bgp"] == {"customer_asn": 65001}
+    # gre: sent whole too.
+    response = put(api, FRA_GRE, {"gre": {}})
+    assert response.json()["result"]["modified_interconnect"]["gre"] == {}
+
+
+def test_target_accepted_as_string_or_object(api, simulator):
+    response = put(api, FRA_GRE, {"health_check": {"type": "request", "target": "10.1.2.3"}})
+    assert response.json()["result"]["modified_interconnect"]["health_check"]["target"] == "10.1.2.3"
+    assert simulator.interconnect(FRA_GRE)["health_check"]["target"] == "10.1.2.3"
+    body = {"health_check": {"type": "request", "target": {"saved": "10.9.9.9", "effective": "1.1.1.1"}}}
+    response = put(api, FRA_GRE, body, headers=NEW_HC_TARGET)
+    target = response.json()["result"]["modified_interconnect"]["health_check"]["target"]
+    assert target == {"saved": "10.9.9.9", "effective": "10.9.9.9"}
+    response = put(api, FRA_GRE, {"health_check": {"target": {"saved": ""}}}, headers=NEW_HC_TARGET)
+    target = response.json()["result"]["modified_interconnect"]["health_check"]["target"]
+    assert target == {"saved": "", "effective": "10.212.0.9"}
+
+
+def test_validate_only_answers_like_an_update_and_persists_nothing(api, simulator):
+    before = simulator.state()
+    body = {"description": "dry run", "health_check": {"rate": "low", "target": "10.0.0.1"}}
+    dry = put(api, FRA_GRE, body, params={"validate_only": "true"}, headers=NEW_HC_TARGET)
+    assert dry.status_code == 200, dry.text
+    assert dry.headers["x-magic-new-hc-target"] == "true"
+    result = dry.json()["result"]
+    assert result["modified"] is True
+    assert result["modified_interconnect"]["description"] == "dry run"
+    assert result["modified_interconnect"]["health_check"]["target"] == {"saved": "10.0.0.1", "effective": "10.0.0.1"}
+    assert simulator.state() == before
+    real = put(api, FRA_GRE, body, headers=NEW_HC_TARGET).json()["result"]
+    assert {key: value for key, value in real["modified_interconnect"].items() if key != "modified_on"} == \
+        {key: value for key, value in result["modified_interconnect"].items() if key != "modified_on"}
+    # A failing validate_only answers the same errors as a failing update.
+    bad = {"mtu": 100}
+    assert errors_of(put(api, FRA_GRE, bad, params={"validate_only": "true"})) == errors_of(put(api, FRA_GRE, bad))
+
+
+@pytest.mark.parametrize("field", ["id", "colo_name", "version", "created_on", "modified_on", "virtual_port_reservation_id"])
+def test_read_only_fields_refused(api, simulator, field):
+    before = simulator.interconnect(LHR_V2)
+    errors = errors_of(put(api, LHR_V2, {field: "x", "description": "never applied"}))
+    assert errors == {(1004, "/" + field): "%s is read-only and cannot be set" % field}
+    assert simulator.interconnect(LHR_V2) == before
+
+
+@pytest.mark.parametrize("body, pointer, message", [
+    ({"colour": "blue"}, "/colour", "colour is not a valid field"),
+    ({"bgp": {"customer_asn": 64512, "as_no": 64512}}, "/bgp/as_no", "bgp.as_no is read-only and cannot be set"),
+    ({"bgp": {"customer_asn": 64512, "cloudflare_endpoint": "1.1.1.1"}}, "/bgp/cloudflare_endpoint",
+     "bgp.cloudflare_endpoint is read-only and cannot be set"),
+    ({"health_check": {"interval": 5}}, "/health_check/interval", "health_check.interval is not a valid field"),
+    ({"mtu": 575}, "/mtu", "mtu must be >= 576"),
+    ({"mtu": "1500"}, "/mtu", "mtu must be an integer"),
+    ({"mtu": 1476.5}, "/mtu", "mtu must be an integer"),
+    ({"name": ""}, "/name", "name must not be empty"),
+    ({"name": 7}, "/name", "name must be a string"),
+    ({"automatic_return_routing": "yes"}, "/automatic_return_routing", "automatic_return_routing must be a boolean"),
+    ({"health_check": "on"}, "/health_check", "health_check must be an object"),
+    ({"health_check": {"rate": "fast"}}, "/health_check/rate", "health_check.rate must be one of low, mid, high"),
+    ({"health_check": {"type": "ping"}}, "/health_check/type", "health_check.type must be one of reply, request"),
+    ({"health_check": {"direction": "both"}}, "/health_check/direction",
+     "health_check.direction must be one of unidirectional, bidirectional"),
+    ({"health_check": {"enabled": 1}}, "/health_check/enabled", "health_check.enabled must be a boolean"),
+    ({"health_check": {"target": "not-an-ip"}}, "/health_check/target",
+     "health_check.target must be an IPv4 address or empty (computed default)"),
+    ({"health_check": {"target": {"saved": "x"}}}, "/health_check/target/saved",
+     "health_check.target.saved must be an IPv4 address or empty (computed default)"),
+    ({"bgp": {"customer_asn": 0}}, "/bgp/customer_asn", "bgp.customer_asn must be between 1 and 4294967295"),
+    ({"bgp": {"customer_asn": 4294967296}}, "/bgp/customer_asn", "bgp.customer_asn must be between 1 and 4294967295"),
+    ({"bgp": {"extra_prefixes": []}}, "/bgp/customer_asn", "bgp.customer_asn is required when bgp is sent"),
+    ({"bgp": {"customer_asn": 1, "extra_prefixes": ["10.0.0.1/24"]}}, "/bgp/extra_prefixes/0",
+     "bgp.extra_prefixes[0] must be a valid CIDR prefix without host bits"),
+    ({"bgp": {"customer_asn": 1, "md5_key": "has?question"}}, "/bgp/md5_key",
+     "bgp.md5_key must be non-empty printable ASCII without quotation marks or question marks"),
+    ({"gre": {"cloudflare_endpoint": "x"}}, "/gre/cloudflare_endpoint", "gre.cloudflare_endpoint must be an IPv4 address"),
+])
+def test_validation_errors_name_field_and_rule(api, simulator, body, pointer, message):
+    before = simulator.state()
+    errors = errors_of(put(api, LHR_V2, body))
+    assert errors[(1004, pointer)] == message
+    assert simulator.state() == before
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("10.212.0.8/31", True), ("192.168.7.4/30", True), ("172.16.0.8/29", True), ("169.254.10.0/31", True),
+    ("10.212.0.8/28", False), ("10.212.0.8/32", False), ("100.64.0.0/31", False), ("8.8.8.8/31", False),
+    ("10.212.0.8", False), ("2001:db8::/127", False), ("nonsense", False),
+])
+def test_interface_address_rules(api, value, ok):
+    response = put(api, FRA_GRE, {"interface_address": value})
+    assert (response.status_code == 200) is ok, response.text
+    if not ok:
+        assert (1004, "/interface_address") in errors_of(response)
+
+
+def test_interface_address_v15_requires_31(api):
+    assert (1004, "/interface_address") in errors_of(put(api, AMS_V15, {"interface_address": "10.212.0.8/30"}))
+    assert put(api, AMS_V15, {"interface_address": "10.212.0.20/31"}).status_code == 200
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("2606:54c1:7:0:a9fe:12d2:1:a00/127", True), ("2606:54c1:7:0:a9fe:12d2:1:a01/127", False),
+    ("2606:54c1:7:0:a9fe:12d2:1:a00/126", False), ("10.0.0.0/31", False), ("2606:54c1:7::a00", False),
+])
+def test_interface_address6_rules(api, value, ok):
+    response = put(api, FRA_GRE, {"interface_address6": value})
+    assert (response.status_code == 200) is ok, response.text
+
+
+def test_json_null_is_1022(api, simulator):
+    errors = errors_of(put(api, FRA_GRE, {"description": None, "mtu": None, "health_check": {"rate": None},
+                                          "bgp": {"customer_asn": 1, "extra_prefixes": [None]}}))
+    assert errors[(1022, "/description")] == "description: type string is not permitted to be null"
+    assert errors[(1022, "/mtu")] == "mtu: type integer is not permitted to be null"
+    assert errors[(1022, "/health_check/rate")] == "health_check.rate: type string is not permitted to be null"
+    assert errors[(1022, "/bgp/extra_prefixes/0")] == "bgp.extra_prefixes[0]: type string is not permitted to be null"
+    assert simulator.interconnect(FRA_GRE)["description"] == "Frankfurt GRE interconnect (primary, cage 4.12)"
+
+
+def test_name_unique_within_account(api, simulator):
+    errors = errors_of(put(api, FRA_GRE, {"name": "ams-cni-1"}))
+    assert "name must be unique" in errors[(1004, "/name")]
+    assert put(api, FRA_GRE, {"name": "fra-gre-1"}).status_code == 200  # its own name is fine
+    assert put(api, FRA_GRE, {"name": "fra-gre-primary"}).status_code == 200
+    assert simulator.interconnect(FRA_GRE)["name"] == "fra-gre-primary"
+
+
+def test_gre_refused_on_version_15(api, simulator):
+    errors = errors_of(put(api, AMS_V15, {"gre": {"cloudflare_endpoint": "172.64.240.1"}}))
+    assert errors == {(1004, "/gre"): "gre is not configurable for version 1.5 interconnects"}
+    assert "gre" not in simulator.interconnect(AMS_V15)
+    assert put(api, FRA_GRE, {"gre": {"cloudflare_endpoint": "172.64.240.1"}}).status_code == 200
+
+
+def test_health_check_source_needs_bidirectional(api, simulator):
+    errors = errors_of(put(api, FRA_GRE, {"health_check": {"source": "10.1.1.1"}}))
+    assert errors == {(1004, "/health_check/source"):
+                      "health_check.source is only allowed with health_check.direction bidirectional"}
+    # Sending the bidirectional health check without its direction (not whole) fails the same way.
+    assert (1004, "/health_check/source") in errors_of(put(api, SIN_BIDIR, {"health_check": {"source": "169.254.240.9"}}))
+    ok = put(api, SIN_BIDIR, {"health_check": {"direction": "bidirectional", "source": "169.254.240.10", "rate": "high"}})
+    assert ok.status_code == 200, ok.text
+    assert simulator.interconnect(SIN_BIDIR)["health_check"]["source"] == "169.254.240.10"
+    # Switching to unidirectional clears the source (not sent).
+    put(api, SIN_BIDIR, {"health_check": {"direction": "unidirectional"}})
+    assert "source" not in simulator.interconnect(SIN_BIDIR)["health_check"]
+    assert (1004, "/health_check/source") in errors_of(
+        put(api, SIN_BIDIR, {"health_check": {"direction": "bidirectional", "source": "8.8.8.8"}}))
+
+
+def test_every_error_of_a_body_is_reported(api):
+    errors = errors_of(put(api, FRA_GRE, {"mtu": 1, "name": "", "id": "x"}))
+    assert set(errors) == {(1004, "/mtu"), (1004, "/name"), (1004, "/id")}
+
+
+def test_bulk_update_is_not_simulated(api):
+    response = api.put(path(), json={"interconnects": []})
+    assert response.status_code == 400
+    assert "not simulated" in response.json()["errors"][0]["message"]
+
+
+def test_md5_key_masked_in_log(api, simulator):
+    secret = "n3w-Md5-S3cret-value"
+    response = put(api, LHR_V2, {"bgp": {"customer_asn": 64512, "md5_key": secret}})
+    assert response.json()["result"]["modified_interconnect"]["bgp"]["md5_key"] == secret
+    entry = simulator.requests("PUT")[0]
+    assert entry["body"] == {"bgp": {"customer_asn": 64512, "md5_key": "********"}}
+    assert secret not in str(simulator.requests())

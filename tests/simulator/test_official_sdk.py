@@ -1,0 +1,204 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The official Cloudflare Python SDK against the simulator: every answer parses into the SDK's models.
+
+The SDK (``cloudflare`` 5.9.0) is in the development venv. Only the Python 3.11 compatibility venv lacks it;
+there this module is skipped with that reason (never silently elsewhere: a missing SDK on 3.12+ fails).
+"""
+
+import datetime
+import sys
+
+import pytest
+
+try:
+    import cloudflare
+except ImportError:  # pragma: no cover - only in the 3.11 compat venv
+    if sys.version_info >= (3, 12):
+        raise
+    pytest.skip("the official cloudflare SDK is only installed in the Python 3.12 development venv, not in the "
+                "Python %d.%d compat venv" % sys.version_info[:2], allow_module_level=True)
+
+FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"
+LHR_V2 = "3d8f178ccc144d6089165dca06f11d1d"
+BER_PRIMARY = "711f8eedc6d84336a6f7d256ddd00fce"
+SPARE_SERIAL = "MWC2405C0103"
+
+
+@pytest.fixture(name="client")
+def client_fixture(simulator):
+    # Strict response validation: every answer must validate against the SDK's pydantic models.
+    with cloudflare.Cloudflare(api_token=simulator.token, base_url=simulator.base_url, max_retries=0,
+                               _strict_response_validation=True) as sdk:
+        yield sdk
+
+
+def plain(model):
+    """An SDK model as a plain dict of the fields the server sent (``created_on`` etc. back as strings)."""
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+def same_timestamp(sdk_value, stored):
+    return sdk_value == datetime.datetime.fromisoformat(stored)
+
+
+def assert_interconnect_matches(model, stored, target_form):
+    data = plain(model)
+    for key in ("id", "name", "colo_name", "description", "interface_address", "interface_address6", "mtu",
+                "automatic_return_routing", "version"):
+        assert data.get(key) == stored.get(key), key
+    assert same_timestamp(model.modified_on, stored["modified_on"])
+    assert same_timestamp(model.created_on, stored["created_on"])
+    assert data.get("gre") == stored.get("gre")
+    assert data.get("bgp") == stored.get("bgp")
+    health_check = dict(data["health_check"])
+    target = health_check.pop("target")
+    stored_health_check = dict(stored["health_check"])
+    saved = stored_health_check.pop("target")
+    assert health_check == stored_health_check
+    if target_form:
+        assert target["saved"] == saved and target["effective"]
+    else:
+        assert isinstance(target, str) and target == (saved or target)
+
+
+def test_sdk_interconnects_list_get_update(client, simulator):
+    listed = client.magic_transit.cf_interconnects.list(account_id=simulator.account_id)
+    assert len(listed.interconnects) == 4
+    for model in listed.interconnects:
+        assert_interconnect_matches(model, simulator.interconnect(model.id), target_form=False)
+
+    with_header = client.magic_transit.cf_interconnects.get(FRA_GRE, account_id=simulator.account_id, x_magic_new_hc_target=True)
+    target = with_header.interconnect.health_check.target
+    assert target.saved == "" and target.effective == "10.212.0.9"
+    assert_interconnect_matches(with_header.interconnect, simulator.interconnect(FRA_GRE), target_form=True)
+
+    updated = client.magic_transit.cf_interconnects.update(
+        LHR_V2, account_id=simulator.account_id, description="updated by the SDK", mtu=1400,
+        health_check={"enabled": True, "rate": "low", "type": "request", "target": {"saved": "10.20.30.40"}},
+        bgp={"customer_asn": 65001, "extra_prefixes": ["198.51.100.0/24"], "md5_key": "sdk-md5-key"},
+        x_magic_new_hc_target=True)
+    assert updated.modified is True
+    stored = simulator.interconnect(LHR_V2)
+    assert stored["description"] == "updated by the SDK" and stored["health_check"]["target"] == "10.20.30.40"
+    assert_interconnect_matches(updated.modified_interconnect, stored, target_form=True)
+    assert updated.modified_interconnect.bgp.md5_key == "sdk-md5-key"
+    assert simulator.requests("PUT")[0]["headers"]["x-magic-new-hc-target"] == "true"
+
+
+def test_sdk_update_validate_only_persists_nothing(client, simulator):
+    before = simulator.state()
+    answer = client.magic_transit.cf_interconnects.update(
+        FRA_GRE, account_id=simulator.account_id, mtu=1300, name="fra-gre-renamed", extra_query={"validate_only": "true"},
+        extra_headers={"x-magic-new-hc-target": "true"})
+    assert answer.modified_interconnect.mtu == 1300 and answer.modified_interconnect.name == "fra-gre-renamed"
+    assert answer.modified_interconnect.health_check.target.effective == "10.212.0.9"
+    assert simulator.state() == before
+    assert simulator.writes()[0]["query"] == {"validate_only": "true"}
+
+
+def test_sdk_validation_error_is_a_bad_request(client, simulator):
+    with pytest.raises(cloudflare.BadRequestError) as raised:
+        client.magic_transit.cf_interconnects.update(FRA_GRE, account_id=simulator.account_id, mtu=100)
+    assert raised.value.status_code == 400
+    assert "mtu must be >= 576" in str(raised.value)
+    with pytest.raises(cloudflare.PermissionDeniedError):
+        with cloudflare.Cloudflare(api_token=simulator.readonly_token, base_url=simulator.base_url, max_retries=0) as readonly:
+            readonly.magic_transit.cf_interconnects.update(FRA_GRE, account_id=simulator.account_id, mtu=1400)
+    with pytest.raises(cloudflare.AuthenticationError):
+        with cloudflare.Cloudflare(api_token="wrong", base_url=simulator.base_url, max_retries=0) as wrong:
+            wrong.magic_transit.cf_interconnects.list(account_id=simulator.account_id)
+    simulator.set_faults(rate_limit={"requests": 1, "window": 30})
+    client.magic_transit.connectors.get(BER_PRIMARY, account_id=simulator.account_id)
+    with pytest.raises(cloudflare.RateLimitError):
+        client.magic_transit.connectors.get(BER_PRIMARY, account_id=simulator.account_id)
+
+
+def connector_fields(model):
+    data = plain(model)
+    data["interrupt_window_duration_hours"] = float(data["interrupt_window_duration_hours"])
+    data["interrupt_window_hour_of_day"] = float(data["interrupt_window_hour_of_day"])
+    return data
+
+
+def stored_fields(stored):
+    data = dict(stored)
+    data["interrupt_window_duration_hours"] = float(data["interrupt_window_duration_hours"])
+    data["interrupt_window_hour_of_day"] = float(data["interrupt_window_hour_of_day"])
+    return data
+
+
+def test_sdk_connectors_list_get_edit(client, simulator):
+    connectors = list(client.magic_transit.connectors.list(account_id=simulator.account_id))
+    assert len(connectors) == 6
+    for model in connectors:
+        assert type(model).__name__ == "ConnectorListResponse"
+        assert connector_fields(model) == stored_fields(simulator.connector(model.id))
+        assert isinstance(model.interrupt_window_duration_hours, float)
+    licensed = list(client.magic_transit.connectors.list(account_id=simulator.account_id, device_type="LICENSED"))
+    assert {model.device.type for model in licensed} == {"LICENSED"} and len(licensed) == 2
+
+    got = client.magic_transit.connectors.get(BER_PRIMARY, account_id=simulator.account_id)
+    assert connector_fields(got) == stored_fields(simulator.connector(BER_PRIMARY))
+    assert got.device.serial_number == "MWC2301A0417" and got.device.type == "MANAGED"
+
+    edited = client.magic_transit.connectors.edit(
+        BER_PRIMARY, account_id=simulator.account_id, notes="edited by the SDK", interrupt_window_duration_hours=6,
+        interrupt_window_days_of_week=["Wednesday", "Sunday"], timezone="Europe/Paris")
+    stored = simulator.connector(BER_PRIMARY)
+    assert stored["notes"] == "edited by the SDK" and stored["timezone"] == "Europe/Paris"
+    assert connector_fields(edited) == stored_fields(stored)
+    assert edited.interrupt_window_days_of_week == ["Sunday", "Wednesday"]
+    assert edited.license_key is None
+
+    replaced = client.magic_transit.connectors.update(BER_PRIMARY, account_id=simulator.account_id, notes="replaced")
+    assert replaced.timezone == "UTC" and connector_fields(replaced) == stored_fields(simulator.connector(BER_PRIMARY))
+
+
+def test_sdk_connector_create_and_delete(client, simulator):
+    created = client.magic_transit.connectors.create(
+        account_id=simulator.account_id, device={"serial_number": SPARE_SERIAL}, notes="sdk-created", activated=True,
+        interrupt_window_hour_of_day=3, interrupt_window_embargo_dates=["2026-12-31", "2026-12-24"])
+    stored = simulator.connector(created.id)
+    assert connector_fields(created) == stored_fields(stored)
+    assert created.interrupt_window_embargo_dates == ["2026-12-24", "2026-12-31"]
+    assert created.license_key is None
+
+    licensed = client.magic_transit.connectors.create(account_id=simulator.account_id, device={"provision_license": True})
+    assert licensed.license_key and licensed.device.type == "LICENSED"
+    rekeyed = client.magic_transit.connectors.edit(licensed.id, account_id=simulator.account_id, provision_license=True)
+    assert rekeyed.license_key and rekeyed.license_key != licensed.license_key
+
+    with pytest.raises(cloudflare.ConflictError):
+        client.magic_transit.connectors.create(account_id=simulator.account_id, device={"serial_number": SPARE_SERIAL})
+
+    deleted = client.magic_transit.connectors.delete(created.id, account_id=simulator.account_id)
+    assert connector_fields(deleted) == stored_fields(stored)
+    assert simulator.connector(created.id) is None
+    with pytest.raises(cloudflare.NotFoundError):
+        client.magic_transit.connectors.get(created.id, account_id=simulator.account_id)
+
+
+def test_sdk_interrupts_and_telemetry(client, simulator):
+    account = simulator.account_id
+    created = client.magic_transit.connectors.interrupts.create(BER_PRIMARY, account_id=account, restart={"purge": True})
+    assert created.restart.purge is True and created.submitted_at
+    interrupts = list(client.magic_transit.connectors.interrupts.list(BER_PRIMARY, account_id=account))
+    assert [item.restart.purge for item in interrupts if item.restart] == [True] and len(interrupts) == 2
+
+    events = client.magic_transit.connectors.events.list(BER_PRIMARY, account_id=account, from_=0, to=7200, limit=3)
+    assert events.count == 3 and events.cursor and all(item.k for item in events.items)
+    rest = client.magic_transit.connectors.events.list(BER_PRIMARY, account_id=account, from_=0, to=7200, cursor=events.cursor)
+    assert rest.items[0].t > events.items[-1].t or rest.items[0].n > events.items[-1].n
+    first = events.items[0]
+    event = client.magic_transit.connectors.events.get(first.n, account_id=account, connector_id=BER_PRIMARY, event_t=first.t)
+    assert event.e.k == first.k and event.t == first.t
+    latest = client.magic_transit.connectors.events.latest.list(BER_PRIMARY, account_id=account)
+    assert latest.count == 10 and latest.items[-1].e.k
+
+    snapshots = client.magic_transit.connectors.snapshots.list(BER_PRIMARY, account_id=account, from_=0, to=900)
+    assert [item.t for item in snapshots.items] == [0.0, 300.0, 600.0, 900.0]
+    latest_snapshot = client.magic_transit.connectors.snapshots.latest.list(BER_PRIMARY, account_id=account).items[0]
+    assert latest_snapshot.tunnels[0].health_state == "healthy" and latest_snapshot.v
+    one = client.magic_transit.connectors.snapshots.get(300, account_id=account, connector_id=BER_PRIMARY)
+    assert one.t == 300.0 and one.interfaces[0].name == "wan0"
