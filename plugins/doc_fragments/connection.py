@@ -33,8 +33,8 @@ options:
     description:
       - The Cloudflare account that owns the resources (at most 32 letters and digits).
       - If not set, the value of the E(CLOUDFLARE_ACCOUNT_ID) environment variable is used.
-      - Required, as an option or through the environment.
     type: str
+    required: true
   base_url:
     description:
       - The API's base URL.

@@ -18,7 +18,7 @@ description:
     C(?validate_only=true), so Cloudflare checks it and persists nothing. A change Cloudflare would refuse
     fails in check mode too. When nothing differs, check mode only reads.
 author:
-  - cloudflare.magic_transit contributors
+  - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes

@@ -12,7 +12,7 @@ description:
   - Lists the account's Cloudflare Network Interconnects in one API call, optionally only the one with O(id)
     or O(name).
 author:
-  - cloudflare.magic_transit contributors
+  - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes

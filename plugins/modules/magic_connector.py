@@ -13,14 +13,14 @@ description:
     connector of a virtual device, by its exact O(notes).
   - With O(state=present) and no such connector, it is created for the device O(device_id) or
     O(device_serial_number), or with O(provision_license=true) for a new virtual device. A connector's device
-    is fixed: asking for another device is an error, never a silent replacement.
+    is fixed; asking for another device is an error, never a silent replacement.
   - Only the settings you set are managed; the module sends only those that differ, with one C(PATCH)
     (never C(PUT), never a null). Numbers are compared numerically and lists of days and dates as sets.
   - B(Check mode is computed on the controller.) The connector API has no C(validate_only), so check mode checks
     your settings with the same rules Cloudflare applies (days, hours, durations, IANA time zones, real dates,
     at most 100 embargo dates), reports C(changed) and the diff, and sends no C(POST), C(PATCH), C(PUT) or C(DELETE).
 author:
-  - cloudflare.magic_transit contributors
+  - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes
@@ -48,7 +48,7 @@ options:
     default: present
   id:
     description:
-      - The connector's id. A connector cannot be created with a given id: with O(state=present) it must exist.
+      - The connector's id. A connector cannot be created with a given id, so with O(state=present) it must exist.
     type: str
   device_id:
     description:
@@ -62,14 +62,14 @@ options:
     type: str
   provision_license:
     description:
-      - For a connector found by O(id), O(device_id) or O(device_serial_number), V(true) B(re-keys) it: Cloudflare
+      - For a connector found by O(id), O(device_id) or O(device_serial_number), V(true) B(re-keys) it. Cloudflare
         generates a new license key, returned once in RV(magic_connector.license_key). Always a change; never done
         in check mode.
       - Without a device identity, V(true) creates a connector for a new virtual device when no connector has the
         exact O(notes) (which are then required, as the connector's only name). A connector found by its notes
         keeps its key, so a second run changes nothing.
-      - B(The license key is a secret) returned in the result: set C(no_log: true) on such a task and store the key
-        safely (for example in a vault).
+      - "B(The license key is a secret) returned in the result: set C(no_log: true) on such a task and store the key
+        safely (for example in a vault)."
     type: bool
     default: false
   activated:

@@ -13,7 +13,7 @@ description:
   - With O(telemetry=true), also reads each listed connector's latest telemetry snapshot, which costs B(one more
     API call per connector); mind Cloudflare's rate limit of 1200 requests per 5 minutes with large fleets.
 author:
-  - cloudflare.magic_transit contributors
+  - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes

@@ -10,12 +10,12 @@ short_description: Reboot, restart or shut down a Magic WAN Connector
 version_added: 0.1.0
 description:
   - Asks Cloudflare to reboot the connector's device, restart the connector software, or shut the device down,
-    through the connector's interrupts endpoint: what an operator does inside a maintenance window.
+    through the connector's interrupts endpoint, as an operator does inside a maintenance window.
   - B(This is an action, not a state.) Every run sends a new interrupt and reports C(changed). Branch traffic
     through the connector is interrupted; a shut-down device needs someone on site to power it on again.
   - In check mode nothing is sent; the module reports what it would do.
 author:
-  - cloudflare.magic_transit contributors
+  - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes

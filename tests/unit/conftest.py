@@ -13,11 +13,16 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import CONNECTION, TOKEN, FakeCloudflare
 
+
 @pytest.fixture
 def api(monkeypatch):
     fake = FakeCloudflare()
+
     # A plain function, so that it binds to the session like the real method.
-    monkeypatch.setattr(requests.Session, "request", lambda session, *args, **kwargs: fake(session, *args, **kwargs))
+    def request(session, *args, **kwargs):
+        return fake(session, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", request)
     monkeypatch.setattr("time.sleep", fake.sleeps.append)
     yield fake
     fake.assert_done()

@@ -111,8 +111,8 @@ def test_retries_429_honouring_retry_after(api):
 
 
 def test_gives_up_after_max_retries_with_a_clear_message(api):
-    for _ in range(3):
-        api.expect("GET", PATH, status=502, raw="<html>bad gateway</html>")
+    for attempt in range(3):
+        api.expect("GET", PATH, status=502, raw="<html>bad gateway %d</html>" % attempt)
     with pytest.raises(CloudflareAPIError) as exc:
         client(max_retries=2).get(PATH)
     assert "gave up after 3 attempt(s)" in str(exc.value) and "max_retries=2" in str(exc.value)
