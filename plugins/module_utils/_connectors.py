@@ -13,7 +13,7 @@ import datetime
 import functools
 import re
 
-from ._client import InvalidOption
+from ._client import InvalidOption, check_id
 from ._resource import Resource
 
 try:
@@ -135,6 +135,8 @@ def find_connector(engine, connector_id=None, device_id=None, serial_number=None
     """
     if connector_id is None and device_id is None and serial_number is None:
         return engine.find(match=lambda c: c.get("notes") == notes, description="notes %r" % notes)
+    if device_id is not None:
+        check_id("device_id", device_id)
     key, wanted = ("id", device_id) if device_id is not None else ("serial_number", serial_number)
     connector = engine.find(connector_id, match=lambda c: device_of(c).get(key) == wanted,
                             description="device %s %r" % (key, wanted))

@@ -18,7 +18,7 @@ import copy
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
-from ._client import SECRET_MASK, CloudflareAPIError
+from ._client import SECRET_MASK, CloudflareAPIError, check_id
 
 
 class Resource:
@@ -202,7 +202,7 @@ class ResourceModule:
         Returns None when there is none; fails when ``match`` accepts several.
         """
         if object_id is not None:
-            return self.resource.get(object_id)
+            return self.resource.get(check_id("id", object_id))
         found = [obj for obj in self.resource.list() if match(obj)]
         if len(found) > 1:
             self.module.fail_json(msg="%d %ss match %s (ids: %s): identify it by id" % (

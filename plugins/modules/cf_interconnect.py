@@ -204,7 +204,6 @@ api_calls:
     PUT: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import (
     Interconnects,
     check_interconnect_change,
@@ -255,8 +254,6 @@ def main():
 
     def ensure():
         params = module.params
-        if params["id"] is not None:
-            check_id("id", params["id"])
         check_interconnect_options(params)
         desired = engine.resource.canonical(desired_from_params(params, FIELDS))
         current = engine.find(params["id"], match=lambda obj: obj.get("name") == params["name"],

@@ -190,7 +190,6 @@ api_calls:
     PATCH: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     SETTINGS,
     SETTINGS_ARGUMENT_SPEC,
@@ -223,9 +222,6 @@ def main():
 
     def ensure():
         params = module.params
-        for option in ("id", "device_id"):
-            if params[option] is not None:
-                check_id(option, params[option])
         by_device = any(params[k] is not None for k in ("id", "device_id", "device_serial_number"))
         if params["state"] == "absent" and params["provision_license"]:
             raise InvalidOption("provision_license", "cannot be used with state=absent")

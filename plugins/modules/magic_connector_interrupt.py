@@ -84,7 +84,6 @@ api_calls:
     POST: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, find_connector
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
@@ -105,9 +104,6 @@ def main():
 
     def interrupt():
         params = module.params
-        for option in ("id", "device_id"):
-            if params[option] is not None:
-                check_id(option, params[option])
         connector = find_connector(engine, params["id"], params["device_id"], params["device_serial_number"])
         if connector is None:
             option = next(k for k in ("id", "device_id", "device_serial_number") if params[k] is not None)
