@@ -15,6 +15,7 @@ import json
 import random
 import re
 import sys
+import threading
 import time
 from collections import Counter
 from urllib.parse import quote, urlsplit
@@ -189,6 +190,7 @@ class CloudflareClient:
         self._sleep = sleep or time.sleep
         self._secrets = [s for s in (api_token, api_key) if s]
         self.calls = Counter()
+        self._lock = threading.Lock()  # the fleet module sends writes from several threads
         self.rate_limit_remaining = None
         self.rate_limit_reset = None
 
@@ -270,7 +272,7 @@ class CloudflareClient:
                     delay = random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)
                 if attempt >= self.max_retries or waited + delay > self.max_retry_wait:
                     raise self._gave_up(error, attempt, waited)
-                self.calls["retries"] += 1
+                self._count("retries")
                 self._sleep(delay)
                 waited += delay
                 attempt += 1
@@ -292,8 +294,12 @@ class CloudflareClient:
             retry_after=error.retry_after,
         )
 
+    def _count(self, what):
+        with self._lock:
+            self.calls[what] += 1
+
     def _send_once(self, method, path, data, params, headers, idempotent):
-        self.calls[method] += 1
+        self._count(method)
         failure = dict(method=method, path=path)
         try:
             response = self.session.request(
@@ -314,7 +320,7 @@ class CloudflareClient:
         self._note_rate_limit(response.headers)
         status = response.status_code
         if status == 429:
-            self.calls["rate_limited"] += 1
+            self._count("rate_limited")
         failure.update(
             retryable=status == 429 or (status in RETRY_STATUSES and idempotent),
             retry_after=_parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_STATUSES else None,

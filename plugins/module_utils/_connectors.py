@@ -127,24 +127,44 @@ def merge_embargo_dates(desired, current, purge, where=""):
     return dict(desired, interrupt_window_embargo_dates=merged)
 
 
-def find_connector(engine, connector_id=None, device_id=None, serial_number=None, notes=None):
-    """The connector with this id (one GET), or with this device or these exact notes (one list call).
+def select_connector(connectors, connector_id=None, device_id=None, serial_number=None, notes=None, where=""):
+    """The one connector among ``connectors`` that the first identity given names (id, device id, serial
+    number, then notes), or None. Every other device identity given must match it: a connector's device never
+    changes. Raises ``InvalidOption`` when several connectors match."""
+    for option, wanted, value_of in (
+        ("id", connector_id, lambda c: c.get("id")),
+        ("device_id", device_id, lambda c: device_of(c).get("id")),
+        ("device_serial_number", serial_number, lambda c: device_of(c).get("serial_number")),
+        ("notes", notes, lambda c: c.get("notes")),
+    ):
+        if wanted is not None:
+            break
+    found = [c for c in connectors if value_of(c) == wanted]
+    if len(found) > 1:
+        raise InvalidOption(where + option, "matches %d connectors (%s): identify the connector by id or device"
+                            % (len(found), ", ".join(c["id"] for c in found)), wanted)
+    connector = found[0] if found else None
+    if connector is not None:
+        check_same_device(connector, device_id, serial_number, where)
+    return connector
 
-    The first identity given, in that order, finds it; every other device identity given must then match:
-    a connector's device never changes.
-    """
-    if connector_id is None and device_id is None and serial_number is None:
-        return engine.find(match=lambda c: c.get("notes") == notes, description="notes %r" % notes)
+
+def check_same_device(connector, device_id=None, serial_number=None, where=""):
+    device = device_of(connector)
+    for option, key, wanted in (("device_id", "id", device_id), ("device_serial_number", "serial_number", serial_number)):
+        if wanted is not None and device.get(key) != wanted:
+            raise InvalidOption(where + option, "cannot change: connector %s belongs to the device with %s %r; a "
+                                "connector's device is fixed (delete the connector and create a new one)"
+                                % (connector["id"], key, device.get(key)), wanted)
+
+
+def find_connector(resource, connector_id=None, device_id=None, serial_number=None, notes=None):
+    """The connector with this id (one GET), or with this device or these exact notes (one list call)."""
     if device_id is not None:
         check_id("device_id", device_id)
-    key, wanted = ("id", device_id) if device_id is not None else ("serial_number", serial_number)
-    connector = engine.find(connector_id, match=lambda c: device_of(c).get(key) == wanted,
-                            description="device %s %r" % (key, wanted))
-    if connector is not None:
-        device = device_of(connector)
-        for option, key, wanted in (("device_id", "id", device_id), ("device_serial_number", "serial_number", serial_number)):
-            if wanted is not None and device.get(key) != wanted:
-                raise InvalidOption(option, "cannot change: connector %s belongs to the device with %s %r; a connector's "
-                                    "device is fixed (delete the connector and create a new one)"
-                                    % (connector["id"], key, device.get(key)), wanted)
-    return connector
+    if connector_id is not None:
+        connector = resource.get(check_id("id", connector_id))
+        if connector is not None:
+            check_same_device(connector, device_id, serial_number)
+        return connector
+    return select_connector(resource.list(), None, device_id, serial_number, notes)

@@ -99,6 +99,43 @@ class Resource:
         """The canonical fields as the API wants them in a write body. Override for API quirks."""
         return fields
 
+    # --- the engine's steps, shared by the one-object modules and the fleet module --------------------
+
+    def plan(self, current, desired, fields):
+        """What bringing ``current`` to ``desired`` takes: ``(before, changes, body)``.
+
+        ``before`` is the canonical current object, ``changes`` the fields that differ (nested objects merged
+        whole), ``body`` the write in API form (only writable keys).
+        """
+        before = self.canonical(current)
+        changes = differences(before, desired)
+        return before, changes, self.api_form(writable(changes, fields))
+
+    def predicted(self, current, changes):
+        """The object as it will be after ``changes``, for check mode where the API cannot tell."""
+        return _merged(current, self.api_form(changes))
+
+    def write_safely(self, send, reread, desired):
+        """Send a write; when its outcome is unknown, re-read and accept it only if the object now is as desired.
+
+        Returns ``(object, warning)``. This is what keeps a dropped connection from turning into a duplicate or
+        a half-known state.
+        """
+        try:
+            return send(), None
+        except CloudflareAPIError as error:
+            if not error.outcome_unknown or reread is None:
+                raise
+            now = reread()
+            if now is None or differences(self.canonical(now), desired):
+                raise
+            return now, "%s; a re-read shows the change landed." % error
+
+    def diff(self, before_view, after_view):
+        """``{"before", "after"}`` of what differs between two views, every secret masked."""
+        before, after = recursive_diff(before_view, after_view) or ({}, {})
+        return dict(before=self.masked(before, one_time_too=True), after=self.masked(after, one_time_too=True))
+
     def masked(self, obj, one_time_too=False):
         """A copy with every secret replaced by a mask, for results and diffs."""
         obj = copy.deepcopy(obj)
@@ -223,13 +260,11 @@ class ResourceModule:
         resource = self.resource
         if current is None:
             return self._create(desired, create_body or {}, refind)
-        before = resource.canonical(current)
-        changes = differences(before, desired)
+        before, changes, body = resource.plan(current, desired, fields)
         if changes and before_write:
             before_write(changes, before)
         after = current
         if changes or always_send:
-            body = resource.api_form(writable(changes, fields))
             body.update(always_send or {})
             self.result["changed"] = True
             if not self.module.check_mode:
@@ -238,7 +273,7 @@ class ResourceModule:
             elif resource.validates_writes:
                 after = resource.update(current["id"], body, validate_only=True)
             else:
-                after = _merged(current, resource.api_form(changes))
+                after = resource.predicted(current, changes)
         self._report(after, managed_view(before, desired), managed_view(resource.canonical(after), desired))
         return after
 
@@ -269,28 +304,16 @@ class ResourceModule:
         return after
 
     def _write(self, send, reread, desired):
-        """Send a write; when its outcome is unknown, re-read and accept it only if the object now is as desired.
-
-        This is what keeps a dropped connection from turning into a duplicate or a half-known state.
-        """
-        try:
-            return send()
-        except CloudflareAPIError as error:
-            if not error.outcome_unknown or reread is None:
-                raise
-            now = reread()
-            if now is None or differences(self.resource.canonical(now), desired):
-                raise
-            self.module.warn("%s; a re-read shows the change landed." % error)
-            return now
+        after, warning = self.resource.write_safely(send, reread, desired)
+        if warning:
+            self.module.warn(warning)
+        return after
 
     def _report(self, after, before_view, after_view):
         resource = self.resource
         self.result[resource.name] = resource.masked(after) if after is not None else {}
         if self.module._diff:
-            before_diff, after_diff = recursive_diff(before_view, after_view) or ({}, {})
-            self.result["diff"] = dict(before=resource.masked(before_diff, one_time_too=True),
-                                       after=resource.masked(after_diff, one_time_too=True))
+            self.result["diff"] = resource.diff(before_view, after_view)
 
     def exit(self, **extra):
         self.result.update(extra)

@@ -228,7 +228,7 @@ def main():
         desired = check_settings(desired_from_params(params, SETTINGS))
 
         def find():
-            return find_connector(engine, params["id"], params["device_id"], params["device_serial_number"],
+            return find_connector(engine.resource, params["id"], params["device_id"], params["device_serial_number"],
                                   params["notes"])
 
         current = find()

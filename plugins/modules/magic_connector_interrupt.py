@@ -104,7 +104,7 @@ def main():
 
     def interrupt():
         params = module.params
-        connector = find_connector(engine, params["id"], params["device_id"], params["device_serial_number"])
+        connector = find_connector(engine.resource, params["id"], params["device_id"], params["device_serial_number"])
         if connector is None:
             option = next(k for k in ("id", "device_id", "device_serial_number") if params[k] is not None)
             raise InvalidOption(option, "must identify an existing connector", params[option])

@@ -1,0 +1,119 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connectors
+from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
+
+PATH = "/accounts/%s/magic/connectors" % ACCOUNT
+
+
+def connector(number, **fields):
+    obj = {
+        "id": "%032x" % number,
+        "notes": "site-%02d" % number,
+        "timezone": "UTC",
+        "interrupt_window_days_of_week": ["Sunday"],
+        "interrupt_window_hour_of_day": 0.0,
+        "interrupt_window_duration_hours": 4.0,
+        "interrupt_window_embargo_dates": ["2026-12-24"],
+        "device": {"id": "%032x" % (1000 + number), "serial_number": "SN%02d" % number, "type": "MANAGED"},
+    }
+    obj.update(fields)
+    return obj
+
+
+FLEET = [connector(n) for n in range(1, 6)]
+
+
+def test_one_list_call_and_one_patch_per_connector_that_differs(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    api.expect("PATCH", PATH + "/%032x" % 2, body={"interrupt_window_hour_of_day": 3},
+               result=connector(2, interrupt_window_hour_of_day=3))
+    result = run_module(magic_connectors, max_concurrency=1, diff=True, connectors=[
+        dict(device_serial_number="SN01", interrupt_window_hour_of_day=0, timezone="UTC"),
+        dict(device_serial_number="SN02", interrupt_window_hour_of_day=3, timezone="UTC"),
+        dict(id="%032x" % 3, interrupt_window_days_of_week=["sunday"]),
+    ])
+    assert result["changed"] is True
+    assert [e["status"] for e in result["magic_connectors"]] == ["unchanged", "changed", "unchanged"]
+    assert result["summary"] == dict(total=3, changed=1, unchanged=2, failed=0, not_sent=0)
+    assert result["api_calls"] == {"GET": 1, "PATCH": 1}
+    assert result["magic_connectors"][1]["diff"] == {"before": {"interrupt_window_hour_of_day": 0.0},
+                                                     "after": {"interrupt_window_hour_of_day": 3}}
+    assert result["diff"][0]["before_header"].startswith("connector %032x" % 2)
+
+
+def test_check_mode_writes_nothing_and_predicts(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    result = run_module(magic_connectors, check_mode=True, connectors=[
+        dict(device_serial_number="SN0%d" % n, interrupt_window_embargo_dates=["2027-01-01"]) for n in range(1, 6)
+    ], purge_embargo_dates=False)
+    assert api.writes() == []
+    assert result["summary"]["changed"] == 5
+    assert result["magic_connectors"][0]["connector"]["interrupt_window_embargo_dates"] == ["2026-12-24", "2027-01-01"]
+
+
+def test_re_run_makes_no_write(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    result = run_module(magic_connectors, connectors=[dict(id=c["id"], timezone="UTC", interrupt_window_duration_hours=4)
+                                                      for c in FLEET])
+    assert result["changed"] is False and result["api_calls"] == {"GET": 1}
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([dict(device_serial_number="SN01", interrupt_window_hour_of_day=24)],
+     "connectors[0].interrupt_window_hour_of_day must be from 0 to 23"),
+    ([dict(device_serial_number="SN01"), dict(device_serial_number="SN02", timezone="Mars/Base")],
+     "connectors[1].timezone must be an IANA time zone name"),
+    ([dict(id="bad/id")], "connectors[0].id must be 1 to 32 letters or digits"),
+    ([dict(timezone="UTC")], "one of the following is required: id, device_id, device_serial_number"),
+])
+def test_bad_entries_fail_before_any_call(api, run_module, entries, message):
+    result = run_module(magic_connectors, connectors=entries)
+    assert result["failed"] and message in result["msg"], result["msg"]
+    assert api.calls == []
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([dict(device_serial_number="SN99", timezone="UTC")], "connectors[0].device_serial_number matches no connector"),
+    ([dict(device_serial_number="SN01"), dict(id="%032x" % 1)], "connectors[1] names the same connector"),
+    ([dict(id="%032x" % 1, device_serial_number="SN02")], "connectors[0].device_serial_number cannot change"),
+    ([dict(device_serial_number="SN01", interrupt_window_embargo_dates=["2027-01-%02d" % d for d in range(1, 32)]
+           + ["2027-02-%02d" % d for d in range(1, 29)] + ["2027-03-%02d" % d for d in range(1, 32)]
+           + ["2027-04-%02d" % d for d in range(1, 11)])], "connectors[0].interrupt_window_embargo_dates may hold at most 100"),
+])
+def test_entries_that_need_the_list_fail_before_any_write(api, run_module, entries, message):
+    api.expect("GET", PATH, result=FLEET)
+    result = run_module(magic_connectors, connectors=entries, purge_embargo_dates=False)
+    assert result["failed"] and message in result["msg"], result["msg"]
+    assert api.writes() == []
+
+
+def test_a_failure_part_way_says_what_was_changed_and_what_was_not(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    api.expect("PATCH", PATH + "/%032x" % 1, result=connector(1, notes="x"))
+    api.expect("PATCH", PATH + "/%032x" % 2, status=403, errors=[{"code": 9109, "message": "Unauthorized"}])
+    result = run_module(magic_connectors, max_concurrency=1,
+                        connectors=[dict(id=c["id"], notes="x") for c in FLEET[:4]])
+    assert result["failed"] and result["changed"] is True
+    assert [e["status"] for e in result["magic_connectors"]] == ["changed", "failed", "not_sent", "not_sent"]
+    assert "Changed: connectors[0]; failed: [1]; not sent: [2, 3]" in result["msg"]
+
+
+def test_stops_before_exhausting_the_rate_limit_budget(api, run_module):
+    api.expect("GET", PATH, result=FLEET, headers={"Ratelimit": '"default";r=2;t=120'})
+    result = run_module(magic_connectors, connectors=[dict(id=c["id"], notes="x") for c in FLEET[:2]])
+    assert result["failed"] and api.writes() == []
+    assert "rate limit leaves 2 requests for the next 120 s" in result["msg"]
+    assert result["summary"]["not_sent"] == 2
+
+
+@pytest.mark.parametrize("value", [0, 11])
+def test_max_concurrency_is_bounded(api, run_module, value):
+    result = run_module(magic_connectors, max_concurrency=value, connectors=[dict(id=FLEET[0]["id"], notes="x")])
+    assert result["failed"] and "max_concurrency must be from 1 to 10" in result["msg"]
+    assert api.calls == []
