@@ -1,0 +1,78 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The maintenance_window and change_freeze roles (and through them magic_connectors) with real ansible-playbook."""
+
+from __future__ import annotations
+
+FREEZE = ["2027-03-30", "2027-03-31", "2027-04-01", "2027-04-02"]
+
+
+def connectors(simulator):
+    return simulator.state()["accounts"][simulator.account_id]["connectors"]
+
+
+def by_notes(simulator, notes):
+    return next(c for c in connectors(simulator).values() if c.get("notes") == notes)
+
+
+def test_maintenance_window_check_apply_reapply(ansible, simulator):
+    before = connectors(simulator)
+    size = len(before)
+    run = ansible.playbook("maintenance_window.yml", check=True, diff=True, extra_vars=dict(expect_changed=True, fleet_size=size))
+    assert simulator.writes() == [] and connectors(simulator) == before
+    assert "Monday" in run.stdout, "the diff previews the new windows"
+
+    simulator.clear_log()
+    ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=True, fleet_size=size))
+    requests = simulator.requests()
+    assert [r["method"] for r in requests].count("GET") == 2, "one list call each for the role's two tasks"
+    assert all(r["method"] in ("GET", "PATCH") for r in requests)
+    primary, secondary = by_notes(simulator, "ber-branch-01 primary"), by_notes(simulator, "ber-branch-01 secondary")
+    assert primary["interrupt_window_days_of_week"] == ["Monday", "Tuesday", "Wednesday", "Thursday"]
+    assert (primary["interrupt_window_hour_of_day"], secondary["interrupt_window_hour_of_day"]) == (1, 4), \
+        "the two connectors of an HA site never share a window"
+    assert "2024-12-24" not in primary["interrupt_window_embargo_dates"]
+    assert {"2026-11-22", "2026-11-23", "2027-01-01"} <= set(primary["interrupt_window_embargo_dates"])
+    assert "2026-11-21" not in primary["interrupt_window_embargo_dates"], "past dates are pruned"
+    assert "2026-12-24" in primary["interrupt_window_embargo_dates"], "dates already there are kept"
+
+    simulator.clear_log()
+    ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=False, fleet_size=size))
+    assert simulator.writes() == [] and len(simulator.requests()) == 2
+
+
+def test_maintenance_window_costs_one_patch_per_change_on_a_large_fleet(ansible, simulator):
+    total = simulator.add_fleet(200)
+    ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=True, fleet_size=total, timezone="UTC"))
+    methods = [r["method"] for r in simulator.requests()]
+    assert methods.count("GET") == 2 and methods.count("PATCH") <= total and set(methods) == {"GET", "PATCH"}
+    simulator.clear_log()
+    ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=False, fleet_size=total, timezone="UTC"))
+    assert [r["method"] for r in simulator.requests()] == ["GET", "GET"]
+
+
+def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
+    tokyo_before = by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"]
+    ansible.playbook("change_freeze.yml", check=True, diff=True, extra_vars=dict(state="present", expect_changed=True))
+    assert simulator.writes() == []
+
+    ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
+    for connector in connectors(simulator).values():
+        assert set(FREEZE) <= set(connector["interrupt_window_embargo_dates"])
+    assert set(tokyo_before) <= set(by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"])
+
+    simulator.clear_log()
+    ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=False))
+    assert simulator.writes() == []
+
+    ansible.playbook("change_freeze.yml", extra_vars=dict(state="absent", expect_changed=True))
+    assert by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"] == tokyo_before
+    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+
+
+def test_role_arguments_are_validated_before_any_call(ansible, simulator):
+    run = ansible.playbook("change_freeze.yml", "-e", "change_freeze_start=2027-01-01", rc=2,
+                           extra_vars=dict(state="sideways", expect_changed=True))
+    assert "change_freeze_state" in run.output
+    assert simulator.requests() == []

@@ -1,0 +1,111 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cloudflare.magic_transit.plugins.filter.maintenance import (
+    PRESETS,
+    change_freeze,
+    embargo_dates,
+    maintenance_windows,
+)
+
+
+def connector(number, notes, **fields):
+    obj = dict(id="%032x" % number, notes=notes, device={"id": "%032x" % (100 + number), "serial_number": "SN%d" % number},
+               interrupt_window_embargo_dates=[])
+    obj.update(fields)
+    return obj
+
+
+FLEET = [
+    connector(1, "ber-01 primary"), connector(2, "ber-01 secondary", primary=False),
+    connector(3, "muc-02 primary"), connector(4, "nyc-03 primary", site_id="nyc"), connector(5, "nyc-03 b", site_id="nyc"),
+]
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_gives_every_connector_the_preset_window(preset):
+    entries = maintenance_windows(FLEET, dict(preset=preset))
+    expected = PRESETS[preset]
+    assert [e["id"] for e in entries] == sorted(c["id"] for c in FLEET)
+    assert all(e["interrupt_window_days_of_week"] == expected["days"] and e["interrupt_window_hour_of_day"] == expected["hour"]
+               and e["interrupt_window_duration_hours"] == expected["duration"] for e in entries)
+    assert all("timezone" not in e and "interrupt_window_embargo_dates" not in e for e in entries)
+
+
+def test_explicit_values_override_the_preset_and_timezone_per_run_or_connector():
+    entries = maintenance_windows(FLEET, dict(preset="weekend_nights", hour=22, duration=2, days=["friday"], timezone="UTC",
+                                              targets=[dict(device_serial_number="SN1", timezone="Europe/Berlin"), dict(id=FLEET[2]["id"])]))
+    assert [(e["interrupt_window_hour_of_day"], e["interrupt_window_duration_hours"], e["timezone"]) for e in entries] == [
+        (22, 2, "Europe/Berlin"), (22, 2, "UTC")]
+
+
+def test_ha_groups_by_notes_never_share_a_window_and_primary_goes_first():
+    entries = dict((e["id"], e) for e in maintenance_windows(FLEET, dict(preset="weeknights", group_by="notes")))
+    assert entries[FLEET[0]["id"]]["interrupt_window_hour_of_day"] == 1
+    assert entries[FLEET[1]["id"]]["interrupt_window_hour_of_day"] == 4
+
+
+def test_groups_by_site_id_and_stagger_slots():
+    entries = maintenance_windows(FLEET, dict(preset="sunday_early", group_by="site_id", stagger_hours=1, stagger_slots=2))
+    hours = dict((e["id"][-1], e["interrupt_window_hour_of_day"]) for e in entries)
+    # groups in order: the three lone connectors (named by their ids), then "nyc"; the slots alternate 3:00 / 4:00.
+    # Inside "nyc" the members follow their notes ("nyc-03 b" before "nyc-03 primary"), one duration (3 h) apart.
+    assert hours == {"1": 3, "2": 4, "3": 3, "5": 4, "4": 7}
+
+
+def test_a_group_that_cannot_fit_in_a_day_is_refused():
+    with pytest.raises(AnsibleFilterError, match="maintenance_window_duration is too long"):
+        maintenance_windows(FLEET, dict(preset="weekend_nights", duration=13, group_by="site_id"))
+
+
+def test_freeze_periods_become_embargo_dates_with_past_ones_pruned():
+    dates = embargo_dates([dict(start="2026-11-20", end="2026-11-23")], ["2027-01-01", "2026-01-01"], "2026-11-22")
+    assert dates == ["2026-11-22", "2026-11-23", "2027-01-01"]
+    entries = maintenance_windows(FLEET, dict(preset="weekend_nights", freeze_periods=[dict(start="2026-12-24", end="2026-12-26")],
+                                              today="2026-11-22"))
+    assert entries[0]["interrupt_window_embargo_dates"] == ["2026-12-24", "2026-12-25", "2026-12-26"]
+
+
+@pytest.mark.parametrize("periods, dates, message", [
+    ([dict(start="2027-01-01", end="2027-06-30")], [], "spans more than 100 days"),
+    ([dict(start="2027-01-01", end="2027-03-31"), dict(start="2027-05-01", end="2027-05-31")], [], "expand to 121 dates"),
+    ([dict(start="2027-02-30", end="2027-03-01")], [], "start must be a real date"),
+    ([dict(start="2027-03-02", end="2027-03-01")], [], "ends before it starts"),
+    ([dict(start="2027-03-01")], [], "must be a mapping with exactly start and end"),
+    ([], ["31/12/2027"], "embargo_dates must be a real date written YYYY-MM-DD"),
+])
+def test_bad_freeze_input_is_refused_with_the_rule(periods, dates, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        embargo_dates(periods, dates, "2026-11-22")
+
+
+@pytest.mark.parametrize("plan, message", [
+    (dict(preset="lunch_break"), "maintenance_window_preset must be one of"),
+    (dict(preset="weekend_nights", timezone="Moon/Base"), "maintenance_window_timezone must be an IANA"),
+    (dict(preset="weekend_nights", hour=24), "maintenance_window_hour_of_day must be from 0 to 23"),
+    (dict(preset="weekend_nights", targets=[dict(device_serial_number="NOPE")]), "maintenance_window_connectors\\[0\\] matches no"),
+])
+def test_bad_role_input_is_refused_naming_the_variable(plan, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        maintenance_windows(FLEET, plan)
+
+
+def test_change_freeze_adds_only_the_dates_and_removes_exactly_them():
+    fleet = [connector(1, "a", interrupt_window_embargo_dates=["2026-12-24"]), connector(2, "b")]
+    added = change_freeze(fleet, ["2027-01-02", "2027-01-01"])
+    assert added == [dict(id=fleet[0]["id"], interrupt_window_embargo_dates=["2027-01-01", "2027-01-02"]),
+                     dict(id=fleet[1]["id"], interrupt_window_embargo_dates=["2027-01-01", "2027-01-02"])]
+    fleet[0]["interrupt_window_embargo_dates"] += ["2027-01-01"]
+    removed = change_freeze(fleet, ["2027-01-01"], "absent")
+    assert removed[0]["interrupt_window_embargo_dates"] == ["2026-12-24"]
+
+
+def test_change_freeze_refuses_more_than_100_dates_naming_the_connector():
+    full = connector(1, "full", interrupt_window_embargo_dates=["2027-%02d-%02d" % (m, d) for m in range(1, 5) for d in range(1, 26)])
+    with pytest.raises(AnsibleFilterError, match="connector 0+1 \\(SN1\\) would hold 101 embargo dates"):
+        change_freeze([full], ["2028-01-01"])
