@@ -9,6 +9,7 @@ import json
 
 import pytest
 import requests
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import CONNECTION, TOKEN, FakeCloudflare
@@ -29,12 +30,15 @@ def api(monkeypatch):
 
 
 @pytest.fixture
-def run_module(capsys):
+def run_module(capsys, monkeypatch):
     """Run a module's ``main()`` with args; return its result dict (``failed`` set when it failed)."""
 
     def run(module, check_mode=False, diff=False, **args):
         args = dict(CONNECTION, **args)
         args.update(_ansible_check_mode=check_mode, _ansible_diff=diff)
+        # A module runs in its own process, never as controller code; importing controller code in the same
+        # test session (the filter tests do) would otherwise send module warnings to the controller's display.
+        monkeypatch.setattr(module_utils_internal, "is_controller", False)
         with patch_module_args(args):
             with pytest.raises(SystemExit):
                 module.main()
