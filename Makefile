@@ -205,6 +205,13 @@ demo: venv-main sync ## build + install the collection, run examples/demo.yml --
 	@$(call stage,demo against the simulator)
 	'$(ROOT)/hack/demo.sh' '$(VENV)' '$(COPY)' $(DEMO_ARGS)
 
+# --- the benchmark (numbers, never a pass/fail on time) -------------------------------------------
+
+bench: venv-main sync ## fleet maintenance windows: API calls and wall time; writes docs/performance.md
+	@$(call stage,benchmark against the simulator)
+	cd '$(COPY)'
+	run '$(VENV)/bin/python' '$(COPY)/hack/bench.py' '$(COPY)' '$(BUILD)/collections' '$(ROOT)/docs/performance.md'
+
 # --- housekeeping -------------------------------------------------------------------------------
 
 clean: ## remove .build/ (copies, caches, ansible-test venvs, demo state)

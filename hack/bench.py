@@ -1,0 +1,170 @@
+#!/usr/bin/env python
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""make bench: what fleet maintenance windows cost, against the simulator with Cloudflare's rate limit.
+
+A benchmark, not a test: it prints numbers (and writes docs/performance.md) and never fails on time.
+
+    hack/bench.py COLLECTION_TREE COLLECTIONS_PATH OUTPUT_MARKDOWN
+
+1. the maintenance_window role over 1000 connectors, 300 of which need a change (25 ms per request,
+   1200 requests / 300 s);  2. the same run again;  3. the same change with a magic_connector loop and
+4. with an ansible.builtin.uri GET+PATCH loop, on a 200-connector slice (60 to change) with the rate limit
+   scaled to the slice (240 / 300 s);  5. one magic_connector task against one uri task, alternating.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "bench"
+ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
+TOKEN = "sim_rw_token_for_local_demo_only_0000000"
+FLEET, SLICE, SHARE_TO_CHANGE = 1000, 200, 0.3
+WINDOW = dict(interrupt_window_days_of_week=["Sunday", "Saturday"], interrupt_window_hour_of_day=1,
+              interrupt_window_duration_hours=4)
+
+
+class Simulator:
+    def __init__(self, tree, workdir):
+        port_file = Path(workdir) / "port"
+        seed_count = len(json.loads((Path(tree) / "simulator/seed.json").read_text())["accounts"][0]["connectors"])
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, "-m", "simulator", "--port", "0", "--port-file", str(port_file), "--quiet",
+             "--seed", "simulator/seed.json", "--fleet", str(FLEET - seed_count)],
+            cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit("bench: the simulator did not start")
+            time.sleep(0.1)
+        self.root = "http://127.0.0.1:%s" % port_file.read_text().strip()
+
+    def admin(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.root + "/__admin" + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            text = answer.read()
+        return json.loads(text) if text else None
+
+    def prepare(self, count, rate_limit):
+        """Fresh state in which ``count`` connectors exist to work on and 30 % of them need the window."""
+        self.admin("POST", "/reset")
+        self.admin("PUT", "/faults", dict(latency_ms=25, **({"rate_limit": rate_limit} if rate_limit else {})))
+        state = self.admin("GET", "/state")
+        connectors = list(state["accounts"][ACCOUNT]["connectors"].values())
+        for index, connector in enumerate(connectors):
+            connector.update(WINDOW)
+            if index < count and index % 10 < SHARE_TO_CHANGE * 10:
+                connector["interrupt_window_hour_of_day"] = 0
+        self.admin("PUT", "/state", state)
+        self.admin("DELETE", "/requests")
+        return [c["id"] for c in connectors[:count]]
+
+    def calls(self):
+        """The calls since the last count, by kind; the log starts empty again."""
+        log = self.admin("GET", "/requests")
+        self.admin("DELETE", "/requests")
+        entries = log["requests"] if isinstance(log, dict) else log
+        count = {"GET": 0, "PATCH": 0, "429": 0}
+        for entry in entries:
+            if entry.get("status") == 429:
+                count["429"] += 1
+            elif entry["method"] in count:
+                count[entry["method"]] += 1
+        return count
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def playbook(name, env, extra_vars=None):
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(HERE / "inventory.yml"), str(HERE / name)]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    started = time.monotonic()
+    run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return time.monotonic() - started, run
+
+
+def main(tree, collections_path, output):
+    workdir = tempfile.mkdtemp(prefix="bench-")
+    simulator = Simulator(tree, workdir)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_HOME=os.path.join(workdir, "home"),
+               ANSIBLE_NOCOLOR="1", CLOUDFLARE_BASE_URL=simulator.root + "/client/v4", CLOUDFLARE_API_TOKEN=TOKEN,
+               CLOUDFLARE_ACCOUNT_ID=ACCOUNT)
+    rows = []
+    try:
+        full = {"requests": 1200, "window": 300}
+        simulator.prepare(FLEET, full)
+        for label in ("1. maintenance_window role, 1000 connectors, 300 to change", "2. the same run again (nothing to change)"):
+            seconds, run = playbook("role.yml", env)
+            rows.append(row(label, FLEET, seconds, simulator.calls(), run))
+
+        scaled = {"requests": int(1200 * SLICE / FLEET), "window": 300}
+        for label, name in (("3. magic_connector loop, 200-connector slice, 60 to change", "connector_loop.yml"),
+                            ("4. ansible.builtin.uri GET+PATCH loop, same slice", "uri_loop.yml")):
+            ids = simulator.prepare(SLICE, scaled)
+            seconds, run = playbook(name, env, {"connector_ids": ids})
+            rows.append(row(label, SLICE, seconds, simulator.calls(), run))
+
+        ids = simulator.prepare(1, None)
+        timezone = simulator.admin("GET", "/state")["accounts"][ACCOUNT]["connectors"][ids[0]]["timezone"]
+        seconds, run = playbook("per_task.yml", env, {"rounds": 10, "connector_id": ids[0], "connector_timezone": timezone})
+        per_task = json.loads(re.search(r"PER_TASK (\{.*\})", run.stdout.replace('\\"', '"')).group(1))
+    finally:
+        simulator.stop()
+
+    module_s, uri_s = statistics.median(map(float, per_task["module"])), statistics.median(map(float, per_task["uri"]))
+    run1, run4 = rows[0], rows[3]
+    lines = [
+        "# Performance: fleet maintenance windows",
+        "",
+        "Measured by `make bench` on %s (%d cores), %s, against the Magic API simulator with 25 ms latency per request "
+        "and Cloudflare's rate limit (1200 requests per 300 s; scaled to %d per 300 s for the 200-connector slice of "
+        "runs 3 and 4). Wall time includes Ansible's start-up. Numbers from one run on a shared machine: compare "
+        "ratios, not seconds." % (os.uname().nodename, os.cpu_count(), time.strftime("%Y-%m-%d"), scaled["requests"]),
+        "",
+        "| run | connectors | wall time (s) | per connector (ms) | list/GET calls | PATCH calls | 429 answers | failed items |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append("| %s | %d | %.1f | %.1f | %d | %d | %d | %d |" % (
+            r["label"], r["connectors"], r["seconds"], r["per_connector_ms"], r["GET"], r["PATCH"], r["429"], r["failed"]))
+    lines += [
+        "",
+        "5. Per-task cost, median of 10 alternating rounds: one `magic_connector` task %.3f s, one `ansible.builtin.uri` "
+        "task %.3f s, ratio **%.2f** (target <= 1.2)." % (module_s, uri_s, module_s / uri_s),
+        "",
+        "Targets: run 1 at most 302 calls and no 429 (%d calls, %d x 429); run 2 at most 2 calls and no write "
+        "(%d calls, %d writes); run 1's time per connector at most 0.1 x run 4's (%.3f)."
+        % (run1["GET"] + run1["PATCH"], run1["429"], rows[1]["GET"] + rows[1]["PATCH"], rows[1]["PATCH"],
+           run1["per_connector_ms"] / run4["per_connector_ms"]),
+    ]
+    text = "\n".join(lines) + "\n"
+    Path(output).write_text(text)
+    print(text)
+
+
+def row(label, connectors, seconds, calls, run):
+    failed = len(re.findall(r"^failed: \[localhost\] \(item=", run.stdout, re.MULTILINE))
+    if run.returncode != 0 and not failed:
+        print(run.stdout[-3000:] + run.stderr[-3000:], file=sys.stderr)
+        raise SystemExit("bench: %s failed (exit code %d)" % (label, run.returncode))
+    return dict(label=label, connectors=connectors, seconds=seconds, per_connector_ms=1000 * seconds / connectors,
+                failed=failed, **calls)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
