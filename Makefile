@@ -40,7 +40,7 @@ DEMO_ARGS ?=
 # In CI (CI=true) a missing controller is an error, never a skipped run.
 STRICT ?= $(if $(filter true 1 yes,$(CI)),1,)
 
-STAGES := sanity units integration lint changelog-lint
+STAGES := sanity units integration lint changelog-lint docs-lint
 
 # Interpreter discovery, evaluated once and only by the targets that need it.
 PY_MAIN = $(eval PY_MAIN := $(shell PYTHON_MAIN='$(PYTHON_MAIN)' '$(ROOT)/hack/find_python.sh' main))$(PY_MAIN)
@@ -63,7 +63,7 @@ define loud
 printf '\n!!! %s\n' $(1) >&2
 endef
 
-.PHONY: help test $(STAGES) venv venv-main venv-compat python-info check-python sync get-pip-shim demo clean distclean
+.PHONY: help test $(STAGES) venv venv-main venv-compat python-info check-python sync get-pip-shim demo bench docs clean distclean
 
 help: ## show this help
 	@printf 'cloudflare.magic_transit build harness (collection %s.%s)\n\n' '$(NAMESPACE)' '$(NAME)'
@@ -72,7 +72,7 @@ help: ## show this help
 	printf '\nmake test runs: %s (all of them; exit code non-zero if any failed).\n' '$(STAGES)'
 	printf 'Set FAIL_FAST=1 to stop at the first failing stage; PYTHON_MAIN / PYTHON_COMPAT force interpreters.\n'
 
-test: venv ## the whole gate: sanity units integration lint changelog-lint
+test: venv ## the whole gate: sanity units integration lint changelog-lint docs-lint
 	@failed=""
 	summary=""
 	t_all=$$(date +%s)
@@ -198,6 +198,14 @@ changelog-lint: venv-main sync ## antsibull-changelog lint (fragments and change
 	if [ -f changelogs/changelog.yaml ]; then
 	    run '$(VENV)/bin/antsibull-changelog' lint-changelog-yaml changelogs/changelog.yaml
 	fi
+
+docs-lint: venv-main sync ## antsibull-docs lint-collection-docs --plugin-docs (plugin docs and guides)
+	@$(call stage,antsibull-docs lint)
+	'$(ROOT)/hack/docs.sh' lint '$(VENV)' '$(COPY)'
+
+docs: venv-main sync ## build the HTML documentation site offline into .build/docs/build/html
+	@$(call stage,documentation site)
+	'$(ROOT)/hack/docs.sh' build '$(VENV)' '$(COPY)' '$(BUILD)/docs'
 
 # --- the demo -----------------------------------------------------------------------------------
 

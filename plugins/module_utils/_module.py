@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+import os
+
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
 from ._client import (
     DEFAULT_BASE_URL,
@@ -15,6 +17,16 @@ from ._client import (
     CloudflareClient,
     InvalidOption,
 )
+
+
+def env_fallback(*names):
+    """ansible-core's env_fallback, except that an empty variable counts as unset: AWX injects every field of a
+    credential type, blank ones as empty strings, and an empty CLOUDFLARE_API_KEY must not clash with a token."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
 
 # Documented once, in the doc fragment cloudflare.magic_transit.connection.
 CONNECTION_ARGUMENT_SPEC = dict(

@@ -34,7 +34,8 @@ def run_module(capsys, monkeypatch):
     """Run a module's ``main()`` with args; return its result dict (``failed`` set when it failed)."""
 
     def run(module, check_mode=False, diff=False, **args):
-        args = dict(CONNECTION, **args)
+        # None leaves an option out, as omitting it in a task does (so that its environment fallback applies)
+        args = dict((k, v) for k, v in dict(CONNECTION, **args).items() if v is not None)
         args.update(_ansible_check_mode=check_mode, _ansible_diff=diff)
         # A module runs in its own process, never as controller code; importing controller code in the same
         # test session (the filter tests do) would otherwise send module warnings to the controller's display.

@@ -196,3 +196,15 @@ def test_rate_limit_header_is_tracked(api):
 
 def test_ids_are_quoted_into_paths():
     assert client().account_path("magic", "connectors", "a/b") == "/accounts/%s/magic/connectors/a%%2Fb" % ACCOUNT
+
+
+def test_empty_environment_variables_count_as_unset(api, run_module, monkeypatch):
+    """AWX injects blank credential fields as empty strings: they must not clash with the token."""
+    from ansible_collections.cloudflare.magic_transit.plugins.modules import cf_interconnect_info
+
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "")
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    api.expect("GET", PATH, result={"interconnects": []})
+    result = run_module(cf_interconnect_info, api_token=None)
+    assert result["cf_interconnects"] == [] and api.calls[0].headers["Authorization"] == "Bearer " + TOKEN

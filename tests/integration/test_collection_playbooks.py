@@ -1,0 +1,113 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The collection playbooks (playbooks/), run by their FQCN as users and AWX projects run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+AUDIT = "cloudflare.magic_transit.connector_audit"
+BASELINE = "cloudflare.magic_transit.interconnect_health_check_baseline"
+
+
+def playbook(ansible, tmp_path, name, *args, extra_vars=None, rc=0):
+    command = [str(BIN / "ansible-playbook"), name] + list(args)
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
+                               env=ansible.env())
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == rc, "exit code %d, expected %d:\n%s" % (completed.returncode, rc, output)
+    return output
+
+
+def interconnects(simulator):
+    return dict((i["name"], i) for i in simulator.state()["accounts"][simulator.account_id]["interconnects"].values())
+
+
+def test_connector_audit_reads_once_and_reports(ansible, simulator, tmp_path):
+    output = playbook(ansible, tmp_path, AUDIT, extra_vars=dict(
+        connector_audit_min_version="2026.2.0", connector_audit_max_heartbeat_age_hours=10 ** 6))
+    assert [c["method"] for c in simulator.requests()] == ["GET"] and simulator.writes() == []
+    assert "6 connector(s) audited, 3 with findings" in output
+    assert "runs 2026.1.3, older than 2026.2.0" in output and "never sent a heartbeat" in output
+
+
+def test_connector_audit_fails_on_findings_when_asked(ansible, simulator, tmp_path):
+    output = playbook(ansible, tmp_path, AUDIT, rc=2, extra_vars=dict(
+        connector_audit_device_type="MANAGED", connector_audit_fail_on_findings="true",
+        connector_audit_max_heartbeat_age_hours=10 ** 6))
+    assert "1 connector(s) need attention: dd54928d783446aeb068b242b1e286a1" in output
+    assert [c["query"] for c in simulator.requests()] == [{"device_type": "MANAGED"}]
+
+
+def test_baseline_check_apply_reapply(ansible, simulator, tmp_path):
+    before = interconnects(simulator)
+    names = "fra-gre-1\nlhr-cni-2\n"  # as an AWX survey textarea gives them
+    args = dict(interconnect_health_check_baseline_names=names, interconnect_health_check_baseline_rate="low")
+
+    output = playbook(ansible, tmp_path, BASELINE, "--check", "--diff", extra_vars=args)
+    assert "changed=1" in output and '"rate": "low"' in output
+    writes = simulator.writes()
+    assert len(writes) == 2 and all(w["query"] == {"validate_only": "true"} for w in writes), "check mode only validates"
+    assert interconnects(simulator) == before
+
+    simulator.clear_log()
+    playbook(ansible, tmp_path, BASELINE, extra_vars=args)
+    after = interconnects(simulator)
+    assert after["fra-gre-1"]["health_check"]["rate"] == "low" and after["lhr-cni-2"]["health_check"]["rate"] == "low"
+    assert after["ams-cni-1"] == before["ams-cni-1"] and after["sin-cni-1"] == before["sin-cni-1"]
+    assert after["sin-cni-1"]["health_check"]["source"] == "169.254.240.9"
+
+    simulator.clear_log()
+    output = playbook(ansible, tmp_path, BASELINE, extra_vars=args)
+    assert "changed=0" in output and simulator.writes() == []
+
+
+def test_baseline_refuses_unknown_names(ansible, simulator, tmp_path):
+    output = playbook(ansible, tmp_path, BASELINE, rc=2, extra_vars=dict(interconnect_health_check_baseline_names=["nope-1"]))
+    assert "No such interconnect: nope-1" in output and simulator.writes() == []
+
+
+def connectors(simulator):
+    return list(simulator.state()["accounts"][simulator.account_id]["connectors"].values())
+
+
+def test_maintenance_window_apply_check_apply_reapply(ansible, simulator, tmp_path):
+    name = "cloudflare.magic_transit.maintenance_window_apply"
+    before = connectors(simulator)
+    output = playbook(ansible, tmp_path, name, "--check", "--diff", extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
+    assert simulator.writes() == [] and connectors(simulator) == before and "'changed': 6" in output
+
+    playbook(ansible, tmp_path, name, extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
+    assert all(c["interrupt_window_days_of_week"] == ["Sunday"] for c in connectors(simulator))
+
+    simulator.clear_log()
+    output = playbook(ansible, tmp_path, name, extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
+    assert simulator.writes() == [] and "'changed': 0" in output
+
+
+def test_change_freeze_apply_adds_then_removes(ansible, simulator, tmp_path):
+    name = "cloudflare.magic_transit.change_freeze_apply"
+    period = dict(change_freeze_apply_start="2027-12-30", change_freeze_apply_end="2027-12-31")
+    playbook(ansible, tmp_path, name, extra_vars=period)
+    assert all({"2027-12-30", "2027-12-31"} <= set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator))
+    playbook(ansible, tmp_path, name, extra_vars=dict(period, change_freeze_apply_state="absent"))
+    assert not any("2027-12-30" in c["interrupt_window_embargo_dates"] for c in connectors(simulator))
+
+
+def test_change_freeze_apply_needs_its_dates(ansible, simulator, tmp_path):
+    output = playbook(ansible, tmp_path, "cloudflare.magic_transit.change_freeze_apply", rc=2)
+    assert "change_freeze_start and change_freeze_end go together" in output and simulator.requests() == []
+
+
+def test_change_freeze_apply_refuses_an_impossible_date_before_any_call(ansible, simulator, tmp_path):
+    output = playbook(ansible, tmp_path, "cloudflare.magic_transit.change_freeze_apply", rc=2,
+                      extra_vars=dict(change_freeze_apply_start="2027-02-30", change_freeze_apply_end="2027-03-02"))
+    assert "change_freeze_period[0].start must be a real date written YYYY-MM-DD, got '2027-02-30'" in output
+    assert simulator.requests() == []

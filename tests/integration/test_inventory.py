@@ -1,0 +1,142 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The connectors inventory plugin through the real ansible-inventory and ansible-playbook, against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+INVENTORY = Path(os.path.abspath(__file__)).parent / "inventory.yml"
+
+SOURCE = """\
+plugin: cloudflare.magic_transit.connectors
+compose:
+  window_end: cloudflare_interrupt_window_hour_of_day + cloudflare_interrupt_window_duration_hours | int
+groups:
+  night_window: cloudflare_interrupt_window_hour_of_day < 3
+keyed_groups:
+  - key: cloudflare_last_seen_version | default('none')
+    prefix: version
+strict: true
+"""
+CACHE = """\
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: {cache_dir}
+cache_timeout: 600
+"""
+HARDWARE = ["MWC2301A0417", "MWC2301A0418", "MWC2306B1120", "MWC2405C0077"]
+VIRTUAL = ["32d9a8741af047e39c4a6ee61a5daaba", "59c6e7a1d3994ac79947d3bdc4a78c71"]  # LICENSED: no serial number
+
+
+def plain(value):
+    """ansible-core 2.19+ marks strings that are not trusted as templates (all API data) as {"__ansible_unsafe": s}."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return dict((k, plain(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def inventory_list(ansible, tmp_path, source, *args, env=None):
+    path = tmp_path / "sim.connectors.yml"
+    path.write_text(source, encoding="utf-8")
+    completed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"] + list(args),
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=120, check=False,
+        # A source that fails to parse is an error, not a warning and an empty inventory.
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", **(env or {})))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return plain(json.loads(completed.stdout)), completed.stderr
+
+
+def hosts_of(listing, group):
+    return sorted(listing.get(group, {}).get("hosts", []))
+
+
+def test_every_connector_is_a_host_from_one_call(ansible, simulator, tmp_path):
+    listing, _stderr = inventory_list(ansible, tmp_path, SOURCE)
+    calls = simulator.requests()
+    assert [(c["method"], c["path"]) for c in calls] == [
+        ("GET", "/client/v4/accounts/%s/magic/connectors" % simulator.account_id)]
+
+    hostvars = listing["_meta"]["hostvars"]
+    assert sorted(hostvars) == sorted(HARDWARE + VIRTUAL)
+    berlin = hostvars["MWC2301A0417"]
+    assert berlin["cloudflare_notes"] == "ber-branch-01 primary" and berlin["cloudflare_timezone"] == "Europe/Berlin"
+    assert berlin["cloudflare_device_type"] == "MANAGED" and berlin["window_end"] == 6
+    assert not any("license_key" in key for variables in hostvars.values() for key in variables)
+    assert simulator.token not in json.dumps(listing)
+
+    assert hosts_of(listing, "connectors") == sorted(HARDWARE + VIRTUAL)
+    assert hosts_of(listing, "managed") == HARDWARE and hosts_of(listing, "licensed") == sorted(VIRTUAL)
+    assert hosts_of(listing, "not_activated") == sorted(["MWC2405C0077", "32d9a8741af047e39c4a6ee61a5daaba"])
+    assert hosts_of(listing, "timezone_europe_berlin") == ["MWC2301A0417", "MWC2301A0418"]
+    assert hosts_of(listing, "night_window") == sorted(["MWC2301A0417", "MWC2306B1120", "32d9a8741af047e39c4a6ee61a5daaba"])
+    assert hosts_of(listing, "version_2026_2_1") == sorted(["MWC2301A0417", "MWC2301A0418", "59c6e7a1d3994ac79947d3bdc4a78c71"])
+    assert hosts_of(listing, "version_none") == ["32d9a8741af047e39c4a6ee61a5daaba"]
+
+
+def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
+    source = SOURCE + CACHE.format(cache_dir=tmp_path / "inventory-cache")
+    first, _stderr = inventory_list(ansible, tmp_path, source)
+    assert len(simulator.requests()) == 1
+
+    simulator.clear_log()
+    second, _stderr = inventory_list(ansible, tmp_path, source)
+    assert simulator.requests() == [], "a refresh within cache_timeout must not call Cloudflare"
+    assert second == first
+
+    third, _stderr = inventory_list(ansible, tmp_path, source, "--flush-cache")
+    assert len(simulator.requests()) == 1 and third == first
+
+
+def test_failed_refresh_says_why_and_never_shows_the_token(ansible, simulator, tmp_path):
+    path = tmp_path / "sim.connectors.yml"
+    path.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
+    completed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"], capture_output=True, text=True, cwd=str(tmp_path),
+        timeout=120, check=False, env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", CLOUDFLARE_API_TOKEN=simulator.token + "x"))
+    assert completed.returncode != 0
+    assert "401" in completed.stderr and "10000" in completed.stderr
+    assert simulator.token not in completed.stdout + completed.stderr
+
+
+def test_play_over_the_inventory_runs_modules_on_the_controller(ansible, simulator, tmp_path):
+    """The AWX pattern: hosts from the connectors source, each task delegated to the controller."""
+    (tmp_path / "sim.connectors.yml").write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
+    playbook = tmp_path / "licensed.yml"
+    playbook.write_text(textwrap.dedent("""\
+        - name: Virtual connectors, one API read each, run on the controller
+          hosts: licensed
+          gather_facts: false
+          tasks:
+            - name: Read the connector of this host
+              cloudflare.magic_transit.magic_connector_info:
+                id: "{{ cloudflare_id }}"
+              delegate_to: localhost
+              register: read
+
+            - name: The connector read is the host's connector
+              ansible.builtin.assert:
+                that:
+                  - read.magic_connectors | length == 1
+                  - read.magic_connectors[0].notes == cloudflare_notes
+        """), encoding="utf-8")
+    completed = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), "-i", str(INVENTORY), str(playbook)],
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "ok=2" in completed.stdout and "failed=0" in completed.stdout
+    gets = simulator.requests("GET")
+    assert len(gets) == 3  # the inventory's list, and one list per virtual connector

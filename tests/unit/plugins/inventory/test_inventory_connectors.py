@@ -1,0 +1,369 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The connectors inventory plugin at the HTTP boundary: one scripted list call per refresh, then hosts and groups.
+
+The plugin is loaded the way ansible-inventory loads it (the collection loader and the plugin loader), so its
+options come from its documentation, doc fragments and ``env:`` entries included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from ansible.errors import AnsibleError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import inventory_loader
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+from ansible_collections.cloudflare.magic_transit.plugins.inventory.connectors import timezone_group
+from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
+
+PLUGIN = "cloudflare.magic_transit.connectors"
+LIST = "/accounts/%s/magic/connectors" % ACCOUNT
+# The folder holding ansible_collections/ (the tests run from .../ansible_collections/cloudflare/magic_transit).
+COLLECTIONS_ROOT = Path(os.path.abspath(__file__)).parents[7]
+
+BERLIN = {
+    "id": "711f8eedc6d84336a6f7d256ddd00fce", "activated": True, "notes": "ber-branch-01 primary",
+    "timezone": "Europe/Berlin", "interrupt_window_hour_of_day": 2, "interrupt_window_duration_hours": 4.0,
+    "interrupt_window_days_of_week": ["Sunday", "Saturday"], "interrupt_window_embargo_dates": ["2026-12-24"],
+    "primary": True, "last_seen_version": "2026.2.1",
+    "device": {"id": "52644b00d54ce0fd856a79b6ebcd0a31", "serial_number": "MWC2301A0417", "type": "MANAGED"},
+}
+NEW_YORK = {
+    "id": "d5fcbf8464854891bdc163cff7831dc1", "activated": False, "notes": "nyc-dc-02 primary",
+    "timezone": "America/New_York", "interrupt_window_hour_of_day": 23, "interrupt_window_duration_hours": 2.0,
+    "interrupt_window_days_of_week": ["Sunday"], "interrupt_window_embargo_dates": [], "primary": True,
+    "device": {"id": "2488f249d07fa9fddce5bdfab3c670f1", "serial_number": "MWC2306B1120", "type": "MANAGED"},
+}
+VIRTUAL = {
+    "id": "32d9a8741af047e39c4a6ee61a5daaba", "activated": True, "notes": "", "timezone": "Etc/GMT+5",
+    "interrupt_window_hour_of_day": 0, "interrupt_window_duration_hours": 4,
+    "interrupt_window_days_of_week": ["Monday"], "interrupt_window_embargo_dates": [],
+    "device": {"id": "b6828156a80e0c756bbab31b24668af3", "type": "LICENSED"},
+    # Never returned by a list call; should it ever be, it must not become a host variable.
+    "license_key": "LICENSE-KEY-SECRET-0001",
+}
+FLEET = [BERLIN, NEW_YORK, VIRTUAL]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collection_loader():
+    """Ansible's collection loader for the collection under test, as ansible-inventory sets it up.
+
+    pytest imported ``ansible_collections`` as a plain namespace package (see pytest.ini): those modules are set
+    aside while the loader runs, and put back afterwards, so that the other tests never see the loader's copies.
+    """
+    saved = dict((name, module) for name, module in sys.modules.items() if name.split(".")[0] == "ansible_collections")
+    for name in saved:
+        del sys.modules[name]
+    finder = _AnsibleCollectionFinder(paths=[str(COLLECTIONS_ROOT)], scan_sys_paths=False)
+    finder._install()  # pylint: disable=protected-access
+    try:
+        yield
+    finally:
+        _AnsibleCollectionFinder._remove()  # pylint: disable=protected-access
+        for name in [name for name in sys.modules if name.split(".")[0] == "ansible_collections"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch):
+    """No CLOUDFLARE_* or inventory-cache settings from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith(("CLOUDFLARE_", "ANSIBLE_INVENTORY_CACHE", "ANSIBLE_CACHE_PLUGIN")):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+@pytest.fixture
+def refresh(tmp_path):
+    """Write an inventory source and parse it: returns (inventory, plugin).
+
+    ``config`` holds the file's options; ``flush`` is ansible-inventory's --flush-cache.
+    """
+
+    def run(name="test.connectors.yml", flush=False, connection=True, **config):
+        source = dict(plugin=PLUGIN)
+        if connection:
+            source.update(account_id=ACCOUNT, api_token=TOKEN, base_url=BASE_URL)
+        source.update(config)
+        path = tmp_path / name
+        path.write_text(json.dumps(source), encoding="utf-8")  # JSON is YAML
+        plugin = inventory_loader.get(PLUGIN)
+        assert plugin is not None, "the plugin could not be loaded through the collection loader"
+        assert plugin.verify_file(str(path))
+        inventory = InventoryData()
+        plugin.parse(inventory, DataLoader(), str(path), cache=not flush)
+        if getattr(plugin, "_cache", None) is not None:
+            plugin.update_cache_if_changed()  # what the inventory manager does after parse
+        return inventory, plugin
+
+    return run
+
+
+def hostvars(inventory, host):
+    return inventory.get_host(host).get_vars()
+
+
+def members(inventory, group):
+    return sorted(h.name for h in inventory.groups[group].get_hosts()) if group in inventory.groups else None
+
+
+def test_one_list_call_every_connector_a_host(api, refresh):
+    api.expect("GET", LIST, result=FLEET)
+    inventory, _plugin = refresh()
+    assert len(api.calls) == 1 and api.calls[0].params in ({}, None)
+    assert api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
+    # serial numbers name hardware; a virtual connector has none and is named by its id
+    assert sorted(inventory.hosts) == sorted(["MWC2301A0417", "MWC2306B1120", VIRTUAL["id"]])
+    berlin = hostvars(inventory, "MWC2301A0417")
+    assert berlin["cloudflare_id"] == BERLIN["id"]
+    assert berlin["cloudflare_timezone"] == "Europe/Berlin"
+    assert berlin["cloudflare_interrupt_window_duration_hours"] == 4.0
+    assert berlin["cloudflare_device"] == BERLIN["device"]
+    assert berlin["cloudflare_device_serial_number"] == "MWC2301A0417"
+    assert berlin["cloudflare_device_type"] == "MANAGED"
+    assert "cloudflare_device_serial_number" not in hostvars(inventory, VIRTUAL["id"])
+
+
+def test_default_groups(api, refresh):
+    api.expect("GET", LIST, result=FLEET)
+    inventory, _plugin = refresh()
+    assert members(inventory, "connectors") == sorted(inventory.hosts)
+    assert members(inventory, "activated") == sorted(["MWC2301A0417", VIRTUAL["id"]])
+    assert members(inventory, "not_activated") == ["MWC2306B1120"]
+    assert members(inventory, "managed") == ["MWC2301A0417", "MWC2306B1120"]
+    assert members(inventory, "licensed") == [VIRTUAL["id"]]
+    assert members(inventory, "timezone_europe_berlin") == ["MWC2301A0417"]
+    assert members(inventory, "timezone_america_new_york") == ["MWC2306B1120"]
+    assert members(inventory, "timezone_etc_gmtplus5") == [VIRTUAL["id"]]
+
+
+def test_no_default_groups(api, refresh):
+    api.expect("GET", LIST, result=FLEET)
+    inventory, _plugin = refresh(default_groups=False)
+    assert set(inventory.groups) == {"all", "ungrouped"}
+    assert len(inventory.hosts) == 3
+
+
+@pytest.mark.parametrize("zone, group", [
+    ("Europe/Berlin", "timezone_europe_berlin"),
+    ("America/Port-au-Prince", "timezone_america_port_au_prince"),
+    ("America/Argentina/Buenos_Aires", "timezone_america_argentina_buenos_aires"),
+    ("Etc/GMT+5", "timezone_etc_gmtplus5"),
+    ("Etc/GMT-5", "timezone_etc_gmtminus5"),
+    ("UTC", "timezone_utc"),
+    ("//", None),
+])
+def test_timezone_group_names(zone, group):
+    assert timezone_group(zone) == group
+
+
+def test_secrets_never_become_host_variables(api, refresh):
+    api.expect("GET", LIST, result=FLEET)
+    inventory, _plugin = refresh()
+    for host in inventory.hosts:
+        text = json.dumps(hostvars(inventory, host))
+        assert "license_key" not in text and "LICENSE-KEY-SECRET" not in text and TOKEN not in text
+
+
+def test_hostname_id(api, refresh):
+    api.expect("GET", LIST, result=FLEET)
+    inventory, _plugin = refresh(hostname="id")
+    assert sorted(inventory.hosts) == sorted(c["id"] for c in FLEET)
+
+
+def test_hostname_notes_falls_back_to_id_when_empty_or_taken(api, refresh, monkeypatch):
+    twin = dict(NEW_YORK, id="f" * 32, notes="ber-branch-01 primary",
+                device={"id": "e" * 32, "serial_number": "MWC0", "type": "MANAGED"})
+    api.expect("GET", LIST, result=FLEET + [twin])
+    warnings = []
+    plugin = inventory_loader.get(PLUGIN)
+    monkeypatch.setattr(type(plugin.display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
+    inventory, _plugin = refresh(hostname="notes")
+    # hosts are added in id order: the Berlin connector (711f...) keeps its notes, its twin (ffff...) gets its id
+    assert sorted(inventory.hosts) == sorted(["ber-branch-01 primary", "nyc-dc-02 primary", VIRTUAL["id"], twin["id"]])
+    assert hostvars(inventory, "ber-branch-01 primary")["cloudflare_id"] == BERLIN["id"]
+    assert len(warnings) == 1 and twin["id"] in warnings[0]
+
+
+def test_prefix(api, refresh):
+    api.expect("GET", LIST, result=[BERLIN])
+    inventory, _plugin = refresh(prefix="cf_")
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert variables["cf_notes"] == "ber-branch-01 primary" and variables["cf_device_id"] == BERLIN["device"]["id"]
+    assert not any(key.startswith("cloudflare_") for key in variables)
+
+
+def test_device_type_is_filtered_by_cloudflare(api, refresh):
+    api.expect("GET", LIST, params={"device_type": "LICENSED"}, result=[VIRTUAL])
+    inventory, _plugin = refresh(device_type="LICENSED")
+    assert list(inventory.hosts) == [VIRTUAL["id"]]
+
+
+def test_constructed_compose_groups_keyed_groups(api, refresh):
+    api.expect("GET", LIST, result=FLEET)
+    inventory, _plugin = refresh(
+        compose={"window_start": "cloudflare_interrupt_window_hour_of_day + 1"},
+        groups={"night_window": "cloudflare_interrupt_window_hour_of_day < 6"},
+        keyed_groups=[{"key": "cloudflare_device_type | lower", "prefix": "type"},
+                      {"key": "cloudflare_last_seen_version | default('unknown')", "prefix": "version"}],
+        strict=True,
+    )
+    assert hostvars(inventory, "MWC2301A0417")["window_start"] == 3
+    assert members(inventory, "night_window") == sorted(["MWC2301A0417", VIRTUAL["id"]])
+    assert members(inventory, "type_managed") == ["MWC2301A0417", "MWC2306B1120"]
+    assert members(inventory, "type_licensed") == [VIRTUAL["id"]]
+    assert members(inventory, "version_2026_2_1") == ["MWC2301A0417"]
+    assert members(inventory, "version_unknown") == sorted(["MWC2306B1120", VIRTUAL["id"]])
+
+
+def test_strict_compose_error_fails(api, refresh):
+    api.expect("GET", LIST, result=[BERLIN])
+    with pytest.raises(AnsibleError, match="window_start"):
+        refresh(compose={"window_start": "no_such_variable + 1"}, strict=True)
+
+
+def test_connection_from_environment(api, refresh, environment):
+    environment.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    environment.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
+    environment.setenv("CLOUDFLARE_BASE_URL", BASE_URL)
+    api.expect("GET", LIST, result=[BERLIN])
+    inventory, _plugin = refresh(connection=False)
+    assert list(inventory.hosts) == ["MWC2301A0417"]
+    assert api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
+
+
+def test_legacy_key_from_environment(api, refresh, environment):
+    environment.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
+    environment.setenv("CLOUDFLARE_API_KEY", "global-key-0001")
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(account_id=ACCOUNT, base_url=BASE_URL, connection=False)
+    headers = api.calls[0].headers
+    assert headers["X-Auth-Email"] == "ops@example.com" and headers["X-Auth-Key"] == "global-key-0001"
+    assert "Authorization" not in headers
+
+
+def test_empty_environment_variables_count_as_unset(api, refresh, environment):
+    """AWX injects every variable of a credential type, blank fields as empty strings."""
+    for name, value in (("CLOUDFLARE_API_TOKEN", TOKEN), ("CLOUDFLARE_ACCOUNT_ID", ACCOUNT), ("CLOUDFLARE_BASE_URL", BASE_URL),
+                        ("CLOUDFLARE_EMAIL", ""), ("CLOUDFLARE_API_KEY", "")):
+        environment.setenv(name, value)
+    api.expect("GET", LIST, result=[BERLIN])
+    inventory, _plugin = refresh(connection=False)
+    assert list(inventory.hosts) == ["MWC2301A0417"]
+
+
+def test_empty_base_url_means_cloudflare(api, refresh, environment):
+    environment.setenv("CLOUDFLARE_BASE_URL", "")
+    api.expect("GET", re.escape("https://api.cloudflare.com/client/v4" + LIST), result=[BERLIN])
+    refresh(account_id=ACCOUNT, api_token=TOKEN, connection=False)
+    assert len(api.calls) == 1
+
+
+def test_token_template_in_the_source_file_is_rendered(api, refresh):
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(api_token="{{ 'unit-test-token-never-printed' ~ '-0000000000' }}")
+    assert api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
+
+
+def test_token_template_in_the_environment_is_not_rendered(api, refresh, environment):
+    """A credential injected through the environment is data: a Jinja expression in it must not run."""
+    token = "{{ 'never' ~ 'rendered' }}"
+    environment.setenv("CLOUDFLARE_API_TOKEN", token)
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(account_id=ACCOUNT, base_url=BASE_URL, connection=False)
+    assert api.calls[0].headers["Authorization"] == "Bearer " + token
+
+
+def test_missing_account_id_fails_before_any_call(api, refresh):
+    with pytest.raises(AnsibleError, match="account_id is required.*CLOUDFLARE_ACCOUNT_ID"):
+        refresh(api_token=TOKEN, base_url=BASE_URL, connection=False)
+    assert api.calls == []
+
+
+def test_missing_credentials_fail_before_any_call(api, refresh):
+    with pytest.raises(AnsibleError, match="api_token is required"):
+        refresh(account_id=ACCOUNT, base_url=BASE_URL, connection=False)
+    assert api.calls == []
+
+
+def test_plain_http_to_a_remote_host_is_refused(api, refresh):
+    with pytest.raises(AnsibleError, match="base_url must be an https:// URL"):
+        refresh(base_url="http://api.example.com/client/v4")
+    assert api.calls == []
+
+
+def test_api_error_names_the_call_and_never_the_token(api, refresh):
+    api.expect("GET", LIST, status=403, errors=[{"code": 9109, "message": "Unauthorized to access requested resource"}])
+    with pytest.raises(AnsibleError) as caught:
+        refresh()
+    message = str(caught.value)
+    assert "403" in message and "9109" in message and LIST in message
+    assert TOKEN not in message
+
+
+def test_rate_limit_is_retried_once_then_succeeds(api, refresh):
+    api.expect("GET", LIST, status=429, errors=[{"code": 971, "message": "Please wait"}], headers={"Retry-After": "2"})
+    api.expect("GET", LIST, result=[BERLIN])
+    inventory, _plugin = refresh()
+    assert list(inventory.hosts) == ["MWC2301A0417"] and api.sleeps == [2.0]
+
+
+def test_an_answer_that_is_not_a_list_fails(api, refresh):
+    api.expect("GET", LIST, result={"connectors": []})
+    with pytest.raises(AnsibleError, match="instead of a list"):
+        refresh()
+
+
+@pytest.mark.parametrize("name, accepted", [
+    ("prod.connectors.yml", True), ("connectors.yaml", True), ("eu.connectors.yaml", True),
+    ("hosts.yml", False), ("connectors.json", False), ("connectors.yml.bak", False),
+])
+def test_verify_file(tmp_path, name, accepted):
+    path = tmp_path / name
+    path.write_text("plugin: %s\n" % PLUGIN, encoding="utf-8")
+    assert inventory_loader.get(PLUGIN).verify_file(str(path)) is accepted
+
+
+def test_cache_second_refresh_makes_no_call(api, refresh, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+    api.expect("GET", LIST, result=FLEET)
+    first, _plugin = refresh(**cache)
+    assert len(api.calls) == 1
+    files = list(cache_dir.iterdir())
+    assert len(files) == 1
+    stored = files[0].read_text(encoding="utf-8")
+    assert TOKEN not in stored and "LICENSE-KEY-SECRET" not in stored
+
+    second, _plugin = refresh(**cache)
+    assert len(api.calls) == 1, "a cached refresh must not call Cloudflare"
+    assert sorted(second.hosts) == sorted(first.hosts)
+    assert members(second, "licensed") == [VIRTUAL["id"]]
+
+    # --flush-cache (cache=False): one new call, and the cache is refreshed
+    api.expect("GET", LIST, result=[BERLIN])
+    third, _plugin = refresh(flush=True, **cache)
+    assert len(api.calls) == 2 and list(third.hosts) == ["MWC2301A0417"]
+    fourth, _plugin = refresh(**cache)
+    assert len(api.calls) == 2 and list(fourth.hosts) == ["MWC2301A0417"]
+
+
+def test_cache_is_per_account(api, refresh, tmp_path):
+    cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(tmp_path / "cache"))
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(**cache)
+    other = "0" * 32
+    api.expect("GET", "/accounts/%s/magic/connectors" % other, result=[NEW_YORK])
+    inventory, _plugin = refresh(account_id=other, **cache)
+    assert list(inventory.hosts) == ["MWC2306B1120"] and len(api.calls) == 2
