@@ -40,7 +40,7 @@ DEMO_ARGS ?=
 # In CI (CI=true) a missing controller is an error, never a skipped run.
 STRICT ?= $(if $(filter true 1 yes,$(CI)),1,)
 
-STAGES := sanity units integration lint changelog-lint docs-lint
+STAGES := sanity units integration reliability lint changelog-lint docs-lint
 
 # Interpreter discovery, evaluated once and only by the targets that need it.
 PY_MAIN = $(eval PY_MAIN := $(shell PYTHON_MAIN='$(PYTHON_MAIN)' '$(ROOT)/hack/find_python.sh' main))$(PY_MAIN)
@@ -72,7 +72,7 @@ help: ## show this help
 	printf '\nmake test runs: %s (all of them; exit code non-zero if any failed).\n' '$(STAGES)'
 	printf 'Set FAIL_FAST=1 to stop at the first failing stage; PYTHON_MAIN / PYTHON_COMPAT force interpreters.\n'
 
-test: venv ## the whole gate: sanity units integration lint changelog-lint docs-lint
+test: venv ## the whole gate: sanity units integration reliability lint changelog-lint docs-lint
 	@failed=""
 	summary=""
 	t_all=$$(date +%s)
@@ -163,10 +163,10 @@ sanity: venv-main sync get-pip-shim ## ansible-test sanity --venv (no ignore fil
 	export HOME='$(TEST_HOME)' PATH='$(VENV)/bin':"$$PATH"
 	run ansible-test sanity --venv --python "$$pyver" --truncate 0 $(SANITY_ARGS)
 
-units: venv-main sync ## pytest tests/unit tests/simulator (main controller)
+units: venv-main sync ## pytest tests/unit tests/simulator and the property tests (main controller)
 	@$(call stage,unit and simulator tests)
 	cd '$(COPY)'
-	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator $(PYTEST_ARGS)
+	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/reliability/test_properties.py $(PYTEST_ARGS)
 
 integration: venv sync ## pytest tests/integration on the main controller, then on the compat one
 	@$(call stage,integration tests)
@@ -180,6 +180,11 @@ integration: venv sync ## pytest tests/integration on the main controller, then 
 	    $(call loud,'compat controller (Python 3.11 / ansible-core 2.19) NOT tested: no Python 3.11 found.')
 	fi
 	exit $$rc
+
+reliability: venv-main sync ## pytest tests/reliability: faults, rate-limit block, concurrency, bad input, secrets
+	@$(call stage,reliability tests)
+	cd '$(COPY)'
+	run '$(VENV)/bin/python' -m pytest tests/reliability --ignore=tests/reliability/test_properties.py $(PYTEST_ARGS)
 
 lint: venv-main sync ## ansible-lint --profile production on roles/ playbooks/ examples/
 	@$(call stage,ansible-lint)

@@ -88,3 +88,10 @@ def check_interconnect_change(changes, current):
     health_check = changes.get("health_check") or {}
     if health_check.get("source") and health_check.get("direction") != "bidirectional":
         raise InvalidOption("health_check.source", "is only allowed with health_check.direction=bidirectional", health_check["source"])
+
+
+def check_unique_name(interconnects, interconnect_id, name):
+    """A rename must not take another interconnect's name (Cloudflare refuses it)."""
+    for other in interconnects:
+        if other.get("name") == name and other.get("id") != interconnect_id:
+            raise InvalidOption("name", "must be unique: interconnect %s is already named %r" % (other.get("id"), name))

@@ -204,8 +204,10 @@ api_calls:
     PUT: 1
 """
 
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import (
     Interconnects,
+    check_unique_name,
     check_interconnect_change,
     check_interconnect_options,
 )
@@ -256,8 +258,15 @@ def main():
         params = module.params
         check_interconnect_options(params)
         desired = engine.resource.canonical(desired_from_params(params, FIELDS))
-        current = engine.find(params["id"], match=lambda obj: obj.get("name") == params["name"],
-                              description="name %r" % params["name"])
+        if params["id"] is not None and params["name"] is not None:
+            # A rename: one list call instead of the GET also shows the names Cloudflare would refuse.
+            check_id("id", params["id"])
+            listed = engine.resource.list()
+            current = next((obj for obj in listed if obj.get("id") == params["id"]), None)
+            check_unique_name(listed, params["id"], params["name"])
+        else:
+            current = engine.find(params["id"], match=lambda obj: obj.get("name") == params["name"],
+                                  description="name %r" % params["name"])
         if current is None:
             option = "id" if params["id"] is not None else "name"
             raise InvalidOption(option, "must identify an existing interconnect (Cloudflare provisions them, there is "

@@ -195,6 +195,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connecto
     SETTINGS_ARGUMENT_SPEC,
     Connectors,
     check_settings,
+    device_of,
     find_connector,
     merge_embargo_dates,
 )
@@ -244,12 +245,25 @@ def main():
                                     "provision_license=true, or give device_id or device_serial_number", params["notes"])
         desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
         rekey = params["provision_license"] and by_device and current is not None
-        engine.ensure_present(
+        if rekey and device_of(current).get("type") != "LICENSED":
+            raise InvalidOption("provision_license", "re-keys only connectors of virtual (LICENSED) devices; connector %s "
+                                "belongs to a %s device" % (current["id"], device_of(current).get("type")))
+        if params["provision_license"] and current is None and params["device_serial_number"] is not None:
+            raise InvalidOption("provision_license", "creates a connector for a new virtual (LICENSED) device, while "
+                                "device_serial_number names hardware (MANAGED): give one of them")
+        after = engine.ensure_present(
             current, desired, SETTINGS,
             create_body=dict(device=_new_device(params)),
             always_send=dict(provision_license=True) if rekey else None,
             refind=find,
         )
+        if params["provision_license"] and (rekey or current is None) and not module.check_mode and not after.get("license_key"):
+            # The answer that carried the key was lost (a re-read confirmed the write), or the create named an existing
+            # virtual device: Cloudflare never shows a key again, so a fresh one is generated now.
+            after = engine.resource.update(after["id"], dict(provision_license=True))
+            module.warn("connector %s: no license key came back, so it was re-keyed; the new key is in the result"
+                        % after["id"])
+            engine.result["magic_connector"] = engine.resource.masked(after)
         return engine.exit()
 
     module.run(ensure)

@@ -145,7 +145,7 @@ def test_lookup_by_name_then_update(api, run_module):
 
 
 def test_rename_by_id(api, run_module):
-    api.expect("GET", PATH + "/" + ID, result={"interconnect": INTERCONNECT})
+    api.expect("GET", PATH, result={"interconnects": [changed(id="f" * 32, name="other"), INTERCONNECT]})
     api.expect("PUT", PATH + "/" + ID, body={"name": "fra-cni-primary"}, result=write_answer(changed(name="fra-cni-primary")))
     assert run_module(cf_interconnect, id=ID, name="fra-cni-primary")["cf_interconnect"]["name"] == "fra-cni-primary"
 
@@ -180,8 +180,16 @@ def test_unknown_id_fails_with_a_clear_message(api, run_module):
     assert result["failed"] and result["msg"].startswith("id must identify an existing interconnect")
 
 
+def test_rename_to_another_interconnects_name_fails_before_any_write(api, run_module):
+    api.expect("GET", PATH, result={"interconnects": [changed(id="f" * 32, name="other"), INTERCONNECT]})
+    result = run_module(cf_interconnect, id=ID, name="other")
+    assert result["failed"] and "name must be unique: interconnect %s is already named 'other'" % ("f" * 32) in result["msg"]
+    assert api.writes() == []
+
+
 def test_api_error_on_write_is_reported_with_cloudflare_code(api, run_module):
-    api.expect("GET", PATH + "/" + ID, result={"interconnect": INTERCONNECT})
+    # a GRE tunnel's name is not among the interconnects: only Cloudflare can refuse it
+    api.expect("GET", PATH, result={"interconnects": [INTERCONNECT]})
     api.expect("PUT", PATH + "/" + ID, status=400, errors=[{"code": 1004, "message": "name already used by a tunnel"}])
     result = run_module(cf_interconnect, id=ID, name="taken")
     assert result["failed"] and "400 code 1004: name already used by a tunnel" in result["msg"]

@@ -232,3 +232,27 @@ def test_interrupt_post_is_not_repeated_when_the_answer_was_lost(api, run_module
     api.expect("POST", PATH + "/" + ID + "/interrupts", raises=requests.exceptions.ReadTimeout("read timed out"))
     result = run_module(magic_connector_interrupt, id=ID, action="reboot")
     assert result["failed"] and result["error"]["outcome_unknown"] is True
+
+
+def test_rekey_of_a_hardware_connector_is_refused_before_any_write(api, run_module):
+    api.expect("GET", PATH + "/" + ID, result=CONNECTOR)
+    result = run_module(magic_connector, id=ID, provision_license=True)
+    assert result["failed"] and result["msg"].startswith("provision_license re-keys only connectors of virtual (LICENSED)")
+    assert api.writes() == []
+
+
+def test_provision_license_with_a_serial_number_is_refused(api, run_module):
+    api.expect("GET", PATH, result=[CONNECTOR])
+    result = run_module(magic_connector, device_serial_number="CFNEW", provision_license=True)
+    assert result["failed"] and "provision_license creates a connector for a new virtual (LICENSED) device" in result["msg"]
+    assert api.writes() == []
+
+
+def test_a_license_key_lost_with_its_answer_is_replaced_by_a_fresh_one(api, run_module):
+    api.expect("GET", PATH + "/" + VIRTUAL["id"], result=VIRTUAL)
+    api.expect("PATCH", PATH + "/" + VIRTUAL["id"], raw="{broken")
+    api.expect("GET", PATH + "/" + VIRTUAL["id"], result=VIRTUAL)
+    api.expect("PATCH", PATH + "/" + VIRTUAL["id"], body={"provision_license": True}, result=dict(VIRTUAL, license_key=LICENSE))
+    result = run_module(magic_connector, id=VIRTUAL["id"], provision_license=True)
+    assert result["changed"] and result["magic_connector"]["license_key"] == LICENSE
+    assert "so it was re-keyed" in repr(result["warnings"])

@@ -1,0 +1,63 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Test helper, not part of the collection: records every task's result and wall time for the reliability suite.
+
+Enabled by ``support.PlaybookRunner`` through ``ANSIBLE_CALLBACK_PLUGINS`` / ``ANSIBLE_CALLBACKS_ENABLED``; writes
+``{task name: {"status", "result", "seconds"}}`` as JSON to the file named by ``RELIABILITY_RESULTS`` when the
+playbook ends. Results of ``no_log`` tasks arrive censored, as for any callback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = r"""
+name: reliability_results
+type: aggregate
+short_description: Record task results and durations for the reliability tests
+description:
+  - Writes every task's result, status and wall time as JSON to the file named by E(RELIABILITY_RESULTS).
+"""
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "reliability_results"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.results = {}
+        self.started = {}
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self.started[task.get_name()] = time.monotonic()
+
+    def _record(self, result, status):
+        name = result.task.get_name()
+        seconds = time.monotonic() - self.started.get(name, time.monotonic())
+        self.results[name] = {"status": status, "result": dict(result.result), "seconds": seconds}
+
+    def v2_runner_on_ok(self, result):
+        self._record(result, "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, "failed")
+
+    def v2_runner_on_skipped(self, result):
+        self._record(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._record(result, "unreachable")
+
+    def v2_playbook_on_stats(self, stats):
+        path = os.environ.get("RELIABILITY_RESULTS")
+        if path:
+            with open(path, "w", encoding="utf-8") as stream:
+                json.dump(self.results, stream, default=str)

@@ -1,0 +1,501 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every writing module under injected faults, through real ``ansible-playbook`` runs against the simulator.
+
+The suite is two tables:
+
+* ``OPERATIONS``: what a module run does (module, arguments, which calls are its write and its read) and how to see
+  its effect in the simulator's state (``view``) and whether that effect is the desired one (``apply``).
+* ``ROWS``: one fault (``KINDS``: rules of the simulator, module options, credentials) against one operation, with
+  the expected outcome (succeeded, succeeded with a warning, failed with a message) and the expected end state
+  (``DESIRED``, ``UNCHANGED`` or ``EITHER`` - never anything else: a half-applied or duplicated change fails the test).
+
+Every row gets an account of its own (a copy of the seed account), so its fault rules match its calls only, and the
+rows run as a few playbooks in parallel. After the faulted run, every rule must have been used up (the fault was
+really injected), and a re-run of each row without faults must converge: ``changed`` when the state is not yet the
+desired one, then ``not changed``.
+
+To cover a new module (the fleet module ``magic_connectors``, a role's entry point), add an :class:`Operation` to
+``OPERATIONS`` (its ``view`` and ``apply`` say what "desired" means) and rows to ``ROWS``; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+
+import pytest
+
+from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, spread
+
+# Keep every retry fast: a row that should give up must give up within seconds.
+FAST = {"max_retries": 3, "max_retry_wait": 10, "timeout": 5}
+INVALID_TOKEN = "sim_rw_token_that_expired_long_ago_00000"
+
+OK, WARNED, FAILED = "ok", "warned", "failed"
+DESIRED, UNCHANGED, EITHER = "desired", "unchanged", "either"
+
+
+def _without(obj, *keys):
+    return None if obj is None else dict((k, v) for k, v in obj.items() if k not in keys)
+
+
+def _by_serial(account, serial):
+    found = [c for c in account["connectors"].values() if c["device"].get("serial_number") == serial]
+    assert len(found) <= 1, "duplicate connectors for device %s: %s" % (serial, found)
+    return found[0] if found else None
+
+
+class Operation:
+    """What a module run changes. Subclasses set the attributes and ``view``/``apply``."""
+
+    module = None
+    args = {}
+    #: (method, path regex below /accounts/<id>/) of the write and of the first read
+    write = None
+    read = None
+    #: a re-run converges (changed, then not changed); false for actions such as an interrupt
+    converges = True
+    #: an info module: nothing to converge to, a re-run reports no change
+    read_only = False
+    #: extra task keywords
+    keywords = {}
+
+    def view(self, account):
+        """The part of the account this operation changes, comparable with ``==``."""
+        raise NotImplementedError
+
+    def apply(self, before):
+        """The view once the operation succeeded."""
+        raise NotImplementedError
+
+
+class InterconnectUpdate(Operation):
+    module = "cloudflare.magic_transit.cf_interconnect"
+    args = {"name": "lhr-cni-2", "mtu": 1450, "description": "London CNI v2 (reliability)", "health_check": {"rate": "low"}}
+    write = ("PUT", "magic/cf_interconnects/[0-9a-f]+$")
+    read = ("GET", "magic/cf_interconnects$")
+
+    def view(self, account):
+        found = [i for i in account["interconnects"].values() if i["id"] == "3d8f178ccc144d6089165dca06f11d1d"]
+        return _without(found[0], "modified_on")
+
+    def apply(self, before):
+        after = copy.deepcopy(before)
+        after.update(mtu=1450, description=self.args["description"])
+        after["health_check"]["rate"] = "low"
+        return after
+
+
+class ConnectorUpdate(Operation):
+    module = "cloudflare.magic_transit.magic_connector"
+    serial = "MWC2301A0417"
+    args = {"device_serial_number": serial, "timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3,
+            "interrupt_window_duration_hours": 2, "interrupt_window_days_of_week": ["saturday", "sunday"],
+            "interrupt_window_embargo_dates": ["2027-01-01"]}
+    write = ("PATCH", "magic/connectors/[0-9a-f]+$")
+    read = ("GET", "magic/connectors$")
+
+    def view(self, account):
+        return _without(_by_serial(account, self.serial), "last_updated")
+
+    def apply(self, before):
+        after = copy.deepcopy(before)
+        after.update(timezone="Asia/Tokyo", interrupt_window_hour_of_day=3, interrupt_window_duration_hours=2,
+                     interrupt_window_days_of_week=["Sunday", "Saturday"], interrupt_window_embargo_dates=["2027-01-01"])
+        return after
+
+
+class ConnectorCreate(Operation):
+    """A virtual connector found by its notes: the one create a blind retry would duplicate."""
+
+    module = "cloudflare.magic_transit.magic_connector"
+    notes = "rel-vcon-01"
+    args = {"notes": notes, "provision_license": True, "timezone": "Europe/Paris", "interrupt_window_hour_of_day": 1}
+    write = ("POST", "magic/connectors$")
+    read = ("GET", "magic/connectors$")
+
+    def view(self, account):
+        return sorted((c["notes"], c["timezone"], c["interrupt_window_hour_of_day"], c["device"]["type"])
+                      for c in account["connectors"].values() if c.get("notes") == self.notes)
+
+    def apply(self, before):
+        return [(self.notes, "Europe/Paris", 1, "LICENSED")]
+
+
+class HardwareConnectorCreate(ConnectorCreate):
+    serial = "REL-NEW-0001"
+    args = {"device_serial_number": serial, "notes": "rel-hw-01", "activated": True}
+    keywords = {}
+
+    def view(self, account):
+        return [dict(_without(c, "id", "last_updated"), device=_without(c["device"], "id")) for c in account["connectors"].values()
+                if c["device"].get("serial_number") == self.serial]
+
+    def apply(self, before):
+        return [{"activated": True, "notes": "rel-hw-01", "timezone": "UTC", "interrupt_window_hour_of_day": 0,
+                 "interrupt_window_duration_hours": 4,
+                 "interrupt_window_days_of_week": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+                 "interrupt_window_embargo_dates": [], "primary": True, "device": {"serial_number": self.serial, "type": "MANAGED"}}]
+
+
+class ConnectorDelete(Operation):
+    module = "cloudflare.magic_transit.magic_connector"
+    serial = "MWC2301A0418"
+    args = {"device_serial_number": serial, "state": "absent"}
+    write = ("DELETE", "magic/connectors/[0-9a-f]+$")
+    read = ("GET", "magic/connectors$")
+
+    def view(self, account):
+        return _without(_by_serial(account, self.serial), "last_updated")
+
+    def apply(self, before):
+        return None
+
+
+class ConnectorInterrupt(Operation):
+    module = "cloudflare.magic_transit.magic_connector_interrupt"
+    args = {"device_serial_number": "MWC2306B1120", "action": "restart"}
+    write = ("POST", "magic/connectors/[0-9a-f]+/interrupts$")
+    read = ("GET", "magic/connectors$")
+    converges = False  # every run restarts the connector once more: it is an action, not a state
+
+    def view(self, account):
+        return len(account.get("interrupts", {}).get("d5fcbf8464854891bdc163cff7831dc1", []))
+
+    def apply(self, before):
+        return before + 1
+
+
+class InterconnectInfo(Operation):
+    module = "cloudflare.magic_transit.cf_interconnect_info"
+    args = {}
+    read_only = True
+    read = ("GET", "magic/cf_interconnects$")
+
+    def view(self, account):
+        return dict((key, account.get(key)) for key in ("interconnects", "connectors", "devices", "interrupts"))
+
+    def apply(self, before):
+        return before
+
+
+class ConnectorInfo(InterconnectInfo):
+    module = "cloudflare.magic_transit.magic_connector_info"
+    read = ("GET", "magic/connectors$")
+
+
+OPERATIONS = {
+    "interconnect": InterconnectUpdate(),
+    "update": ConnectorUpdate(),
+    "create": ConnectorCreate(),
+    "create_hw": HardwareConnectorCreate(),
+    "delete": ConnectorDelete(),
+    "interrupt": ConnectorInterrupt(),
+    "interconnect_info": InterconnectInfo(),
+    "connector_info": ConnectorInfo(),
+}
+
+# A kind of fault: simulator rules ("on": the operation's write or read), module options, credentials.
+KINDS = {
+    "429-recover": dict(rules=[dict(on="write", action="status", status=429, retry_after=1, times=2)]),
+    "429-give-up": dict(rules=[dict(on="write", action="status", status=429, retry_after=1, times=3)], options={"max_retries": 2}),
+    "429-long": dict(rules=[dict(on="write", action="status", status=429, retry_after=120)], options={"max_retry_wait": 5}),
+    "500": dict(rules=[dict(on="write", action="status", status=500)]),
+    "502": dict(rules=[dict(on="write", action="status", status=502)]),
+    "503": dict(rules=[dict(on="write", action="status", status=503)]),
+    "504": dict(rules=[dict(on="write", action="status", status=504)]),
+    "drop-before": dict(rules=[dict(on="write", action="drop")]),
+    "drop-after": dict(rules=[dict(on="write", action="drop", when="after")]),
+    "slow-before": dict(rules=[dict(on="write", action="delay", delay_s=2.5)], options={"timeout": 1}),
+    "slow-after": dict(rules=[dict(on="write", action="delay", delay_s=2.5, when="after")], options={"timeout": 1}),
+    "malformed-before": dict(rules=[dict(on="write", action="malformed")]),
+    "malformed-after": dict(rules=[dict(on="write", action="malformed", when="after")]),
+    "read-faults": dict(rules=[dict(on="read", action="status", status=503), dict(on="read", action="drop"),
+                               dict(on="read", action="malformed")]),
+    "read-429": dict(rules=[dict(on="read", action="status", status=429, retry_after=1)]),
+    "read-slow": dict(rules=[dict(on="read", action="delay", delay_s=2.5)], options={"timeout": 1}),
+    "401": dict(options={"api_token": INVALID_TOKEN}),
+    "403": dict(options={"api_token": "sim_ro_token_for_local_demo_only_0000000"}),
+}
+
+GAVE_UP = r"gave up after 3 attempt\(s\) and [0-9.]+ s of waiting \(max_retries=2, max_retry_wait=10 s\); last answer: 429 code 971"
+BLOCKED_120 = r"rate limit blocks this account's API for another 120 s \(retry-after\), longer than max_retry_wait=5 s"
+ERROR_500 = r": 500 code 1000: Internal server error"
+BROKE = r": the connection broke before an answer arrived"
+TIMED_OUT = r": no answer within timeout=1 s"
+UNREADABLE = r": HTTP 200 with an unreadable answer \(not a Cloudflare JSON envelope\)"
+UNAUTHENTICATED = r"^GET /accounts/[0-9a-f]+/magic/[a-z_]+: 401 code 10000: Authentication error"
+FORBIDDEN = r": 403 code 9109: Unauthorized to access requested resource"
+
+
+def _status(code):
+    return r": %d code 1000" % code
+
+
+# (operation, kind, outcome (or a tuple of acceptable outcomes), message regex for failures, end state)
+ROWS = [
+    # An update sends PUT/PATCH: every transient fault is retried and recovers; a 500 or an unreadable answer to a write
+    # that did not land fails without a trace; an answer lost after the write landed is found out by a re-read.
+    ("interconnect", "429-recover", OK, None, DESIRED),
+    ("interconnect", "429-give-up", FAILED, GAVE_UP, UNCHANGED),
+    ("interconnect", "429-long", FAILED, BLOCKED_120, UNCHANGED),
+    ("interconnect", "500", FAILED, ERROR_500, UNCHANGED),
+    ("interconnect", "502", OK, None, DESIRED),
+    ("interconnect", "503", OK, None, DESIRED),
+    ("interconnect", "504", OK, None, DESIRED),
+    ("interconnect", "drop-before", OK, None, DESIRED),
+    ("interconnect", "drop-after", OK, None, DESIRED),
+    ("interconnect", "slow-before", OK, None, DESIRED),
+    ("interconnect", "slow-after", OK, None, DESIRED),
+    ("interconnect", "malformed-before", FAILED, UNREADABLE, UNCHANGED),
+    ("interconnect", "malformed-after", WARNED, None, DESIRED),
+    ("interconnect", "read-faults", OK, None, DESIRED),
+    ("interconnect", "read-slow", OK, None, DESIRED),
+    ("interconnect", "401", FAILED, UNAUTHENTICATED, UNCHANGED),
+    ("interconnect", "403", FAILED, FORBIDDEN, UNCHANGED),
+
+    ("update", "429-recover", OK, None, DESIRED),
+    ("update", "429-give-up", FAILED, GAVE_UP, UNCHANGED),
+    ("update", "429-long", FAILED, BLOCKED_120, UNCHANGED),
+    ("update", "500", FAILED, ERROR_500, UNCHANGED),
+    ("update", "502", OK, None, DESIRED),
+    ("update", "503", OK, None, DESIRED),
+    ("update", "504", OK, None, DESIRED),
+    ("update", "drop-before", OK, None, DESIRED),
+    ("update", "drop-after", OK, None, DESIRED),
+    ("update", "slow-before", OK, None, DESIRED),
+    ("update", "slow-after", OK, None, DESIRED),
+    ("update", "malformed-before", FAILED, UNREADABLE, UNCHANGED),
+    ("update", "malformed-after", WARNED, None, DESIRED),
+    ("update", "read-faults", OK, None, DESIRED),
+    ("update", "read-slow", OK, None, DESIRED),
+    ("update", "401", FAILED, UNAUTHENTICATED, UNCHANGED),
+    ("update", "403", FAILED, FORBIDDEN, UNCHANGED),
+
+    # A create is a POST: never repeated unless Cloudflare certainly did not process it (429, no connection). When the
+    # answer is lost, a re-read decides: the connector is there (success, with a warning) or the run fails; never two.
+    ("create", "429-recover", OK, None, DESIRED),
+    ("create", "500", FAILED, ERROR_500, UNCHANGED),
+    ("create", "502", FAILED, _status(502), UNCHANGED),
+    ("create", "503", FAILED, _status(503), UNCHANGED),
+    ("create", "504", FAILED, _status(504), UNCHANGED),
+    ("create", "drop-before", FAILED, BROKE, UNCHANGED),
+    ("create", "drop-after", WARNED, None, DESIRED),
+    # The write is still on its way when the time-out strikes and the re-read looks: the run fails (outcome unknown),
+    # the create lands a moment later, and the next run finds it. (On a machine stalled for 1.5 s the re-read may come
+    # after the create landed: then the run succeeds with the warning. Both are right; a duplicate never is.)
+    ("create", "slow-before", (FAILED, WARNED), TIMED_OUT, EITHER),
+    ("create", "slow-after", WARNED, None, DESIRED),
+    ("create", "malformed-before", FAILED, UNREADABLE, UNCHANGED),
+    ("create", "malformed-after", WARNED, None, DESIRED),
+    ("create", "read-faults", OK, None, DESIRED),
+    ("create", "403", FAILED, FORBIDDEN, UNCHANGED),
+    ("create_hw", "drop-after", WARNED, None, DESIRED),
+
+    ("delete", "429-recover", OK, None, DESIRED),
+    ("delete", "500", FAILED, ERROR_500, UNCHANGED),
+    ("delete", "503", OK, None, DESIRED),
+    ("delete", "drop-before", OK, None, DESIRED),
+    ("delete", "drop-after", OK, None, DESIRED),
+    ("delete", "slow-after", OK, None, DESIRED),
+    ("delete", "malformed-before", FAILED, UNREADABLE, UNCHANGED),
+    ("delete", "malformed-after", OK, None, DESIRED),
+    ("delete", "403", FAILED, FORBIDDEN, UNCHANGED),
+
+    # An interrupt is an action: never repeated unless certainly not received; an unknown outcome is a failure that
+    # says so (error.outcome_unknown), and the connector got at most one restart.
+    ("interrupt", "429-recover", OK, None, DESIRED),
+    ("interrupt", "503", FAILED, _status(503), UNCHANGED),
+    ("interrupt", "drop-before", FAILED, BROKE, UNCHANGED),
+    ("interrupt", "drop-after", FAILED, BROKE, DESIRED),
+    ("interrupt", "slow-after", FAILED, TIMED_OUT, DESIRED),
+    ("interrupt", "malformed-after", FAILED, UNREADABLE, DESIRED),
+    ("interrupt", "403", FAILED, FORBIDDEN, UNCHANGED),
+
+    ("interconnect_info", "read-faults", OK, None, UNCHANGED),
+    ("connector_info", "read-429", OK, None, UNCHANGED),
+    ("connector_info", "401", FAILED, UNAUTHENTICATED, UNCHANGED),
+]
+
+PARALLEL = 3  # playbooks at once: the rows spend most of their time waiting (retry-after, time-outs)
+
+
+def _key(row):
+    return "%s/%s" % (row[0], row[1])
+
+
+def _rules(row, account_id):
+    operation = OPERATIONS[row[0]]
+    rules = []
+    for template in KINDS[row[1]].get("rules", []):
+        rule = dict(template)
+        method, path = getattr(operation, rule.pop("on"))
+        rule["match"] = {"method": method, "path": "/accounts/%s/%s" % (account_id, path)}
+        rules.append(rule)
+    return rules
+
+
+def _args(row, account_id):
+    operation = OPERATIONS[row[0]]
+    args = dict(operation.args, account_id=account_id, **FAST)
+    args.update(KINDS[row[1]].get("options", {}))
+    return args
+
+
+def _tasks(row, account_id):
+    operation = OPERATIONS[row[0]]
+    return case_tasks(_key(row), operation.module, _args(row, account_id), **operation.keywords)
+
+
+def _classify(operation, before, after):
+    if after == before:
+        return UNCHANGED
+    if after == operation.apply(before):
+        return DESIRED
+    return "half-applied or duplicated: %.300r" % (after,)
+
+
+def _wait_for_delayed_calls(simulator, rules, timeout=10):
+    """Delayed calls go on after the client gave up: wait until the log shows each of them answered."""
+    expected = sum(1 for rule in rules if rule["action"] == "delay")
+    deadline = time.monotonic() + timeout
+    while sum(1 for entry in simulator.requests() if entry["fault"] in ("delay", "delay_after")) < expected:
+        assert time.monotonic() < deadline, "the delayed calls never finished"
+        time.sleep(0.1)
+
+
+def test_faults_never_half_apply_and_a_rerun_converges(simulator, accounts, playbooks):
+    ids = accounts.create([_key(row) for row in ROWS])
+    seed = accounts.seed
+    rules = [rule for row in ROWS for rule in _rules(row, ids[_key(row)])]
+    simulator.set_faults(rules=rules)
+
+    runs, results = playbooks.run_cases(spread([_tasks(row, ids[_key(row)]) for row in ROWS], PARALLEL), name="faulted")
+    _wait_for_delayed_calls(simulator, rules)
+    assert simulator.admin("GET", "faults")["rules"] == [], "every injected fault was used"
+
+    state = accounts.all()
+    problems = []
+    ends = {}
+    for row in ROWS:
+        key = _key(row)
+        operation, (outcome, message, end) = OPERATIONS[row[0]], row[2:]
+        result = results[key]["result"]
+        failed = results[key]["status"] == "failed"
+        warnings = result.get("warnings") or []
+        seen = _classify(operation, operation.view(seed), operation.view(state[ids[key]]))
+        ends[key] = seen
+        accepted = outcome if isinstance(outcome, tuple) else (outcome,)
+        if failed and FAILED not in accepted or not failed and FAILED in accepted and len(accepted) == 1:
+            problems.append("%s: expected %s, got %s" % (key, outcome, result.get("msg") or "success"))
+        elif failed and not re.search(message, result["msg"]):
+            problems.append("%s: message %r does not match %r" % (key, result["msg"], message))
+        warned = any("a re-read shows the change landed" in w for w in warnings)
+        if not failed and (WARNED in accepted) != warned:
+            problems.append("%s: warnings %r, expected %s" % (key, warnings, outcome))
+        if end == EITHER and seen not in (DESIRED, UNCHANGED) or end != EITHER and seen != end:
+            problems.append("%s: end state %s, expected %s" % (key, seen, end))
+        if failed and seen != UNCHANGED and not result.get("error", {}).get("outcome_unknown"):
+            problems.append("%s: failed after changing something, without saying that the outcome is unknown" % key)
+        if results[key]["seconds"] > 8:
+            problems.append("%s: took %.1f s (max_retry_wait=10, retry-after 1, timeout 1): too slow" % (key, results[key]["seconds"]))
+    assert not problems, "\n".join(problems + ["", runs[0].output[-3000:]])
+
+    # Writes answered 401 or refused before the write never reached the write.
+    for row in ROWS:
+        if row[1] == "401":
+            calls = [e for e in simulator.requests() if ids[_key(row)] in e["path"]]
+            assert [(e["method"], e["status"]) for e in calls] == [("GET", 401)], calls
+
+    simulator.set_faults()
+    _assert_reruns_converge(playbooks, accounts, [(_key(row), row[0], ids[_key(row)], ends[_key(row)]) for row in ROWS])
+
+
+def _assert_reruns_converge(playbooks, accounts, rows):
+    """Without faults, each row (key, operation, account id, end state after the faulted run) converges: changed while
+    not yet desired, then not changed; the object ends desired."""
+    reruns = []
+    for key, name, account_id, end in rows:
+        operation = OPERATIONS[name]
+        if operation.converges:
+            args = dict(operation.args, account_id=account_id, **FAST)
+            tasks = case_tasks(key + "#1", operation.module, args, **operation.keywords)
+            if end != DESIRED and not operation.read_only:
+                tasks += case_tasks(key + "#2", operation.module, args, **operation.keywords)
+            reruns.append(tasks)
+    converged = playbooks.run_cases(spread(reruns, PARALLEL), name="converge")[1]
+    state = accounts.all()
+    for key, name, account_id, end in rows:
+        operation = OPERATIONS[name]
+        if not operation.converges:
+            continue
+        first = converged[key + "#1"]
+        assert first["status"] == "ok", "%s: %s" % (key, first["result"].get("msg"))
+        if end == DESIRED or operation.read_only:
+            assert not first["result"]["changed"], "%s: the faulted run left the desired state, yet the re-run changed" % key
+        else:
+            assert first["result"]["changed"], key
+            second = converged[key + "#2"]
+            assert second["status"] == "ok" and not second["result"]["changed"], "%s: the second re-run changed again" % key
+        assert operation.view(state[account_id]) == operation.apply(operation.view(accounts.seed)), key
+
+
+def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, api, playbooks):
+    """Past Cloudflare's limit every call of the account is refused for 5 minutes: each module stops at once and says
+    for how long, whether the block began before its first call or between its read and its write."""
+    writers = ["interconnect", "update", "create", "delete", "interrupt"]
+    keys = ["%s/blocked-from-start" % name for name in writers + ["connector_info"]] + ["%s/blocked-at-write" % name for name in writers]
+    ids = accounts.create(keys)
+    simulator.set_faults(rate_limit={"requests": 1, "window": 300})
+    for name in writers + ["connector_info"]:
+        # One call uses up the account's allowance: the module's first call is refused.
+        assert api.get("/accounts/%s/magic/connectors" % ids["%s/blocked-from-start" % name]).status_code == 200
+    tasks = []
+    for key in keys:
+        operation = OPERATIONS[key.split("/")[0]]
+        # The module defaults (max_retries=4, max_retry_wait=60): the block is longer, the module must not wait.
+        tasks.append(case_tasks(key, operation.module, dict(operation.args, account_id=ids[key]), **operation.keywords))
+    before = accounts.all()
+    runs, results = playbooks.run_cases(spread(tasks, 2), name="blocked")
+    assert all(run.seconds < 60 for run in runs), "a blocked run waited for the block to end"
+    for key in keys:
+        result, seconds = results[key]["result"], results[key]["seconds"]
+        assert results[key]["status"] == "failed" and seconds < 5, (key, seconds, result)
+        assert re.search(r"Cloudflare's rate limit blocks this account's API for another (29\d|300) s \(retry-after\), longer than "
+                         r"max_retry_wait=60 s allows, so this run stops here and sends nothing more\. Retry after the block ends",
+                         result["msg"]), result["msg"]
+        assert result["error"]["status"] == 429 and result["error"]["retry_after"] > 200
+        assert result["api_calls"].get("retries", 0) == 0
+        expected_method = "GET" if key.endswith("from-start") else OPERATIONS[key.split("/")[0]].write[0]
+        assert result["error"]["method"] == expected_method, (key, result["error"])
+    assert accounts.all() == before, "nothing was written during the block"
+    blocked = [e for e in simulator.requests() if e["status"] == 429]
+    assert len(blocked) == len(keys) and {e["fault"] for e in blocked} == {"rate_limit"}
+
+    # Once the block is over, a re-run converges.
+    simulator.set_faults()
+    _assert_reruns_converge(playbooks, accounts, [(key, key.split("/")[0], ids[key], UNCHANGED) for key in keys])
+
+
+@pytest.mark.parametrize("write, args, fault", [
+    ("create", dict(notes="sfo-lab virtual connector 2", provision_license=True), "drop"),
+    ("re-key", dict(id="32d9a8741af047e39c4a6ee61a5daaba", provision_license=True), "malformed"),
+], ids=["create-answer-dropped", "re-key-answer-malformed"])
+def test_a_license_key_lost_with_its_answer_is_replaced(simulator, playbooks, write, args, fault):
+    """A write that generates a license key (a create with provision_license, a re-key) whose answer is lost: the
+    re-read confirms the write, and since Cloudflare never shows a key again, the module must re-key once more and
+    return the fresh key (or fail saying the key was lost) - never succeed without it, never create a second connector."""
+    method = "POST" if write == "create" else "PATCH"
+    simulator.set_faults(rules=[{"match": {"method": method, "path": "/magic/connectors(/[0-9a-f]+)?$"}, "action": fault, "when": "after"}])
+    results = playbooks.run_cases([case_tasks(write, "cloudflare.magic_transit.magic_connector", dict(args, **FAST))], name="lost-key")[1]
+    connectors = simulator.state()["accounts"][simulator.account_id]["connectors"].values()
+    matching = [c for c in connectors if c["notes"].startswith("sfo-lab virtual connector")]
+    assert len(matching) == (2 if write == "create" else 1), "never a duplicate"
+    result = results[write]["result"]
+    if results[write]["status"] == "failed":
+        assert "license" in result["msg"] and matching[-1]["id"] in result["msg"], result["msg"]
+    else:
+        assert result["magic_connector"].get("license_key"), "success without the license key it generated: %s" % result
