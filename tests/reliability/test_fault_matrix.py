@@ -108,6 +108,25 @@ class ConnectorUpdate(Operation):
         return after
 
 
+class FleetUpdate(Operation):
+    """magic_connectors over two connectors, one write at a time: after a failed write nothing more is sent."""
+    module = "cloudflare.magic_transit.magic_connectors"
+    serials = ("MWC2301A0417", "MWC2306B1120")
+    args = {"max_concurrency": 1, "connectors": [
+        {"device_serial_number": serial, "timezone": "Europe/Lisbon", "interrupt_window_hour_of_day": 5} for serial in serials]}
+    write = ("PATCH", "magic/connectors/[0-9a-f]+$")
+    read = ("GET", "magic/connectors$")
+
+    def view(self, account):
+        return [_without(_by_serial(account, serial), "last_updated") for serial in self.serials]
+
+    def apply(self, before):
+        after = copy.deepcopy(before)
+        for connector in after:
+            connector.update(timezone="Europe/Lisbon", interrupt_window_hour_of_day=5)
+        return after
+
+
 class ConnectorCreate(Operation):
     """A virtual connector found by its notes: the one create a blind retry would duplicate."""
 
@@ -190,6 +209,7 @@ class ConnectorInfo(InterconnectInfo):
 OPERATIONS = {
     "interconnect": InterconnectUpdate(),
     "update": ConnectorUpdate(),
+    "fleet": FleetUpdate(),
     "create": ConnectorCreate(),
     "create_hw": HardwareConnectorCreate(),
     "delete": ConnectorDelete(),
@@ -274,6 +294,25 @@ ROWS = [
     ("update", "read-slow", OK, None, DESIRED),
     ("update", "401", FAILED, UNAUTHENTICATED, UNCHANGED),
     ("update", "403", FAILED, FORBIDDEN, UNCHANGED),
+
+    # The fleet module: the same faults on its first PATCH; what fails stops the run before the next write.
+    ("fleet", "429-recover", OK, None, DESIRED),
+    ("fleet", "429-give-up", FAILED, GAVE_UP, UNCHANGED),
+    ("fleet", "429-long", FAILED, BLOCKED_120, UNCHANGED),
+    ("fleet", "500", FAILED, ERROR_500, UNCHANGED),
+    ("fleet", "502", OK, None, DESIRED),
+    ("fleet", "503", OK, None, DESIRED),
+    ("fleet", "504", OK, None, DESIRED),
+    ("fleet", "drop-before", OK, None, DESIRED),
+    ("fleet", "drop-after", OK, None, DESIRED),
+    ("fleet", "slow-before", OK, None, DESIRED),
+    ("fleet", "slow-after", OK, None, DESIRED),
+    ("fleet", "malformed-before", FAILED, UNREADABLE, UNCHANGED),
+    ("fleet", "malformed-after", WARNED, None, DESIRED),
+    ("fleet", "read-faults", OK, None, DESIRED),
+    ("fleet", "read-slow", OK, None, DESIRED),
+    ("fleet", "401", FAILED, UNAUTHENTICATED, UNCHANGED),
+    ("fleet", "403", FAILED, FORBIDDEN, UNCHANGED),
 
     # A create is a POST: never repeated unless Cloudflare certainly did not process it (429, no connection). When the
     # answer is lost, a re-read decides: the connector is there (success, with a warning) or the run fails; never two.
