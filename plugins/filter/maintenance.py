@@ -35,14 +35,22 @@ PRESETS = {
     "always_on_short": dict(days=list(DAYS), hour=4, duration=1),
 }
 
+# The maintenance_window role's variables for the settings check_settings judges.
+ROLE_VARIABLES = {
+    "interrupt_window_days_of_week": "maintenance_window_days",
+    "interrupt_window_hour_of_day": "maintenance_window_hour",
+    "interrupt_window_duration_hours": "maintenance_window_duration",
+    "timezone": "maintenance_window_timezone",
+}
+
 
 def _fail(option, rule, value=None):
     raise AnsibleFilterError(str(InvalidOption(option, rule, value)))
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods"):
+def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates"):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
-    dropped, at most 100."""
+    dropped, at most 100. Errors name the periods ``option`` and the single dates ``dates_option``."""
     today = _date(today, "today") if today else datetime.date.today()
     found = set()
     for index, period in enumerate(freeze_periods or []):
@@ -55,11 +63,12 @@ def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_pe
         if (end - start).days >= MAX_EMBARGO_DATES:
             _fail(where, "spans more than %d days, the most embargo dates a connector can hold" % MAX_EMBARGO_DATES, period)
         found.update(start + datetime.timedelta(days=n) for n in range((end - start).days + 1))
-    for value in dates or []:
-        found.add(_date(value, "embargo_dates"))
+    for index, value in enumerate(dates or []):
+        found.add(_date(value, "%s[%d]" % (dates_option, index)))
     upcoming = sorted(d.isoformat() for d in found if d >= today)
     if len(upcoming) > MAX_EMBARGO_DATES:
-        _fail(option, "expand to %d dates from today on; a connector holds at most %d" % (len(upcoming), MAX_EMBARGO_DATES))
+        _fail("%s and %s" % (option, dates_option), "expand to %d dates from today on; a connector holds at most %d"
+              % (len(upcoming), MAX_EMBARGO_DATES))
     return upcoming
 
 
@@ -90,6 +99,14 @@ def _targets(connectors, targets, option):
     return chosen
 
 
+def _capture_groups(pattern):
+    """How many capture groups ``pattern`` has; 0 when it is not a regular expression."""
+    try:
+        return re.compile(pattern).groups
+    except re.error:
+        return 0
+
+
 def _group_of(connector, target, group_by, group_pattern):
     if target.get("group"):
         return str(target["group"])
@@ -116,21 +133,32 @@ def maintenance_windows(connectors, plan):
     preset = PRESETS.get(preset_name, {})
     days = plan.get("days") or preset["days"]
     hour = plan["hour"] if plan.get("hour") is not None else preset["hour"]
-    duration = plan.get("duration") or preset["duration"]
-    stagger_hours, stagger_slots = int(plan.get("stagger_hours") or 0), int(plan.get("stagger_slots") or 1)
+    duration = plan["duration"] if plan.get("duration") is not None else preset["duration"]
+    stagger_hours = int(plan["stagger_hours"]) if plan.get("stagger_hours") is not None else 0
+    stagger_slots = int(plan["stagger_slots"]) if plan.get("stagger_slots") is not None else 1
+    if not 0 <= stagger_hours <= 23:
+        _fail("maintenance_window_stagger_hours", "must be from 0 to 23", stagger_hours)
+    if stagger_slots < 1:
+        _fail("maintenance_window_stagger_slots", "must be 1 or more", stagger_slots)
+    group_pattern = plan.get("group_pattern") or r"^(\S+)"
+    if plan.get("group_by") == "notes" and _capture_groups(group_pattern) < 1:
+        _fail("maintenance_window_group_pattern", "must be a regular expression with a capture group (the group's name)",
+              group_pattern)
     window = dict(interrupt_window_days_of_week=days, interrupt_window_hour_of_day=hour, interrupt_window_duration_hours=duration)
     try:
-        check_settings(dict(window, timezone=plan.get("timezone")), "maintenance_window_")
+        check_settings(dict(window, timezone=plan.get("timezone")))
     except InvalidOption as exc:
-        raise AnsibleFilterError(str(exc).replace("maintenance_window_interrupt_window_", "maintenance_window_")) from None
+        # Name the role variable the user set, not the API field it becomes.
+        variable = ROLE_VARIABLES[exc.option]
+        raise AnsibleFilterError(variable + str(exc)[len(exc.option):]) from None
     dates = None
     if plan.get("freeze_periods") or plan.get("embargo_dates"):
         dates = embargo_dates(plan.get("freeze_periods"), plan.get("embargo_dates"), plan.get("today"),
-                              "maintenance_window_freeze_periods")
+                              "maintenance_window_freeze_periods", "maintenance_window_embargo_dates")
 
     groups = {}
     for connector, target in _targets(connectors, plan.get("targets"), "maintenance_window_connectors"):
-        group = _group_of(connector, target, plan.get("group_by"), plan.get("group_pattern") or r"^(\S+)")
+        group = _group_of(connector, target, plan.get("group_by"), group_pattern)
         groups.setdefault(group, []).append((connector, target))
 
     entries = []
@@ -166,7 +194,8 @@ def change_freeze(connectors, dates, state="present", targets=None):
             continue
         if len(current | set(dates)) > MAX_EMBARGO_DATES:
             name = device_of(connector).get("serial_number") or connector.get("notes") or connector["id"]
-            _fail("change_freeze_start", "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
+            _fail("the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
+                  "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
                   % (connector["id"], name, len(current | set(dates)), MAX_EMBARGO_DATES))
         entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
     return entries

@@ -73,11 +73,11 @@ def test_freeze_periods_become_embargo_dates_with_past_ones_pruned():
 
 @pytest.mark.parametrize("periods, dates, message", [
     ([dict(start="2027-01-01", end="2027-06-30")], [], "spans more than 100 days"),
-    ([dict(start="2027-01-01", end="2027-03-31"), dict(start="2027-05-01", end="2027-05-31")], [], "expand to 121 dates"),
+    ([dict(start="2027-01-01", end="2027-03-31"), dict(start="2027-05-01", end="2027-05-31")], [], "^freeze_periods and dates expand to 121 dates"),
     ([dict(start="2027-02-30", end="2027-03-01")], [], "start must be a real date"),
     ([dict(start="2027-03-02", end="2027-03-01")], [], "ends before it starts"),
     ([dict(start="2027-03-01")], [], "must be a mapping with exactly start and end"),
-    ([], ["31/12/2027"], "embargo_dates must be a real date written YYYY-MM-DD"),
+    ([], ["2027-01-01", "31/12/2027"], r"^dates\[1\] must be a real date written YYYY-MM-DD, got .31/12/2027.$"),
 ])
 def test_bad_freeze_input_is_refused_with_the_rule(periods, dates, message):
     with pytest.raises(AnsibleFilterError, match=message):
@@ -87,7 +87,17 @@ def test_bad_freeze_input_is_refused_with_the_rule(periods, dates, message):
 @pytest.mark.parametrize("plan, message", [
     (dict(preset="lunch_break"), "maintenance_window_preset must be one of"),
     (dict(preset="weekend_nights", timezone="Moon/Base"), "maintenance_window_timezone must be an IANA"),
-    (dict(preset="weekend_nights", hour=24), "maintenance_window_hour_of_day must be from 0 to 23"),
+    (dict(preset="weekend_nights", hour=24), "^maintenance_window_hour must be from 0 to 23, got 24$"),
+    (dict(preset="weekend_nights", duration=25), "^maintenance_window_duration must be from 1 to 24, got 25$"),
+    (dict(preset="weekend_nights", duration=0), "^maintenance_window_duration must be from 1 to 24, got 0$"),
+    (dict(preset="weekend_nights", days=["Monday", "Funday"]), "^maintenance_window_days must list days of the week .*, got 'Funday'$"),
+    (dict(preset="weekend_nights", stagger_slots=0), "^maintenance_window_stagger_slots must be 1 or more, got 0$"),
+    (dict(preset="weekend_nights", stagger_hours=24), "^maintenance_window_stagger_hours must be from 0 to 23, got 24$"),
+    (dict(preset="weekend_nights", group_by="notes", group_pattern="(unclosed"),
+     "^maintenance_window_group_pattern must be a regular expression with a capture group"),
+    (dict(preset="weekend_nights", group_by="notes", group_pattern="^\\S+"), "^maintenance_window_group_pattern must be a regular"),
+    (dict(preset="weekend_nights", embargo_dates=["2027-01-01", "2027-02-29"]),
+     "^maintenance_window_embargo_dates\\[1\\] must be a real date written YYYY-MM-DD, got '2027-02-29'$"),
     (dict(preset="weekend_nights", targets=[dict(device_serial_number="NOPE")]), "maintenance_window_connectors\\[0\\] matches no"),
 ])
 def test_bad_role_input_is_refused_naming_the_variable(plan, message):
