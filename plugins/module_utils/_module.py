@@ -74,7 +74,11 @@ class CloudflareModule(AnsibleModule):
         except InvalidOption as exc:
             self.fail_json(msg=str(exc), api_calls=dict(self.client.calls))
         except CloudflareAPIError as exc:
-            self.fail_json(msg=str(exc), error=exc.as_dict(), api_calls=dict(self.client.calls))
+            msg = str(exc)
+            if exc.outcome_unknown:
+                msg += (". The outcome is unknown: Cloudflare may have carried out this %s all the same, so check before "
+                        "repeating it (running a task that manages state again is safe: it reads before it writes)" % exc.method)
+            self.fail_json(msg=msg, error=exc.as_dict(), api_calls=dict(self.client.calls))
 
 
 __all__ = ["CONNECTION_ARGUMENT_SPEC", "CloudflareAPIError", "CloudflareModule", "InvalidOption"]

@@ -210,7 +210,9 @@ def test_write_with_unknown_outcome_fails_when_the_re_read_differs(api, run_modu
     api.expect("PUT", PATH + "/" + ID, raises=requests.exceptions.ReadTimeout("read timed out"))
     api.expect("GET", PATH + "/" + ID, result={"interconnect": INTERCONNECT})
     result = run_module(cf_interconnect, id=ID, mtu=1500, max_retries=0)
-    assert result["failed"] and "no answer within timeout=30 s" in result["msg"]
+    assert result["failed"] and result["msg"].endswith(
+        ": no answer within timeout=30 s. The outcome is unknown: Cloudflare may have carried out this PUT all the same, "
+        "so check before repeating it (running a task that manages state again is safe: it reads before it writes)")
     assert result["error"]["outcome_unknown"] is True
 
 
