@@ -3,7 +3,8 @@
 
 """Helpers of the reliability suite: generated playbooks run in parallel, and one simulator account per table row.
 
-* :func:`case_tasks` turns one table row into a task (failures ignored: the test judges them).
+* :func:`case_tasks` turns one table row into a task (failures ignored: the test judges them); :func:`role_tasks`
+  does the same for a row that runs a role.
 * :class:`PlaybookRunner` writes playbooks, starts several ``ansible-playbook`` at once and reads every row's registered
   result and wall time back.
 * :class:`Accounts` copies the seed account under new ids (one per row), so that fault rules, state checks and request
@@ -37,6 +38,20 @@ def case_tasks(key, module, args, **keywords):
     task = {"name": key, module: args, "ignore_errors": True}
     task.update(keywords)
     return [task]
+
+
+def role_tasks(key, role, role_vars, connection):
+    """The task of one table row that runs ``role`` with ``role_vars``; ``connection`` (module options such as
+    ``account_id``, ``api_token``, ``max_retries``) reaches its modules as the play's ``module_defaults`` would.
+
+    The role runs in a block whose failure is rescued, so that it stops at its first failing task as in a real run
+    and the test judges it. The ``reliability_row`` variable makes the ``reliability_results`` callback record the
+    role's tasks under ``key``: the row's result is that of the task that failed, or else of the role's last task.
+    """
+    return [{"name": key, "block": [{"ansible.builtin.include_role": {"name": role}}],
+             "rescue": [{"ansible.builtin.meta": "noop"}],
+             "vars": dict(role_vars, reliability_row=key),
+             "module_defaults": {"group/cloudflare.magic_transit.all": connection}}]
 
 
 def spread(task_lists, count):

@@ -11,7 +11,7 @@
 * Every row has an account of its own (a copy of the seed; ``SETUPS`` may edit it), so the simulator's request log
   tells the rows apart. Rows that test ``account_id`` or ``base_url`` themselves override them.
 
-To cover another module, add rows with its short name in ``MODULES``.
+To cover another module or role, add rows with its short name in ``MODULES`` or ``ROLES``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, spread
+from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, role_tasks, spread
 
 MODULES = {
     "IC": "cloudflare.magic_transit.cf_interconnect",
@@ -27,6 +27,12 @@ MODULES = {
     "MC": "cloudflare.magic_transit.magic_connector",
     "MCI": "cloudflare.magic_transit.magic_connector_info",
     "INT": "cloudflare.magic_transit.magic_connector_interrupt",
+    "MCS": "cloudflare.magic_transit.magic_connectors",
+}
+# Rows of a role give its variables; the connection reaches its modules as module_defaults (support.role_tasks).
+ROLES = {
+    "MW": "cloudflare.magic_transit.maintenance_window",
+    "CF": "cloudflare.magic_transit.change_freeze",
 }
 NONE, READS = "no call", "reads only"
 
@@ -46,6 +52,11 @@ MANY_DATES = [(datetime.date(2030, 1, 1) + datetime.timedelta(days=n)).isoformat
 def _choices(option, values, got, within=None):
     text = r"value of %s must be one of: %s, got: %s" % (option, ", ".join(values), got)
     return text + (r" found in %s" % within if within else "")
+
+
+def _role_type(variable, kind):
+    # a role's argument_specs check: "argument 'x' is of type <class 'str'> and we were unable to convert to int"
+    return r"argument '%s' is of type .* and we were unable to convert to %s" % (variable, kind)
 
 
 def _type(option, kind):
@@ -167,6 +178,77 @@ CATALOGUE = [
      r"^device_serial_number must identify an existing connector, got 'NOPE0000'$", READS),
     ("mci-device-type-enum", "MCI", {"device_type": "VIRTUAL"}, _choices("device_type", ["MANAGED", "LICENSED"], "VIRTUAL"), NONE),
     ("mci-id-path", "MCI", {"id": "../x"}, r"^id %s" % ID_RULE, NONE),
+    # --- magic_connectors: every entry is judged before any write, errors name the entry ----------------------------
+    ("mcs-hour-24", "MCS", {"connectors": [{"device_serial_number": BER}, {"id": BER_ID, "interrupt_window_hour_of_day": 24}]},
+     r"^connectors\[1\]\.interrupt_window_hour_of_day must be from 0 to 23, got 24$", NONE),
+    ("mcs-id-path", "MCS", {"connectors": [{"id": "../x", "timezone": "UTC"}]}, r"^connectors\[0\]\.id %s, got '\.\./x'$" % ID_RULE, NONE),
+    ("mcs-timezone", "MCS", {"connectors": [{"device_serial_number": BER, "timezone": "Mars/Olympus_Mons"}]},
+     "^connectors\\[0\\]\\." + TIMEZONE % "Mars/Olympus_Mons", NONE),
+    ("mcs-dates-101", "MCS", {"connectors": [{"device_serial_number": BER, "interrupt_window_embargo_dates": MANY_DATES}]},
+     r"^connectors\[0\]\.interrupt_window_embargo_dates may hold at most 100 dates \(after merging\), got 101$", NONE),
+    ("mcs-no-identity", "MCS", {"connectors": [{"timezone": "UTC"}]},
+     r"^one of the following is required: id, device_id, device_serial_number found in connectors$", NONE),
+    ("mcs-unknown-suboption", "MCS", {"connectors": [{"device_serial_number": BER, "colour": "red"}]},
+     r"^Unsupported parameters for \(cloudflare\.magic_transit\.magic_connectors\) module: connectors\.colour", NONE),
+    ("mcs-concurrency-11", "MCS", {"max_concurrency": 11, "connectors": [{"device_serial_number": BER, "timezone": "UTC"}]},
+     r"^max_concurrency must be from 1 to 10, got 11$", NONE),
+    ("mcs-unknown-serial", "MCS", {"connectors": [{"device_serial_number": BER, "timezone": "UTC"},
+                                                  {"device_serial_number": "NOPE0000", "timezone": "UTC"}]},
+     r"^connectors\[1\]\.device_serial_number matches no connector \(this module changes existing connectors", READS),
+    ("mcs-same-connector-twice", "MCS", {"connectors": [{"device_serial_number": BER, "timezone": "UTC"}, {"id": BER_ID, "timezone": "Asia/Tokyo"}]},
+     r"^connectors\[1\] names the same connector \(%s\) as connectors\[0\]$" % BER_ID, READS),
+    ("mcs-conflicting-identity", "MCS", {"connectors": [{"id": BER_ID, "device_id": BER2_DEVICE_ID, "timezone": "UTC"}]},
+     r"^connectors\[0\]\.device_id cannot change: connector %s belongs to the device" % BER_ID, READS),
+    ("mcs-dates-merged-over-100", "MCS", {"purge_embargo_dates": False, "connectors": [
+        {"device_serial_number": BER, "interrupt_window_embargo_dates": MANY_DATES[95:]}]},
+     r"^connectors\[0\]\.interrupt_window_embargo_dates may hold at most 100 dates \(after merging\), got 101$", READS),
+
+    # --- the roles: their arguments, then the settings they plan, all before any write --------------------------------
+    ("mw-preset-unknown", "MW", {"maintenance_window_preset": "lunch_break"},
+     _choices("maintenance_window_preset", ["weekend_nights", "weeknights", "sunday_early", "always_on_short"], "lunch_break"), NONE),
+    ("mw-device-type-enum", "MW", {"maintenance_window_device_type": "VIRTUAL"},
+     _choices("maintenance_window_device_type", ["", "MANAGED", "LICENSED"], "VIRTUAL"), NONE),
+    ("mw-hour-text", "MW", {"maintenance_window_hour": "noon"}, _role_type("maintenance_window_hour", "int"), NONE),
+    ("mw-hour-24", "MW", {"maintenance_window_hour": 24}, r"maintenance_window_hour must be from 0 to 23, got 24$", NONE),
+    ("mw-duration-0", "MW", {"maintenance_window_duration": 0}, r"maintenance_window_duration must be from 1 to 24, got 0$", NONE),
+    ("mw-days-abbreviated", "MW", {"maintenance_window_days": ["Mon", "Tue"]},
+     r"maintenance_window_days must list days of the week \(.*\), got 'Mon'$", NONE),
+    ("mw-timezone-unknown", "MW", {"maintenance_window_timezone": "Europe/Atlantis"},
+     r"maintenance_window_" + TIMEZONE % "Europe/Atlantis" + "$", NONE),
+    ("mw-stagger-slots-0", "MW", {"maintenance_window_stagger_slots": 0}, r"maintenance_window_stagger_slots must be 1 or more, got 0$", NONE),
+    ("mw-group-pattern", "MW", {"maintenance_window_group_by": "notes", "maintenance_window_group_pattern": "^\\S+"},
+     r"maintenance_window_group_pattern must be a regular expression with a capture group", NONE),
+    ("mw-freeze-backwards", "MW", {"maintenance_window_freeze_periods": [{"start": "2027-03-02", "end": "2027-03-01"}]},
+     r"maintenance_window_freeze_periods\[0\] ends before it starts", NONE),
+    ("mw-embargo-date-feb-29", "MW", {"maintenance_window_embargo_dates": ["2027-02-29"]},
+     r"maintenance_window_embargo_dates\[0\] must be a real date written YYYY-MM-DD, got '2027-02-29'$", NONE),
+    ("mw-embargo-101", "MW", {"maintenance_window_embargo_dates": MANY_DATES},
+     r"maintenance_window_freeze_periods and maintenance_window_embargo_dates expand to 101 dates from today on; "
+     r"a connector holds at most 100$", NONE),
+    ("mw-concurrency-0", "MW", {"maintenance_window_max_concurrency": 0},
+     r"^maintenance_window_max_concurrency must be from 1 to 10, got 0$", NONE),
+    ("mw-unknown-connector", "MW", {"maintenance_window_connectors": [{"device_serial_number": "NOPE0000"}]},
+     r"maintenance_window_connectors\[0\] matches no listed connector", READS),
+    ("mw-group-too-long", "MW", {"maintenance_window_duration": 13, "maintenance_window_connectors": [
+        {"device_serial_number": BER, "group": "ber"}, {"device_id": BER2_DEVICE_ID, "group": "ber"}]},
+     r"maintenance_window_duration is too long to give the 2 connectors of group 'ber' windows that do not overlap", READS),
+    ("cf-state-enum", "CF", {"change_freeze_state": "sideways", "change_freeze_dates": ["2027-01-01"]},
+     _choices("change_freeze_state", ["present", "absent"], "sideways"), NONE),
+    ("cf-start-without-end", "CF", {"change_freeze_start": "2027-01-01"},
+     r"^change_freeze_start and change_freeze_end go together, and a freeze needs them or change_freeze_dates$", NONE),
+    ("cf-no-dates", "CF", {}, r"^change_freeze_start and change_freeze_end go together, and a freeze needs them or change_freeze_dates$", NONE),
+    ("cf-date-month-13", "CF", {"change_freeze_dates": ["2027-13-01"]},
+     r"change_freeze_dates\[0\] must be a real date written YYYY-MM-DD, got '2027-13-01'$", NONE),
+    ("cf-period-backwards", "CF", {"change_freeze_start": "2027-03-02", "change_freeze_end": "2027-03-01"},
+     r"change_freeze_period\[0\] ends before it starts", NONE),
+    ("cf-concurrency-11", "CF", {"change_freeze_dates": ["2027-01-01"], "change_freeze_max_concurrency": 11},
+     r"^change_freeze_max_concurrency must be from 1 to 10, got 11$", NONE),
+    ("cf-unknown-connector", "CF", {"change_freeze_dates": ["2027-01-01"], "change_freeze_connectors": [{"notes": "no such connector"}]},
+     r"change_freeze_connectors\[0\] matches no listed connector", READS),
+    ("cf-over-100-dates", "CF", {"change_freeze_dates": MANY_DATES[95:]},
+     r"the freeze \(change_freeze_start to change_freeze_end, and change_freeze_dates\) adds too many dates: connector %s "
+     r"\(MWC2301A0417\) would hold 101 embargo dates, more than 100" % BER_ID, READS),
+
     # Found by this suite and fixed: refused before any write.
     # A rename to another interconnect's name.
     ("ic-rename-to-a-taken-name", "IC", {"id": "db6e162c8771430c90b14f6378e8f5cf", "name": "ams-cni-1"},
@@ -200,6 +282,8 @@ SETUPS = {
     "ic-duplicate-names": _dup_interconnect_names,
     "mc-duplicate-notes": _dup_notes,
     "mc-dates-merged-over-100": _ninety_eight_dates,
+    "mcs-dates-merged-over-100": _ninety_eight_dates,
+    "cf-over-100-dates": _ninety_eight_dates,
 }
 
 
@@ -208,6 +292,10 @@ def _refused_before_any_write(rows, simulator, accounts, playbooks, groups):
     tasks = []
     for row in rows:
         key, module, args = row[0], row[1], dict(row[2])
+        if module in ROLES:
+            role_vars = dict({"%s_today" % ROLES[module].rsplit(".", 1)[1]: "2026-12-01"}, **args)
+            tasks.append(role_tasks(key, ROLES[module], role_vars, {"api_token": simulator.token, "account_id": ids[key]}))
+            continue
         token = args.pop("api_token", simulator.token)
         if token is not None:
             args["api_token"] = token

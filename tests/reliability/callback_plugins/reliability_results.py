@@ -4,8 +4,10 @@
 """Test helper, not part of the collection: records every task's result and wall time for the reliability suite.
 
 Enabled by ``support.PlaybookRunner`` through ``ANSIBLE_CALLBACK_PLUGINS`` / ``ANSIBLE_CALLBACKS_ENABLED``; writes
-``{task name: {"status", "result", "seconds"}}`` as JSON to the file named by ``RELIABILITY_RESULTS`` when the
-playbook ends. Results of ``no_log`` tasks arrive censored, as for any callback.
+``{row: {"status", "result", "seconds"}}`` as JSON to the file named by ``RELIABILITY_RESULTS`` when the playbook
+ends. A row is a task's name, or the variable ``reliability_row`` of the tasks that carry it (the tasks of a role run
+for one table row, see ``support.role_tasks``): their last result is the row's, and ``seconds`` counts from the
+first. Results of ``no_log`` tasks arrive censored, as for any callback.
 """
 
 from __future__ import annotations
@@ -36,13 +38,17 @@ class CallbackModule(CallbackBase):
         self.results = {}
         self.started = {}
 
+    @staticmethod
+    def _row(task):
+        return task.get_vars().get("reliability_row") or task.get_name()
+
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self.started[task.get_name()] = time.monotonic()
+        self.started.setdefault(self._row(task), time.monotonic())
 
     def _record(self, result, status):
-        name = result.task.get_name()
-        seconds = time.monotonic() - self.started.get(name, time.monotonic())
-        self.results[name] = {"status": status, "result": dict(result.result), "seconds": seconds}
+        row = self._row(result.task)
+        seconds = time.monotonic() - self.started.get(row, time.monotonic())
+        self.results[row] = {"status": status, "result": dict(result.result), "seconds": seconds}
 
     def v2_runner_on_ok(self, result):
         self._record(result, "ok")
