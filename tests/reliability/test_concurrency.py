@@ -11,13 +11,18 @@ Two rows document a limitation rather than a feature (``ONE``): ``health_check``
 (Cloudflare's behaviour for omitted nested keys is unverified), and embargo dates added with ``purge_embargo_dates: false``
 are merged on the controller and sent as the whole list, so two concurrent edits inside one of them race and the last
 writer wins. Those rows assert that exactly one of the two lands, never a mix or a corruption.
-To cover the fleet module, add a row with its module and arguments.
+
+A row's module may be a pair (playbook A's, playbook B's). The fleet module ``magic_connectors`` gets the identity and
+the edit as its one entry: it never clobbers a setting it was not given, racing a single-connector run or another
+fleet run.
 """
 
 from __future__ import annotations
 
 from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks
 
+SINGLE = "cloudflare.magic_transit.magic_connector"
+FLEET = "cloudflare.magic_transit.magic_connectors"
 CONNECTOR = "711f8eedc6d84336a6f7d256ddd00fce"
 INTERCONNECT = "3d8f178ccc144d6089165dca06f11d1d"
 WRITE_DELAY = 1.5  # longer than the start-up jitter of two ansible-playbook processes
@@ -33,15 +38,24 @@ def _interconnect(account):
 
 BOTH, ONE = "both land", "exactly one lands (last writer wins)"
 
-# (key, module, identity, edit A, edit B, how to read the object, what lands, write method, path of the write)
+# (key, module or (module A, module B), identity, edit A, edit B, how to read the object, what lands, write method,
+#  path of the write)
 EDITS = [
-    ("connector", "cloudflare.magic_transit.magic_connector", {"device_serial_number": "MWC2301A0417"},
+    ("connector", SINGLE, {"device_serial_number": "MWC2301A0417"},
      {"timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3},
      {"notes": "ber-branch-01 primary (renamed)", "interrupt_window_days_of_week": ["Monday"]},
      _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
-    ("connector-by-id", "cloudflare.magic_transit.magic_connector", {"id": CONNECTOR},
+    ("connector-by-id", SINGLE, {"id": CONNECTOR},
      {"activated": False, "interrupt_window_duration_hours": 6},
      {"interrupt_window_embargo_dates": ["2027-03-01"], "timezone": "Europe/Lisbon"},
+     _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
+    ("fleet-and-single", (FLEET, SINGLE), {"id": CONNECTOR},
+     {"timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3},
+     {"notes": "ber-branch-01 primary (renamed)", "interrupt_window_days_of_week": ["Monday"]},
+     _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
+    ("fleet-and-fleet", FLEET, {"device_serial_number": "MWC2301A0417"},
+     {"interrupt_window_duration_hours": 6, "interrupt_window_embargo_dates": ["2027-03-01"]},
+     {"activated": False, "timezone": "Europe/Lisbon"},
      _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
     ("interconnect", "cloudflare.magic_transit.cf_interconnect", {"name": "lhr-cni-2"},
      {"mtu": 1400}, {"description": "London CNI v2 (renamed)", "automatic_return_routing": True},
@@ -50,10 +64,16 @@ EDITS = [
      {"health_check": {"rate": "low"}}, {"health_check": {"enabled": False}},
      _interconnect, ONE, "PUT", "/magic/cf_interconnects/%s$" % INTERCONNECT),
     # Adding embargo dates (purge_embargo_dates=false) reads the list, merges and writes it whole: the same race.
-    ("connector-embargo-added", "cloudflare.magic_transit.magic_connector", {"id": CONNECTOR, "purge_embargo_dates": False},
+    ("connector-embargo-added", SINGLE, {"id": CONNECTOR, "purge_embargo_dates": False},
      {"interrupt_window_embargo_dates": ["2027-05-01"]}, {"interrupt_window_embargo_dates": ["2027-06-01"]},
      _connector, ONE, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
 ]
+
+
+def _args(module, identity, edit, account_id):
+    if module == FLEET:
+        return {"account_id": account_id, "connectors": [dict(identity, **edit)]}
+    return dict(identity, account_id=account_id, **edit)
 
 
 def _landed(view, edit, added_dates=False):
@@ -80,9 +100,10 @@ def test_concurrent_edits_of_different_fields_both_land(simulator, accounts, pla
         for row in EDITS])
     tasks = {"A": [], "B": []}
     for row in EDITS:
-        key, module, identity, edit_a, edit_b = row[:5]
-        for side, edit in (("A", edit_a), ("B", edit_b)):
-            tasks[side] += case_tasks("%s %s" % (key, side), module, dict(identity, account_id=ids[key], **edit))
+        key, modules, identity, edit_a, edit_b = row[:5]
+        modules = modules if isinstance(modules, tuple) else (modules, modules)
+        for side, module, edit in (("A", modules[0], edit_a), ("B", modules[1], edit_b)):
+            tasks[side] += case_tasks("%s %s" % (key, side), module, _args(module, identity, edit, ids[key]))
     results = playbooks.run_cases([tasks["A"], tasks["B"]], name="concurrent")[1]
 
     state = accounts.all()
