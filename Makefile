@@ -168,16 +168,26 @@ units: venv-main sync ## pytest tests/unit tests/simulator and the property test
 	cd '$(COPY)'
 	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/reliability/test_properties.py $(PYTEST_ARGS)
 
-integration: venv sync ## pytest tests/integration on the main controller, then on the compat one
+integration: venv sync ## pytest tests/integration on the main and the compat controller, side by side
 	@$(call stage,integration tests)
 	cd '$(COPY)'
 	rc=0
-	run '$(VENV)/bin/python' -m pytest tests/integration $(PYTEST_ARGS) || rc=$$?
+	# Each run mostly waits on one ansible-playbook at a time, so the two controllers run side by side (CI has
+	# 2 cores), each in a temporary folder of its own; the compat run's output is printed after the main run's.
+	compat_log='$(BUILD)/integration-compat.log'
+	compat_pid=
 	if [ '$(MODE)' = full ] && [ -x '$(VENV_COMPAT)/bin/python' ] && [ -n '$(PY_COMPAT)' ]; then
-	    printf '\n>>> integration: again on the compat controller (%s)\n' "ansible-core $$('$(VENV_COMPAT)/bin/python' -c 'import ansible.release as r; print(r.__version__)')"
-	    run '$(VENV_COMPAT)/bin/python' -m pytest tests/integration $(PYTEST_ARGS) || rc=$$?
+	    '$(VENV_COMPAT)/bin/python' -m pytest tests/integration --basetemp='$(BUILD)/pytest-integration-compat' $(PYTEST_ARGS) \
+	        > "$$compat_log" 2>&1 &
+	    compat_pid=$$!
 	elif [ '$(MODE)' = full ]; then
 	    $(call loud,'compat controller (Python 3.11 / ansible-core 2.19) NOT tested: no Python 3.11 found.')
+	fi
+	run '$(VENV)/bin/python' -m pytest tests/integration --basetemp='$(BUILD)/pytest-integration' $(PYTEST_ARGS) || rc=$$?
+	if [ -n "$$compat_pid" ]; then
+	    wait "$$compat_pid" || rc=$$?
+	    printf '\n>>> integration: on the compat controller (%s), run alongside\n' "ansible-core $$('$(VENV_COMPAT)/bin/python' -c 'import ansible.release as r; print(r.__version__)')"
+	    cat "$$compat_log"
 	fi
 	exit $$rc
 
