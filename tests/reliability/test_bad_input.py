@@ -54,13 +54,9 @@ def _choices(option, values, got, within=None):
     return text + (r" found in %s" % within if within else "")
 
 
-def _role_type(variable, kind):
-    # a role's argument_specs check: "argument 'x' is of type <class 'str'> and we were unable to convert to int"
-    return r"argument '%s' is of type .* and we were unable to convert to %s" % (variable, kind)
-
-
 def _type(option, kind):
-    # ansible-core 2.19 and 2.21 word type errors alike: "argument 'x' is of type ... and we were unable to convert to int"
+    # ansible-core 2.19 and 2.21 word type errors alike, for module options and role variables (argument_specs):
+    # "argument 'x' is of type ... and we were unable to convert to int"
     return r"argument '%s' is of type .* and we were unable to convert to %s" % (option, kind)
 
 
@@ -208,7 +204,7 @@ CATALOGUE = [
      _choices("maintenance_window_preset", ["weekend_nights", "weeknights", "sunday_early", "always_on_short"], "lunch_break"), NONE),
     ("mw-device-type-enum", "MW", {"maintenance_window_device_type": "VIRTUAL"},
      _choices("maintenance_window_device_type", ["", "MANAGED", "LICENSED"], "VIRTUAL"), NONE),
-    ("mw-hour-text", "MW", {"maintenance_window_hour": "noon"}, _role_type("maintenance_window_hour", "int"), NONE),
+    ("mw-hour-text", "MW", {"maintenance_window_hour": "noon"}, _type("maintenance_window_hour", "int"), NONE),
     ("mw-hour-24", "MW", {"maintenance_window_hour": 24}, r"maintenance_window_hour must be from 0 to 23, got 24$", NONE),
     ("mw-duration-0", "MW", {"maintenance_window_duration": 0}, r"maintenance_window_duration must be from 1 to 24, got 0$", NONE),
     ("mw-days-abbreviated", "MW", {"maintenance_window_days": ["Mon", "Tue"]},

@@ -48,6 +48,10 @@ def _by_serial(account, serial):
     return found[0] if found else None
 
 
+def _connectors_view(account, serials):
+    return [_without(_by_serial(account, serial), "last_updated") for serial in serials]
+
+
 class Operation:
     """What a module run changes. Subclasses set the attributes and ``view``/``apply``."""
 
@@ -127,7 +131,7 @@ class FleetUpdate(Operation):
     keeps_to_budget = True
 
     def view(self, account):
-        return [_without(_by_serial(account, serial), "last_updated") for serial in self.serials]
+        return _connectors_view(account, self.serials)
 
     def apply(self, before):
         after = copy.deepcopy(before)
@@ -145,13 +149,12 @@ class RoleOperation(Operation):
     write = ("PATCH", "magic/connectors/[0-9a-f]+$")
     read = ("GET", "magic/connectors$")
     second_call = "GET"  # the fleet task's list call
-    serials = FleetUpdate.serials
 
     def tasks(self, key, connection):
         return role_tasks(key, self.role, self.role_vars, connection)
 
     def view(self, account):
-        return FleetUpdate.view(self, account)
+        return _connectors_view(account, FleetUpdate.serials)
 
 
 class MaintenanceWindowRole(RoleOperation):
