@@ -149,8 +149,7 @@ def maintenance_windows(connectors, plan):
         check_settings(dict(window, timezone=plan.get("timezone")))
     except InvalidOption as exc:
         # Name the role variable the user set, not the API field it becomes.
-        variable = ROLE_VARIABLES[exc.option]
-        raise AnsibleFilterError(variable + str(exc)[len(exc.option):]) from None
+        raise AnsibleFilterError(str(InvalidOption(ROLE_VARIABLES[exc.option], exc.rule, exc.value))) from None
     dates = None
     if plan.get("freeze_periods") or plan.get("embargo_dates"):
         dates = embargo_dates(plan.get("freeze_periods"), plan.get("embargo_dates"), plan.get("today"),

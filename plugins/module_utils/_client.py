@@ -35,6 +35,8 @@ else:
 
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+# The defaults of the connection options, for modules (CONNECTION_ARGUMENT_SPEC) and the inventory plugin alike.
+CONNECTION_DEFAULTS = dict(base_url=DEFAULT_BASE_URL, timeout=30, validate_certs=True, max_retries=4, max_retry_wait=60.0)
 SECRET_MASK = "********"
 
 # Retried whatever the method: 429 was not processed; 502/503/504 come from the edge before the origin.
@@ -55,6 +57,8 @@ class InvalidOption(ValueError):
             message += ", got %r" % (value,)
         super().__init__(message)
         self.option = option
+        self.rule = rule
+        self.value = value
 
 
 class CloudflareAPIError(Exception):
@@ -167,7 +171,9 @@ class CloudflareClient:
     """
 
     def __init__(self, account_id, api_token=None, api_email=None, api_key=None, base_url=DEFAULT_BASE_URL,
-                 timeout=30, validate_certs=True, max_retries=4, max_retry_wait=60.0, sleep=None):
+                 timeout=CONNECTION_DEFAULTS["timeout"], validate_certs=CONNECTION_DEFAULTS["validate_certs"],
+                 max_retries=CONNECTION_DEFAULTS["max_retries"], max_retry_wait=CONNECTION_DEFAULTS["max_retry_wait"],
+                 sleep=None):
         if not HAS_REQUESTS:
             raise RuntimeError("the Python library requests is required")
         if api_token and (api_email or api_key):
@@ -210,18 +216,10 @@ class CloudflareClient:
     @classmethod
     def from_params(cls, params, **kwargs):
         """Build a client from the options of ``CONNECTION_ARGUMENT_SPEC``."""
-        return cls(
-            account_id=params["account_id"],
-            api_token=params.get("api_token"),
-            api_email=params.get("api_email"),
-            api_key=params.get("api_key"),
-            base_url=params.get("base_url") or DEFAULT_BASE_URL,
-            timeout=params.get("timeout", 30),
-            validate_certs=params.get("validate_certs", True),
-            max_retries=params.get("max_retries", 4),
-            max_retry_wait=params.get("max_retry_wait", 60.0),
-            **kwargs
-        )
+        options = dict((name, params.get(name, default)) for name, default in CONNECTION_DEFAULTS.items())
+        options["base_url"] = options["base_url"] or DEFAULT_BASE_URL
+        return cls(account_id=params["account_id"], api_token=params.get("api_token"), api_email=params.get("api_email"),
+                   api_key=params.get("api_key"), **dict(options, **kwargs))
 
     def account_path(self, *parts):
         """``/accounts/<account_id>/<parts...>`` with every part URL-quoted."""

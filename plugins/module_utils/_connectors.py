@@ -1,10 +1,12 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Magic WAN Connectors as the API shows them, and the controller-side checks of their settings.
+"""Magic WAN Connectors: everything about the resource, for every module, the fleet and the plugins.
 
 The connector API has no ``validate_only``: check mode must judge on the controller, so every rule the
-API enforces on settings is checked here, once, for every module that writes connectors.
+API enforces on settings is checked here, once, for every module that writes connectors. The rules of a
+connector's device (its identity never changes; a virtual device is re-keyed, and a license key lost with
+its answer is replaced) live here too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import functools
 import re
 
 from ._client import InvalidOption, check_id
-from ._resource import Resource
+from ._fleet import Planned
+from ._resource import Resource, desired_from_params
 
 try:
     from zoneinfo import available_timezones
@@ -25,6 +28,11 @@ except ImportError:  # Python < 3.9 has no zoneinfo: Cloudflare alone judges tim
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MAX_EMBARGO_DATES = 100
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MANAGED, LICENSED = "MANAGED", "LICENSED"
+DEVICE_TYPES = (MANAGED, LICENSED)
+#: the options that name a connector by its device or id, in the order they are looked at
+IDENTITIES = ("id", "device_id", "device_serial_number")
+IDENTITY_ARGUMENT_SPEC = dict((name, dict(type="str")) for name in IDENTITIES)
 
 # The argument spec of a connector's settings, shared by magic_connector and the fleet module.
 SETTINGS_ARGUMENT_SPEC = dict(
@@ -36,16 +44,100 @@ SETTINGS_ARGUMENT_SPEC = dict(
     interrupt_window_duration_hours=dict(type="int"),
     interrupt_window_embargo_dates=dict(type="list", elements="str"),
 )
-SETTINGS = dict((name, None) for name in SETTINGS_ARGUMENT_SPEC)
 
 
 class Connectors(Resource):
-    name = "magic_connector"
+    result_key = "magic_connector"
+    results_key = "magic_connectors"
     label = "connector"
+    title_key = "notes"
     path = ("magic", "connectors")
     update_method = "PATCH"
+    argument_spec = SETTINGS_ARGUMENT_SPEC
     set_paths = (("interrupt_window_days_of_week",), ("interrupt_window_embargo_dates",))
     one_time_secret_paths = (("license_key",),)
+
+    def check(self, params):
+        if params.get("state") == "absent" and params.get("provision_license"):
+            raise InvalidOption("provision_license", "cannot be used with state=absent")
+
+    def desired(self, params):
+        return check_settings(desired_from_params(params, self.fields))
+
+    def find(self, params):
+        return find_connector(self, params.get("id"), params.get("device_id"), params.get("device_serial_number"),
+                              params.get("notes"))
+
+    def prepare(self, params, current, desired):
+        by_device = any(params.get(k) is not None for k in IDENTITIES)
+        if current is None and params["id"] is not None:
+            raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
+                                "device_serial_number, or notes with provision_license=true)", params["id"])
+        if current is None and not by_device and not params["provision_license"]:
+            raise InvalidOption("notes", "match no connector: to create one for a new virtual device set "
+                                "provision_license=true, or give device_id or device_serial_number", params["notes"])
+        desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
+        if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
+            raise InvalidOption("provision_license", "re-keys only connectors of virtual (LICENSED) devices; connector %s "
+                                "belongs to a %s device" % (current["id"], device_of(current).get("type")))
+        if params["provision_license"] and current is None and params["device_serial_number"] is not None:
+            raise InvalidOption("provision_license", "creates a connector for a new virtual (LICENSED) device, while "
+                                "device_serial_number names hardware (MANAGED): give one of them")
+        return desired
+
+    def create_body(self, params):
+        """The ``device`` of a create: exactly one of id, serial number, or a new licensed virtual device."""
+        if params["device_id"] is not None:
+            return dict(device=dict(id=params["device_id"]))
+        if params["device_serial_number"] is not None:
+            return dict(device=dict(serial_number=params["device_serial_number"]))
+        return dict(device=dict(provision_license=True))
+
+    def forced(self, params, current):
+        return dict(provision_license=True) if self._rekeys(params, current) else {}
+
+    def settle(self, params, current, after):
+        key_asked = params.get("provision_license") and (current is None or self._rekeys(params, current))
+        if not key_asked or after.get("license_key"):
+            return after, None
+        # The answer that carried the key was lost (a re-read confirmed the write), or the create named an existing
+        # virtual device: Cloudflare never shows a key again, so a fresh one is generated now.
+        after = self.update(after["id"], dict(provision_license=True))
+        return after, "connector %s: no license key came back, so it was re-keyed; the new key is in the result" % after["id"]
+
+    @staticmethod
+    def _rekeys(params, current):
+        """provision_license on a connector found by its device or id: a new license key for it."""
+        return bool(params.get("provision_license")) and current is not None and any(
+            params.get(k) is not None for k in IDENTITIES)
+
+    def select(self, params):
+        listed = self.list(params={"device_type": params["device_type"]} if params["device_type"] else None)
+        found = [
+            c for c in listed
+            if params["id"] in (None, c.get("id"))
+            and params["device_serial_number"] in (None, device_of(c).get("serial_number"))
+            and params["activated"] in (None, c.get("activated"))
+        ]
+        if params["telemetry"]:
+            for connector in found:
+                connector["telemetry_latest"] = self.client.get(
+                    self.path_of(connector["id"], "telemetry", "snapshots", "latest"))
+        return found
+
+    def shown(self, obj):
+        return self.masked(obj, one_time_too=True)
+
+    def interrupt(self, params, check_mode):
+        """Send (or in check mode only show) a reboot, restart or shutdown to the connector the options name."""
+        connector = self.find(params)
+        if connector is None:
+            option, value = given_identity(params)
+            raise InvalidOption(option, "must identify an existing connector", value)
+        body = {params["action"]: {"purge": params["purge"]}}
+        # Not idempotent: the client never repeats it unless Cloudflare certainly did not receive it.
+        sent = body if check_mode else self.client.post(self.path_of(connector["id"], "interrupts"), body)
+        return dict(changed=True, magic_connector_interrupt=sent, magic_connector=self.shown(connector))
 
     def canonical(self, obj):
         obj = super().canonical(obj)
@@ -127,6 +219,12 @@ def merge_embargo_dates(desired, current, purge, where=""):
     return dict(desired, interrupt_window_embargo_dates=merged)
 
 
+def given_identity(params):
+    """The first identity option the user gave, and its value."""
+    option = next(k for k in IDENTITIES if params.get(k) is not None)
+    return option, params[option]
+
+
 def select_connector(connectors, connector_id=None, device_id=None, serial_number=None, notes=None, where=""):
     """The one connector among ``connectors`` that the first identity given names (id, device id, serial
     number, then notes), or None. Every other device identity given must match it: a connector's device never
@@ -168,3 +266,34 @@ def find_connector(resource, connector_id=None, device_id=None, serial_number=No
             check_same_device(connector, device_id, serial_number)
         return connector
     return select_connector(resource.list(), None, device_id, serial_number, notes)
+
+
+def plan_fleet(resource, entries, purge_default):
+    """Check every entry, list the connectors once, and plan each entry. Raises ``InvalidOption`` before any
+    write for a bad value, an identity that names no connector, or two entries naming the same one."""
+    settings = []
+    for index, entry in enumerate(entries):
+        where = "connectors[%d]." % index
+        for option in ("id", "device_id"):
+            if entry.get(option) is not None:
+                check_id(where + option, entry[option])
+        settings.append(check_settings(desired_from_params(entry, resource.fields), where))
+
+    connectors = resource.list()
+    plans, seen = [], {}
+    for index, (entry, desired) in enumerate(zip(entries, settings)):
+        where = "connectors[%d]." % index
+        current = select_connector(connectors, entry.get("id"), entry.get("device_id"), entry.get("device_serial_number"),
+                                   where=where)
+        if current is None:
+            option, value = given_identity(entry)
+            raise InvalidOption(where + option, "matches no connector (this module changes existing connectors; "
+                                "create new ones with cloudflare.magic_transit.magic_connector)", value)
+        if current["id"] in seen:
+            raise InvalidOption(where[:-1], "names the same connector (%s) as connectors[%d]"
+                                % (current["id"], seen[current["id"]]))
+        seen[current["id"]] = index
+        purge = purge_default if entry.get("purge_embargo_dates") is None else entry["purge_embargo_dates"]
+        desired = merge_embargo_dates(desired, current, purge, where)
+        plans.append(Planned(index, current, desired, *resource.plan(current, desired)))
+    return plans

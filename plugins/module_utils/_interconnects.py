@@ -1,21 +1,49 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Cloudflare Network Interconnects as the API shows them, and the checks made before any call."""
+"""Cloudflare Network Interconnects: everything about the resource (its options, its checks, its API quirks)."""
 
 from __future__ import annotations
 
 import ipaddress
 
-from ._client import InvalidOption
+from ._client import InvalidOption, check_id
 from ._resource import Resource
 
 HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}
 MIN_MTU = 576
+BIDIRECTIONAL = "bidirectional"
+
+# The writable options of an interconnect, shared with the argument spec of cf_interconnect.
+ARGUMENT_SPEC = dict(
+    name=dict(type="str"),
+    description=dict(type="str"),
+    mtu=dict(type="int"),
+    automatic_return_routing=dict(type="bool"),
+    interface_address=dict(type="str"),
+    interface_address6=dict(type="str"),
+    gre=dict(type="dict", options=dict(cloudflare_endpoint=dict(type="str"))),
+    health_check=dict(type="dict", options=dict(
+        enabled=dict(type="bool"),
+        rate=dict(type="str", choices=["low", "mid", "high"]),
+        type=dict(type="str", choices=["reply", "request"]),
+        target=dict(type="str"),
+        direction=dict(type="str", choices=["unidirectional", BIDIRECTIONAL]),
+        source=dict(type="str"),
+    )),
+    bgp=dict(type="dict", options=dict(
+        customer_asn=dict(type="int"),
+        extra_prefixes=dict(type="list", elements="str"),
+        import_filter_id=dict(type="str"),
+        export_filter_id=dict(type="str"),
+        md5_key=dict(type="str", no_log=True),
+    )),
+)
 
 
 class Interconnects(Resource):
-    name = "cf_interconnect"
+    result_key = "cf_interconnect"
+    results_key = "cf_interconnects"
     label = "interconnect"
     path = ("magic", "cf_interconnects")
     list_key = "interconnects"
@@ -26,8 +54,38 @@ class Interconnects(Resource):
     # With this header health_check.target is {"saved", "effective"}; comparing "saved" keeps a default
     # target (saved "") from looking different on every run.
     headers = HEALTH_CHECK_TARGET_HEADER
+    argument_spec = ARGUMENT_SPEC
     set_paths = (("bgp", "extra_prefixes"),)
     secret_paths = (("bgp", "md5_key"),)
+
+    def check(self, params):
+        check_interconnect_options(params)
+
+    def find(self, params):
+        if params["id"] is None or params["name"] is None:
+            return super().find(params)
+        # A rename: one list call instead of the GET also shows the names Cloudflare would refuse.
+        check_id("id", params["id"])
+        listed = self.list()
+        check_unique_name(listed, params["id"], params["name"])
+        return next((obj for obj in listed if obj.get("id") == params["id"]), None)
+
+    def prepare(self, params, current, desired):
+        if current is None:
+            option = "id" if params["id"] is not None else "name"
+            raise InvalidOption(option, "must identify an existing interconnect (Cloudflare provisions them, there is "
+                                "no create)", params[option])
+        return desired
+
+    def check_change(self, changes, current):
+        check_interconnect_change(changes, current)
+
+    def select(self, params):
+        """Both options filter, and a name may match several interconnects."""
+        if params["id"] is not None:
+            check_id("id", params["id"])
+        return [obj for obj in self.list()
+                if params["id"] in (None, obj.get("id")) and params["name"] in (None, obj.get("name"))]
 
     def canonical(self, obj):
         obj = super().canonical(obj)
@@ -72,8 +130,8 @@ def check_interconnect_options(params):
         if interface.ip != interface.network.network_address:
             raise InvalidOption("interface_address6", "must be the first address of its /127 subnet", address6)
     health_check = params.get("health_check") or {}
-    if health_check.get("source") is not None and health_check.get("direction") == "unidirectional":
-        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=bidirectional", health_check["source"])
+    if health_check.get("direction") is not None:
+        check_health_check_source(health_check)
     for prefix in (params.get("bgp") or {}).get("extra_prefixes") or []:
         try:
             ipaddress.ip_network(prefix, strict=False)
@@ -85,9 +143,15 @@ def check_interconnect_change(changes, current):
     """The rules that need the current object to judge, checked before the write."""
     if "gre" in changes and current.get("version") == "1.5":
         raise InvalidOption("gre", "cannot be set on a version 1.5 interconnect (%s)" % current.get("id"), changes["gre"])
-    health_check = changes.get("health_check") or {}
-    if health_check.get("source") and health_check.get("direction") != "bidirectional":
-        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=bidirectional", health_check["source"])
+    check_health_check_source(changes.get("health_check") or {})
+
+
+def check_health_check_source(health_check):
+    """A health-check source address needs bidirectional health checks. Before any call only a direction the
+    user gave is known; with the current object merged in, so is the direction already set."""
+    if health_check.get("source") and health_check.get("direction") != BIDIRECTIONAL:
+        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
+                            health_check["source"])
 
 
 def check_unique_name(interconnects, interconnect_id, name):

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What every module of the collection shares: the connection options and one way to fail."""
+"""What every module of the collection shares: the connection options and one way to end (exit or fail)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import os
 from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
 from ._client import (
-    DEFAULT_BASE_URL,
+    CONNECTION_DEFAULTS,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     CloudflareAPIError,
     CloudflareClient,
     InvalidOption,
 )
+from ._resource import IncompleteRun
 
 
 def env_fallback(*names):
@@ -28,17 +29,18 @@ def env_fallback(*names):
     raise AnsibleFallbackNotFound
 
 
-# Documented once, in the doc fragment cloudflare.magic_transit.connection.
+# Documented in the doc fragments cloudflare.magic_transit.connection and .inventory_connection; a unit test keeps
+# them, the inventory plugin's options and this spec in step.
 CONNECTION_ARGUMENT_SPEC = dict(
     api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_TOKEN"])),
     api_email=dict(type="str", fallback=(env_fallback, ["CLOUDFLARE_EMAIL"])),
     api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_KEY"])),
     account_id=dict(type="str", required=True, fallback=(env_fallback, ["CLOUDFLARE_ACCOUNT_ID"])),
-    base_url=dict(type="str", default=DEFAULT_BASE_URL, fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
-    timeout=dict(type="float", default=30),
-    validate_certs=dict(type="bool", default=True),
-    max_retries=dict(type="int", default=4),
-    max_retry_wait=dict(type="float", default=60),
+    base_url=dict(type="str", default=CONNECTION_DEFAULTS["base_url"], fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
+    timeout=dict(type="float", default=CONNECTION_DEFAULTS["timeout"]),
+    validate_certs=dict(type="bool", default=CONNECTION_DEFAULTS["validate_certs"]),
+    max_retries=dict(type="int", default=CONNECTION_DEFAULTS["max_retries"]),
+    max_retry_wait=dict(type="float", default=CONNECTION_DEFAULTS["max_retry_wait"]),
 )
 
 CONNECTION_MUTUALLY_EXCLUSIVE = [("api_token", "api_key"), ("api_token", "api_email")]
@@ -48,10 +50,12 @@ CONNECTION_REQUIRED_TOGETHER = [("api_email", "api_key")]
 class CloudflareModule(AnsibleModule):
     """An AnsibleModule with the connection options added and a ready ``client``.
 
-    ``run`` is the single place where bad input and API failures become module failures.
+    ``run`` is the single place where a module ends: its result, or bad input and API failures as failures, each
+    with the API calls made.
     """
 
     def __init__(self, argument_spec, mutually_exclusive=None, required_together=None, **kwargs):
+        self.client = None
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         super().__init__(
@@ -61,24 +65,37 @@ class CloudflareModule(AnsibleModule):
             **kwargs
         )
         if not HAS_REQUESTS:
-            self.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+            self._end({}, failure=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         try:
             self.client = CloudflareClient.from_params(self.params)
         except InvalidOption as exc:
-            self.fail_json(msg=str(exc))
+            self._end({}, failure=str(exc))
 
     def run(self, main):
-        """Call ``main()``; turn an ``InvalidOption`` or a ``CloudflareAPIError`` into ``fail_json``."""
+        """Exit with the result ``main()`` returns; turn an ``InvalidOption``, an ``IncompleteRun`` or a
+        ``CloudflareAPIError`` into a failure."""
         try:
-            main()
+            result = main()
         except InvalidOption as exc:
-            self.fail_json(msg=str(exc), api_calls=dict(self.client.calls))
+            self._end({}, failure=str(exc))
+        except IncompleteRun as exc:
+            self._end(exc.result, failure=exc.msg)
         except CloudflareAPIError as exc:
             msg = str(exc)
             if exc.outcome_unknown:
                 msg += (". The outcome is unknown: Cloudflare may have carried out this %s all the same, so check before "
                         "repeating it (running a task that manages state again is safe: it reads before it writes)" % exc.method)
-            self.fail_json(msg=msg, error=exc.as_dict(), api_calls=dict(self.client.calls))
+            self._end({}, failure=msg, error=exc.as_dict())
+        else:
+            self._end(result)
+
+    def _end(self, result, failure=None, **extra):
+        result = dict(result, **extra)
+        if self.client is not None:
+            result["api_calls"] = dict(self.client.calls)
+        if failure is None:
+            self.exit_json(**result)
+        self.fail_json(msg=failure, **result)
 
 
 __all__ = ["CONNECTION_ARGUMENT_SPEC", "CloudflareAPIError", "CloudflareModule", "InvalidOption"]

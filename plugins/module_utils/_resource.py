@@ -3,13 +3,16 @@
 
 """The shared engine of every resource module: read, normalise, compare, write (or validate), report.
 
-A resource is described once, declaratively, by a ``Resource`` subclass (paths, answer keys, which
-lists are sets, which fields are secret, how the API spells a field). ``ResourceModule`` then does the
-same thing for every module:
+A resource is described once by a ``Resource`` subclass: declarative class attributes say what it is (paths,
+answer keys, its writable options, which lists are sets, which fields are secret), and the few methods under
+"hooks" say what differs from the default (its checks, how to find it, its create body). That is the only way
+to extend the engine. ``ResourceModule`` then does the same thing for every module:
 
-    read the current object -> canonical form -> compare only the options the user set
+    check the options -> find the current object -> canonical form -> compare only the options the user set
     -> body of the fields that differ (nested objects sent whole) -> write, validate, or nothing
     -> the server's object, ``changed`` from the comparison and a before/after diff of managed fields.
+
+Nothing here names a resource.
 """
 
 from __future__ import annotations
@@ -18,16 +21,40 @@ import copy
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
-from ._client import SECRET_MASK, CloudflareAPIError, check_id
+from ._client import SECRET_MASK, CloudflareAPIError, InvalidOption, check_id
+
+
+class AmbiguousMatch(InvalidOption):
+    """An identity option that names several objects."""
+
+    def __init__(self, label, option, value, matches):
+        ids = ", ".join(str(obj.get("id")) for obj in matches)
+        super().__init__(option, "matches %d %ss (ids: %s)" % (len(matches), label, ids), value)
+        self.args = ("%d %ss match %s %r (ids: %s): identify it by id" % (len(matches), label, option, value, ids),)
+
+
+class IncompleteRun(Exception):
+    """A run that wrote part of what it was asked to: ``result`` says exactly what landed."""
+
+    def __init__(self, msg, result):
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
 
 
 class Resource:
-    """How one kind of Cloudflare object looks through the API. Subclasses set the class attributes."""
+    """How one kind of Cloudflare object looks through the API. Subclasses set the class attributes and
+    override the hooks they need; nothing else."""
 
-    #: singular name, also the module's result key (``cf_interconnect``)
-    name = None
-    #: human name for messages
+    # --- what the resource is ------------------------------------------------------------------------
+
+    #: key of one object in a module's result (``cf_interconnect``) and of a list of them (``cf_interconnects``)
+    result_key = None
+    results_key = None
+    #: human name for messages, and the key of the object in a fleet entry
     label = None
+    #: the field that names an object for people (matched by the default ``find``, shown in diff headers)
+    title_key = "name"
     #: path below ``/accounts/<account_id>/``
     path = ()
     #: keys wrapping the answers of list / get / write (None: the result is the object or list itself)
@@ -40,51 +67,74 @@ class Resource:
     validates_writes = False
     #: headers sent with every call
     headers = {}
+    #: the writable options, as an argument-spec fragment the module's argument spec includes
+    argument_spec = {}
+    #: derived from ``argument_spec``: option -> sorted sub-options (None for a plain value)
+    fields = {}
     #: paths of lists compared as sets (order and duplicates do not matter)
     set_paths = ()
     #: paths of secret values: masked in results and diffs
     secret_paths = ()
     #: secrets the API returns only in the answer of the write that generates them (a license key): that
-    #: result keeps them, since there is no other way to learn them; diffs never show them
+    #: result keeps them, since there is no other way to learn them; diffs and info results never show them
     one_time_secret_paths = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.fields = fields_of(cls.argument_spec)
 
     def __init__(self, client):
         self.client = client
 
-    # --- the API calls -------------------------------------------------------------------------------
+    # --- hooks: override what differs from these defaults ---------------------------------------------
 
-    def path_of(self, *parts):
-        return self.client.account_path(*(self.path + parts))
+    def check(self, params):
+        """Refuse bad options before any call (raise ``InvalidOption``)."""
 
-    def list(self, params=None):
-        result = self.client.get(self.path_of(), params=params, headers=self.headers)
-        if self.list_key:
-            result = (result or {}).get(self.list_key)
-        return result or []
+    def desired(self, params):
+        """The options the user set among ``fields``, canonical; checked before any call."""
+        return self.canonical(desired_from_params(params, self.fields))
 
-    def get(self, object_id):
-        """The object, or None when Cloudflare does not know the id."""
-        try:
-            result = self.client.get(self.path_of(object_id), headers=self.headers)
-        except CloudflareAPIError as error:
-            if error.status == 404:
-                return None
-            raise
-        return result.get(self.item_key) if self.item_key else result
+    def find(self, params):
+        """The object the module's identity options name, or None: by ``id`` (one GET), else by ``title_key``
+        matched exactly (one list call). Raises ``AmbiguousMatch`` when several objects match."""
+        if params.get("id") is not None:
+            return self.get(check_id("id", params["id"]))
+        wanted = params.get(self.title_key)
+        found = [obj for obj in self.list() if obj.get(self.title_key) == wanted]
+        if len(found) > 1:
+            raise AmbiguousMatch(self.label, self.title_key, wanted, found)
+        return found[0] if found else None
 
-    def update(self, object_id, body, validate_only=False):
-        params = {"validate_only": "true"} if validate_only else None
-        result = self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
-                                     headers=self.headers)
-        return result.get(self.write_key) if self.write_key else result
+    def select(self, params):
+        """What an info module's options ask for: everything, or the one object ``find`` names."""
+        if params.get("id") is None and params.get(self.title_key) is None:
+            return self.list()
+        found = self.find(params)
+        return [found] if found is not None else []
 
-    def create(self, body):
-        return self.client.post(self.path_of(), body, headers=self.headers)
+    def prepare(self, params, current, desired):
+        """After ``find``, before any write: refuse what needs the current object (None: to be created) to
+        judge, and return the desired fields, completed from it where the options ask for that."""
+        if current is None:
+            option = "id" if params.get("id") is not None else self.title_key
+            raise InvalidOption(option, "must identify an existing %s" % self.label, params.get(option))
+        return desired
 
-    def delete(self, object_id):
-        return self.client.delete(self.path_of(object_id), headers=self.headers)
+    def check_change(self, changes, current):
+        """Refuse a change that the current (canonical) object makes impossible, before the write."""
 
-    # --- the canonical form: what is compared ---------------------------------------------------------
+    def create_body(self, params):
+        """What a create sends besides the desired fields."""
+        return {}
+
+    def forced(self, params, current):
+        """Fields an update sends even when nothing differs (an update is then always made)."""
+        return {}
+
+    def settle(self, params, current, after):
+        """After a write that was sent: ``(object, warning)``, finishing what the answer left undone."""
+        return after, None
 
     def canonical(self, obj):
         """A copy of an API object in the form options are compared in: sets sorted, API quirks undone."""
@@ -96,12 +146,50 @@ class Resource:
         return obj
 
     def api_form(self, fields):
-        """The canonical fields as the API wants them in a write body. Override for API quirks."""
+        """The canonical fields as the API wants them in a write body."""
         return fields
+
+    def shown(self, obj):
+        """An object as an info module returns it."""
+        return self.masked(obj)
+
+    # --- the API calls -------------------------------------------------------------------------------
+
+    def path_of(self, *parts):
+        return self.client.account_path(*(self.path + parts))
+
+    def answer(self, result, key):
+        """The object (or list) inside an answer: every answer of the resource passes here."""
+        return (result or {}).get(key) if key else result
+
+    def list(self, params=None):
+        return self.answer(self.client.get(self.path_of(), params=params, headers=self.headers), self.list_key) or []
+
+    def get(self, object_id):
+        """The object, or None when Cloudflare does not know the id."""
+        try:
+            result = self.client.get(self.path_of(object_id), headers=self.headers)
+        except CloudflareAPIError as error:
+            if error.status == 404:
+                return None
+            raise
+        return self.answer(result, self.item_key)
+
+    def update(self, object_id, body, validate_only=False):
+        params = {"validate_only": "true"} if validate_only else None
+        result = self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
+                                     headers=self.headers)
+        return self.answer(result, self.write_key)
+
+    def create(self, body):
+        return self.client.post(self.path_of(), body, headers=self.headers)
+
+    def delete(self, object_id):
+        return self.client.delete(self.path_of(object_id), headers=self.headers)
 
     # --- the engine's steps, shared by the one-object modules and the fleet module --------------------
 
-    def plan(self, current, desired, fields):
+    def plan(self, current, desired):
         """What bringing ``current`` to ``desired`` takes: ``(before, changes, body)``.
 
         ``before`` is the canonical current object, ``changes`` the fields that differ (nested objects merged
@@ -109,7 +197,7 @@ class Resource:
         """
         before = self.canonical(current)
         changes = differences(before, desired)
-        return before, changes, self.api_form(writable(changes, fields))
+        return before, changes, self.api_form(writable(changes, self.fields))
 
     def predicted(self, current, changes):
         """The object as it will be after ``changes``, for check mode where the API cannot tell."""
@@ -130,6 +218,23 @@ class Resource:
             if now is None or differences(self.canonical(now), desired):
                 raise
             return now, "%s; a re-read shows the change landed." % error
+
+    def outcome(self, before, after, desired, diff_mode, key=None):
+        """The result of one object's change, for single-object and fleet modules alike: the object (secrets
+        masked) under ``key`` and, in diff mode, the diff of the managed fields.
+
+        ``before`` is the canonical object before (None: created), ``after`` the object after (None: deleted).
+        """
+        result = {key or self.result_key: self.masked(after) if after is not None else {}}
+        if diff_mode:
+            if before is None:
+                views = {}, self.canonical(after)
+            elif after is None:
+                views = before, {}
+            else:
+                views = managed_view(before, desired), managed_view(self.canonical(after), desired)
+            result["diff"] = self.diff(*views)
+        return result
 
     def diff(self, before_view, after_view):
         """``{"before", "after"}`` of what differs between two views, every secret masked."""
@@ -188,9 +293,9 @@ def differences(current, desired):
     return changes
 
 
-def fields_of(argument_spec, names):
-    """The writable fields of a resource, from its module's argument spec: option -> sub-options (or None)."""
-    return dict((name, sorted(argument_spec[name].get("options") or {}) or None) for name in names)
+def fields_of(argument_spec):
+    """The writable fields of an argument-spec fragment: option -> sorted sub-options (or None)."""
+    return dict((name, sorted(spec.get("options") or {}) or None) for name, spec in argument_spec.items())
 
 
 def desired_from_params(params, fields):
@@ -224,64 +329,61 @@ def writable(changes, fields):
 
 
 class ResourceModule:
-    """Runs one module's resource through read -> compare -> write -> result."""
+    """Runs one module's resource through check -> find -> compare -> write -> result.
+
+    ``ensure`` and ``info`` return the module's result; ``CloudflareModule.run`` exits with it.
+    """
 
     def __init__(self, module, resource_class):
         self.module = module
         self.resource = resource_class(module.client)
-        self.result = dict(changed=False)
 
-    # --- finding the object ---------------------------------------------------------------------------
+    def info(self):
+        """The objects the options ask for (an info module)."""
+        found = self.resource.select(self.module.params)
+        return {"changed": False, self.resource.results_key: [self.resource.shown(obj) for obj in found]}
 
-    def find(self, object_id=None, match=None, description=None):
-        """The one object with ``object_id`` (one GET), or the one that ``match`` accepts (one list call).
+    def ensure(self):
+        """Bring the object the options name to ``state`` (present unless the module has a ``state`` option)."""
+        params, resource = self.module.params, self.resource
+        resource.check(params)
+        desired = resource.desired(params)
+        current = resource.find(params)
+        if params.get("state") == "absent":
+            return self.ensure_absent(current)
+        return self.ensure_present(current, resource.prepare(params, current, desired))
 
-        Returns None when there is none; fails when ``match`` accepts several.
-        """
-        if object_id is not None:
-            return self.resource.get(check_id("id", object_id))
-        found = [obj for obj in self.resource.list() if match(obj)]
-        if len(found) > 1:
-            self.module.fail_json(msg="%d %ss match %s (ids: %s): identify it by id" % (
-                len(found), self.resource.label, description, ", ".join(str(o.get("id")) for o in found)))
-        return found[0] if found else None
-
-    # --- ensuring a state -----------------------------------------------------------------------------
-
-    def ensure_present(self, current, desired, fields, create_body=None, always_send=None, before_write=None,
-                       refind=None):
-        """Bring ``current`` (an API object, or None to create one) to the canonical ``desired`` fields.
-
-        ``fields`` maps each writable option to its writable sub-options (None for a plain value).
-        ``create_body`` is added to a create (the device of a connector); ``always_send`` is added to an
-        update and forces it (a re-key). ``before_write(changes, current)`` may refuse a change that needs the
-        current object to judge. ``refind()`` finds a created object again when a create's outcome is unknown.
-        """
-        resource = self.resource
+    def ensure_present(self, current, desired):
+        """Bring ``current`` (an API object, or None to create one) to the canonical ``desired`` fields."""
+        params, resource, check_mode = self.module.params, self.resource, self.module.check_mode
+        before, after, changed = None, current, True
         if current is None:
-            return self._create(desired, create_body or {}, refind)
-        before, changes, body = resource.plan(current, desired, fields)
-        if changes and before_write:
-            before_write(changes, before)
-        after = current
-        if changes or always_send:
-            body.update(always_send or {})
-            self.result["changed"] = True
-            if not self.module.check_mode:
-                after = self._write(lambda: resource.update(current["id"], body), lambda: resource.get(current["id"]),
-                                    desired)
-            elif resource.validates_writes:
-                after = resource.update(current["id"], body, validate_only=True)
-            else:
-                after = resource.predicted(current, changes)
-        self._report(after, managed_view(before, desired), managed_view(resource.canonical(after), desired))
-        return after
+            body = resource.api_form(dict(desired, **resource.create_body(params)))
+            after = body if check_mode else self._write(lambda: resource.create(body), lambda: resource.find(params),
+                                                        desired)
+        else:
+            before, changes, body = resource.plan(current, desired)
+            if changes:
+                resource.check_change(changes, before)
+            forced = resource.forced(params, current)
+            changed = bool(changes or forced)
+            if changed:
+                after = self._update(current, dict(body, **forced), changes, desired)
+        if changed and not check_mode:
+            after = self._warned(resource.settle(params, current, after))
+        return self._result(changed, before, after, desired)
+
+    def _update(self, current, body, changes, desired):
+        resource = self.resource
+        if not self.module.check_mode:
+            return self._write(lambda: resource.update(current["id"], body), lambda: resource.get(current["id"]), desired)
+        if resource.validates_writes:
+            return resource.update(current["id"], body, validate_only=True)
+        return resource.predicted(current, changes)
 
     def ensure_absent(self, current):
         if current is None:
-            self._report(None, {}, {})
-            return None
-        self.result["changed"] = True
+            return self._result(False, {}, None, {})
         if not self.module.check_mode:
             try:
                 self.resource.delete(current["id"])
@@ -289,36 +391,19 @@ class ResourceModule:
                 # A retried DELETE whose first attempt landed answers 404: the object is gone as asked.
                 if error.status != 404 and not (error.outcome_unknown and self.resource.get(current["id"]) is None):
                     raise
-        self._report(None, self.resource.canonical(current), {})
-        return None
-
-    def _create(self, desired, create_body, refind):
-        resource = self.resource
-        body = resource.api_form(dict(desired, **create_body))
-        self.result["changed"] = True
-        if self.module.check_mode:
-            after = body
-        else:
-            after = self._write(lambda: resource.create(body), refind, desired)
-        self._report(after, {}, resource.canonical(after))
-        return after
+        return self._result(True, self.resource.canonical(current), None, {})
 
     def _write(self, send, reread, desired):
-        after, warning = self.resource.write_safely(send, reread, desired)
+        return self._warned(self.resource.write_safely(send, reread, desired))
+
+    def _warned(self, outcome):
+        after, warning = outcome
         if warning:
             self.module.warn(warning)
         return after
 
-    def _report(self, after, before_view, after_view):
-        resource = self.resource
-        self.result[resource.name] = resource.masked(after) if after is not None else {}
-        if self.module._diff:
-            self.result["diff"] = resource.diff(before_view, after_view)
-
-    def exit(self, **extra):
-        self.result.update(extra)
-        self.result["api_calls"] = dict(self.module.client.calls)
-        self.module.exit_json(**self.result)
+    def _result(self, changed, before, after, desired):
+        return dict(self.resource.outcome(before, after, desired, self.module._diff), changed=changed)
 
 
 def _merged(obj, changes):

@@ -204,77 +204,16 @@ api_calls:
     PUT: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import (
-    Interconnects,
-    check_unique_name,
-    check_interconnect_change,
-    check_interconnect_options,
-)
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule, InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import (
-    ResourceModule,
-    desired_from_params,
-    fields_of,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import Interconnects
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 
-ARGUMENT_SPEC = dict(
-    id=dict(type="str"),
-    name=dict(type="str"),
-    description=dict(type="str"),
-    mtu=dict(type="int"),
-    automatic_return_routing=dict(type="bool"),
-    interface_address=dict(type="str"),
-    interface_address6=dict(type="str"),
-    gre=dict(type="dict", options=dict(cloudflare_endpoint=dict(type="str"))),
-    health_check=dict(type="dict", options=dict(
-        enabled=dict(type="bool"),
-        rate=dict(type="str", choices=["low", "mid", "high"]),
-        type=dict(type="str", choices=["reply", "request"]),
-        target=dict(type="str"),
-        direction=dict(type="str", choices=["unidirectional", "bidirectional"]),
-        source=dict(type="str"),
-    )),
-    bgp=dict(type="dict", options=dict(
-        customer_asn=dict(type="int"),
-        extra_prefixes=dict(type="list", elements="str"),
-        import_filter_id=dict(type="str"),
-        export_filter_id=dict(type="str"),
-        md5_key=dict(type="str", no_log=True),
-    )),
-)
-
-FIELDS = fields_of(ARGUMENT_SPEC, [
-    "name", "description", "mtu", "automatic_return_routing", "interface_address", "interface_address6",
-    "gre", "health_check", "bgp",
-])
+ARGUMENT_SPEC = dict(id=dict(type="str"), **Interconnects.argument_spec)
 
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[("id", "name")], supports_check_mode=True)
-    engine = ResourceModule(module, Interconnects)
-
-    def ensure():
-        params = module.params
-        check_interconnect_options(params)
-        desired = engine.resource.canonical(desired_from_params(params, FIELDS))
-        if params["id"] is not None and params["name"] is not None:
-            # A rename: one list call instead of the GET also shows the names Cloudflare would refuse.
-            check_id("id", params["id"])
-            listed = engine.resource.list()
-            current = next((obj for obj in listed if obj.get("id") == params["id"]), None)
-            check_unique_name(listed, params["id"], params["name"])
-        else:
-            current = engine.find(params["id"], match=lambda obj: obj.get("name") == params["name"],
-                                  description="name %r" % params["name"])
-        if current is None:
-            option = "id" if params["id"] is not None else "name"
-            raise InvalidOption(option, "must identify an existing interconnect (Cloudflare provisions them, there is "
-                                "no create)", params[option])
-        engine.ensure_present(current, desired, FIELDS, before_write=check_interconnect_change)
-        engine.exit()
-
-    module.run(ensure)
+    module.run(ResourceModule(module, Interconnects).ensure)
 
 
 if __name__ == "__main__":

@@ -72,9 +72,9 @@ api_calls:
     GET: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import Interconnects
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 
 ARGUMENT_SPEC = dict(
     id=dict(type="str"),
@@ -84,19 +84,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
-    interconnects = Interconnects(module.client)
-
-    def report():
-        wanted_id, wanted_name = module.params["id"], module.params["name"]
-        if wanted_id is not None:
-            check_id("id", wanted_id)
-        found = [
-            interconnects.masked(obj) for obj in interconnects.list()
-            if wanted_id in (None, obj.get("id")) and wanted_name in (None, obj.get("name"))
-        ]
-        module.exit_json(changed=False, cf_interconnects=found, api_calls=dict(module.client.calls))
-
-    module.run(report)
+    module.run(ResourceModule(module, Interconnects).info)
 
 
 if __name__ == "__main__":

@@ -190,26 +190,16 @@ api_calls:
     PATCH: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
-    SETTINGS,
-    SETTINGS_ARGUMENT_SPEC,
-    Connectors,
-    check_settings,
-    device_of,
-    find_connector,
-    merge_embargo_dates,
-)
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule, InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule, desired_from_params
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITY_ARGUMENT_SPEC, Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 
 ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
-    id=dict(type="str"),
-    device_id=dict(type="str"),
-    device_serial_number=dict(type="str"),
     provision_license=dict(type="bool", default=False),
     purge_embargo_dates=dict(type="bool", default=True),
-    **SETTINGS_ARGUMENT_SPEC
+    **IDENTITY_ARGUMENT_SPEC,
+    **Connectors.argument_spec
 )
 
 
@@ -219,63 +209,7 @@ def main():
         required_one_of=[("id", "device_id", "device_serial_number", "notes")],
         supports_check_mode=True,
     )
-    engine = ResourceModule(module, Connectors)
-
-    def ensure():
-        params = module.params
-        by_device = any(params[k] is not None for k in ("id", "device_id", "device_serial_number"))
-        if params["state"] == "absent" and params["provision_license"]:
-            raise InvalidOption("provision_license", "cannot be used with state=absent")
-        desired = check_settings(desired_from_params(params, SETTINGS))
-
-        def find():
-            return find_connector(engine.resource, params["id"], params["device_id"], params["device_serial_number"],
-                                  params["notes"])
-
-        current = find()
-        if params["state"] == "absent":
-            engine.ensure_absent(current)
-            return engine.exit()
-        if current is None:
-            if params["id"] is not None:
-                raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
-                                    "device_serial_number, or notes with provision_license=true)", params["id"])
-            if not by_device and not params["provision_license"]:
-                raise InvalidOption("notes", "match no connector: to create one for a new virtual device set "
-                                    "provision_license=true, or give device_id or device_serial_number", params["notes"])
-        desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
-        rekey = params["provision_license"] and by_device and current is not None
-        if rekey and device_of(current).get("type") != "LICENSED":
-            raise InvalidOption("provision_license", "re-keys only connectors of virtual (LICENSED) devices; connector %s "
-                                "belongs to a %s device" % (current["id"], device_of(current).get("type")))
-        if params["provision_license"] and current is None and params["device_serial_number"] is not None:
-            raise InvalidOption("provision_license", "creates a connector for a new virtual (LICENSED) device, while "
-                                "device_serial_number names hardware (MANAGED): give one of them")
-        after = engine.ensure_present(
-            current, desired, SETTINGS,
-            create_body=dict(device=_new_device(params)),
-            always_send=dict(provision_license=True) if rekey else None,
-            refind=find,
-        )
-        if params["provision_license"] and (rekey or current is None) and not module.check_mode and not after.get("license_key"):
-            # The answer that carried the key was lost (a re-read confirmed the write), or the create named an existing
-            # virtual device: Cloudflare never shows a key again, so a fresh one is generated now.
-            after = engine.resource.update(after["id"], dict(provision_license=True))
-            module.warn("connector %s: no license key came back, so it was re-keyed; the new key is in the result"
-                        % after["id"])
-            engine.result["magic_connector"] = engine.resource.masked(after)
-        return engine.exit()
-
-    module.run(ensure)
-
-
-def _new_device(params):
-    """The ``device`` of a create: exactly one of id, serial number, or a new licensed virtual device."""
-    if params["device_id"] is not None:
-        return dict(id=params["device_id"])
-    if params["device_serial_number"] is not None:
-        return dict(serial_number=params["device_serial_number"])
-    return dict(provision_license=True)
+    module.run(ResourceModule(module, Connectors).ensure)
 
 
 if __name__ == "__main__":

@@ -87,14 +87,14 @@ api_calls:
     GET: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import check_id
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, device_of
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES, Connectors
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 
 ARGUMENT_SPEC = dict(
     id=dict(type="str"),
     device_serial_number=dict(type="str"),
-    device_type=dict(type="str", choices=["MANAGED", "LICENSED"]),
+    device_type=dict(type="str", choices=list(DEVICE_TYPES)),
     activated=dict(type="bool"),
     telemetry=dict(type="bool", default=False),
 )
@@ -102,26 +102,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
-    connectors = Connectors(module.client)
-
-    def report():
-        params = module.params
-        if params["id"] is not None:
-            check_id("id", params["id"])
-        listed = connectors.list(params={"device_type": params["device_type"]} if params["device_type"] else None)
-        found = [
-            connectors.masked(c, one_time_too=True) for c in listed
-            if params["id"] in (None, c.get("id"))
-            and params["device_serial_number"] in (None, device_of(c).get("serial_number"))
-            and params["activated"] in (None, c.get("activated"))
-        ]
-        if params["telemetry"]:
-            for connector in found:
-                connector["telemetry_latest"] = module.client.get(
-                    connectors.path_of(connector["id"], "telemetry", "snapshots", "latest"))
-        module.exit_json(changed=False, magic_connectors=found, api_calls=dict(module.client.calls))
-
-    module.run(report)
+    module.run(ResourceModule(module, Connectors).info)
 
 
 if __name__ == "__main__":

@@ -84,41 +84,19 @@ api_calls:
     POST: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, find_connector
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule, InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ARGUMENT_SPEC = dict(
-    id=dict(type="str"),
-    device_id=dict(type="str"),
-    device_serial_number=dict(type="str"),
     action=dict(type="str", choices=["reboot", "restart", "shutdown"], required=True),
     purge=dict(type="bool", default=False),
+    **IDENTITY_ARGUMENT_SPEC
 )
 
 
 def main():
-    module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[("id", "device_id", "device_serial_number")],
-                              supports_check_mode=True)
-    engine = ResourceModule(module, Connectors)
-
-    def interrupt():
-        params = module.params
-        connector = find_connector(engine.resource, params["id"], params["device_id"], params["device_serial_number"])
-        if connector is None:
-            option = next(k for k in ("id", "device_id", "device_serial_number") if params[k] is not None)
-            raise InvalidOption(option, "must identify an existing connector", params[option])
-        body = {params["action"]: {"purge": params["purge"]}}
-        if module.check_mode:
-            sent = body
-        else:
-            # Not idempotent: the client never repeats it unless Cloudflare certainly did not receive it.
-            sent = module.client.post(engine.resource.path_of(connector["id"], "interrupts"), body)
-        module.exit_json(changed=True, magic_connector_interrupt=sent,
-                         magic_connector=engine.resource.masked(connector, one_time_too=True),
-                         api_calls=dict(module.client.calls))
-
-    module.run(interrupt)
+    module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[IDENTITIES], supports_check_mode=True)
+    module.run(lambda: Connectors(module.client).interrupt(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -179,25 +179,14 @@ api_calls:
     PATCH: 300
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
-    SETTINGS,
-    SETTINGS_ARGUMENT_SPEC,
-    Connectors,
-)
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetChange
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
-ENTRY_SPEC = dict(
-    id=dict(type="str"),
-    device_id=dict(type="str"),
-    device_serial_number=dict(type="str"),
-    purge_embargo_dates=dict(type="bool"),
-    **SETTINGS_ARGUMENT_SPEC
-)
+ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
 
 ARGUMENT_SPEC = dict(
-    connectors=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC,
-                    required_one_of=[("id", "device_id", "device_serial_number")]),
+    connectors=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC, required_one_of=[IDENTITIES]),
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
 )
@@ -207,16 +196,10 @@ def main():
     module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
 
     def apply():
-        fleet = FleetChange(Connectors(module.client), module.params["max_concurrency"], module.check_mode, module._diff)
-        fleet.plan(module.params["connectors"], SETTINGS, module.params["purge_embargo_dates"])
-        fleet.run()
-        for warning in fleet.warnings:
-            module.warn(warning)
-        result = fleet.result()
-        result["api_calls"] = dict(module.client.calls)
-        if fleet.failed:
-            module.fail_json(msg=fleet.failure_message(), **result)
-        module.exit_json(**result)
+        connectors = Connectors(module.client)
+        writer = FleetWriter(connectors, "connectors", module.params["max_concurrency"], module.check_mode, module._diff,
+                             module.warn)
+        return writer.run(plan_fleet(connectors, module.params["connectors"], module.params["purge_embargo_dates"]))
 
     module.run(apply)
 

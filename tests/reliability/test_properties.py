@@ -32,7 +32,6 @@ except ImportError:  # pragma: no cover - only in the 3.11 compat venv
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     DAYS,
-    SETTINGS,
     Connectors,
     check_settings,
     merge_embargo_dates,
@@ -43,12 +42,13 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource
     differences,
     managed_view,
 )
-from ansible_collections.cloudflare.magic_transit.plugins.modules.cf_interconnect import FIELDS as INTERCONNECT_FIELDS
 from simulator import resources as sim_resources, validation as sim_validation
 
 SETTINGS_OF_TESTS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 CONNECTORS = Connectors(client=None)
 INTERCONNECTS = Interconnects(client=None)
+SETTINGS = Connectors.fields
+INTERCONNECT_FIELDS = Interconnects.fields
 HEALTH_CHECK_DEFAULTS = {"enabled": True, "rate": "mid", "type": "reply", "direction": "unidirectional", "target": ""}
 
 # --- strategies ---------------------------------------------------------------------------------------------------
@@ -203,13 +203,13 @@ def test_connector_desired_state_applied_compares_equal(current, raw, purge):
         desired = merge_embargo_dates(desired, current, purge)
     except InvalidOption:
         assume(False)  # more than 100 dates after merging: refused before any call, nothing to apply
-    before, changes, body = CONNECTORS.plan(current, desired, SETTINGS)
+    before, changes, body = CONNECTORS.plan(current, desired)
     assert set(changes) <= set(desired) and set(body) == set(changes)
     assert before == CONNECTORS.canonical(current)
 
     after = patch_connector(current, body)
     assert differences(CONNECTORS.canonical(after), desired) == {}
-    assert CONNECTORS.plan(after, desired, SETTINGS)[1] == {}, "a second run would change something"
+    assert CONNECTORS.plan(after, desired)[1] == {}, "a second run would change something"
     # Check mode predicts exactly that state.
     assert differences(CONNECTORS.canonical(CONNECTORS.predicted(current, changes)), desired) == {}
     if not changes:
@@ -221,20 +221,20 @@ def test_connector_desired_state_applied_compares_equal(current, raw, purge):
 def test_connector_body_is_accepted_and_stored_by_the_simulator(current, raw):
     """The same through the simulator's own PATCH validation and rendering: client and simulator agree."""
     desired = check_settings(raw)
-    body = CONNECTORS.plan(current, desired, SETTINGS)[2]
+    body = CONNECTORS.plan(current, desired)[2]
     accepted, provision_license = sim_validation.connector_edit_body(body)  # raises if the API would refuse the body
     assert not provision_license
     stored = copy.deepcopy(current)
     stored.update(accepted)
     answer = sim_resources.render_connector(stored)
-    assert CONNECTORS.plan(answer, desired, SETTINGS)[1] == {}
+    assert CONNECTORS.plan(answer, desired)[1] == {}
 
 
 @SETTINGS_OF_TESTS
 @given(current=interconnects(), params=interconnect_params())
 def test_interconnect_desired_state_applied_compares_equal(current, params):
     desired = INTERCONNECTS.canonical(desired_from_params(params, INTERCONNECT_FIELDS))
-    before, changes, body = INTERCONNECTS.plan(current, desired, INTERCONNECT_FIELDS)
+    before, changes, body = INTERCONNECTS.plan(current, desired)
     assert set(changes) <= set(desired) and set(body) == set(changes)
     for nested in ("gre", "health_check", "bgp"):
         if nested in body:
@@ -247,7 +247,7 @@ def test_interconnect_desired_state_applied_compares_equal(current, params):
 
     after = put_interconnect(current, body)
     assert differences(INTERCONNECTS.canonical(after), desired) == {}
-    assert INTERCONNECTS.plan(after, desired, INTERCONNECT_FIELDS)[1] == {}, "a second run would change something"
+    assert INTERCONNECTS.plan(after, desired)[1] == {}, "a second run would change something"
 
 
 @SETTINGS_OF_TESTS
@@ -274,7 +274,7 @@ def test_asking_for_what_is_there_changes_nothing(obj, desired):
             value = dict((k, v) for k, v in value.items() if v is not None) or None
         if value is not None:
             present[key] = value
-    assert INTERCONNECTS.plan(obj, present, INTERCONNECT_FIELDS)[1] == {}
+    assert INTERCONNECTS.plan(obj, present)[1] == {}
 
 
 @SETTINGS_OF_TESTS
