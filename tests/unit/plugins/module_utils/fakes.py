@@ -1,0 +1,46 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A client fake for testing resource descriptions and the fleet writer without HTTP or an AnsibleModule."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError
+
+
+class FakeClient:
+    """Holds objects by path; ``fail`` maps an object id to the error its write raises."""
+
+    def __init__(self, objects=(), fail=None, rate_limit_remaining=None):
+        self.objects = dict((obj["id"], dict(obj)) for obj in objects)
+        self.fail = dict(fail or {})
+        self.writes = []
+        self.calls = Counter()
+        self.rate_limit_remaining = rate_limit_remaining
+        self.rate_limit_reset = 60 if rate_limit_remaining is not None else None
+        self._lock = threading.Lock()
+
+    def account_path(self, *parts):
+        return "/accounts/a/" + "/".join(parts)
+
+    def get(self, path, params=None, headers=None):
+        self.calls["GET"] += 1
+        object_id = path.rsplit("/", 1)[1]
+        if object_id in self.objects:
+            return dict(self.objects[object_id])
+        if path.endswith("/widgets"):
+            return list(self.objects.values())
+        raise CloudflareAPIError("not found", "GET", path, 404)
+
+    def request(self, method, path, body=None, params=None, headers=None):
+        object_id = path.rsplit("/", 1)[1]
+        with self._lock:
+            self.calls[method] += 1
+            self.writes.append((method, object_id, body))
+        if object_id in self.fail:
+            raise self.fail[object_id]
+        self.objects[object_id].update(body)
+        return dict(self.objects[object_id])
