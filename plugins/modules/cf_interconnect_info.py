@@ -76,10 +76,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._intercon
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 
-ARGUMENT_SPEC = dict(
-    id=dict(type="str"),
-    name=dict(type="str"),
-)
+ARGUMENT_SPEC = dict(id=dict(type="str"), name=dict(type="str"))
 
 
 def main():

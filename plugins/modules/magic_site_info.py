@@ -77,10 +77,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module i
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
 
-ARGUMENT_SPEC = dict(
-    id=dict(type="str"),
-    name=dict(type="str"),
-)
+ARGUMENT_SPEC = dict(id=dict(type="str"), name=dict(type="str"))
 
 
 def main():
