@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options of CONNECTION_ARGUMENT_SPEC in plugins/module_utils/_module.py, documented once.
+    # The options of CONNECTION_ARGUMENT_SPEC in plugins/module_utils/_module.py, documented once;
+    # tests/unit/plugins/module_utils/test_connection_options.py keeps names, types, defaults and variables in step.
     DOCUMENTATION = r"""
 options:
   api_token:

@@ -69,11 +69,10 @@ class Connectors(Resource):
                               params.get("notes"))
 
     def prepare(self, params, current, desired):
-        by_device = any(params.get(k) is not None for k in IDENTITIES)
         if current is None and params["id"] is not None:
             raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
                                 "device_serial_number, or notes with provision_license=true)", params["id"])
-        if current is None and not by_device and not params["provision_license"]:
+        if current is None and not _named_by_device(params) and not params["provision_license"]:
             raise InvalidOption("notes", "match no connector: to create one for a new virtual device set "
                                 "provision_license=true, or give device_id or device_serial_number", params["notes"])
         desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
@@ -108,8 +107,7 @@ class Connectors(Resource):
     @staticmethod
     def _rekeys(params, current):
         """provision_license on a connector found by its device or id: a new license key for it."""
-        return bool(params.get("provision_license")) and current is not None and any(
-            params.get(k) is not None for k in IDENTITIES)
+        return bool(params.get("provision_license")) and current is not None and _named_by_device(params)
 
     def select(self, params):
         listed = self.list(params={"device_type": params["device_type"]} if params["device_type"] else None)
@@ -146,6 +144,10 @@ class Connectors(Resource):
             # Week order, not alphabetical: deterministic and readable in bodies and diffs.
             obj["interrupt_window_days_of_week"] = sorted(days, key=_day_rank)
         return obj
+
+
+def _named_by_device(params):
+    return any(params.get(k) is not None for k in IDENTITIES)
 
 
 def _day_rank(day):

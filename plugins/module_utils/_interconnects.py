@@ -57,6 +57,7 @@ class Interconnects(Resource):
     argument_spec = ARGUMENT_SPEC
     set_paths = (("bgp", "extra_prefixes"),)
     secret_paths = (("bgp", "md5_key"),)
+    not_found_hint = " (Cloudflare provisions them, there is no create)"
 
     def check(self, params):
         check_interconnect_options(params)
@@ -69,13 +70,6 @@ class Interconnects(Resource):
         listed = self.list()
         check_unique_name(listed, params["id"], params["name"])
         return next((obj for obj in listed if obj.get("id") == params["id"]), None)
-
-    def prepare(self, params, current, desired):
-        if current is None:
-            option = "id" if params["id"] is not None else "name"
-            raise InvalidOption(option, "must identify an existing interconnect (Cloudflare provisions them, there is "
-                                "no create)", params[option])
-        return desired
 
     def check_change(self, changes, current):
         check_interconnect_change(changes, current)

@@ -55,6 +55,8 @@ class Resource:
     label = None
     #: the field that names an object for people (matched by the default ``find``, shown in diff headers)
     title_key = "name"
+    #: added to the default ``prepare``'s refusal when the object the options name does not exist
+    not_found_hint = ""
     #: path below ``/accounts/<account_id>/``
     path = ()
     #: keys wrapping the answers of list / get / write (None: the result is the object or list itself)
@@ -118,7 +120,8 @@ class Resource:
         judge, and return the desired fields, completed from it where the options ask for that."""
         if current is None:
             option = "id" if params.get("id") is not None else self.title_key
-            raise InvalidOption(option, "must identify an existing %s" % self.label, params.get(option))
+            raise InvalidOption(option, "must identify an existing %s%s" % (self.label, self.not_found_hint),
+                                params.get(option))
         return desired
 
     def check_change(self, changes, current):

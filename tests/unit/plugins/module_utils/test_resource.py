@@ -17,8 +17,10 @@ class Widgets(Resource):
     results_key = "widgets"
     label = "widget"
     path = ("widgets",)
-    argument_spec = dict(size=dict(type="int"), lock=dict(type="dict", options=dict(code=dict(type="str", no_log=True),
-                                                                                 held=dict(type="bool"))))
+    argument_spec = dict(
+        size=dict(type="int"),
+        lock=dict(type="dict", options=dict(code=dict(type="str", no_log=True), held=dict(type="bool"))),
+    )
     secret_paths = (("lock", "code"),)
 
 
@@ -76,5 +78,5 @@ def test_one_outcome_for_update_create_and_delete():
 
 def test_invalid_option_keeps_option_rule_and_value():
     error = InvalidOption("size", "must be positive", -1)
-    assert (error.option, error.rule, error.value, str(error)) == ("size", "must be positive", -1,
-                                                                    "size must be positive, got -1")
+    assert (error.option, error.rule, error.value) == ("size", "must be positive", -1)
+    assert str(error) == "size must be positive, got -1"
