@@ -109,7 +109,8 @@ class Resource:
         return found[0] if found else None
 
     def select(self, params):
-        """What an info module's options ask for: everything, or the one object ``find`` names."""
+        """What an info module's options ask for (an ``id`` given is already checked): everything, or the one
+        object ``find`` names."""
         if params.get("id") is None and params.get(self.title_key) is None:
             return self.list()
         found = self.find(params)
@@ -343,6 +344,8 @@ class ResourceModule:
 
     def info(self):
         """The objects the options ask for (an info module)."""
+        if self.module.params.get("id") is not None:
+            check_id("id", self.module.params["id"])
         found = self.resource.select(self.module.params)
         return {"changed": False, self.resource.results_key: [self.resource.shown(obj) for obj in found]}
 

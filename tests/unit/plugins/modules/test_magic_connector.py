@@ -256,3 +256,9 @@ def test_a_license_key_lost_with_its_answer_is_replaced_by_a_fresh_one(api, run_
     result = run_module(magic_connector, id=VIRTUAL["id"], provision_license=True)
     assert result["changed"] and result["magic_connector"]["license_key"] == LICENSE
     assert "so it was re-keyed" in repr(result["warnings"])
+
+
+def test_info_refuses_a_bad_id_before_any_call(api, run_module):
+    result = run_module(magic_connector_info, id="../x")
+    assert result["failed"] and result["msg"].startswith("id must be 1 to 32 letters or digits")
+    assert api.calls == []
