@@ -363,7 +363,7 @@ def _bgp(value, errors):
 
 # ------------------------------------------------------------------------------------------------- connectors
 
-def connector_create_body(body, site_ids):
+def connector_create_body(body, site_ids=frozenset()):
     """Validate a ``POST /connectors`` body; return ``(settings, device)``.
 
     ``device`` has exactly one of ``id``, ``serial_number`` or ``provision_license: true``; ``site_id`` must be
@@ -384,7 +384,7 @@ def connector_create_body(body, site_ids):
     return settings, device
 
 
-def connector_edit_body(body, site_ids):
+def connector_edit_body(body, site_ids=frozenset()):
     """Validate a ``PATCH`` or ``PUT /connectors/{id}`` body; return ``(settings, provision_license)``."""
     require_object(body)
     errors = Collector()
