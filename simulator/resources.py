@@ -46,12 +46,13 @@ CONNECTOR_ORDER = ("id", "activated", "notes", "timezone", "interrupt_window_hou
 class Call:
     """One authenticated API call as the handlers see it.
 
-    ``settings`` are the behaviour switches (``settings.Settings``), ``request`` is the ``app.Request`` (``path``, ``query``, lower-case ``headers``), ``account`` the live account
-    mapping (None for non-account routes), ``params`` the path parameters, ``body`` the parsed JSON body (None
-    without one) and ``identity`` the caller's credential (``app.Identity``).
+    ``settings`` are the behaviour switches (``settings.Settings``), ``request`` is the ``app.Request``
+    (``path``, ``query``, lower-case ``headers``), ``account`` the live account mapping (None for non-account
+    routes), ``params`` the path parameters, ``body`` the parsed JSON body (None without one) and ``identity`` the
+    caller's credential (``app.Identity``).
     """
 
-    def __init__(self, store, settings, request, account, params, body, identity):  # pylint: disable=too-many-arguments
+    def __init__(self, store, settings, request, account, params, body, identity):
         self.store = store
         self.settings = settings
         self.account = account
