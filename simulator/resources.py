@@ -16,7 +16,7 @@ import secrets
 import uuid
 
 from . import telemetry, validation
-from .errors import ApiError, CODE_BAD_OBJECT, bad_request, conflict, not_found
+from .errors import ApiError, CODE_BAD_OBJECT, CODE_NOT_FOUND, bad_request, conflict, not_found
 from .state import format_timestamp, parse_timestamp, utc_now
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -226,8 +226,8 @@ def _resolve_device(account, spec, strict):
             if device.get("serial_number") == spec["serial_number"]:
                 return device, False
         if strict:
-            raise not_found("device with serial number %s (it is not registered to this account)" % spec["serial_number"],
-                            "/device/serial_number")
+            raise ApiError.single(404, CODE_NOT_FOUND, "no device with serial number %s is registered to this account"
+                                  % spec["serial_number"], "/device/serial_number")
         return {"id": uuid.uuid4().hex, "serial_number": spec["serial_number"], "type": "MANAGED"}, True
     device_id = uuid.uuid4().hex
     return {"id": device_id, "serial_number": SERVICE_TAG_PREFIX + device_id[:12].upper(), "type": "LICENSED"}, True

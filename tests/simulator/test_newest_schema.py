@@ -156,7 +156,7 @@ def test_strict_devices_refuses_unknown_serials(api, simulator):
     before = simulator.state()
     errors = errors_of(api.post("magic/connectors", json={"device": {"serial_number": "MWC2609Z0001"}, "notes": "x"}), 404)
     assert errors == {(1003, "/device/serial_number"):
-                      "device with serial number MWC2609Z0001 (it is not registered to this account) not found"}
+                      "no device with serial number MWC2609Z0001 is registered to this account"}
     assert simulator.state() == before
     # Registered hardware and new virtual appliances are still fine.
     assert result(api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}}))["device"]["type"] == "MANAGED"
