@@ -7,6 +7,7 @@
 * ``strict_devices``: a create naming an unknown hardware serial number answers 404 instead of registering it.
 """
 
+import math
 import threading
 
 NEVER = "never"
@@ -27,7 +28,7 @@ def interrupt_delay(value):
             value = float(text)
         except ValueError:
             raise SettingsError("interrupt_delay must be a number of seconds or \"never\", got %r" % value) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise SettingsError("interrupt_delay must be a number of seconds or \"never\", got %r" % (value,))
     return None if value < 0 else float(value)
 
