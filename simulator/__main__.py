@@ -13,6 +13,7 @@ from .app import Application
 from .faults import FaultConfigError, Faults, parse_rate_limit
 from .requestlog import RequestLog
 from .server import NotLoopbackError, base_url, loopback_address, make_server
+from .settings import Settings, SettingsError, interrupt_delay
 from .state import SeedError, Store, atomic_write_text
 
 
@@ -21,6 +22,13 @@ def _rate(text):
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError("not a number: %r" % text) from None
+
+
+def _delay(text):
+    try:
+        return interrupt_delay(text)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser():
@@ -37,6 +45,12 @@ def build_parser():
     data.add_argument("--state-file", metavar="PATH",
                       help="load state from PATH if it exists (else the seed) and persist every acknowledged write to it atomically")
     data.add_argument("--fleet", type=int, default=0, metavar="N", help="add N generated connectors (SIM-FLEET-00001...) to the seed")
+    behaviour = parser.add_argument_group("behaviour (change at run time with PUT /__admin/settings)")
+    behaviour.add_argument("--interrupt-delay", type=_delay, default=0.0, metavar="S",
+                           help="seconds until a submitted interrupt runs (gets triggered_at); 'never' or a negative "
+                                "number keeps it pending; default 0")
+    behaviour.add_argument("--strict-devices", action="store_true",
+                           help="refuse (404) a create naming an unknown hardware serial number instead of registering it")
     faults = parser.add_argument_group("fault injection (all off by default; change at run time with PUT /__admin/faults)")
     faults.add_argument("--latency-ms", type=float, default=0, metavar="MS", help="delay every API call by MS milliseconds")
     faults.add_argument("--rate-limit", metavar="N/W", help="allow N calls per W seconds per account, then answer 429 for W seconds")
@@ -71,7 +85,8 @@ def main(argv=None):
         print("simulator: error: cannot write the state file %s: %s" % (args.state_file, exc), file=sys.stderr)
         return 1
     try:
-        server = make_server(args.host, args.port, Application(store, faults, RequestLog(), quiet=args.quiet))
+        settings = Settings(args.interrupt_delay, args.strict_devices)
+        server = make_server(args.host, args.port, Application(store, faults, RequestLog(), settings=settings, quiet=args.quiet))
     except OSError as exc:
         print("simulator: error: cannot listen on %s port %s: %s" % (args.host, args.port, exc), file=sys.stderr)
         return 1

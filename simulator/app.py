@@ -23,6 +23,7 @@ from .errors import (CODE_AUTH, CODE_FORBIDDEN, CODE_INTERNAL, CODE_MALFORMED_JS
                      failure_envelope, rate_limited, server_error, status_error, success_envelope)
 from .faults import FaultConfigError
 from .requestlog import LOGGED_HEADERS, mask_raw, mask_secrets
+from .settings import Settings, SettingsError
 from .state import SeedError, utc_now
 
 API_PREFIX = "/client/v4"
@@ -30,6 +31,8 @@ ADMIN_PREFIX = "/__admin"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 MALFORMED_BODY = b'{"success": true, "errors": [], "messages": [], "result": {"id": "3f1c'
+# What a proxy or a load balancer in between might answer instead of the API.
+NOT_JSON_BODY = b"<html><head><title>Service</title></head><body>upstream answered</body></html>\n"
 
 _ACCOUNT = r"/accounts/(?P<account_id>[^/]+)"
 _CONNECTOR = _ACCOUNT + r"/magic/connectors/(?P<connector_id>[^/]+)"
@@ -43,6 +46,8 @@ ROUTES = [
     (_CONNECTOR, {"GET": resources.get_connector, "PATCH": resources.edit_connector, "PUT": resources.replace_connector,
                   "DELETE": resources.delete_connector}),
     (_CONNECTOR + r"/interrupts", {"GET": resources.list_interrupts, "POST": resources.create_interrupt}),
+    (_ACCOUNT + r"/magic/sites", {"GET": resources.list_sites}),
+    (_ACCOUNT + r"/magic/sites/(?P<site_id>[^/]+)", {"GET": resources.get_site}),
     (_CONNECTOR + r"/telemetry/events", {"GET": resources.list_events}),
     (_CONNECTOR + r"/telemetry/events/latest", {"GET": resources.latest_events}),
     (_CONNECTOR + r"/telemetry/events/(?P<event_ref>[^/]+)", {"GET": resources.get_event}),
@@ -115,10 +120,11 @@ def parse_json(raw):
 class Application:
     """Answers every request; shared by all server threads."""
 
-    def __init__(self, store, faults, log, quiet=True, sleep=time.sleep):
+    def __init__(self, store, faults, log, settings=None, quiet=True, sleep=time.sleep):
         self.store = store
         self.faults = faults
         self.log = log
+        self.settings = settings or Settings()
         self.quiet = quiet
         self.sleep = sleep
         self.admin = AdminApi(self)
@@ -171,7 +177,33 @@ class Application:
             return Answer(drop=True)
         if rule["action"] == "malformed":
             return self._malformed(processed)
+        if rule["action"] == "shape":
+            return self._misshapen(rule, processed)
         return error_answer(status_error(rule["status"], rule["retry_after"]))
+
+    @staticmethod
+    def _misshapen(rule, processed):
+        """A 200 whose ``result`` (built from the processed answer's) has the wrong shape, or a body that is not JSON."""
+        if rule["shape"] == "not_json":
+            return Answer(200, NOT_JSON_BODY, {"Content-Type": "text/html"})
+        try:
+            result = json.loads(processed.body.decode("utf-8")).get("result")
+        except (ValueError, AttributeError):
+            result = None
+        shape = rule["shape"]
+        if shape in ("null", "empty_object", "empty_list"):
+            result = {"null": None, "empty_object": {}, "empty_list": []}[shape]
+        elif shape == "list":
+            result = [result]
+        elif shape == "object" and isinstance(result, list):
+            result = result[0] if result else {}
+        elif shape == "unwrap" and isinstance(result, dict):
+            # The value under the wrapping key ("interconnect", "interconnects", "modified_interconnect").
+            wrapped = [value for value in result.values() if isinstance(value, (dict, list))]
+            result = wrapped[0] if wrapped else result
+        elif shape == "wrap":
+            result = {rule["key"]: result}
+        return json_answer(200, success_envelope(result))
 
     @staticmethod
     def _malformed(processed):
@@ -205,7 +237,7 @@ class Application:
         if request.method in WRITE_METHODS and identity.access != "read_write":
             raise ApiError.single(403, CODE_FORBIDDEN, "Unauthorized to access requested resource")
         body = self._body(request) if request.method in BODY_METHODS else None
-        call = resources.Call(self.store, request, account, params, body, identity)
+        call = resources.Call(self.store, self.settings, request, account, params, body, identity)
         result, headers = handler(call)
         return json_answer(200, success_envelope(result), headers)
 
@@ -282,6 +314,8 @@ class AdminApi:
             ("GET", "/faults"): self.get_faults,
             ("PUT", "/faults"): self.put_faults,
             ("POST", "/fleet"): self.fleet,
+            ("GET", "/settings"): self.get_settings,
+            ("PUT", "/settings"): self.put_settings,
         }
 
     def handle(self, request):
@@ -295,7 +329,7 @@ class AdminApi:
         try:
             body = parse_json(request.raw_body) if request.raw_body.strip() else None
             return json_answer(200, handler(body))
-        except (ValueError, UnicodeDecodeError, FaultConfigError, SeedError, KeyError, TypeError) as exc:
+        except (ValueError, UnicodeDecodeError, FaultConfigError, SeedError, SettingsError, KeyError, TypeError) as exc:
             return json_answer(400, {"error": str(exc)})
 
     @staticmethod
@@ -318,9 +352,10 @@ class AdminApi:
         return {"ok": True}
 
     def reset(self, _body):
-        """Back to the seed (plus --fleet), the command line's faults, an empty log and fresh rate-limit counters."""
+        """Back to the seed (plus --fleet), the command line's faults and settings, an empty log, fresh rate-limit counters."""
         self.app.store.reset()
         self.app.faults.reset()
+        self.app.settings.reset()
         self.app.log.clear()
         return {"ok": True}
 
@@ -330,6 +365,13 @@ class AdminApi:
     def put_faults(self, body):
         self.app.faults.configure(body if body is not None else {})
         return self.app.faults.snapshot()
+
+    def get_settings(self, _body):
+        return self.app.settings.snapshot()
+
+    def put_settings(self, body):
+        self.app.settings.update(body if body is not None else {})
+        return self.app.settings.snapshot()
 
     def fleet(self, body):
         body = body or {}

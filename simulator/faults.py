@@ -10,8 +10,12 @@ The configuration document (``GET``/``PUT /__admin/faults``)::
 A rule::
 
     {"match": {"method": "PATCH", "path": "<regex searched in the path>"}, "times": 1,
-     "action": "status" | "drop" | "malformed" | "delay", "status": 503, "retry_after": 1, "delay_s": 3,
-     "when": "before" | "after"}
+     "action": "status" | "drop" | "malformed" | "delay" | "shape", "status": 503, "retry_after": 1, "delay_s": 3,
+     "shape": "null" | "empty_object" | "empty_list" | "list" | "object" | "unwrap" | "wrap" | "not_json",
+     "key": "<wrapping key for wrap>", "when": "before" | "after"}
+
+A ``shape`` rule answers 200 with a result of the wrong shape, built from the answer of the processed call:
+it only exists ``after`` (its default).
 """
 
 import collections
@@ -22,13 +26,14 @@ import re
 import threading
 import time
 
-ACTIONS = ("status", "drop", "malformed", "delay")
+ACTIONS = ("status", "drop", "malformed", "delay", "shape")
+SHAPES = ("null", "empty_object", "empty_list", "list", "object", "unwrap", "wrap", "not_json")
 WHEN = ("before", "after")
 ERROR_STATUSES = (500, 502, 503, 504)
 # Cloudflare's published policy, used for the Ratelimit headers when no limit is enforced.
 NOMINAL_LIMIT = (1200, 300)
 CONFIG_KEYS = ("latency_ms", "rate_limit", "error_rate", "drop_rate", "malformed_rate", "random_seed", "rules")
-RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when")
+RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when", "shape", "key")
 
 
 class FaultConfigError(ValueError):
@@ -67,11 +72,12 @@ def _rule(raw, index):
             re.compile(path)
         except (re.error, TypeError) as exc:
             raise FaultConfigError("rules[%d].match.path is not a valid regex: %s" % (index, exc)) from exc
+    action = raw.get("action", "status")
     rule = {
         "match": {"method": match["method"].upper() if match.get("method") else None, "path": path},
         "times": _number(raw, "times", 1, integer=True) if "times" in raw else 1,
-        "action": raw.get("action", "status"),
-        "when": raw.get("when", "before"),
+        "action": action,
+        "when": raw.get("when", "after" if action == "shape" else "before"),
         "status": _number(raw, "status", 100, 599, integer=True) if "status" in raw else 503,
         "retry_after": _number(raw, "retry_after", 0, integer=True) if raw.get("retry_after") is not None else None,
         "delay_s": _number(raw, "delay_s", 0, 600) if "delay_s" in raw else 0,
@@ -80,6 +86,17 @@ def _rule(raw, index):
         raise FaultConfigError("rules[%d].action must be one of %s" % (index, ", ".join(ACTIONS)))
     if rule["when"] not in WHEN:
         raise FaultConfigError("rules[%d].when must be one of %s" % (index, ", ".join(WHEN)))
+    if action == "shape":
+        rule["shape"], rule["key"] = raw.get("shape"), raw.get("key")
+        if rule["shape"] not in SHAPES:
+            raise FaultConfigError("rules[%d].shape must be one of %s" % (index, ", ".join(SHAPES)))
+        if rule["when"] != "after":
+            raise FaultConfigError("rules[%d]: a shape fault distorts the answer of the processed call, so its when is after"
+                                   % index)
+        if (rule["shape"] == "wrap") != isinstance(rule["key"], str):
+            raise FaultConfigError("rules[%d].key (a string) is required with shape wrap, and only there" % index)
+    elif "shape" in raw or "key" in raw:
+        raise FaultConfigError("rules[%d]: shape and key belong to action shape" % index)
     return rule
 
 

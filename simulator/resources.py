@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Magic endpoints: CF interconnects, Magic WAN connectors, interrupts and telemetry.
+"""The Magic endpoints: CF interconnects, Magic WAN connectors and sites, interrupts and telemetry.
 
 Every handler takes a :class:`Call` and returns ``(result, extra_headers)``; failures raise ``ApiError``.
 State changes happen under the store lock and are committed (persisted) before the handler returns, so an
@@ -8,6 +8,7 @@ answered write is durable.
 """
 
 import copy
+import datetime
 import hashlib
 import ipaddress
 import re
@@ -15,12 +16,15 @@ import secrets
 import uuid
 
 from . import telemetry, validation
-from .errors import ApiError, CODE_BAD_OBJECT, bad_request, conflict, not_found
-from .state import utc_now
+from .errors import ApiError, CODE_BAD_OBJECT, CODE_NOT_FOUND, bad_request, conflict, not_found
+from .state import format_timestamp, parse_timestamp, utc_now
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 HC_TARGET_HEADER = "x-magic-new-hc-target"
 LICENSE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# The service tag of a virtual appliance; its format is the simulator's own choice.
+SERVICE_TAG_PREFIX = "CFVA-"
+COUPLER_FLAG = "coupler_integration"
 
 CONNECTOR_DEFAULTS = {
     "activated": False,
@@ -33,7 +37,7 @@ CONNECTOR_DEFAULTS = {
     "primary": True,
 }
 # Kept by a PUT (replace): what the client cannot set.
-CONNECTOR_PRESERVED = ("id", "device", "last_heartbeat", "last_seen_version", "site_id")
+CONNECTOR_PRESERVED = ("id", "device", "last_heartbeat", "last_seen_version")
 CONNECTOR_ORDER = ("id", "activated", "notes", "timezone", "interrupt_window_hour_of_day", "interrupt_window_duration_hours",
                    "interrupt_window_days_of_week", "interrupt_window_embargo_dates", "primary", "device", "site_id",
                    "last_heartbeat", "last_seen_version", "last_updated")
@@ -42,13 +46,15 @@ CONNECTOR_ORDER = ("id", "activated", "notes", "timezone", "interrupt_window_hou
 class Call:
     """One authenticated API call as the handlers see it.
 
-    ``request`` is the ``app.Request`` (``path``, ``query``, lower-case ``headers``), ``account`` the live account
-    mapping (None for non-account routes), ``params`` the path parameters, ``body`` the parsed JSON body (None
-    without one) and ``identity`` the caller's credential (``app.Identity``).
+    ``settings`` are the behaviour switches (``settings.Settings``), ``request`` is the ``app.Request``
+    (``path``, ``query``, lower-case ``headers``), ``account`` the live account mapping (None for non-account
+    routes), ``params`` the path parameters, ``body`` the parsed JSON body (None without one) and ``identity`` the
+    caller's credential (``app.Identity``).
     """
 
-    def __init__(self, store, request, account, params, body, identity):
+    def __init__(self, store, settings, request, account, params, body, identity):
         self.store = store
+        self.settings = settings
         self.account = account
         self.path = request.path
         self.query = request.query
@@ -133,7 +139,9 @@ def update_interconnect(call):
     with call.store.lock:
         current = _lookup(call, "interconnects", "interconnect_id", "interconnect")
         other_names = {item.get("name") for key, item in call.account["interconnects"].items() if key != current["id"]}
-        changes = validation.interconnect_update_body(call.body, current, other_names)
+        other_names.update(tunnel.get("name") for tunnel in call.account["tunnels"].values())
+        account_rules = validation.AccountRules(other_names, COUPLER_FLAG in call.account["flags"], new_form)
+        changes = validation.interconnect_update_body(call.body, current, account_rules)
         updated = copy.deepcopy(current)
         updated.update(changes)
         updated["modified_on"] = utc_now()
@@ -167,6 +175,7 @@ def _issue_license(device):
 def render_connector(stored, license_key=None):
     """API form: known keys in a stable order, ``interrupt_window_duration_hours`` as a float (like Cloudflare)."""
     item = {key: copy.deepcopy(stored[key]) for key in CONNECTOR_ORDER if key in stored}
+    item.setdefault("primary", CONNECTOR_DEFAULTS["primary"])
     item.update({key: copy.deepcopy(value) for key, value in stored.items() if key not in item})
     if "interrupt_window_duration_hours" in item:
         item["interrupt_window_duration_hours"] = float(item["interrupt_window_duration_hours"])
@@ -200,8 +209,12 @@ def get_connector(call):
         return render_connector(_lookup(call, "connectors", "connector_id", "connector")), {}
 
 
-def _resolve_device(account, spec):
-    """The registry device named by the create body's ``device`` (registering new ones); returns (device, new)."""
+def _resolve_device(account, spec, strict):
+    """The registry device named by the create body's ``device`` (registering new ones); returns (device, new).
+
+    An unknown serial number is registered as new hardware, or refused (404) in strict devices mode. A new
+    virtual device gets a service tag as its serial number.
+    """
     devices = account["devices"]
     if "id" in spec:
         device = devices.get(spec["id"])
@@ -212,16 +225,20 @@ def _resolve_device(account, spec):
         for device in devices.values():
             if device.get("serial_number") == spec["serial_number"]:
                 return device, False
+        if strict:
+            raise ApiError.single(404, CODE_NOT_FOUND, "no device with serial number %s is registered to this account"
+                                  % spec["serial_number"], "/device/serial_number")
         return {"id": uuid.uuid4().hex, "serial_number": spec["serial_number"], "type": "MANAGED"}, True
-    return {"id": uuid.uuid4().hex, "type": "LICENSED"}, True
+    device_id = uuid.uuid4().hex
+    return {"id": device_id, "serial_number": SERVICE_TAG_PREFIX + device_id[:12].upper(), "type": "LICENSED"}, True
 
 
 def create_connector(call):
     """POST (HTTP 200, like Cloudflare). ``license_key`` is in the answer only when a license was provisioned."""
-    settings, device_spec = validation.connector_create_body(call.body)
     with call.store.lock:
         account = call.account
-        device, new_device = _resolve_device(account, device_spec)
+        settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]))
+        device, new_device = _resolve_device(account, device_spec, call.settings.strict_devices)
         existing = _connector_of_device(account, device["id"])
         if existing is not None:
             raise conflict("device %s already has a connector (%s)" % (device["id"], existing["id"]), "/device")
@@ -243,9 +260,9 @@ def _change_connector(call, replace):
 
     Neither honours ``validate_only``: like the real API, the change is persisted whatever the query says.
     """
-    settings, provision_license = validation.connector_edit_body(call.body)
     with call.store.lock:
         current = _lookup(call, "connectors", "connector_id", "connector")
+        settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]))
         device = call.account["devices"].setdefault(current["device"]["id"], _public_device(current["device"]))
         if provision_license and device.get("type") != "LICENSED":
             raise bad_request("provision_license is only valid for connectors of LICENSED devices", "/provision_license")
@@ -281,20 +298,66 @@ def delete_connector(call):
 
 # ------------------------------------------------------------------------------------------ interrupts, telemetry
 
+def _settled_interrupts(call, connector):
+    """The connector's interrupts after running those whose delay has passed (``triggered_at`` set).
+
+    An interrupt runs ``interrupt_delay`` seconds after its submission, judged with the current setting; it
+    is pending until then (for ever with ``never``). Call with the store lock held.
+    """
+    interrupts = call.account["interrupts"].get(connector["id"], [])
+    delay = call.settings.interrupt_delay
+    if delay is None:
+        return interrupts
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ran = False
+    for interrupt in interrupts:
+        if "triggered_at" not in interrupt:
+            due = parse_timestamp(interrupt["submitted_at"]) + datetime.timedelta(seconds=delay)
+            if due <= now:
+                interrupt["triggered_at"] = format_timestamp(due)
+                ran = True
+    if ran:
+        call.store.commit()
+    return interrupts
+
+
 def list_interrupts(call):
     with call.store.lock:
         connector = _lookup(call, "connectors", "connector_id", "connector")
-        return copy.deepcopy(call.account["interrupts"].get(connector["id"], [])), {}
+        return copy.deepcopy(_settled_interrupts(call, connector)), {}
 
 
 def create_interrupt(call):
+    """POST: records a pending interrupt; a second one while another is pending answers 409."""
     action, options = validation.interrupt_body(call.body)
     with call.store.lock:
         connector = _lookup(call, "connectors", "connector_id", "connector")
+        pending = [item for item in _settled_interrupts(call, connector) if "triggered_at" not in item]
+        if pending:
+            kind = next((key for key in validation.INTERRUPT_ACTIONS if key in pending[0]), "interrupt")
+            raise conflict("connector %s already has a pending %s, submitted at %s and not yet triggered: only one "
+                           "interrupt may be pending at a time" % (connector["id"], kind, pending[0]["submitted_at"]))
         interrupt = {"submitted_at": utc_now(), action: options}
         call.account["interrupts"].setdefault(connector["id"], []).append(interrupt)
         call.store.commit()
         return copy.deepcopy(interrupt), {}
+
+
+# ------------------------------------------------------------------------------------------------------ sites
+
+def list_sites(call):
+    """GET: every site (no paging); ``?connectorid=`` keeps the sites naming that connector (either slot)."""
+    connector_id = call.query.get("connectorid")
+    with call.store.lock:
+        sites = list(call.account["sites"].values())
+        if connector_id is not None:
+            sites = [site for site in sites if connector_id in (site.get("connector_id"), site.get("secondary_connector_id"))]
+        return copy.deepcopy(sites), {}
+
+
+def get_site(call):
+    with call.store.lock:
+        return copy.deepcopy(_lookup(call, "sites", "site_id", "site")), {}
 
 
 def _connector_copy(call):

@@ -4,13 +4,19 @@
 
 State layout (also the layout of ``GET /__admin/state`` and of the ``--state-file``)::
 
-    {"accounts": {"<account id>": {"name": str,
+    {"accounts": {"<account id>": {"name": str, "flags": [str, ...],
                                    "interconnects": {"<id>": Interconnect (health_check.target = saved value)},
                                    "connectors": {"<id>": Connector},
                                    "devices": {"<id>": {"id", "serial_number", "type"}},
+                                   "sites": {"<id>": Site},
+                                   "tunnels": {"<id>": {"id", "name", "type"}},
                                    "interrupts": {"<connector id>": [Interrupt, ...]}}}}
 
 Credentials come from the seed only; they are never part of the state, its dump or the state file.
+
+Seed values may be relative to the moment of a (re)start or reset, so that the sample data always looks current:
+``{"seconds_ago": N}`` becomes the timestamp N seconds before now (``2026-03-01T09:59:41Z``), and
+``{"release_months_ago": M, "patch": P}`` the connector software version released M months ago (``2026.2.1``).
 """
 
 import copy
@@ -23,7 +29,7 @@ import tempfile
 import threading
 
 STATE_FORMAT = "cloudflare.magic_transit simulator state"
-ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices")
+ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "tunnels")
 
 FLEET_SERIAL_PREFIX = "SIM-FLEET-"
 FLEET_TIMEZONES = ("Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/London", "America/Chicago",
@@ -35,11 +41,41 @@ FLEET_DAY_PATTERNS = (
     ["Tuesday", "Thursday"],
 )
 FLEET_TIMESTAMP = "2026-01-15T08:00:00Z"
+# Every tenth fleet connector is not activated and went silent three days ago; the others checked in recently.
+FLEET_SILENT_SECONDS = 3 * 86400
 
 
 def utc_now():
     """Cloudflare-style UTC timestamp with microseconds, e.g. ``2026-03-01T10:00:00.123456Z``."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text):
+    """A Cloudflare timestamp (``...Z``, with or without microseconds) as an aware datetime."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def format_timestamp(moment, micro=True):
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ" if micro else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def release_version(now, months_ago, patch):
+    """The connector version ``YEAR.MONTH.PATCH`` released ``months_ago`` months before ``now``."""
+    index = now.year * 12 + now.month - 1 - months_ago
+    return "%d.%d.%d" % (index // 12, index % 12 + 1, patch)
+
+
+def resolve_relative(value, now):
+    """A copy of ``value`` with every relative seed value made absolute (see the module docstring)."""
+    if isinstance(value, dict):
+        if set(value) == {"seconds_ago"}:
+            return format_timestamp(now - datetime.timedelta(seconds=value["seconds_ago"]), micro=False)
+        if set(value) == {"release_months_ago", "patch"}:
+            return release_version(now, value["release_months_ago"], value["patch"])
+        return {key: resolve_relative(item, now) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve_relative(item, now) for item in value]
+    return value
 
 
 def atomic_write_text(path, text):
@@ -140,7 +176,10 @@ def normalise_accounts(data):
         raise SeedError("no accounts in the document")
     accounts = {}
     for account_id, account in _by_id(raw, "account").items():
-        normalised = {"id": account_id, "name": account.get("name", account_id)}
+        flags = account.get("flags", [])
+        if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
+            raise SeedError("account %s: flags must be a list of strings" % account_id)
+        normalised = {"id": account_id, "name": account.get("name", account_id), "flags": list(flags)}
         for collection in ACCOUNT_COLLECTIONS:
             normalised[collection] = _by_id(account.get(collection, {}), collection[:-1])
         normalised["interrupts"] = {key: list(value) for key, value in account.get("interrupts", {}).items()}
@@ -171,13 +210,30 @@ def fleet_connector(number):
         "interrupt_window_duration_hours": (2, 4, 6, 3)[number % 4],
         "interrupt_window_days_of_week": list(FLEET_DAY_PATTERNS[number % len(FLEET_DAY_PATTERNS)]),
         "interrupt_window_embargo_dates": ["2026-12-24", "2026-12-25"] if number % 7 == 0 else [],
+        # Connectors 2k-1 (primary) and 2k (secondary) share the HA site k.
         "primary": number % 2 == 1,
+        "site_id": fleet_site_id((number + 1) // 2),
         "device": dict(device),
-        "last_heartbeat": FLEET_TIMESTAMP,
-        "last_seen_version": "2026.1.%d" % (number % 4),
+        "last_heartbeat": {"seconds_ago": FLEET_SILENT_SECONDS if number % 10 == 0 else 15 + (number * 7) % 120},
+        "last_seen_version": {"release_months_ago": 1 if number % 5 else 4, "patch": number % 4},
         "last_updated": FLEET_TIMESTAMP,
     }
     return connector, device
+
+
+def fleet_site_id(pair):
+    return hashlib.sha256(("fleet-site-%05d" % pair).encode()).hexdigest()[:32]
+
+
+def _join_fleet_site(account, connector, number):
+    """Put fleet connector ``number`` into its site: the first of a pair creates it, the second makes it HA."""
+    pair = (number + 1) // 2
+    site = account["sites"].setdefault(connector["site_id"], {
+        "id": connector["site_id"], "name": "fleet-site-%05d" % pair, "description": "generated fleet site %d" % pair,
+        "connector_id": connector["id"], "ha_mode": False,
+        "location": {"lat": "%.4f" % (40 + pair % 20), "lon": "%.4f" % (-(pair % 120) + 10)}})
+    if not connector["primary"]:
+        site.update(secondary_connector_id=connector["id"], ha_mode=True)
 
 
 def add_fleet(account, count):
@@ -185,10 +241,13 @@ def add_fleet(account, count):
     existing = [device["serial_number"] for device in account["devices"].values()
                 if str(device.get("serial_number", "")).startswith(FLEET_SERIAL_PREFIX)]
     start = 1 + max((int(serial[len(FLEET_SERIAL_PREFIX):]) for serial in existing), default=0)
+    now = datetime.datetime.now(datetime.timezone.utc)
     for number in range(start, start + count):
         connector, device = fleet_connector(number)
+        connector = resolve_relative(connector, now)
         account["devices"][device["id"]] = device
         account["connectors"][connector["id"]] = connector
+        _join_fleet_site(account, connector, number)
     return count
 
 
@@ -204,13 +263,19 @@ class Store:
             raise SeedError("%s: no credentials" % seed_path)
         self.credentials = Credentials.from_seed(seed["credentials"])
         self._baseline = normalise_accounts(seed)
-        if fleet:
-            add_fleet(self._first_account(self._baseline), fleet)
+        self._fleet = fleet
         if state_file and os.path.exists(state_file):
             self.accounts = normalise_accounts(self._read(state_file))
         else:
-            self.accounts = copy.deepcopy(self._baseline)
+            self.accounts = self._fresh()
             self.commit()
+
+    def _fresh(self):
+        """The seed (relative values resolved against now) plus the command line's fleet."""
+        accounts = resolve_relative(self._baseline, datetime.datetime.now(datetime.timezone.utc))
+        if self._fleet:
+            add_fleet(self._first_account(accounts), self._fleet)
+        return accounts
 
     @staticmethod
     def _read(path):
@@ -247,14 +312,14 @@ class Store:
             return {"accounts": copy.deepcopy(self.accounts)}
 
     def replace(self, document):
-        accounts = normalise_accounts(document)
+        accounts = normalise_accounts(resolve_relative(document, datetime.datetime.now(datetime.timezone.utc)))
         with self.lock:
             self.accounts = accounts
             self.commit()
 
     def reset(self):
         with self.lock:
-            self.accounts = copy.deepcopy(self._baseline)
+            self.accounts = self._fresh()
             self.commit()
 
     def add_fleet(self, count, account_id=None):

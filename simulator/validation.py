@@ -7,6 +7,7 @@ the normalised values to store. Messages name the field and the rule (``mtu must
 at the offending field with a JSON pointer (``/health_check/rate``). A JSON ``null`` anywhere is error 1022.
 """
 
+import collections
 import datetime
 import ipaddress
 import re
@@ -23,7 +24,10 @@ MAX_ASN = 4294967295
 
 INTERFACE_RANGES = tuple(ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"))
 HEALTH_CHECK_SOURCE_RANGES = tuple(
-    ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "198.41.199.224/27"))
+    ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.240.0/20", "198.41.199.224/27"))
+# Only version 1.5 interconnects support a /29, and then only its .3 host; bidirectional health checks too.
+VERSION_15 = "1.5"
+HOST_OF_29 = 3
 # Printable ASCII except the quotation mark and the question mark (Cloudflare's documented md5_key alphabet).
 MD5_KEY_PATTERN = re.compile(r'^[\x20-\x21\x23-\x3e\x40-\x7e]+$')
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -52,9 +56,9 @@ BGP_READ_ONLY = ("as_no", "cloudflare_endpoint", "customer_endpoint")
 CONNECTOR_SETTINGS = {
     "activated": "boolean", "notes": "string", "timezone": "string", "interrupt_window_hour_of_day": "number",
     "interrupt_window_duration_hours": "number", "interrupt_window_days_of_week": "array",
-    "interrupt_window_embargo_dates": "array", "primary": "boolean",
+    "interrupt_window_embargo_dates": "array", "primary": "boolean", "site_id": "string",
 }
-CONNECTOR_READ_ONLY = ("id", "last_heartbeat", "last_seen_version", "last_updated", "license_key", "site_id")
+CONNECTOR_READ_ONLY = ("id", "last_heartbeat", "last_seen_version", "last_updated", "license_key")
 DEVICE_FIELDS = {"id": "string", "serial_number": "string", "provision_license": "boolean"}
 INTERRUPT_ACTIONS = ("reboot", "restart", "shutdown")
 
@@ -62,6 +66,10 @@ TYPE_LABELS = {"target": "string", "array": "array", "object": "object", "boolea
                "number": "number", "string": "string"}
 
 _TIMEZONES = None
+
+# What an interconnect update is judged against beyond the interconnect itself: the names of the account's other
+# tunnels, whether the account has the coupler_integration flag, and the health-check target form of the call.
+AccountRules = collections.namedtuple("AccountRules", "other_names coupler_integration new_target_form")
 
 
 def available_timezones():
@@ -169,8 +177,8 @@ def _ipv4_address(value):
 
 # ---------------------------------------------------------------------------------------------- interconnects
 
-def interconnect_update_body(body, current, other_names):
-    """Validate a ``PUT /cf_interconnects/{id}`` body against the stored interconnect ``current``.
+def interconnect_update_body(body, current, rules):
+    """Validate a ``PUT /cf_interconnects/{id}`` body against the stored interconnect ``current`` and ``rules``.
 
     Returns the top-level changes to apply; ``gre``, ``health_check`` and ``bgp`` come back whole, with every
     omitted nested key reset to its default (the body replaces them, it does not merge into them).
@@ -185,13 +193,18 @@ def interconnect_update_body(body, current, other_names):
         name = fields["name"]
         if not name.strip():
             errors.add("name must not be empty", "/name")
-        elif name in other_names:
-            errors.add("name must be unique: another interconnect of this account is already named %r" % name, "/name")
+        elif name in rules.other_names:
+            errors.add("name must be unique: another tunnel or interconnect of this account is already named %r" % name, "/name")
         else:
             changes["name"] = name
-    for key in ("description", "automatic_return_routing"):
-        if key in fields:
-            changes[key] = fields[key]
+    if "description" in fields:
+        changes["description"] = fields["description"]
+    if "automatic_return_routing" in fields:
+        if fields["automatic_return_routing"] and not rules.coupler_integration:
+            errors.add("automatic_return_routing can only be enabled on accounts with the coupler_integration flag",
+                       "/automatic_return_routing")
+        else:
+            changes["automatic_return_routing"] = fields["automatic_return_routing"]
     if "mtu" in fields:
         if fields["mtu"] < MIN_MTU:
             errors.add("mtu must be >= %d" % MIN_MTU, "/mtu")
@@ -208,7 +221,7 @@ def interconnect_update_body(body, current, other_names):
         if gre is not None:
             changes["gre"] = gre
     if "health_check" in fields:
-        health_check = _health_check(fields["health_check"], errors)
+        health_check = _health_check(fields["health_check"], version, rules.new_target_form, errors)
         if health_check is not None:
             changes["health_check"] = health_check
     if "bgp" in fields:
@@ -227,12 +240,14 @@ def _check_interface_address(value, version, errors):
     if interface is None or interface.version != 4 or "/" not in value:
         errors.add("interface_address must be an IPv4 address with a prefix length, e.g. 10.212.0.8/31", "/interface_address")
         return False
-    prefix = interface.network.prefixlen
-    if version == "1.5" and prefix != 31:
-        errors.add("interface_address must be a /31 for version 1.5 interconnects", "/interface_address")
-        return False
-    if not 29 <= prefix <= 31:
-        errors.add("interface_address must be a /29, /30 or /31 prefix", "/interface_address")
+    network = interface.network
+    if network.prefixlen == 29 and version == VERSION_15:
+        host = network.network_address + HOST_OF_29
+        if interface.ip != host:
+            errors.add("interface_address: a /29 must use the .3 host of its subnet (%s/29)" % host, "/interface_address")
+            return False
+    elif network.prefixlen not in (30, 31):
+        errors.add("interface_address must be a /30 or /31 prefix (a /29 only on version 1.5 interconnects)", "/interface_address")
         return False
     if not any(interface.network.subnet_of(allowed) for allowed in INTERFACE_RANGES):
         errors.add("interface_address must be within RFC 1918 (10/8, 172.16/12, 192.168/16) or link-local 169.254/16 space",
@@ -267,7 +282,7 @@ def _gre(value, version, errors):
     return None if len(errors.errors) > count else fields
 
 
-def _health_check(value, errors):
+def _health_check(value, version, new_target_form, errors):
     count = len(errors.errors)
     path = ("health_check",)
     fields = check_fields(value, HEALTH_CHECK_FIELDS, errors, path=path)
@@ -278,25 +293,40 @@ def _health_check(value, errors):
         if key in fields and _choice(fields[key], path + (key,), choices, errors):
             result[key] = fields[key]
     if "target" in fields:
-        saved = _health_check_target(fields["target"], errors)
+        saved = _health_check_target(fields["target"], new_target_form, errors)
         if saved is not None:
             result["target"] = saved
+    bidirectional = fields.get("direction") == "bidirectional"
     if "source" in fields:
         source = fields["source"]
         address = _ipv4_address(source)
-        if fields.get("direction") != "bidirectional":
-            errors.add("health_check.source is only allowed with health_check.direction bidirectional", "/health_check/source")
+        if version != VERSION_15:
+            errors.add("health_check.source is only supported on version 1.5 interconnects", "/health_check/source")
+        elif not bidirectional:
+            errors.add("health_check.source is only allowed with health_check.direction bidirectional (omit it for "
+                       "unidirectional: it is cleared)", "/health_check/source")
         elif address is None or not any(address in allowed for allowed in HEALTH_CHECK_SOURCE_RANGES):
-            errors.add("health_check.source must be an IPv4 address in RFC 1918, link-local or 198.41.199.224/27 space",
+            errors.add("health_check.source must be an IPv4 address in RFC 1918, 169.254.240.0/20 or 198.41.199.224/27",
                        "/health_check/source")
         else:
             result["source"] = source
+    elif bidirectional and "source" not in value:
+        errors.add("health_check.source is required when health_check.direction is bidirectional", "/health_check/source")
     return None if len(errors.errors) > count else result
 
 
-def _health_check_target(value, errors):
-    """Return the saved target of a string or ``{"saved", "effective"}`` object (``effective`` is ignored)."""
+def _health_check_target(value, new_target_form, errors):
+    """Return the saved target of a ``{"saved", "effective"}`` object (``effective`` is ignored) or a string.
+
+    The form must match the call's ``x-magic-new-hc-target`` header: the object with ``true``, the string without.
+    """
     path = ("health_check", "target")
+    if isinstance(value, dict) != new_target_form:
+        errors.add("health_check.target must be %s" % (
+            "an object {saved} when the x-magic-new-hc-target header is true" if new_target_form else
+            "a string without the x-magic-new-hc-target: true header (send the header to use the object form)"),
+            pointer(path))
+        return None
     if isinstance(value, dict):
         fields = check_fields(value, TARGET_FIELDS, errors, path=path)
         if len(fields) != len(value):
@@ -333,17 +363,18 @@ def _bgp(value, errors):
 
 # ------------------------------------------------------------------------------------------------- connectors
 
-def connector_create_body(body):
+def connector_create_body(body, site_ids=frozenset()):
     """Validate a ``POST /connectors`` body; return ``(settings, device)``.
 
-    ``device`` has exactly one of ``id``, ``serial_number`` or ``provision_license: true``.
+    ``device`` has exactly one of ``id``, ``serial_number`` or ``provision_license: true``; ``site_id`` must be
+    one of ``site_ids`` (or empty: no site).
     """
     require_object(body)
     errors = Collector()
     fields = dict(CONNECTOR_SETTINGS, device="object")
     refuse = {"provision_license": "provision_license is not a field of create: send device.provision_license: true"}
     accepted = check_fields(body, fields, errors, read_only=CONNECTOR_READ_ONLY, refuse=refuse)
-    settings = _connector_settings(accepted, errors)
+    settings = _connector_settings(accepted, site_ids, errors)
     device = None
     if "device" in accepted:
         device = _device(accepted["device"], errors)
@@ -353,14 +384,14 @@ def connector_create_body(body):
     return settings, device
 
 
-def connector_edit_body(body):
+def connector_edit_body(body, site_ids=frozenset()):
     """Validate a ``PATCH`` or ``PUT /connectors/{id}`` body; return ``(settings, provision_license)``."""
     require_object(body)
     errors = Collector()
     fields = dict(CONNECTOR_SETTINGS, provision_license="boolean")
     refuse = {"device": "device cannot be changed: delete the connector and create a new one"}
     accepted = check_fields(body, fields, errors, read_only=CONNECTOR_READ_ONLY, refuse=refuse)
-    settings = _connector_settings(accepted, errors)
+    settings = _connector_settings(accepted, site_ids, errors)
     errors.raise_if_any()
     return settings, accepted.get("provision_license", False)
 
@@ -384,11 +415,16 @@ def _whole_number(value, low, high):
     return float(value).is_integer() and low <= value <= high
 
 
-def _connector_settings(fields, errors):
+def _connector_settings(fields, site_ids, errors):
     settings = {}
     for key in ("activated", "primary"):
         if key in fields:
             settings[key] = fields[key]
+    if "site_id" in fields:
+        if fields["site_id"] and fields["site_id"] not in site_ids:
+            errors.add("site_id %s is not a site of this account (GET /magic/sites lists them)" % fields["site_id"], "/site_id")
+        else:
+            settings["site_id"] = fields["site_id"]
     if "notes" in fields:
         if len(fields["notes"]) > MAX_NOTES_LENGTH:
             errors.add("notes must be at most %d characters" % MAX_NOTES_LENGTH, "/notes")

@@ -54,8 +54,10 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
     # Everything but the credential comes from the runner's own environment; the credential only from envvars.
     base_env = dict((k, v) for k, v in ansible.env().items() if not k.startswith("CLOUDFLARE_"))
     (data / "env" / "envvars").write_text(json.dumps(credential_env), encoding="utf-8")
+    # The seed's versions are relative to today: the newest release's x.y.0 leaves nyc-dc-02 (and syd) behind.
+    minimum = simulator.connector("711f8eedc6d84336a6f7d256ddd00fce")["last_seen_version"].rsplit(".", 1)[0] + ".0"
     (data / "env" / "extravars").write_text(json.dumps({  # survey answers are strings and numbers
-        "connector_audit_min_version": "2026.2.0", "connector_audit_max_heartbeat_age_hours": 1000000,
+        "connector_audit_min_version": minimum, "connector_audit_max_heartbeat_age_hours": 1000000,
         "connector_audit_fail_on_findings": "false"}), encoding="utf-8")
     (data / "inventory" / "prod.connectors.yml").write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
     (data / "project" / "site.yml").write_text(

@@ -8,6 +8,7 @@ BER_PRIMARY = "711f8eedc6d84336a6f7d256ddd00fce"   # MANAGED, serial MWC2301A041
 SFO_LICENSED = "32d9a8741af047e39c4a6ee61a5daaba"  # LICENSED
 SPARE_SERIAL = "MWC2405C0101"                      # registered device without a connector
 SPARE_LICENSED_DEVICE = "9681d2552ec53ab9a801ed434a5b4680"
+SPARE_SERVICE_TAG = "CFVA-9681D2552EC5"            # its serial number (a virtual appliance's service tag)
 ALL_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
 
@@ -64,7 +65,7 @@ def test_create_registers_unknown_serial_and_by_device_id(api, simulator):
     assert created["device"]["type"] == "MANAGED" and created["notes"] == "new box" and created["activated"] is True
     assert simulator.state()["accounts"][simulator.account_id]["devices"][device_id]["serial_number"] == "MWC2609Z9999"
     by_id = result(api.post(path(), json={"device": {"id": SPARE_LICENSED_DEVICE}}))
-    assert by_id["device"] == {"id": SPARE_LICENSED_DEVICE, "type": "LICENSED"}
+    assert by_id["device"] == {"id": SPARE_LICENSED_DEVICE, "serial_number": SPARE_SERVICE_TAG, "type": "LICENSED"}
     assert errors_of(api.post(path(), json={"device": {"id": "0" * 32}}), 404)[(1003, "/device/id")]
 
 
@@ -72,7 +73,8 @@ def test_create_with_provision_license_returns_key_once(api, simulator):
     created = result(api.post(path(), json={"device": {"provision_license": True}, "notes": "virtual-01"}))
     key = created["license_key"]
     assert key.startswith("MWCL-") and len(key) == 34
-    assert created["device"]["type"] == "LICENSED" and "serial_number" not in created["device"]
+    # A new virtual appliance gets a service tag as its serial number.
+    assert created["device"]["type"] == "LICENSED" and created["device"]["serial_number"].startswith("CFVA-")
     assert "license_key" not in result(api.get(path(created["id"])))
     assert all("license_key" not in item for item in result(api.get(path())))
     assert key not in str(simulator.state())

@@ -202,3 +202,106 @@ def test_admin_faults_round_trip(simulator):
     assert simulator.admin("GET", "faults") == config
     simulator.reset()
     assert simulator.admin("GET", "faults")["rules"] == [] and simulator.admin("GET", "faults")["latency_ms"] == 0
+
+
+# Every write of the API: (method, path, body) on the seed.
+WRITES = [
+    ("POST", "magic/connectors", {"device": {"serial_number": "MWC2405C0102"}, "notes": "after-create"}),
+    ("PATCH", "magic/connectors/" + CONNECTOR, {"notes": "after-patch"}),
+    ("PUT", "magic/connectors/" + CONNECTOR, {"notes": "after-put"}),
+    ("DELETE", "magic/connectors/" + CONNECTOR, None),
+    ("POST", "magic/connectors/%s/interrupts" % CONNECTOR, {"reboot": {"purge": False}}),
+    ("PUT", "magic/cf_interconnects/" + INTERCONNECT, {"mtu": 1400}),
+]
+
+
+def landed(simulator, method, path):
+    """Whether the write (method, path) of WRITES is in the state."""
+    account = simulator.state()["accounts"][simulator.account_id]
+    connector = account["connectors"].get(CONNECTOR)
+    if path.endswith("/interrupts"):
+        return len(account["interrupts"][CONNECTOR]) == 2
+    if path == "magic/connectors":
+        return any(item["notes"] == "after-create" for item in account["connectors"].values())
+    if method == "DELETE":
+        return connector is None
+    if "cf_interconnects" in path:
+        return account["interconnects"][INTERCONNECT]["mtu"] == 1400
+    return connector["notes"] == "after-%s" % method.lower()
+
+
+@pytest.mark.parametrize("method, path, body", WRITES)
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_every_write_lands_before_an_after_status(api, simulator, method, path, body, status):
+    simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="status", status=status,
+                       when="after")
+    response = api.request(method, path, json=body)
+    assert response.status_code == status and response.json()["success"] is False
+    assert landed(simulator, method, path)
+    assert simulator.writes()[0]["fault"] == "status_after"
+
+
+@pytest.mark.parametrize("method, path, body", WRITES)
+def test_every_write_lands_before_an_after_drop(api, simulator, method, path, body):
+    simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="drop", when="after")
+    with pytest.raises(requests.ConnectionError):
+        api.request(method, path, json=body)
+    assert landed(simulator, method, path)
+    assert simulator.writes()[0]["fault"] == "drop_after"
+
+
+def shaped(api, simulator, method, path, shape, **extra):
+    simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="shape", shape=shape, **extra)
+    response = api.request(method, path, json={"notes": "shaped"} if method == "PATCH" else None)
+    assert response.status_code == 200, response.text
+    return response
+
+
+@pytest.mark.parametrize("shape, expected", [("null", None), ("empty_object", {}), ("empty_list", [])])
+def test_shape_constant_results(api, simulator, shape, expected):
+    body = shaped(api, simulator, "GET", "magic/connectors", shape).json()
+    assert body == {"success": True, "errors": [], "messages": [], "result": expected}
+    assert simulator.requests()[0]["fault"] == "shape_after"
+    assert len(api.get("magic/connectors").json()["result"]) == 6  # used up
+
+
+def test_shape_list_where_an_object_is_expected_and_object_where_a_list(api, simulator):
+    single = api.get(connector_path()).json()["result"]
+    assert shaped(api, simulator, "GET", connector_path(), "list").json()["result"] == [single]
+    listed = api.get("magic/connectors").json()["result"]
+    assert shaped(api, simulator, "GET", "magic/connectors", "object").json()["result"] == listed[0]
+
+
+def test_shape_wrapping_keys(api, simulator):
+    listed = api.get("magic/connectors").json()["result"]
+    assert shaped(api, simulator, "GET", "magic/connectors", "wrap", key="connectors").json()["result"] == {"connectors": listed}
+    interconnect = api.get("magic/cf_interconnects/" + INTERCONNECT).json()["result"]["interconnect"]
+    assert shaped(api, simulator, "GET", "magic/cf_interconnects/" + INTERCONNECT, "unwrap").json()["result"] == interconnect
+    interconnects = api.get("magic/cf_interconnects").json()["result"]["interconnects"]
+    assert shaped(api, simulator, "GET", "magic/cf_interconnects", "unwrap").json()["result"] == interconnects
+
+
+def test_shape_after_a_write_the_write_landed(api, simulator):
+    response = shaped(api, simulator, "PATCH", connector_path(), "null")
+    assert response.json()["result"] is None
+    assert simulator.connector(CONNECTOR)["notes"] == "shaped"
+
+
+def test_shape_not_json(api, simulator):
+    response = shaped(api, simulator, "GET", "magic/connectors", "not_json")
+    assert response.headers["content-type"] == "text/html"
+    with pytest.raises(ValueError):
+        response.json()
+
+
+@pytest.mark.parametrize("rule", [
+    {"action": "shape"},
+    {"action": "shape", "shape": "sideways"},
+    {"action": "shape", "shape": "null", "when": "before"},
+    {"action": "shape", "shape": "wrap"},
+    {"action": "shape", "shape": "null", "key": "x"},
+    {"action": "status", "shape": "null"},
+])
+def test_shape_rule_validation(simulator, rule):
+    with pytest.raises(AssertionError, match="HTTP 400"):
+        simulator.set_faults(rules=[rule])

@@ -97,7 +97,7 @@ def test_target_accepted_as_string_or_object(api, simulator):
 
 def test_validate_only_answers_like_an_update_and_persists_nothing(api, simulator):
     before = simulator.state()
-    body = {"description": "dry run", "health_check": {"rate": "low", "target": "10.0.0.1"}}
+    body = {"description": "dry run", "health_check": {"rate": "low", "target": {"saved": "10.0.0.1"}}}
     dry = put(api, FRA_GRE, body, params={"validate_only": "true"}, headers=NEW_HC_TARGET)
     assert dry.status_code == 200, dry.text
     assert dry.headers["x-magic-new-hc-target"] == "true"
@@ -142,8 +142,9 @@ def test_read_only_fields_refused(api, simulator, field):
     ({"health_check": {"enabled": 1}}, "/health_check/enabled", "health_check.enabled must be a boolean"),
     ({"health_check": {"target": "not-an-ip"}}, "/health_check/target",
      "health_check.target must be an IPv4 address or empty (computed default)"),
-    ({"health_check": {"target": {"saved": "x"}}}, "/health_check/target/saved",
-     "health_check.target.saved must be an IPv4 address or empty (computed default)"),
+    ({"health_check": {"target": {"saved": "x"}}}, "/health_check/target",
+     "health_check.target must be a string without the x-magic-new-hc-target: true header (send the header to use the "
+     "object form)"),
     ({"bgp": {"customer_asn": 0}}, "/bgp/customer_asn", "bgp.customer_asn must be between 1 and 4294967295"),
     ({"bgp": {"customer_asn": 4294967296}}, "/bgp/customer_asn", "bgp.customer_asn must be between 1 and 4294967295"),
     ({"bgp": {"extra_prefixes": []}}, "/bgp/customer_asn", "bgp.customer_asn is required when bgp is sent"),
@@ -160,21 +161,33 @@ def test_validation_errors_name_field_and_rule(api, simulator, body, pointer, me
     assert simulator.state() == before
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("10.212.0.8/31", True), ("192.168.7.4/30", True), ("172.16.0.8/29", True), ("169.254.10.0/31", True),
-    ("10.212.0.8/28", False), ("10.212.0.8/32", False), ("100.64.0.0/31", False), ("8.8.8.8/31", False),
-    ("10.212.0.8", False), ("2001:db8::/127", False), ("nonsense", False),
+@pytest.mark.parametrize("interconnect_id, value, ok", [
+    (FRA_GRE, "10.212.0.8/31", True), (FRA_GRE, "192.168.7.4/30", True), (FRA_GRE, "169.254.10.0/31", True),
+    (LHR_V2, "10.212.0.8/30", True), (AMS_V15, "10.212.0.8/30", True), (AMS_V15, "10.212.0.20/31", True),
+    # A /29 only on version 1.5, and only its .3 host.
+    (AMS_V15, "172.16.0.11/29", True), (AMS_V15, "172.16.0.9/29", False), (AMS_V15, "172.16.0.8/29", False),
+    (FRA_GRE, "172.16.0.11/29", False), (LHR_V2, "172.16.0.11/29", False),
+    (FRA_GRE, "10.212.0.8/28", False), (FRA_GRE, "10.212.0.8/32", False), (FRA_GRE, "100.64.0.0/31", False),
+    (FRA_GRE, "8.8.8.8/31", False), (FRA_GRE, "10.212.0.8", False), (FRA_GRE, "2001:db8::/127", False),
+    (FRA_GRE, "nonsense", False),
 ])
-def test_interface_address_rules(api, value, ok):
-    response = put(api, FRA_GRE, {"interface_address": value})
+def test_interface_address_rules(api, simulator, interconnect_id, value, ok):
+    before = simulator.interconnect(interconnect_id)
+    dry = put(api, interconnect_id, {"interface_address": value}, params={"validate_only": "true"})
+    assert simulator.interconnect(interconnect_id) == before
+    response = put(api, interconnect_id, {"interface_address": value})
     assert (response.status_code == 200) is ok, response.text
+    assert dry.status_code == response.status_code  # validate_only applies the same rules
     if not ok:
         assert (1004, "/interface_address") in errors_of(response)
 
 
-def test_interface_address_v15_requires_31(api):
-    assert (1004, "/interface_address") in errors_of(put(api, AMS_V15, {"interface_address": "10.212.0.8/30"}))
-    assert put(api, AMS_V15, {"interface_address": "10.212.0.20/31"}).status_code == 200
+def test_interface_address_29_names_the_3_host(api):
+    errors = errors_of(put(api, AMS_V15, {"interface_address": "10.212.0.17/29"}))
+    assert errors == {(1004, "/interface_address"): "interface_address: a /29 must use the .3 host of its subnet (10.212.0.19/29)"}
+    errors = errors_of(put(api, FRA_GRE, {"interface_address": "10.212.0.19/29"}))
+    assert errors == {(1004, "/interface_address"):
+                      "interface_address must be a /30 or /31 prefix (a /29 only on version 1.5 interconnects)"}
 
 
 @pytest.mark.parametrize("value, ok", [
@@ -212,11 +225,12 @@ def test_gre_refused_on_version_15(api, simulator):
 
 
 def test_health_check_source_needs_bidirectional(api, simulator):
-    errors = errors_of(put(api, FRA_GRE, {"health_check": {"source": "10.1.1.1"}}))
-    assert errors == {(1004, "/health_check/source"):
-                      "health_check.source is only allowed with health_check.direction bidirectional"}
-    # Sending the bidirectional health check without its direction (not whole) fails the same way.
-    assert (1004, "/health_check/source") in errors_of(put(api, SIN_BIDIR, {"health_check": {"source": "169.254.240.9"}}))
+    errors = errors_of(put(api, FRA_GRE, {"health_check": {"direction": "bidirectional", "source": "10.1.1.1"}}))
+    assert errors == {(1004, "/health_check/source"): "health_check.source is only supported on version 1.5 interconnects"}
+    # Sending the bidirectional health check without its direction (not whole) fails.
+    errors = errors_of(put(api, SIN_BIDIR, {"health_check": {"source": "169.254.240.9"}}))
+    assert errors == {(1004, "/health_check/source"): "health_check.source is only allowed with health_check.direction "
+                      "bidirectional (omit it for unidirectional: it is cleared)"}
     ok = put(api, SIN_BIDIR, {"health_check": {"direction": "bidirectional", "source": "169.254.240.10", "rate": "high"}})
     assert ok.status_code == 200, ok.text
     assert simulator.interconnect(SIN_BIDIR)["health_check"]["source"] == "169.254.240.10"

@@ -22,7 +22,11 @@ except ImportError:  # pragma: no cover - only in the 3.11 compat venv
 FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"
 LHR_V2 = "3d8f178ccc144d6089165dca06f11d1d"
 BER_PRIMARY = "711f8eedc6d84336a6f7d256ddd00fce"
+BER_SECONDARY = "64180894674b44869153f5fed0c2c654"
+NYC = "d5fcbf8464854891bdc163cff7831dc1"
 SPARE_SERIAL = "MWC2405C0103"
+SITE_BER = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
+SITE_SYD = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
 
 
 @pytest.fixture(name="client")
@@ -202,3 +206,43 @@ def test_sdk_interrupts_and_telemetry(client, simulator):
     assert latest_snapshot.tunnels[0].health_state == "healthy" and latest_snapshot.v
     one = client.magic_transit.connectors.snapshots.get(300, account_id=account, connector_id=BER_PRIMARY)
     assert one.t == 300.0 and one.interfaces[0].name == "wan0"
+
+
+def test_sdk_lists_and_gets_sites(client, simulator):
+    """The SDK 5.9.0 has ``magic_transit.sites`` (list is a single unpaged page of ``Site``)."""
+    sites = list(client.magic_transit.sites.list(account_id=simulator.account_id))
+    stored = simulator.state()["accounts"][simulator.account_id]["sites"]
+    assert [type(site).__name__ for site in sites] == ["Site"] * len(stored) and len(sites) == 4
+    assert [plain(site) for site in sites] == list(stored.values())
+    ber = client.magic_transit.sites.get(SITE_BER, account_id=simulator.account_id)
+    assert ber.ha_mode is True and (ber.connector_id, ber.secondary_connector_id) == (BER_PRIMARY, BER_SECONDARY)
+    assert ber.location.lat == "52.5200"
+    mine = list(client.magic_transit.sites.list(account_id=simulator.account_id, connectorid=BER_SECONDARY))
+    assert [site.id for site in mine] == [SITE_BER]
+    with pytest.raises(cloudflare.NotFoundError):
+        client.magic_transit.sites.get("0" * 32, account_id=simulator.account_id)
+
+
+def test_sdk_connector_site_fields(client, simulator):
+    got = client.magic_transit.connectors.get(BER_SECONDARY, account_id=simulator.account_id)
+    assert plain(got)["site_id"] == SITE_BER and plain(got)["primary"] is False
+    # 5.9.0 has no site_id/primary parameters yet: they go as extra body fields.
+    edited = client.magic_transit.connectors.edit(NYC, account_id=simulator.account_id,
+                                                  extra_body={"site_id": SITE_SYD, "primary": False})
+    assert plain(edited)["site_id"] == SITE_SYD and simulator.connector(NYC)["primary"] is False
+
+
+def test_sdk_second_pending_interrupt_is_a_conflict(client, simulator):
+    simulator.admin("PUT", "settings", {"interrupt_delay": "never"})
+    account = simulator.account_id
+    first = client.magic_transit.connectors.interrupts.create(NYC, account_id=account, reboot={"purge": False})
+    assert first.triggered_at is None
+    with pytest.raises(cloudflare.ConflictError) as raised:
+        client.magic_transit.connectors.interrupts.create(NYC, account_id=account, restart={"purge": False})
+    assert isinstance(raised.value, cloudflare.APIStatusError) and raised.value.status_code == 409
+    assert "submitted at %s" % first.submitted_at in str(raised.value)
+    listed = list(client.magic_transit.connectors.interrupts.list(NYC, account_id=account))
+    assert len(listed) == 1 and listed[0].triggered_at is None and listed[0].reboot.purge is False
+    simulator.admin("PUT", "settings", {"interrupt_delay": 0})
+    listed = list(client.magic_transit.connectors.interrupts.list(NYC, account_id=account))
+    assert listed[0].triggered_at

@@ -66,6 +66,26 @@ def test_bad_seed_and_bad_flags_exit_with_a_clear_error(tmp_path):
     assert completed.returncode == 2 and "rate limit must look like N/W" in completed.stderr
     completed = run_cli("--port", "0", "--error-rate", "0.7", "--drop-rate", "0.7")
     assert completed.returncode == 2 and "must not exceed 1" in completed.stderr
+    completed = run_cli("--port", "0", "--interrupt-delay", "soon")
+    assert completed.returncode == 2 and "interrupt_delay must be a number of seconds or \"never\"" in completed.stderr
+
+
+@pytest.mark.parametrize("delay, expected", [("never", "never"), ("-1", "never"), ("2.5", 2.5)])
+def test_cli_settings_are_the_reset_defaults(simulator, delay, expected):
+    process = simulator.start_extra("--interrupt-delay", delay, "--strict-devices")
+    client = session()
+    defaults = {"interrupt_delay": expected, "strict_devices": True}
+    assert client.get(process.admin_url + "/settings", timeout=10).json() == defaults
+    changed = client.put(process.admin_url + "/settings", json={"strict_devices": False}, timeout=10).json()
+    assert changed == dict(defaults, strict_devices=False)
+    client.post(process.admin_url + "/reset", timeout=10)
+    assert client.get(process.admin_url + "/settings", timeout=10).json() == defaults
+    response = client.post(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10,
+                           json={"device": {"serial_number": "MWC2609Z0002"}})
+    assert response.status_code == 404 and "MWC2609Z0002" in response.json()["errors"][0]["message"]
+    interrupts = url(process, simulator, "magic/connectors/%s/interrupts" % CONNECTORS[2])
+    assert client.post(interrupts, headers=auth(simulator), json={"reboot": {}}, timeout=10).status_code == 200
+    assert client.post(interrupts, headers=auth(simulator), json={"reboot": {}}, timeout=10).status_code == 409
 
 
 def test_listening_line_port_file_and_clean_sigterm(simulator):
