@@ -204,8 +204,12 @@ def check_base_url(base_url):
 
 def secret_forms(secret):
     """Every form in which a secret can appear in a text: raw, JSON- and repr-escaped, URL-encoded."""
-    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1],
-             quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)}
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
+    for encode in (lambda s: quote(s, safe=""), lambda s: quote_plus(s, safe=""), quote):
+        try:
+            forms.add(encode(secret))
+        except UnicodeError:  # a lone surrogate has no URL-encoded form, so it cannot appear as one
+            pass
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 
@@ -573,7 +577,7 @@ class CloudflareClient:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise CloudflareAPIError("no complete answer within timeout=%g s" % self.timeout)
+                    raise CloudflareAPIError("no answer within timeout=%g s" % self.timeout)
                 # Each read waits at most until the deadline, and reads only what has arrived (read1).
                 sock = getattr(getattr(raw, "connection", None), "sock", None)
                 if sock is not None:
