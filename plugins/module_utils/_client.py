@@ -622,7 +622,8 @@ class CloudflareClient:
                requests.exceptions.ContentDecodingError):
             return self._failure("the connection broke before an answer arrived", retryable=idempotent,
                                  outcome_unknown=write, **failure)
-        if has(requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError) and not has(OSError):
+        if has(requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL) or (
+                has(ValueError) and not has(OSError)):
             # Refused while building the request: nothing was sent.
             return self._failure("the request could not be built (%s: a header or the URL holds a character HTTP "
                                  "cannot carry)" % type(exc).__name__, **failure)
