@@ -309,11 +309,11 @@ class CloudflareClient:
             raise InvalidOption(
                 "api_token", "is required (or CLOUDFLARE_API_TOKEN), unless both api_email and api_key are given "
                 "(or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)")
-        if timeout is None or not timeout > 0 or math.isinf(timeout):
+        if timeout is None or math.isnan(timeout) or timeout <= 0 or math.isinf(timeout):
             raise InvalidOption("timeout", "must be a positive number of seconds", timeout)
         if max_retries is None or max_retries < 0:
             raise InvalidOption("max_retries", "must be 0 or more", max_retries)
-        if max_retry_wait is None or not max_retry_wait >= 0:
+        if max_retry_wait is None or math.isnan(max_retry_wait) or max_retry_wait < 0:
             raise InvalidOption("max_retry_wait", "must be 0 or more seconds", max_retry_wait)
         self.account_id = check_id("account_id", account_id)
         self.base_url = check_base_url(base_url)

@@ -409,7 +409,7 @@ def test_an_endless_retry_after_gives_up_at_once_with_a_clear_message(server, va
 
 @pytest.mark.parametrize("value", ["nan", "-5", "soon", "-inf"])
 def test_a_meaningless_retry_after_falls_back_to_bounded_backoff(server, value):
-    for _ in range(3):
+    for attempt in range(3):
         server.answer(status=503, headers={"Retry-After": value}, envelope={"success": False, "errors": [], "result": None})
     sleeps = []
     with pytest.raises(CloudflareAPIError) as exc:
@@ -449,7 +449,7 @@ SERVER_ERRORS = [
 
 @pytest.mark.parametrize("method, status, retried, unknown", SERVER_ERRORS)
 def test_server_errors_after_a_write_are_unknown_outcomes(server, method, status, retried, unknown):
-    for _ in range(2):
+    for attempt in range(2):
         server.answer(status=status, envelope={"success": False, "errors": [{"code": 1000, "message": "boom"}], "result": None})
     with pytest.raises(CloudflareAPIError) as exc:
         make_client(server, max_retries=1).request(method, PATH, body=None if method in ("GET", "DELETE") else {"notes": "x"})
