@@ -66,8 +66,10 @@ _RATELIMIT_PATTERN = re.compile(r";\s*(r|t)=(\d{1,12})\b")
 _CREDENTIAL_PATTERN = re.compile(r"^[\x20-\x7e]+$")
 # What a base URL may hold: printable ASCII, no backslash (parsers disagree about it), no userinfo marker.
 _URL_PATTERN = re.compile(r"^[\x21-\x7e]+$")
-_URL_RULE = ("must be an https:// URL without user:password@, query or fragment (plain http:// is allowed only for "
-             "a loopback host written as localhost, 127.x.x.x or [::1], such as the local simulator)")
+_URL_RULE = ("must be an https:// URL (plain http:// is allowed only for a loopback host such as the local "
+             "simulator)")
+_URL_PARTS_RULE = ("must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
+                   "characters (parsers read such URLs differently, so the credentials could go elsewhere)")
 
 Shape = namedtuple("Shape", "kind key", defaults=(None,))
 Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dict`` (an object) or ``list`` (a list of
@@ -187,15 +189,19 @@ def check_base_url(base_url):
     requests prepared it): a check that parses differently could pass a URL that goes elsewhere."""
     # Never shown when it may hold a password or a token (userinfo, a query).
     shown = base_url if isinstance(base_url, str) and not any(c in base_url for c in "@?#") else None
-    if not isinstance(base_url, str) or not _URL_PATTERN.match(base_url) or any(c in base_url for c in "\\@?#"):
-        raise InvalidOption("base_url", _URL_RULE, shown)
+    if not isinstance(base_url, str):
+        raise InvalidOption("base_url", _URL_RULE)
+    if not _URL_PATTERN.match(base_url) or any(c in base_url for c in "\\@?#"):
+        raise InvalidOption("base_url", _URL_PARTS_RULE, shown)
     try:
         prepared = requests.PreparedRequest()
         prepared.prepare_url(base_url, None)
         parts = parse_url(prepared.url)
     except (requests.exceptions.RequestException, ValueError):
         parts = None
-    if parts is None or parts.auth or not parts.host or parts.query or parts.fragment:
+    if parts is not None and (parts.auth or parts.query or parts.fragment):
+        raise InvalidOption("base_url", _URL_PARTS_RULE, shown)
+    if parts is None or not parts.host:
         raise InvalidOption("base_url", _URL_RULE, shown)
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.host)):
         return prepared.url.rstrip("/")
