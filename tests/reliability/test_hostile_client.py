@@ -259,7 +259,7 @@ def test_tricky_base_urls_are_refused(url):
     with pytest.raises(InvalidOption) as exc:
         CloudflareClient(ACCOUNT, api_token=TOKEN, base_url=url)
     assert exc.value.option == "base_url"
-    rule = str(exc.value).split(", got ")[0]
+    rule = str(exc.value).split(", got ", maxsplit=1)[0]
     assert rule in ("base_url must be an https:// URL (plain http:// is allowed only for a loopback host such as the "
                     "local simulator)",
                     "base_url must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
