@@ -206,6 +206,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             client = CloudflareClient(**connection)
         except InvalidOption as exc:
             raise AnsibleParserError("cloudflare.magic_transit.connectors: %s" % exc) from None
+        for warning in client.warnings:
+            self.display.warning("cloudflare.magic_transit.connectors: %s" % warning)
         device_type = self.get_option("device_type")
         try:
             listed = Connectors(client).list(params={"device_type": device_type} if device_type else None)

@@ -5,6 +5,10 @@
 
 Private to this collection (the leading underscore): modules, the inventory plugin and the fleet code
 use it; users should not import it.
+
+Everything the HTTP stack can do wrong stops here: every exception it raises becomes a
+``CloudflareAPIError`` whose text the client wrote itself (never an exception's own text, which may quote a
+header value or a URL), with every registered secret scrubbed in each encoding it could take.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import json
+import math
 import random
 import re
+import socket
+import ssl
 import sys
 import threading
 import time
-from collections import Counter
-from urllib.parse import quote, urlsplit
+from collections import Counter, namedtuple
+from urllib.parse import quote, quote_plus
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
@@ -26,6 +33,8 @@ from ._version import COLLECTION_NAME, COLLECTION_VERSION
 
 try:
     import requests
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+    from urllib3.util import parse_url
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = sys.exc_info()[1]
@@ -39,13 +48,39 @@ DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 CONNECTION_DEFAULTS = dict(base_url=DEFAULT_BASE_URL, timeout=30, validate_certs=True, max_retries=4, max_retry_wait=60.0)
 SECRET_MASK = "********"
 
-# Retried whatever the method: 429 was not processed; 502/503/504 come from the edge before the origin.
+# 429 is retried whatever the method: Cloudflare refused the call unprocessed. 502/503/504 are retried only for
+# idempotent methods: they may come after the origin processed the call, so a POST is never sent twice.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# An answer with one of these to a write may come after Cloudflare processed it: the outcome is unknown.
+SERVER_ERROR_STATUSES = frozenset((500, 502, 503, 504))
+WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
+# A Retry-After beyond a day is nonsense or hostile; it only has to be longer than any max_retry_wait.
+RETRY_AFTER_CAP = 86400.0
+# Cloudflare's largest answers (every connector of a big account) are a few MiB.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 
 _ID_PATTERN = re.compile(r"^[0-9A-Za-z]{1,32}$")
-_RATELIMIT_PATTERN = re.compile(r";\s*(r|t)=(\d+)")
+_RATELIMIT_PATTERN = re.compile(r";\s*(r|t)=(\d{1,12})\b")
+# What a credential may hold once surrounding white space is stripped: printable ASCII (what a header carries).
+_CREDENTIAL_PATTERN = re.compile(r"^[\x20-\x7e]+$")
+# What a base URL may hold: printable ASCII, no backslash (parsers disagree about it), no userinfo marker.
+_URL_PATTERN = re.compile(r"^[\x21-\x7e]+$")
+_URL_RULE = ("must be an https:// URL (plain http:// is allowed only for a loopback host such as the local "
+             "simulator)")
+_URL_PARTS_RULE = ("must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
+                   "characters (parsers read such URLs differently, so the credentials could go elsewhere)")
+
+Shape = namedtuple("Shape", "kind key", defaults=(None,))
+Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dict`` (an object) or ``list`` (a list of
+objects); ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``)."""
+
+RateBudget = namedtuple("RateBudget", "remaining reset seen_at calls_since")
+RateBudget.__doc__ = """What the client knows of Cloudflare's rate budget: ``remaining`` requests and ``reset`` seconds
+as of ``seen_at`` (``time.monotonic()`` of the answer that told, None when no answer did), and ``calls_since``: the
+calls sent after that answer (they count against ``remaining`` too)."""
 
 
 class InvalidOption(ValueError):
@@ -65,8 +100,8 @@ class CloudflareAPIError(Exception):
     """Every failure of a call: HTTP status, method, path and Cloudflare's own error objects.
 
     ``retryable`` says whether sending the same call again is safe and may help. ``outcome_unknown`` is true
-    when a write may have been processed although no readable answer arrived (dropped connection, read
-    time-out, broken body): the caller must re-read before deciding anything.
+    when a write may have been processed although no clear answer arrived (a 5xx, a dropped connection, a
+    time-out, a broken or wrong-shaped body): the caller must re-read before deciding anything.
     """
 
     def __init__(self, message, method=None, path=None, status=None, errors=None, retryable=False,
@@ -108,6 +143,26 @@ def check_id(option, value):
     return value
 
 
+def check_credential(option, value):
+    """A credential as it can go into an HTTP header, or None when it is empty.
+
+    White space around it is stripped (a ``!vault |`` block ends with a newline, a pasted value often does); any
+    other character that a header cannot carry is refused, naming the option and never the value (the HTTP stack
+    would quote the whole header in its error).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidOption(option, "must be a string (the value is not shown)")
+    value = value.strip(" \t\r\n\f\v")
+    if not value:
+        return None
+    if not _CREDENTIAL_PATTERN.match(value):
+        raise InvalidOption(option, "holds a character that an HTTP header cannot carry (a control character or a "
+                            "non-ASCII character): check it for a stray character (the value is not shown)")
+    return value
+
+
 def without_nulls(value):
     """Drop None values at every depth: Cloudflare's Magic endpoints reject JSON null (error 1022)."""
     if isinstance(value, dict):
@@ -118,56 +173,137 @@ def without_nulls(value):
 
 
 def _is_loopback(host):
+    """Only the plain spellings count: the name localhost, a dotted IPv4 127.x.x.x, or [::1] (no zone)."""
     if host == "localhost":
         return True
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            return ipaddress.IPv6Address(host[1:-1]) == ipaddress.IPv6Address("::1")
+        except ValueError:
+            return False
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.IPv4Address(host)
     except ValueError:
         return False
+    return address.is_loopback and str(address) == host
 
 
 def check_base_url(base_url):
-    parts = urlsplit(base_url)
-    if parts.scheme == "https" and parts.hostname:
-        return base_url.rstrip("/")
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return base_url.rstrip("/")
-    raise InvalidOption(
-        "base_url", "must be an https:// URL (plain http:// is allowed only for a loopback host such as the local "
-        "simulator)", base_url)
+    """The base URL as requests will connect to it, judged by the parser that connects (urllib3's, after
+    requests prepared it): a check that parses differently could pass a URL that goes elsewhere."""
+    # Never shown when it may hold a password or a token (userinfo, a query).
+    shown = base_url if isinstance(base_url, str) and not any(c in base_url for c in "@?#") else None
+    if not isinstance(base_url, str):
+        raise InvalidOption("base_url", _URL_RULE)
+    if not _URL_PATTERN.match(base_url) or any(c in base_url for c in "\\@?#"):
+        raise InvalidOption("base_url", _URL_PARTS_RULE, shown)
+    try:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(base_url, None)
+        parts = parse_url(prepared.url)
+    except (requests.exceptions.RequestException, ValueError):
+        parts = None
+    if parts is not None and (parts.auth or parts.query or parts.fragment):
+        raise InvalidOption("base_url", _URL_PARTS_RULE, shown)
+    if parts is None or not parts.host:
+        raise InvalidOption("base_url", _URL_RULE, shown)
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.host)):
+        return prepared.url.rstrip("/")
+    raise InvalidOption("base_url", _URL_RULE, shown)
+
+
+def secret_forms(secret):
+    """Every form in which a secret can appear in a text: raw, JSON- and repr-escaped, URL-encoded."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
+    for encode in (lambda s: quote(s, safe=""), lambda s: quote_plus(s, safe=""), quote):
+        try:
+            forms.add(encode(secret))
+        except UnicodeError:  # a lone surrogate has no URL-encoded form, so it cannot appear as one
+            pass
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (dict, "an object"), (list, "a list"), (str, "a string")):
+        if isinstance(value, kind):
+            return name
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def shape_problem(result, shape):
+    """What is wrong with ``result`` for ``shape`` (a sentence), or None."""
+    if shape.key is not None:
+        if not isinstance(result, dict):
+            return "result is %s where an object with the key %r was expected" % (_json_type(result), shape.key)
+        if shape.key not in result:
+            return "result has no key %r (keys: %s)" % (shape.key, ", ".join(sorted(map(str, result))) or "none")
+        result = result[shape.key]
+    where = "result[%r]" % shape.key if shape.key is not None else "result"
+    if shape.kind is list:
+        if not isinstance(result, list):
+            return "%s is %s where a list of objects was expected" % (where, _json_type(result))
+        wrong = [i for i, item in enumerate(result) if not isinstance(item, dict)]
+        if wrong:
+            return "%s[%d] is %s where an object was expected" % (where, wrong[0], _json_type(result[wrong[0]]))
+    elif not isinstance(result, dict):
+        return "%s is %s where an object was expected" % (where, _json_type(result))
+    return None
 
 
 def _format_errors(errors):
     parts = []
     for error in errors:
         text = "code %s: %s" % (error.get("code"), error.get("message"))
-        pointer = (error.get("source") or {}).get("pointer")
+        source = error.get("source")
+        pointer = source.get("pointer") if isinstance(source, dict) else None
         if pointer:
             text += " (at %s)" % pointer
         parts.append(text)
     return "; ".join(parts)
 
 
-def _parse_retry_after(value):
-    if not value:
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None when it says nothing usable.
+
+    Whatever the header holds, the result is None or a finite number from 0 to ``RETRY_AFTER_CAP``: NaN and
+    negative numbers say nothing; infinity and huge numbers mean "longer than anyone waits".
+    """
+    if not value or not isinstance(value, str) or len(value) > 64:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+            seconds = moment.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, OverflowError, IndexError, OSError):
+            return None
+        seconds = max(0.0, seconds)
+    if math.isnan(seconds) or seconds < 0:
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return min(seconds, RETRY_AFTER_CAP)
+
+
+def _causes(exc):
+    """The exception and everything it wraps (requests wraps urllib3, which wraps socket and ssl errors)."""
+    seen, pending = [], [exc]
+    while pending and len(seen) < 20:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__] + list(current.args))
+    return seen
 
 
 class CloudflareClient:
     """A session-backed client bound to one account.
 
     Every call is counted in ``calls`` (per method, plus ``retries`` and ``rate_limited``) so that modules
-    can report their API cost; ``rate_limit_remaining``/``rate_limit_reset`` mirror the last ``Ratelimit``
-    header so fleet code can pace itself.
+    can report their API cost; ``rate_budget()`` tells what the answers said of the rate limit, so fleet code
+    can pace itself. ``warnings`` holds what the caller must show the user (verification turned off).
     """
 
     def __init__(self, account_id, api_token=None, api_email=None, api_key=None, base_url=DEFAULT_BASE_URL,
@@ -176,32 +312,41 @@ class CloudflareClient:
                  sleep=None):
         if not HAS_REQUESTS:
             raise RuntimeError("the Python library requests is required")
+        api_token = check_credential("api_token", api_token)
+        api_email = check_credential("api_email", api_email)
+        api_key = check_credential("api_key", api_key)
         if api_token and (api_email or api_key):
             raise InvalidOption("api_token", "is mutually exclusive with api_email and api_key: authenticate one way")
         if not api_token and not (api_email and api_key):
             raise InvalidOption(
                 "api_token", "is required (or CLOUDFLARE_API_TOKEN), unless both api_email and api_key are given "
                 "(or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)")
-        if timeout is None or timeout <= 0:
+        if timeout is None or math.isnan(timeout) or timeout <= 0 or math.isinf(timeout):
             raise InvalidOption("timeout", "must be a positive number of seconds", timeout)
         if max_retries is None or max_retries < 0:
             raise InvalidOption("max_retries", "must be 0 or more", max_retries)
-        if max_retry_wait is None or max_retry_wait < 0:
+        if max_retry_wait is None or math.isnan(max_retry_wait) or max_retry_wait < 0:
             raise InvalidOption("max_retry_wait", "must be 0 or more seconds", max_retry_wait)
         self.account_id = check_id("account_id", account_id)
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
+        self.validate_certs = bool(validate_certs)
         self._sleep = sleep or time.sleep
-        self._secrets = [s for s in (api_token, api_key) if s]
-        self.calls = Counter()
         self._lock = threading.Lock()  # the fleet module sends writes from several threads
-        self.rate_limit_remaining = None
-        self.rate_limit_reset = None
+        self._secrets = []
+        self.add_secrets(api_token, api_key)
+        self.calls = Counter()
+        self._budget = RateBudget(None, None, None, 0)
+        self.warnings = []
+        if not self.validate_certs:
+            self.warnings.append(
+                "validate_certs=false: the TLS certificate of %s is not verified, so anyone on the path can read "
+                "the credentials and answer in Cloudflare's name" % self.base_url)
 
         self.session = requests.Session()
-        self.session.verify = validate_certs
+        self.session.verify = self.validate_certs
         self.session.headers.update({
             "User-Agent": "%s/%s (ansible-core/%s; python/%d.%d)" % (
                 COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, sys.version_info[0], sys.version_info[1]),
@@ -225,31 +370,82 @@ class CloudflareClient:
         """``/accounts/<account_id>/<parts...>`` with every part URL-quoted."""
         return "/accounts/%s/%s" % (self.account_id, "/".join(quote(str(p), safe="") for p in parts))
 
+    # --- secrets -------------------------------------------------------------------------------------
+
+    def add_secrets(self, *values):
+        """Register more secret values (a ``bgp.md5_key`` sent in a body, a license key): from now on every
+        error text the client builds has them scrubbed, in every form they could take."""
+        forms = [form for value in values if isinstance(value, str) and value for form in secret_forms(value)]
+        with self._lock:
+            self._secrets = sorted(set(self._secrets).union(forms), key=len, reverse=True)
+
     def redact(self, text):
         for secret in self._secrets:
             text = text.replace(secret, SECRET_MASK)
         return text
 
-    def get(self, path, params=None, headers=None):
-        return self.request("GET", path, params=params, headers=headers)
+    def _redacted(self, value):
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return dict((self._redacted(k), self._redacted(v)) for k, v in value.items())
+        if isinstance(value, list):
+            return [self._redacted(v) for v in value]
+        return value
 
-    def put(self, path, body, params=None, headers=None):
-        return self.request("PUT", path, body=body, params=params, headers=headers)
+    # --- the rate budget -----------------------------------------------------------------------------
 
-    def patch(self, path, body, params=None, headers=None):
-        return self.request("PATCH", path, body=body, params=params, headers=headers)
+    def rate_budget(self):
+        """A consistent snapshot (``RateBudget``) of what Cloudflare's answers said of the rate limit."""
+        with self._lock:
+            return self._budget
 
-    def post(self, path, body, params=None, headers=None):
-        return self.request("POST", path, body=body, params=params, headers=headers)
+    @property
+    def rate_limit_remaining(self):
+        return self.rate_budget().remaining
 
-    def delete(self, path, params=None, headers=None):
-        return self.request("DELETE", path, params=params, headers=headers)
+    @property
+    def rate_limit_reset(self):
+        return self.rate_budget().reset
 
-    def request(self, method, path, body=None, params=None, headers=None, idempotent=None):
+    def _note_rate_limit(self, headers, status, retry_after):
+        values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit") or ""))
+        if status == 429:
+            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then).
+            values = dict(r=0, t=values.get("t", retry_after))
+        if not values:
+            return
+        with self._lock:
+            budget = self._budget
+            self._budget = RateBudget(
+                int(values["r"]) if "r" in values else budget.remaining,
+                int(float(values["t"])) if values.get("t") is not None else budget.reset,
+                time.monotonic(), 0)
+
+    # --- calls ---------------------------------------------------------------------------------------
+
+    def get(self, path, params=None, headers=None, shape=None):
+        return self.request("GET", path, params=params, headers=headers, shape=shape)
+
+    def put(self, path, body, params=None, headers=None, shape=None):
+        return self.request("PUT", path, body=body, params=params, headers=headers, shape=shape)
+
+    def patch(self, path, body, params=None, headers=None, shape=None):
+        return self.request("PATCH", path, body=body, params=params, headers=headers, shape=shape)
+
+    def post(self, path, body, params=None, headers=None, shape=None):
+        return self.request("POST", path, body=body, params=params, headers=headers, shape=shape)
+
+    def delete(self, path, params=None, headers=None, shape=None):
+        return self.request("DELETE", path, params=params, headers=headers, shape=shape)
+
+    def request(self, method, path, body=None, params=None, headers=None, idempotent=None, shape=None):
         """Send one call, retrying what is safe to retry; return the envelope's ``result``.
 
         ``idempotent`` defaults to true for every method but POST. A call that is not idempotent is retried
-        only when Cloudflare certainly did not process it (a 429, or no connection was made).
+        only when Cloudflare certainly did not process it (a 429, or no connection was made). With ``shape``
+        (a ``Shape``) the result must have that shape, else the call fails (after a write: outcome unknown);
+        a shape with a ``key`` returns the value under that key.
         """
         if idempotent is None:
             idempotent = method != "POST"
@@ -258,10 +454,14 @@ class CloudflareClient:
         request_headers.update(headers or {})
         waited = 0.0
         attempt = 0
+        unknown = False  # an earlier attempt of this write may have landed
         while True:
             try:
-                return self._send_once(method, path, data, params, request_headers, idempotent)
+                result = self._send_once(method, path, data, params, request_headers, idempotent)
+                return self.check_shape(result, shape, method, path) if shape else result
             except CloudflareAPIError as error:
+                unknown = unknown or error.outcome_unknown
+                error.outcome_unknown = unknown
                 if not error.retryable:
                     raise
                 if error.retry_after is not None and error.retry_after > 0:
@@ -274,6 +474,16 @@ class CloudflareClient:
                 self._sleep(delay)
                 waited += delay
                 attempt += 1
+
+    def check_shape(self, result, shape, method, path):
+        """``result`` if it has ``shape`` (the value under ``shape.key`` if set); else a clear error naming the
+        call, an unknown outcome after a write (the write may have landed; the answer cannot tell)."""
+        problem = shape_problem(result, shape)
+        if problem:
+            raise CloudflareAPIError(
+                self.redact("HTTP 2xx answer of the wrong shape: %s" % problem), method=method, path=path,
+                retryable=method == "GET", outcome_unknown=method in WRITE_METHODS)
+        return result[shape.key] if shape.key is not None else result
 
     def _gave_up(self, error, attempt, waited):
         if error.status == 429 and error.retry_after is not None and waited + error.retry_after > self.max_retry_wait:
@@ -295,53 +505,142 @@ class CloudflareClient:
     def _count(self, what):
         with self._lock:
             self.calls[what] += 1
+            if what in WRITE_METHODS or what == "GET":
+                self._budget = self._budget._replace(calls_since=self._budget.calls_since + 1)
+
+    def _failure(self, message, **details):
+        errors = details.pop("errors", None)
+        return CloudflareAPIError(self.redact(message), errors=self._redacted(errors), **details)
 
     def _send_once(self, method, path, data, params, headers, idempotent):
         self._count(method)
         failure = dict(method=method, path=path)
+        deadline = time.monotonic() + self.timeout
         try:
+            # verify is passed on every call: a session-level verify=False loses against REQUESTS_CA_BUNDLE.
+            # Cloudflare's API never redirects; following one would send the credentials elsewhere.
             response = self.session.request(
-                method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout)
-        except requests.exceptions.ConnectionError as exc:
-            # A refused or unreachable connection sent nothing; any later failure may have reached Cloudflare.
-            never_sent = isinstance(exc, requests.exceptions.ConnectTimeout) or "NewConnectionError" in repr(exc)
-            if never_sent:
-                raise CloudflareAPIError("could not connect to %s" % self.base_url, retryable=True, **failure)
-            raise CloudflareAPIError(
-                "the connection broke before an answer arrived", retryable=idempotent,
-                outcome_unknown=method != "GET", **failure)
-        except requests.exceptions.Timeout:
-            raise CloudflareAPIError(
-                "no answer within timeout=%g s" % self.timeout, retryable=idempotent,
-                outcome_unknown=method != "GET", **failure)
+                method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout,
+                verify=self.validate_certs, allow_redirects=False, stream=True)
+            body = self._read_body(response, deadline)
+        except CloudflareAPIError as error:
+            error.method, error.path = method, path
+            error.outcome_unknown = method in WRITE_METHODS
+            error.retryable = idempotent
+            raise
+        except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
+            raise self._transport_failure(exc, method, idempotent, failure) from None
 
-        self._note_rate_limit(response.headers)
         status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_STATUSES else None
+        self._note_rate_limit(response.headers, status, retry_after)
         if status == 429:
             self._count("rate_limited")
+        processed_maybe = method in WRITE_METHODS and status != 429
         failure.update(
             retryable=status == 429 or (status in RETRY_STATUSES and idempotent),
-            retry_after=_parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_STATUSES else None,
+            retry_after=retry_after,
+            outcome_unknown=processed_maybe and (status in SERVER_ERROR_STATUSES or status < 400),
         )
+        if 300 <= status < 400:
+            raise self._failure(
+                "HTTP %d redirect to %s, not followed: Cloudflare's API never redirects, and a redirect must not carry "
+                "the credentials elsewhere" % (status, _origin(response.headers.get("Location"))),
+                status=status, **dict(failure, retryable=False))
         try:
-            envelope = response.json()
-        except ValueError:
+            envelope = json.loads(body) if body else None
+        except (ValueError, RecursionError):
             envelope = None
         if not isinstance(envelope, dict):
             if status < 400:
                 # The call was answered but we cannot tell what happened: only a read may simply be repeated.
-                failure.update(retryable=method == "GET", outcome_unknown=method != "GET")
-            raise CloudflareAPIError(
+                failure.update(retryable=method == "GET")
+            raise self._failure(
                 "HTTP %d with an unreadable answer (not a Cloudflare JSON envelope)" % status, status=status, **failure)
-        if status >= 400 or envelope.get("success") is False:
-            errors = [e for e in envelope.get("errors") or [] if isinstance(e, dict)]
-            message = "%d %s" % (status, self.redact(_format_errors(errors)) or response.reason)
-            raise CloudflareAPIError(message, status=status, errors=errors, **failure)
+        errors = envelope.get("errors")
+        errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        if status >= 400 or envelope.get("success") is not True:
+            if status < 400:
+                failure.update(retryable=method == "GET")
+                reason = ("success is %s" % json.dumps(envelope["success"])[:20] if "success" in envelope
+                          else "success is missing")
+                message = "HTTP %d but the answer says it failed (%s)%s" % (
+                    status, reason, ": " + _format_errors(errors) if errors else "")
+            else:
+                message = "%d %s" % (status, _format_errors(errors) or response.reason)
+            raise self._failure(message, status=status, errors=errors, **failure)
         return envelope.get("result")
 
-    def _note_rate_limit(self, headers):
-        values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit", "")))
-        if "r" in values:
-            self.rate_limit_remaining = int(values["r"])
-        if "t" in values:
-            self.rate_limit_reset = int(values["t"])
+    def _read_body(self, response, deadline):
+        """The whole body, within the call's deadline: ``timeout`` bounds the call, not each socket read."""
+        raw = response.raw
+        if not hasattr(raw, "read1"):  # a body already read (a test double, an adapter that buffers)
+            return response.content
+        chunks, size = [], 0
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise CloudflareAPIError("no answer within timeout=%g s" % self.timeout)
+                # Each read waits at most until the deadline, and reads only what has arrived (read1).
+                sock = getattr(getattr(raw, "connection", None), "sock", None)
+                if sock is not None:
+                    sock.settimeout(remaining)
+                chunk = raw.read1(_READ_CHUNK, decode_content=True)
+                if not chunk:
+                    raw.release_conn()  # back to the pool: the next call reuses the connection
+                    return b"".join(chunks)
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise CloudflareAPIError("the answer is larger than %d MiB" % (MAX_BODY_BYTES // 1048576))
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # a half-read connection is never reused
+            raise
+
+    def _transport_failure(self, exc, method, idempotent, failure):
+        """A ``CloudflareAPIError`` that says what went wrong in the HTTP stack, judged by exception types."""
+        causes = _causes(exc)
+        host = parse_url(self.base_url).host
+        write = method in WRITE_METHODS
+
+        def has(*types):
+            return any(isinstance(c, types) for c in causes)
+
+        if has(NameResolutionError, socket.gaierror):
+            return self._failure("could not resolve the host name %s (DNS)" % host, retryable=True, **failure)
+        if has(ssl.SSLCertVerificationError):
+            reason = next(c.verify_message for c in causes if isinstance(c, ssl.SSLCertVerificationError))
+            return self._failure("the TLS certificate of %s was refused (%s); nothing was sent" % (host, reason), **failure)
+        if has(requests.exceptions.SSLError, ssl.SSLError):
+            return self._failure("the TLS connection to %s failed (%s)" % (
+                host, next((c.reason for c in causes if isinstance(c, ssl.SSLError) and c.reason), "TLS error")),
+                retryable=idempotent, outcome_unknown=write, **failure)
+        if has(requests.exceptions.ConnectTimeout, NewConnectionError, ConnectionRefusedError):
+            # No connection was made, so nothing was sent: safe to retry whatever the method.
+            return self._failure("could not connect to %s" % self.base_url, retryable=True, **failure)
+        if has(requests.exceptions.Timeout, socket.timeout, TimeoutError):
+            return self._failure("no answer within timeout=%g s" % self.timeout, retryable=idempotent,
+                                 outcome_unknown=write, **failure)
+        if has(requests.exceptions.ConnectionError, ConnectionError, requests.exceptions.ChunkedEncodingError,
+               requests.exceptions.ContentDecodingError):
+            return self._failure("the connection broke before an answer arrived", retryable=idempotent,
+                                 outcome_unknown=write, **failure)
+        if has(requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL) or (
+                has(ValueError) and not has(OSError)):
+            # Refused while building the request: nothing was sent.
+            return self._failure("the request could not be built (%s: a header or the URL holds a character HTTP "
+                                 "cannot carry)" % type(exc).__name__, **failure)
+        return self._failure("the HTTP library failed (%s)" % type(exc).__name__, retryable=idempotent,
+                             outcome_unknown=write, **failure)
+
+
+def _origin(location):
+    """Scheme and host of a redirect target, never its userinfo, path or query."""
+    try:
+        parts = parse_url(location or "")
+    except ValueError:
+        return "an unreadable location"
+    if not parts.host:
+        return "a path on the same host"
+    return "%s://%s%s" % (parts.scheme or "?", parts.host, ":%d" % parts.port if parts.port else "")

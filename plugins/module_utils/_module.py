@@ -70,6 +70,10 @@ class CloudflareModule(AnsibleModule):
             self.client = CloudflareClient.from_params(self.params)
         except InvalidOption as exc:
             self._end({}, failure=str(exc))
+        # Every no_log value (tokens, bgp.md5_key...) is scrubbed from error texts an answer may echo it into.
+        self.client.add_secrets(*self.no_log_values)
+        for warning in self.client.warnings:
+            self.warn(warning)
 
     def run(self, main):
         """Exit with the result ``main()`` returns; turn an ``InvalidOption``, an ``IncompleteRun`` or a

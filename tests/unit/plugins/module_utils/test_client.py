@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import urllib3
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _client
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
@@ -22,6 +23,12 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACC
 
 PATH = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
 RATE_LIMITED = [{"code": 971, "message": "Please wait and consider throttling your request speed"}]
+
+
+def refused():
+    """What requests raises when nothing listens: judged by type, whatever its text says."""
+    reason = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] refused")
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", reason))
 
 
 def client(**kwargs):
@@ -154,7 +161,7 @@ def test_post_is_not_blindly_retried_when_it_may_have_landed(api):
 
 def test_post_is_retried_after_429_and_refused_connections(api):
     api.expect("POST", PATH, status=429, errors=RATE_LIMITED)
-    api.expect("POST", PATH, raises=requests.exceptions.ConnectionError("NewConnectionError: refused"))
+    api.expect("POST", PATH, raises=refused())
     api.expect("POST", PATH, result={"id": "new"})
     assert client().post(PATH, {"notes": "x"}) == {"id": "new"}
 
@@ -208,3 +215,187 @@ def test_empty_environment_variables_count_as_unset(api, run_module, monkeypatch
     api.expect("GET", PATH, result={"interconnects": []})
     result = run_module(cf_interconnect_info, api_token=None)
     assert result["cf_interconnects"] == [] and api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
+
+
+# --- issue 17: the client boundary -----------------------------------------------------------------
+
+def _adapter_sends(monkeypatch):
+    """Capture what requests hands its transport (after it merged the environment's settings)."""
+    sent = []
+
+    def send(adapter, request, **kwargs):
+        sent.append(dict(kwargs, url=request.url, headers=dict(request.headers)))
+        response = requests.Response()
+        response.status_code, response.url = 200, request.url
+        response._content = json.dumps({"success": True, "errors": [], "result": {}}).encode()  # pylint: disable=protected-access
+        return response
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    return sent
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_validate_certs_false_is_not_overridden_by_a_ca_bundle_variable(monkeypatch, variable):
+    monkeypatch.setenv(variable, "/etc/ssl/certs/ca-certificates.crt")
+    sent = _adapter_sends(monkeypatch)
+    insecure = client(validate_certs=False)
+    insecure.get(PATH)
+    client().get(PATH)
+    assert [s["verify"] for s in sent] == [False, "/etc/ssl/certs/ca-certificates.crt"]
+    assert [s["allow_redirects"] if "allow_redirects" in s else False for s in sent] == [False, False]
+    assert insecure.warnings == ["validate_certs=false: the TLS certificate of %s is not verified, so anyone on the path "
+                                 "can read the credentials and answer in Cloudflare's name" % BASE_URL]
+    assert client().warnings == []
+
+
+def test_turning_verification_off_warns_in_the_module_result(api, run_module):
+    from ansible_collections.cloudflare.magic_transit.plugins.modules import cf_interconnect_info
+
+    api.expect("GET", PATH, result={"interconnects": []})
+    result = run_module(cf_interconnect_info, validate_certs=False)
+    assert "validate_certs=false: the TLS certificate of %s is not verified" % BASE_URL in repr(result["warnings"])
+
+
+def _wrapped(reason):
+    return urllib3.exceptions.MaxRetryError(None, "/x", reason)
+
+
+def test_dns_failures_are_reported_as_dns(api):
+    import socket
+
+    reason = urllib3.exceptions.NameResolutionError("cloudflare.invalid", None, socket.gaierror(-2, "Name or service not known"))
+    api.expect("POST", PATH, raises=requests.exceptions.ConnectionError(_wrapped(reason)))
+    with pytest.raises(CloudflareAPIError) as exc:
+        client(max_retries=0).post(PATH, {"notes": "x"})
+    assert str(exc.value).endswith("last answer: could not resolve the host name cloudflare.invalid (DNS)")
+    assert exc.value.outcome_unknown is False
+
+
+def test_certificate_failures_are_reported_as_tls_and_not_retried(api):
+    import ssl
+
+    reason = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    reason.verify_message = "self-signed certificate"
+    api.expect("GET", PATH, raises=requests.exceptions.SSLError(_wrapped(urllib3.exceptions.SSLError(reason))))
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().get(PATH)
+    assert str(exc.value) == ("GET %s: the TLS certificate of cloudflare.invalid was refused (self-signed certificate); "
+                              "nothing was sent" % PATH)
+    assert not exc.value.retryable and not exc.value.outcome_unknown and api.sleeps == []
+
+
+@pytest.mark.parametrize("raised", [
+    requests.exceptions.InvalidHeader("Invalid leading whitespace, reserved character(s), or return character(s) in "
+                                      "header value: 'Bearer %s\\n'" % TOKEN),
+    UnicodeEncodeError("latin-1", "Bearer %s\u2028" % TOKEN, 47, 48, "ordinal not in range(256)"),
+    ValueError("Invalid header value b'Bearer %s\\r\\n'" % TOKEN),
+    requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead(%s)" % TOKEN),
+    RuntimeError("anything else, quoting %s" % TOKEN),
+])
+def test_no_exception_text_of_the_http_stack_reaches_a_message(api, raised):
+    api.expect("PATCH", PATH, raises=raised)
+    with pytest.raises(CloudflareAPIError) as exc:
+        client(max_retries=0).patch(PATH, {"notes": "x"})
+    chain, error = [], exc.value
+    while error is not None:  # what a traceback would print: every exception linked to the one raised
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    assert all(isinstance(e, CloudflareAPIError) for e in chain), chain
+    assert not any(TOKEN in str(e) or TOKEN in repr(e) for e in chain)
+
+
+def test_a_request_that_could_not_be_built_was_not_sent(api):
+    api.expect("POST", PATH, raises=requests.exceptions.InvalidHeader("header value 'x\\n'"))
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().post(PATH, {"notes": "x"})
+    assert "the request could not be built (InvalidHeader" in str(exc.value)
+    assert not exc.value.retryable and not exc.value.outcome_unknown
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_after_a_post_are_unknown_outcomes_never_retried(api, status):
+    api.expect("POST", PATH, status=status)
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().post(PATH, {"notes": "x"})
+    assert exc.value.outcome_unknown and len(api.calls) == 1 and api.sleeps == []
+
+
+def test_a_429_is_known_not_processed(api):
+    api.expect("POST", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "600"})
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().post(PATH, {"notes": "x"})
+    assert not exc.value.outcome_unknown
+
+
+def test_a_required_shape_unwraps_its_key(api):
+    api.expect("GET", PATH, result={"interconnects": [{"id": "a"}]})
+    assert client().get(PATH, shape=_client.Shape(list, "interconnects")) == [{"id": "a"}]
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().check_shape({"modified": True}, _client.Shape(dict, "modified_interconnect"), "PUT", PATH)
+    assert str(exc.value) == ("PUT %s: HTTP 2xx answer of the wrong shape: result has no key 'modified_interconnect' "
+                              "(keys: modified)" % PATH)
+    assert exc.value.outcome_unknown and not exc.value.retryable
+
+
+def test_md5_keys_given_to_a_module_are_scrubbed_from_echoed_errors(api, run_module):
+    from ansible_collections.cloudflare.magic_transit.plugins.modules import cf_interconnect
+
+    md5 = 'k"ey/with spaces&+'
+    interconnect = {"id": "3d8f178ccc144d6089165dca06f11d1d", "name": "lhr", "mtu": 1476, "bgp": {"customer_asn": 64512}}
+    api.expect("GET", PATH, result={"interconnects": [interconnect]})
+    echo = "md5_key %s / %s / %s" % (md5, json.dumps(md5), requests.utils.quote(md5, safe=""))
+    api.expect("PUT", PATH + "/" + interconnect["id"], status=400, errors=[{"code": 1004, "message": echo}])
+    result = run_module(cf_interconnect, name="lhr", bgp={"md5_key": md5})
+    text = json.dumps(result)
+    assert result["failed"] and "********" in result["msg"]
+    for form in (md5, json.dumps(md5)[1:-1], requests.utils.quote(md5, safe="")):
+        assert form not in text and form not in result["msg"]
+
+
+def test_the_rate_budget_is_a_consistent_snapshot_across_threads(api):
+    import threading
+
+    c = client()
+    for remaining in range(20, 0, -1):
+        api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=%d;t=%d' % (remaining, remaining * 10)})
+    assert c.rate_budget() == (None, None, None, 0)
+    threads = [threading.Thread(target=lambda: [c.get(PATH), c.get(PATH)]) for thread in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    budget = c.rate_budget()
+    assert budget.reset == budget.remaining * 10 and budget.seen_at is not None and budget.calls_since == 0
+    assert (c.rate_limit_remaining, c.rate_limit_reset) == (budget.remaining, budget.reset)
+
+
+def test_a_429_says_the_budget_is_spent(api):
+    api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=17;t=40'})
+    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "287"})
+    c = client()
+    c.get(PATH)
+    assert c.rate_budget()[:2] == (17, 40)
+    with pytest.raises(CloudflareAPIError):
+        c.get(PATH)
+    assert c.rate_budget()[:2] == (0, 287)
+
+
+def test_calls_after_the_last_budget_answer_are_counted(api):
+    api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=17;t=40'})
+    api.expect("GET", PATH, result={})
+    api.expect("PATCH", PATH, result={})
+    c = client()
+    for method in ("GET", "GET", "PATCH"):
+        c.request(method, PATH, body={} if method == "PATCH" else None)
+    assert c.rate_budget().calls_since == 2 and c.rate_budget().remaining == 17
+
+
+@pytest.mark.parametrize("errors", [
+    [{"code": 1, "message": "m", "source": "not an object"}],
+    [{"code": 1, "message": "m", "source": None}, "a string", 3],
+])
+def test_odd_error_objects_still_give_a_clear_message(api, errors):
+    api.expect("GET", PATH, status=400, errors=errors)
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().get(PATH)
+    assert str(exc.value) == "GET %s: 400 code 1: m" % PATH
