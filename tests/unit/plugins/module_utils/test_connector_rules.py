@@ -96,4 +96,3 @@ def test_a_connector_is_named_by_its_first_identity_and_its_device_never_changes
 
 def test_given_identity_is_the_first_given():
     assert given_identity(dict(id=None, device_id="d1", device_serial_number="SN1")) == ("device_id", "d1")
-
