@@ -1,0 +1,336 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The connector audit: findings, their counts, and the maintenance calendar, from one list of connectors.
+
+``build_report`` is pure: it takes the connectors (and sites) as the API lists them, the thresholds and the time
+"now", and returns a plain mapping that ``_report_render`` turns into HTML, Markdown, CSV and SVG. Nothing here
+calls the API or writes a file, so the content of a report is tested on fixed data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ._client import InvalidOption
+from ._connectors import DAYS, device_of
+from ._windows import PRESETS, ZoneInfo, ha_groups, window_intervals
+
+UTC = datetime.timezone.utc
+HOUR = datetime.timedelta(hours=1)
+#: how far ahead HA peers' windows are compared (covers every DST change of the coming weeks)
+HA_WEEKS = 8
+CALENDAR_DAYS = 7
+SEVERITIES = ("critical", "warning", "notice")
+
+# Every finding: its severity, its title in the summary, and what it means (the option that sets its threshold).
+FINDINGS = (
+    ("offline", "critical", "Offline", "no heartbeat for more than offline_hours, or never"),
+    ("ha_overlap", "critical", "HA peers down together", "its window overlaps the window of its HA peer (in UTC, next %d weeks)"
+     % HA_WEEKS),
+    ("not_activated", "warning", "Not activated", "the connector is not activated"),
+    ("old_version", "warning", "Old software", "runs a version older than min_version"),
+    ("duplicate_notes", "warning", "Duplicate notes", "another connector has the same notes"),
+    ("no_site", "warning", "No site", "the account has sites but the connector is in none"),
+    ("window_differs", "notice", "Non-standard window", "its window differs from standard_window"),
+    ("past_embargo_dates", "notice", "Past embargo dates", "holds embargo dates that are already past"),
+)
+FINDING_KEYS = tuple(f[0] for f in FINDINGS)
+_SEVERITY_OF = dict((f[0], f[1]) for f in FINDINGS)
+_VERSION = re.compile(r"^\d+(\.\d+)*$")
+
+
+def parse_version(value, option=None):
+    """A version such as ``2026.2.1`` as a tuple of numbers (``2026.2`` == ``2026.2.0``). A bad string raises
+    ``InvalidOption`` naming ``option``, or returns None when no option is given (a connector's own version)."""
+    text = str(value).strip()
+    if not _VERSION.match(text):
+        if option:
+            raise InvalidOption(option, "must be a version such as 2026.2.0 (numbers separated by dots)", value)
+        return None
+    numbers = [int(part) for part in text.split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def standard_window(spec):
+    """The standard window ``{days, hour, duration}`` a ``standard_window`` option asks for, or None: a preset of
+    the maintenance_window role, explicit days, hour and duration, or a preset with some of them replaced."""
+    if not spec or not any(spec.get(k) not in (None, "", []) for k in ("preset", "days", "hour", "duration")):
+        return None
+    preset = spec.get("preset")
+    if preset and preset not in PRESETS:
+        raise InvalidOption("standard_window.preset", "must be one of %s" % ", ".join(sorted(PRESETS)), preset)
+    window = dict(PRESETS.get(preset) or {})
+    for key in ("days", "hour", "duration"):
+        if spec.get(key) not in (None, "", []):
+            window[key] = spec[key]
+    missing = [k for k in ("days", "hour", "duration") if k not in window]
+    if missing:
+        raise InvalidOption("standard_window", "needs a preset or all of days, hour and duration (missing: %s)"
+                            % ", ".join(missing))
+    days = set()
+    for day in window["days"]:
+        name = str(day).strip().capitalize()
+        if name not in DAYS:
+            raise InvalidOption("standard_window.days", "must list days of the week (%s)" % ", ".join(DAYS), day)
+        days.add(name)
+    if not 0 <= int(window["hour"]) <= 23:
+        raise InvalidOption("standard_window.hour", "must be from 0 to 23", window["hour"])
+    if not 1 <= int(window["duration"]) <= 24:
+        raise InvalidOption("standard_window.duration", "must be from 1 to 24", window["duration"])
+    return dict(days=sorted(days, key=DAYS.index), hour=int(window["hour"]), duration=int(window["duration"]))
+
+
+def check_options(options):
+    """Every threshold checked before any API call; returns them normalised."""
+    checked = dict(options)
+    hours = options.get("offline_hours")
+    if hours is None or float(hours) <= 0:
+        raise InvalidOption("offline_hours", "must be a number of hours above 0", hours)
+    checked["offline_hours"] = float(hours)
+    checked["min_version"] = (parse_version(options["min_version"], "min_version") and str(options["min_version"]).strip()
+                              if options.get("min_version") not in (None, "") else None)
+    checked["standard_window"] = standard_window(options.get("standard_window"))
+    return checked
+
+
+def parse_time(value):
+    """An API timestamp (``2026-03-01T09:59:41Z``, with or without a fraction) as an aware datetime, or None."""
+    if not value:
+        return None
+    text = str(value).strip().replace("Z", "+00:00")
+    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
+    if match:  # fromisoformat before Python 3.11 takes only 3 or 6 digits of a fraction: drop it
+        text = match.group(1) + match.group(3)
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def name_of(connector):
+    """How people know a connector: its notes, else its device's serial number, else its id."""
+    return connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
+
+
+def _days_text(days):
+    """Days as people read them, Monday first: ``Sat, Sun``."""
+    days = [d for d in DAYS[1:] + DAYS[:1] if d in set(days)]
+    if len(days) == 7:
+        return "every day"
+    return ", ".join(d[:3] for d in days) or "no day"
+
+
+def _hours(value):
+    number = float(value or 0)
+    return int(number) if number == int(number) else number
+
+
+def _local_window(connector):
+    hour, duration = _hours(connector.get("interrupt_window_hour_of_day")), _hours(connector.get("interrupt_window_duration_hours"))
+    end = (hour + duration) % 24
+    return "%s %02d:00-%02d:%02d %s" % (_days_text(connector.get("interrupt_window_days_of_week") or DAYS), hour, int(end),
+                                        round((end % 1) * 60), connector.get("timezone") or "UTC")
+
+
+def _utc_window(intervals, now):
+    """The next week's openings in UTC, merged by equal hours: ``Sat, Sun 01:00-05:00 UTC``."""
+    week = [i for i in intervals if now <= i[0] < now + datetime.timedelta(days=7)]
+    by_hours = {}
+    for start, end in sorted(week, key=lambda i: (i[0].weekday(), i[0])):
+        key = (start.strftime("%H:%M"), end.strftime("%H:%M"))
+        by_hours.setdefault(key, []).append(DAYS[start.isoweekday() % 7])
+    if not by_hours:
+        return "none in the next 7 days"
+    return "; ".join("%s %s-%s UTC" % (_days_text(days), h[0], h[1]) for h, days in sorted(by_hours.items()))
+
+
+def _overlaps(first, second):
+    """The intervals where two lists of (start, end) intervals overlap."""
+    found = []
+    for a_start, a_end in first:
+        for b_start, b_end in second:
+            start, end = max(a_start, b_start), min(a_end, b_end)
+            if start < end:
+                found.append((start, end))
+    return sorted(found)
+
+
+def _fmt(moment):
+    return moment.strftime("%a %Y-%m-%d %H:%M")
+
+
+def build_report(connectors, sites=None, options=None, now=None):
+    """The whole report as a plain mapping. ``sites`` None: sites were not read (no site findings, HA groups
+    from the connectors' ``site_id``). ``now`` an aware datetime (default: the current time)."""
+    options = check_options(dict(dict(offline_hours=24), **(options or {})))
+    now = (now or datetime.datetime.now(UTC)).astimezone(UTC)
+    min_version = parse_version(options["min_version"]) if options["min_version"] else None
+    standard = options["standard_window"]
+    sites_by_id = dict((s.get("id"), s) for s in sites or [])
+    site_of_connector = {}
+    for site in sites or []:
+        for key in ("connector_id", "secondary_connector_id"):
+            if site.get(key):
+                site_of_connector[site[key]] = site
+    notes_count = {}
+    for connector in connectors:
+        if connector.get("notes"):
+            notes_count[connector["notes"]] = notes_count.get(connector["notes"], 0) + 1
+
+    horizon_start = now - datetime.timedelta(days=1)
+    intervals = dict((c["id"], window_intervals(c, horizon_start, HA_WEEKS * 7 + 1)) for c in connectors)
+    groups = ha_groups(connectors, sites)
+    by_id = dict((c["id"], c) for c in connectors)
+    peer_findings, ha_overlaps = {}, []
+    for group, members in sorted(groups.items()):
+        for index, first in enumerate(members):
+            for second in members[index + 1:]:
+                shared = [o for o in _overlaps(intervals[first], intervals[second]) if o[1] > now]
+                if not shared:
+                    continue
+                ha_overlaps.append(dict(group=group, connectors=[name_of(by_id[first]), name_of(by_id[second])],
+                                        intervals=[(s.isoformat(), e.isoformat()) for s, e in shared]))
+                hours = sum((min(e, now + datetime.timedelta(days=7)) - max(s, now)).total_seconds() / 3600
+                            for s, e in shared if s < now + datetime.timedelta(days=7))
+                for this, other in ((first, second), (second, first)):
+                    peer_findings.setdefault(this, []).append(
+                        "window overlaps its HA peer %s: %s h in the next 7 days, first %s-%s UTC"
+                        % (name_of(by_id[other]), _hours(round(hours, 1)), _fmt(shared[0][0]), shared[0][1].strftime("%H:%M")))
+
+    rows = []
+    for connector in connectors:
+        device = device_of(connector)
+        site = sites_by_id.get(connector.get("site_id")) or site_of_connector.get(connector["id"])
+        heartbeat = parse_time(connector.get("last_heartbeat"))
+        age = (now - heartbeat).total_seconds() / 3600 if heartbeat else None
+        findings = []
+        if heartbeat is None:
+            findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
+                             else "heartbeat time %r unreadable" % connector["last_heartbeat"]))
+        elif age > options["offline_hours"]:
+            findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
+        for text in peer_findings.get(connector["id"], []):
+            findings.append(("ha_overlap", text))
+        if not connector.get("activated"):
+            findings.append(("not_activated", "not activated"))
+        version = connector.get("last_seen_version")
+        if min_version and version:
+            parsed = parse_version(version)
+            if parsed is None:
+                findings.append(("old_version", "reports version %r, which cannot be compared with %s" % (version, options["min_version"])))
+            elif parsed < min_version:
+                findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
+        if notes_count.get(connector.get("notes"), 0) > 1:
+            findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[connector["notes"]], connector["notes"])))
+        if sites and site is None:
+            findings.append(("no_site", "in no site (the account has %d)" % len(sites)))
+        if standard and not _same_window(connector, standard):
+            findings.append(("window_differs", "window %s, standard %s %02d:00 for %d h"
+                             % (_local_window(connector), _days_text(standard["days"]), standard["hour"], standard["duration"])))
+        past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or [] if d < _local_today(connector, now))
+        if past:
+            findings.append(("past_embargo_dates", "%d past embargo date(s): %s" % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
+        rows.append(dict(
+            id=connector["id"], notes=connector.get("notes") or "", name=name_of(connector),
+            site=(site or {}).get("name") or "", device_type=device.get("type") or "", serial_number=device.get("serial_number") or "",
+            timezone=connector.get("timezone") or "", last_heartbeat=connector.get("last_heartbeat") or "",
+            heartbeat_age_hours=round(age, 1) if age is not None else None, version=version or "",
+            activated=bool(connector.get("activated")), window_local=_local_window(connector),
+            window_utc=_utc_window(intervals[connector["id"]], now),
+            findings=[dict(key=k, severity=_SEVERITY_OF[k], text=t) for k, t in findings],
+        ))
+
+    attention = sorted((r for r in rows if r["findings"]), key=_severity_key)
+    summary = [dict(key=key, severity=severity, title=title, meaning=meaning,
+                    count=sum(1 for r in rows if any(f["key"] == key for f in r["findings"])))
+               for key, severity, title, meaning in FINDINGS]
+    return dict(
+        generated_at=now.strftime("%Y-%m-%d %H:%M UTC"), total=len(rows), attention_count=len(attention),
+        sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
+                                                   standard_window=standard),
+        summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
+        ha_overlaps=ha_overlaps, calendar=calendar(connectors, intervals, groups, now),
+    )
+
+
+def _severity_key(row):
+    worst = min(SEVERITIES.index(f["severity"]) for f in row["findings"])
+    return (worst, -len(row["findings"]), row["name"], row["id"])
+
+
+def _same_window(connector, standard):
+    days = set(connector.get("interrupt_window_days_of_week") or DAYS)
+    return (days == set(standard["days"]) and float(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
+            and float(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
+
+
+def _local_today(connector, now):
+    """Today's date where the connector is (embargo dates are local dates)."""
+    try:
+        return now.astimezone(ZoneInfo(connector.get("timezone") or "UTC")).date().isoformat()
+    except (ValueError, KeyError):
+        return now.date().isoformat()
+
+
+def calendar(connectors, intervals, groups, now):
+    """The 7-day x 24-hour UTC heat map from today 00:00 UTC: connectors in their window per hour, the hours
+    where two members of an HA group are in their windows at once, and the coming embargo dates."""
+    start = datetime.datetime(now.year, now.month, now.day, tzinfo=UTC)
+    days = [(start + datetime.timedelta(days=d)) for d in range(CALENDAR_DAYS)]
+    counts = [[0] * 24 for dummy in days]
+    ha_hours = set()
+    for connector in connectors:
+        for day, hour in _hours_touched(intervals[connector["id"]], start):
+            counts[day][hour] += 1
+    by_id = dict((c["id"], c) for c in connectors)
+    ha_list = []
+    for group, members in sorted(groups.items()):
+        for index, first in enumerate(members):
+            for second in members[index + 1:]:
+                for s, e in _overlaps(intervals[first], intervals[second]):
+                    touched = _hours_touched([(s, e)], start)
+                    if touched:
+                        ha_hours.update(touched)
+                        ha_list.append(dict(group=group, connectors=[name_of(by_id[first]), name_of(by_id[second])],
+                                            start=s.strftime("%a %Y-%m-%d %H:%M"), end=e.strftime("%H:%M")))
+    embargo = {}
+    today = start.date().isoformat()
+    for connector in connectors:
+        for date in connector.get("interrupt_window_embargo_dates") or []:
+            if date >= today:
+                embargo.setdefault(date, []).append(name_of(connector))
+    return dict(
+        days=[d.strftime("%a %m-%d") for d in days], start=start.date().isoformat(), counts=counts,
+        max=max(max(row) for row in counts) if counts else 0,
+        ha_hours=sorted(ha_hours), ha_down=ha_list,
+        embargo=[dict(date=d, count=len(embargo[d]), connectors=sorted(embargo[d])) for d in sorted(embargo)[:10]],
+    )
+
+
+def _hours_touched(intervals, start):
+    """(day index, hour) cells of the 7-day grid from ``start`` that the intervals touch."""
+    end = start + datetime.timedelta(days=CALENDAR_DAYS)
+    cells = set()
+    for s, e in intervals:
+        s, e = max(s, start), min(e, end)
+        cursor = start + HOUR * int((s - start).total_seconds() // 3600)
+        while cursor < e:
+            index = int((cursor - start).total_seconds() // 3600)
+            cells.add((index // 24, index % 24))
+            cursor += HOUR
+    return sorted(cells)
+
+
+def drift_message(report, limit=20):
+    """The short failure of drift mode: how many connectors need attention, named by notes (at most ``limit``)."""
+    names = ["%s (%s)" % (r["name"], ", ".join(sorted(set(f["key"].replace("_", " ") for f in r["findings"]))))
+             for r in report["attention"]]
+    text = ", ".join(names[:limit])
+    if len(names) > limit:
+        text += " and %d more" % (len(names) - limit)
+    return "%d of %d connector(s) need attention: %s" % (len(names), report["total"], text)

@@ -1,0 +1,215 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The audit report (``_report.build_report``) as files people read: one self-contained HTML page (inline CSS and
+SVG, no script, no external asset, printable), Markdown for a ticket or chat, CSV of every connector, and the
+maintenance calendar as SVG."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+
+CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
+               "version", "activated", "window_local", "window_utc", "findings")
+TABLE_COLUMNS = (("Notes", "notes"), ("Site", "site"), ("Device", "device"), ("Time zone", "timezone"),
+                 ("Last heartbeat", "heartbeat"), ("Version", "version"), ("Activated", "activated"),
+                 ("Window (local)", "window_local"), ("Window (UTC)", "window_utc"), ("Findings", "findings"))
+COLOURS = dict(critical="#b3261e", warning="#a15c00", notice="#3b5ba5")
+HA_COLOUR = "#d93025"
+# calendar geometry (px)
+CELL_W, CELL_H, LEFT, TOP = 30, 24, 86, 40
+
+
+def _age(hours):
+    if hours is None:
+        return "never"
+    if hours < 1:
+        return "%d min ago" % round(hours * 60)
+    if hours < 48:
+        return "%.0f h ago" % hours
+    return "%.0f days ago" % (hours / 24)
+
+
+def _cells(row):
+    """A connector's table cells as text."""
+    return dict(
+        notes=row["notes"] or row["name"], site=row["site"] or "-",
+        device="%s %s" % (row["device_type"], row["serial_number"] or "(no serial)"), timezone=row["timezone"],
+        heartbeat=("%s (%s)" % (row["last_heartbeat"], _age(row["heartbeat_age_hours"])) if row["last_heartbeat"] else "never"),
+        version=row["version"] or "-", activated="yes" if row["activated"] else "no",
+        window_local=row["window_local"], window_utc=row["window_utc"],
+        findings="; ".join(f["text"] for f in row["findings"]),
+    )
+
+
+def _options_text(report):
+    options = report["options"]
+    parts = ["offline after %s h without a heartbeat" % options["offline_hours"]]
+    parts.append("minimum version %s" % options["min_version"] if options["min_version"] else "no minimum version")
+    window = options["standard_window"]
+    parts.append("standard window %s %02d:00 for %d h" % (", ".join(d[:3] for d in window["days"]), window["hour"], window["duration"])
+                 if window else "no standard window")
+    parts.append("sites read" if report["sites_read"] else "sites not read")
+    return "; ".join(parts)
+
+
+def render_svg(report, standalone=True):
+    """The maintenance calendar: 7 days (rows) x 24 UTC hours (columns), shaded by how many connectors are in
+    their window; hours where two members of an HA group are both in their windows in red and listed below."""
+    cal = report["calendar"]
+    width = LEFT + 24 * CELL_W + 20
+    listed = ["HA groups down together (UTC): " + ("none" if not cal["ha_down"] else "")]
+    listed += ["  %s: %s and %s, %s-%s" % (d["group"], d["connectors"][0], d["connectors"][1], d["start"], d["end"])
+               for d in cal["ha_down"][:12]]
+    if len(cal["ha_down"]) > 12:
+        listed.append("  and %d more" % (len(cal["ha_down"]) - 12))
+    listed.append("Next embargo / freeze dates: " + (", ".join("%s (%d)" % (e["date"], e["count"]) for e in cal["embargo"]) or "none"))
+    grid_bottom = TOP + 7 * CELL_H
+    height = grid_bottom + 40 + 18 * len(listed)
+    out = []
+    if standalone:
+        out.append('<?xml version="1.0" encoding="UTF-8"?>')
+    out.append('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" '
+               'font-family="Helvetica, Arial, sans-serif" font-size="12">' % (width, height, width, height))
+    out.append('<title>Maintenance calendar (UTC) from %s</title>' % escape(cal["start"]))
+    out.append('<rect width="100%" height="100%" fill="#ffffff"/>')
+    out.append('<text x="%d" y="16" font-size="14" font-weight="bold">Connectors in their maintenance window, per UTC hour, '
+               'from %s (max %d)</text>' % (LEFT, escape(cal["start"]), cal["max"]))
+    for hour in range(24):
+        out.append('<text x="%d" y="%d" text-anchor="middle" fill="#444">%02d</text>' % (LEFT + hour * CELL_W + CELL_W // 2, TOP - 6, hour))
+    ha = set(tuple(c) for c in cal["ha_hours"])
+    for day, label in enumerate(cal["days"]):
+        y = TOP + day * CELL_H
+        out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (LEFT - 8, y + CELL_H - 8, escape(label)))
+        for hour in range(24):
+            count = cal["counts"][day][hour]
+            x = LEFT + hour * CELL_W
+            fill = HA_COLOUR if (day, hour) in ha else _shade(count, cal["max"])
+            stroke = ' stroke="#ffffff" stroke-width="1"'
+            out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="%s"%s><title>%s %02d:00 UTC: %d connector(s)%s</title></rect>'
+                       % (x, y, CELL_W, CELL_H, fill, stroke, escape(label), hour, count,
+                          ", HA group down" if (day, hour) in ha else ""))
+            if count:
+                colour = "#ffffff" if count > cal["max"] / 2 or (day, hour) in ha else "#1a1a1a"
+                out.append('<text x="%d" y="%d" text-anchor="middle" fill="%s">%d</text>' % (x + CELL_W // 2, y + CELL_H - 8, colour, count))
+    legend_y = grid_bottom + 20
+    out.append('<rect x="%d" y="%d" width="14" height="14" fill="%s"/><text x="%d" y="%d">connectors in window (darker: more)</text>'
+               % (LEFT, legend_y - 11, _shade(1, 1), LEFT + 20, legend_y))
+    out.append('<rect x="%d" y="%d" width="14" height="14" fill="%s"/><text x="%d" y="%d">'
+               'both members of an HA group in their windows</text>' % (LEFT + 300, legend_y - 11, HA_COLOUR, LEFT + 320, legend_y))
+    for index, line in enumerate(listed):
+        colour = HA_COLOUR if index and index < len(listed) - 1 else "#1a1a1a"
+        out.append('<text x="10" y="%d" fill="%s" xml:space="preserve">%s</text>' % (legend_y + 24 + 18 * index, colour, escape(line)))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _shade(count, maximum):
+    if not count:
+        return "#f1f3f4"
+    share = count / float(maximum or 1)
+    # from a light to a dark blue
+    red, green, blue = (int(round(a + (b - a) * share)) for a, b in ((198, 16), (219, 70), (239, 140)))
+    return "#%02x%02x%02x" % (red, green, blue)
+
+
+def render_html(report, title):
+    """One page: title, thresholds, summary counts, connectors needing attention (worst first), calendar."""
+    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">', '<title>%s</title>' % escape(title),
+           '<style>', _CSS, '</style></head><body>',
+           '<h1>%s</h1>' % escape(title),
+           '<p class="meta">Generated %s &middot; %d connector(s), <strong id="attention-count">%d</strong> need attention &middot; %s</p>'
+           % (escape(report["generated_at"]), report["total"], report["attention_count"], escape(_options_text(report))),
+           '<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th><th>Meaning</th>'
+           '</tr></thead><tbody>']
+    for item in report["summary"]:
+        out.append('<tr class="%s"><td>%s</td><td class="count" id="count-%s">%d</td><td><span class="sev %s">%s</span></td><td>%s</td></tr>'
+                   % ("zero" if not item["count"] else "", escape(item["title"]), item["key"], item["count"], item["severity"],
+                      item["severity"], escape(item["meaning"])))
+    out.append('</tbody></table>')
+    out.append('<h2>Connectors that need attention (%d)</h2>' % report["attention_count"])
+    if report["attention"]:
+        out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
+        for row in report["attention"]:
+            cells = _cells(row)
+            worst = row["findings"][0]["severity"] if row["findings"] else ""
+            findings = "<ul>%s</ul>" % "".join('<li><span class="sev %s">%s</span> %s</li>' % (f["severity"], f["severity"], escape(f["text"]))
+                                              for f in row["findings"])
+            tds = ["<td>%s</td>" % (findings if key == "findings" else escape(cells[key])) for h, key in TABLE_COLUMNS]
+            out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
+        out.append('</tbody></table>')
+    else:
+        out.append('<p>No connector needs attention.</p>')
+    out.append('<h2>Maintenance calendar (UTC)</h2><div class="calendar">%s</div>' % render_svg(report, standalone=False))
+    out.append('<p class="meta">Every connector, one row each: connectors.csv. The same report in Markdown: report.md.</p>')
+    out.append('</body></html>')
+    return "\n".join(out) + "\n"
+
+
+_CSS = """
+body { font-family: Helvetica, Arial, sans-serif; color: #1a1a1a; margin: 24px; font-size: 14px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 24px 0 8px; }
+.meta { color: #555; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #d0d4d9; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+table.summary { width: auto; } td.count { text-align: right; font-weight: bold; }
+tr.zero td { color: #888; } tr.zero td.count { font-weight: normal; }
+.sev { display: inline-block; border-radius: 3px; padding: 0 4px; color: #fff; font-size: 11px; text-transform: uppercase; }
+.sev.critical { background: CRITICAL; } .sev.warning { background: WARNING; } .sev.notice { background: NOTICE; }
+tr.row-critical td:first-child { border-left: 4px solid CRITICAL; }
+tr.row-warning td:first-child { border-left: 4px solid WARNING; }
+ul { margin: 0; padding-left: 16px; }
+.calendar svg { max-width: 100%; height: auto; }
+@media print { body { margin: 8mm; font-size: 10px; } tr { page-break-inside: avoid; } h2 { page-break-after: avoid; } }
+""".replace("CRITICAL", COLOURS["critical"]).replace("WARNING", COLOURS["warning"]).replace("NOTICE", COLOURS["notice"])
+
+
+def render_markdown(report, title):
+    """The same content for a ticket or chat."""
+    out = ["# %s" % title, "", "Generated %s: %d connector(s), **%d need attention** (%s)."
+           % (report["generated_at"], report["total"], report["attention_count"], _options_text(report)), "",
+           "| Finding | Connectors | Severity |", "|---|---:|---|"]
+    out += ["| %s | %d | %s |" % (i["title"], i["count"], i["severity"]) for i in report["summary"]]
+    out += ["", "## Connectors that need attention (%d)" % report["attention_count"], ""]
+    if report["attention"]:
+        out.append("| %s |" % " | ".join(h for h, k in TABLE_COLUMNS))
+        out.append("|%s" % ("---|" * len(TABLE_COLUMNS)))
+        for row in report["attention"]:
+            cells = _cells(row)
+            out.append("| %s |" % " | ".join(_md(cells[k]) for h, k in TABLE_COLUMNS))
+    else:
+        out.append("No connector needs attention.")
+    cal = report["calendar"]
+    out += ["", "## Maintenance calendar (UTC, from %s)" % cal["start"], "",
+            "Most connectors in their window at one hour: %d (the heat map is in report.html and calendar.svg)." % cal["max"], ""]
+    out.append("HA groups down together: %s" % ("none" if not cal["ha_down"] else ""))
+    out += ["- %s: %s and %s, %s-%s UTC" % (d["group"], d["connectors"][0], d["connectors"][1], d["start"], d["end"]) for d in cal["ha_down"]]
+    out += ["", "Next embargo / freeze dates: %s" % (", ".join("%s (%d connectors)" % (e["date"], e["count"]) for e in cal["embargo"]) or "none")]
+    return "\n".join(out) + "\n"
+
+
+def _md(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_csv(report):
+    """Every connector, one row."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in report["connectors"]:
+        values = dict(row, activated="true" if row["activated"] else "false",
+                      heartbeat_age_hours="" if row["heartbeat_age_hours"] is None else row["heartbeat_age_hours"],
+                      findings="; ".join(f["text"] for f in row["findings"]))
+        writer.writerow([values[c] for c in CSV_COLUMNS])
+    return stream.getvalue()
+
+
+def render_all(report, title):
+    """``{file name: content}`` of every file of a report."""
+    return {"report.html": render_html(report, title), "report.md": render_markdown(report, title),
+            "connectors.csv": render_csv(report), "calendar.svg": render_svg(report)}
