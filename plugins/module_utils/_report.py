@@ -4,8 +4,9 @@
 """The connector audit: findings, their counts, and the maintenance calendar, from one list of connectors.
 
 ``build_report`` is pure: it takes the connectors (and sites) as the API lists them, the thresholds and the time
-"now", and returns a plain mapping that ``_report_render`` turns into HTML, Markdown, CSV and SVG. Nothing here
-calls the API or writes a file, so the content of a report is tested on fixed data.
+"now", and returns a plain mapping that ``_report_render`` turns into HTML, Markdown, CSV and SVG, so the content
+of a report is tested on fixed data. ``run`` is the module magic_connector_report: one list of connectors (plus
+one of sites), the report, its files, and drift mode.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import datetime
 import re
 
 from ._client import InvalidOption
-from ._connectors import DAYS, device_of
+from ._connectors import DAYS, Connectors, device_of
+from ._report_render import render_all, write_files
+from ._resource import IncompleteRun
+from ._sites import Sites
 from ._windows import PRESETS, ZoneInfo, ha_groups, window_intervals
 
 UTC = datetime.timezone.utc
@@ -334,3 +338,53 @@ def drift_message(report, limit=20):
     if len(names) > limit:
         text += " and %d more" % (len(names) - limit)
     return "%d of %d connector(s) need attention: %s" % (len(names), report["total"], text)
+
+
+class Drift(IncompleteRun):
+    """Drift mode: the report is complete and written, and the run fails on purpose because of its findings."""
+
+
+def _result_of(report, files):
+    return dict(
+        total=report["total"], attention_count=report["attention_count"], generated_at=report["generated_at"],
+        summary=dict((item["key"], item["count"]) for item in report["summary"]),
+        attention=[dict(id=r["id"], name=r["name"], notes=r["notes"], site=r["site"],
+                        findings=[dict(key=f["key"], severity=f["severity"], text=f["text"]) for f in r["findings"]])
+                   for r in report["attention"]],
+        ha_down=report["calendar"]["ha_down"], embargo=report["calendar"]["embargo"], files=files,
+        message=drift_message(report) if report["attention"] else "none of %d connector(s) needs attention" % report["total"],
+    )
+
+
+def run(module):
+    """magic_connector_report: check every option, list the connectors (and sites), write the files, and fail
+    naming the connectors that need attention when ``fail_on_findings`` is set."""
+    params = module.params
+    options = check_options(dict((k, params[k]) for k in ("offline_hours", "min_version", "standard_window")))
+    client = module.client
+    connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
+    sites = Sites(client).list() if params["sites"] else None
+    report = build_report(connectors, sites, options)
+    ignored = set(params["ignore_findings"] or [])
+    if ignored:
+        report = without_findings(report, ignored)
+    changed, files = write_files(params["dest"], render_all(report, params["title"]), module.check_mode)
+    result = dict(changed=changed, magic_connector_report=_result_of(report, files))
+    if params["fail_on_findings"] and report["attention"]:
+        raise Drift(drift_message(report), result)
+    return result
+
+
+def without_findings(report, ignored):
+    """The report without the findings ``ignored`` names (counts, the attention list and drift follow)."""
+    report = dict(report)
+    rows = []
+    for row in report["connectors"]:
+        rows.append(dict(row, findings=[f for f in row["findings"] if f["key"] not in ignored]))
+    report["connectors"] = rows
+    report["attention"] = sorted((r for r in rows if r["findings"]), key=_severity_key)
+    report["attention_count"] = len(report["attention"])
+    report["summary"] = [dict(item, count=sum(1 for r in rows if any(f["key"] == item["key"] for f in r["findings"])))
+                         for item in report["summary"] if item["key"] not in ignored]
+    return report
+

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from html import escape
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
@@ -213,3 +215,36 @@ def render_all(report, title):
     """``{file name: content}`` of every file of a report."""
     return {"report.html": render_html(report, title), "report.md": render_markdown(report, title),
             "connectors.csv": render_csv(report), "calendar.svg": render_svg(report)}
+
+
+def write_files(dest, files, check_mode=False):
+    """Write ``files`` (name -> text) into the directory ``dest`` (created when missing), each atomically and only
+    when its content differs. Returns ``(changed, {name: path})``; in check mode nothing is written."""
+    dest = os.path.abspath(os.path.expanduser(dest))
+    paths, changed = {}, False
+    for name, text in sorted(files.items()):
+        path = os.path.join(dest, name)
+        paths[name] = path
+        data = text.encode("utf-8")
+        try:
+            with open(path, "rb") as stream:
+                same = stream.read() == data
+        except OSError:
+            same = False
+        if same:
+            continue
+        changed = True
+        if check_mode:
+            continue
+        os.makedirs(dest, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix="." + name, dir=dest)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+    return changed, paths

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -30,23 +31,66 @@ def interconnects(simulator):
     return dict((i["name"], i) for i in simulator.state()["accounts"][simulator.account_id]["interconnects"].values())
 
 
-def test_connector_audit_reads_once_and_reports(ansible, simulator, tmp_path):
+def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tmp_path):
     # The seed's versions are relative to today: the newest release's x.y.0 leaves only nyc-dc-02 (and syd) behind.
     minimum = simulator.connector("711f8eedc6d84336a6f7d256ddd00fce")["last_seen_version"].rsplit(".", 1)[0] + ".0"
     older = simulator.connector("d5fcbf8464854891bdc163cff7831dc1")["last_seen_version"]
     output = playbook(ansible, tmp_path, AUDIT, extra_vars=dict(
-        connector_audit_min_version=minimum, connector_audit_max_heartbeat_age_hours=10 ** 6))
-    assert [c["method"] for c in simulator.requests()] == ["GET"] and simulator.writes() == []
-    assert "6 connector(s) audited, 3 with findings" in output
-    assert "runs %s, older than %s" % (older, minimum) in output and "never sent a heartbeat" in output
+        connector_audit_min_version=minimum, connector_audit_max_heartbeat_age_hours=10 ** 6,
+        connector_audit_report_dir=str(tmp_path / "out" / "audit")))
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [("GET", "connectors"), ("GET", "sites")]
+    assert simulator.writes() == []
+    account = simulator.state()["accounts"][simulator.account_id]
+    connectors, sites = account["connectors"], account["sites"]
+    # seed: sfo and syd never activated, in no site; ber-branch-01's two windows overlap; nyc and syd run old
+    # software; tyo holds past embargo dates: every connector has a finding
+    assert "6 connector(s) audited, 6 with findings" in output
+    report = tmp_path / "out" / "audit"
+    assert sorted(p.name for p in report.iterdir()) == ["calendar.svg", "connectors.csv", "report.html", "report.md"]
+    assert "Report: %s" % (report / "report.html") in output
+
+    rows = list(csv.DictReader((report / "connectors.csv").open(encoding="utf-8")))
+    assert sorted(r["id"] for r in rows) == sorted(connectors)
+    for row in rows:
+        connector = connectors[row["id"]]
+        assert row["notes"] == connector["notes"] and row["timezone"] == connector["timezone"]
+        assert row["activated"] == str(connector["activated"]).lower()
+        assert row["last_heartbeat"] == connector.get("last_heartbeat", "")
+        assert row["version"] == connector.get("last_seen_version", "")
+        assert row["serial_number"] == connector["device"].get("serial_number", "")
+        assert row["site"] == next((s["name"] for s in sites.values() if s["id"] == connector.get("site_id")), "")
+    by_notes = dict((r["notes"], r["findings"]) for r in rows)
+    assert "runs %s, older than %s" % (older, minimum) in by_notes["nyc-dc-02 primary"]
+    assert "never sent a heartbeat" in by_notes["sfo-lab virtual connector"]
+    assert "window overlaps its HA peer ber-branch-01 secondary" in by_notes["ber-branch-01 primary"]
+    assert by_notes["tyo-store-114 virtual"].startswith("4 past embargo date(s)")
+
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert '<strong id="attention-count">6</strong>' in page and '<td class="count" id="count-not_activated">2</td>' in page
+    assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    assert "| Not activated | 2 | warning |" in markdown and "| HA peers down together | 2 | critical |" in markdown
+    svg = (report / "calendar.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "ber-branch-01 primary and ber-branch-01 secondary" in svg
 
 
 def test_connector_audit_fails_on_findings_when_asked(ansible, simulator, tmp_path):
     output = playbook(ansible, tmp_path, AUDIT, rc=2, extra_vars=dict(
         connector_audit_device_type="MANAGED", connector_audit_fail_on_findings="true",
-        connector_audit_max_heartbeat_age_hours=10 ** 6))
-    assert "1 connector(s) need attention: dd54928d783446aeb068b242b1e286a1" in output
-    assert [c["query"] for c in simulator.requests()] == [{"device_type": "MANAGED"}]
+        connector_audit_max_heartbeat_age_hours=10 ** 6, connector_audit_standard_window="weekend_nights",
+        connector_audit_report_dir=str(tmp_path / "drift")))
+    # MANAGED: the Berlin pair (overlapping, 02:00 and 03:00 Berlin time) first (critical), then the warnings
+    assert ("4 of 4 connector(s) need attention: ber-branch-01 primary (ha overlap, window differs), ber-branch-01 "
+            "secondary (ha overlap, window differs), syd-branch-07 primary (awaiting activation) (no site, not activated, "
+            "window differs), nyc-dc-02 primary (window differs)") in output
+    assert [c["query"] for c in simulator.requests(path_contains="connectors")] == [{"device_type": "MANAGED"}]
+    assert (tmp_path / "drift" / "report.html").is_file(), "the report is written before the failure"
+
+
+def test_connector_audit_refuses_a_bad_minimum_version_before_any_call(ansible, simulator, tmp_path):
+    output = playbook(ansible, tmp_path, AUDIT, rc=2, extra_vars=dict(connector_audit_min_version="2026.x"))
+    assert "min_version must be a version such as 2026.2.0 (numbers separated by dots), got '2026.x'" in output
+    assert simulator.requests() == []
 
 
 def test_baseline_check_apply_reapply(ansible, simulator, tmp_path):

@@ -1,0 +1,258 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: magic_connector_report
+short_description: Write an audit report and a maintenance calendar of the Magic WAN Connectors
+version_added: 0.2.0
+description:
+  - Lists the account's connectors in B(one API call) (plus one for the sites when O(sites=true)), judges each
+    connector against the thresholds below, and writes four files into the directory O(dest) on the host where
+    the task runs.
+  - C(report.html) is one self-contained page (inline style and SVG, no script, no external file), readable in any
+    browser and printable. It shows the count of connectors per finding, then the connectors that need attention,
+    worst first (notes, site, device type and serial number, time zone, last heartbeat and its age, version,
+    activated, window in local time and in UTC, findings), then the maintenance calendar.
+  - C(report.md) holds the same content in Markdown (for a ticket or a chat), C(connectors.csv) one row for every
+    connector, and C(calendar.svg) the maintenance calendar on its own.
+  - The calendar is a 7-day by 24-hour heat map in UTC, from today 00:00 UTC, of how many connectors are in their
+    maintenance window at each hour. Hours where two members of one HA group are in their windows at the same time
+    are red and listed, and the next embargo (freeze) dates are shown.
+  - "Findings, worst first: C(offline) (critical): no heartbeat for more than O(offline_hours), or never;
+    C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 8 weeks,
+    compared in UTC with each connector's own time zone and its DST changes; C(not_activated) (warning);
+    C(old_version) (warning): runs a version older than O(min_version); C(duplicate_notes) (warning): another
+    connector has the same notes; C(no_site) (warning): the account has sites and the connector is in none (only
+    with O(sites=true)); C(window_differs) (notice): the window differs from O(standard_window); and
+    C(past_embargo_dates) (notice): embargo dates that are already past, in the connector's time zone."
+  - HA groups are the sites (C(connector_id) and C(secondary_connector_id)) when O(sites=true) and the account has
+    sites, otherwise the connectors that share a C(site_id).
+  - Reads no telemetry (that would cost one call per connector); makes no change in Cloudflare.
+author:
+  - Magic Transit collection maintainers (@cloudflare)
+extends_documentation_fragment:
+  - cloudflare.magic_transit.connection
+  - cloudflare.magic_transit.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode the report is computed and returned, and no file is written.
+  diff_mode:
+    support: none
+  idempotent:
+    support: partial
+    details:
+      - A file is written only when its content differs. Heartbeat ages and the time of the report change
+        between runs, so a second run usually rewrites the files.
+options:
+  dest:
+    description:
+      - The directory the files are written into, on the host where the task runs. Created when missing.
+    type: path
+    required: true
+  title:
+    description: The heading of the report.
+    type: str
+    default: Magic WAN Connector audit
+  device_type:
+    description: Only connectors of this kind of device (filtered by Cloudflare).
+    type: str
+    choices: [MANAGED, LICENSED]
+  sites:
+    description:
+      - Read the account's Magic WAN sites (one more API call): the site of each connector is shown, HA groups
+        come from the sites, and connectors in no site are reported (C(no_site)).
+      - With V(false), HA groups come from the connectors' C(site_id) and the site column stays empty.
+    type: bool
+    default: true
+  offline_hours:
+    description:
+      - A connector whose last heartbeat is older than this many hours, or that never sent one, is C(offline).
+    type: float
+    default: 24
+  min_version:
+    description:
+      - Report connectors whose software (C(last_seen_version)) is older than this version, for example
+        V(2026.2.0). Versions are compared number by number (V(2026.10.0) is newer than V(2026.9.3)).
+      - Not set or empty, versions are not checked. A value that is not numbers separated by dots fails the task
+        before any API call.
+    type: str
+  standard_window:
+    description:
+      - The standard maintenance window; connectors whose window (days, local hour and duration) differs are
+        reported as C(window_differs). Not set, windows are not compared.
+      - A O(standard_window.preset) of the maintenance_window role, or O(standard_window.days),
+        O(standard_window.hour) and O(standard_window.duration), or a preset with some of them replaced.
+    type: dict
+    suboptions:
+      preset:
+        description:
+          - "A preset of the C(cloudflare.magic_transit.maintenance_window) role: V(weekend_nights) (Saturday and
+            Sunday 01:00 for 4 hours), V(weeknights) (Monday to Thursday 01:00 for 3 hours), V(sunday_early)
+            (Sunday 03:00 for 3 hours), V(always_on_short) (every day 04:00 for 1 hour)."
+        type: str
+        choices: [always_on_short, sunday_early, weekend_nights, weeknights]
+      days:
+        description: The days of the week of the window (V(Monday) ... V(Sunday), any case).
+        type: list
+        elements: str
+      hour:
+        description: The local hour the window opens (0 to 23).
+        type: int
+      duration:
+        description: How many hours the window lasts (1 to 24).
+        type: int
+  ignore_findings:
+    description: Findings left out of the report, its counts and drift mode.
+    type: list
+    elements: str
+    choices: [offline, ha_overlap, not_activated, old_version, duplicate_notes, no_site, window_differs, past_embargo_dates]
+    default: []
+  fail_on_findings:
+    description:
+      - Drift mode for change control: after writing the files, fail when any connector needs attention, with a
+        short message naming them by their notes (at most 20, then "and N more"). The result is returned all the
+        same.
+    type: bool
+    default: false
+notes:
+  - Embargo dates are read as local dates on which the window does not open; a window that opened the day before
+    is not cut at midnight. Cloudflare does not document this; it is the collection's assumption.
+"""
+
+EXAMPLES = r"""
+- name: Write the morning audit into reports/
+  cloudflare.magic_transit.magic_connector_report:
+    dest: reports
+    offline_hours: 12
+    min_version: 2026.2.0
+    standard_window:
+      preset: weekend_nights
+  register: audit
+
+- name: Say where it is
+  ansible.builtin.debug:
+    msg: "{{ audit.magic_connector_report.attention_count }} connector(s) need attention: {{ audit.magic_connector_report.files['report.html'] }}"
+
+- name: Drift mode for a scheduled job - fail when a connector leaves the standard
+  cloudflare.magic_transit.magic_connector_report:
+    dest: /var/lib/audit/connectors
+    standard_window:
+      days: [Saturday, Sunday]
+      hour: 2
+      duration: 3
+    ignore_findings: [past_embargo_dates]
+    fail_on_findings: true
+"""
+
+RETURN = r"""
+magic_connector_report:
+  description: What the report found, and where its files are.
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: How many connectors were audited.
+      type: int
+      sample: 6
+    attention_count:
+      description: How many connectors have at least one finding.
+      type: int
+      sample: 3
+    generated_at:
+      description: When the report was made (UTC).
+      type: str
+      sample: "2026-12-02 13:05 UTC"
+    summary:
+      description: How many connectors have each finding.
+      type: dict
+      sample: {offline: 1, ha_overlap: 2, not_activated: 2, old_version: 0, duplicate_notes: 0, no_site: 1,
+               window_differs: 0, past_embargo_dates: 1}
+    attention:
+      description: The connectors that need attention, worst first, with their findings.
+      type: list
+      elements: dict
+      sample:
+        - id: 711f8eedc6d84336a6f7d256ddd00fce
+          name: ber-branch-01 primary
+          notes: ber-branch-01 primary
+          site: ber-branch-01
+          findings:
+            - key: ha_overlap
+              severity: critical
+              text: "window overlaps its HA peer ber-branch-01 secondary: 6 h in the next 7 days, first Sat 2026-12-05 02:00-05:00 UTC"
+    ha_down:
+      description: The times in the calendar's 7 days when two members of an HA group are in their windows at once.
+      type: list
+      elements: dict
+      sample:
+        - group: ber-branch-01
+          connectors: [ber-branch-01 primary, ber-branch-01 secondary]
+          start: Sat 2026-12-05 02:00
+          end: "05:00"
+    embargo:
+      description: The next embargo dates (at most 10), with the connectors that hold them.
+      type: list
+      elements: dict
+      sample:
+        - date: "2026-12-24"
+          count: 2
+          connectors: [ber-branch-01 primary, ber-branch-01 secondary]
+    message:
+      description:
+        - One line for people, the message of drift mode: how many connectors need attention, named by notes
+          (at most 20, then "and N more"), with their findings.
+      type: str
+      sample: "2 of 6 connector(s) need attention: ber-branch-01 primary (ha overlap), ber-branch-01 secondary (ha overlap)"
+    files:
+      description: The path of each file written (or, in check mode, that would be written).
+      type: dict
+      sample:
+        report.html: /home/ops/reports/report.html
+        report.md: /home/ops/reports/report.md
+        connectors.csv: /home/ops/reports/connectors.csv
+        calendar.svg: /home/ops/reports/calendar.svg
+api_calls:
+  description: The API calls this run made, per HTTP method.
+  returned: always
+  type: dict
+  sample:
+    GET: 2
+"""
+
+import functools
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import FINDING_KEYS, run
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import PRESETS
+
+ARGUMENT_SPEC = dict(
+    dest=dict(type="path", required=True),
+    title=dict(type="str", default="Magic WAN Connector audit"),
+    device_type=dict(type="str", choices=list(DEVICE_TYPES)),
+    sites=dict(type="bool", default=True),
+    offline_hours=dict(type="float", default=24),
+    min_version=dict(type="str"),
+    standard_window=dict(type="dict", options=dict(
+        preset=dict(type="str", choices=sorted(PRESETS)),
+        days=dict(type="list", elements="str"),
+        hour=dict(type="int"),
+        duration=dict(type="int"),
+    )),
+    ignore_findings=dict(type="list", elements="str", choices=list(FINDING_KEYS), default=[]),
+    fail_on_findings=dict(type="bool", default=False),
+)
+
+
+def main():
+    module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
+    module.run(functools.partial(run, module))
+
+
+if __name__ == "__main__":
+    main()
