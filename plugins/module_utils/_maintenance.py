@@ -38,6 +38,7 @@ import re
 
 from ._client import InvalidOption
 from ._connectors import DAYS, DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, device_of, select_connector
+from ._sites import Sites
 from ._windows import WEEKS, UnknownTimezone, Window, first_overlap, group_label, ha_groups, utc_intervals, window_of
 
 PRESETS = {
@@ -410,3 +411,15 @@ def summary_lines(summary):
     if summary["freeze"]:
         lines.append("freeze: " + ", ".join(summary["freeze"]))
     return lines
+
+
+def plan_from_account(connectors, plan):
+    """``(entries, listed, summary)``: the settings checked before any call, then the connectors listed once (the
+    ``Connectors`` resource given), the sites listed once unless ``plan["use_sites"]`` is false, and the plan."""
+    check_plan(plan)
+    listed = connectors.list()
+    sites = Sites(connectors.client).list() if _boolean(plan.get("use_sites", True), PREFIX + "use_sites") else None
+    entries, summary = plan_windows(listed, plan, sites)
+    summary["lines"] = summary_lines(summary)
+    summary["sites_used"] = sites is not None
+    return entries, listed, summary
