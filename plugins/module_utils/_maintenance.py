@@ -216,6 +216,8 @@ def _targets(connectors, targets, option=PREFIX + "connectors"):
     chosen = []
     for index, target in enumerate(targets):
         where = "%s[%d]." % (option, index)
+        if isinstance(target, str):
+            target = dict(id=target)  # a bare connector id, as hostvars give them
         if not isinstance(target, dict):
             raise InvalidOption(where[:-1], "must be a mapping with id, device_id, device_serial_number or notes", target)
         connector = select_connector(connectors, target.get("id"), target.get("device_id"),

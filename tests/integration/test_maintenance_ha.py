@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
 
 PRIMARY, SECONDARY = "711f8eedc6d84336a6f7d256ddd00fce", "64180894674b44869153f5fed0c2c654"  # site ber-branch-01
 TODAY = "2026-12-01"
+BIN = Path(sys.executable).parent
+PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
+INVENTORY = Path(__file__).resolve().parent / "inventory.yml"
 
 
 def run_role(ansible, tmp_path, rc=0, check=False, diff=False, args=(), **role_vars):
@@ -119,3 +125,23 @@ def test_numeric_role_variables_may_be_strings_and_others_are_refused(ansible, s
     simulator.clear_log()
     run, dummy = run_role(ansible, tmp_path, rc=2, args=("-e", "maintenance_window_latest_end_hour=late"))
     assert "maintenance_window_latest_end_hour" in run.output and simulator.requests() == []
+
+
+def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansible, simulator, tmp_path):
+    """roles/maintenance_window/README.md: a play over the inventory's hosts runs the role once for the limit's hosts."""
+    source = tmp_path / "sim.connectors.yml"
+    source.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
+    secondary_host = simulator.connector(SECONDARY)["device"]["serial_number"]
+    others_before = dict((c, simulator.connector(c)) for c in simulator.state()["accounts"][simulator.account_id]["connectors"]
+                         if c != SECONDARY)
+    simulator.clear_log()
+    playbook = str(PLAYBOOKS / "maintenance_window_limit.yml")
+    completed = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(source), "-i", str(INVENTORY), playbook, "--limit", secondary_host,
+         "-e", "maintenance_window_today=" + TODAY],
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env())
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "1 of 6 connectors planned" in completed.stdout and completed.stdout.count("conflicts shifted") == 1
+    assert list_calls(simulator) == (2, 1, 4), "the inventory's list, the role's one list and its sites list, one PATCH"
+    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 9, "shifted away from the untouched primary"
+    assert all(simulator.connector(c) == before for c, before in others_before.items())
