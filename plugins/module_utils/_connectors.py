@@ -270,9 +270,10 @@ def find_connector(resource, connector_id=None, device_id=None, serial_number=No
     return select_connector(resource.list(), None, device_id, serial_number, notes)
 
 
-def plan_fleet(resource, entries, purge_default):
-    """Check every entry, list the connectors once, and plan each entry. Raises ``InvalidOption`` before any
-    write for a bad value, an identity that names no connector, or two entries naming the same one."""
+def plan_fleet(resource, entries, purge_default, listed=None):
+    """Check every entry, list the connectors once (unless ``listed`` holds the list this run just made), and plan
+    each entry. Raises ``InvalidOption`` before any write for a bad value, an identity that names no connector, or
+    two entries naming the same one."""
     settings = []
     for index, entry in enumerate(entries):
         where = "connectors[%d]." % index
@@ -281,7 +282,7 @@ def plan_fleet(resource, entries, purge_default):
                 check_id(where + option, entry[option])
         settings.append(check_settings(desired_from_params(entry, resource.fields), where))
 
-    connectors = resource.list()
+    connectors = resource.list() if listed is None else listed
     plans, seen = [], {}
     for index, (entry, desired) in enumerate(zip(entries, settings)):
         where = "connectors[%d]." % index

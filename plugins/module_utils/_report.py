@@ -19,12 +19,12 @@ from ._connectors import DAYS, Connectors, device_of
 from ._report_render import render_all, write_files
 from ._resource import IncompleteRun
 from ._sites import Sites
-from ._windows import PRESETS, ZoneInfo, ha_groups, window_intervals
+from ._maintenance import PRESETS
+from ._windows import WEEKS as HA_WEEKS
+from ._windows import UnknownTimezone, ZoneInfo, group_label, ha_groups, utc_intervals, window_of
 
 UTC = datetime.timezone.utc
 HOUR = datetime.timedelta(hours=1)
-#: how far ahead HA peers' windows are compared (covers every DST change of the coming weeks)
-HA_WEEKS = 8
 CALENDAR_DAYS = 7
 SEVERITIES = ("critical", "warning", "notice")
 
@@ -186,9 +186,8 @@ def build_report(connectors, sites=None, options=None, now=None):
         if connector.get("notes"):
             notes_count[connector["notes"]] = notes_count.get(connector["notes"], 0) + 1
 
-    horizon_start = now - datetime.timedelta(days=1)
-    intervals = dict((c["id"], window_intervals(c, horizon_start, HA_WEEKS * 7 + 1)) for c in connectors)
-    groups = ha_groups(connectors, sites)
+    intervals = dict((c["id"], openings(c, now)) for c in connectors)
+    groups = peer_groups(connectors, sites)
     by_id = dict((c["id"], c) for c in connectors)
     peer_findings, ha_overlaps = {}, []
     for group, members in sorted(groups.items()):
@@ -273,12 +272,43 @@ def _same_window(connector, standard):
             and float(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
 
 
+def _zone(name):
+    if not name or ZoneInfo is None:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ValueError, LookupError, OSError):
+        return UTC
+
+
 def _local_today(connector, now):
     """Today's date where the connector is (embargo dates are local dates)."""
+    return now.astimezone(_zone(connector.get("timezone"))).date().isoformat()
+
+
+def openings(connector, now):
+    """The connector's windows as UTC ``(open, close)`` pairs from yesterday over the next weeks
+    (``_windows.utc_intervals``: DST-exact), without the openings on its embargo dates (local dates). A window
+    whose time zone cannot be judged has none."""
+    window = window_of(connector)
+    if window is None:
+        return []
     try:
-        return now.astimezone(ZoneInfo(connector.get("timezone") or "UTC")).date().isoformat()
-    except (ValueError, KeyError):
-        return now.date().isoformat()
+        found = utc_intervals(window, now.date(), HA_WEEKS)
+    except UnknownTimezone:
+        return []
+    embargo = set(connector.get("interrupt_window_embargo_dates") or [])
+    zone = _zone(window.timezone)
+    return [i for i in found if i[0].astimezone(zone).date().isoformat() not in embargo]
+
+
+def peer_groups(connectors, sites):
+    """HA groups of two or more connectors (``_windows.ha_groups``: sites, then ``site_id``) as
+    ``{name people read: [connector ids], primary first}``."""
+    names = dict(("site:" + s["id"], s.get("name") or s["id"]) for s in sites or [])
+    groups, dummy = ha_groups(connectors, sites or ())
+    return dict((names.get(key) or group_label(key), [c["id"] for c in members])
+                for key, members in groups.items() if len(members) > 1)
 
 
 def calendar(connectors, intervals, groups, now):

@@ -1,88 +1,185 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Maintenance windows in absolute time: a connector's window as UTC intervals, and HA groups.
+"""Maintenance windows in absolute time, and the HA groups whose members must never share one.
 
-A window opens on each listed day of the week at ``interrupt_window_hour_of_day`` in the connector's own time
-zone and lasts ``interrupt_window_duration_hours``; a window that crosses midnight runs into the next day. An
-embargo date is a local date on which the window does not open (an assumption: Cloudflare does not say whether a
-window that opened the day before is cut at midnight). Converting each opening to UTC on its own date handles
-DST changes and HA groups whose members are in different time zones.
+Pure functions (no API call), shared by the maintenance-window planner, the roles and the reports. Stable API:
+
+``Window(days, hour, duration, timezone)``
+    A connector's interrupt window: day names (canonical, week order), local opening hour (0-23), length in
+    whole hours (1-24) and IANA time zone (``None`` or ``""`` mean UTC). ``window_of(connector)`` reads one from a
+    connector as the API lists it (floats such as ``4.0`` accepted), or returns ``None`` when it has no window.
+
+``utc_intervals(window, start, weeks=WEEKS)``
+    The window's openings as sorted ``(open, close)`` pairs of aware UTC datetimes, for every opening on a local
+    date from ``start - 1 day`` (a window of the day before may still be open) to ``start + 7 * weeks`` days.
+    Each opening is computed in the window's own time zone, so DST changes and different zones are exact; a
+    window that crosses midnight simply closes the next day. DST edges are judged conservatively: the interval
+    is the union of "opens at the local hour and lasts ``duration`` real hours" and "closes at the local hour
+    ``hour + duration``", and a local hour that is skipped or repeated counts with both readings. So whatever
+    rule the device applies, its real window lies inside the interval. Cached: cheap to call for a fleet.
+
+``first_overlap(a, b)``
+    The first ``(interval_a, interval_b)`` that overlap (share more than an instant) of two sorted interval
+    lists, or ``None``. ``windows_overlap(w1, w2, start, weeks)`` does the same for two ``Window``.
+
+``ha_groups(connectors, sites=(), group_by=None, pattern=None, explicit=None)``
+    The HA groups of a whole account as ``(groups, keyless)``: ``groups`` maps a group key to its members,
+    primary first; ``keyless`` lists the connectors no source named a group for (each is a group of its own in
+    ``groups`` too, under ``connector:<id>``). A connector's key comes from the first source that has one:
+
+    1. a Magic WAN site naming it as ``connector_id`` or ``secondary_connector_id`` (key ``site:<site id>``);
+    2. its own ``site_id`` (the same key ``site:<site id>``, so both sources agree);
+    3. with ``group_by="notes"``, the first capture group of ``pattern`` searched in its notes (``notes:<match>``);
+    4. ``explicit``, a mapping of connector id to a group name given by the user (``group:<name>``).
+
+    Members are ordered by ``member_order``: the site's ``connector_id`` first, else connectors with
+    ``primary: true`` (the API's default when absent) before the others; ties by notes, then id.
+
+``group_label(key)``
+    The key as users write it (the site id, the notes match, the group name).
 """
 
 from __future__ import annotations
 
 import datetime
-
-from ._connectors import DAYS
+import functools
+import re
+from collections import namedtuple
 
 try:
     from zoneinfo import ZoneInfo
-except ImportError:  # Python < 3.9: every window is read as UTC
+except ImportError:  # Python < 3.9: only UTC can be judged (the planner says so instead of guessing).
     ZoneInfo = None
 
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+#: how far ahead overlaps are judged
+WEEKS = 8
 UTC = datetime.timezone.utc
 
-#: the standard windows of the maintenance_window role (maintenance_window_preset)
-PRESETS = {
-    # Saturday and Sunday nights, 01:00 to 05:00.
-    "weekend_nights": dict(days=["Saturday", "Sunday"], hour=1, duration=4),
-    # Monday to Thursday nights, 01:00 to 04:00 (never the night before a weekend).
-    "weeknights": dict(days=["Monday", "Tuesday", "Wednesday", "Thursday"], hour=1, duration=3),
-    # Sunday early morning, 03:00 to 06:00.
-    "sunday_early": dict(days=["Sunday"], hour=3, duration=3),
-    # Sites busy around the clock: every day, one hour from 04:00.
-    "always_on_short": dict(days=list(DAYS), hour=4, duration=1),
-}
+Window = namedtuple("Window", "days hour duration timezone")
 
 
-def zone(name):
-    """The time zone named ``name`` (UTC when empty, unknown, or without zoneinfo)."""
-    if not name or ZoneInfo is None:
+class UnknownTimezone(ValueError):
+    """A window's time zone cannot be converted (unknown name, or no zoneinfo on this Python)."""
+
+
+def window_of(connector):
+    """The connector's current window as a ``Window``, or ``None`` when it has no days, hour or duration."""
+    days = connector.get("interrupt_window_days_of_week")
+    hour = connector.get("interrupt_window_hour_of_day")
+    duration = connector.get("interrupt_window_duration_hours")
+    if not days or hour is None or not duration:
+        return None
+    canonical = tuple(d for d in DAYS if d in {str(x).strip().capitalize() for x in days})
+    return Window(canonical, int(hour), int(duration), connector.get("timezone") or "UTC")
+
+
+@functools.lru_cache(maxsize=None)
+def _zone(name):
+    if not name or name == "UTC":
         return UTC
+    if ZoneInfo is None:
+        raise UnknownTimezone("time zone %s cannot be judged: Python 3.9 or later (zoneinfo) is needed" % name)
     try:
         return ZoneInfo(name)
-    except (ValueError, KeyError, OSError):
-        return UTC
+    except (ValueError, LookupError, OSError) as exc:
+        raise UnknownTimezone("unknown time zone %s (%s)" % (name, exc)) from None
 
 
-def window_intervals(connector, start, days):
-    """The connector's windows as sorted ``(start, end)`` aware UTC datetimes, for the windows that open in the
-    ``days`` days from ``start`` (an aware datetime), or run into them."""
-    tz = zone(connector.get("timezone"))
-    window_days = set(connector.get("interrupt_window_days_of_week") or DAYS)
-    hour = float(connector.get("interrupt_window_hour_of_day") or 0)
-    duration = datetime.timedelta(hours=float(connector.get("interrupt_window_duration_hours") or 0))
-    embargo = set(connector.get("interrupt_window_embargo_dates") or [])
-    end = start + datetime.timedelta(days=days)
-    first = start.astimezone(tz).date() - datetime.timedelta(days=1)
+def _to_utc(local, zone):
+    """Both readings (fold 0 and 1) of a naive local time, in UTC: equal except at DST gaps and repeats."""
+    return [local.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _intervals(days, hour, duration, timezone, start, weeks):
+    zone = _zone(timezone)
+    wanted = set(days)
     found = []
-    for offset in range(days + 3):
-        date = first + datetime.timedelta(days=offset)
-        if DAYS[date.isoweekday() % 7] not in window_days or date.isoformat() in embargo:
+    for offset in range(-1, 7 * weeks + 1):
+        date = start + datetime.timedelta(days=offset)
+        if DAYS[(date.weekday() + 1) % 7] not in wanted:
             continue
-        # Local wall time (DST aware): built from fields, never by adding hours across a change.
-        local = datetime.datetime(date.year, date.month, date.day, int(hour), int(round((hour % 1) * 60)), tzinfo=tz)
-        opens = local.astimezone(UTC)
-        closes = opens + duration
-        if closes > start and opens < end:
-            found.append((opens, closes))
-    return found
+        local_open = datetime.datetime.combine(date, datetime.time(hour))
+        opens = _to_utc(local_open, zone)
+        closes = _to_utc(local_open + datetime.timedelta(hours=duration), zone)
+        found.append((min(opens), max(max(closes), max(opens) + datetime.timedelta(hours=duration))))
+    return tuple(sorted(found))
 
 
-def ha_groups(connectors, sites=None):
-    """HA groups as ``{group name: [connector ids]}``, only groups of two or more listed connectors: from the
-    sites (``connector_id`` and ``secondary_connector_id``) when the account has sites, else from the connectors'
-    ``site_id``."""
-    listed = set(c["id"] for c in connectors)
-    groups = {}
-    if sites:
-        for site in sites:
-            members = [site.get(k) for k in ("connector_id", "secondary_connector_id") if site.get(k) in listed]
-            if len(members) > 1:
-                groups[site.get("name") or site["id"]] = members
-        return groups
+def utc_intervals(window, start, weeks=WEEKS):
+    """The window's openings from ``start`` (a date) over ``weeks`` weeks, as sorted UTC ``(open, close)`` pairs."""
+    return _intervals(tuple(window.days), int(window.hour), int(window.duration), window.timezone or "UTC", start, weeks)
+
+
+def first_overlap(a, b):
+    """The first pair of overlapping intervals of the sorted lists ``a`` and ``b``, or ``None``."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i][0] < b[j][1] and b[j][0] < a[i][1]:
+            return a[i], b[j]
+        if a[i][1] <= b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return None
+
+
+def windows_overlap(first, second, start, weeks=WEEKS):
+    """Whether two ``Window`` are ever open at the same instant within ``weeks`` weeks from ``start``."""
+    return first_overlap(utc_intervals(first, start, weeks), utc_intervals(second, start, weeks)) is not None
+
+
+def _site_roles(sites):
+    """connector id -> (site id, is the site's primary connector)."""
+    roles = {}
+    for site in sites or ():
+        if site.get("secondary_connector_id"):
+            roles.setdefault(site["secondary_connector_id"], (site["id"], False))
+        if site.get("connector_id"):
+            roles[site["connector_id"]] = (site["id"], True)
+    return roles
+
+
+def group_key(connector, site_roles, group_by=None, pattern=None, explicit=None):
+    """The connector's HA group key by the sources in the documented order, or ``None``."""
+    if connector["id"] in site_roles:
+        return "site:" + site_roles[connector["id"]][0]
+    if connector.get("site_id"):
+        return "site:" + connector["site_id"]
+    if group_by == "notes" and pattern:
+        match = re.search(pattern, connector.get("notes") or "")
+        if match and match.groups() and match.group(1):
+            return "notes:" + match.group(1)
+    if explicit and explicit.get(connector["id"]):
+        return "group:%s" % explicit[connector["id"]]
+    return None
+
+
+def group_label(key):
+    return key.split(":", 1)[1]
+
+
+def member_order(connector, site_roles):
+    """The sort key that puts a group's primary first (documented in the module docstring)."""
+    if connector["id"] in site_roles:
+        primary = site_roles[connector["id"]][1]
+    else:
+        primary = connector.get("primary", True) is not False
+    return (not primary, connector.get("notes") or "", connector["id"])
+
+
+def ha_groups(connectors, sites=(), group_by=None, pattern=None, explicit=None):
+    """``(groups, keyless)``: every connector's HA group (key -> members, primary first) and those without a key."""
+    roles = _site_roles(sites)
+    groups, keyless = {}, []
     for connector in connectors:
-        if connector.get("site_id"):
-            groups.setdefault(connector["site_id"], []).append(connector["id"])
-    return dict((k, v) for k, v in groups.items() if len(v) > 1)
+        key = group_key(connector, roles, group_by, pattern, explicit)
+        if key is None:
+            keyless.append(connector)
+            key = "connector:" + connector["id"]
+        groups.setdefault(key, []).append(connector)
+    for members in groups.values():
+        members.sort(key=lambda c: member_order(c, roles))
+    return groups, keyless

@@ -229,7 +229,7 @@ import functools
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import FINDING_KEYS, run
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import PRESETS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS
 
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),

@@ -46,9 +46,9 @@ options:
         O(connectors[].device_id) or O(connectors[].device_serial_number), and gives any of the settings; settings
         left out are not managed.
       - Two entries naming the same connector are an error.
+      - Exactly one of O(connectors) and O(maintenance_window) is required.
     type: list
     elements: dict
-    required: true
     suboptions:
       id:
         description: The connector's id.
@@ -85,6 +85,16 @@ options:
       purge_embargo_dates:
         description: Overrides O(purge_embargo_dates) for this connector.
         type: bool
+  maintenance_window:
+    description:
+      - Instead of O(connectors), the settings of the C(cloudflare.magic_transit.maintenance_window) role (its
+        variables without the C(maintenance_window_) prefix, such as C(preset), C(hour), C(targets), C(group_by),
+        C(ha_conflict), C(latest_end_hour), C(use_sites)): the module checks them before any call, lists the
+        connectors once and the Magic WAN sites once (unless C(use_sites) is false), plans every target's window
+        with the whole account as the plan's world, and writes the plan from the same list.
+      - This is how the role costs one connector list call per run; the rules and the HA guarantee are documented
+        with the role.
+    type: dict
   purge_embargo_dates:
     description:
       - With V(true), each entry's O(connectors[].interrupt_window_embargo_dates) is the whole list.
@@ -170,6 +180,23 @@ summary:
     unchanged: 700
     failed: 0
     not_sent: 0
+maintenance_plan:
+  description:
+    - With O(maintenance_window), the plan summary - C(connectors) (in the account), C(targets), C(changing),
+      C(windows) and C(timezones) (counts per resulting window and time zone), C(ha_groups),
+      C(ha_groups_partly_targeted), C(ungrouped), C(conflicts_shifted) and C(shifted) (the first 20), C(freeze)
+      (the embargo dates written, as ranges), C(weeks_checked), C(from_date), C(sites_used), and C(lines) (the
+      summary as text).
+  returned: when O(maintenance_window) is given
+  type: dict
+  sample:
+    targets: 2
+    changing: 1
+    windows: {"Sun,Sat 01:00 4h": 1, "Sun,Sat 05:00 4h": 1}
+    timezones: {"Europe/Berlin": 2}
+    ha_groups: 1
+    conflicts_shifted: 0
+    freeze: ["2026-12-18..2027-01-03"]
 api_calls:
   description: The API calls this run made, per HTTP method (and C(retries), C(rate_limited) when any).
   returned: always
@@ -180,26 +207,33 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import plan_from_account
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
 
 ARGUMENT_SPEC = dict(
-    connectors=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC, required_one_of=[IDENTITIES]),
+    connectors=dict(type="list", elements="dict", options=ENTRY_SPEC, required_one_of=[IDENTITIES]),
+    maintenance_window=dict(type="dict"),
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
 )
 
 
 def main():
-    module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
+    module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[("connectors", "maintenance_window")],
+                              required_one_of=[("connectors", "maintenance_window")], supports_check_mode=True)
 
     def apply():
         connectors = Connectors(module.client)
         writer = FleetWriter(connectors, "connectors", module.params["max_concurrency"], module.check_mode, module._diff,
                              module.warn)
-        return writer.run(plan_fleet(connectors, module.params["connectors"], module.params["purge_embargo_dates"]))
+        entries, listed, plan = module.params["connectors"], None, None
+        if module.params["maintenance_window"] is not None:
+            entries, listed, plan = plan_from_account(connectors, module.params["maintenance_window"])
+        result = writer.run(plan_fleet(connectors, entries, module.params["purge_embargo_dates"], listed))
+        return result if plan is None else dict(result, maintenance_plan=plan)
 
     module.run(apply)
 

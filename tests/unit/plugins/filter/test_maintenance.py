@@ -32,8 +32,11 @@ def test_every_preset_gives_every_connector_the_preset_window(preset):
     entries = maintenance_windows(FLEET, dict(preset=preset))
     expected = PRESETS[preset]
     assert [e["id"] for e in entries] == sorted(c["id"] for c in FLEET)
-    assert all(e["interrupt_window_days_of_week"] == expected["days"] and e["interrupt_window_hour_of_day"] == expected["hour"]
-               and e["interrupt_window_duration_hours"] == expected["duration"] for e in entries)
+    assert all(set(e["interrupt_window_days_of_week"]) == set(expected["days"]) and e["interrupt_window_duration_hours"] == expected["duration"]
+               for e in entries)
+    # Connectors 4 and 5 share a site_id: an HA group even without group_by ("nyc-03 b" goes first, by its notes).
+    hours = [e["interrupt_window_hour_of_day"] for e in entries]
+    assert hours == [expected["hour"]] * 3 + [(expected["hour"] + expected["duration"]) % 24, expected["hour"]]
     assert all("timezone" not in e and "interrupt_window_embargo_dates" not in e for e in entries)
 
 
@@ -51,7 +54,8 @@ def test_ha_groups_by_notes_never_share_a_window_and_primary_goes_first():
 
 
 def test_groups_by_site_id_and_stagger_slots():
-    entries = maintenance_windows(FLEET, dict(preset="sunday_early", group_by="site_id", stagger_hours=1, stagger_slots=2))
+    entries = maintenance_windows(FLEET, dict(preset="sunday_early", group_by="site_id", stagger_hours=1, stagger_slots=2,
+                                              allow_ungrouped=True))
     hours = dict((e["id"][-1], e["interrupt_window_hour_of_day"]) for e in entries)
     # groups in order: the three lone connectors (named by their ids), then "nyc"; the slots alternate 3:00 / 4:00.
     # Inside "nyc" the members follow their notes ("nyc-03 b" before "nyc-03 primary"), one duration (3 h) apart.
@@ -60,7 +64,7 @@ def test_groups_by_site_id_and_stagger_slots():
 
 def test_a_group_that_cannot_fit_in_a_day_is_refused():
     with pytest.raises(AnsibleFilterError, match="maintenance_window_duration is too long"):
-        maintenance_windows(FLEET, dict(preset="weekend_nights", duration=13, group_by="site_id"))
+        maintenance_windows(FLEET, dict(preset="weekend_nights", duration=13, group_by="site_id", allow_ungrouped=True))
 
 
 def test_freeze_periods_become_embargo_dates_with_past_ones_pruned():
@@ -91,7 +95,7 @@ def test_bad_freeze_input_is_refused_with_the_rule(periods, dates, message):
     (dict(preset="weekend_nights", duration=25), "^maintenance_window_duration must be from 1 to 24, got 25$"),
     (dict(preset="weekend_nights", duration=0), "^maintenance_window_duration must be from 1 to 24, got 0$"),
     (dict(preset="weekend_nights", days=["Monday", "Funday"]), "^maintenance_window_days must list days of the week .*, got 'Funday'$"),
-    (dict(preset="weekend_nights", stagger_slots=0), "^maintenance_window_stagger_slots must be 1 or more, got 0$"),
+    (dict(preset="weekend_nights", stagger_slots=0), "^maintenance_window_stagger_slots must be from 1 to 24, got 0$"),
     (dict(preset="weekend_nights", stagger_hours=24), "^maintenance_window_stagger_hours must be from 0 to 23, got 24$"),
     (dict(preset="weekend_nights", group_by="notes", group_pattern="(unclosed"),
      "^maintenance_window_group_pattern must be a regular expression with a capture group"),

@@ -1,0 +1,427 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The maintenance-window planner: standard windows for a fleet, HA peers never down together.
+
+``plan_windows(connectors, plan, sites)`` is the whole plan of the maintenance_window role (and of the
+``maintenance_windows`` filter): ``connectors`` is the whole account as listed, ``sites`` its Magic WAN sites (or
+``None``), ``plan`` the role's settings without their ``maintenance_window_`` prefix. It returns the entries for the
+fleet module and a summary. Every bad setting raises ``InvalidOption`` naming the role variable, before any write.
+
+The HA guarantee, exactly: for every run scope, no planned connector's window is open at the same instant as the
+window of any other member of its HA group (planned in this run, or untouched and kept as it is), judged in UTC
+over the next 8 weeks from ``today`` (each window in its own time zone; see ``_windows.utc_intervals``). Members
+of a group that the run does not touch and that already overlap each other are left as they are.
+
+Rules:
+
+* HA groups come from ``_windows.ha_groups`` (sites, then ``site_id``, then the notes pattern with
+  ``group_by: notes``, then a target's ``group``). With ``group_by`` set, a target no source groups is an error
+  unless ``allow_ungrouped`` is true (it is then a site of its own).
+* Members are planned primary first (``_windows.member_order``); member ``p`` of a group (its position among all
+  members, targets or not) prefers, with ``ha_strategy: consecutive``, the window ``p`` durations after the
+  opening hour, on the same days; with ``alternate_days``, the same hours on every ``n``-th day of the days
+  (``n`` members: member ``p`` gets days ``p, p+n, ...``).
+* A preferred window that overlaps the current window of an untouched member is a conflict: with
+  ``ha_conflict: shift`` (default) the target takes the next free window (aligned slots, then any hour, always
+  on the same days), with ``fail`` the plan fails naming both connectors. A preferred window overlapping a member
+  planned in the same run (zones of different offsets) is shifted the same way, never failed.
+* ``latest_end_hour`` (local): every planned window opens and closes on the same local day by that hour.
+* Groups take staggered start times by their index among all of the account's groups (stable whatever the
+  scope of a run).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ._client import InvalidOption
+from ._connectors import DAYS, DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, device_of, select_connector
+from ._sites import Sites
+from ._windows import WEEKS, UnknownTimezone, Window, first_overlap, group_label, ha_groups, utc_intervals, window_of
+
+PRESETS = {
+    # Saturday and Sunday nights, 01:00 to 05:00.
+    "weekend_nights": dict(days=["Saturday", "Sunday"], hour=1, duration=4),
+    # Monday to Thursday nights, 01:00 to 04:00 (never the night before a weekend).
+    "weeknights": dict(days=["Monday", "Tuesday", "Wednesday", "Thursday"], hour=1, duration=3),
+    # Sunday early morning, 03:00 to 06:00.
+    "sunday_early": dict(days=["Sunday"], hour=3, duration=3),
+    # Sites busy around the clock: every day, one hour from 04:00.
+    "always_on_short": dict(days=list(DAYS), hour=4, duration=1),
+}
+PREFIX = "maintenance_window_"
+HA_CONFLICT = ("shift", "fail")
+HA_STRATEGY = ("consecutive", "alternate_days")
+GROUP_BY = ("site_id", "notes")
+
+# The role's variables for the settings check_settings judges.
+ROLE_VARIABLES = {
+    "interrupt_window_days_of_week": PREFIX + "days",
+    "interrupt_window_hour_of_day": PREFIX + "hour",
+    "interrupt_window_duration_hours": PREFIX + "duration",
+    "timezone": PREFIX + "timezone",
+}
+
+
+def _fail(key, rule, value=None):
+    raise InvalidOption(PREFIX + key, rule, value)
+
+
+def whole_number(value, key, low, high, default=None):
+    """A role variable that must be a whole number: ints, integral floats and numeric strings (``-e x=2`` gives
+    ``"2"``) are accepted; anything else is refused naming the variable."""
+    if value is None or value == "":
+        return default
+    number = value
+    if isinstance(value, str) and re.match(r"^\s*[+-]?\d+\s*$", value):
+        number = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int):
+        _fail(key, "must be a whole number", value)
+    if not low <= number <= high:
+        _fail(key, "must be from %d to %d" % (low, high), value)
+    return number
+
+
+def _boolean(value, key):
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0", ""):
+        return False
+    return _fail(key, "must be true or false", value)
+
+
+def _choice(value, key, choices, default):
+    value = value or default
+    if value not in choices:
+        _fail(key, "must be one of %s" % ", ".join(choices), value)
+    return value
+
+
+def _date(value, key):
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(check_embargo_dates([str(value)], "")[0])
+    except InvalidOption:
+        raise InvalidOption(key, "must be a real date written YYYY-MM-DD", value) from None
+
+
+def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates"):
+    """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
+    dropped, at most 100. Errors name the periods ``option`` and the single dates ``dates_option``."""
+    today = _date(today, "today") if today else datetime.date.today()
+    found = set()
+    for index, period in enumerate(freeze_periods or []):
+        where = "%s[%d]" % (option, index)
+        if not isinstance(period, dict) or set(period) != {"start", "end"}:
+            raise InvalidOption(where, "must be a mapping with exactly start and end", period)
+        start, end = _date(period["start"], where + ".start"), _date(period["end"], where + ".end")
+        if end < start:
+            raise InvalidOption(where, "ends before it starts", period)
+        if (end - start).days >= MAX_EMBARGO_DATES:
+            raise InvalidOption(where, "spans more than %d days, the most embargo dates a connector can hold"
+                                % MAX_EMBARGO_DATES, period)
+        found.update(start + datetime.timedelta(days=n) for n in range((end - start).days + 1))
+    for index, value in enumerate(dates or []):
+        found.add(_date(value, "%s[%d]" % (dates_option, index)))
+    upcoming = sorted(d.isoformat() for d in found if d >= today)
+    if len(upcoming) > MAX_EMBARGO_DATES:
+        raise InvalidOption("%s and %s" % (option, dates_option), "expand to %d dates from today on; a connector holds "
+                            "at most %d" % (len(upcoming), MAX_EMBARGO_DATES))
+    return upcoming
+
+
+def date_ranges(dates):
+    """Sorted ``YYYY-MM-DD`` dates as ranges: ``2026-12-18..2027-01-03`` for consecutive days, a lone date as is."""
+    ranges, run = [], []
+    for day in sorted(datetime.date.fromisoformat(d) for d in set(dates)):
+        if run and (day - run[-1]).days != 1:
+            ranges.append(run)
+            run = []
+        run.append(day)
+    if run:
+        ranges.append(run)
+    return [r[0].isoformat() if len(r) == 1 else "%s..%s" % (r[0].isoformat(), r[-1].isoformat()) for r in ranges]
+
+
+def check_plan(plan):
+    """The role's settings checked and normalised (numbers from strings too); raises ``InvalidOption``."""
+    preset_name = plan.get("preset")
+    hour = whole_number(plan.get("hour"), "hour", 0, 23)
+    duration = whole_number(plan.get("duration"), "duration", 1, 24)
+    if preset_name not in PRESETS and not (plan.get("days") and hour is not None and duration):
+        _fail("preset", "must be one of %s (or give days, hour and duration)" % ", ".join(sorted(PRESETS)), preset_name)
+    preset = PRESETS.get(preset_name, {})
+    settings = dict(
+        days=plan.get("days") or preset["days"],
+        hour=preset["hour"] if hour is None else hour,
+        duration=preset["duration"] if duration is None else duration,
+        timezone=plan.get("timezone") or None,
+        stagger_hours=whole_number(plan.get("stagger_hours"), "stagger_hours", 0, 23, 0),
+        stagger_slots=whole_number(plan.get("stagger_slots"), "stagger_slots", 1, 24, 1),
+        latest_end_hour=whole_number(plan.get("latest_end_hour"), "latest_end_hour", 1, 24),
+        group_by=_choice(plan.get("group_by"), "group_by", ("",) + GROUP_BY, ""),
+        group_pattern=plan.get("group_pattern") or r"^(\S+)",
+        allow_ungrouped=_boolean(plan.get("allow_ungrouped"), PREFIX + "allow_ungrouped"),
+        ha_conflict=_choice(plan.get("ha_conflict"), "ha_conflict", HA_CONFLICT, "shift"),
+        ha_strategy=_choice(plan.get("ha_strategy"), "ha_strategy", HA_STRATEGY, "consecutive"),
+        purge_embargo_dates=_boolean(plan.get("purge_embargo_dates"), PREFIX + "purge_embargo_dates"),
+        today=_date(plan["today"], PREFIX + "today") if plan.get("today") else datetime.date.today(),
+        targets=plan.get("targets") or [],
+        device_type=_choice(plan.get("device_type"), "device_type", ("",) + DEVICE_TYPES, ""),
+    )
+    if settings["group_by"] == "notes":
+        try:
+            groups = re.compile(settings["group_pattern"]).groups
+        except re.error:
+            groups = 0
+        if groups < 1:
+            _fail("group_pattern", "must be a regular expression with a capture group (the group's name)",
+                  settings["group_pattern"])
+    window = dict(interrupt_window_days_of_week=settings["days"], interrupt_window_hour_of_day=settings["hour"],
+                  interrupt_window_duration_hours=settings["duration"], timezone=settings["timezone"])
+    try:
+        window = check_settings(window)
+    except InvalidOption as exc:
+        # Name the role variable the user set, not the API field it becomes.
+        raise InvalidOption(ROLE_VARIABLES[exc.option], exc.rule, exc.value) from None
+    settings["days"] = window["interrupt_window_days_of_week"]
+    latest = settings["latest_end_hour"]
+    if latest is not None and settings["duration"] > latest:
+        _fail("latest_end_hour", "leaves no room for a window of %d h (maintenance_window_duration): a window must "
+              "open and close by %02d:00 local time on the same day" % (settings["duration"], latest), latest)
+    if plan.get("freeze_periods") or plan.get("embargo_dates"):
+        settings["embargo_dates"] = embargo_dates(plan.get("freeze_periods"), plan.get("embargo_dates"), settings["today"],
+                                                  PREFIX + "freeze_periods", PREFIX + "embargo_dates")
+    else:
+        settings["embargo_dates"] = None
+    return settings
+
+
+def _name(connector):
+    return "%s (%s)" % (connector.get("notes") or "no notes", connector["id"])
+
+
+def _targets(connectors, targets, option=PREFIX + "connectors"):
+    """(connector, target entry) for every target, or for every connector when no target is given."""
+    if not targets:
+        return [(c, {}) for c in connectors]
+    chosen = []
+    for index, target in enumerate(targets):
+        where = "%s[%d]." % (option, index)
+        if isinstance(target, str):
+            target = dict(id=target)  # a bare connector id, as hostvars give them
+        if not isinstance(target, dict):
+            raise InvalidOption(where[:-1], "must be a mapping with id, device_id, device_serial_number or notes", target)
+        connector = select_connector(connectors, target.get("id"), target.get("device_id"),
+                                     target.get("device_serial_number"), target.get("notes"), where)
+        if connector is None:
+            raise InvalidOption(where[:-1], "matches no listed connector", target)
+        chosen.append((connector, target))
+    return chosen
+
+
+class _Group:
+    """One HA group being planned: the windows already fixed (untouched members, then planned ones)."""
+
+    def __init__(self, key, members, settings):
+        self.key, self.members, self.settings = key, members, settings
+        self.fixed = []  # (connector, window, intervals, untouched)
+
+    def fix(self, connector, window, untouched):
+        self.fixed.append((connector, window, utc_intervals(window, self.settings["today"]), untouched))
+
+    def clash(self, window):
+        intervals = utc_intervals(window, self.settings["today"])
+        for connector, dummy, other, untouched in self.fixed:
+            if first_overlap(intervals, other):
+                return connector, untouched
+        return None
+
+
+def _candidates(settings, position, size, start, timezone):
+    """The windows member ``position`` of a group of ``size`` may take, preferred first."""
+    days, duration = settings["days"], settings["duration"]
+    if settings["ha_strategy"] == "alternate_days":
+        subsets = [tuple(days[(position + r) % size::size]) for r in range(size)]
+        first_hour = start
+    else:
+        subsets = [tuple(days)]
+        first_hour = start + position * duration
+    hours = []
+    for offset in [k * duration for k in range(24)] + list(range(24)):
+        hour = (first_hour + offset) % 24
+        if hour not in hours:
+            hours.append(hour)
+    latest = settings["latest_end_hour"]
+    for hour in hours:
+        if latest is not None and hour + duration > latest:
+            continue
+        for subset in subsets:
+            yield Window(subset, hour, duration, timezone)
+
+
+def _no_room(settings, group, connector, start, clash):
+    size, duration, latest = len(group.members), settings["duration"], settings["latest_end_hour"]
+    message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), group_label(group.key), size)
+    if clash:
+        message += "; every window it may take overlaps %s" % _name(clash[0])
+    if latest is None:
+        raise InvalidOption(PREFIX + "duration", "(%d h) " % duration + message)
+    fits = ["a duration of at most %d h" % max(1, (latest - start) // size) if latest - start >= size else None,
+            "maintenance_window_latest_end_hour %d or later" % (start + size * duration) if start + size * duration <= 24
+            else None,
+            "maintenance_window_ha_strategy alternate_days" if settings["ha_strategy"] == "consecutive"
+            and len(settings["days"]) >= size and start + duration <= latest else None]
+    fits = [f for f in fits if f]
+    raise InvalidOption(PREFIX + "latest_end_hour", "(%02d:00) %s: the group needs %d windows of %d h from %02d:00%s"
+                        % (latest, message, size, duration, start, "; would fit: " + " or ".join(fits) if fits else ""))
+
+
+def plan_windows(connectors, plan, sites=None):
+    """``(entries, summary)`` for the fleet module: see the module docstring for the rules."""
+    settings = check_plan(plan)
+    # The whole account is the world; the device type and the targets only narrow what is planned.
+    eligible = [c for c in connectors if settings["device_type"] in ("", device_of(c).get("type"))]
+    chosen = _targets(eligible, settings["targets"])
+    targets = dict((c["id"], t) for c, t in chosen)
+    explicit = dict((c["id"], t["group"]) for c, t in chosen if t.get("group"))
+    groups, keyless = ha_groups(connectors, sites or (), settings["group_by"] or None, settings["group_pattern"], explicit)
+    ungrouped = [c for c in keyless if c["id"] in targets]
+    if settings["group_by"] and ungrouped and not settings["allow_ungrouped"]:
+        _fail("group_by", "%s finds no HA group for %d connector(s): %s; give them a site, a %s or a target group, or set "
+              "maintenance_window_allow_ungrouped: true to plan them as single sites"
+              % (settings["group_by"], len(ungrouped), ", ".join(_name(c) for c in ungrouped[:20])
+                 + (", ..." if len(ungrouped) > 20 else ""), "site_id" if settings["group_by"] == "site_id" else
+                 "notes match of maintenance_window_group_pattern"))
+    if settings["ha_strategy"] == "consecutive":
+        for key, members in groups.items():
+            if len(members) > 1 and len(members) * settings["duration"] > 24 and any(m["id"] in targets for m in members):
+                _fail("duration", "is too long to give the %d connectors of group %r windows that do not overlap within a "
+                      "day" % (len(members), group_label(key)), settings["duration"])
+    else:
+        for key, members in groups.items():
+            if len(members) > len(settings["days"]) and any(m["id"] in targets for m in members):
+                _fail("ha_strategy", "alternate_days needs at least as many days as an HA group has members: group %r has %d, "
+                      "maintenance_window_days %d" % (group_label(key), len(members), len(settings["days"])), "alternate_days")
+
+    planned, shifted = {}, []
+    for slot, key in enumerate(sorted(groups)):
+        members = groups[key]
+        if not any(m["id"] in targets for m in members):
+            continue
+        group = _Group(key, members, settings)
+        try:
+            for member in members:
+                if member["id"] not in targets and window_of(member):
+                    group.fix(member, window_of(member), True)
+            start = settings["hour"] + (slot % settings["stagger_slots"]) * settings["stagger_hours"]
+            for position, member in enumerate(members):
+                if member["id"] not in targets:
+                    continue
+                timezone = targets[member["id"]].get("timezone") or settings["timezone"] or member.get("timezone") or "UTC"
+                first_clash = chosen_window = None
+                for index, window in enumerate(_candidates(settings, position, len(members), start, timezone)):
+                    clash = group.clash(window)
+                    if clash is None:
+                        chosen_window = window
+                        break
+                    if index == 0:
+                        first_clash = clash
+                        if clash[1] and settings["ha_conflict"] == "fail":
+                            _fail("ha_conflict", "is fail: the window planned for %s would overlap the current window of "
+                                  "its untouched HA peer %s (group %s) in UTC within %d weeks; target both, or use "
+                                  "shift" % (_name(member), _name(clash[0]), group_label(key), WEEKS), "fail")
+                if chosen_window is None:
+                    _no_room(settings, group, member, start, first_clash)
+                if first_clash:
+                    shifted.append(dict(connector=member["id"], notes=member.get("notes"), peer=first_clash[0]["id"],
+                                        group=group_label(key), hour=chosen_window.hour,
+                                        days=list(chosen_window.days)))
+                group.fix(member, chosen_window, False)
+                planned[member["id"]] = chosen_window
+        except UnknownTimezone as exc:
+            raise InvalidOption(PREFIX + "timezone", "(or a connector's) cannot be judged: %s" % exc) from None
+
+    entries = []
+    for connector, target in chosen:
+        window = planned[connector["id"]]
+        entry = dict(id=connector["id"], interrupt_window_days_of_week=list(window.days),
+                     interrupt_window_hour_of_day=window.hour, interrupt_window_duration_hours=window.duration)
+        if target.get("timezone") or settings["timezone"]:
+            entry["timezone"] = window.timezone
+        if settings["embargo_dates"] is not None:
+            entry["interrupt_window_embargo_dates"] = settings["embargo_dates"]
+        entries.append(entry)
+    return entries, _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, settings)
+
+
+def _changes(connector, entry, purge):
+    if window_of(connector) != window_of(dict(entry, timezone=entry.get("timezone") or connector.get("timezone"))):
+        return True
+    dates = entry.get("interrupt_window_embargo_dates")
+    if dates is None:
+        return False
+    current = set(connector.get("interrupt_window_embargo_dates") or [])
+    return set(dates) != current if purge else not set(dates) <= current
+
+
+def _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, settings):
+    by_id = dict((c["id"], c) for c in connectors)
+    windows, zones = {}, {}
+    for entry in entries:
+        window = planned[entry["id"]]
+        label = "%s %02d:00 %dh" % (",".join(d[:3] for d in window.days), window.hour, window.duration)
+        windows[label] = windows.get(label, 0) + 1
+        zones[window.timezone] = zones.get(window.timezone, 0) + 1
+    ha = [k for k, m in groups.items() if len(m) > 1 and any(c["id"] in targets for c in m)]
+    return dict(
+        connectors=len(connectors),
+        targets=len(entries),
+        changing=sum(1 for e in entries if _changes(by_id[e["id"]], e, settings["purge_embargo_dates"])),
+        windows=dict(sorted(windows.items())),
+        timezones=dict(sorted(zones.items())),
+        ha_groups=len(ha),
+        ha_groups_partly_targeted=sum(1 for k in ha if not all(c["id"] in targets for c in groups[k])),
+        ungrouped=len(ungrouped),
+        conflicts_shifted=len(shifted),
+        shifted=shifted[:20],
+        freeze=date_ranges(settings["embargo_dates"] or []),
+        weeks_checked=WEEKS,
+        from_date=settings["today"].isoformat(),
+    )
+
+
+def summary_lines(summary):
+    """The summary as the few lines a change request needs."""
+    lines = ["%d of %d connectors planned, %d change; %d HA groups planned (%d partly targeted: untouched peers kept), "
+             "%d conflicts shifted, %d ungrouped; no HA overlap in UTC over %d weeks from %s"
+             % (summary["targets"], summary["connectors"], summary["changing"], summary["ha_groups"],
+                summary["ha_groups_partly_targeted"], summary["conflicts_shifted"], summary["ungrouped"],
+                summary["weeks_checked"], summary["from_date"])]
+    lines += ["window %s: %d" % item for item in summary["windows"].items()]
+    lines += ["time zone %s: %d" % item for item in summary["timezones"].items()]
+    lines += ["shifted %s (%s) of group %s away from %s: %s %02d:00" % (
+        s["notes"], s["connector"], s["group"], s["peer"], ",".join(s["days"]), s["hour"]) for s in summary["shifted"]]
+    if summary["freeze"]:
+        lines.append("freeze: " + ", ".join(summary["freeze"]))
+    return lines
+
+
+def plan_from_account(connectors, plan):
+    """``(entries, listed, summary)``: the settings checked before any call, then the connectors listed once (the
+    ``Connectors`` resource given), the sites listed once unless ``plan["use_sites"]`` is false, and the plan."""
+    check_plan(plan)
+    listed = connectors.list()
+    sites = Sites(connectors.client).list() if _boolean(plan.get("use_sites", True), PREFIX + "use_sites") else None
+    entries, summary = plan_windows(listed, plan, sites)
+    summary["lines"] = summary_lines(summary)
+    summary["sites_used"] = sites is not None
+    return entries, listed, summary
