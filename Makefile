@@ -63,7 +63,7 @@ define loud
 printf '\n!!! %s\n' $(1) >&2
 endef
 
-.PHONY: help test $(STAGES) venv venv-main venv-compat python-info check-python sync get-pip-shim demo bench docs clean distclean
+.PHONY: help test $(STAGES) venv venv-main venv-compat python-info check-python sync get-pip-shim demo screenshots bench docs clean distclean
 
 help: ## show this help
 	@printf 'cloudflare.magic_transit build harness (collection %s.%s)\n\n' '$(NAMESPACE)' '$(NAME)'
@@ -165,6 +165,7 @@ sanity: venv-main sync get-pip-shim ## ansible-test sanity --venv (no ignore fil
 
 units: venv-main sync ## pytest tests/unit tests/simulator and the property tests (main controller)
 	@$(call stage,unit and simulator tests)
+	run '$(ROOT)/hack/ensure_chromium.sh'  # the HTML report is tested in headless Chromium: installed when missing, never skipped
 	cd '$(COPY)'
 	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/reliability/test_properties.py $(PYTEST_ARGS)
 
@@ -227,6 +228,9 @@ docs: venv-main sync ## build the HTML documentation site offline into .build/do
 demo: venv-main sync ## build + install the collection, run examples/demo.yml --diff against the simulator
 	@$(call stage,demo against the simulator)
 	'$(ROOT)/hack/demo.sh' '$(VENV)' '$(COPY)' $(DEMO_ARGS)
+
+screenshots: demo ## run the demo, then screenshot its report and calendar into docs/images/ (headless Chromium)
+	@'$(ROOT)/hack/screenshots.sh' '$(BUILD)/demo/report' '$(ROOT)/docs/images'
 
 # --- the benchmark (numbers, never a pass/fail on time) -------------------------------------------
 

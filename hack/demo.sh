@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the collection, install it, start the simulator and run examples/demo.yml against it.
+# Build the collection, install it, start the simulator and run examples/demo.yml against it. The demo ends by
+# writing the audit report and maintenance calendar of the sample fleet into .build/demo/report/.
 #
 #   hack/demo.sh VENV_DIR SOURCE_TREE [extra ansible-playbook arguments...]
 #
@@ -19,6 +20,7 @@ collections="$build/demo-collections"
 port_file="$demo/sim.port"
 state_file="$demo/state.json"
 sim_log="$demo/simulator.log"
+report_dir="$demo/report"
 port_timeout=${DEMO_PORT_TIMEOUT:-30}
 
 step() { printf -- '--- demo: %s\n' "$*"; }
@@ -36,7 +38,7 @@ ANSIBLE_COLLECTIONS_PATH="$collections" \
     "$venv/bin/ansible-galaxy" collection install --force -p "$collections" "$tarball"
 
 step "start the simulator (fresh state)"
-rm -f "$port_file" "$state_file"
+rm -rf "$port_file" "$state_file" "$report_dir"
 (cd "$tree" && exec "$venv/bin/python" -m simulator --port 0 --port-file "$port_file" \
     --seed simulator/seed.json --state-file "$state_file") >"$sim_log" 2>&1 &
 sim_pid=$!
@@ -84,9 +86,13 @@ set +e
     export CLOUDFLARE_BASE_URL="http://127.0.0.1:$port/client/v4"
     export CLOUDFLARE_API_TOKEN="sim_rw_token_for_local_demo_only_0000000"
     export CLOUDFLARE_ACCOUNT_ID="023e105f4ecef8ad9ca31a8372d0c353"
+    export DEMO_REPORT_DIR="$report_dir"
     exec "$venv/bin/ansible-playbook" -i examples/inventory.yml examples/demo.yml --diff "$@"
 )
 rc=$?
 set -e
 step "playbook exit code: $rc"
+if [ "$rc" -eq 0 ] && [ -f "$report_dir/report.html" ]; then
+    step "audit report of the demo fleet: $report_dir/report.html (calendar: $report_dir/calendar.svg)"
+fi
 exit "$rc"

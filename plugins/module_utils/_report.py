@@ -121,7 +121,7 @@ def name_of(connector):
     return connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
 
 
-def _days_text(days):
+def days_text(days):
     """Days as people read them, Monday first: ``Sat, Sun``."""
     days = [d for d in DAYS[1:] + DAYS[:1] if d in set(days)]
     if len(days) == 7:
@@ -137,7 +137,7 @@ def _hours(value):
 def _local_window(connector):
     hour, duration = _hours(connector.get("interrupt_window_hour_of_day")), _hours(connector.get("interrupt_window_duration_hours"))
     end = (hour + duration) % 24
-    return "%s %02d:00-%02d:%02d %s" % (_days_text(connector.get("interrupt_window_days_of_week") or DAYS), hour, int(end),
+    return "%s %02d:00-%02d:%02d %s" % (days_text(connector.get("interrupt_window_days_of_week") or DAYS), hour, int(end),
                                         round((end % 1) * 60), connector.get("timezone") or "UTC")
 
 
@@ -150,7 +150,7 @@ def _utc_window(intervals, now):
         by_hours.setdefault(key, []).append(DAYS[start.isoweekday() % 7])
     if not by_hours:
         return "none in the next 7 days"
-    return "; ".join("%s %s-%s UTC" % (_days_text(days), h[0], h[1]) for h, days in sorted(by_hours.items()))
+    return "; ".join("%s %s-%s UTC" % (days_text(days), h[0], h[1]) for h, days in sorted(by_hours.items()))
 
 
 def _overlaps(first, second):
@@ -175,6 +175,7 @@ def build_report(connectors, sites=None, options=None, now=None):
     now = (now or datetime.datetime.now(UTC)).astimezone(UTC)
     min_version = parse_version(options["min_version"]) if options["min_version"] else None
     standard = options["standard_window"]
+    standard_text = "%s %02d:00 for %d h" % (days_text(standard["days"]), standard["hour"], standard["duration"]) if standard else None
     sites_by_id = dict((s.get("id"), s) for s in sites or [])
     site_of_connector = {}
     for site in sites or []:
@@ -233,8 +234,7 @@ def build_report(connectors, sites=None, options=None, now=None):
         if sites and site is None:
             findings.append(("no_site", "in no site (the account has %d)" % len(sites)))
         if standard and not _same_window(connector, standard):
-            findings.append(("window_differs", "window %s, standard %s %02d:00 for %d h"
-                             % (_local_window(connector), _days_text(standard["days"]), standard["hour"], standard["duration"])))
+            findings.append(("window_differs", "window %s, standard %s" % (_local_window(connector), standard_text)))
         past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or [] if d < _local_today(connector, now))
         if past:
             findings.append(("past_embargo_dates", "%d past embargo date(s): %s" % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
@@ -255,7 +255,7 @@ def build_report(connectors, sites=None, options=None, now=None):
     return dict(
         generated_at=now.strftime("%Y-%m-%d %H:%M UTC"), total=len(rows), attention_count=len(attention),
         sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
-                                                   standard_window=standard),
+                                                   standard_window=standard, standard_window_text=standard_text),
         summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
         ha_overlaps=ha_overlaps, calendar=calendar(connectors, intervals, groups, now),
     )

@@ -50,9 +50,7 @@ def _options_text(report):
     options = report["options"]
     parts = ["offline after %s h without a heartbeat" % options["offline_hours"]]
     parts.append("minimum version %s" % options["min_version"] if options["min_version"] else "no minimum version")
-    window = options["standard_window"]
-    parts.append("standard window %s %02d:00 for %d h" % (", ".join(d[:3] for d in window["days"]), window["hour"], window["duration"])
-                 if window else "no standard window")
+    parts.append("standard window " + options["standard_window_text"] if options["standard_window_text"] else "no standard window")
     parts.append("sites read" if report["sites_read"] else "sites not read")
     return "; ".join(parts)
 
@@ -164,6 +162,7 @@ tr.zero td { color: #888; } tr.zero td.count { font-weight: normal; }
 .sev.critical { background: CRITICAL; } .sev.warning { background: WARNING; } .sev.notice { background: NOTICE; }
 tr.row-critical td:first-child { border-left: 4px solid CRITICAL; }
 tr.row-warning td:first-child { border-left: 4px solid WARNING; }
+tr.row-notice td:first-child { border-left: 4px solid NOTICE; }
 ul { margin: 0; padding-left: 16px; }
 .calendar svg { max-width: 100%; height: auto; }
 @media print { body { margin: 8mm; font-size: 10px; } tr { page-break-inside: avoid; } h2 { page-break-after: avoid; } }
