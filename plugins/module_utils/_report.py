@@ -35,6 +35,7 @@ FINDINGS = (
      % HA_WEEKS),
     ("not_activated", "warning", "Not activated", "the connector is not activated"),
     ("old_version", "warning", "Old software", "runs a version older than min_version"),
+    ("no_window", "warning", "No window", "the window has no day, so the connector is never updated"),
     ("duplicate_notes", "warning", "Duplicate notes", "another connector has the same notes"),
     ("no_site", "warning", "No site", "the account has sites but the connector is in none"),
     ("window_differs", "notice", "Non-standard window", "its window differs from standard_window"),
@@ -137,7 +138,8 @@ def _hours(value):
 def _local_window(connector):
     hour, duration = _hours(connector.get("interrupt_window_hour_of_day")), _hours(connector.get("interrupt_window_duration_hours"))
     end = (hour + duration) % 24
-    return "%s %02d:00-%02d:%02d %s" % (days_text(connector.get("interrupt_window_days_of_week") or DAYS), hour, int(end),
+    days = connector.get("interrupt_window_days_of_week")
+    return "%s %02d:00-%02d:%02d %s" % (days_text(DAYS if days is None else days), hour, int(end),
                                         round((end % 1) * 60), connector.get("timezone") or "UTC")
 
 
@@ -229,6 +231,8 @@ def build_report(connectors, sites=None, options=None, now=None):
                 findings.append(("old_version", "reports version %r, which cannot be compared with %s" % (version, options["min_version"])))
             elif parsed < min_version:
                 findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
+        if connector.get("interrupt_window_days_of_week") == []:
+            findings.append(("no_window", "the interrupt window has no day: the connector can never be updated"))
         if notes_count.get(connector.get("notes"), 0) > 1:
             findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[connector["notes"]], connector["notes"])))
         if sites and site is None:

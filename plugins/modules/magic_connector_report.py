@@ -24,7 +24,8 @@ description:
   - "Findings, worst first: C(offline) (critical): no heartbeat for more than O(offline_hours), or never;
     C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 8 weeks,
     compared in UTC with each connector's own time zone and its DST changes; C(not_activated) (warning);
-    C(old_version) (warning): runs a version older than O(min_version); C(duplicate_notes) (warning): another
+    C(old_version) (warning): runs a version older than O(min_version); C(no_window) (warning): the window has no
+    day, so the connector is never updated; C(duplicate_notes) (warning): another
     connector has the same notes; C(no_site) (warning): the account has sites and the connector is in none (only
     with O(sites=true)); C(window_differs) (notice): the window differs from O(standard_window); and
     C(past_embargo_dates) (notice): embargo dates that are already past, in the connector's time zone."
@@ -110,7 +111,7 @@ options:
     description: Findings left out of the report, its counts and drift mode.
     type: list
     elements: str
-    choices: [offline, ha_overlap, not_activated, old_version, duplicate_notes, no_site, window_differs, past_embargo_dates]
+    choices: [offline, ha_overlap, not_activated, old_version, no_window, duplicate_notes, no_site, window_differs, past_embargo_dates]
     default: []
   fail_on_findings:
     description:
@@ -170,7 +171,7 @@ magic_connector_report:
     summary:
       description: How many connectors have each finding.
       type: dict
-      sample: {offline: 1, ha_overlap: 2, not_activated: 2, old_version: 0, duplicate_notes: 0, no_site: 1,
+      sample: {offline: 1, ha_overlap: 2, not_activated: 2, old_version: 0, no_window: 0, duplicate_notes: 0, no_site: 1,
                window_differs: 0, past_embargo_dates: 1}
     attention:
       description: The connectors that need attention, worst first, with their findings.

@@ -35,14 +35,15 @@ def report(connectors=None, sites=SITES, now=NOW, **options):
     return build_report(CONNECTORS if connectors is None else connectors, sites, dict(OPTIONS, **options), now)
 
 
-def findings_of(rep, name):
-    return [f["key"] for r in rep["connectors"] if r["name"] == name for f in r["findings"]]
+def count(rep, key):
+    (found,) = [s["count"] for s in rep["summary"] if s["key"] == key]
+    return found
 
 
 def test_counts_per_finding():
     rep = report()
     assert dict((s["key"], s["count"]) for s in rep["summary"]) == dict(
-        offline=2, ha_overlap=4, not_activated=1, old_version=1, duplicate_notes=2, no_site=1, window_differs=5,
+        offline=2, ha_overlap=4, not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5,
         past_embargo_dates=1)
     assert (rep["total"], rep["attention_count"]) == (8, 8)
     clean = dict(BER_A, site_id=None)
@@ -97,6 +98,13 @@ def test_the_calendar_counts_connectors_in_their_window_per_utc_hour():
     assert cal["embargo"] == [dict(date="2026-12-24", count=1, connectors=["sfo-lab"])]
 
 
+def test_a_window_without_a_day_is_a_finding_and_has_no_opening():
+    never = connector(9, "never-updated", interrupt_window_days_of_week=[])
+    rep = report([never], sites=None, standard_window=None)
+    assert [f["key"] for f in rep["attention"][0]["findings"]] == ["no_window"]
+    assert rep["connectors"][0]["window_local"].startswith("no day ") and sum(map(sum, rep["calendar"]["counts"])) == 0
+
+
 def test_embargo_dates_close_the_window_of_that_local_day():
     closed = connector(9, "closed", interrupt_window_embargo_dates=["2026-03-14", "2026-03-15"])
     cal = report([closed], sites=None)["calendar"]
@@ -135,17 +143,17 @@ def test_the_standard_window_is_a_preset_or_explicit():
         standard_window(dict(preset="lunch"))
     with pytest.raises(InvalidOption, match="^standard_window.days must list days"):
         standard_window(dict(days=["Funday"], hour=3, duration=2))
-    assert report(standard_window=None)["summary"][6]["count"] == 0
+    assert count(report(standard_window=None), "window_differs") == 0
 
 
 def test_offline_threshold_and_no_site_without_sites():
-    assert report(offline_hours=50)["summary"][0]["count"] == 1, "sfo-lab is 49 hours silent"
+    assert count(report(offline_hours=50), "offline") == 1, "sfo-lab is 49 hours silent"
     with pytest.raises(InvalidOption, match="^offline_hours must be a number of hours above 0"):
         report(offline_hours=0)
     rep = report(sites=None)
-    assert rep["summary"][5]["count"] == 0 and not rep["sites_read"]
+    assert count(rep, "no_site") == 0 and not rep["sites_read"]
     # without the sites list HA groups come from site_id: the same pair overlaps
-    assert rep["summary"][1]["count"] == 4
+    assert count(rep, "ha_overlap") == 4
 
 
 def test_drift_message_names_connectors_by_notes_at_most_twenty():
@@ -157,7 +165,7 @@ def test_drift_message_names_connectors_by_notes_at_most_twenty():
 
 def test_ignored_findings_leave_counts_attention_and_drift():
     rep = without_findings(report(), {"window_differs", "duplicate_notes", "ha_overlap"})
-    assert [s["key"] for s in rep["summary"]] == ["offline", "not_activated", "old_version", "no_site", "past_embargo_dates"]
+    assert [s["key"] for s in rep["summary"]] == ["offline", "not_activated", "old_version", "no_window", "no_site", "past_embargo_dates"]
     assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "muc-branch-02"]
     assert "window differs" not in drift_message(rep)
 

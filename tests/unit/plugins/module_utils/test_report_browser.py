@@ -89,7 +89,7 @@ def png_pixels(data):
 def test_the_page_renders_with_the_numbers_and_names(tmp_path, written):
     dom = browse(tmp_path, "--dump-dom", (written / "report.html").as_uri())
     assert '<strong id="attention-count">8</strong>' in dom
-    for key, count in dict(offline=2, ha_overlap=4, not_activated=1, old_version=1, duplicate_notes=2, no_site=1,
+    for key, count in dict(offline=2, ha_overlap=4, not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1,
                            window_differs=5, past_embargo_dates=1).items():
         assert '<td class="count" id="count-%s">%d</td>' % (key, count) in dom
     for name in ("sfo-lab", "lon-store-01 primary", "lon-store-01 secondary &lt;b&gt;", "tyo-store-114", "muc-branch-02",
