@@ -16,7 +16,7 @@ import re
 
 from ._client import InvalidOption
 from ._connectors import DAYS, Connectors, device_of
-from ._report_render import render_all, write_files
+from ._report_render import SEVERITIES, render_all, write_files
 from ._resource import IncompleteRun
 from ._sites import Sites
 from ._maintenance import PRESETS
@@ -26,7 +26,6 @@ from ._windows import UnknownTimezone, ZoneInfo, group_label, ha_groups, utc_int
 UTC = datetime.timezone.utc
 HOUR = datetime.timedelta(hours=1)
 CALENDAR_DAYS = 7
-SEVERITIES = ("critical", "warning", "notice")
 
 # Every finding: its severity, its title in the summary, and what it means (the option that sets its threshold).
 FINDINGS = (
@@ -421,4 +420,3 @@ def without_findings(report, ignored):
     report["summary"] = [dict(item, count=sum(1 for r in rows if any(f["key"] == item["key"] for f in r["findings"])))
                          for item in report["summary"] if item["key"] not in ignored]
     return report
-

@@ -18,6 +18,7 @@ CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone"
 TABLE_COLUMNS = (("Notes", "notes"), ("Site", "site"), ("Device", "device"), ("Time zone", "timezone"),
                  ("Last heartbeat", "heartbeat"), ("Version", "version"), ("Activated", "activated"),
                  ("Window (local)", "window_local"), ("Window (UTC)", "window_utc"), ("Findings", "findings"))
+SEVERITIES = ("critical", "warning", "notice")
 COLOURS = dict(critical="#b3261e", warning="#a15c00", notice="#3b5ba5")
 HA_COLOUR = "#d93025"
 # calendar geometry (px)
@@ -135,9 +136,9 @@ def render_html(report, title):
         out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
         for row in report["attention"]:
             cells = _cells(row)
-            worst = row["findings"][0]["severity"] if row["findings"] else ""
-            findings = "<ul>%s</ul>" % "".join('<li><span class="sev %s">%s</span> %s</li>' % (f["severity"], f["severity"], escape(f["text"]))
-                                              for f in row["findings"])
+            worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
+            items = ['<li><span class="sev %s">%s</span> %s</li>' % (f["severity"], f["severity"], escape(f["text"])) for f in row["findings"]]
+            findings = "<ul>%s</ul>" % "".join(items)
             tds = ["<td>%s</td>" % (findings if key == "findings" else escape(cells[key])) for h, key in TABLE_COLUMNS]
             out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
         out.append('</tbody></table>')

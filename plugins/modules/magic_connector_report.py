@@ -65,7 +65,7 @@ options:
     choices: [MANAGED, LICENSED]
   sites:
     description:
-      - Read the account's Magic WAN sites (one more API call): the site of each connector is shown, HA groups
+      - Read the account's Magic WAN sites (one more API call). The site of each connector is then shown, HA groups
         come from the sites, and connectors in no site are reported (C(no_site)).
       - With V(false), HA groups come from the connectors' C(site_id) and the site column stays empty.
     type: bool
@@ -115,7 +115,7 @@ options:
     default: []
   fail_on_findings:
     description:
-      - Drift mode for change control: after writing the files, fail when any connector needs attention, with a
+      - Drift mode for change control. After writing the files, fail when any connector needs attention, with a
         short message naming them by their notes (at most 20, then "and N more"). The result is returned all the
         same.
     type: bool
@@ -205,8 +205,8 @@ magic_connector_report:
           connectors: [ber-branch-01 primary, ber-branch-01 secondary]
     message:
       description:
-        - One line for people, the message of drift mode: how many connectors need attention, named by notes
-          (at most 20, then "and N more"), with their findings.
+        - One line for people, and the message of drift mode. It says how many connectors need attention and names
+          them by their notes (at most 20, then "and N more"), with their findings.
       type: str
       sample: "2 of 6 connector(s) need attention: ber-branch-01 primary (ha overlap), ber-branch-01 secondary (ha overlap)"
     files:

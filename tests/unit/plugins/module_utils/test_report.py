@@ -31,8 +31,9 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_util
 )
 
 
-def report(connectors=None, sites=SITES, now=NOW, **options):
-    return build_report(CONNECTORS if connectors is None else connectors, sites, dict(OPTIONS, **options), now)
+def report(connectors=None, sites=(), now=NOW, **options):
+    """The report of the fixed fleet (or of ``connectors``) with the fixed sites (``sites=None``: not read)."""
+    return build_report(CONNECTORS if connectors is None else connectors, SITES if sites == () else sites, dict(OPTIONS, **options), now)
 
 
 def count(rep, key):
