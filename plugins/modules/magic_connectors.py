@@ -89,10 +89,10 @@ options:
     description:
       - Instead of O(connectors), the settings of the C(cloudflare.magic_transit.maintenance_window) role (its
         variables without the C(maintenance_window_) prefix, such as C(preset), C(hour), C(targets), C(group_by),
-        C(ha_conflict), C(latest_end_hour), C(use_sites)): the module checks them before any call, lists the
+        C(ha_conflict), C(latest_end_hour), C(use_sites)). The module checks them before any call, lists the
         connectors once and the Magic WAN sites once (unless C(use_sites) is false), plans every target's window
         with the whole account as the plan's world, and writes the plan from the same list.
-      - This is how the role costs one connector list call per run; the rules and the HA guarantee are documented
+      - This is how the role costs one connector list call per run. The rules and the HA guarantee are documented
         with the role.
     type: dict
   purge_embargo_dates:
