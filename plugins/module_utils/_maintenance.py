@@ -205,6 +205,12 @@ def check_plan(plan):
     return settings
 
 
+def _label(key, sites):
+    """A group as users know it: the site's name when the sites are known, else the key's value."""
+    site = key.startswith("site:") and next((x for x in sites or () if x.get("id") == key[5:] and x.get("name")), None)
+    return site["name"] if site else group_label(key)
+
+
 def _name(connector):
     return "%s (%s)" % (connector.get("notes") or "no notes", connector["id"])
 
@@ -268,9 +274,9 @@ def _candidates(settings, position, size, start, timezone):
             yield Window(subset, hour, duration, timezone)
 
 
-def _no_room(settings, group, connector, start, clash):
+def _no_room(settings, group, connector, start, clash, label):
     size, duration, latest = len(group.members), settings["duration"], settings["latest_end_hour"]
-    message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), group_label(group.key), size)
+    message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), label, size)
     if clash:
         message += "; every window it may take overlaps %s" % _name(clash[0])
     if latest is None:
@@ -305,12 +311,12 @@ def plan_windows(connectors, plan, sites=None):
         for key, members in groups.items():
             if len(members) > 1 and len(members) * settings["duration"] > 24 and any(m["id"] in targets for m in members):
                 _fail("duration", "is too long to give the %d connectors of group %r windows that do not overlap within a "
-                      "day" % (len(members), group_label(key)), settings["duration"])
+                      "day" % (len(members), _label(key, sites)), settings["duration"])
     else:
         for key, members in groups.items():
             if len(members) > len(settings["days"]) and any(m["id"] in targets for m in members):
                 _fail("ha_strategy", "alternate_days needs at least as many days as an HA group has members: group %r has %d, "
-                      "maintenance_window_days %d" % (group_label(key), len(members), len(settings["days"])), "alternate_days")
+                      "maintenance_window_days %d" % (_label(key, sites), len(members), len(settings["days"])), "alternate_days")
 
     planned, shifted = {}, []
     for slot, key in enumerate(sorted(groups)):
@@ -338,12 +344,12 @@ def plan_windows(connectors, plan, sites=None):
                         if clash[1] and settings["ha_conflict"] == "fail":
                             _fail("ha_conflict", "is fail: the window planned for %s would overlap the current window of "
                                   "its untouched HA peer %s (group %s) in UTC within %d weeks; target both, or use "
-                                  "shift" % (_name(member), _name(clash[0]), group_label(key), WEEKS), "fail")
+                                  "shift" % (_name(member), _name(clash[0]), _label(key, sites), WEEKS), "fail")
                 if chosen_window is None:
-                    _no_room(settings, group, member, start, first_clash)
+                    _no_room(settings, group, member, start, first_clash, _label(key, sites))
                 if first_clash:
                     shifted.append(dict(connector=member["id"], notes=member.get("notes"), peer=first_clash[0]["id"],
-                                        group=group_label(key), hour=chosen_window.hour,
+                                        group=_label(key, sites), hour=chosen_window.hour,
                                         days=list(chosen_window.days)))
                 group.fix(member, chosen_window, False)
                 planned[member["id"]] = chosen_window
