@@ -431,3 +431,41 @@ def plan_from_account(connectors, plan):
     summary["lines"] = summary_lines(summary)
     summary["sites_used"] = sites is not None
     return entries, listed, summary
+
+
+def freeze_entries(connectors, dates, state="present", targets=None, device_type=""):
+    """Entries for the fleet module that add ``dates`` to each target's embargo dates (sent with purge_embargo_dates
+    false: the module merges them with what it reads) or, with ``state=absent``, remove exactly them (sent with
+    purge_embargo_dates true: each entry holds the whole remaining list). Only embargo dates are sent: a freeze never
+    moves a window. Errors name the change_freeze role's variables."""
+    if state not in ("present", "absent"):
+        raise InvalidOption("change_freeze_state", "must be present or absent", state)
+    dates = sorted(set(dates))
+    eligible = [c for c in connectors if (device_type or "") in ("", device_of(c).get("type"))]
+    entries = []
+    for connector, dummy in _targets(eligible, targets, "change_freeze_connectors"):
+        current = set(connector.get("interrupt_window_embargo_dates") or [])
+        if state == "absent":
+            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(current - set(dates))))
+            continue
+        if len(current | set(dates)) > MAX_EMBARGO_DATES:
+            name = device_of(connector).get("serial_number") or connector.get("notes") or connector["id"]
+            raise InvalidOption("the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
+                                "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
+                                % (connector["id"], name, len(current | set(dates)), MAX_EMBARGO_DATES))
+        entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
+    return entries
+
+
+def freeze_from_account(connectors, freeze):
+    """``(entries, listed, summary)`` of the change_freeze role: ``freeze`` holds ``dates``, ``state``, ``targets``
+    and ``device_type``; the connectors are listed once (the ``Connectors`` resource given)."""
+    listed = connectors.list()
+    entries = freeze_entries(listed, freeze.get("dates") or [], freeze.get("state") or "present", freeze.get("targets"),
+                             freeze.get("device_type"))
+    ranges = date_ranges(freeze.get("dates") or [])
+    summary = dict(connectors=len(listed), targets=len(entries), state=freeze.get("state") or "present", freeze=ranges,
+                   lines=["%s the freeze %s on %d of %d connectors (embargo dates only: no window moves)"
+                          % ("adding" if (freeze.get("state") or "present") == "present" else "removing",
+                             ", ".join(ranges) or "(no dates)", len(entries), len(listed))])
+    return entries, listed, summary
