@@ -13,7 +13,6 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _maintenance
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import MAX_EMBARGO_DATES, device_of
 
 PRESETS = _maintenance.PRESETS
 
@@ -45,23 +44,7 @@ def change_freeze(connectors, dates, state="present", targets=None):
     merges them with what it reads) or, with ``state=absent``, remove them from (send with purge_embargo_dates
     true: the entry holds the whole remaining list) each connector's embargo dates, leaving every other date.
     Only embargo dates are sent: a freeze never moves a window."""
-    if state not in ("present", "absent"):
-        raise AnsibleFilterError(str(InvalidOption("change_freeze_state", "must be present or absent", state)))
-    dates = sorted(set(dates))
-    entries = []
-    for connector, dummy in _filter_error(_maintenance._targets, connectors, targets, "change_freeze_connectors"):
-        current = set(connector.get("interrupt_window_embargo_dates") or [])
-        if state == "absent":
-            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(current - set(dates))))
-            continue
-        if len(current | set(dates)) > MAX_EMBARGO_DATES:
-            name = device_of(connector).get("serial_number") or connector.get("notes") or connector["id"]
-            raise AnsibleFilterError(str(InvalidOption(
-                "the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
-                "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
-                % (connector["id"], name, len(current | set(dates)), MAX_EMBARGO_DATES))))
-        entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
-    return entries
+    return _filter_error(_maintenance.freeze_entries, connectors, dates, state, targets)
 
 
 class FilterModule:

@@ -205,6 +205,12 @@ def check_plan(plan):
     return settings
 
 
+def _label(key, sites):
+    """A group as users know it: the site's name when the sites are known, else the key's value."""
+    site = key.startswith("site:") and next((x for x in sites or () if x.get("id") == key[5:] and x.get("name")), None)
+    return site["name"] if site else group_label(key)
+
+
 def _name(connector):
     return "%s (%s)" % (connector.get("notes") or "no notes", connector["id"])
 
@@ -268,9 +274,9 @@ def _candidates(settings, position, size, start, timezone):
             yield Window(subset, hour, duration, timezone)
 
 
-def _no_room(settings, group, connector, start, clash):
+def _no_room(settings, group, connector, start, clash, label):
     size, duration, latest = len(group.members), settings["duration"], settings["latest_end_hour"]
-    message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), group_label(group.key), size)
+    message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), label, size)
     if clash:
         message += "; every window it may take overlaps %s" % _name(clash[0])
     if latest is None:
@@ -305,12 +311,12 @@ def plan_windows(connectors, plan, sites=None):
         for key, members in groups.items():
             if len(members) > 1 and len(members) * settings["duration"] > 24 and any(m["id"] in targets for m in members):
                 _fail("duration", "is too long to give the %d connectors of group %r windows that do not overlap within a "
-                      "day" % (len(members), group_label(key)), settings["duration"])
+                      "day" % (len(members), _label(key, sites)), settings["duration"])
     else:
         for key, members in groups.items():
             if len(members) > len(settings["days"]) and any(m["id"] in targets for m in members):
                 _fail("ha_strategy", "alternate_days needs at least as many days as an HA group has members: group %r has %d, "
-                      "maintenance_window_days %d" % (group_label(key), len(members), len(settings["days"])), "alternate_days")
+                      "maintenance_window_days %d" % (_label(key, sites), len(members), len(settings["days"])), "alternate_days")
 
     planned, shifted = {}, []
     for slot, key in enumerate(sorted(groups)):
@@ -338,12 +344,12 @@ def plan_windows(connectors, plan, sites=None):
                         if clash[1] and settings["ha_conflict"] == "fail":
                             _fail("ha_conflict", "is fail: the window planned for %s would overlap the current window of "
                                   "its untouched HA peer %s (group %s) in UTC within %d weeks; target both, or use "
-                                  "shift" % (_name(member), _name(clash[0]), group_label(key), WEEKS), "fail")
+                                  "shift" % (_name(member), _name(clash[0]), _label(key, sites), WEEKS), "fail")
                 if chosen_window is None:
-                    _no_room(settings, group, member, start, first_clash)
+                    _no_room(settings, group, member, start, first_clash, _label(key, sites))
                 if first_clash:
                     shifted.append(dict(connector=member["id"], notes=member.get("notes"), peer=first_clash[0]["id"],
-                                        group=group_label(key), hour=chosen_window.hour,
+                                        group=_label(key, sites), hour=chosen_window.hour,
                                         days=list(chosen_window.days)))
                 group.fix(member, chosen_window, False)
                 planned[member["id"]] = chosen_window
@@ -424,4 +430,42 @@ def plan_from_account(connectors, plan):
     entries, summary = plan_windows(listed, plan, sites)
     summary["lines"] = summary_lines(summary)
     summary["sites_used"] = sites is not None
+    return entries, listed, summary
+
+
+def freeze_entries(connectors, dates, state="present", targets=None, device_type=""):
+    """Entries for the fleet module that add ``dates`` to each target's embargo dates (sent with purge_embargo_dates
+    false: the module merges them with what it reads) or, with ``state=absent``, remove exactly them (sent with
+    purge_embargo_dates true: each entry holds the whole remaining list). Only embargo dates are sent: a freeze never
+    moves a window. Errors name the change_freeze role's variables."""
+    if state not in ("present", "absent"):
+        raise InvalidOption("change_freeze_state", "must be present or absent", state)
+    dates = sorted(set(dates))
+    eligible = [c for c in connectors if (device_type or "") in ("", device_of(c).get("type"))]
+    entries = []
+    for connector, dummy in _targets(eligible, targets, "change_freeze_connectors"):
+        current = set(connector.get("interrupt_window_embargo_dates") or [])
+        if state == "absent":
+            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(current - set(dates))))
+            continue
+        if len(current | set(dates)) > MAX_EMBARGO_DATES:
+            name = device_of(connector).get("serial_number") or connector.get("notes") or connector["id"]
+            raise InvalidOption("the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
+                                "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
+                                % (connector["id"], name, len(current | set(dates)), MAX_EMBARGO_DATES))
+        entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
+    return entries
+
+
+def freeze_from_account(connectors, freeze):
+    """``(entries, listed, summary)`` of the change_freeze role: ``freeze`` holds ``dates``, ``state``, ``targets``
+    and ``device_type``; the connectors are listed once (the ``Connectors`` resource given)."""
+    listed = connectors.list()
+    entries = freeze_entries(listed, freeze.get("dates") or [], freeze.get("state") or "present", freeze.get("targets"),
+                             freeze.get("device_type"))
+    ranges = date_ranges(freeze.get("dates") or [])
+    summary = dict(connectors=len(listed), targets=len(entries), state=freeze.get("state") or "present", freeze=ranges,
+                   lines=["%s the freeze %s on %d of %d connectors (embargo dates only: no window moves)"
+                          % ("adding" if (freeze.get("state") or "present") == "present" else "removing",
+                             ", ".join(ranges) or "(no dates)", len(entries), len(listed))])
     return entries, listed, summary

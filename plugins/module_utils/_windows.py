@@ -104,7 +104,7 @@ def _intervals(days, hour, duration, timezone, start, weeks):
         local_open = datetime.datetime.combine(date, datetime.time(hour))
         opens = _to_utc(local_open, zone)
         closes = _to_utc(local_open + datetime.timedelta(hours=duration), zone)
-        found.append((min(opens), max(max(closes), max(opens) + datetime.timedelta(hours=duration))))
+        found.append((min(opens), max(closes + [max(opens) + datetime.timedelta(hours=duration)])))
     return tuple(sorted(found))
 
 

@@ -46,7 +46,7 @@ options:
         O(connectors[].device_id) or O(connectors[].device_serial_number), and gives any of the settings; settings
         left out are not managed.
       - Two entries naming the same connector are an error.
-      - Exactly one of O(connectors) and O(maintenance_window) is required.
+      - Exactly one of O(connectors), O(maintenance_window) and O(change_freeze) is required.
     type: list
     elements: dict
     suboptions:
@@ -89,11 +89,19 @@ options:
     description:
       - Instead of O(connectors), the settings of the C(cloudflare.magic_transit.maintenance_window) role (its
         variables without the C(maintenance_window_) prefix, such as C(preset), C(hour), C(targets), C(group_by),
-        C(ha_conflict), C(latest_end_hour), C(use_sites)): the module checks them before any call, lists the
+        C(ha_conflict), C(latest_end_hour), C(use_sites)). The module checks them before any call, lists the
         connectors once and the Magic WAN sites once (unless C(use_sites) is false), plans every target's window
         with the whole account as the plan's world, and writes the plan from the same list.
-      - This is how the role costs one connector list call per run; the rules and the HA guarantee are documented
+      - This is how the role costs one connector list call per run. The rules and the HA guarantee are documented
         with the role.
+    type: dict
+  change_freeze:
+    description:
+      - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role - C(dates)
+        (C(YYYY-MM-DD)), C(state) (V(present) adds them to each connector's embargo dates, V(absent) removes exactly
+        them; give O(purge_embargo_dates=true) then), C(targets) (identities; empty for every connector) and
+        C(device_type). The connectors are listed once and the entries planned from that list.
+      - Only embargo dates are written; a freeze never moves a window.
     type: dict
   purge_embargo_dates:
     description:
@@ -182,12 +190,13 @@ summary:
     not_sent: 0
 maintenance_plan:
   description:
+    - With O(change_freeze), C(connectors), C(targets), C(state), C(freeze) (the dates as ranges) and C(lines).
     - With O(maintenance_window), the plan summary - C(connectors) (in the account), C(targets), C(changing),
       C(windows) and C(timezones) (counts per resulting window and time zone), C(ha_groups),
       C(ha_groups_partly_targeted), C(ungrouped), C(conflicts_shifted) and C(shifted) (the first 20), C(freeze)
       (the embargo dates written, as ranges), C(weeks_checked), C(from_date), C(sites_used), and C(lines) (the
       summary as text).
-  returned: when O(maintenance_window) is given
+  returned: when O(maintenance_window) or O(change_freeze) is given
   type: dict
   sample:
     targets: 2
@@ -207,7 +216,7 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import plan_from_account
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, plan_from_account
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
@@ -216,22 +225,24 @@ ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), **IDENTITY_ARGUMENT_SPE
 ARGUMENT_SPEC = dict(
     connectors=dict(type="list", elements="dict", options=ENTRY_SPEC, required_one_of=[IDENTITIES]),
     maintenance_window=dict(type="dict"),
+    change_freeze=dict(type="dict"),
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
 )
 
 
 def main():
-    module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[("connectors", "maintenance_window")],
-                              required_one_of=[("connectors", "maintenance_window")], supports_check_mode=True)
+    sources = ("connectors", "maintenance_window", "change_freeze")
+    module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[sources], required_one_of=[sources], supports_check_mode=True)
 
     def apply():
         connectors = Connectors(module.client)
         writer = FleetWriter(connectors, "connectors", module.params["max_concurrency"], module.check_mode, module._diff,
                              module.warn)
         entries, listed, plan = module.params["connectors"], None, None
-        if module.params["maintenance_window"] is not None:
-            entries, listed, plan = plan_from_account(connectors, module.params["maintenance_window"])
+        for option, planner in (("maintenance_window", plan_from_account), ("change_freeze", freeze_from_account)):
+            if module.params[option] is not None:
+                entries, listed, plan = planner(connectors, module.params[option])
         result = writer.run(plan_fleet(connectors, entries, module.params["purge_embargo_dates"], listed))
         return result if plan is None else dict(result, maintenance_plan=plan)
 

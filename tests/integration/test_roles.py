@@ -53,12 +53,22 @@ def test_maintenance_window_costs_one_patch_per_change_on_a_large_fleet(ansible,
     assert sorted(r["path"].rsplit("/", 1)[1] for r in simulator.requests()) == ["connectors", "sites"]
 
 
+def windows(simulator):
+    fields = ("timezone", "interrupt_window_days_of_week", "interrupt_window_hour_of_day", "interrupt_window_duration_hours")
+    return dict((i, [c.get(f) for f in fields]) for i, c in connectors(simulator).items())
+
+
 def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
     tokyo_before = by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"]
+    windows_before = windows(simulator)
     ansible.playbook("change_freeze.yml", check=True, diff=True, extra_vars=dict(state="present", expect_changed=True))
     assert simulator.writes() == []
 
+    simulator.clear_log()
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
+    gets = [r["path"] for r in simulator.requests("GET")]
+    assert len(gets) == 1 and gets[0].endswith("/magic/connectors"), "one connector list call per role run"
+    assert windows(simulator) == windows_before, "a freeze never moves a window"
     for connector in connectors(simulator).values():
         assert set(FREEZE) <= set(connector["interrupt_window_embargo_dates"])
     assert set(tokyo_before) <= set(by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"])
@@ -70,6 +80,7 @@ def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="absent", expect_changed=True))
     assert by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"] == tokyo_before
     assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    assert windows(simulator) == windows_before
 
 
 def test_role_arguments_are_validated_before_any_call(ansible, simulator):
