@@ -56,7 +56,7 @@ def _options_text(report):
     return "; ".join(parts)
 
 
-def render_svg(report, standalone=True):
+def render_svg(report, standalone=True, title=None):
     """The maintenance calendar: 7 days (rows) x 24 UTC hours (columns), shaded by how many connectors are in
     their window; hours where two members of an HA group are both in their windows in red and listed below."""
     cal = report["calendar"]
@@ -76,8 +76,9 @@ def render_svg(report, standalone=True):
                'font-family="Helvetica, Arial, sans-serif" font-size="12">' % (width, height, width, height))
     out.append('<title>Maintenance calendar (UTC) from %s</title>' % escape(cal["start"]))
     out.append('<rect width="100%" height="100%" fill="#ffffff"/>')
-    out.append('<text x="%d" y="16" font-size="14" font-weight="bold">Connectors in their maintenance window, per UTC hour, '
-               'from %s (max %d)</text>' % (LEFT, escape(cal["start"]), cal["max"]))
+    heading = "%s: " % title if title else ""
+    out.append('<text x="%d" y="16" font-size="14" font-weight="bold">%sConnectors in their maintenance window, per UTC hour, '
+               'from %s (max %d)</text>' % (10, escape(heading), escape(cal["start"]), cal["max"]))
     for hour in range(24):
         out.append('<text x="%d" y="%d" text-anchor="middle" fill="#444">%02d</text>' % (LEFT + hour * CELL_W + CELL_W // 2, TOP - 6, hour))
     ha = set(tuple(c) for c in cal["ha_hours"])

@@ -88,3 +88,21 @@ def test_role_arguments_are_validated_before_any_call(ansible, simulator):
                            extra_vars=dict(state="sideways", expect_changed=True))
     assert "change_freeze_state" in run.output
     assert simulator.requests() == []
+
+
+def test_maintenance_window_draws_the_calendar_before_and_after_its_plan_in_check_mode(ansible, simulator, tmp_path):
+    # The seed's Berlin pair overlaps (02:00 and 03:00 Berlin time, for 4 hours); alternate_days gives the secondary
+    # the other day of weekend_nights, so after the plan they are never down together whatever the date.
+    before = connectors(simulator)
+    calendars = tmp_path / "change-request"
+    ansible.playbook("maintenance_window_vars.yml", check=True, extra_vars=dict(
+        maintenance_window_preset="weekend_nights", maintenance_window_ha_strategy="alternate_days",
+        maintenance_window_calendar_dir=str(calendars), result_file=str(tmp_path / "result.json")))
+    assert simulator.writes() == [] and connectors(simulator) == before, "check mode: nothing sent"
+    paths = [r["path"].rsplit("/", 1)[1] for r in simulator.requests()]
+    assert sorted(paths) == ["connectors", "connectors", "sites", "sites"], "the calendar costs one more list of each"
+    drawn = dict((name, (calendars / ("calendar-%s.svg" % name)).read_text(encoding="utf-8")) for name in ("before", "after"))
+    pair = "ber-branch-01: ber-branch-01 primary and ber-branch-01 secondary"
+    assert "Before the plan: Connectors in their maintenance window" in drawn["before"] and pair in drawn["before"]
+    assert "After the plan: Connectors in their maintenance window" in drawn["after"] and pair not in drawn["after"]
+    assert "HA groups down together (UTC): none" in drawn["after"]
