@@ -154,15 +154,30 @@ def _utc_window(intervals, now):
     return "; ".join("%s %s-%s UTC" % (days_text(days), h[0], h[1]) for h, days in sorted(by_hours.items()))
 
 
+def _union(intervals):
+    """Sorted intervals with those that overlap or touch merged."""
+    merged = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _overlaps(first, second):
-    """The intervals where two lists of (start, end) intervals overlap."""
-    found = []
-    for a_start, a_end in first:
-        for b_start, b_end in second:
-            start, end = max(a_start, b_start), min(a_end, b_end)
-            if start < end:
-                found.append((start, end))
-    return sorted(found)
+    """The times (sorted intervals) when both of two lists of (start, end) intervals are open: one sweep."""
+    first, second = _union(first), _union(second)
+    found, i, j = [], 0, 0
+    while i < len(first) and j < len(second):
+        start, end = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
+        if start < end:
+            found.append((start, end))
+        if first[i][1] <= second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return found
 
 
 def _fmt(moment):
@@ -191,11 +206,14 @@ def build_report(connectors, sites=None, options=None, now=None):
     intervals = dict((c["id"], openings(c, now)) for c in connectors)
     groups = peer_groups(connectors, sites)
     by_id = dict((c["id"], c) for c in connectors)
-    peer_findings, ha_overlaps = {}, []
+    peer_findings, ha_overlaps, pairs = {}, [], []
     for group, members in sorted(groups.items()):
         for index, first in enumerate(members):
             for second in members[index + 1:]:
-                shared = [o for o in _overlaps(intervals[first], intervals[second]) if o[1] > now]
+                both = _overlaps(intervals[first], intervals[second])
+                if both:
+                    pairs.append((group, by_id[first], by_id[second], both))
+                shared = [o for o in both if o[1] > now]
                 if not shared:
                     continue
                 ha_overlaps.append(dict(group=group, connectors=[name_of(by_id[first]), name_of(by_id[second])],
@@ -260,7 +278,7 @@ def build_report(connectors, sites=None, options=None, now=None):
         sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
                                                    standard_window=standard, standard_window_text=standard_text),
         summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
-        ha_overlaps=ha_overlaps, calendar=calendar(connectors, intervals, groups, now),
+        ha_overlaps=ha_overlaps, calendar=calendar(connectors, intervals, pairs, now),
     )
 
 
@@ -314,9 +332,10 @@ def peer_groups(connectors, sites):
                 for key, members in groups.items() if len(members) > 1)
 
 
-def calendar(connectors, intervals, groups, now):
+def calendar(connectors, intervals, pairs, now):
     """The 7-day x 24-hour UTC heat map from today 00:00 UTC: connectors in their window per hour, the hours
-    where two members of an HA group are in their windows at once, and the coming embargo dates."""
+    where two members of an HA group are in their windows at once (``pairs``: group, connector, connector, the
+    times both are open), and the coming embargo dates."""
     start = datetime.datetime(now.year, now.month, now.day, tzinfo=UTC)
     days = [(start + datetime.timedelta(days=d)) for d in range(CALENDAR_DAYS)]
     counts = [[0] * 24 for dummy in days]
@@ -324,17 +343,14 @@ def calendar(connectors, intervals, groups, now):
     for connector in connectors:
         for day, hour in _hours_touched(intervals[connector["id"]], start):
             counts[day][hour] += 1
-    by_id = dict((c["id"], c) for c in connectors)
     ha_list = []
-    for group, members in sorted(groups.items()):
-        for index, first in enumerate(members):
-            for second in members[index + 1:]:
-                for s, e in _overlaps(intervals[first], intervals[second]):
-                    touched = _hours_touched([(s, e)], start)
-                    if touched:
-                        ha_hours.update(touched)
-                        ha_list.append(dict(group=group, connectors=[name_of(by_id[first]), name_of(by_id[second])],
-                                            start=s.strftime("%a %Y-%m-%d %H:%M"), end=e.strftime("%H:%M")))
+    for group, first, second, both in pairs:
+        for opens, closes in both:
+            touched = _hours_touched([(opens, closes)], start)
+            if touched:
+                ha_hours.update(touched)
+                ha_list.append(dict(group=group, connectors=[name_of(first), name_of(second)], start=_fmt(opens),
+                                    end=closes.strftime("%H:%M")))
     embargo = {}
     today = start.date().isoformat()
     for connector in connectors:
@@ -353,10 +369,12 @@ def _hours_touched(intervals, start):
     """(day index, hour) cells of the 7-day grid from ``start`` that the intervals touch."""
     end = start + datetime.timedelta(days=CALENDAR_DAYS)
     cells = set()
-    for s, e in intervals:
-        s, e = max(s, start), min(e, end)
-        cursor = start + HOUR * int((s - start).total_seconds() // 3600)
-        while cursor < e:
+    for opens, closes in intervals:
+        if closes <= start or opens >= end:
+            continue
+        opens, closes = max(opens, start), min(closes, end)
+        cursor = start + HOUR * int((opens - start).total_seconds() // 3600)
+        while cursor < closes:
             index = int((cursor - start).total_seconds() // 3600)
             cells.add((index // 24, index % 24))
             cursor += HOUR

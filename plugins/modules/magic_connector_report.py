@@ -29,8 +29,8 @@ description:
     connector has the same notes; C(no_site) (warning): the account has sites and the connector is in none (only
     with O(sites=true)); C(window_differs) (notice): the window differs from O(standard_window); and
     C(past_embargo_dates) (notice): embargo dates that are already past, in the connector's time zone."
-  - HA groups are the sites (C(connector_id) and C(secondary_connector_id)) when O(sites=true) and the account has
-    sites, otherwise the connectors that share a C(site_id).
+  - HA groups are the sites (C(connector_id) and C(secondary_connector_id)) when O(sites=true), then, for
+    connectors no site names, the connectors that share a C(site_id), as in the maintenance_window role.
   - Reads no telemetry (that would cost one call per connector); makes no change in Cloudflare.
 author:
   - Magic Transit collection maintainers (@cloudflare)
