@@ -167,7 +167,7 @@ units: venv-main sync ## pytest tests/unit tests/simulator and the property test
 	@$(call stage,unit and simulator tests)
 	run '$(ROOT)/hack/ensure_chromium.sh'  # the HTML report is tested in headless Chromium: installed when missing, never skipped
 	cd '$(COPY)'
-	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/reliability/test_properties.py $(PYTEST_ARGS)
+	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/reliability/test_properties.py tests/reliability/test_planner_properties.py $(PYTEST_ARGS)
 
 integration: venv sync ## pytest tests/integration on the main and the compat controller, side by side
 	@$(call stage,integration tests)
@@ -195,7 +195,7 @@ integration: venv sync ## pytest tests/integration on the main and the compat co
 reliability: venv-main sync ## pytest tests/reliability: faults, rate-limit block, concurrency, bad input, secrets
 	@$(call stage,reliability tests)
 	cd '$(COPY)'
-	run '$(VENV)/bin/python' -m pytest tests/reliability --ignore=tests/reliability/test_properties.py $(PYTEST_ARGS)
+	run '$(VENV)/bin/python' -m pytest tests/reliability --ignore=tests/reliability/test_properties.py --ignore=tests/reliability/test_planner_properties.py $(PYTEST_ARGS)
 
 lint: venv-main sync ## ansible-lint --profile production on roles/ playbooks/ examples/
 	@$(call stage,ansible-lint)

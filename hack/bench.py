@@ -65,6 +65,9 @@ class Simulator:
         connectors = list(state["accounts"][ACCOUNT]["connectors"].values())
         for index, connector in enumerate(connectors):
             connector.update(WINDOW)
+            if connector.get("primary") is False:
+                # The role plans an HA site's secondary one duration after its primary.
+                connector["interrupt_window_hour_of_day"] = WINDOW["interrupt_window_hour_of_day"] + WINDOW["interrupt_window_duration_hours"]
             if index < count and index % 10 < SHARE_TO_CHANGE * 10:
                 connector["interrupt_window_hour_of_day"] = 0
         self.admin("PUT", "/state", state)

@@ -123,3 +123,53 @@ def test_change_freeze_refuses_more_than_100_dates_naming_the_connector():
     full = connector(1, "full", interrupt_window_embargo_dates=["2027-%02d-%02d" % (m, d) for m in range(1, 5) for d in range(1, 26)])
     with pytest.raises(AnsibleFilterError, match="connector 0+1 \\(SN1\\) would hold 101 embargo dates"):
         change_freeze([full], ["2028-01-01"])
+
+
+PAIR = [connector(1, "ber-01 primary", site_id="ber", timezone="Europe/Berlin"),
+        connector(2, "ber-01 secondary", site_id="ber", primary=False, timezone="Europe/Berlin")]
+
+
+def test_alternate_days_gives_the_peer_the_same_hours_on_other_days():
+    entries = maintenance_windows(PAIR, dict(preset="weekend_nights", ha_strategy="alternate_days", today="2026-12-01"))
+    assert [(e["interrupt_window_days_of_week"], e["interrupt_window_hour_of_day"]) for e in entries] == [
+        (["Sunday"], 1), (["Saturday"], 1)]
+    with pytest.raises(AnsibleFilterError, match="^maintenance_window_ha_strategy alternate_days needs at least as many days"):
+        maintenance_windows(PAIR, dict(preset="sunday_early", ha_strategy="alternate_days"))
+
+
+def test_latest_end_hour_says_what_would_fit():
+    entries = maintenance_windows(PAIR, dict(preset="weekend_nights", latest_end_hour=9, today="2026-12-01"))
+    assert [e["interrupt_window_hour_of_day"] for e in entries] == [1, 5]
+    with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_latest_end_hour \(07:00\) leaves no free window for ber-01 "
+                       r"secondary .*needs 2 windows of 4 h from 01:00; would fit: a duration of at most 3 h or "
+                       r"maintenance_window_latest_end_hour 9 or later or maintenance_window_ha_strategy alternate_days$"):
+        maintenance_windows(PAIR, dict(preset="weekend_nights", latest_end_hour=7, today="2026-12-01"))
+
+
+def test_an_untouched_peer_is_a_constraint():
+    current = [dict(PAIR[0], interrupt_window_days_of_week=["Saturday", "Sunday"], interrupt_window_hour_of_day=4,
+                    interrupt_window_duration_hours=4), PAIR[1]]
+    (entry,) = maintenance_windows(current, dict(preset="weekend_nights", targets=[dict(id=PAIR[1]["id"])], today="2026-12-01"))
+    assert entry["interrupt_window_hour_of_day"] == 9, "05:00 overlaps the primary's 04:00-08:00: the next slot"
+    with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_ha_conflict is fail: the window planned for ber-01 secondary "
+                       r"\(0+2\) would overlap the current window of its untouched HA peer ber-01 primary \(0+1\)"):
+        maintenance_windows(current, dict(preset="weekend_nights", targets=[dict(id=PAIR[1]["id"])], ha_conflict="fail",
+                                          today="2026-12-01"))
+
+
+@pytest.mark.parametrize("value, expected", [("2", 2), (" 3 ", 3), (4.0, 4), (5, 5)])
+def test_numeric_strings_are_whole_numbers(value, expected):
+    (entry,) = maintenance_windows(FLEET[2:3], dict(preset="weekend_nights", hour=value))
+    assert entry["interrupt_window_hour_of_day"] == expected
+
+
+@pytest.mark.parametrize("value", ["two", "2.5", True, 2.5, [2]])
+def test_other_values_are_refused_naming_the_variable(value):
+    with pytest.raises(AnsibleFilterError, match="^maintenance_window_hour must be a whole number"):
+        maintenance_windows(FLEET, dict(preset="weekend_nights", hour=value))
+
+
+def test_freeze_dates_are_summarised_as_ranges():
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import date_ranges
+    assert date_ranges(["2027-01-03", "2026-12-18", "2026-12-31", "2027-01-01", "2027-01-02", "2027-02-01"]
+                       + ["2026-12-%02d" % d for d in range(19, 31)]) == ["2026-12-18..2027-01-03", "2027-02-01"]

@@ -117,3 +117,39 @@ def test_max_concurrency_is_bounded(api, run_module, value):
     result = run_module(magic_connectors, max_concurrency=value, connectors=[dict(id=FLEET[0]["id"], notes="x")])
     assert result["failed"] and "max_concurrency must be from 1 to 10" in result["msg"]
     assert api.calls == []
+
+
+SITES = "/accounts/%s/magic/sites" % ACCOUNT
+
+
+def test_maintenance_window_plans_from_one_connector_list_and_one_sites_list(api, run_module):
+    pair = [connector(1, interrupt_window_hour_of_day=1.0), connector(2, interrupt_window_hour_of_day=2.0)]
+    api.expect("GET", PATH, result=pair)
+    api.expect("GET", SITES, result=[dict(id="s1", name="ber", connector_id="%032x" % 2, secondary_connector_id="%032x" % 1)])
+    # The site names connector 2 as its primary: it opens at 01:00, connector 1 one duration later.
+    for number, hour in ((1, 5), (2, 1)):
+        api.expect("PATCH", PATH + "/%032x" % number, body={"interrupt_window_hour_of_day": hour,
+                                                            "interrupt_window_days_of_week": ["Sunday", "Saturday"]},
+                   result=connector(number, interrupt_window_hour_of_day=hour, interrupt_window_days_of_week=["Sunday", "Saturday"]))
+    result = run_module(magic_connectors, max_concurrency=1, maintenance_window=dict(preset="weekend_nights", today="2027-01-04"))
+    assert result["api_calls"] == {"GET": 2, "PATCH": 2}, "one connector list, one sites list"
+    plan = result["maintenance_plan"]
+    assert plan["ha_groups"] == 1 and plan["windows"] == {"Sun,Sat 01:00 4h": 1, "Sun,Sat 05:00 4h": 1}
+    assert plan["sites_used"] is True and plan["lines"][0].startswith("2 of 2 connectors planned, 2 change")
+
+
+def test_maintenance_window_settings_are_refused_before_any_call(api, run_module):
+    result = run_module(magic_connectors, maintenance_window=dict(preset="weekend_nights", hour="two"))
+    assert result["failed"] and result["msg"] == "maintenance_window_hour must be a whole number, got 'two'"
+    assert result["api_calls"] == {}
+
+
+def test_change_freeze_writes_only_embargo_dates_from_one_list(api, run_module):
+    api.expect("GET", PATH, result=FLEET[:2])
+    for number in (1, 2):
+        api.expect("PATCH", PATH + "/%032x" % number, body={"interrupt_window_embargo_dates": ["2026-12-24", "2027-01-01"]},
+                   result=connector(number, interrupt_window_embargo_dates=["2026-12-24", "2027-01-01"]))
+    result = run_module(magic_connectors, max_concurrency=1, purge_embargo_dates=False,
+                        change_freeze=dict(dates=["2027-01-01"], state="present"))
+    assert result["api_calls"] == {"GET": 1, "PATCH": 2}
+    assert result["maintenance_plan"]["freeze"] == ["2027-01-01"]
