@@ -28,6 +28,7 @@ MODULES = {
     "MCI": "cloudflare.magic_transit.magic_connector_info",
     "INT": "cloudflare.magic_transit.magic_connector_interrupt",
     "MCS": "cloudflare.magic_transit.magic_connectors",
+    "REP": "cloudflare.magic_transit.magic_connector_report",
 }
 # Rows of a role give its variables; the connection reaches its modules as module_defaults (support.role_tasks).
 ROLES = {
@@ -256,6 +257,23 @@ CATALOGUE = [
     ("cf-over-100-dates", "CF", {"change_freeze_dates": MANY_DATES[95:]},
      r"the freeze \(change_freeze_start to change_freeze_end, and change_freeze_dates\) adds too many dates: connector %s "
      r"\(MWC2301A0417\) would hold 101 embargo dates, more than 100" % BER_ID, READS),
+
+    # --- magic_connector_report: thresholds and the standard window, before the list call ------------------------------
+    ("rep-min-version", "REP", {"dest": "/nonexistent/report", "min_version": "2026.x"},
+     r"^min_version must be a version such as 2026\.2\.0 \(numbers separated by dots\), got '2026\.x'$", NONE),
+    ("rep-offline-hours-0", "REP", {"dest": "/nonexistent/report", "offline_hours": 0},
+     r"^offline_hours must be a number of hours above 0, got 0\.0$", NONE),
+    ("rep-offline-hours-text", "REP", {"dest": "/nonexistent/report", "offline_hours": "a day"}, _type("offline_hours", "float"), NONE),
+    ("rep-preset", "REP", {"dest": "/nonexistent/report", "standard_window": {"preset": "lunch"}},
+     _choices("preset", ["always_on_short", "sunday_early", "weekend_nights", "weeknights"], "lunch", "standard_window"), NONE),
+    ("rep-window-incomplete", "REP", {"dest": "/nonexistent/report", "standard_window": {"days": ["Sunday"], "hour": 2}},
+     r"^standard_window needs a preset or all of days, hour and duration \(missing: duration\)$", NONE),
+    ("rep-window-day", "REP", {"dest": "/nonexistent/report", "standard_window": {"days": ["Caturday"], "hour": 2, "duration": 2}},
+     r"^standard_window\.days must list days of the week .*, got 'Caturday'$", NONE),
+    ("rep-window-duration", "REP", {"dest": "/nonexistent/report", "standard_window": {"preset": "weeknights", "duration": 25}},
+     r"^standard_window\.duration must be from 1 to 24, got 25$", NONE),
+    ("rep-ignore-unknown", "REP", {"dest": "/nonexistent/report", "ignore_findings": ["sunburn"]},
+     r"^value of ignore_findings must be one or more of: offline, ha_overlap, .*(Got no match for|got): sunburn$", NONE),
 
     # Found by this suite and fixed: refused before any write.
     # A rename to another interconnect's name.
