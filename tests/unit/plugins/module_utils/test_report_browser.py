@@ -10,6 +10,7 @@ see hack/ensure_chromium.sh). CHROMIUM=/path/to/chromium forces a browser.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -113,3 +114,11 @@ def test_screenshots_of_the_page_and_the_calendar_are_not_blank(tmp_path, writte
         assert len(colours) > 20 and inked > 400, "%s looks blank: %d colours, %d inked samples" % (name, len(colours), inked)
         if name == "calendar.svg":
             assert b"\xd9\x30\x25" in colours, "the HA hour is drawn in its own colour (#d93025)"
+
+
+def test_the_page_prints(tmp_path, written):
+    pdf = tmp_path / "report.pdf"
+    browse(tmp_path, "--no-pdf-header-footer", "--print-to-pdf=%s" % pdf, (written / "report.html").as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 10000
+    assert 1 <= len(re.findall(rb"/Type\s*/Page\b", data)) <= 4, "the report of 8 connectors prints on a few pages"
