@@ -328,7 +328,7 @@ def plan_windows(connectors, plan, sites=None):
             for member in members:
                 if member["id"] not in targets and window_of(member):
                     group.fix(member, window_of(member), True)
-            start = settings["hour"] + (slot % settings["stagger_slots"]) * settings["stagger_hours"]
+            start = (settings["hour"] + (slot % settings["stagger_slots"]) * settings["stagger_hours"]) % 24
             for position, member in enumerate(members):
                 if member["id"] not in targets:
                     continue

@@ -46,7 +46,7 @@ def role_tasks(key, role, role_vars, connection):
 
     The role runs in a block whose failure is rescued, so that it stops at its first failing task as in a real run
     and the test judges it. The ``reliability_row`` variable makes the ``reliability_results`` callback record the
-    role's tasks under ``key``: the row's result is that of the task that failed, or else of the role's last task.
+    role's tasks under ``key``: the row's result is that of the task that failed, or else of the role's last task that called the API.
     """
     return [{"name": key, "block": [{"ansible.builtin.include_role": {"name": role}}],
              "rescue": [{"ansible.builtin.meta": "noop"}],

@@ -6,8 +6,9 @@
 Enabled by ``support.PlaybookRunner`` through ``ANSIBLE_CALLBACK_PLUGINS`` / ``ANSIBLE_CALLBACKS_ENABLED``; writes
 ``{row: {"status", "result", "seconds"}}`` as JSON to the file named by ``RELIABILITY_RESULTS`` when the playbook
 ends. A row is a task's name, or the variable ``reliability_row`` of the tasks that carry it (the tasks of a role run
-for one table row, see ``support.role_tasks``): their last result is the row's, and ``seconds`` counts from the
-first. Results of ``no_log`` tasks arrive censored, as for any callback.
+for one table row, see ``support.role_tasks``): their last result is the row's (but a task that called no API, such
+as a role's closing summary, does not replace the result of the module task before it), and ``seconds`` counts from
+the first. Results of ``no_log`` tasks arrive censored, as for any callback.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class CallbackModule(CallbackBase):
     def _record(self, result, status):
         row = self._row(result.task)
         seconds = time.monotonic() - self.started.get(row, time.monotonic())
+        previous = self.results.get(row)
+        if previous and "api_calls" in previous["result"] and "api_calls" not in result.result and status == "ok":
+            previous["seconds"] = seconds
+            return
         self.results[row] = {"status": status, "result": dict(result.result), "seconds": seconds}
 
     def v2_runner_on_ok(self, result):
