@@ -131,7 +131,9 @@ options:
   site_id:
     description:
       - The id of the Magic WAN site the connector belongs to (see M(cloudflare.magic_transit.magic_site_info)).
-        V("") takes the connector out of its site. A connector must belong to a site before it carries traffic.
+        A connector must belong to a site before it carries traffic.
+      - V("") is sent as an empty string, meant to take the connector out of its site; Cloudflare does not publish
+        how it treats it (an assumption). A connector whose answers carry no C(site_id) compares as V("").
       - Writing it does not change the site's own C(connector_id)/C(secondary_connector_id).
     type: str
   primary:
