@@ -183,11 +183,16 @@ EXAMPLES = r"""
     site_id: 5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b
     primary: false
 
-- name: Re-key a virtual connector (the old key stops working at once); the new key goes to a file, mode 0600
+- name: Create a connector for a registered virtual appliance, found by its service tag (serial number)
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: CFVA-9681D2552EC5
+    notes: gcp-europe-west3 vcon
+
+- name: Re-key it (the old key stops working at once); the new key goes to a file with mode 0600, not the result
   cloudflare.magic_transit.magic_connector:
     device_serial_number: CFVA-9681D2552EC5
     provision_license: true
-    license_key_dest: /srv/keys/aws-eu-central-1-vcon.key
+    license_key_dest: /srv/keys/gcp-europe-west3-vcon.key
 
 - name: Delete a connector
   cloudflare.magic_transit.magic_connector:
@@ -230,7 +235,7 @@ license_key_dest:
   description: Where the new license key was written (never the key itself).
   returned: when a license key was generated and written to O(license_key_dest)
   type: str
-  sample: /srv/keys/aws-eu-central-1-vcon.key
+  sample: /srv/keys/gcp-europe-west3-vcon.key
 diff:
   description: The managed settings that differ, before and after; the whole connector on create and delete.
   returned: when diff mode is on
