@@ -259,7 +259,8 @@ class Connectors(Resource):
             now = self.interrupts(connector_id)
         except CloudflareAPIError:
             raise error from None
-        new = [item for item in now if item not in before and action in item]
+        known = set(item.get("submitted_at") for item in before)
+        new = [item for item in now if item.get("submitted_at") not in known and action in item]
         if not new:
             error.message += (". The connector's interrupts, read right after, show no new %s: most likely it was "
                               "not received. It was not sent again" % action)
@@ -279,8 +280,7 @@ class Connectors(Resource):
             except CloudflareAPIError as error:
                 raise IncompleteRun("%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
                                     % (name, sent.get("submitted_at"), error), result) from None
-            found = [item for item in listed
-                     if item.get("submitted_at") == sent.get("submitted_at") and not set(INTERRUPT_ACTIONS).isdisjoint(item)]
+            found = [item for item in listed if item.get("submitted_at") == sent.get("submitted_at")]
             if found and found[-1].get("triggered_at"):
                 return found[-1]
             left = min(deadline - time.monotonic(), timeout - waited)
