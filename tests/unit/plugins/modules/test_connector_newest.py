@@ -296,9 +296,10 @@ def test_wait_is_bounded_by_wait_timeout(api, run_module):
 @pytest.mark.parametrize("failure", [dict(status=502), dict(raises=requests.exceptions.ReadTimeout("read timed out"))])
 def test_an_interrupt_whose_answer_was_lost_is_found_in_the_interrupts_not_sent_again(api, run_module, failure):
     api.expect("GET", PATH + "/" + ID, result=CONNECTOR)
-    api.expect("GET", INTERRUPTS, result=[dict(pending(), triggered_at="2026-12-01T00:00:00Z")])
+    earlier = {"reboot": {"purge": False}, "submitted_at": "2026-12-01T00:00:00Z", "triggered_at": "2026-12-01T00:00:09Z"}
+    api.expect("GET", INTERRUPTS, result=[earlier])
     api.expect("POST", INTERRUPTS, **failure)
-    api.expect("GET", INTERRUPTS, result=[dict(pending(), triggered_at="2026-12-01T00:00:00Z"), pending()])
+    api.expect("GET", INTERRUPTS, result=[earlier, pending()])
     result = run_module(magic_connector_interrupt, id=ID, action="reboot")
     assert result["changed"] is True and result["magic_connector_interrupt"] == pending()
     assert "show it was received" in repr(result["warnings"])
