@@ -68,7 +68,7 @@ options:
       - Cloudflare's rules changed over time; the newest published ones are a V(/30) or V(/31) for every
         interconnect, and a V(/29) only on a version C(1.5) interconnect, as the C(.3) host of the subnet (for
         example V(10.212.0.19/29)). The module checks only the prefix length (V(/29) to V(/31)) and leaves the rest,
-        including which ranges are accepted (RFC 1918 and link-local space), to Cloudflare: check mode asks it.
+        including which ranges are accepted (RFC 1918 and link-local space), to Cloudflare, which check mode asks.
     type: str
   interface_address6:
     description: The IPv6 interface address, a V(/127) given as the first address of its subnet.
@@ -112,7 +112,7 @@ options:
         choices: [unidirectional, bidirectional]
       source:
         description:
-          - The source address of health checks, as that SDK snapshot describes it: only on version C(1.5)
+          - The source address of health checks, as that SDK snapshot describes it, only on version C(1.5)
             interconnects, required with O(health_check.direction=bidirectional), left out (and cleared) with
             V(unidirectional), from RFC 1918 space, V(169.254.240.0/20) or V(198.41.199.224/27).
           - The module refuses it only with a direction known to be V(unidirectional); Cloudflare (check mode asks

@@ -69,17 +69,17 @@ options:
     type: str
   provision_license:
     description:
-      - For a connector found by O(id), O(device_id) or O(device_serial_number), V(true) B(re-keys) it: Cloudflare
+      - For a connector found by O(id), O(device_id) or O(device_serial_number), V(true) B(re-keys) it. Cloudflare
         generates a new license key, returned once (in RV(magic_connector.license_key), or written to
         O(license_key_dest)). B(The previous key is revoked at once and for good), so the appliance that uses it
         stops working until it gets the new key. Always a change. Check mode reports it as a change and sends
         nothing; C(--diff) shows that the key will be rotated, never a key. Only virtual (C(LICENSED)) devices have
-        keys: re-keying a hardware connector is refused before any write.
+        keys; re-keying a hardware connector is refused before any write.
       - Without a device identity, V(true) creates a connector for a new virtual device when no connector has the
         exact O(notes) (which are then required, as the connector's only name). A connector found by its notes
         keeps its key, so a second run changes nothing.
       - With O(device_id) or O(device_serial_number) of a device that has no connector yet, V(true) is refused before
-        any write: Cloudflare shows whether a device is hardware or virtual only once it has a connector. Create the
+        any write, because Cloudflare shows whether a device is hardware or virtual only once it has a connector. Create the
         connector without O(provision_license), then re-key it.
       - If the answer that carried a new key is lost (a time-out or a server error after Cloudflare acted), the
         module re-reads the connector and, since Cloudflare never shows a key twice, re-keys it B(once) more and

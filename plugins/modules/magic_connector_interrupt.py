@@ -14,7 +14,7 @@ description:
   - B(This is an action, not a state.) Every run submits a new interrupt and reports C(changed). Branch traffic
     through the connector is interrupted; a shut-down device needs someone on site to power it on again.
   - B(Interrupts are asynchronous.) Cloudflare records the operation and the appliance runs it when it next checks
-    in; the interrupt then gets C(triggered_at). Only one operation may be pending per connector: the module reads
+    in; the interrupt then gets C(triggered_at). Only one operation may be pending per connector, so the module reads
     the connector's interrupts first and, when one is pending, fails saying which operation is pending since when,
     and sends nothing. Should Cloudflare still answer C(409 Conflict) (another operator was faster), the module fails
     the same way and writes nothing.
@@ -22,10 +22,10 @@ description:
     notes that match several connectors fail the task and list them. The result's RV(msg) names the connector
     acted on (notes and id).
   - The C(POST) is never sent twice. When its outcome is unknown (a time-out or a server error, after which
-    Cloudflare may have acted), the module reads the connector's interrupts before anything else: if the new
+    Cloudflare may have acted), the module reads the connector's interrupts before anything else. If the new
     interrupt is there it reports C(changed) with a warning, otherwise it fails saying the outcome is unknown and
     most likely nothing was received.
-  - In check mode the interrupts are read and nothing is sent: C(changed) when the operation could be submitted,
+  - In check mode the interrupts are read and nothing is sent; C(changed) when the operation could be submitted,
     a failure when it would be refused because one is pending.
 author:
   - Magic Transit collection maintainers (@cloudflare)
@@ -74,7 +74,7 @@ options:
     description:
       - Wait until the appliance has run the operation (its interrupt has C(triggered_at)), polling the connector's
         interrupts (after 1 s, then at doubling intervals of at most 15 s), for at most O(wait_timeout) seconds.
-      - When the time is up, the task fails (as C(changed)): the operation stays pending and must not be submitted
+      - When the time is up, the task fails (as C(changed)); the operation stays pending and must not be submitted
         again.
     type: bool
     default: false

@@ -284,7 +284,7 @@ def test_wait_is_bounded_by_wait_timeout(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=CONNECTOR)
     api.expect("GET", INTERRUPTS, result=[])
     api.expect("POST", INTERRUPTS, result=pending())
-    for _ in range(7):  # at once, then after 1, 2, 4, 8, 15 and the last 10 s
+    for poll in range(7):  # polls at once, then after 1, 2, 4, 8, 15 and the last 10 s
         api.expect("GET", INTERRUPTS, result=[pending()])
     result = run_module(magic_connector_interrupt, id=ID, action="reboot", wait=True, wait_timeout=40)
     assert result["failed"] and result["changed"] is True
