@@ -63,7 +63,7 @@ define loud
 printf '\n!!! %s\n' $(1) >&2
 endef
 
-.PHONY: help test $(STAGES) venv venv-main venv-compat python-info check-python sync get-pip-shim demo screenshots bench docs clean distclean
+.PHONY: help test test-live $(STAGES) venv venv-main venv-compat python-info check-python sync get-pip-shim demo screenshots bench docs clean distclean
 
 help: ## show this help
 	@printf 'cloudflare.magic_transit build harness (collection %s.%s)\n\n' '$(NAMESPACE)' '$(NAME)'
@@ -222,6 +222,18 @@ docs-lint: venv-main sync ## antsibull-docs lint-collection-docs --plugin-docs (
 docs: venv-main sync ## build the HTML documentation site offline into .build/docs/build/html
 	@$(call stage,documentation site)
 	'$(ROOT)/hack/docs.sh' build '$(VENV)' '$(COPY)' '$(BUILD)/docs'
+
+# --- the live lane: a real account, opt-in only (never part of make test) ---------------------------
+
+test-live: venv-main sync ## opt-in: tests/live against a real account (MAGIC_LIVE_TESTS=1 + token, account, ids)
+	@$(call stage,live lane (tests/live) against a real account)
+	if [ "$${MAGIC_LIVE_TESTS:-}" != 1 ]; then
+	    echo 'test-live: opt-in only. Set MAGIC_LIVE_TESTS=1, CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, MAGIC_LIVE_INTERCONNECT_ID and MAGIC_LIVE_CONNECTOR_ID (README, Development).' >&2
+	    exit 1
+	fi
+	printf 'API: %s\n' "$${CLOUDFLARE_BASE_URL:-https://api.cloudflare.com/client/v4}"
+	cd '$(COPY)'
+	run '$(VENV)/bin/python' -m pytest tests/live -p no:cacheprovider --basetemp='$(BUILD)/pytest-live' $(PYTEST_ARGS)
 
 # --- the demo -----------------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ description:
   - "Connectors are Cloudflare-managed appliances that Ansible cannot log in to. Run plays over these hosts with
     C(gather_facts: false) and C(delegate_to: localhost) on the tasks (the collection's modules talk to the
     Cloudflare API from the controller)."
+  - Every field of the connector becomes a host variable with O(prefix), among them C(site_id) (its Magic WAN site,
+    V("") or undefined when it has none) and C(primary) (whether it is its site's primary connector), plus
+    C(device_id), C(device_serial_number) and C(device_type) from its device.
   - Secrets never become host variables. A connector's C(license_key) is not returned by the list call anyway,
     and would be dropped if it were.
 author:
@@ -36,8 +39,9 @@ options:
   hostname:
     description:
       - What names a connector's host.
-      - V(serial_number) is the device's serial number. Virtual (C(LICENSED)) connectors have none and are named
-        by their connector id.
+      - V(serial_number) is the device's serial number. Hardware and virtual appliances both have one (a virtual
+        appliance's is its service tag); a connector whose device has none in Cloudflare's answer is named by its
+        connector id.
       - V(id) is the connector id.
       - V(notes) is the connector's notes. A connector with empty notes, or whose notes are the name of a host already
         added by this source, is named by its connector id (with a warning for the latter).

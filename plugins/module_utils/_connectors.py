@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 import re
+import tempfile
+import time
 
-from ._client import InvalidOption, check_id
+from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._fleet import Planned
-from ._resource import Resource, desired_from_params
+from ._resource import IncompleteRun, Resource, desired_from_params
 
 try:
     from zoneinfo import available_timezones
@@ -33,6 +36,9 @@ DEVICE_TYPES = (MANAGED, LICENSED)
 #: the options that name a connector by its device or id, in the order they are looked at
 IDENTITIES = ("id", "device_id", "device_serial_number")
 IDENTITY_ARGUMENT_SPEC = dict((name, dict(type="str")) for name in IDENTITIES)
+INTERRUPT_ACTIONS = ("reboot", "restart", "shutdown")
+#: waiting for an interrupt to run: the first poll after this many seconds, doubling up to the cap
+WAIT_FIRST_POLL, WAIT_MAX_POLL = 1.0, 15.0
 
 # The argument spec of a connector's settings, shared by magic_connector and the fleet module.
 SETTINGS_ARGUMENT_SPEC = dict(
@@ -43,6 +49,8 @@ SETTINGS_ARGUMENT_SPEC = dict(
     interrupt_window_hour_of_day=dict(type="int"),
     interrupt_window_duration_hours=dict(type="int"),
     interrupt_window_embargo_dates=dict(type="list", elements="str"),
+    site_id=dict(type="str"),
+    primary=dict(type="bool"),
 )
 
 
@@ -56,10 +64,18 @@ class Connectors(Resource):
     argument_spec = SETTINGS_ARGUMENT_SPEC
     set_paths = (("interrupt_window_days_of_week",), ("interrupt_window_embargo_dates",))
     one_time_secret_paths = (("license_key",),)
+    #: set during a run: a re-key is planned (the diff says so), and where the new key was saved
+    _rotating = False
+    _key_saved_to = None
 
     def check(self, params):
+        check_identity(params)
         if params.get("state") == "absent" and params.get("provision_license"):
             raise InvalidOption("provision_license", "cannot be used with state=absent")
+        if params.get("license_key_dest") is not None:
+            if not params.get("provision_license"):
+                raise InvalidOption("license_key_dest", "needs provision_license=true (a key is only generated then)")
+            check_key_dest(params["license_key_dest"])
 
     def desired(self, params):
         return check_settings(desired_from_params(params, self.fields))
@@ -79,9 +95,15 @@ class Connectors(Resource):
         if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
             raise InvalidOption("provision_license", "re-keys only connectors of virtual (LICENSED) devices; connector %s "
                                 "belongs to a %s device" % (current["id"], device_of(current).get("type")))
-        if params["provision_license"] and current is None and params["device_serial_number"] is not None:
-            raise InvalidOption("provision_license", "creates a connector for a new virtual (LICENSED) device, while "
-                                "device_serial_number names hardware (MANAGED): give one of them")
+        if params["provision_license"] and current is None and _named_by_device(params):
+            # Cloudflare publishes no way to read a device's type before a create: the device may be hardware,
+            # and a create that landed could not be given a key. Nothing is sent.
+            option, value = given_identity(params)
+            raise InvalidOption("provision_license", "with %s %r, which has no connector yet, is refused before any "
+                                "write: Cloudflare tells a device's type (hardware or virtual) only once a connector "
+                                "exists. Create the connector first without provision_license, then re-key it with "
+                                "provision_license=true (virtual devices only); or leave out %s to create a connector "
+                                "for a new virtual device" % (option, value, option))
         return desired
 
     def create_body(self, params):
@@ -92,17 +114,57 @@ class Connectors(Resource):
             return dict(device=dict(serial_number=params["device_serial_number"]))
         return dict(device=dict(provision_license=True))
 
+    def create(self, body):
+        try:
+            return super().create(body)
+        except CloudflareAPIError as error:
+            # A 404 is a definite answer: nothing was created. Say which device Cloudflare does not know.
+            device = body.get("device") or {}
+            if error.status != 404 or error.outcome_unknown or not (device.get("serial_number") or device.get("id")):
+                raise
+            option, value = (("device_serial_number", device["serial_number"]) if device.get("serial_number")
+                             else ("device_id", device["id"]))
+            raise InvalidOption(option, "names no device Cloudflare knows for this account (%s): no connector was "
+                                "created" % error, value) from None
+
     def forced(self, params, current):
-        return dict(provision_license=True) if self._rekeys(params, current) else {}
+        self._rotating = self._rekeys(params, current)
+        return dict(provision_license=True) if self._rotating else {}
 
     def settle(self, params, current, after):
         key_asked = params.get("provision_license") and (current is None or self._rekeys(params, current))
-        if not key_asked or after.get("license_key"):
+        if not key_asked:
             return after, None
-        # The answer that carried the key was lost (a re-read confirmed the write), or the create named an existing
-        # virtual device: Cloudflare never shows a key again, so a fresh one is generated now.
-        after = self.update(after["id"], dict(provision_license=True))
-        return after, "connector %s: no license key came back, so it was re-keyed; the new key is in the result" % after["id"]
+        warning = None
+        if not after.get("license_key"):
+            # The answer that carried the key was lost (a re-read confirmed the write), or the create named an
+            # existing virtual device: Cloudflare never shows a key again, so a fresh one is generated now (once).
+            after = self.update(after["id"], dict(provision_license=True))
+            warning = "connector %s: no license key came back, so it was re-keyed once; the new key is in %s" % (
+                after["id"], params.get("license_key_dest") or "the result")
+        if params.get("license_key_dest") and after.get("license_key"):
+            after = dict(after)
+            key = after.pop("license_key")
+            try:
+                save_license_key(params["license_key_dest"], key)
+            except OSError as exc:
+                after["license_key"] = key
+                raise IncompleteRun("connector %s: its new license key (the old one is revoked) could not be written to "
+                                    "license_key_dest %s (%s): it is in magic_connector.license_key of this result only"
+                                    % (after["id"], params["license_key_dest"], exc.strerror or exc),
+                                    dict(changed=True, magic_connector=after)) from None
+            self._key_saved_to = params["license_key_dest"]
+        return after, warning
+
+    def reported(self):
+        return dict(license_key_dest=self._key_saved_to) if self._key_saved_to else {}
+
+    def outcome(self, before, after, desired, diff_mode, key=None):
+        result = super().outcome(before, after, desired, diff_mode, key)
+        if diff_mode and self._rotating:
+            result["diff"]["before"]["license_key"] = "(current key: revoked at once and for good by the re-key)"
+            result["diff"]["after"]["license_key"] = "(a new key, generated by Cloudflare)"
+        return result
 
     @staticmethod
     def _rekeys(params, current):
@@ -116,6 +178,7 @@ class Connectors(Resource):
             if params["id"] in (None, c.get("id"))
             and params["device_serial_number"] in (None, device_of(c).get("serial_number"))
             and params["activated"] in (None, c.get("activated"))
+            and params.get("notes") in (None, c.get("notes"))
         ]
         if params["telemetry"]:
             for connector in found:
@@ -126,28 +189,180 @@ class Connectors(Resource):
     def shown(self, obj):
         return self.masked(obj, one_time_too=True)
 
-    def interrupt(self, params, check_mode):
-        """Send (or in check mode only show) a reboot, restart or shutdown to the connector the options name."""
-        connector = self.find(params)
-        if connector is None:
-            option, value = given_identity(params)
-            raise InvalidOption(option, "must identify an existing connector", value)
-        body = {params["action"]: {"purge": params["purge"]}}
-        # Not idempotent: the client never repeats it unless Cloudflare certainly did not receive it.
-        sent = body if check_mode else self.client.post(self.path_of(connector["id"], "interrupts"), body)
-        return dict(changed=True, magic_connector_interrupt=sent, magic_connector=self.shown(connector))
-
     def canonical(self, obj):
         obj = super().canonical(obj)
         days = obj.get("interrupt_window_days_of_week")
         if isinstance(days, list):
             # Week order, not alphabetical: deterministic and readable in bodies and diffs.
             obj["interrupt_window_days_of_week"] = sorted(days, key=_day_rank)
+        if "id" in obj:
+            # Cloudflare's defaults, should an answer leave them out: no site (""), and primary.
+            if obj.get("site_id") is None:
+                obj["site_id"] = ""
+            if obj.get("primary") is None:
+                obj["primary"] = True
         return obj
+
+    # --- interrupts: an action, not a state --------------------------------------------------------
+
+    def interrupts(self, connector_id):
+        """The connector's interrupts, oldest first as Cloudflare lists them."""
+        return self.client.get(self.path_of(connector_id, "interrupts"), shape=Shape(list))
+
+    def interrupt(self, params, check_mode, warn):
+        """Submit (or in check mode only judge) a reboot, restart or shutdown of the connector the options name.
+
+        Cloudflare runs it at the appliance's next check-in and allows one pending operation per connector: the
+        interrupts are read first, so a pending one fails the task before anything is sent. The POST is never
+        repeated; when its outcome is unknown, the interrupts tell what happened.
+        """
+        check_identity(params)
+        if params.get("wait") and params["wait_timeout"] < 1:
+            raise InvalidOption("wait_timeout", "must be at least 1 (seconds)", params["wait_timeout"])
+        connector = self.find(params)
+        if connector is None:
+            option, value = given_identity(params)
+            raise InvalidOption(option, "must identify an existing connector", value)
+        name = "connector %r (%s)" % (connector.get("notes") or "", connector["id"])
+        before = self.interrupts(connector["id"])
+        pending = _pending(before)
+        if pending:
+            raise InvalidOption("action", "cannot be submitted to %s: %s. Nothing was sent"
+                                % (name, _pending_text(pending)))
+        body = {params["action"]: {"purge": params["purge"]}}
+        result = dict(changed=True, magic_connector=self.shown(connector))
+        if check_mode:
+            return dict(result, magic_connector_interrupt=body, msg="would submit a %s to %s" % (params["action"], name))
+        try:
+            sent = self.client.post(self.path_of(connector["id"], "interrupts"), body, shape=Shape(dict))
+        except CloudflareAPIError as error:
+            sent = self._interrupt_outcome(error, connector["id"], name, before, params["action"], warn)
+        result.update(magic_connector_interrupt=sent, msg="%s submitted to %s" % (params["action"], name))
+        if params.get("wait"):
+            triggered = self._wait_for(connector["id"], sent, params["wait_timeout"], name, result)
+            result.update(magic_connector_interrupt=triggered, msg="%s of %s ran at %s"
+                          % (params["action"], name, triggered.get("triggered_at")))
+        return result
+
+    def _interrupt_outcome(self, error, connector_id, name, before, action, warn):
+        """The interrupt a failed POST submitted after all (its outcome unknown), or the right failure."""
+        if error.status == 409:
+            try:
+                pending = _pending(self.interrupts(connector_id))
+            except CloudflareAPIError:
+                pending = None
+            since = _pending_text(pending) if pending else "Cloudflare says another operation is pending"
+            raise InvalidOption("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
+        if not error.outcome_unknown:
+            raise error
+        try:
+            now = self.interrupts(connector_id)
+        except CloudflareAPIError:
+            raise error from None
+        known = set(item.get("submitted_at") for item in before)
+        new = [item for item in now if item.get("submitted_at") not in known and action in item]
+        if not new:
+            error.message += (". The connector's interrupts, read right after, show no new %s: most likely it was "
+                              "not received. It was not sent again" % action)
+            raise error
+        warn("%s: the answer to the %s was lost (%s), but a re-read shows the change landed: the connector's "
+             "interrupts show it was received (submitted at %s); it was not sent again"
+             % (name, action, error, new[-1].get("submitted_at")))
+        return new[-1]
+
+    def _wait_for(self, connector_id, sent, timeout, name, result):
+        """Poll the interrupts until the one submitted has ``triggered_at``; fail (changed) after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        interval, waited = WAIT_FIRST_POLL, 0.0
+        result = dict((k, v) for k, v in result.items() if k != "msg")  # a failure's msg says what happened
+        while True:
+            try:
+                listed = self.interrupts(connector_id)
+            except CloudflareAPIError as error:
+                raise IncompleteRun("%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
+                                    % (name, sent.get("submitted_at"), error), result) from None
+            found = [item for item in listed if item.get("submitted_at") == sent.get("submitted_at")]
+            if found and found[-1].get("triggered_at"):
+                return found[-1]
+            left = min(deadline - time.monotonic(), timeout - waited)
+            if left <= 0:
+                raise IncompleteRun("%s: the interrupt submitted at %s has not run within wait_timeout=%g s (it runs "
+                                    "when the appliance next checks in; it stays pending, do not submit it again)"
+                                    % (name, sent.get("submitted_at"), timeout), result)
+            pause = min(interval, left)
+            time.sleep(pause)
+            waited += pause
+            interval = min(interval * 2, WAIT_MAX_POLL)
 
 
 def _named_by_device(params):
     return any(params.get(k) is not None for k in IDENTITIES)
+
+
+def check_identity(params, where=""):
+    """An identity given as an empty string would match the connectors that have none (empty notes, no serial)."""
+    for option in IDENTITIES + ("notes",):
+        value = params.get(option)
+        if isinstance(value, str) and not value.strip():
+            if option == "notes" and _named_by_device(params):
+                continue  # notes as a setting: emptying them is allowed
+            raise InvalidOption(where + option, "must not be empty: an empty identity would match every connector "
+                                "without one", value)
+
+
+def _pending(interrupts):
+    """The interrupts not run yet (no ``triggered_at``)."""
+    return [item for item in interrupts if not item.get("triggered_at")]
+
+
+def _pending_text(pending):
+    item = pending[-1]
+    action = next((key for key in INTERRUPT_ACTIONS if key in item), "an operation")
+    return ("a %s is already pending since %s (Cloudflare runs it when the appliance next checks in, and allows one "
+            "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time"))
+
+
+def check_key_dest(path):
+    """``license_key_dest`` must be a file path in a writable directory: checked before any call (by creating and
+    removing a temporary file there, the one test that permissions, ACLs and read-only mounts cannot fool), so a
+    key is never generated that cannot be saved."""
+    if os.path.isdir(path):
+        raise InvalidOption("license_key_dest", "must be a file path, not a directory", path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InvalidOption("license_key_dest", "must be in an existing directory (%s does not exist)" % folder, path)
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".license-key-probe-", dir=folder)
+    except OSError as exc:
+        raise InvalidOption("license_key_dest", "must be in a directory this user can write (%s: %s); nothing was "
+                            "sent" % (folder, exc.strerror or exc), path) from None
+    os.close(handle)
+    os.unlink(probe)
+
+
+def save_license_key(path, key):
+    """Write the key atomically with mode 0600: a temporary file in the same directory, fsynced, renamed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".license-key-", dir=folder)  # created with mode 0600
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(key + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _day_rank(day):
@@ -192,6 +407,8 @@ def check_settings(settings, where=""):
     dates = settings.get("interrupt_window_embargo_dates")
     if dates is not None:
         settings["interrupt_window_embargo_dates"] = check_embargo_dates(dates, where)
+    if settings.get("site_id"):
+        check_id(where + "site_id", settings["site_id"])  # "" takes the connector out of its site
     return settings
 
 
@@ -223,7 +440,7 @@ def merge_embargo_dates(desired, current, purge, where=""):
 
 def given_identity(params):
     """The first identity option the user gave, and its value."""
-    option = next(k for k in IDENTITIES if params.get(k) is not None)
+    option = next(k for k in IDENTITIES + ("notes",) if params.get(k) is not None)
     return option, params[option]
 
 

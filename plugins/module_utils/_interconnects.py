@@ -140,8 +140,10 @@ def check_interconnect_change(changes, current):
 
 def check_health_check_source(health_check):
     """A health-check source address needs bidirectional health checks. Before any call only a direction the
-    user gave is known; with the current object merged in, so is the direction already set."""
-    if health_check.get("source") and health_check.get("direction") != BIDIRECTIONAL:
+    user gave is known; with the current object merged in, so is the direction already set. An interconnect
+    whose answers carry no direction at all (the newest published schema has none) is left to Cloudflare."""
+    direction = health_check.get("direction")
+    if health_check.get("source") and direction is not None and direction != BIDIRECTIONAL:
         raise InvalidOption("health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
                             health_check["source"])
 

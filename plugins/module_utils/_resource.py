@@ -140,6 +140,10 @@ class Resource:
         """After a write that was sent: ``(object, warning)``, finishing what the answer left undone."""
         return after, None
 
+    def reported(self):
+        """Result keys a run adds besides the object (such as where a secret was saved instead of shown)."""
+        return {}
+
     def canonical(self, obj):
         """A copy of an API object in the form options are compared in: sets sorted, API quirks undone."""
         obj = copy.deepcopy(obj or {})
@@ -409,7 +413,8 @@ class ResourceModule:
         return after
 
     def _result(self, changed, before, after, desired):
-        return dict(self.resource.outcome(before, after, desired, self.module._diff), changed=changed)
+        return dict(self.resource.outcome(before, after, desired, self.module._diff), changed=changed,
+                    **self.resource.reported())
 
 
 def _merged(obj, changes):

@@ -49,15 +49,26 @@ options:
     description: A free-text description.
     type: str
   mtu:
-    description: The MTU of the interconnect, at least V(576) (Cloudflare's default is V(1476)).
+    description:
+      - The MTU of the interconnect, at least V(576) (Cloudflare's default is V(1476)); the module checks only
+        this minimum.
+      - Cloudflare's documentation gives a maximum per dataplane (version) of the interconnect, not in the API
+        schema, so Cloudflare (and check mode, which asks it) judges it. V(1476) on version C(1); on version
+        C(1.1) V(1500) inbound and V(1476) outbound; V(1500) on version C(2).
     type: int
   automatic_return_routing:
-    description: Whether Cloudflare returns traffic on the interconnect it arrived on.
+    description:
+      - Whether Cloudflare returns traffic on the interconnect it arrived on.
+      - V(true) needs the account flag C(coupler_integration) (Cloudflare enables it on request); without it
+        Cloudflare refuses the change, in check mode too. V(false) is always accepted.
     type: bool
   interface_address:
     description:
       - The IPv4 interface address with its prefix length, a V(/29), V(/30) or V(/31), for example V(10.212.0.8/31).
-      - Cloudflare decides which ranges it accepts (RFC 1918 and link-local space); check mode asks it.
+      - Cloudflare's rules changed over time; the newest published ones are a V(/30) or V(/31) for every
+        interconnect, and a V(/29) only on a version C(1.5) interconnect, as the C(.3) host of the subnet (for
+        example V(10.212.0.19/29)). The module checks only the prefix length (V(/29) to V(/31)) and leaves the rest,
+        including which ranges are accepted (RFC 1918 and link-local space), to Cloudflare, which check mode asks.
     type: str
   interface_address6:
     description: The IPv6 interface address, a V(/127) given as the first address of its subnet.
@@ -92,11 +103,20 @@ options:
             never shows as a change.
         type: str
       direction:
-        description: Whether health checks are sent one way or both ways.
+        description:
+          - Whether health checks are sent one way or both ways. The target is not used by bidirectional checks.
+          - This sub-option and O(health_check.source) come from one snapshot of Cloudflare's published API (its
+            Python SDK 5.9.0); newer published schemas do not list them. The module sends them only when you set
+            them.
         type: str
         choices: [unidirectional, bidirectional]
       source:
-        description: The source address of health checks; only with O(health_check.direction=bidirectional).
+        description:
+          - The source address of health checks, as that SDK snapshot describes it, only on version C(1.5)
+            interconnects, required with O(health_check.direction=bidirectional), left out (and cleared) with
+            V(unidirectional), from RFC 1918 space, V(169.254.240.0/20) or V(198.41.199.224/27).
+          - The module refuses it only with a direction known to be V(unidirectional); Cloudflare (check mode asks
+            it) judges the version and the ranges.
         type: str
   bgp:
     description: BGP settings. Only the sub-options you set are managed.

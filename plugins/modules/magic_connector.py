@@ -30,10 +30,12 @@ attributes:
     details:
       - Judged on the controller; nothing is sent but reads.
       - A re-key (O(provision_license=true) on an existing connector) is reported as a change and not made.
+      - O(license_key_dest) is checked (the directory must be writable) in check mode too.
   diff_mode:
     support: full
     details:
       - Before and after of the settings you manage; on create and delete the whole connector against nothing.
+      - A re-key shows C(license_key) going from the current key to a new one, as words, never a key.
   idempotent:
     support: partial
     details:
@@ -57,21 +59,46 @@ options:
     type: str
   device_serial_number:
     description:
-      - The serial number of the connector's device (hardware connectors). Finds the connector (one list call);
+      - The serial number of the connector's device. Hardware appliances and virtual appliances have one
+        (Cloudflare calls a virtual appliance's serial number its service tag). Finds the connector (one list call);
         with O(state=present) and no connector for this device, one is created for it.
+      - Whether Cloudflare always returns a serial number for virtual devices is not published; a virtual connector
+        without one is found by O(id) or O(notes).
+      - What Cloudflare does with a serial number it does not know is not published either. When it refuses it
+        (404), the module fails naming the serial number and saying that nothing was created.
     type: str
   provision_license:
     description:
       - For a connector found by O(id), O(device_id) or O(device_serial_number), V(true) B(re-keys) it. Cloudflare
-        generates a new license key, returned once in RV(magic_connector.license_key). Always a change; never done
-        in check mode.
+        generates a new license key, returned once (in RV(magic_connector.license_key), or written to
+        O(license_key_dest)). B(The previous key is revoked at once and for good), so the appliance that uses it
+        stops working until it gets the new key. Always a change. Check mode reports it as a change and sends
+        nothing; C(--diff) shows that the key will be rotated, never a key. Only virtual (C(LICENSED)) devices have
+        keys; re-keying a hardware connector is refused before any write.
       - Without a device identity, V(true) creates a connector for a new virtual device when no connector has the
         exact O(notes) (which are then required, as the connector's only name). A connector found by its notes
         keeps its key, so a second run changes nothing.
-      - "B(The license key is a secret) returned in the result: set C(no_log: true) on such a task and store the key
-        safely (for example in a vault)."
+      - With O(device_id) or O(device_serial_number) of a device that has no connector yet, V(true) is refused before
+        any write, because Cloudflare shows whether a device is hardware or virtual only once it has a connector. Create the
+        connector without O(provision_license), then re-key it.
+      - If the answer that carried a new key is lost (a time-out or a server error after Cloudflare acted), the
+        module re-reads the connector and, since Cloudflare never shows a key twice, re-keys it B(once) more and
+        says so in a warning.
+      - "B(The license key is a secret.) Prefer O(license_key_dest); otherwise set C(no_log: true) on the task and
+        store the key safely (for example in a vault)."
     type: bool
     default: false
+  license_key_dest:
+    description:
+      - A file on the host where the module runs (usually the controller) to write a newly generated license key
+        to, instead of returning it. The key is written atomically (a temporary file in the same directory, then a
+        rename) with mode C(0600) before the module returns, so a later failing task cannot lose the only copy; the
+        result then says where (RV(license_key_dest)) and holds no key.
+      - Requires O(provision_license=true). The directory must exist and be writable; this is checked before any
+        call, so a create or re-key that could not save its key is never sent.
+      - Written only when a key is generated; a connector found by its notes keeps its key and the file is left
+        alone.
+    type: path
   activated:
     description: Whether the connector is activated.
     type: bool
@@ -101,6 +128,19 @@ options:
       - Compared as a set. See O(purge_embargo_dates).
     type: list
     elements: str
+  site_id:
+    description:
+      - The id of the Magic WAN site the connector belongs to (see M(cloudflare.magic_transit.magic_site_info)).
+        A connector must belong to a site before it carries traffic.
+      - V("") is sent as an empty string, meant to take the connector out of its site; Cloudflare does not publish
+        how it treats it (an assumption). A connector whose answers carry no C(site_id) compares as V("").
+      - Writing it does not change the site's own C(connector_id)/C(secondary_connector_id).
+    type: str
+  primary:
+    description:
+      - Whether the connector is the primary one of its site (Cloudflare's default is V(true)); in a
+        high-availability site the other connector is set to V(false).
+    type: bool
   purge_embargo_dates:
     description:
       - With V(true), O(interrupt_window_embargo_dates) is the whole list and dates not in it are removed.
@@ -137,6 +177,23 @@ EXAMPLES = r"""
   no_log: true
   register: vcon
 
+- name: Make a connector the secondary of its high-availability site
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: MWC2301A0418
+    site_id: 5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b
+    primary: false
+
+- name: Create a connector for a registered virtual appliance, found by its service tag (serial number)
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: CFVA-9681D2552EC5
+    notes: gcp-europe-west3 vcon
+
+- name: Re-key it (the old key stops working at once); the new key goes to a file with mode 0600, not the result
+  cloudflare.magic_transit.magic_connector:
+    device_serial_number: CFVA-9681D2552EC5
+    provision_license: true
+    license_key_dest: /srv/keys/gcp-europe-west3-vcon.key
+
 - name: Delete a connector
   cloudflare.magic_transit.magic_connector:
     device_serial_number: CF1A2B3C4D
@@ -154,8 +211,8 @@ magic_connector:
     license_key:
       description:
         - The new license key, only right after it was generated (a create with O(provision_license=true) or a
-          re-key). A secret.
-      returned: when a license key was generated
+          re-key) and only without O(license_key_dest). A secret.
+      returned: when a license key was generated and O(license_key_dest) is not set
       type: str
       sample: "-----BEGIN RSA PRIVATE KEY-----..."
   sample:
@@ -167,11 +224,18 @@ magic_connector:
     interrupt_window_hour_of_day: 2
     interrupt_window_duration_hours: 4.0
     interrupt_window_embargo_dates: ["2026-12-24"]
+    site_id: 5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b
+    primary: true
     device:
       id: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d
       serial_number: CF1A2B3C4D
       type: MANAGED
     last_updated: "2026-11-22T03:10:00Z"
+license_key_dest:
+  description: Where the new license key was written (never the key itself).
+  returned: when a license key was generated and written to O(license_key_dest)
+  type: str
+  sample: /srv/keys/gcp-europe-west3-vcon.key
 diff:
   description: The managed settings that differ, before and after; the whole connector on create and delete.
   returned: when diff mode is on
@@ -197,6 +261,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource
 ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     provision_license=dict(type="bool", default=False),
+    license_key_dest=dict(type="path"),
     purge_embargo_dates=dict(type="bool", default=True),
     **IDENTITY_ARGUMENT_SPEC,
     **Connectors.argument_spec

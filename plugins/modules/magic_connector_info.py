@@ -23,7 +23,10 @@ options:
     description: Only the connector with this id.
     type: str
   device_serial_number:
-    description: Only the connector of the device with this serial number.
+    description: Only the connector of the device with this serial number (hardware, or a virtual appliance's service tag).
+    type: str
+  notes:
+    description: Only the connectors whose notes are exactly this (case and spaces count).
     type: str
   device_type:
     description: Only connectors of this kind of device (filtered by Cloudflare).
@@ -44,6 +47,11 @@ EXAMPLES = r"""
 - name: List every connector
   cloudflare.magic_transit.magic_connector_info:
   register: connectors
+
+- name: The connector of a store, by its notes
+  cloudflare.magic_transit.magic_connector_info:
+    notes: tyo-store-114 virtual
+  register: store
 
 - name: Hardware connectors that are not activated yet, with their latest telemetry
   cloudflare.magic_transit.magic_connector_info:
@@ -77,6 +85,8 @@ magic_connectors:
         id: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d
         serial_number: CF1A2B3C4D
         type: MANAGED
+      site_id: 5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b
+      primary: true
       last_heartbeat: "2026-11-22T03:09:41Z"
       last_seen_version: "2026.10.2"
 api_calls:
@@ -94,6 +104,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource
 ARGUMENT_SPEC = dict(
     id=dict(type="str"),
     device_serial_number=dict(type="str"),
+    notes=dict(type="str"),
     device_type=dict(type="str", choices=list(DEVICE_TYPES)),
     activated=dict(type="bool"),
     telemetry=dict(type="bool", default=False),

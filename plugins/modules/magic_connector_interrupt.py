@@ -11,9 +11,22 @@ version_added: 0.1.0
 description:
   - Asks Cloudflare to reboot the connector's device, restart the connector software, or shut the device down,
     through the connector's interrupts endpoint, as an operator does inside a maintenance window.
-  - B(This is an action, not a state.) Every run sends a new interrupt and reports C(changed). Branch traffic
+  - B(This is an action, not a state.) Every run submits a new interrupt and reports C(changed). Branch traffic
     through the connector is interrupted; a shut-down device needs someone on site to power it on again.
-  - In check mode nothing is sent; the module reports what it would do.
+  - B(Interrupts are asynchronous.) Cloudflare records the operation and the appliance runs it when it next checks
+    in; the interrupt then gets C(triggered_at). Only one operation may be pending per connector, so the module reads
+    the connector's interrupts first and, when one is pending, fails saying which operation is pending since when,
+    and sends nothing. Should Cloudflare still answer C(409 Conflict) (another operator was faster), the module fails
+    the same way and writes nothing.
+  - The connector is named by O(id), O(device_id), O(device_serial_number) or its exact O(notes) (handy on call);
+    notes that match several connectors fail the task and list them. The result's RV(msg) names the connector
+    acted on (notes and id).
+  - The C(POST) is never sent twice. When its outcome is unknown (a time-out or a server error, after which
+    Cloudflare may have acted), the module reads the connector's interrupts before anything else. If the new
+    interrupt is there it reports C(changed) with a warning, otherwise it fails saying the outcome is unknown and
+    most likely nothing was received.
+  - In check mode the interrupts are read and nothing is sent; C(changed) when the operation could be submitted,
+    a failure when it would be refused because one is pending.
 author:
   - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
@@ -23,7 +36,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - The connector is looked up, nothing is sent.
+      - The connector and its interrupts are read, nothing is sent.
   diff_mode:
     support: none
   idempotent:
@@ -38,7 +51,14 @@ options:
     description: The id of the connector's device (looked up with one list call).
     type: str
   device_serial_number:
-    description: The serial number of the connector's device (looked up with one list call).
+    description:
+      - The serial number of the connector's device, hardware or virtual (a virtual appliance's service tag);
+        looked up with one list call.
+    type: str
+  notes:
+    description:
+      - The connector's exact notes (looked up with one list call). Must match exactly one connector; an empty value
+        is refused.
     type: str
   action:
     description:
@@ -50,6 +70,18 @@ options:
     description: Also purge the connector's local state.
     type: bool
     default: false
+  wait:
+    description:
+      - Wait until the appliance has run the operation (its interrupt has C(triggered_at)), polling the connector's
+        interrupts (after 1 s, then at doubling intervals of at most 15 s), for at most O(wait_timeout) seconds.
+      - When the time is up, the task fails (as C(changed)); the operation stays pending and must not be submitted
+        again.
+    type: bool
+    default: false
+  wait_timeout:
+    description: How long O(wait=true) waits, in seconds.
+    type: int
+    default: 600
 """
 
 EXAMPLES = r"""
@@ -57,17 +89,41 @@ EXAMPLES = r"""
   cloudflare.magic_transit.magic_connector_interrupt:
     device_serial_number: CF1A2B3C4D
     action: reboot
+
+- name: On call, restart the connector software of a store by its name and wait until it ran
+  cloudflare.magic_transit.magic_connector_interrupt:
+    notes: tyo-store-114 virtual
+    action: restart
+    wait: true
+    wait_timeout: 300
+  register: restarted
+
+- name: Show when it ran
+  ansible.builtin.debug:
+    msg: "{{ restarted.msg }}"
 """
 
 RETURN = r"""
 magic_connector_interrupt:
-  description: The interrupt as Cloudflare accepted it; in check mode, the request that would be sent.
+  description:
+    - The interrupt as Cloudflare recorded it; with O(wait=true), as it is once it ran (with C(triggered_at)); in
+      check mode, the request that would be sent.
   returned: always
   type: dict
+  contains:
+    submitted_at:
+      description: When Cloudflare recorded the operation.
+      returned: when sent
+      type: str
+    triggered_at:
+      description: When the appliance ran it.
+      returned: with O(wait=true), or when it already ran
+      type: str
   sample:
     reboot:
       purge: false
     submitted_at: "2026-11-22T03:15:00Z"
+    triggered_at: "2026-11-22T03:15:42Z"
 magic_connector:
   description: The connector that was interrupted.
   returned: always
@@ -75,28 +131,41 @@ magic_connector:
   sample:
     id: 4f1c2b3a5d6e7f8091a2b3c4d5e6f708
     notes: ber-branch-01 primary
+msg:
+  description: What was done, naming the connector by its notes and id.
+  returned: always
+  type: str
+  sample: reboot submitted to connector 'ber-branch-01 primary' (4f1c2b3a5d6e7f8091a2b3c4d5e6f708)
 api_calls:
   description: The API calls this run made, per HTTP method.
   returned: always
   type: dict
   sample:
-    GET: 1
+    GET: 2
     POST: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
+    IDENTITIES,
+    IDENTITY_ARGUMENT_SPEC,
+    INTERRUPT_ACTIONS,
+    Connectors,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ARGUMENT_SPEC = dict(
-    action=dict(type="str", choices=["reboot", "restart", "shutdown"], required=True),
+    action=dict(type="str", choices=list(INTERRUPT_ACTIONS), required=True),
     purge=dict(type="bool", default=False),
+    notes=dict(type="str"),
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=600),
     **IDENTITY_ARGUMENT_SPEC
 )
 
 
 def main():
-    module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[IDENTITIES], supports_check_mode=True)
-    module.run(lambda: Connectors(module.client).interrupt(module.params, module.check_mode))
+    module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[IDENTITIES + ("notes",)], supports_check_mode=True)
+    module.run(lambda: Connectors(module.client).interrupt(module.params, module.check_mode, module.warn))
 
 
 if __name__ == "__main__":

@@ -82,6 +82,12 @@ options:
         description: Dates (V(YYYY-MM-DD)) on which the window stays closed, at most 100 (after merging).
         type: list
         elements: str
+      site_id:
+        description: The id of the Magic WAN site the connector belongs to; V("") takes it out of its site.
+        type: str
+      primary:
+        description: Whether the connector is the primary one of its site (Cloudflare's default is V(true)).
+        type: bool
       purge_embargo_dates:
         description: Overrides O(purge_embargo_dates) for this connector.
         type: bool

@@ -33,7 +33,10 @@ CONNECTORS = Connectors(None)
     (params(id="c9"), None, "^id must identify an existing connector"),
     (params(notes="new"), None, "^notes match no connector: to create one"),
     (params(id="c1", provision_license=True), HARDWARE, "^provision_license re-keys only connectors of virtual"),
-    (params(device_serial_number="SN9", provision_license=True), None, "^provision_license creates a connector for a new"),
+    (params(device_serial_number="SN9", provision_license=True), None,
+     "^provision_license with device_serial_number 'SN9', which has no connector yet, is refused before any write"),
+    (params(device_id="d9", provision_license=True), None,
+     "^provision_license with device_id 'd9', which has no connector yet, is refused before any write"),
 ])
 def test_prepare_refuses_before_any_write(given, current, message):
     with pytest.raises(InvalidOption, match=message):

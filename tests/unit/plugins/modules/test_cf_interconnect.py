@@ -226,3 +226,20 @@ def test_info_lists_in_one_call_and_masks_secrets(api, run_module):
 def test_info_filters_by_name(api, run_module):
     api.expect("GET", PATH, result={"interconnects": [INTERCONNECT, changed(id="f" * 32, name="other")]})
     assert [i["id"] for i in run_module(cf_interconnect_info, name="other")["cf_interconnects"]] == ["f" * 32]
+
+
+def test_newest_rules_are_never_refused_client_side(api, run_module):
+    """What the newest published rules allow goes to Cloudflare (validate_only in check mode): a /29 (allowed on
+    version 1.5 as the .3 host), and a health-check source on an interconnect whose answers carry no direction."""
+    no_direction = changed(version="1.5", gre=None)
+    del no_direction["gre"]
+    del no_direction["health_check"]["direction"]
+    api.expect("GET", PATH + "/" + ID, result={"interconnect": no_direction})
+    api.expect("PUT", PATH + "/" + ID, params={"validate_only": "true"}, result=write_answer(no_direction), body={
+        "interface_address": "10.212.0.19/29",
+        "health_check": {"enabled": True, "rate": "mid", "type": "reply", "source": "10.212.0.18",
+                         "target": {"saved": ""}},
+    })
+    result = run_module(cf_interconnect, check_mode=True, id=ID, interface_address="10.212.0.19/29",
+                        health_check={"source": "10.212.0.18"})
+    assert result["changed"] is True

@@ -218,9 +218,11 @@ def test_info_filters_and_opt_in_telemetry(api, run_module):
 
 def test_interrupt_always_changes_and_sends_nothing_in_check_mode(api, run_module):
     api.expect("GET", PATH, result=[CONNECTOR])
+    api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
     result = run_module(magic_connector_interrupt, check_mode=True, device_serial_number=SERIAL, action="reboot")
     assert result["changed"] is True and api.writes() == []
     api.expect("GET", PATH, result=[CONNECTOR])
+    api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
     api.expect("POST", PATH + "/" + ID + "/interrupts", body={"restart": {"purge": True}},
                result={"restart": {"purge": True}, "submitted_at": "2026-11-22T03:15:00Z"})
     result = run_module(magic_connector_interrupt, device_serial_number=SERIAL, action="restart", purge=True)
@@ -229,9 +231,13 @@ def test_interrupt_always_changes_and_sends_nothing_in_check_mode(api, run_modul
 
 def test_interrupt_post_is_not_repeated_when_the_answer_was_lost(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=CONNECTOR)
+    api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
     api.expect("POST", PATH + "/" + ID + "/interrupts", raises=requests.exceptions.ReadTimeout("read timed out"))
+    api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
     result = run_module(magic_connector_interrupt, id=ID, action="reboot")
     assert result["failed"] and result["error"]["outcome_unknown"] is True
+    assert "show no new reboot: most likely it was not received. It was not sent again" in result["msg"]
+    assert [c.method for c in api.calls].count("POST") == 1
 
 
 def test_rekey_of_a_hardware_connector_is_refused_before_any_write(api, run_module):
@@ -244,7 +250,8 @@ def test_rekey_of_a_hardware_connector_is_refused_before_any_write(api, run_modu
 def test_provision_license_with_a_serial_number_is_refused(api, run_module):
     api.expect("GET", PATH, result=[CONNECTOR])
     result = run_module(magic_connector, device_serial_number="CFNEW", provision_license=True)
-    assert result["failed"] and "provision_license creates a connector for a new virtual (LICENSED) device" in result["msg"]
+    assert result["failed"] and "provision_license with device_serial_number 'CFNEW', which has no connector yet, is " \
+        "refused before any write" in result["msg"]
     assert api.writes() == []
 
 
