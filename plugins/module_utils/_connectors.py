@@ -17,7 +17,7 @@ import re
 
 from ._client import InvalidOption, check_id
 from ._fleet import Planned
-from ._resource import Resource, desired_from_params
+from ._resource import Resource
 
 try:
     from zoneinfo import available_timezones
@@ -27,6 +27,7 @@ except ImportError:  # Python < 3.9 has no zoneinfo: Cloudflare alone judges tim
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MAX_EMBARGO_DATES = 100
+MAX_NOTES_LENGTH = 2048
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MANAGED, LICENSED = "MANAGED", "LICENSED"
 DEVICE_TYPES = (MANAGED, LICENSED)
@@ -56,13 +57,16 @@ class Connectors(Resource):
     argument_spec = SETTINGS_ARGUMENT_SPEC
     set_paths = (("interrupt_window_days_of_week",), ("interrupt_window_embargo_dates",))
     one_time_secret_paths = (("license_key",),)
+    identities = IDENTITIES + ("notes",)
+    # An assumption: Cloudflare documents no limit; the simulator refuses longer notes.
+    max_lengths = {"notes": MAX_NOTES_LENGTH}
 
     def check(self, params):
         if params.get("state") == "absent" and params.get("provision_license"):
             raise InvalidOption("provision_license", "cannot be used with state=absent")
 
     def desired(self, params):
-        return check_settings(desired_from_params(params, self.fields))
+        return check_settings(self.values(params))
 
     def find(self, params):
         return find_connector(self, params.get("id"), params.get("device_id"), params.get("device_serial_number"),
@@ -128,6 +132,7 @@ class Connectors(Resource):
 
     def interrupt(self, params, check_mode):
         """Send (or in check mode only show) a reboot, restart or shutdown to the connector the options name."""
+        self.check_identity(params)
         connector = self.find(params)
         if connector is None:
             option, value = given_identity(params)
@@ -279,7 +284,7 @@ def plan_fleet(resource, entries, purge_default):
         for option in ("id", "device_id"):
             if entry.get(option) is not None:
                 check_id(where + option, entry[option])
-        settings.append(check_settings(desired_from_params(entry, resource.fields), where))
+        settings.append(check_settings(resource.values(entry, where), where))
 
     connectors = resource.list()
     plans, seen = [], {}

@@ -320,9 +320,13 @@ def test_rate_limit_is_retried_once_then_succeeds(api, refresh):
 
 
 def test_an_answer_that_is_not_a_list_fails(api, refresh):
-    api.expect("GET", LIST, result={"connectors": []})
-    with pytest.raises(AnsibleError, match="instead of a list"):
+    # A read of the wrong shape is retried (max_retries=4 by default), then the source fails naming the call.
+    for _attempt in range(5):
+        api.expect("GET", LIST, result={"connectors": []})
+    with pytest.raises(AnsibleError, match=r"listing the connectors failed: GET /accounts/[0-9a-f]+/magic/connectors: gave up "
+                       r"after 5 attempt\(s\).*answer of the wrong shape: result is an object where a list of objects was expected"):
         refresh()
+    assert not api.script
 
 
 @pytest.mark.parametrize("name, accepted", [
