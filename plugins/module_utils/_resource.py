@@ -281,6 +281,16 @@ class Resource:
         before, after = recursive_diff(before_view, after_view) or ({}, {})
         return dict(before=self.masked(before, one_time_too=True), after=self.masked(after, one_time_too=True))
 
+    def without_secrets(self, obj):
+        """A copy with every secret (one-time ones too) left out: for what is kept outside results (an inventory's
+        host variables and cache)."""
+        obj = copy.deepcopy(obj)
+        for path in self.secret_paths + self.one_time_secret_paths:
+            parent, key = _parent(obj, path)
+            if parent is not None:
+                parent.pop(key, None)
+        return obj
+
     def masked(self, obj, one_time_too=False):
         """A copy with every secret replaced by a mask, for results and diffs."""
         obj = copy.deepcopy(obj)
