@@ -58,6 +58,8 @@ class Connectors(Resource):
     set_paths = (("interrupt_window_days_of_week",), ("interrupt_window_embargo_dates",))
     one_time_secret_paths = (("license_key",),)
     identities = IDENTITIES + ("notes",)
+    # A connector always has its device: an object without one (its device itself, say) is not a connector.
+    required_keys = ("id", "device")
     # An assumption: Cloudflare documents no limit; the simulator refuses longer notes.
     max_lengths = {"notes": MAX_NOTES_LENGTH}
 

@@ -63,8 +63,10 @@ class Resource:
     list_key = None
     item_key = None
     write_key = None
+    #: keys every object the API answers has (an object without them is some other answer: a nested one, an error)
+    required_keys = ("id",)
     #: derived from the keys: the ``Shape`` every answer must have (``list``, ``get``, ``write``: update, create and
-    #: delete), every object with an ``id``. An answer of another shape is an error naming the call, never an empty list or "not found"; after a
+    #: delete), every object with the ``required_keys``. An answer of another shape is an error naming the call, never an empty list or "not found"; after a
     #: write it is an unknown outcome, which the engine settles by re-reading.
     shapes = {}
     #: the options that name an object, in the order they are looked at: the first one given identifies it, and
@@ -97,8 +99,8 @@ class Resource:
         cls.fields = fields_of(cls.argument_spec)
         if cls.identities is None:
             cls.identities = ("id", cls.title_key)
-        cls.shapes = dict(list=Shape(list, cls.list_key, ("id",)), get=Shape(dict, cls.item_key, ("id",)),
-                          write=Shape(dict, cls.write_key, ("id",)))
+        cls.shapes = dict(list=Shape(list, cls.list_key, cls.required_keys), get=Shape(dict, cls.item_key, cls.required_keys),
+                          write=Shape(dict, cls.write_key, cls.required_keys))
 
     def __init__(self, client):
         self.client = client

@@ -24,7 +24,7 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACC
 
 IC = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
 MC = "/accounts/%s/magic/connectors" % ACCOUNT
-OBJ = {"id": "a1", "name": "x", "notes": "x"}
+OBJ = {"id": "a1", "name": "x", "notes": "x", "device": {"id": "d1"}}
 
 
 def client():
@@ -34,7 +34,8 @@ def client():
 def test_shapes_are_derived_from_the_answer_keys():
     assert Interconnects.shapes == dict(list=Shape(list, "interconnects", ("id",)), get=Shape(dict, "interconnect", ("id",)),
                                         write=Shape(dict, "modified_interconnect", ("id",)))
-    assert Connectors.shapes == dict(list=Shape(list, None, ("id",)), get=Shape(dict, None, ("id",)), write=Shape(dict, None, ("id",)))
+    required = ("id", "device")
+    assert Connectors.shapes == dict(list=Shape(list, None, required), get=Shape(dict, None, required), write=Shape(dict, None, required))
     assert Sites.shapes["list"] == Shape(list, None, ("id",))
 
 
@@ -43,7 +44,7 @@ WRONG = [
     (Connectors, "list", MC, None), (Connectors, "list", MC, {}), (Connectors, "list", MC, {"connectors": []}),
     (Connectors, "list", MC, [OBJ, "x"]), (Connectors, "list", MC, [{"notes": "no id"}]),
     (Connectors, "get", MC + "/a1", None), (Connectors, "get", MC + "/a1", []), (Connectors, "get", MC + "/a1", [OBJ]),
-    (Connectors, "get", MC + "/a1", {"connector": OBJ}),
+    (Connectors, "get", MC + "/a1", {"connector": OBJ}), (Connectors, "get", MC + "/a1", OBJ["device"]),
     (Interconnects, "list", IC, None), (Interconnects, "list", IC, {}), (Interconnects, "list", IC, []),
     (Interconnects, "list", IC, [OBJ]), (Interconnects, "list", IC, {"items": [OBJ]}), (Interconnects, "list", IC, {"interconnects": OBJ}),
     (Interconnects, "get", IC + "/a1", OBJ), (Interconnects, "get", IC + "/a1", {"interconnect": None}),
