@@ -66,8 +66,8 @@ class Resource:
     #: keys every object the API answers has (an object without them is some other answer: a nested one, an error)
     required_keys = ("id",)
     #: derived from the keys: the ``Shape`` every answer must have (``list``, ``get``, ``write``: update, create and
-    #: delete), every object with the ``required_keys``. An answer of another shape is an error naming the call, never an empty list or "not found"; after a
-    #: write it is an unknown outcome, which the engine settles by re-reading.
+    #: delete), every object with the ``required_keys``. An answer of another shape is an error naming the call, never
+    #: an empty list or "not found"; after a write it is an unknown outcome, which the engine settles by re-reading.
     shapes = {}
     #: the options that name an object, in the order they are looked at: the first one given identifies it, and
     #: must not be empty (an empty string would match objects without the field); one that is also a writable
@@ -186,6 +186,7 @@ class Resource:
         return desired_from_params(params, self.fields)
 
     def check_identity(self, params, where=""):
+        """Refuse an empty identity: the first of ``identities`` given, and any later one that is not a setting."""
         identified = False
         for option in self.identities:
             value = params.get(option)
