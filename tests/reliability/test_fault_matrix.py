@@ -519,8 +519,10 @@ def check_rows(simulator, accounts, playbooks, rows, kinds=None, rerun=None):
         if failed and row[1] in SERVER_ERRORS and "error" in result and not result["error"]["outcome_unknown"]:
             # A 5xx may come after Cloudflare processed the write: never "not done" (issue 17).
             problems.append("%s: a %s to a write was reported as not done, not as an unknown outcome" % (key, row[1]))
-        if results[key]["seconds"] > 8:
-            problems.append("%s: took %.1f s (max_retry_wait=10, retry-after 1, timeout 1): too slow" % (key, results[key]["seconds"]))
+        # The module's own time: a role row adds its other tasks' start-up, seconds each on a loaded machine.
+        if results[key]["task_seconds"] > 8:
+            problems.append("%s: a task took %.1f s (max_retry_wait=10, retry-after 1, timeout 1): too slow"
+                            % (key, results[key]["task_seconds"]))
     assert not problems, "\n".join(problems + ["", runs[0].output[-3000:]])
 
     # Writes answered 401 or refused before the write never reached the write.
@@ -590,7 +592,8 @@ def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, api, play
     assert all(run.seconds < 60 for run in runs), "a blocked run waited for the block to end"
     kept_to_budget = [key for key in keys if key.endswith("at-write") and OPERATIONS[key.split("/")[0]].keeps_to_budget]
     for key in keys:
-        result, seconds = results[key]["result"], results[key]["seconds"]
+        # The module's own time (a role's other tasks cost their start-up too, seconds on a loaded machine).
+        result, seconds = results[key]["result"], results[key]["task_seconds"]
         assert results[key]["status"] == "failed" and seconds < 5, (key, seconds, result)
         if key in kept_to_budget:
             assert re.search(r"^not sent: Cloudflare's rate limit leaves 0 requests for the next (29\d|30\d) s, and exceeding it "
