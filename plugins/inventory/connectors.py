@@ -45,6 +45,12 @@ options:
       - V(id) is the connector id.
       - V(notes) is the connector's notes. A connector with empty notes, or whose notes are the name of a host already
         added by this source, is named by its connector id (with a warning for the latter).
+      - Whatever the choice, a name is made safe for host patterns first; every run of characters other than letters,
+        digits, C(.), C(_), C(-) and single inner spaces becomes C(_) (with a warning naming the connector). A name
+        that Ansible or this plugin gives a meaning (C(all), C(ungrouped), C(localhost), C(127.0.0.1), the IPv6 loopback address, the
+        default groups C(connectors), C(activated), C(not_activated), C(managed), C(licensed), any C(timezone_...), or a
+        group already in the inventory; compared without regard to case) is never a host name, and such a connector is
+        named by its id, with a warning naming the connector.
     type: str
     choices: [serial_number, id, notes]
     default: serial_number
@@ -99,6 +105,7 @@ cache_timeout: 600
 
 import re
 
+from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
@@ -114,8 +121,12 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connecto
 # Connection options, in the order of CONNECTION_ARGUMENT_SPEC; the string ones may be templates in the source file.
 STRING_OPTIONS = ("api_token", "api_email", "api_key", "account_id", "base_url")
 OTHER_OPTIONS = ("timeout", "validate_certs", "max_retries", "max_retry_wait")
-# Never host variables, should Cloudflare ever return them in a list.
-SECRET_FIELDS = frozenset(("license_key",))
+# The groups this plugin adds (timezone_<zone> too) and the names Ansible gives a meaning: no host takes them.
+DEFAULT_GROUPS = ("connectors", "activated", "not_activated", "managed", "licensed")
+RESERVED_NAMES = frozenset(("all", "ungrouped") + DEFAULT_GROUPS + tuple(C.LOCALHOST))
+# What a host name keeps: letters, digits, dot, underscore, dash and inner single spaces. Anything else (a comma, a
+# colon, !, &, *, ~, brackets: the syntax of host patterns; control characters) becomes an underscore.
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def timezone_group(timezone):
@@ -125,9 +136,20 @@ def timezone_group(timezone):
     return "timezone_" + name if name else None
 
 
+def safe_host_name(name):
+    """A name as a host can carry it: unsafe characters replaced, white space collapsed, ends trimmed ("" if none)."""
+    name = _UNSAFE_IN_NAMES.sub("_", " ".join(str(name).split()))
+    return name.strip(" _")
+
+
+def reserved_name(name):
+    lowered = name.lower()
+    return lowered in RESERVED_NAMES or lowered.startswith("timezone_")
+
+
 def host_variables(connector, prefix):
     """The connector's fields as host variables, plus the device's id, serial number and type on their own."""
-    variables = dict((prefix + key, value) for key, value in connector.items() if key not in SECRET_FIELDS)
+    variables = dict((prefix + key, value) for key, value in Connectors(None).without_secrets(connector).items())
     device = device_of(connector)
     for key in ("id", "serial_number", "type"):
         if device.get(key) is not None:
@@ -221,24 +243,44 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not isinstance(listed, list):
             raise AnsibleParserError("cloudflare.magic_transit.connectors: Cloudflare answered the connector list "
                                      "with a %s instead of a list" % type(listed).__name__)
-        # What is kept (and cached) never holds a secret.
-        return [dict((k, v) for k, v in c.items() if k not in SECRET_FIELDS) for c in listed if isinstance(c, dict)]
+        # What is kept (and cached) never holds a secret: the resource description says which fields are.
+        return [Connectors(None).without_secrets(c) for c in listed if isinstance(c, dict)]
 
     # --- hosts and groups ----------------------------------------------------------------------------
 
     def _hostname(self, connector, taken):
+        """The host name of a connector, or None to leave it out. A name that is not safe is sanitised; one that is
+        reserved (``all``, ``localhost``, a group of the inventory) or taken falls back to the connector id; each with
+        a warning naming the connector."""
         choice = self.get_option("hostname")
         if choice == "serial_number":
-            name = device_of(connector).get("serial_number")
+            given = device_of(connector).get("serial_number")
         elif choice == "notes":
-            name = (connector.get("notes") or "").strip()
+            given = connector.get("notes")
         else:
-            name = connector.get("id")
-        if name and name in taken:
-            self.display.warning("cloudflare.magic_transit.connectors: two connectors have the %s %r; connector %s "
-                                 "is named by its id instead" % (choice.replace("_", " "), name, connector.get("id")))
+            given = connector.get("id")
+        given = " ".join(given.split()) if isinstance(given, str) else ""
+        name, connector_id = safe_host_name(given), safe_host_name(connector.get("id"))
+        what = "connector %s: its %s %r" % (connector_id, choice.replace("_", " "), given)
+        problem = None
+        if given and (reserved_name(given) or reserved_name(name) or name in self.inventory.groups):
+            problem = "is the name of a group or of Ansible's implicit localhost"
+        elif given and not name:
+            problem = "holds no character a host name can keep"
+        elif name in taken:
+            problem = "is taken by another connector's host"
+        elif name != given:
+            self.display.warning("cloudflare.magic_transit.connectors: %s cannot be a host name as it is; the host is "
+                                 "named %r" % (what, name))
+        if problem:
+            self.display.warning("cloudflare.magic_transit.connectors: %s %s; it is named by its id instead" % (what, problem))
             name = None
-        return name or connector.get("id")
+        name = name or connector_id
+        if not name or name in taken or reserved_name(name) or name in self.inventory.groups:
+            self.display.warning("cloudflare.magic_transit.connectors: a connector with the id %r cannot be a host (no "
+                                 "usable, unique name); it is left out" % connector.get("id"))
+            return None
+        return name
 
     def _populate(self, connectors):
         prefix = self.get_option("prefix")
@@ -249,6 +291,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not connector.get("id"):
                 continue
             name = self._hostname(connector, taken)
+            if name is None:
+                continue
             taken.add(name)
             host = self.inventory.add_host(name)
             variables = host_variables(connector, prefix)
@@ -263,7 +307,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     @staticmethod
     def _default_groups(connector):
-        groups = ["connectors", "activated" if connector.get("activated") else "not_activated"]
+        groups = [DEFAULT_GROUPS[0], "activated" if connector.get("activated") else "not_activated"]
         device_type = device_of(connector).get("type")
         if isinstance(device_type, str) and device_type.lower() in ("managed", "licensed"):
             groups.append(device_type.lower())

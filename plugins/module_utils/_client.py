@@ -73,9 +73,10 @@ _URL_RULE = ("must be an https:// URL (plain http:// is allowed only for a loopb
 _URL_PARTS_RULE = ("must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
                    "characters (parsers read such URLs differently, so the credentials could go elsewhere)")
 
-Shape = namedtuple("Shape", "kind key", defaults=(None,))
+Shape = namedtuple("Shape", "kind key required", defaults=(None, ()))
 Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dict`` (an object) or ``list`` (a list of
-objects); ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``)."""
+objects); ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``); ``required`` are keys
+every object must have (an ``id``: an object without one is some other answer)."""
 
 RateBudget = namedtuple("RateBudget", "remaining reset seen_at calls_since")
 RateBudget.__doc__ = """What the client knows of Cloudflare's rate budget: ``remaining`` requests and ``reset`` seconds
@@ -247,8 +248,15 @@ def shape_problem(result, shape):
         wrong = [i for i, item in enumerate(result) if not isinstance(item, dict)]
         if wrong:
             return "%s[%d] is %s where an object was expected" % (where, wrong[0], _json_type(result[wrong[0]]))
+        objects = [("%s[%d]" % (where, i), item) for i, item in enumerate(result)]
     elif not isinstance(result, dict):
         return "%s is %s where an object was expected" % (where, _json_type(result))
+    else:
+        objects = [(where, result)]
+    for name, obj in objects:
+        missing = [key for key in shape.required if key not in obj]
+        if missing:
+            return "%s has no key %r (keys: %s)" % (name, missing[0], ", ".join(sorted(map(str, obj))) or "none")
     return None
 
 

@@ -20,7 +20,7 @@ import time
 
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._fleet import Planned
-from ._resource import IncompleteRun, Resource, desired_from_params
+from ._resource import IncompleteRun, Resource
 
 try:
     from zoneinfo import available_timezones
@@ -30,6 +30,7 @@ except ImportError:  # Python < 3.9 has no zoneinfo: Cloudflare alone judges tim
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MAX_EMBARGO_DATES = 100
+MAX_NOTES_LENGTH = 2048
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MANAGED, LICENSED = "MANAGED", "LICENSED"
 DEVICE_TYPES = (MANAGED, LICENSED)
@@ -64,12 +65,17 @@ class Connectors(Resource):
     argument_spec = SETTINGS_ARGUMENT_SPEC
     set_paths = (("interrupt_window_days_of_week",), ("interrupt_window_embargo_dates",))
     one_time_secret_paths = (("license_key",),)
+    identities = IDENTITIES + ("notes",)
+    # A connector always has its device: an object without one (its device itself, say) is not a connector.
+    required_keys = ("id", "device")
+    # An assumption: Cloudflare documents no limit; the simulator refuses longer notes.
+    max_lengths = {"notes": MAX_NOTES_LENGTH}
     #: set during a run: a re-key is planned (the diff says so), and where the new key was saved
     _rotating = False
     _key_saved_to = None
 
     def check(self, params):
-        check_identity(params)
+        self.check_identity(params)
         if params.get("state") == "absent" and params.get("provision_license"):
             raise InvalidOption("provision_license", "cannot be used with state=absent")
         if params.get("license_key_dest") is not None:
@@ -78,7 +84,7 @@ class Connectors(Resource):
             check_key_dest(params["license_key_dest"])
 
     def desired(self, params):
-        return check_settings(desired_from_params(params, self.fields))
+        return check_settings(self.values(params))
 
     def find(self, params):
         return find_connector(self, params.get("id"), params.get("device_id"), params.get("device_serial_number"),
@@ -216,7 +222,7 @@ class Connectors(Resource):
         interrupts are read first, so a pending one fails the task before anything is sent. The POST is never
         repeated; when its outcome is unknown, the interrupts tell what happened.
         """
-        check_identity(params)
+        self.check_identity(params)
         if params.get("wait") and params["wait_timeout"] < 1:
             raise InvalidOption("wait_timeout", "must be at least 1 (seconds)", params["wait_timeout"])
         connector = self.find(params)
@@ -295,19 +301,9 @@ class Connectors(Resource):
             interval = min(interval * 2, WAIT_MAX_POLL)
 
 
+
 def _named_by_device(params):
     return any(params.get(k) is not None for k in IDENTITIES)
-
-
-def check_identity(params, where=""):
-    """An identity given as an empty string would match the connectors that have none (empty notes, no serial)."""
-    for option in IDENTITIES + ("notes",):
-        value = params.get(option)
-        if isinstance(value, str) and not value.strip():
-            if option == "notes" and _named_by_device(params):
-                continue  # notes as a setting: emptying them is allowed
-            raise InvalidOption(where + option, "must not be empty: an empty identity would match every connector "
-                                "without one", value)
 
 
 def _pending(interrupts):
@@ -497,7 +493,7 @@ def plan_fleet(resource, entries, purge_default, listed=None):
         for option in ("id", "device_id"):
             if entry.get(option) is not None:
                 check_id(where + option, entry[option])
-        settings.append(check_settings(desired_from_params(entry, resource.fields), where))
+        settings.append(check_settings(resource.values(entry, where), where))
 
     connectors = resource.list() if listed is None else listed
     plans, seen = [], {}

@@ -12,6 +12,7 @@ from ._resource import Resource
 
 HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}
 MIN_MTU = 576
+MAX_ASN = 4294967295
 BIDIRECTIONAL = "bidirectional"
 
 # The writable options of an interconnect, shared with the argument spec of cf_interconnect.
@@ -89,8 +90,11 @@ class Interconnects(Resource):
     def api_form(self, fields):
         health_check = fields.get("health_check")
         if isinstance(health_check, dict) and "target" in health_check:
-            fields = dict(fields, health_check=dict(health_check, target={"saved": health_check["target"]}))
-        return fields
+            health_check = dict(health_check, target={"saved": health_check["target"]})
+        if isinstance(health_check, dict) and "direction" in health_check and health_check["direction"] != BIDIRECTIONAL:
+            # Unidirectional checks have no source: the API clears it when it is left out, and refuses it sent.
+            health_check = dict((k, v) for k, v in health_check.items() if k != "source")
+        return dict(fields, health_check=health_check) if health_check is not None else fields
 
 
 def check_interconnect_options(params):
@@ -124,6 +128,9 @@ def check_interconnect_options(params):
     health_check = params.get("health_check") or {}
     if health_check.get("direction") is not None:
         check_health_check_source(health_check)
+    asn = (params.get("bgp") or {}).get("customer_asn")
+    if asn is not None and not 1 <= asn <= MAX_ASN:
+        raise InvalidOption("bgp.customer_asn", "must be from 1 to %d (a 32-bit ASN)" % MAX_ASN, asn)
     for prefix in (params.get("bgp") or {}).get("extra_prefixes") or []:
         try:
             ipaddress.ip_network(prefix, strict=False)
@@ -135,17 +142,37 @@ def check_interconnect_change(changes, current):
     """The rules that need the current object to judge, checked before the write."""
     if "gre" in changes and current.get("version") == "1.5":
         raise InvalidOption("gre", "cannot be set on a version 1.5 interconnect (%s)" % current.get("id"), changes["gre"])
-    check_health_check_source(changes.get("health_check") or {})
+    if "health_check" in changes:
+        check_health_check_transition(changes["health_check"], current)
 
 
 def check_health_check_source(health_check):
-    """A health-check source address needs bidirectional health checks. Before any call only a direction the
-    user gave is known; with the current object merged in, so is the direction already set. An interconnect
-    whose answers carry no direction at all (the newest published schema has none) is left to Cloudflare."""
-    direction = health_check.get("direction")
-    if health_check.get("source") and direction is not None and direction != BIDIRECTIONAL:
+    """A health-check source address needs bidirectional health checks: refused before any call when the user gave
+    both (with the current object merged in, ``check_health_check_transition`` judges the rest)."""
+    if health_check.get("source") and health_check.get("direction") != BIDIRECTIONAL:
         raise InvalidOption("health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
                             health_check["source"])
+
+
+def check_health_check_transition(health_check, current):
+    """Every change of direction the API allows, and none it refuses: ``health_check`` is the current one merged
+    with the user's. Going unidirectional clears the source (``api_form`` leaves it out of the body), so only a
+    source the user gives with a direction that is not bidirectional is refused; going bidirectional needs one,
+    and a source exists on version 1.5 interconnects only."""
+    have = current.get("health_check") if isinstance(current.get("health_check"), dict) else {}
+    source, bidirectional = health_check.get("source"), health_check.get("direction") == BIDIRECTIONAL
+    # The newest published schema has no direction at all: a source on an interconnect whose direction is unknown
+    # is left to Cloudflare.
+    unidirectional = health_check.get("direction") is not None and not bidirectional
+    if source and unidirectional and source != have.get("source"):
+        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
+                            source)
+    if bidirectional and not source:
+        raise InvalidOption("health_check.source", "is required with health_check.direction=%s (interconnect %s has "
+                            "none)" % (BIDIRECTIONAL, current.get("id")))
+    if bidirectional and have.get("direction") != BIDIRECTIONAL and current.get("version") != "1.5":
+        raise InvalidOption("health_check.direction", "can be %s only on version 1.5 interconnects (%s is version %s)"
+                            % (BIDIRECTIONAL, current.get("id"), current.get("version")), BIDIRECTIONAL)
 
 
 def check_unique_name(interconnects, interconnect_id, name):

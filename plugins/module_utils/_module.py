@@ -17,7 +17,7 @@ from ._client import (
     CloudflareClient,
     InvalidOption,
 )
-from ._resource import IncompleteRun
+from ._resource import IncompleteRun, check_values
 
 
 def env_fallback(*names):
@@ -67,6 +67,9 @@ class CloudflareModule(AnsibleModule):
         if not HAS_REQUESTS:
             self._end({}, failure=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         try:
+            # A YAML boolean given for a number passes the argument spec (a bool is an int in Python): refused here,
+            # for every option and every entry of a list of objects, before any call.
+            check_values(self.argument_spec, self.params)
             self.client = CloudflareClient.from_params(self.params)
         except InvalidOption as exc:
             self._end({}, failure=str(exc))

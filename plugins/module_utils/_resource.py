@@ -21,7 +21,7 @@ import copy
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
-from ._client import SECRET_MASK, CloudflareAPIError, InvalidOption, check_id
+from ._client import SECRET_MASK, CloudflareAPIError, InvalidOption, Shape, check_id
 
 
 class AmbiguousMatch(InvalidOption):
@@ -63,6 +63,19 @@ class Resource:
     list_key = None
     item_key = None
     write_key = None
+    #: keys every object the API answers has (an object without them is some other answer: a nested one, an error)
+    required_keys = ("id",)
+    #: derived from the keys: the ``Shape`` every answer must have (``list``, ``get``, ``write``: update, create and
+    #: delete), every object with the ``required_keys``. An answer of another shape is an error naming the call, never
+    #: an empty list or "not found"; after a write it is an unknown outcome, which the engine settles by re-reading.
+    shapes = {}
+    #: the options that name an object, in the order they are looked at: the first one given identifies it, and
+    #: must not be empty (an empty string would match objects without the field); one that is also a writable
+    #: field is a value when an earlier one identifies the object (``notes: ""`` clears notes of a connector found
+    #: by id). Default: ``id``, then ``title_key``.
+    identities = None
+    #: the longest string the API accepts per writable option (``{"notes": 2048}``), checked before any call
+    max_lengths = {}
     #: method of a partial update
     update_method = "PATCH"
     #: the API validates a write without persisting it when asked with ``?validate_only=true``
@@ -84,6 +97,10 @@ class Resource:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.fields = fields_of(cls.argument_spec)
+        if cls.identities is None:
+            cls.identities = ("id", cls.title_key)
+        cls.shapes = dict(list=Shape(list, cls.list_key, cls.required_keys), get=Shape(dict, cls.item_key, cls.required_keys),
+                          write=Shape(dict, cls.write_key, cls.required_keys))
 
     def __init__(self, client):
         self.client = client
@@ -95,7 +112,7 @@ class Resource:
 
     def desired(self, params):
         """The options the user set among ``fields``, canonical; checked before any call."""
-        return self.canonical(desired_from_params(params, self.fields))
+        return self.canonical(self.values(params))
 
     def find(self, params):
         """The object the module's identity options name, or None: by ``id`` (one GET), else by ``title_key``
@@ -161,39 +178,61 @@ class Resource:
         """An object as an info module returns it."""
         return self.masked(obj)
 
+    # --- the generic value rules -----------------------------------------------------------------------
+
+    def values(self, params, where=""):
+        """The options the user set among ``fields`` (``params``: a module's, or one fleet entry's), after the rules
+        every value must meet whatever the resource: the identity is not empty, an integer is not a boolean (YAML's
+        ``yes``), a string is not longer than the API accepts. Raises ``InvalidOption`` naming the option
+        (prefixed with ``where``, such as ``connectors[3].``); called before any call, for every entry of a fleet."""
+        self.check_identity(params, where)
+        check_values(self.argument_spec, params, where, self.max_lengths)
+        return desired_from_params(params, self.fields)
+
+    def check_identity(self, params, where=""):
+        """Refuse an empty identity: the first of ``identities`` given, and any later one that is not a setting."""
+        identified = False
+        for option in self.identities:
+            value = params.get(option)
+            if value is None:
+                continue
+            if isinstance(value, str) and not value.strip() and not (identified and option in self.fields):
+                raise InvalidOption(where + option, "must not be empty: an empty %s names no %s" % (option, self.label),
+                                    value)
+            identified = True
+
     # --- the API calls -------------------------------------------------------------------------------
 
     def path_of(self, *parts):
         return self.client.account_path(*(self.path + parts))
 
-    def answer(self, result, key):
-        """The object (or list) inside an answer: every answer of the resource passes here."""
-        return (result or {}).get(key) if key else result
-
     def list(self, params=None):
-        return self.answer(self.client.get(self.path_of(), params=params, headers=self.headers), self.list_key) or []
+        return self.client.get(self.path_of(), params=params, headers=self.headers, shape=self.shapes["list"])
 
     def get(self, object_id):
         """The object, or None when Cloudflare does not know the id."""
         try:
-            result = self.client.get(self.path_of(object_id), headers=self.headers)
+            return self.client.get(self.path_of(object_id), headers=self.headers, shape=self.shapes["get"])
         except CloudflareAPIError as error:
             if error.status == 404:
                 return None
             raise
-        return self.answer(result, self.item_key)
 
     def update(self, object_id, body, validate_only=False):
         params = {"validate_only": "true"} if validate_only else None
-        result = self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
-                                     headers=self.headers)
-        return self.answer(result, self.write_key)
+        try:
+            return self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
+                                       headers=self.headers, shape=self.shapes["write"])
+        except CloudflareAPIError as error:
+            # A validation persists nothing, whatever its answer.
+            error.outcome_unknown = error.outcome_unknown and not validate_only
+            raise
 
     def create(self, body):
-        return self.client.post(self.path_of(), body, headers=self.headers)
+        return self.client.post(self.path_of(), body, headers=self.headers, shape=self.shapes["write"])
 
     def delete(self, object_id):
-        return self.client.delete(self.path_of(object_id), headers=self.headers)
+        return self.client.delete(self.path_of(object_id), headers=self.headers, shape=self.shapes["write"])
 
     # --- the engine's steps, shared by the one-object modules and the fleet module --------------------
 
@@ -249,6 +288,16 @@ class Resource:
         before, after = recursive_diff(before_view, after_view) or ({}, {})
         return dict(before=self.masked(before, one_time_too=True), after=self.masked(after, one_time_too=True))
 
+    def without_secrets(self, obj):
+        """A copy with every secret (one-time ones too) left out: for what is kept outside results (an inventory's
+        host variables and cache)."""
+        obj = copy.deepcopy(obj)
+        for path in self.secret_paths + self.one_time_secret_paths:
+            parent, key = _parent(obj, path)
+            if parent is not None:
+                parent.pop(key, None)
+        return obj
+
     def masked(self, obj, one_time_too=False):
         """A copy with every secret replaced by a mask, for results and diffs."""
         obj = copy.deepcopy(obj)
@@ -299,6 +348,39 @@ def differences(current, desired):
         elif not _same(have, want):
             changes[key] = want
     return changes
+
+
+_NUMBER_TYPES = {"int": "a whole number", "float": "a number"}
+
+
+def check_values(argument_spec, params, where="", max_lengths=None):
+    """Refuse, naming the option, what an argument spec lets through and the API refuses: a boolean for a number
+    (a bool is an int in Python, and YAML reads ``yes``, ``no``, ``true``, ``false`` as booleans), and a string
+    longer than ``max_lengths`` allows. Sub-options and the entries of lists of objects are checked too."""
+    for option, spec in argument_spec.items():
+        value = params.get(option) if isinstance(params, dict) else None
+        if value is None:
+            continue
+        name = where + option
+        kind, elements = spec.get("type", "str"), spec.get("elements")
+        if kind in _NUMBER_TYPES and isinstance(value, bool):
+            raise InvalidOption(name, "must be %s, not a boolean (YAML reads yes, no, true and false as booleans)"
+                                % _NUMBER_TYPES[kind], value)
+        if kind == "list" and elements in _NUMBER_TYPES and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, bool):
+                    raise InvalidOption("%s[%d]" % (name, index), "must be %s, not a boolean" % _NUMBER_TYPES[elements],
+                                        item)
+        limit = (max_lengths or {}).get(option)
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise InvalidOption(name, "must be at most %d characters (Cloudflare refuses longer ones), got %d"
+                                % (limit, len(value)))
+        suboptions = spec.get("options")
+        if suboptions and kind == "dict" and isinstance(value, dict):
+            check_values(suboptions, value, name + ".")
+        elif suboptions and kind == "list" and isinstance(value, list):
+            for index, item in enumerate(value):
+                check_values(suboptions, item, "%s[%d]." % (name, index))
 
 
 def fields_of(argument_spec):

@@ -105,7 +105,9 @@ options:
   notes:
     description:
       - Free-text notes. Without O(id), O(device_id) and O(device_serial_number) they identify the connector and
-        must match exactly one connector's notes (or none, to create one with O(provision_license=true)).
+        must match exactly one connector's notes (or none, to create one with O(provision_license=true)); empty notes
+        identify nothing and are refused. With another identity, V("") clears the notes.
+      - At most 2048 characters.
     type: str
   timezone:
     description: The IANA time zone of the interrupt window, such as V(Europe/Berlin) or V(UTC).

@@ -47,6 +47,9 @@ DAYS = r"interrupt_window_days_of_week must list days of the week \(Sunday, Mond
 TIMEZONE = r"timezone must be an IANA time zone name such as Europe/Berlin or UTC, got '%s'"
 BASE_URL = (r"base_url must be an https:// URL \(plain http:// is allowed only for a loopback host such as the local simulator\), "
             r"got '%s'")
+NOT_BOOL = r"must be a whole number, not a boolean \(YAML reads yes, no, true and false as booleans\), got %s$"
+NOTES_TOO_LONG = r"notes must be at most 2048 characters \(Cloudflare refuses longer ones\), got 2049$"
+EMPTY = r"%s must not be empty: an empty %s names no %s, got ''$"
 MANY_DATES = [(datetime.date(2030, 1, 1) + datetime.timedelta(days=n)).isoformat() for n in range(101)]
 
 
@@ -287,6 +290,57 @@ CATALOGUE = [
      r"^standard_window\.duration must be from 1 to 24, got 25$", NONE),
     ("rep-ignore-unknown", "REP", {"dest": "/nonexistent/report", "ignore_findings": ["sunburn"]},
      r"^value of ignore_findings must be one or more of: offline, ha_overlap, .*(Got no match for|got): sunburn$", NONE),
+
+    # --- the generic value rules (issue 17): YAML booleans for numbers, the API's string lengths, empty identities, at
+    # any depth and for every entry of a fleet (one bad entry: no call at all); health-check transitions the API refuses.
+    ("ic-mtu-bool", "IC", {"name": FRA, "mtu": True}, "^mtu " + NOT_BOOL % "True", NONE),
+    ("ic-asn-bool", "IC", {"name": FRA, "bgp": {"customer_asn": True}}, r"^bgp\.customer_asn " + NOT_BOOL % "True", NONE),
+    ("ic-asn-0", "IC", {"name": FRA, "bgp": {"customer_asn": 0}}, r"^bgp\.customer_asn must be from 1 to 4294967295 \(a 32-bit ASN\), got 0$", NONE),
+    ("ic-asn-2-32", "IC", {"name": FRA, "bgp": {"customer_asn": 4294967296}}, r"^bgp\.customer_asn must be from 1 to 4294967295", NONE),
+    ("ic-max-retries-bool", "IC", {"name": FRA, "mtu": 1500, "max_retries": True}, "^max_retries " + NOT_BOOL % "True", NONE),
+    ("ic-id-empty", "IC", {"id": "", "mtu": 1500}, r"^id must not be empty: an empty id names no interconnect, got ''$", NONE),
+    ("ic-bidirectional-without-source", "IC", {"name": "ams-cni-1", "health_check": {"direction": "bidirectional"}},
+     r"^health_check\.source is required with health_check\.direction=bidirectional \(interconnect c0a66efd2b834c23976c56694bb0a45c has none\)$",
+     READS),
+    ("ic-bidirectional-on-v1", "IC", {"name": FRA, "health_check": {"direction": "bidirectional", "source": "10.0.0.1"}},
+     r"^health_check\.direction can be bidirectional only on version 1\.5 interconnects", READS),
+    ("mc-hour-bool", "MC", {"device_serial_number": BER, "interrupt_window_hour_of_day": True},
+     "^interrupt_window_hour_of_day " + NOT_BOOL % "True", NONE),
+    ("mc-duration-bool", "MC", {"device_serial_number": BER, "interrupt_window_duration_hours": False},
+     "^interrupt_window_duration_hours " + NOT_BOOL % "False", NONE),
+    ("mc-timeout-bool", "MC", {"device_serial_number": BER, "timezone": "UTC", "max_retries": False}, "^max_retries " + NOT_BOOL % "False", NONE),
+    ("mc-notes-too-long", "MC", {"device_serial_number": BER, "notes": "n" * 2049}, "^" + NOTES_TOO_LONG, NONE),
+    ("mc-create-notes-too-long", "MC", {"notes": "n" * 2049, "provision_license": True}, "^" + NOTES_TOO_LONG, NONE),
+    ("mc-notes-empty-absent", "MC", {"notes": "", "state": "absent"}, "^" + EMPTY % ("notes", "notes", "connector"), NONE),
+    ("mc-notes-blank", "MC", {"notes": "   ", "timezone": "UTC"}, r"^notes must not be empty: an empty notes names no connector, got '   '$", NONE),
+    ("mc-serial-empty-absent", "MC", {"device_serial_number": "", "state": "absent"},
+     "^" + EMPTY % ("device_serial_number", "device_serial_number", "connector"), NONE),
+    ("mc-device-id-empty", "MC", {"device_id": "", "timezone": "UTC"}, "^" + EMPTY % ("device_id", "device_id", "connector"), NONE),
+    ("mc-id-empty", "MC", {"id": "", "notes": "x"}, "^" + EMPTY % ("id", "id", "connector"), NONE),
+    ("int-serial-empty", "INT", {"device_serial_number": "", "action": "reboot"},
+     "^" + EMPTY % ("device_serial_number", "device_serial_number", "connector"), NONE),
+    ("mcs-hour-bool", "MCS", {"connectors": [{"device_serial_number": BER, "timezone": "UTC"}, {"id": BER_ID, "interrupt_window_hour_of_day": True}]},
+     r"^connectors\[1\]\.interrupt_window_hour_of_day " + NOT_BOOL % "True", NONE),
+    ("mcs-notes-too-long", "MCS", {"connectors": [{"device_serial_number": BER, "timezone": "UTC"},
+                                                  {"device_id": BER2_DEVICE_ID, "notes": "n" * 2049}]},
+     r"^connectors\[1\]\." + NOTES_TOO_LONG, NONE),
+    ("mcs-serial-empty", "MCS", {"connectors": [{"device_serial_number": BER, "timezone": "UTC"}, {"device_serial_number": "", "timezone": "UTC"}]},
+     r"^connectors\[1\]\." + EMPTY % ("device_serial_number", "device_serial_number", "connector"), NONE),
+    ("mcs-concurrency-bool", "MCS", {"max_concurrency": True, "connectors": [{"device_serial_number": BER, "timezone": "UTC"}]},
+     "^max_concurrency " + NOT_BOOL % "True", NONE),
+
+    # The roles hand their numbers to magic_connectors: a boolean that reaches it is refused there, after the listing
+    # and before any write. (Variables the roles' filters compute with, such as maintenance_window_hour, are the
+    # filters' to judge.) An empty identity matches no connector.
+    ("mw-duration-bool", "MW", {"maintenance_window_duration": True},
+     r"^connectors\[0\]\.interrupt_window_duration_hours " + NOT_BOOL % "True", READS),
+    ("mw-concurrency-bool", "MW", {"maintenance_window_max_concurrency": True}, "^max_concurrency " + NOT_BOOL % "True", READS),
+    ("mw-serial-empty", "MW", {"maintenance_window_connectors": [{"device_serial_number": ""}]},
+     r"maintenance_window_connectors\[0\] matches no listed connector, got \{'device_serial_number': ''\}$", READS),
+    ("cf-concurrency-bool", "CF", {"change_freeze_dates": ["2027-01-01"], "change_freeze_max_concurrency": True},
+     "^max_concurrency " + NOT_BOOL % "True", READS),
+    ("cf-notes-empty", "CF", {"change_freeze_dates": ["2027-01-01"], "change_freeze_connectors": [{"notes": ""}]},
+     r"change_freeze_connectors\[0\] matches no listed connector, got \{'notes': ''\}$", READS),
 
     # Found by this suite and fixed: refused before any write.
     # A rename to another interconnect's name.

@@ -7,8 +7,10 @@ Enabled by ``support.PlaybookRunner`` through ``ANSIBLE_CALLBACK_PLUGINS`` / ``A
 ``{row: {"status", "result", "seconds"}}`` as JSON to the file named by ``RELIABILITY_RESULTS`` when the playbook
 ends. A row is a task's name, or the variable ``reliability_row`` of the tasks that carry it (the tasks of a role run
 for one table row, see ``support.role_tasks``): their last result is the row's (but a task that called no API, such
-as a role's closing summary, does not replace the result of the module task before it), and ``seconds`` counts from
-the first. Results of ``no_log`` tasks arrive censored, as for any callback.
+as a role's closing summary, does not replace the result of the module task before it), ``seconds`` counts from the
+first, and ``task_seconds`` is the longest any one of its tasks took (a role's argument check, filter and listing tasks
+each cost a module's start-up on a loaded machine; a module that waits too long shows in its own task's time).
+Results of ``no_log`` tasks arrive censored, as for any callback.
 """
 
 from __future__ import annotations
@@ -38,22 +40,27 @@ class CallbackModule(CallbackBase):
         super().__init__(*args, **kwargs)
         self.results = {}
         self.started = {}
+        self.task_started = {}
 
     @staticmethod
     def _row(task):
         return task.get_vars().get("reliability_row") or task.get_name()
 
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self.started.setdefault(self._row(task), time.monotonic())
+        now = time.monotonic()
+        self.started.setdefault(self._row(task), now)
+        self.task_started[task._uuid] = now  # pylint: disable=protected-access
 
     def _record(self, result, status):
-        row = self._row(result.task)
-        seconds = time.monotonic() - self.started.get(row, time.monotonic())
+        row, now = self._row(result.task), time.monotonic()
+        seconds = now - self.started.get(row, now)
+        task_seconds = now - self.task_started.get(result.task._uuid, now)  # pylint: disable=protected-access
         previous = self.results.get(row)
+        longest = max(task_seconds, (previous or {}).get("task_seconds", 0))
         if previous and "api_calls" in previous["result"] and "api_calls" not in result.result and status == "ok":
-            previous["seconds"] = seconds
+            previous.update(seconds=seconds, task_seconds=longest)
             return
-        self.results[row] = {"status": status, "result": dict(result.result), "seconds": seconds}
+        self.results[row] = {"status": status, "result": dict(result.result), "seconds": seconds, "task_seconds": longest}
 
     def v2_runner_on_ok(self, result):
         self._record(result, "ok")

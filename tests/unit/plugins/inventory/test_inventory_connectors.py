@@ -320,9 +320,13 @@ def test_rate_limit_is_retried_once_then_succeeds(api, refresh):
 
 
 def test_an_answer_that_is_not_a_list_fails(api, refresh):
-    api.expect("GET", LIST, result={"connectors": []})
-    with pytest.raises(AnsibleError, match="instead of a list"):
+    # A read of the wrong shape is retried (max_retries=4 by default), then the source fails naming the call.
+    for _attempt in range(5):
+        api.expect("GET", LIST, result={"connectors": []})
+    with pytest.raises(AnsibleError, match=r"listing the connectors failed: GET /accounts/[0-9a-f]+/magic/connectors: gave up "
+                       r"after 5 attempt\(s\).*answer of the wrong shape: result is an object where a list of objects was expected"):
         refresh()
+    assert not api.script
 
 
 @pytest.mark.parametrize("name, accepted", [
@@ -367,3 +371,33 @@ def test_cache_is_per_account(api, refresh, tmp_path):
     api.expect("GET", "/accounts/%s/magic/connectors" % other, result=[NEW_YORK])
     inventory, _plugin = refresh(account_id=other, **cache)
     assert list(inventory.hosts) == ["MWC2306B1120"] and len(api.calls) == 2
+
+
+@pytest.mark.parametrize("notes, named", [
+    ("all", None), ("ungrouped", None), ("localhost", None), ("LocalHost", None), ("127.0.0.1", None), ("connectors", None),
+    ("activated", None), ("not_activated", None), ("managed", None), ("Licensed", None), ("timezone_europe_berlin", None),
+    ("a,b:c", "a_b_c"), ("!web&db*", "web_db"), ("~^re[gx]$", "re_gx"), ("line\nbreak\ttab", "line break tab"),
+    ("  padded  ", "padded"), ("::1", None), ("***", None),
+])
+def test_hostname_notes_are_sanitised_and_never_reserved(api, refresh, monkeypatch, notes, named):
+    """Notes that are a group's name or localhost would hijack or break the inventory: named by the id instead; unsafe
+    characters are replaced. Each with a warning naming the connector."""
+    api.expect("GET", LIST, result=[dict(BERLIN, notes=notes)])
+    warnings = []
+    plugin = inventory_loader.get(PLUGIN)
+    monkeypatch.setattr(type(plugin.display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
+    inventory, _plugin = refresh(hostname="notes")
+    assert list(inventory.hosts) == [named or BERLIN["id"]]
+    assert hostvars(inventory, named or BERLIN["id"])["cloudflare_notes"] == notes
+    assert all("connector %s" % BERLIN["id"] in w for w in warnings), warnings
+    assert len(warnings) == (0 if named == " ".join(notes.split()) else 1), warnings
+    assert "localhost" not in inventory.hosts or notes == "localhost" and inventory.hosts["localhost"].implicit
+
+
+def test_a_host_never_takes_the_name_of_a_group_made_for_another_host(api, refresh):
+    # Berlin is in timezone_europe_berlin, and keyed group names are groups too: a later connector's notes naming a
+    # group already in the inventory are not a host name.
+    later = dict(NEW_YORK, id="f" * 32, notes="not_activated")
+    api.expect("GET", LIST, result=[BERLIN, later])
+    inventory, _plugin = refresh(hostname="notes")
+    assert sorted(inventory.hosts) == sorted(["ber-branch-01 primary", later["id"]])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError, shape_problem
 
 
 class FakeClient:
@@ -26,16 +26,23 @@ class FakeClient:
     def account_path(self, *parts):
         return "/accounts/a/" + "/".join(parts)
 
-    def get(self, path, params=None, headers=None):
+    def get(self, path, params=None, headers=None, shape=None):
         self.calls["GET"] += 1
         object_id = path.rsplit("/", 1)[1]
         if object_id in self.objects:
-            return dict(self.objects[object_id])
+            return self._shaped(dict(self.objects[object_id]), shape, "GET", path)
         if path.endswith("/widgets"):
-            return list(self.objects.values())
+            return self._shaped(list(self.objects.values()), shape, "GET", path)
         raise CloudflareAPIError("not found", "GET", path, 404)
 
-    def request(self, method, path, body=None, params=None, headers=None):
+    @staticmethod
+    def _shaped(result, shape, method, path):
+        """What the real client's ``check_shape`` does (the fake's objects are never wrapped)."""
+        if shape is not None and shape_problem(result, shape._replace(key=None)):
+            raise CloudflareAPIError("wrong shape", method, path, outcome_unknown=method != "GET")
+        return result
+
+    def request(self, method, path, body=None, params=None, headers=None, shape=None):
         object_id = path.rsplit("/", 1)[1]
         with self._lock:
             self.calls[method] += 1
@@ -43,4 +50,4 @@ class FakeClient:
         if object_id in self.fail:
             raise self.fail[object_id]
         self.objects[object_id].update(body)
-        return dict(self.objects[object_id])
+        return self._shaped(dict(self.objects[object_id]), shape, method, path)
