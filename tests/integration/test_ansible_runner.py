@@ -58,7 +58,8 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
     minimum = simulator.connector("711f8eedc6d84336a6f7d256ddd00fce")["last_seen_version"].rsplit(".", 1)[0] + ".0"
     (data / "env" / "extravars").write_text(json.dumps({  # survey answers are strings and numbers
         "connector_audit_min_version": minimum, "connector_audit_max_heartbeat_age_hours": 1000000,
-        "connector_audit_fail_on_findings": "false"}), encoding="utf-8")
+        "connector_audit_fail_on_findings": "false", "connector_audit_report_dir": str(tmp_path / "report")}),
+        encoding="utf-8")
     (data / "inventory" / "prod.connectors.yml").write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
     (data / "project" / "site.yml").write_text(
         "---\n- name: Connector audit\n  ansible.builtin.import_playbook: cloudflare.magic_transit.connector_audit\n",
@@ -71,18 +72,19 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
     stdout = (artifacts / "stdout").read_text(encoding="utf-8") if (artifacts / "stdout").exists() else ""
     assert completed.returncode == 0, completed.stdout + completed.stderr + stdout
     assert (artifacts / "status").read_text(encoding="utf-8") == "successful"
-    assert "6 connector(s) audited, 3 with findings" in stdout
+    # every seeded connector has a finding (HA peers in one window, no site, not activated, old versions, ...)
+    assert "6 connector(s) audited, 6 with findings" in stdout
+    assert (tmp_path / "report" / "report.html").is_file()
 
-    # the inventory source's list, then the playbook's: reads only
-    assert [c["method"] for c in simulator.requests()] == ["GET", "GET"] and simulator.writes() == []
+    # the inventory source's list, then the report's connectors and sites lists: reads only
+    assert [c["method"] for c in simulator.requests()] == ["GET", "GET", "GET"] and simulator.writes() == []
 
     # set_stats reaches AWX as the job's artifacts (the stats event's artifact_data)
     events = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((artifacts / "job_events").glob("*.json"))]
     stats = [e for e in events if e.get("event") == "playbook_on_stats"]
     assert stats and stats[-1]["event_data"]["artifact_data"]["connector_audit_connectors"] == 6
     findings = stats[-1]["event_data"]["artifact_data"]["connector_audit_findings"]
-    assert sorted(f["id"] for f in findings) == sorted(
-        ["d5fcbf8464854891bdc163cff7831dc1", "32d9a8741af047e39c4a6ee61a5daaba", "dd54928d783446aeb068b242b1e286a1"])
+    assert sorted(f["id"] for f in findings) == sorted(simulator.state()["accounts"][simulator.account_id]["connectors"])
 
     # What AWX shows and stores of a job: its output and its events. (ansible-runner's own "command" artifact
     # holds the whole environment by design; AWX keeps a masked copy of it instead.)
