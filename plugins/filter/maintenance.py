@@ -44,6 +44,20 @@ ROLE_VARIABLES = {
 }
 
 
+# ansible-core before 2.19 templates every role variable to a string: "2" for 2 and "" for none. The filter takes
+# those back (the whole-number settings, and "" as not set); anything else is left for the checks below to judge.
+NUMBERS = ("hour", "duration", "stagger_hours", "stagger_slots")
+
+
+def _plain(plan):
+    plan = dict((key, None if value == "" else value) for key, value in plan.items())
+    for key in NUMBERS:
+        value = plan.get(key)
+        if isinstance(value, str) and re.match(r"^-?[0-9]+$", value.strip()):
+            plan[key] = int(value)
+    return plan
+
+
 def _fail(option, rule, value=None):
     raise AnsibleFilterError(str(InvalidOption(option, rule, value)))
 
@@ -126,6 +140,7 @@ def maintenance_windows(connectors, plan):
     Connectors of one group (an HA site) get consecutive, never overlapping windows; with ``stagger_slots`` > 1,
     consecutive groups are spread over ``stagger_hours`` apart.
     """
+    plan = _plain(plan)
     preset_name = plan.get("preset")
     if preset_name not in PRESETS and not (plan.get("days") and plan.get("hour") is not None and plan.get("duration")):
         _fail("maintenance_window_preset", "must be one of %s (or give days, hour and duration)" % ", ".join(sorted(PRESETS)),
