@@ -30,7 +30,8 @@ FORBIDDEN = (
 )
 # What the collection is made of: all of it must be there.
 REQUIRED = (
-    "MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt",
+    "MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "meta/execution-environment.yml", "meta/ee-requirements.txt",
+    "meta/ee-bindep.txt",
     "plugins/module_utils/_client.py", "plugins/inventory/connectors.py", "plugins/doc_fragments/inventory_connection.py",
     "plugins/modules/cf_interconnect.py", "plugins/modules/magic_connector.py",
     # the simulator ships: users run it from the installed collection
