@@ -101,10 +101,10 @@ def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
     assert simulator.requests() == [], "a refresh within cache_timeout must not call Cloudflare"
     assert second == first
 
-    if CORE >= (2, 17):
+    if CORE >= (2, 19):
         third, _stderr = inventory_list(ansible, tmp_path, source, "--flush-cache")
     else:
-        # ansible-inventory has no --flush-cache before 2.17: ansible-playbook's refreshes the cache, then it is read.
+        # ansible-inventory has no --flush-cache before 2.19: ansible-playbook's refreshes the cache, then it is read.
         playbook = tmp_path / "nothing.yml"
         playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks: []\n", encoding="utf-8")
         completed = subprocess.run(
