@@ -84,7 +84,10 @@ define stage
 _t0=$$(date +%s)
 mkdir -p '$(RESULTS)'
 rm -f '$(RESULTS)/$@'
-trap '_rc=$$?; if [ $$_rc -eq 0 ]; then _s=passed; else _s="FAILED (exit $$_rc)"; fi; _d=$$(( $$(date +%s) - _t0 )); [ -f "$(RESULTS)/$@" ] || printf "%s|%s\n" "$$_s" "$$_d" > "$(RESULTS)/$@"; printf "<<< %s: %s in %ss\n" "$@" "$$_s" "$$_d"' EXIT
+trap '_rc=$$?; if [ $$_rc -eq 0 ]; then _s=passed; else _s="FAILED (exit $$_rc)"; fi; _d=$$(( $$(date +%s) - _t0 )); times > "$(RESULTS)/.$@.times"; _c=$$(cpu_seconds "$(RESULTS)/.$@.times"); [ -f "$(RESULTS)/$@" ] || printf "%s|%s|%s\n" "$$_s" "$$_d" "$$_c" > "$(RESULTS)/$@"; printf "<<< %s: %s in %ss (%ss of CPU)\n" "$@" "$$_s" "$$_d" "$$_c"' EXIT
+# CPU seconds (user + system) of the recipe's finished child processes, from the output of `times` (run in the
+# shell itself: a subshell would count its own): unlike wall time, not inflated by a busy machine.
+cpu_seconds() { tail -n 1 "$$1" | tr 'ms' '  ' | awk '{ printf "%d", $$1 * 60 + $$2 + $$3 * 60 + $$4 }'; }
 printf '\n>>> %s: %s\n' '$@' '$(1)'
 run() { printf '+ %s\n' "$$*"; "$$@"; }
 endef
@@ -125,8 +128,9 @@ test: ## the whole gate, stages side by side (JOBS=3): sanity, units and integra
 	printf '\n=== make test summary (%ss in all, %s at a time)\n' "$$(( $$(date +%s) - t_all ))" '$(JOBS)'
 	failed=""
 	for s in $$(cd '$(RESULTS)' && ls venv-* 2>/dev/null) $(STAGES); do
-	    if [ -f '$(RESULTS)/'"$$s" ]; then IFS='|' read -r status secs < '$(RESULTS)/'"$$s"; else status='NOT RUN'; secs='-'; fi
-	    printf '  %-20s %-26s %5ss\n' "$$s" "$$status" "$$secs"
+	    cpu=-
+	    if [ -f '$(RESULTS)/'"$$s" ]; then IFS='|' read -r status secs cpu < '$(RESULTS)/'"$$s"; else status='NOT RUN'; secs='-'; fi
+	    printf '  %-20s %-26s %5ss wall %5ss CPU\n' "$$s" "$$status" "$$secs" "$${cpu:--}"
 	    case "$$status" in passed|'up to date'|'NOT TESTED (no Python)') ;; *) failed="$$failed $$s" ;; esac
 	done
 	if grep -qs 'NOT TESTED' '$(RESULTS)'/*; then printf '=== !!! some controllers were NOT TESTED (no Python for them here)\n'; fi
