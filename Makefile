@@ -131,7 +131,7 @@ test: ## the whole gate, stages side by side (JOBS=3): sanity, units and integra
 	    cpu=-
 	    if [ -f '$(RESULTS)/'"$$s" ]; then IFS='|' read -r status secs cpu < '$(RESULTS)/'"$$s"; else status='NOT RUN'; secs='-'; fi
 	    printf '  %-20s %-26s %5ss wall %5ss CPU\n' "$$s" "$$status" "$$secs" "$${cpu:--}"
-	    case "$$status" in passed|'up to date'|'NOT TESTED (no Python)') ;; *) failed="$$failed $$s" ;; esac
+	    case "$$status" in passed|created|'up to date'|'NOT TESTED (no Python)') ;; *) failed="$$failed $$s" ;; esac
 	done
 	if grep -qs 'NOT TESTED' '$(RESULTS)'/*; then printf '=== !!! some controllers were NOT TESTED (no Python for them here)\n'; fi
 	if [ -n "$$failed" ] || [ $$rc -ne 0 ]; then printf '=== FAILED:%s\n' "$${failed:- (make exit $$rc)}"; exit 1; fi
@@ -171,26 +171,34 @@ venv-main: check-python
 
 venv-matrix: $(MATRIX:%=venv-%)
 
-# venv-X.Y: .venv-X.Y for ansible-core X.Y; its result (created, up to date, NO PYTHON) goes to the table.
+# $(call make_venv,ARGUMENTS OF hack/venv.sh): create or refresh a venv; its result (created, up to date or FAILED)
+# and time go to $(RESULTS)/$@ for the table of `make test`.
+define make_venv
+mkdir -p '$(RESULTS)'
+t0=$$(date +%s)
+st=FAILED
+trap 'printf "%s|%s\n" "$$st" "$$(( $$(date +%s) - t0 ))" > "$(RESULTS)/$@"' EXIT
+out=$$('$(ROOT)/hack/venv.sh' $(1) 2>&1) || { printf '%s\n' "$$out"; exit 1; }
+printf '%s\n' "$$out"
+case "$$out" in *'up to date'*) st='up to date' ;; *) st=created ;; esac
+endef
+
+# venv-X.Y: .venv-X.Y for ansible-core X.Y, or NO PYTHON (an error in CI) when the machine has none it supports.
 $(MATRIX:%=venv-%): venv-%:
-	@mkdir -p '$(RESULTS)'
-	py='$(call matrix_python,$*)'
+	@py='$(call matrix_python,$*)'
+	if [ -n '$(PYTHON_$(subst .,_,$*))' ] && [ -z "$$py" ]; then echo 'PYTHON_$(subst .,_,$*) is set but unusable: failing.' >&2; exit 1; fi
 	if [ -z "$$py" ]; then
-	    printf 'NO PYTHON|0\n' > '$(RESULTS)/$@'
+	    mkdir -p '$(RESULTS)'
 	    $(call loud,'NO PYTHON $(PYTHONS_$*) FOUND for ansible-core $*: it will NOT be tested (set PYTHON_$(subst .,_,$*)=/path/to/python).')
 	    if [ -n '$(STRICT)' ]; then echo 'CI requires every controller: failing.' >&2; printf 'FAILED (no Python)|0\n' > '$(RESULTS)/$@'; exit 1; fi
+	    printf 'NO PYTHON|0\n' > '$(RESULTS)/$@'
 	    exit 0
 	fi
-	t0=$$(date +%s)
-	out=$$('$(ROOT)/hack/venv.sh' '$(ROOT)/.venv-$*' "$$py" '$(ROOT)/tests/requirements-ansible-core-$*.txt' '$(REQ_CONTROLLER)' 2>&1) \
-	    || { printf '%s\n' "$$out"; printf 'FAILED|%s\n' "$$(( $$(date +%s) - t0 ))" > '$(RESULTS)/$@'; exit 1; }
-	printf '%s\n' "$$out"
-	case "$$out" in *'up to date'*) st='up to date' ;; *) st=passed ;; esac
-	printf '%s|%s\n' "$$st" "$$(( $$(date +%s) - t0 ))" > '$(RESULTS)/$@'
+	$(call make_venv,'$(ROOT)/.venv-$*' "$$py" '$(ROOT)/tests/requirements-ansible-core-$*.txt' '$(REQ_CONTROLLER)')
 
 # galaxy-importer pins its own ansible-core and ansible-lint: a venv of its own.
 venv-importer: check-python
-	@'$(ROOT)/hack/venv.sh' '$(VENV_IMPORTER)' '$(MAIN_PYTHON)' '$(REQ_IMPORTER)'
+	@$(call make_venv,'$(VENV_IMPORTER)' '$(MAIN_PYTHON)' '$(REQ_IMPORTER)')
 
 # --- the build copy -------------------------------------------------------------------------------
 

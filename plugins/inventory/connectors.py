@@ -66,11 +66,11 @@ options:
 """
 
 EXAMPLES = r"""
-# prod.connectors.yml: every connector, named by serial number, credentials from CLOUDFLARE_* variables
-# (CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID; in AWX, from the collection's credential type).
-plugin: cloudflare.magic_transit.connectors
+# The smallest source, prod.connectors.yml, is one line: every connector, named by serial number, credentials
+# from CLOUDFLARE_* variables (CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID; in AWX, from the collection's
+# credential type):
+#   plugin: cloudflare.magic_transit.connectors
 
----
 # lab.connectors.yml: named by notes, with the token from an environment variable of another name and the
 # account in the file; extra groups by version and by interrupt-window hour; the list is cached for 10 minutes.
 plugin: cloudflare.magic_transit.connectors
