@@ -61,6 +61,10 @@ LINT_ARGS ?=
 DEMO_ARGS ?=
 # Stages `make test` runs at once (2 cores in CI; most stages wait on subprocesses part of the time).
 JOBS ?= 3
+# Under `make test` every stage but the reliability tests runs at a lower priority (nice): those measure time-outs,
+# backoff and fail-fast deadlines, and get the CPU first when the stages beside them compete for it.
+NICE = $(if $(IN_MAKE_TEST),nice -n 10,)
+reliability: NICE :=
 # In CI (CI=true) a missing controller is an error, never a skipped run.
 STRICT ?= $(if $(filter true 1 yes,$(CI)),1,)
 
@@ -89,7 +93,7 @@ trap '_rc=$$?; if [ $$_rc -eq 0 ]; then _s=passed; else _s="FAILED (exit $$_rc)"
 # shell itself: a subshell would count its own): unlike wall time, not inflated by a busy machine.
 cpu_seconds() { tail -n 1 "$$1" | tr 'ms' '  ' | awk '{ printf "%d", $$1 * 60 + $$2 + $$3 * 60 + $$4 }'; }
 printf '\n>>> %s: %s\n' '$@' '$(1)'
-run() { printf '+ %s\n' "$$*"; "$$@"; }
+run() { printf '+ %s\n' "$$*"; $(NICE) "$$@"; }
 endef
 
 define loud
@@ -124,7 +128,7 @@ test: ## the whole gate, stages side by side (JOBS=3): sanity, units and integra
 	t_all=$$(date +%s)
 	printf '=== make test: %s stages, %s at a time; each log is printed whole when its stage ends\n' '$(words $(STAGES))' '$(JOBS)'
 	rc=0
-	$(MAKE) -f '$(ROOT)/Makefile' -j'$(JOBS)' --output-sync=target $(if $(FAIL_FAST),,-k) $(STAGES) || rc=$$?
+	$(MAKE) -f '$(ROOT)/Makefile' -j'$(JOBS)' --output-sync=target $(if $(FAIL_FAST),,-k) IN_MAKE_TEST=1 $(STAGES) || rc=$$?
 	printf '\n=== make test summary (%ss in all, %s at a time)\n' "$$(( $$(date +%s) - t_all ))" '$(JOBS)'
 	failed=""
 	for s in $$(cd '$(RESULTS)' && ls venv-* 2>/dev/null) $(STAGES); do
