@@ -51,13 +51,15 @@ build() {
     step "antsibull-docs sphinx-init into ${dest#"$root"/}"
     rm -rf "$dest"
     mkdir -p "$dest"
-    antsibull-docs sphinx-init --use-current --dest-dir "$dest" "$namespace.$name" >/dev/null
+    # The footer names the collection's maintainers (galaxy.yml's first author), not "Ansible contributors".
+    maintainers=$(sed -n '/^authors:/,/^[a-z]/s/^[[:space:]]*-[[:space:]]*//p' "$tree/galaxy.yml" | head -n 1)
+    antsibull-docs sphinx-init --use-current --dest-dir "$dest" --project "$namespace.$name" \
+        --copyright "${maintainers:?galaxy.yml names no author}" --title "$namespace.$name" "$namespace.$name" >/dev/null
     # Offline: no intersphinx inventories, and the ref.ref/ref.envvar warnings of links into
     # docs.ansible.com (common return values, ansible-core settings) that only they would resolve.
     cat >> "$dest/conf.py" <<EOF
 
 # --- added by hack/docs.sh: build offline -------------------------------------------------------
-project = '$namespace.$name'
 intersphinx_mapping = {}
 suppress_warnings = ['ref.ref', 'ref.envvar']
 EOF

@@ -1,36 +1,21 @@
 #!/usr/bin/env bash
-# Print the path of a *working* Python interpreter for one of the build's controllers.
+# Print the path of a *working* Python interpreter of one of the given versions, tried in the order given.
 #
-#   hack/find_python.sh main     Python >= 3.12 (ansible-core 2.21 needs it)
-#   hack/find_python.sh compat   Python 3.11    (ansible-core 2.19, the oldest we support)
+#   hack/find_python.sh 3.11 3.12 3.10      e.g. for ansible-core 2.16, which runs on Python 3.10 to 3.12
 #
-# Every candidate is executed and its version checked: pyenv *shims* (python3.12, python3.13 ...)
-# are on PATH even when that version is not selected, and then they exit 127. The candidate must
-# also provide `venv` and `ensurepip` (Debian splits them into python3.X-venv).
-# An explicit interpreter can be forced with PYTHON_MAIN=... / PYTHON_COMPAT=... ; it is verified
-# too, and a broken one is an error rather than silently replaced.
+# Every candidate is executed and its version checked: pyenv *shims* (python3.12, python3.13 ...) are on PATH
+# even when that version is not selected, and then they exit 127. The candidate must also provide `venv` and
+# `ensurepip` (Debian splits them into python3.X-venv).
+# FORCED_PYTHON=/path/to/python forces one; it is verified too (its version must be one of those given), and a
+# broken one is an error rather than silently replaced.
 # Prints nothing and exits 1 when no interpreter fits.
 set -uo pipefail
 
-kind=${1:?usage: find_python.sh main|compat}
+[ $# -gt 0 ] || { echo "usage: find_python.sh X.Y [X.Y...]" >&2; exit 2; }
 
 # Print "X.Y" when $1 runs and has venv + ensurepip, else nothing.
 probe() {
     "$1" -c 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])' 2>/dev/null
-}
-
-# Accept $1 when its X.Y version satisfies the wanted kind.
-fits() {
-    local ver major minor
-    ver=$(probe "$1") || return 1
-    [ -n "$ver" ] || return 1
-    major=${ver%%.*}
-    minor=${ver#*.}
-    case $kind in
-        main) [ "$major" -eq 3 ] && [ "$minor" -ge 12 ] ;;
-        compat) [ "$major" -eq 3 ] && [ "$minor" -eq 11 ] ;;
-        *) return 1 ;;
-    esac
 }
 
 # All executables called $1 on PATH (not only the first: the first is often a pyenv shim).
@@ -41,56 +26,33 @@ on_path() {
     done
 }
 
-pyenv_versions() {
-    # $1: glob of version directory names, e.g. "3.12*"
-    local root dir
-    command -v pyenv >/dev/null 2>&1 || return 0
-    root=$(pyenv root 2>/dev/null) || return 0
-    # $1 is a glob on purpose
-    # shellcheck disable=SC2086
-    for dir in "$root"/versions/$1; do
-        if [ -d "$dir" ]; then printf '%s\n' "$dir"; fi
-    done | sort -V
-}
-
+# Candidates for version $1: /usr/bin, PATH, then pyenv's installed versions (newest patch release first).
 candidates() {
-    local v dir
-    case $kind in
-        main)
-            # 3.12 first: it is the version the pins in requirements-dev.txt are proven on.
-            for name in python3.12 python3.13 python3.14 python3; do on_path "$name"; done
-            for v in 3.12 3.13 3.14 3.15; do
-                for dir in $(pyenv_versions "$v*"); do echo "$dir/bin/python$v"; done
-            done
-            ;;
-        compat)
-            echo /usr/bin/python3.11
-            on_path python3.11
-            for dir in $(pyenv_versions "3.11*"); do echo "$dir/bin/python3.11"; done
-            ;;
-    esac
+    local root dir
+    echo "/usr/bin/python$1"
+    on_path "python$1"
+    if command -v pyenv >/dev/null 2>&1 && root=$(pyenv root 2>/dev/null); then
+        for dir in "$root"/versions/"$1"*; do
+            if [ -d "$dir" ]; then printf '%s\n' "$dir/bin/python$1"; fi
+        done | sort -rV
+    fi
 }
 
-case $kind in
-    main) forced=${PYTHON_MAIN:-} ;;
-    compat) forced=${PYTHON_COMPAT:-} ;;
-    *) echo "usage: find_python.sh main|compat" >&2; exit 2 ;;
-esac
-
-if [ -n "$forced" ]; then
-    if fits "$forced"; then
-        command -v "$forced"
-        exit 0
-    fi
-    echo "find_python.sh: the interpreter forced for '$kind' ($forced) does not run, has the wrong version, or lacks venv/ensurepip" >&2
+if [ -n "${FORCED_PYTHON:-}" ]; then
+    ver=$(probe "$FORCED_PYTHON")
+    for want in "$@"; do
+        if [ -n "$ver" ] && [ "$ver" = "$want" ]; then command -v "$FORCED_PYTHON"; exit 0; fi
+    done
+    echo "find_python.sh: the forced interpreter $FORCED_PYTHON does not run, lacks venv/ensurepip, or is not Python $*" >&2
     exit 1
 fi
 
-while read -r cand; do
-    [ -n "$cand" ] || continue
-    if fits "$cand"; then
-        printf '%s\n' "$cand"
-        exit 0
-    fi
-done < <(candidates)
+for want in "$@"; do
+    while read -r cand; do
+        if [ -n "$cand" ] && [ "$(probe "$cand")" = "$want" ]; then
+            printf '%s\n' "$cand"
+            exit 0
+        fi
+    done < <(candidates "$want")
+done
 exit 1

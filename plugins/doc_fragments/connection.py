@@ -6,7 +6,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # The options of CONNECTION_ARGUMENT_SPEC in plugins/module_utils/_module.py, documented once;
-    # tests/unit/plugins/module_utils/test_connection_options.py keeps names, types, defaults and variables in step.
+    # tests/unit/plugins/doc_fragments/test_connection_options.py keeps names, types, defaults and variables in step.
     DOCUMENTATION = r"""
 options:
   api_token:

@@ -8,7 +8,7 @@ class ModuleDocFragment:
     # The connection options of the collection's inventory plugins: the options of CONNECTION_ARGUMENT_SPEC in
     # plugins/module_utils/_module.py (same names, same CLOUDFLARE_* environment variables), declared with env:
     # entries because plugin options get their fallbacks from Ansible's configuration system.
-    # tests/unit/plugins/module_utils/test_connection_options.py keeps both in step.
+    # tests/unit/plugins/doc_fragments/test_connection_options.py keeps both in step.
     DOCUMENTATION = r"""
 options:
   api_token:

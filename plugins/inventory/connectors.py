@@ -76,9 +76,10 @@ options:
 """
 
 EXAMPLES = r"""
-# prod.connectors.yml: every connector, named by serial number, credentials from CLOUDFLARE_* variables
-# (CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID; in AWX, from the collection's credential type).
-plugin: cloudflare.magic_transit.connectors
+# The smallest source, prod.connectors.yml, is one line: every connector, named by serial number, credentials
+# from CLOUDFLARE_* variables (CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID; in AWX, from the collection's
+# credential type):
+#   plugin: cloudflare.magic_transit.connectors
 
 # lab.connectors.yml: named by notes, with the token from an environment variable of another name and the
 # account in the file; extra groups by version and by interrupt-window hour; the list is cached for 10 minutes.
@@ -172,8 +173,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
-        connection = self._connection_options()
+        source = self._read_config_data(path)
+        connection = self._connection_options(source)
 
         cache_key = "%s_%s" % (self.get_cache_key(path), self._get_cache_prefix(
             "%s|%s|%s" % (connection["account_id"], connection["base_url"], self.get_option("device_type"))))
@@ -194,7 +195,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # --- options ---------------------------------------------------------------------------------------
 
-    def _connection_options(self):
+    def _connection_options(self, source):
         """The connection options, templated where they came from the source file, empty values as unset.
 
         Only values written in the inventory source file (including ``!vault`` ones) are templated. ansible-core
@@ -204,8 +205,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.templar.available_variables = self._vars or {}
         options = {}
         for name in STRING_OPTIONS:
-            value, origin = self.get_option_and_origin(name)
-            if value is not None and origin == "Direct":
+            # (written in the file: ``source`` holds it; get_option_and_origin() sees no file option before 2.18)
+            value = self.get_option(name)
+            if value is not None and name in source:
                 try:
                     value = self.templar.template(value)
                 except Exception as exc:

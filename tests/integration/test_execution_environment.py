@@ -57,8 +57,8 @@ def builder_fixture():
 def test_collection_metadata_declares_its_python_requirements():
     metadata = yaml.safe_load((COLLECTION / "meta" / "execution-environment.yml").read_text(encoding="utf-8"))
     assert metadata["version"] == 3
-    assert metadata["dependencies"] == {"python": "requirements.txt"}
-    requirements = (COLLECTION / "requirements.txt").read_text(encoding="utf-8").split("\n")
+    assert metadata["dependencies"] == {"python": "meta/ee-requirements.txt", "system": "meta/ee-bindep.txt"}
+    requirements = (COLLECTION / "meta" / "ee-requirements.txt").read_text(encoding="utf-8").split("\n")
     packages = [line.split("#")[0].strip() for line in requirements if line.split("#")[0].strip()]
     assert "requests" in packages
     assert not any(p.lower().startswith(("ansible-core", "ansible ", "ansible=")) for p in packages), \

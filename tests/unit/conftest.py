@@ -9,8 +9,13 @@ import json
 
 import pytest
 import requests
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils import basic
+
+try:
+    from ansible.module_utils import _internal as module_utils_internal
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19: a module reads its arguments from basic._ANSIBLE_ARGS
+    module_utils_internal = patch_module_args = None
 
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import CONNECTION, TOKEN, FakeCloudflare
 
@@ -39,10 +44,15 @@ def run_module(capsys, monkeypatch):
         args.update(_ansible_check_mode=check_mode, _ansible_diff=diff)
         # A module runs in its own process, never as controller code; importing controller code in the same
         # test session (the filter tests do) would otherwise send module warnings to the controller's display.
-        monkeypatch.setattr(module_utils_internal, "is_controller", False)
-        with patch_module_args(args):
+        if patch_module_args is None:
+            monkeypatch.setattr(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8"))
             with pytest.raises(SystemExit):
                 module.main()
+        else:
+            monkeypatch.setattr(module_utils_internal, "is_controller", False)
+            with patch_module_args(args):
+                with pytest.raises(SystemExit):
+                    module.main()
         out = capsys.readouterr().out
         assert TOKEN not in out, "the API token leaked into the module output"
         return json.loads(out)
