@@ -19,6 +19,7 @@ import tempfile
 import time
 
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
+from ._files import write_atomically
 from ._fleet import Planned
 from ._resource import IncompleteRun, Resource
 
@@ -301,7 +302,6 @@ class Connectors(Resource):
             interval = min(interval * 2, WAIT_MAX_POLL)
 
 
-
 def _named_by_device(params):
     return any(params.get(k) is not None for k in IDENTITIES)
 
@@ -337,28 +337,8 @@ def check_key_dest(path):
 
 
 def save_license_key(path, key):
-    """Write the key atomically with mode 0600: a temporary file in the same directory, fsynced, renamed."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".license-key-", dir=folder)  # created with mode 0600
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(key + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    """Write the key atomically with mode 0600 (only this user can read it)."""
+    write_atomically(path, (key + "\n").encode("utf-8"), 0o600)
 
 
 def _day_rank(day):

@@ -166,7 +166,9 @@ def check_plan(plan):
         timezone=plan.get("timezone") or None,
         stagger_hours=whole_number(plan.get("stagger_hours"), "stagger_hours", 0, 23, 0),
         stagger_slots=whole_number(plan.get("stagger_slots"), "stagger_slots", 1, 24, 1),
-        latest_end_hour=whole_number(plan.get("latest_end_hour"), "latest_end_hour", 1, 24),
+        # 0 is "no limit", as unset: a value that can always be passed (before ansible-core 2.19 a role variable set
+        # to none arrives as "", which the role's int argument spec refuses).
+        latest_end_hour=whole_number(plan.get("latest_end_hour"), "latest_end_hour", 0, 24) or None,
         group_by=_choice(plan.get("group_by"), "group_by", ("",) + GROUP_BY, ""),
         group_pattern=plan.get("group_pattern") or r"^(\S+)",
         allow_ungrouped=_boolean(plan.get("allow_ungrouped"), PREFIX + "allow_ungrouped"),

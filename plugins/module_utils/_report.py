@@ -230,13 +230,14 @@ def build_report(connectors, sites=None, options=None, now=None):
         device = device_of(connector)
         site = sites_by_id.get(connector.get("site_id")) or site_of_connector.get(connector["id"])
         heartbeat = parse_time(connector.get("last_heartbeat"))
-        age = (now - heartbeat).total_seconds() / 3600 if heartbeat else None
-        findings = []
+        age, findings = None, []
         if heartbeat is None:
             findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
                              else "heartbeat time %r unreadable" % connector["last_heartbeat"]))
-        elif age > options["offline_hours"]:
-            findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
+        else:
+            age = (now - heartbeat).total_seconds() / 3600
+            if age > options["offline_hours"]:
+                findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
         for text in peer_findings.get(connector["id"], []):
             findings.append(("ha_overlap", text))
         if not connector.get("activated"):

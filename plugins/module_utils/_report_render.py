@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from html import escape
+
+from ._files import write_atomically
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
                "version", "activated", "window_local", "window_utc", "findings")
@@ -238,14 +239,5 @@ def write_files(dest, files, check_mode=False):
         if check_mode:
             continue
         os.makedirs(dest, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix="." + name, dir=dest)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_atomically(path, data, 0o644)
     return changed, paths

@@ -250,7 +250,7 @@ CATALOGUE = [
     ("mw-ha-strategy-enum", "MW", {"maintenance_window_ha_strategy": "random"},
      _choices("maintenance_window_ha_strategy", ["consecutive", "alternate_days"], "random"), NONE),
     ("mw-latest-end-text", "MW", {"maintenance_window_latest_end_hour": "late"}, _type("maintenance_window_latest_end_hour", "int"), NONE),
-    ("mw-latest-end-25", "MW", {"maintenance_window_latest_end_hour": 25}, r"maintenance_window_latest_end_hour must be from 1 to 24, got 25$", NONE),
+    ("mw-latest-end-25", "MW", {"maintenance_window_latest_end_hour": 25}, r"maintenance_window_latest_end_hour must be from 0 to 24, got 25$", NONE),
     ("mw-latest-end-before-duration", "MW", {"maintenance_window_latest_end_hour": 3},
      r"maintenance_window_latest_end_hour leaves no room for a window of 4 h", NONE),
     ("mw-group-by-site-id-missing", "MW", {"maintenance_window_group_by": "site_id"},
