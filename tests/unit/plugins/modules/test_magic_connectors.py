@@ -33,7 +33,7 @@ def test_one_list_call_and_one_patch_per_connector_that_differs(api, run_module)
     api.expect("GET", PATH, result=FLEET)
     api.expect("PATCH", PATH + "/%032x" % 2, body={"interrupt_window_hour_of_day": 3},
                result=connector(2, interrupt_window_hour_of_day=3))
-    result = run_module(magic_connectors, max_concurrency=1, diff=True, connectors=[
+    result = run_module(magic_connectors, max_concurrency=1, diff=True, return_connectors="full", connectors=[
         dict(device_serial_number="SN01", interrupt_window_hour_of_day=0, timezone="UTC"),
         dict(device_serial_number="SN02", interrupt_window_hour_of_day=3, timezone="UTC"),
         dict(id="%032x" % 3, interrupt_window_days_of_week=["sunday"]),
@@ -44,12 +44,13 @@ def test_one_list_call_and_one_patch_per_connector_that_differs(api, run_module)
     assert result["api_calls"] == {"GET": 1, "PATCH": 1}
     assert result["magic_connectors"][1]["diff"] == {"before": {"interrupt_window_hour_of_day": 0.0},
                                                      "after": {"interrupt_window_hour_of_day": 3}}
-    assert result["diff"][0]["before_header"].startswith("connector %032x" % 2)
+    assert result["diff"][0]["before_header"] == "connector site-02 (%032x)" % 2
+    assert result["magic_connectors"][1]["changes"] == {"interrupt_window_hour_of_day": 3}
 
 
 def test_check_mode_writes_nothing_and_predicts(api, run_module):
     api.expect("GET", PATH, result=FLEET)
-    result = run_module(magic_connectors, check_mode=True, connectors=[
+    result = run_module(magic_connectors, check_mode=True, return_connectors="full", connectors=[
         dict(device_serial_number="SN0%d" % n, interrupt_window_embargo_dates=["2027-01-01"]) for n in range(1, 6)
     ], purge_embargo_dates=False)
     assert api.writes() == []
@@ -101,7 +102,10 @@ def test_a_failure_part_way_says_what_was_changed_and_what_was_not(api, run_modu
                         connectors=[dict(id=c["id"], notes="x") for c in FLEET[:4]])
     assert result["failed"] and result["changed"] is True
     assert [e["status"] for e in result["magic_connectors"]] == ["changed", "failed", "not_sent", "not_sent"]
-    assert "Changed: connectors[0]; failed: [1]; not sent: [2, 3]" in result["msg"]
+    assert "Entries: 1 changed, 0 unchanged, 1 failed, 2 not sent." in result["msg"]
+    assert ("Failed: site-02 (%032x). Not sent: site-03 (%032x), site-04 (%032x). Changed before the stop: site-01 (%032x)."
+            % (2, 3, 4, 1)) in result["msg"]
+    assert "connector" not in result["magic_connectors"][0] and result["magic_connectors"][0]["notes"] == "x"
 
 
 def test_stops_before_exhausting_the_rate_limit_budget(api, run_module):
