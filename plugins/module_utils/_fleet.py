@@ -123,6 +123,7 @@ class FleetWriter:
         self._sent = 0
         self._total = 0
         self._allowance = None
+        self._refused = 0
         self._stop_reason = None
 
     def run(self, plans):
@@ -167,7 +168,6 @@ class FleetWriter:
                     self._cond.notify_all()
                     if error.status == 429 and not self._stop_reason:
                         # Refused unprocessed, so sending it again is safe: after the pause the window allows.
-                        self._backed_off()
                         continue
                     plan.status, plan.error = FAILED, _short(str(error))
                     plan.outcome_unknown = error.outcome_unknown
@@ -219,22 +219,19 @@ class FleetWriter:
             if budget.from_header:
                 # The window has moved on: one write at a time until an answer tells the new budget.
                 return "answers" if self._in_flight else None
-        # No Ratelimit header: pace this client's own calls within the documented budget.
+        # No Ratelimit header: pace this client's own calls within the documented budget, halved on each 429.
+        count, oldest = self.client.sent_within(budget.window)
         if self._allowance is None:
             self._allowance = int(budget.limit * NO_HEADER_SHARE)
-        count, oldest = self.client.sent_within(budget.window)
+        refused = self.client.calls.get("rate_limited", 0)
+        if refused > self._refused:
+            self._refused = refused
+            self._allowance = max(1, min(self._allowance, count) // 2)
         if count + RATE_LIMIT_RESERVE < self._allowance:
             return None
         if oldest is None:  # an allowance below the reserve: one call per window
             return None
         return max(oldest + budget.window - now, 0) + PAUSE_MARGIN, (max(self._allowance - count, 0), budget.window)
-
-    def _backed_off(self):
-        """A 429 came: without Ratelimit headers the own-calls allowance is halved (the budget is shared)."""
-        budget = self.client.rate_budget()
-        if not budget.from_header:
-            count = self.client.sent_within(budget.window)[0]
-            self._allowance = max(1, min(self._allowance or count, count) // 2)
 
     def _pause(self, seconds):
         line = "paced: %d of %d sent, waiting %d s for Cloudflare's rate-limit window" % (
