@@ -422,11 +422,15 @@ class CloudflareClient:
         """Wait (through the clock the client was built with, so that tests need not really wait)."""
         self._sleep(seconds)
 
-    def sent_within(self, seconds):
-        """``(count, oldest)``: the calls this client sent in the last ``seconds``, and when the oldest of them went."""
+    def sent_times(self, seconds):
+        """When (on the client's clock) each call this client sent in the last ``seconds`` went, oldest first."""
         since = self.clock() - seconds
         with self._lock:
-            recent = [at for at in self._sent if at > since]
+            return [at for at in self._sent if at > since]
+
+    def sent_within(self, seconds):
+        """``(count, oldest)``: the calls this client sent in the last ``seconds``, and when the oldest of them went."""
+        recent = self.sent_times(seconds)
         return len(recent), (recent[0] if recent else None)
 
     def _note_rate_limit(self, headers, status, retry_after):
@@ -445,6 +449,11 @@ class CloudflareClient:
             window = int(policy["w"]) if int(policy.get("w") or 0) > 0 else budget.window
             remaining = int(values["r"]) if "r" in values else budget.remaining
             reset = int(float(values["t"])) if values.get("t") is not None else budget.reset
+            if (status != 429 and budget.remaining is not None and budget.reset is not None
+                    and now < budget.seen_at + budget.reset and remaining > budget.remaining - budget.calls_since):
+                # Before the announced reset the budget only shrinks: this answer was overtaken by a later one
+                # (answers of concurrent calls arrive in any order), whose count stands.
+                return
             others = budget.others_rate
             if from_header and reset is not None and 0 < reset < window:
                 # The window has counted for (window - reset) s: what it holds beyond this client's own calls of

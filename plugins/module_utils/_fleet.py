@@ -29,8 +29,8 @@ from ._client import CloudflareAPIError, InvalidOption
 from ._resource import IncompleteRun, differences
 
 MAX_CONCURRENCY = 10
-# Requests always kept in hand (besides one per write that may be under way, since answers can arrive out of
-# order): exceeding the budget blocks the whole account for five minutes.
+# Requests always kept in hand (besides the writes under way and what others are expected to spend until the
+# reset): exceeding the budget blocks the whole account for five minutes.
 RATE_LIMIT_RESERVE = 2
 # Waiting a little past the announced reset: the header counts whole seconds.
 PAUSE_MARGIN = 0.5
@@ -124,6 +124,9 @@ class FleetWriter:
         self._total = 0
         self._allowance = None
         self._refused = 0
+        self._paused_at = None
+        self._sent_at_pause = 0
+        self._sliding = False
         self._stop_reason = None
 
     def run(self, plans):
@@ -207,15 +210,28 @@ class FleetWriter:
     def _decide(self):
         """None: send now; ``"answers"``: wait for the answers under way; ``(seconds, why)``: pause."""
         budget, now = self.client.rate_budget(), self.client.clock()
-        reserve = RATE_LIMIT_RESERVE + self.max_concurrency
+        reserve = RATE_LIMIT_RESERVE
         if budget.remaining is not None:
             ends = budget.seen_at + (budget.reset if budget.reset is not None else budget.window)
             if now < ends:
-                others = budget.others_rate * (ends - now + PAUSE_MARGIN + 1)
-                left = budget.remaining - budget.calls_since - self._in_flight - reserve - others
-                if left >= 1:
+                others = budget.others_rate * (ends - now + PAUSE_MARGIN)
+                left = budget.remaining - budget.calls_since - reserve - others
+                if left - self._in_flight >= 1 and (left >= 2 * self.max_concurrency or not self._in_flight):
                     return None
-                return ends - now + PAUSE_MARGIN, (budget.remaining, budget.reset)
+                if self._in_flight:
+                    # Near the end of the budget writes go one at a time: whether the answers under way were
+                    # counted is then never in doubt.
+                    return "answers"
+                if self._paused_at is not None and self._sent - self._sent_at_pause <= self.max_concurrency:
+                    # A pause that gave back next to nothing: the reset announced was only the oldest call leaving
+                    # a sliding window. From now on pause until this client's own calls have left the window.
+                    self._sliding = True
+                seconds = ends - now
+                if self._sliding:
+                    sent = self.client.sent_times(budget.window)
+                    if sent:
+                        seconds = max(seconds, sent[-1] + budget.window - now)
+                return seconds + PAUSE_MARGIN, (budget.remaining, budget.reset)
             if budget.from_header:
                 # The window has moved on: one write at a time until an answer tells the new budget.
                 return "answers" if self._in_flight else None
@@ -246,6 +262,8 @@ class FleetWriter:
         finally:
             self._cond.acquire()
             self._pausing = False
+            self._paused_at = self.client.clock()
+            self._sent_at_pause = self._sent
             self.pacing["pauses"] += 1
             self.pacing["waited_s"] = round(self.pacing["waited_s"] + seconds, 1)
             self._cond.notify_all()
