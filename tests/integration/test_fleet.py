@@ -52,7 +52,7 @@ def test_a_fleet_bigger_than_one_budget_converges_in_one_run_without_a_429(simul
     result, _ = run_fleet(entries)
     assert result["summary"]["changed"] == 40 and not result.get("failed"), result.get("msg")
     assert 429 not in statuses(simulator) and result["pacing"]["rate_limited"] == 0
-    assert result["pacing"]["pauses"] >= 2, "41 requests at 24 per 5 s take more than one window"
+    assert result["pacing"]["pauses"] >= 1, "41 requests at 24 per 5 s take more than one window"
     assert [r["method"] for r in simulator.requests()].count("PATCH") == 40
 
     simulator.clear_log()
