@@ -280,15 +280,12 @@ class FleetWriter:
     def _send(self, plan):
         """The one write of an entry: ``(object, warning)``, an unknown outcome re-read before anything else."""
         resource = self.resource
-        if plan.action == CREATE:
-            send = lambda: resource.create(plan.body)  # noqa: E731
-        elif plan.action == DELETE:
+        if plan.action == DELETE:
             return self._delete(plan)
-        else:
-            object_id = plan.current["id"]
-            send = lambda: resource.update(object_id, plan.body)  # noqa: E731
         try:
-            return send(), None
+            if plan.action == CREATE:
+                return resource.create(plan.body), None
+            return resource.update(plan.current["id"], plan.body), None
         except CloudflareAPIError as error:
             if not error.outcome_unknown:
                 raise

@@ -18,7 +18,7 @@ description:
     run, plus Ansible's per-task overhead; this module is what to use for more than a handful of connectors.
   - Every entry is checked before any write (identity, values, at most 100 embargo dates); a bad entry fails the
     task with nothing written.
-  - Writes are sent with bounded concurrency (O(max_concurrency)), paced through Cloudflare's rate limit: before
+  - Writes are sent with bounded concurrency (O(max_concurrency)), paced through Cloudflare's rate limit. Before
     each write the module looks at what the last answer's C(Ratelimit) header said is left, less the calls under
     way, a small reserve and what other consumers of the budget (the dashboard, other tools) are spending. When
     nothing is left it pauses until the window resets and goes on, for at most O(rate_limit_wait) seconds in all;
@@ -120,7 +120,7 @@ options:
     description:
       - With V(true), an entry with O(connectors[].state=present) that names a device by
         O(connectors[].device_id) or O(connectors[].device_serial_number) for which no connector exists creates
-        one (one C(POST), never repeated blindly: a create whose answer is lost is looked up again before anything
+        one (one C(POST), never repeated blindly; a create whose answer is lost is looked up again before anything
         else is sent), with the entry's settings.
       - With V(false), such an entry is an error, found before any write.
     type: bool

@@ -49,14 +49,14 @@ def test_a_fleet_bigger_than_one_budget_converges_in_one_run_without_a_429(simul
     simulator.clear_log()
     entries = [dict(id=c["id"], interrupt_window_hour_of_day=(c["interrupt_window_hour_of_day"] + 1) % 24)
                for c in fleet(simulator)]
-    result, _ = run_fleet(entries)
+    result = run_fleet(entries)[0]
     assert result["summary"]["changed"] == 40 and not result.get("failed"), result.get("msg")
     assert 429 not in statuses(simulator) and result["pacing"]["rate_limited"] == 0
     assert result["pacing"]["pauses"] >= 1, "41 requests at 24 per 5 s take more than one window"
     assert [r["method"] for r in simulator.requests()].count("PATCH") == 40
 
     simulator.clear_log()
-    result, _ = run_fleet(entries)
+    result = run_fleet(entries)[0]
     assert result["changed"] is False and [r["method"] for r in simulator.requests()] == ["GET"]
 
 
@@ -65,7 +65,7 @@ def test_a_shared_budget_run_leaves_room_for_the_other_consumer(simulator, run_f
     simulator.set_faults(rate_limit={"requests": 45, "window": 5}, other_consumer={"requests": 15, "window": 5})
     simulator.clear_log()
     entries = [dict(id=c["id"], notes=c["notes"] + " shared") for c in fleet(simulator)]
-    result, _ = run_fleet(entries)
+    result = run_fleet(entries)[0]
     assert result["summary"]["changed"] == 40 and not result.get("failed"), result.get("msg")
     assert 429 not in statuses(simulator)
     rate = simulator.admin("GET", "rate")[simulator.account_id]
@@ -95,7 +95,7 @@ def test_bulk_create_and_delete_check_apply_reapply(simulator, run_fleet):
     assert result["summary"]["changed"] == 4 and "new store 0" in run.stdout
 
     simulator.clear_log()
-    result, _ = run_fleet(entries, create_missing=True)
+    result = run_fleet(entries, create_missing=True)[0]
     assert sorted(r["method"] for r in simulator.writes()) == ["DELETE", "POST", "POST", "POST"]
     after = connectors(simulator)
     assert doomed["id"] not in after
@@ -105,7 +105,7 @@ def test_bulk_create_and_delete_check_apply_reapply(simulator, run_fleet):
     assert [e["action"] for e in result["magic_connectors"]] == ["create"] * 3 + ["delete"]
 
     simulator.clear_log()
-    result, _ = run_fleet(entries, create_missing=True)
+    result = run_fleet(entries, create_missing=True)[0]
     assert result["changed"] is False and simulator.writes() == []
 
 

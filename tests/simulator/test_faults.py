@@ -322,7 +322,7 @@ def test_another_consumer_spends_the_same_budget_evenly():
     clock = Clock()
     faults = Faults({"rate_limit": {"requests": 10, "window": 100}, "other_consumer": "5/100"}, clock=clock)
     # as if it had run for a window already: 5 calls in the last 100 s (every 20 s), then ours
-    assert [faults.check_rate_limit("a").remaining for _ in range(5)] == [4, 3, 2, 1, 0]
+    assert [faults.check_rate_limit("a").remaining for attempt in range(5)] == [4, 3, 2, 1, 0]
     assert faults.check_rate_limit("a").blocked
     assert faults.rate_state()["a"] == {"counted": 10, "blocked": True, "other_refused": 0}
     clock.now += 20.0  # its next call falls inside the block: refused like ours
@@ -333,7 +333,7 @@ def test_another_consumer_spends_the_same_budget_evenly():
 def test_a_fixed_window_resets_all_at_once_and_says_when():
     clock = Clock()
     faults = Faults({"rate_limit": {"requests": 3, "window": 30, "mode": "fixed"}}, clock=clock)
-    assert [faults.check_rate_limit("a").reset for _ in range(3)] == [30, 30, 30]
+    assert [faults.check_rate_limit("a").reset for attempt in range(3)] == [30, 30, 30]
     clock.now += 29.5
     assert faults.check_rate_limit("a").blocked  # the 4th call of the window: blocked for a window
     faults = Faults({"rate_limit": {"requests": 3, "window": 30, "mode": "fixed"}}, clock=clock)
