@@ -158,31 +158,27 @@ class FleetWriter:
     # --- sending, paced ------------------------------------------------------------------------------
 
     def _write(self, plan):
-        while True:
-            reason = self._admit()
-            if reason:
-                plan.status, plan.error = NOT_SENT, reason
-                return
-            try:
-                plan.after, warning = self._send(plan)
-            except CloudflareAPIError as error:
-                with self._cond:
-                    self._in_flight -= 1
-                    self._cond.notify_all()
-                    if error.status == 429 and not self._stop_reason:
-                        # Refused unprocessed, so sending it again is safe: after the pause the window allows.
-                        continue
-                    plan.status, plan.error = FAILED, _short(str(error))
-                    plan.outcome_unknown = error.outcome_unknown
-                    # After a failure nothing more is sent: the failure may be the account's (auth, rate limit).
-                    self._stop_reason = self._stop_reason or "not sent after the write of %s failed" % self._name(plan)
-                return
+        reason = self._admit()
+        if reason:
+            plan.status, plan.error = NOT_SENT, reason
+            return
+        try:
+            plan.after, warning = self._send(plan)
+        except CloudflareAPIError as error:
             with self._cond:
                 self._in_flight -= 1
                 self._cond.notify_all()
-                if warning:
-                    self.warnings.append(warning)
+                plan.status, plan.error = FAILED, _short(str(error))
+                plan.outcome_unknown = error.outcome_unknown
+                # After a failure nothing more is sent: the failure may be the account's (auth, a 429 block longer
+                # than max_retry_wait).
+                self._stop_reason = self._stop_reason or "not sent after the write of %s failed" % self._name(plan)
             return
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+            if warning:
+                self.warnings.append(warning)
 
     def _admit(self):
         """Block until this write may be sent (pausing for the rate limit when it must); None, or why not."""

@@ -164,11 +164,20 @@ def test_without_ratelimit_headers_it_spends_half_the_documented_budget_per_wind
     assert result["pacing"]["pauses"] == 1 and 290 < fake.sleeps[0] <= 301
 
 
-def test_without_headers_a_429_backs_off_and_the_write_is_sent_again(budget, run_module):
+def test_without_headers_the_first_429_halves_what_it_spends(budget, run_module):
     fake = budget(150, limit=100, window=60, headers=False)  # a budget smaller than the documented one
-    result = run_module(magic_connectors, max_retries=0, rate_limit_wait=900, connectors=entries(fake, notes="backed off"))
+    # the client waits out the short block itself (max_retry_wait), then the fleet spends less
+    result = run_module(magic_connectors, max_retry_wait=120, rate_limit_wait=900, connectors=entries(fake, notes="backed off"))
     assert "failed" not in result, result.get("msg")
     assert len(fake.writes()) == 150 and result["summary"]["changed"] == 150
     # the first 429 is the only one: after the block the allowance is halved, and kept
     assert result["pacing"]["rate_limited"] == fake.statuses.count(429) == 1
-    assert result["pacing"]["pauses"] >= 2
+    assert result["pacing"]["pauses"] >= 1
+
+
+def test_a_block_longer_than_max_retry_wait_fails_at_once_as_before(budget, run_module):
+    fake = budget(150, limit=100, window=300, headers=False)
+    result = run_module(magic_connectors, max_concurrency=1, connectors=entries(fake, notes="blocked"))
+    assert result["failed"] and fake.statuses.count(429) == 1 and fake.sleeps == []
+    assert "Cloudflare's rate limit blocks this account's API for another" in result["msg"]
+    assert result["summary"]["failed"] == 1 and result["summary"]["changed"] == 99  # and the list call
