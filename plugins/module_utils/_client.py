@@ -437,9 +437,10 @@ class CloudflareClient:
         values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit") or ""))
         policy = dict(_RATELIMIT_POLICY_PATTERN.findall(headers.get("Ratelimit-Policy") or ""))
         from_header = "r" in values
-        if status == 429:
-            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then).
-            values = dict(r=0, t=values.get("t", retry_after))
+        if status == 429 and retry_after is not None:
+            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then). A 429 without
+            # it says nothing of the budget beyond its own headers (the client backs off briefly and retries).
+            values = dict(r=0, t=retry_after)
         if not values:
             return
         now = self.clock()
