@@ -224,9 +224,13 @@ class FleetWriter:
                     self._sliding = True
                 seconds = ends - now
                 if self._sliding:
+                    # Wait for the calls sent over half a window ago (an earlier burst, which leaves nearly at once),
+                    # else for most of them; never for the last few sent.
                     sent = self.client.sent_times(budget.window)
-                    if sent:
-                        seconds = max(seconds, sent[-1] + budget.window - now)
+                    old = sum(1 for at in sent if at < now - budget.window / 2.0)
+                    needed = min(len(sent), max(int(math.ceil(1 - left)), old or (9 * len(sent)) // 10))
+                    if needed:
+                        seconds = max(seconds, sent[needed - 1] + budget.window - now)
                 return seconds + PAUSE_MARGIN, (budget.remaining, budget.reset)
             if budget.from_header:
                 # The window has moved on: one write at a time until an answer tells the new budget.
