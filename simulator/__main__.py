@@ -54,6 +54,10 @@ def build_parser():
     faults = parser.add_argument_group("fault injection (all off by default; change at run time with PUT /__admin/faults)")
     faults.add_argument("--latency-ms", type=float, default=0, metavar="MS", help="delay every API call by MS milliseconds")
     faults.add_argument("--rate-limit", metavar="N/W", help="allow N calls per W seconds per account, then answer 429 for W seconds")
+    faults.add_argument("--rate-limit-mode", choices=("sliding", "fixed"), default="sliding",
+                        help="sliding: the calls of the last W seconds count; fixed: the calls since the window began")
+    faults.add_argument("--other-consumer", metavar="N/W", help="another client spends N calls per W seconds of the same budget")
+    faults.add_argument("--no-rate-limit-headers", action="store_true", help="leave the Ratelimit headers out of every answer")
     faults.add_argument("--error-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 500/502/503/504 unprocessed")
     faults.add_argument("--drop-rate", type=_rate, default=0.0, metavar="F", help="share of calls whose connection is closed unanswered")
     faults.add_argument("--malformed-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 200 with broken JSON")
@@ -65,7 +69,11 @@ def fault_defaults(args):
     config = {"latency_ms": args.latency_ms, "error_rate": args.error_rate, "drop_rate": args.drop_rate,
               "malformed_rate": args.malformed_rate, "random_seed": args.random_seed}
     if args.rate_limit:
-        config["rate_limit"] = parse_rate_limit(args.rate_limit)
+        config["rate_limit"] = dict(parse_rate_limit(args.rate_limit), mode=args.rate_limit_mode)
+    if args.other_consumer:
+        config["other_consumer"] = parse_rate_limit(args.other_consumer)
+    if args.no_rate_limit_headers:
+        config["rate_limit_headers"] = False
     return config
 
 

@@ -312,6 +312,7 @@ class AdminApi:
             ("PUT", "/state"): self.put_state,
             ("POST", "/reset"): self.reset,
             ("GET", "/faults"): self.get_faults,
+            ("GET", "/rate"): self.get_rate,
             ("PUT", "/faults"): self.put_faults,
             ("POST", "/fleet"): self.fleet,
             ("GET", "/settings"): self.get_settings,
@@ -361,6 +362,9 @@ class AdminApi:
 
     def get_faults(self, _body):
         return self.app.faults.snapshot()
+
+    def get_rate(self, _body):
+        return self.app.faults.rate_state()
 
     def put_faults(self, body):
         self.app.faults.configure(body if body is not None else {})

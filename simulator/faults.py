@@ -4,8 +4,14 @@
 
 The configuration document (``GET``/``PUT /__admin/faults``)::
 
-    {"latency_ms": 0, "rate_limit": null | {"requests": N, "window": W}, "error_rate": 0.0, "drop_rate": 0.0,
-     "malformed_rate": 0.0, "random_seed": null | int, "rules": [Rule, ...]}
+    {"latency_ms": 0, "rate_limit": null | {"requests": N, "window": W, "mode": "sliding" | "fixed"},
+     "other_consumer": null | {"requests": N, "window": W}, "rate_limit_headers": true,
+     "error_rate": 0.0, "drop_rate": 0.0, "malformed_rate": 0.0, "random_seed": null | int, "rules": [Rule, ...]}
+
+``other_consumer`` is another client spending the same budget (the dashboard, another tool): N calls per W seconds,
+evenly spread, on every account that is called, as if it had been running for a window already. Its calls count
+like any other; one past the limit blocks the account like any other. ``rate_limit_headers: false`` leaves the
+``Ratelimit`` headers out of every answer.
 
 A rule::
 
@@ -32,7 +38,9 @@ WHEN = ("before", "after")
 ERROR_STATUSES = (500, 502, 503, 504)
 # Cloudflare's published policy, used for the Ratelimit headers when no limit is enforced.
 NOMINAL_LIMIT = (1200, 300)
-CONFIG_KEYS = ("latency_ms", "rate_limit", "error_rate", "drop_rate", "malformed_rate", "random_seed", "rules")
+CONFIG_KEYS = ("latency_ms", "rate_limit", "other_consumer", "rate_limit_headers", "error_rate", "drop_rate", "malformed_rate",
+               "random_seed", "rules")
+RATE_MODES = ("sliding", "fixed")
 RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when", "shape", "key")
 
 
@@ -110,6 +118,8 @@ def normalise_config(raw):
     config = {
         "latency_ms": _number(raw, "latency_ms", 0, 600000),
         "rate_limit": None,
+        "other_consumer": None,
+        "rate_limit_headers": raw.get("rate_limit_headers", True),
         "error_rate": _number(raw, "error_rate", 0, 1),
         "drop_rate": _number(raw, "drop_rate", 0, 1),
         "malformed_rate": _number(raw, "malformed_rate", 0, 1),
@@ -120,21 +130,35 @@ def normalise_config(raw):
         raise FaultConfigError("error_rate + drop_rate + malformed_rate must not exceed 1")
     if config["random_seed"] is not None and (isinstance(config["random_seed"], bool) or not isinstance(config["random_seed"], int)):
         raise FaultConfigError("random_seed must be an integer")
+    if not isinstance(config["rate_limit_headers"], bool):
+        raise FaultConfigError("rate_limit_headers must be true or false")
     limit = raw.get("rate_limit")
     if isinstance(limit, str):
         limit = parse_rate_limit(limit)
     if limit is not None:
-        if not isinstance(limit, dict) or set(limit) != {"requests", "window"}:
-            raise FaultConfigError("rate_limit must be {\"requests\": N, \"window\": W} or \"N/W\"")
+        if not isinstance(limit, dict) or not {"requests", "window"} <= set(limit) <= {"requests", "window", "mode"}:
+            raise FaultConfigError("rate_limit must be {\"requests\": N, \"window\": W[, \"mode\": sliding|fixed]} or \"N/W\"")
+        if limit.get("mode", "sliding") not in RATE_MODES:
+            raise FaultConfigError("rate_limit.mode must be one of %s" % ", ".join(RATE_MODES))
         config["rate_limit"] = {"requests": _number(limit, "requests", 1, integer=True),
-                                "window": _number(limit, "window", 1, integer=True)}
+                                "window": _number(limit, "window", 1, integer=True),
+                                "mode": limit.get("mode", "sliding")}
+    other = raw.get("other_consumer")
+    if isinstance(other, str):
+        other = parse_rate_limit(other)
+    if other is not None:
+        if not isinstance(other, dict) or set(other) != {"requests", "window"}:
+            raise FaultConfigError("other_consumer must be {\"requests\": N, \"window\": W} or \"N/W\"")
+        config["other_consumer"] = {"requests": _number(other, "requests", 1, integer=True),
+                                    "window": _number(other, "window", 1, integer=True)}
     return config
 
 
 class RateDecision:
     """Outcome of one rate-limit check and the values for the ``Ratelimit`` headers."""
 
-    def __init__(self, blocked, limit, window, remaining, reset, retry_after=None):
+    def __init__(self, blocked, limit, window, remaining, reset, retry_after=None, headers=True):
+        self.send_headers = headers
         self.blocked = blocked
         self.limit = limit
         self.window = window
@@ -143,6 +167,8 @@ class RateDecision:
         self.retry_after = retry_after
 
     def headers(self):
+        if not self.send_headers:
+            return {}
         return {
             "Ratelimit": '"default";r=%d;t=%d' % (self.remaining, self.reset),
             "Ratelimit-Policy": '"burst";q=%d;w=%d' % (self.limit, self.window),
@@ -184,26 +210,65 @@ class Faults:
         """Count one request of ``key`` (an account); refuse it when over the limit or inside a block.
 
         More than ``requests`` calls within ``window`` seconds blocks every call of the key for ``window``
-        seconds from then on. Refused calls are not counted. Without a configured limit nothing is refused
-        and the headers report the nominal Cloudflare policy.
+        seconds from then on. ``sliding`` (the default) counts the calls of the last ``window`` seconds, and the
+        reset announced is when the oldest of them leaves; ``fixed`` counts from the start of the current window
+        (windows follow each other from the key's first call), and the reset is the window's end. Refused calls
+        are not counted. The other consumer's calls, if configured, are counted first, up to now. Without a
+        configured limit nothing is refused and the headers report the nominal Cloudflare policy.
         """
         now = self._clock()
         with self._lock:
             limit = self._config["rate_limit"]
             requests, window = (limit["requests"], limit["window"]) if limit else NOMINAL_LIMIT
-            state = self._windows.setdefault(key, {"times": collections.deque(), "blocked_until": 0.0})
+            headers = self._config["rate_limit_headers"]
+            state = self._windows.get(key)
+            if state is None:
+                state = self._windows[key] = {"times": collections.deque(), "blocked_until": 0.0, "start": now,
+                                              "other_next": None, "other_refused": 0}
+            other = self._config["other_consumer"]
+            if other:
+                step = float(other["window"]) / other["requests"]
+                if state["other_next"] is None:
+                    state["other_next"] = now - other["window"] + step
+                    state["start"] = min(state["start"], state["other_next"])
+                while state["other_next"] <= now:
+                    if self._count(state, state["other_next"], limit, requests, window) is not None:
+                        state["other_refused"] += 1
+                    state["other_next"] += step
+            refused = self._count(state, now, limit, requests, window)
+            if refused is not None:
+                return RateDecision(True, requests, window, 0, refused, refused, headers)
             times = state["times"]
-            if limit and state["blocked_until"] > now:
-                retry_after = max(1, math.ceil(state["blocked_until"] - now))
-                return RateDecision(True, requests, window, 0, retry_after, retry_after)
-            while times and times[0] <= now - window:
+            if limit and limit["mode"] == "fixed":
+                reset = max(1, math.ceil(state["start"] + window - now))
+            else:
+                reset = max(1, math.ceil(times[0] + window - now))
+            return RateDecision(False, requests, window, max(0, requests - len(times)), reset, headers=headers)
+
+    @staticmethod
+    def _count(state, at, limit, requests, window):
+        """Count a call at ``at``; None, or the retry-after of a refusal (which counts nothing)."""
+        times = state["times"]
+        if limit and state["blocked_until"] > at:
+            return max(1, math.ceil(state["blocked_until"] - at))
+        if limit and limit["mode"] == "fixed":
+            if at >= state["start"] + window:
+                state["start"] += math.floor((at - state["start"]) / window) * window
+                times.clear()
+        else:
+            while times and times[0] <= at - window:
                 times.popleft()
-            if limit and len(times) >= requests:
-                state["blocked_until"] = now + window
-                return RateDecision(True, requests, window, 0, window, window)
-            times.append(now)
-            reset = max(1, math.ceil(times[0] + window - now))
-            return RateDecision(False, requests, window, max(0, requests - len(times)), reset)
+        if limit and len(times) >= requests:
+            state["blocked_until"] = at + window
+            return window
+        times.append(at)
+        return None
+
+    def rate_state(self):
+        """Per key: calls counted in the window, the block's end (monotonic, 0: none), the other consumer's refusals."""
+        with self._lock:
+            return dict((key, {"counted": len(state["times"]), "blocked": state["blocked_until"] > self._clock(),
+                               "other_refused": state["other_refused"]}) for key, state in self._windows.items())
 
     def take_rule(self, method, path, when):
         """The first pending rule matching the call for phase ``when``, consuming one of its ``times``."""

@@ -24,7 +24,7 @@ import ssl
 import sys
 import threading
 import time
-from collections import Counter, namedtuple
+from collections import Counter, deque, namedtuple
 from urllib.parse import quote, quote_plus
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -64,6 +64,10 @@ _READ_CHUNK = 64 * 1024
 
 _ID_PATTERN = re.compile(r"^[0-9A-Za-z]{1,32}$")
 _RATELIMIT_PATTERN = re.compile(r";\s*(r|t)=(\d{1,12})\b")
+_RATELIMIT_POLICY_PATTERN = re.compile(r";\s*(q|w)=(\d{1,12})\b")
+# Cloudflare's documented budget, for when its answers carry no Ratelimit-Policy header.
+DOCUMENTED_RATE_LIMIT = 1200
+DOCUMENTED_RATE_WINDOW = 300
 # What a credential may hold once surrounding white space is stripped: printable ASCII (what a header carries).
 _CREDENTIAL_PATTERN = re.compile(r"^[\x20-\x7e]+$")
 # What a base URL may hold: printable ASCII, no backslash (parsers disagree about it), no userinfo marker.
@@ -78,10 +82,14 @@ Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dic
 objects); ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``); ``required`` are keys
 every object must have (an ``id``: an object without one is some other answer)."""
 
-RateBudget = namedtuple("RateBudget", "remaining reset seen_at calls_since")
+RateBudget = namedtuple("RateBudget", "remaining reset seen_at calls_since limit window others_rate from_header",
+                        defaults=(DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW, 0.0, False))
 RateBudget.__doc__ = """What the client knows of Cloudflare's rate budget: ``remaining`` requests and ``reset`` seconds
-as of ``seen_at`` (``time.monotonic()`` of the answer that told, None when no answer did), and ``calls_since``: the
-calls sent after that answer (they count against ``remaining`` too)."""
+as of ``seen_at`` (the client's clock at the answer that told, None when no answer did), and ``calls_since``: the
+calls sent after that answer (they count against ``remaining`` too). ``limit`` and ``window`` are the policy
+(``Ratelimit-Policy``, else Cloudflare's documented 1200 per 300 s); ``others_rate`` estimates how many requests per
+second other consumers of the same budget (the dashboard, other tools) spend; ``from_header`` says whether any answer
+carried a ``Ratelimit`` header (false when only a 429 told)."""
 
 
 class InvalidOption(ValueError):
@@ -317,7 +325,7 @@ class CloudflareClient:
     def __init__(self, account_id, api_token=None, api_email=None, api_key=None, base_url=DEFAULT_BASE_URL,
                  timeout=CONNECTION_DEFAULTS["timeout"], validate_certs=CONNECTION_DEFAULTS["validate_certs"],
                  max_retries=CONNECTION_DEFAULTS["max_retries"], max_retry_wait=CONNECTION_DEFAULTS["max_retry_wait"],
-                 sleep=None):
+                 sleep=None, clock=None):
         if not HAS_REQUESTS:
             raise RuntimeError("the Python library requests is required")
         api_token = check_credential("api_token", api_token)
@@ -342,11 +350,13 @@ class CloudflareClient:
         self.max_retry_wait = max_retry_wait
         self.validate_certs = bool(validate_certs)
         self._sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
         self._lock = threading.Lock()  # the fleet module sends writes from several threads
         self._secrets = []
         self.add_secrets(api_token, api_key)
         self.calls = Counter()
         self._budget = RateBudget(None, None, None, 0)
+        self._sent = deque()  # the client's clock at each call sent, for the last budget window
         self.warnings = []
         if not self.validate_certs:
             self.warnings.append(
@@ -416,19 +426,55 @@ class CloudflareClient:
     def rate_limit_reset(self):
         return self.rate_budget().reset
 
+    def sleep(self, seconds):
+        """Wait (through the clock the client was built with, so that tests need not really wait)."""
+        self._sleep(seconds)
+
+    def sent_times(self, seconds):
+        """When (on the client's clock) each call this client sent in the last ``seconds`` went, oldest first."""
+        since = self.clock() - seconds
+        with self._lock:
+            return [at for at in self._sent if at > since]
+
+    def sent_within(self, seconds):
+        """``(count, oldest)``: the calls this client sent in the last ``seconds``, and when the oldest of them went."""
+        recent = self.sent_times(seconds)
+        return len(recent), (recent[0] if recent else None)
+
     def _note_rate_limit(self, headers, status, retry_after):
         values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit") or ""))
-        if status == 429:
-            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then).
-            values = dict(r=0, t=values.get("t", retry_after))
+        policy = dict(_RATELIMIT_POLICY_PATTERN.findall(headers.get("Ratelimit-Policy") or ""))
+        from_header = "r" in values
+        if status == 429 and retry_after is not None:
+            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then). A 429 without
+            # it says nothing of the budget beyond its own headers (the client backs off briefly and retries).
+            values = dict(r=0, t=retry_after)
         if not values:
             return
+        now = self.clock()
         with self._lock:
             budget = self._budget
-            self._budget = RateBudget(
-                int(values["r"]) if "r" in values else budget.remaining,
-                int(float(values["t"])) if values.get("t") is not None else budget.reset,
-                time.monotonic(), 0)
+            limit = int(policy["q"]) if int(policy.get("q") or 0) > 0 else budget.limit
+            window = int(policy["w"]) if int(policy.get("w") or 0) > 0 else budget.window
+            remaining = int(values["r"]) if "r" in values else budget.remaining
+            reset = int(float(values["t"])) if values.get("t") is not None else budget.reset
+            if (status != 429 and budget.remaining is not None and budget.reset is not None
+                    and now < budget.seen_at + budget.reset and remaining > budget.remaining - budget.calls_since):
+                # Before the announced reset the budget only shrinks: this answer was overtaken by a later one
+                # (answers of concurrent calls arrive in any order), whose count stands.
+                return
+            others = budget.others_rate
+            if from_header and reset is not None and 0 < reset < window:
+                # The window has counted for (window - reset) s: what it holds beyond this client's own calls of
+                # that time was spent by others. Estimates from a short span are noisy, so they only ever raise it.
+                span = window - reset
+                ours = sum(1 for at in self._sent if at > now - span)
+                spent = max(0, limit - remaining - ours)
+                if span >= window / 10.0:
+                    others = spent / float(span)
+                else:
+                    others = max(others, spent / float(window))
+            self._budget = RateBudget(remaining, reset, now, 0, limit, window, others, from_header or budget.from_header)
 
     # --- calls ---------------------------------------------------------------------------------------
 
@@ -515,6 +561,10 @@ class CloudflareClient:
             self.calls[what] += 1
             if what in WRITE_METHODS or what == "GET":
                 self._budget = self._budget._replace(calls_since=self._budget.calls_since + 1)
+                now = self.clock()
+                self._sent.append(now)
+                while self._sent and self._sent[0] <= now - max(self._budget.window, DOCUMENTED_RATE_WINDOW):
+                    self._sent.popleft()
 
     def _failure(self, message, **details):
         errors = details.pop("errors", None)

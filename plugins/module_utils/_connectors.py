@@ -20,7 +20,7 @@ import time
 
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._files import write_atomically
-from ._fleet import Planned
+from ._fleet import CREATE, DELETE, UNCHANGED, Planned
 from ._resource import IncompleteRun, Resource
 
 try:
@@ -435,7 +435,7 @@ def select_connector(connectors, connector_id=None, device_id=None, serial_numbe
     found = [c for c in connectors if value_of(c) == wanted]
     if len(found) > 1:
         raise InvalidOption(where + option, "matches %d connectors (%s): identify the connector by id or device"
-                            % (len(found), ", ".join(c["id"] for c in found)), wanted)
+                            % (len(found), _ids(found, "")), wanted)
     connector = found[0] if found else None
     if connector is not None:
         check_same_device(connector, device_id, serial_number, where)
@@ -463,33 +463,73 @@ def find_connector(resource, connector_id=None, device_id=None, serial_number=No
     return select_connector(resource.list(), None, device_id, serial_number, notes)
 
 
-def plan_fleet(resource, entries, purge_default, listed=None):
+def plan_fleet(resource, entries, purge_default, create_missing=False, listed=None):
     """Check every entry, list the connectors once (unless ``listed`` holds the list this run just made), and plan
-    each entry. Raises ``InvalidOption`` before any write for a bad value, an identity that names no connector, or
-    two entries naming the same one."""
+    each entry (an update, a create for a device that has no connector yet with ``create_missing``, or a delete for
+    ``state: absent``). Raises ``InvalidOption`` before any write for a bad value, an identity that names no
+    connector (or several), or two entries naming the same connector or device."""
     settings = []
     for index, entry in enumerate(entries):
         where = "connectors[%d]." % index
         for option in ("id", "device_id"):
             if entry.get(option) is not None:
                 check_id(where + option, entry[option])
-        settings.append(check_settings(resource.values(entry, where), where))
+        desired = check_settings(resource.values(entry, where), where)
+        if entry.get("state") == "absent":
+            extra = sorted(k for k in desired if not (k == "notes" and not _named_by_device(entry)))
+            if extra or entry.get("purge_embargo_dates") is not None:
+                raise InvalidOption(where + (extra[0] if extra else "purge_embargo_dates"),
+                                    "cannot be used with state=absent (the connector is deleted)")
+        settings.append(desired)
 
     connectors = resource.list() if listed is None else listed
     plans, seen = [], {}
     for index, (entry, desired) in enumerate(zip(entries, settings)):
         where = "connectors[%d]." % index
+        by_notes = not _named_by_device(entry)
         current = select_connector(connectors, entry.get("id"), entry.get("device_id"), entry.get("device_serial_number"),
-                                   where=where)
+                                   entry.get("notes") if by_notes else None, where=where)
         if current is None:
-            option, value = given_identity(entry)
-            raise InvalidOption(where + option, "matches no connector (this module changes existing connectors; "
-                                "create new ones with cloudflare.magic_transit.magic_connector)", value)
-        if current["id"] in seen:
+            plan = _missing(resource, index, entry, desired, create_missing, where)
+            key = ("device", entry.get("device_id") or entry.get("device_serial_number"))
+        else:
+            key = current["id"]
+            if entry.get("state") == "absent":
+                plan = Planned(index, current, {}, resource.canonical(current), {}, {}, action=DELETE)
+            else:
+                purge = purge_default if entry.get("purge_embargo_dates") is None else entry["purge_embargo_dates"]
+                desired = merge_embargo_dates(desired, current, purge, where)
+                plan = Planned(index, current, desired, *resource.plan(current, desired))
+        if plan.status == UNCHANGED and plan.action == DELETE:
+            plans.append(plan)
+            continue
+        if key in seen:
             raise InvalidOption(where[:-1], "names the same connector (%s) as connectors[%d]"
-                                % (current["id"], seen[current["id"]]))
-        seen[current["id"]] = index
-        purge = purge_default if entry.get("purge_embargo_dates") is None else entry["purge_embargo_dates"]
-        desired = merge_embargo_dates(desired, current, purge, where)
-        plans.append(Planned(index, current, desired, *resource.plan(current, desired)))
+                                % (key if isinstance(key, str) else "device %s" % key[1], seen[key]))
+        seen[key] = index
+        plans.append(plan)
     return plans
+
+
+def _missing(resource, index, entry, desired, create_missing, where):
+    """The plan of an entry whose connector does not exist: nothing to delete, or a create for its device."""
+    if entry.get("state") == "absent":
+        return Planned(index, None, {}, None, {}, {}, status=UNCHANGED, action=DELETE)
+    option, value = given_identity(entry)
+    if not create_missing or option not in ("device_id", "device_serial_number"):
+        hint = ("with create_missing=true, an entry naming a device by device_id or device_serial_number creates its "
+                "connector" if not create_missing else "only an entry naming a device (device_id or "
+                "device_serial_number) can create a connector")
+        raise InvalidOption(where + option, "matches no connector (%s)" % hint, value)
+    body = resource.api_form(dict(desired, **resource.create_body(entry)))
+    device_id, serial = entry.get("device_id"), entry.get("device_serial_number")
+    return Planned(index, None, desired, None, dict(desired), body, action=CREATE,
+                   name="new connector for %s %s" % (option, value),
+                   reread=lambda: select_connector(resource.list(), None, device_id, serial))
+
+
+def _ids(connectors, prefix, limit=20):
+    if not connectors:
+        return ""
+    shown = ", ".join(c["id"] for c in connectors[:limit])
+    return prefix + shown + (" and %d more" % (len(connectors) - limit) if len(connectors) > limit else "")

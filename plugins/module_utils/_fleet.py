@@ -1,27 +1,46 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Writing many objects of one resource: the planned updates sent with bounded concurrency, within the rate-limit
-budget, stopping after the first failure, with an exact account of every entry.
+"""Writing many objects of one resource: the planned creates, updates and deletes sent with bounded concurrency,
+paced through Cloudflare's rate-limit budget, stopping after the first failure, with an exact account of every
+entry.
 
-It works for any ``Resource`` that has list and update; what a fleet's entries mean (which object each names,
-what it should become) is the resource's planning, done before anything is sent (``Planned`` is its output).
+It works for any ``Resource``; what a fleet's entries mean (which object each names, what it should become) is the
+resource's planning, done before anything is sent (``Planned`` is its output).
+
+Pacing: Cloudflare's budget (1200 requests per 5 minutes per user, shared with the dashboard and every other tool)
+blocks the whole account for 5 minutes once exceeded. Before each write the writer asks the client what the last
+answer's ``Ratelimit`` header said, less the calls sent since, the writes in flight, a reserve, and what other
+consumers are expected to spend until the window resets. When that leaves nothing, it pauses until the window
+resets (within ``rate_limit_wait`` seconds in all), then sends one write whose answer tells the new budget. Without
+any ``Ratelimit`` header it paces its own calls to half the documented budget, and halves that on a 429.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from ._client import CloudflareAPIError, InvalidOption
-from ._resource import IncompleteRun
+from ._resource import IncompleteRun, differences
 
 MAX_CONCURRENCY = 10
-# Requests kept in hand when pacing by the Ratelimit header: Cloudflare blocks the whole account for five
-# minutes once the budget is exceeded, so the fleet stops short of it and says when to re-run.
+# Requests always kept in hand (besides the writes under way and what others are expected to spend until the
+# reset): exceeding the budget blocks the whole account for five minutes.
 RATE_LIMIT_RESERVE = 2
+# Waiting a little past the announced reset: the header counts whole seconds.
+PAUSE_MARGIN = 0.5
+# Without a Ratelimit header nothing says what others spend: the writer takes at most this share of the budget.
+NO_HEADER_SHARE = 0.5
+# At most this many connectors are named in a failure message; the diff is summarised past this many changes.
+MAX_NAMED = 20
+DIFF_SUMMARY_AUTO = 50
+MAX_ERROR_CHARS = 400
+MAX_TITLE_CHARS = 40
 
 # What happened to an entry.
 CHANGED = "changed"
@@ -29,27 +48,35 @@ UNCHANGED = "unchanged"
 FAILED = "failed"
 NOT_SENT = "not_sent"
 STATUSES = (CHANGED, UNCHANGED, FAILED, NOT_SENT)
+# What an entry's write is.
+UPDATE, CREATE, DELETE = "update", "create", "delete"
 
 
 @dataclass
 class Planned:
-    """One entry: the object it names, what bringing it to the entry's fields takes, and what happened."""
+    """One entry: the object it names (None: to be created), what bringing it to the entry's fields takes
+    (``action`` and the write's ``body``), and what happened. ``reread`` finds the object again after a write whose
+    answer was lost (default: a GET by id); ``name`` names the entry for people."""
 
     index: int
-    current: dict
+    current: Optional[dict]
     desired: dict
-    before: dict
+    before: Optional[dict]
     changes: dict
     body: dict
     after: Optional[dict] = None
     status: Optional[str] = None
     error: Optional[str] = None
+    action: str = UPDATE
+    reread: Optional[Callable] = None
+    name: Optional[str] = None
+    outcome_unknown: bool = False
 
     def __post_init__(self):
         if self.after is None:
             self.after = self.current
         if self.status is None:
-            self.status = CHANGED if self.changes else UNCHANGED
+            self.status = CHANGED if self.changes or self.action != UPDATE else UNCHANGED
 
 
 def check_concurrency(max_concurrency):
@@ -58,35 +85,59 @@ def check_concurrency(max_concurrency):
     return max_concurrency
 
 
+def check_rate_limit_wait(seconds):
+    if seconds is None or math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
+        raise InvalidOption("rate_limit_wait", "must be 0 or more seconds (0: stop instead of waiting)", seconds)
+    return seconds
+
+
 class FleetWriter:
     """Sends the planned writes (or, in check mode, predicts them) and accounts for every entry.
 
     ``option`` is the module option that holds the entries (``connectors``), for messages; ``warn`` receives the
-    warnings of writes whose outcome a re-read had to confirm.
+    warnings of writes whose outcome a re-read had to confirm; ``progress`` receives one line per pause.
+    ``rate_limit_wait`` bounds the pauses (0: stop and report instead). ``full`` puts the whole object in every
+    entry's result; ``diff_summary`` collapses identical changes into one diff block (None: past 50 changes).
     """
 
-    def __init__(self, resource, option, max_concurrency, check_mode=False, diff_mode=False, warn=None):
+    def __init__(self, resource, option, max_concurrency, check_mode=False, diff_mode=False, warn=None,
+                 rate_limit_wait=0, progress=None, full=True, diff_summary=None):
         self.resource = resource
         self.client = resource.client
         self.option = option
         self.max_concurrency = check_concurrency(max_concurrency)
+        self.rate_limit_wait = check_rate_limit_wait(rate_limit_wait)
         self.check_mode = check_mode
         self.diff_mode = diff_mode
         self.warn = warn
+        self.progress = progress
+        self.full = full
+        self.diff_summary = diff_summary
         self.plans = []
         self.warnings = []
-        self._lock = threading.Lock()
+        self.pacing = dict(pauses=0, waited_s=0.0, lines=[])
+        self._cond = threading.Condition()
         self._in_flight = 0
+        self._holds = 0
+        self._pausing = False
+        self._sent = 0
+        self._total = 0
+        self._allowance = None
+        self._refused = 0
+        self._paused_at = None
+        self._sent_at_pause = 0
+        self._sliding = False
         self._stop_reason = None
 
     def run(self, plans):
         """Write ``plans``; return the module result, or raise ``IncompleteRun`` with it when an entry failed or
         was not sent."""
         self.plans = plans
-        pending = [p for p in plans if p.changes]
+        pending = [p for p in plans if p.status == CHANGED]
+        self._total = len(pending)
         if self.check_mode:
             for plan in pending:
-                plan.after = self.resource.predicted(plan.current, plan.changes)
+                plan.after = self._predicted(plan)
         else:
             with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
                 list(pool.map(self._write, pending))
@@ -97,69 +148,253 @@ class FleetWriter:
             raise IncompleteRun(self.failure_message(), result)
         return result
 
+    def _predicted(self, plan):
+        if plan.action == DELETE:
+            return None
+        if plan.action == CREATE:
+            return dict(plan.body)
+        return self.resource.predicted(plan.current, plan.changes)
+
+    # --- sending, paced ------------------------------------------------------------------------------
+
     def _write(self, plan):
-        with self._lock:
-            reason = self._stop_reason or self._budget_exhausted()
-            if reason:
-                plan.status, plan.error = NOT_SENT, reason
-                return
-            self._in_flight += 1
+        reason = self._admit()
+        if reason:
+            plan.status, plan.error = NOT_SENT, reason
+            return
         try:
             plan.after, warning = self._send(plan)
         except CloudflareAPIError as error:
-            with self._lock:
-                plan.status, plan.error = FAILED, str(error)
-                # After a failure nothing more is sent: the failure may be the account's (auth, rate limit).
-                self._stop_reason = self._stop_reason or "not sent after the write of %s[%d] failed" % (
-                    self.option, plan.index)
-            return
-        finally:
-            with self._lock:
+            with self._cond:
                 self._in_flight -= 1
-        if warning:
-            with self._lock:
+                self._cond.notify_all()
+                plan.status, plan.error = FAILED, _short(str(error))
+                plan.outcome_unknown = error.outcome_unknown
+                # After a failure nothing more is sent: the failure may be the account's (auth, a 429 block longer
+                # than max_retry_wait).
+                self._stop_reason = self._stop_reason or "not sent after the write of %s failed" % self._name(plan)
+            return
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+            if warning:
                 self.warnings.append(warning)
 
-    def _send(self, plan):
-        """The one write of an entry: ``(object, warning)``, an unknown outcome re-read."""
-        resource, object_id = self.resource, plan.current["id"]
-        return resource.write_safely(lambda: resource.update(object_id, plan.body), lambda: resource.get(object_id),
-                                     plan.desired)
+    def _admit(self):
+        """Block until this write may be sent (pausing for the rate limit when it must); None, or why not."""
+        with self._cond:
+            while True:
+                if self._stop_reason:
+                    return self._stop_reason
+                if self._pausing or self._holds:
+                    self._cond.wait()
+                    continue
+                decision = self._decide()
+                if decision is None:
+                    self._in_flight += 1
+                    self._sent += 1
+                    return None
+                if decision == "answers":
+                    self._cond.wait()
+                    continue
+                seconds, why = decision
+                if self.pacing["waited_s"] + seconds > self.rate_limit_wait:
+                    self._stop_reason = self._stop_report(why, seconds)
+                    return self._stop_reason
+                self._pause(seconds)
 
-    def _budget_exhausted(self):
-        remaining = self.client.rate_limit_remaining
-        if remaining is None or remaining - self._in_flight > RATE_LIMIT_RESERVE:
+    def _decide(self):
+        """None: send now; ``"answers"``: wait for the answers under way; ``(seconds, why)``: pause."""
+        budget, now = self.client.rate_budget(), self.client.clock()
+        reserve = RATE_LIMIT_RESERVE
+        if budget.remaining is not None:
+            ends = budget.seen_at + (budget.reset if budget.reset is not None else budget.window)
+            if now < ends:
+                others = budget.others_rate * (ends - now + PAUSE_MARGIN)
+                left = budget.remaining - budget.calls_since - reserve - others
+                if left - self._in_flight >= 1 and (left >= 2 * self.max_concurrency or not self._in_flight):
+                    return None
+                if self._in_flight:
+                    # Near the end of the budget writes go one at a time: whether the answers under way were
+                    # counted is then never in doubt.
+                    return "answers"
+                if self._paused_at is not None and self._sent - self._sent_at_pause <= self.max_concurrency:
+                    # A pause that gave back next to nothing: the reset announced was only the oldest call leaving
+                    # a sliding window. From now on pause until this client's own calls have left the window.
+                    self._sliding = True
+                seconds = ends - now
+                if self._sliding:
+                    # Wait for the calls sent over half a window ago (an earlier burst, which leaves nearly at once),
+                    # else for most of them; never for the last few sent.
+                    sent = self.client.sent_times(budget.window)
+                    old = sum(1 for at in sent if at < now - budget.window / 2.0)
+                    needed = min(len(sent), max(int(math.ceil(1 - left)), old or (9 * len(sent)) // 10))
+                    if needed:
+                        seconds = max(seconds, sent[needed - 1] + budget.window - now)
+                return seconds + PAUSE_MARGIN, (budget.remaining, budget.reset)
+            if budget.from_header:
+                # The window has moved on: one write at a time until an answer tells the new budget.
+                return "answers" if self._in_flight else None
+        # No Ratelimit header: pace this client's own calls within the documented budget, halved on each 429.
+        count, oldest = self.client.sent_within(budget.window)
+        if self._allowance is None:
+            self._allowance = int(budget.limit * NO_HEADER_SHARE)
+        refused = self.client.calls.get("rate_limited", 0)
+        if refused > self._refused:
+            self._refused = refused
+            self._allowance = max(1, min(self._allowance, count) // 2)
+        if count + RATE_LIMIT_RESERVE < self._allowance:
             return None
-        self._stop_reason = (
-            "not sent: Cloudflare's rate limit leaves %d requests for the next %s s, and exceeding it blocks the "
-            "whole account for 5 minutes; run the task again after that to converge"
-            % (remaining, self.client.rate_limit_reset if self.client.rate_limit_reset is not None else "?"))
-        return self._stop_reason
+        if oldest is None:  # an allowance below the reserve: one call per window
+            return None
+        return max(oldest + budget.window - now, 0) + PAUSE_MARGIN, (max(self._allowance - count, 0), budget.window)
+
+    def _pause(self, seconds):
+        line = "paced: %d of %d sent, waiting %d s for Cloudflare's rate-limit window" % (
+            self._sent, self._total, math.ceil(seconds))
+        self._pausing = True
+        self.pacing["lines"].append(line)
+        self._cond.release()
+        try:
+            if self.progress:
+                self.progress(line)
+            self.client.sleep(seconds)
+        finally:
+            self._cond.acquire()
+            self._pausing = False
+            self._paused_at = self.client.clock()
+            self._sent_at_pause = self._sent
+            self.pacing["pauses"] += 1
+            self.pacing["waited_s"] = round(self.pacing["waited_s"] + seconds, 1)
+            self._cond.notify_all()
+
+    def _stop_report(self, why, seconds):
+        remaining, reset = why
+        waited = self.pacing["waited_s"]
+        return ("not sent: Cloudflare's rate limit leaves %d requests for the next %s s, and exceeding it blocks the "
+                "whole account for 5 minutes; waiting %d s more would pass rate_limit_wait=%g s (waited %g s), so %d of "
+                "%d writes were sent; run the task again after that to converge"
+                % (remaining, reset if reset is not None else "?", math.ceil(seconds), self.rate_limit_wait, waited,
+                   self._sent, self._total))
+
+    def _send(self, plan):
+        """The one write of an entry: ``(object, warning)``, an unknown outcome re-read before anything else."""
+        resource = self.resource
+        if plan.action == DELETE:
+            return self._delete(plan)
+        try:
+            if plan.action == CREATE:
+                return resource.create(plan.body), None
+            return resource.update(plan.current["id"], plan.body), None
+        except CloudflareAPIError as error:
+            if not error.outcome_unknown:
+                raise
+            now = self._reread(plan)
+            if now is None or differences(resource.canonical(now), plan.desired):
+                raise
+            return now, "%s; a re-read shows the change landed." % error
+
+    def _reread(self, plan):
+        """Find the object again while nothing else is sent (a lost create must not be repeated blindly)."""
+        with self._cond:
+            self._holds += 1
+        try:
+            return plan.reread() if plan.reread else self.resource.get(plan.current["id"])
+        finally:
+            with self._cond:
+                self._holds -= 1
+                self._cond.notify_all()
+
+    def _delete(self, plan):
+        object_id = plan.current["id"]
+        try:
+            self.resource.delete(object_id)
+        except CloudflareAPIError as error:
+            # A retried DELETE whose first attempt landed answers 404: the object is gone as asked.
+            if error.status == 404:
+                return None, None
+            if not error.outcome_unknown or self._reread(plan) is not None:
+                raise
+            return None, "%s; a re-read shows the %s is gone." % (error, self.resource.label)
+        return None, None
+
+    # --- the result ----------------------------------------------------------------------------------
+
+    def _name(self, plan):
+        """How people know an entry: its title and id, or the planner's name for it."""
+        obj = plan.current or plan.after or {}
+        if obj.get("id"):
+            title = str(obj.get(self.resource.title_key) or "")
+            title = title if len(title) <= MAX_TITLE_CHARS else title[:MAX_TITLE_CHARS - 3] + "..."
+            return "%s (%s)" % (title, obj["id"]) if title else str(obj["id"])
+        return plan.name or "%s[%d]" % (self.option, plan.index)
 
     def result(self):
         resource, entries, diffs = self.resource, [], []
         for plan in self.plans:
-            entry = dict(id=plan.current["id"], status=plan.status, changed=plan.status == CHANGED)
-            entry.update(resource.outcome(plan.before, plan.after, plan.desired, self.diff_mode and bool(plan.changes),
-                                          key=resource.label))
+            obj = plan.after if plan.after is not None else (plan.current or {})
+            entry = {"id": obj.get("id"), resource.title_key: obj.get(resource.title_key), "status": plan.status,
+                     "changed": plan.status == CHANGED, "action": plan.action,
+                     "changes": resource.masked(plan.changes, one_time_too=True) if plan.status != UNCHANGED else {}}
             if plan.error:
                 entry["error"] = plan.error
-            if "diff" in entry:
-                header = "%s %s (%s)" % (resource.label, plan.current["id"], plan.current.get(resource.title_key, ""))
-                diffs.append(dict(entry["diff"], before_header=header, after_header=header))
+            if plan.outcome_unknown:
+                entry["outcome_unknown"] = True
+            if self.full:
+                entry[resource.label] = resource.masked(plan.after) if plan.after is not None else {}
+            if self.diff_mode and plan.status == CHANGED:
+                before = None if plan.action == CREATE else plan.before
+                diff = resource.outcome(before, plan.after, plan.desired, True, key=resource.label)["diff"]
+                if self.full:
+                    entry["diff"] = diff
+                diffs.append((self._name(plan), diff))
             entries.append(entry)
         summary = dict(total=len(entries))
         for status in STATUSES:
             summary[status] = sum(1 for e in entries if e["status"] == status)
-        result = {"changed": summary[CHANGED] > 0, resource.results_key: entries, "summary": summary}
+        result = {"changed": summary[CHANGED] > 0, resource.results_key: entries, "summary": summary,
+                  "pacing": dict(self.pacing, rate_limited=self.client.calls.get("rate_limited", 0))}
         if self.diff_mode:
-            result["diff"] = diffs
+            summarise = self.diff_summary if self.diff_summary is not None else len(diffs) > DIFF_SUMMARY_AUTO
+            result["diff"] = self._summarised(diffs) if summarise else [
+                dict(diff, before_header="%s %s" % (resource.label, name), after_header="%s %s" % (resource.label, name))
+                for name, diff in diffs]
         return result
 
+    def _summarised(self, diffs):
+        """Identical changes in one block each, headed by how many connectors and which."""
+        groups = {}
+        for name, diff in diffs:
+            groups.setdefault(json.dumps(diff, sort_keys=True, default=str), (diff, []))[1].append(name)
+        blocks = []
+        for diff, names in groups.values():
+            header = "%d %s%s: %s" % (len(names), self.resource.label, "" if len(names) == 1 else "s", ", ".join(names))
+            blocks.append(dict(diff, before_header=header, after_header=header))
+        return blocks
+
     def failure_message(self):
-        def indexes(status):
-            return ", ".join(str(p.index) for p in self.plans if p.status == status) or "none"
         first = next(p for p in self.plans if p.status in (FAILED, NOT_SENT))
-        return ("%s. Changed: %s[%s]; failed: [%s]; not sent: [%s]; unchanged entries were already as asked. "
-                "Nothing else was written: run the task again to converge."
-                % (first.error, self.option, indexes(CHANGED), indexes(FAILED), indexes(NOT_SENT)))
+        first = next((p for p in self.plans if p.status == FAILED), first)
+        counts = ", ".join("%d %s" % (sum(1 for p in self.plans if p.status == s), s.replace("_", " ")) for s in STATUSES)
+        error = first.error.rstrip(".") + "."
+        parts = ["%s: %s" % (self._name(first), error) if first.status == FAILED else error, "Entries: %s." % counts]
+        unknown = [p for p in self.plans if p.outcome_unknown]
+        if unknown:
+            parts.append("Outcome unknown for %s: Cloudflare may have carried out the write all the same; running the "
+                         "task again reads before it writes." % self._names(unknown))
+        named = MAX_NAMED
+        for status, label in ((FAILED, "Failed"), (NOT_SENT, "Not sent"), (CHANGED, "Changed before the stop")):
+            chosen = [p for p in self.plans if p.status == status]
+            if chosen:
+                parts.append("%s: %s." % (label, self._names(chosen, named)))
+                named = max(named - len(chosen), 3)
+        parts.append("Unchanged entries were already as asked; nothing else was written: run the task again to converge.")
+        return " ".join(parts)
+
+    def _names(self, plans, limit=MAX_NAMED):
+        shown = ", ".join(self._name(p) for p in plans[:limit])
+        return shown + (" and %d more" % (len(plans) - limit) if len(plans) > limit else "")
+
+
+def _short(text):
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 3] + "..."

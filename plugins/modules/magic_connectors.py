@@ -6,23 +6,30 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: magic_connectors
-short_description: Set the settings of many Magic WAN Connectors in one task
+short_description: Set, create and delete many Magic WAN Connectors in one task
 version_added: 0.1.0
 description:
-  - Brings a whole fleet of existing Magic WAN Connectors to the settings given for each, at the API cost of
-    B(one list call plus one C(PATCH) per connector that really changes), and nothing else.
+  - Brings a whole fleet of Magic WAN Connectors to the settings given for each, at the API cost of
+    B(one list call plus one write per connector that really changes), and nothing else. With
+    O(create_missing=true) an entry naming a device that has no connector yet creates it (one C(POST)); an entry
+    with O(connectors[].state=absent) deletes its connector (one C(DELETE)).
   - Cloudflare allows 1200 API requests per 5 minutes per user and then blocks the B(whole account's) API for
     5 minutes. A loop of M(cloudflare.magic_transit.magic_connector) costs at least one call per connector and
     run, plus Ansible's per-task overhead; this module is what to use for more than a handful of connectors.
   - Every entry is checked before any write (identity, values, at most 100 embargo dates); a bad entry fails the
     task with nothing written.
-  - Writes are sent with bounded concurrency (O(max_concurrency)). The module reads Cloudflare's C(Ratelimit)
-    header and stops sending before it would exhaust the account's budget; 429 answers are retried as every call
-    of the collection is (see O(max_retries), O(max_retry_wait)).
+  - Writes are sent with bounded concurrency (O(max_concurrency)), paced through Cloudflare's rate limit. Before
+    each write the module looks at what the last answer's C(Ratelimit) header said is left, less the calls under
+    way, a small reserve and what other consumers of the budget (the dashboard, other tools) are spending. When
+    nothing is left it pauses until the window resets and goes on, for at most O(rate_limit_wait) seconds in all;
+    past that it stops with an exact report of what was and was not sent. It never spends the last requests of the
+    budget, so it does not trip the account-wide block. Without any C(Ratelimit) header it spends at most half of
+    the documented budget (600 requests per 300 seconds) and halves that on the first 429.
   - When some writes fail, the task fails and its result says exactly which connectors were changed and which
-    were not; running it again converges.
+    were not, naming them by notes and id; running it again converges.
   - The settings are compared exactly as M(cloudflare.magic_transit.magic_connector) compares them (the same code).
-    Connectors are not created or deleted here.
+  - Ansible shows nothing of a module before its task ends, so the pauses are reported in RV(pacing) (one line per
+    pause, also written to the system log of the host that runs the module, where the journal shows it live).
 author:
   - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
@@ -36,16 +43,18 @@ attributes:
   diff_mode:
     support: full
     details:
-      - One before/after per connector that changes, of the settings given.
+      - One before/after per connector that changes, of the settings given; a created or deleted connector is
+        shown whole. With O(diff_summary), identical changes are one block naming every connector they apply to.
   idempotent:
     support: full
 options:
   connectors:
     description:
       - The connectors and their settings. Each entry names one connector by O(connectors[].id),
-        O(connectors[].device_id) or O(connectors[].device_serial_number), and gives any of the settings; settings
-        left out are not managed.
-      - Two entries naming the same connector are an error.
+        O(connectors[].device_id) or O(connectors[].device_serial_number), or by its exact O(connectors[].notes)
+        when none of these is given, and gives any of the settings; settings left out are not managed.
+      - Two entries naming the same connector (or device) are an error, and so are notes that match several
+        connectors or are empty. Every entry is checked before anything is written.
       - Exactly one of O(connectors), O(maintenance_window) and O(change_freeze) is required.
     type: list
     elements: dict
@@ -59,11 +68,23 @@ options:
       device_serial_number:
         description: The serial number of the connector's device.
         type: str
+      state:
+        description:
+          - V(present) brings the connector to the settings given (with O(create_missing=true), creating it for the
+            device named if there is none).
+          - V(absent) deletes the connector, if there is one. No setting may be given with it.
+        type: str
+        choices: [present, absent]
+        default: present
       activated:
         description: Whether the connector is activated.
         type: bool
       notes:
-        description: Free-text notes.
+        description:
+          - Free-text notes.
+          - When the entry gives no O(connectors[].id), O(connectors[].device_id) or
+            O(connectors[].device_serial_number), the notes name the connector (exact match; they must match one
+            connector and must not be empty).
         type: str
       timezone:
         description: The IANA time zone of the interrupt window, such as V(Europe/Berlin).
@@ -119,6 +140,35 @@ options:
     description: How many writes may be under way at once, 1 to 10.
     type: int
     default: 4
+  create_missing:
+    description:
+      - With V(true), an entry with O(connectors[].state=present) that names a device by
+        O(connectors[].device_id) or O(connectors[].device_serial_number) for which no connector exists creates
+        one (one C(POST), never repeated blindly; a create whose answer is lost is looked up again before anything
+        else is sent), with the entry's settings.
+      - With V(false), such an entry is an error, found before any write.
+    type: bool
+    default: false
+  rate_limit_wait:
+    description:
+      - How long, in seconds in all, the module may pause for Cloudflare's rate-limit window to reset. The default
+        is one window of Cloudflare's budget.
+      - V(0) never waits; the module stops when the budget is about to run out and reports what was not sent.
+    type: float
+    default: 300
+  return_connectors:
+    description:
+      - V(brief) returns, per entry, the connector's id, notes, status, the fields changed and the error.
+      - V(full) adds the whole connector (as Cloudflare returned it) and its diff to every entry.
+    type: str
+    choices: [brief, full]
+    default: brief
+  diff_summary:
+    description:
+      - With V(true), C(--diff) shows each distinct change once, headed by the connectors it applies to.
+      - With V(false), one before/after per connector.
+      - Left out, changes are summarised when more than 50 connectors change.
+    type: bool
 """
 
 EXAMPLES = r"""
@@ -133,6 +183,19 @@ EXAMPLES = r"""
         interrupt_window_days_of_week: [Saturday, Sunday]
         interrupt_window_hour_of_day: 4
         interrupt_window_duration_hours: 3
+
+- name: Onboard two new branches and retire an old one, in one task
+  cloudflare.magic_transit.magic_connectors:
+    create_missing: true
+    connectors:
+      - device_serial_number: MWC2405C0101
+        notes: ber-branch-02
+        timezone: Europe/Berlin
+      - device_serial_number: MWC2405C0102
+        notes: ham-branch-01
+        timezone: Europe/Berlin
+      - notes: syd-branch-07 primary
+        state: absent
 
 - name: Add Christmas Eve to these connectors' embargo dates, keeping their other dates
   cloudflare.magic_transit.magic_connectors:
@@ -152,40 +215,58 @@ magic_connectors:
   elements: dict
   contains:
     id:
-      description: The connector's id.
+      description: The connector's id (none for a connector that check mode would create).
+      type: str
+      returned: always
+    notes:
+      description: The connector's notes.
       type: str
       returned: always
     status:
       description:
         - V(changed), V(unchanged), V(failed), or V(not_sent) when the module stopped before sending this write
-          (another write failed, or the rate limit budget ran out).
+          (another write failed, or the rate limit budget ran out within O(rate_limit_wait)).
+      type: str
+      returned: always
+    action:
+      description: What the entry asks for, V(update), V(create) or V(delete) (also when nothing had to be done).
       type: str
       returned: always
     changed:
       description: Whether this connector was changed (in check mode, would be).
       type: bool
       returned: always
-    connector:
-      description: The connector after the change as Cloudflare returned it; as it would be in check mode.
+    changes:
+      description: The fields written (or to be written), with their new values; empty when unchanged or deleted.
       type: dict
       returned: always
     error:
       description: Why the write failed or was not sent.
       type: str
       returned: when status is failed or not_sent
+    outcome_unknown:
+      description: The write failed without a clear answer and a re-read could not confirm it; it may have landed.
+      type: bool
+      returned: when the outcome of the write is unknown
+    connector:
+      description: The connector after the change as Cloudflare returned it (as it would be in check mode; empty
+        when deleted).
+      type: dict
+      returned: with O(return_connectors=full)
     diff:
       description: Before and after of the settings that differ.
       type: dict
-      returned: in diff mode, when the connector changes
+      returned: with O(return_connectors=full), in diff mode, when the connector changes
   sample:
     - id: 711f8eedc6d84336a6f7d256ddd00fce
+      notes: ber-branch-01 primary
       status: changed
+      action: update
       changed: true
-      connector:
-        id: 711f8eedc6d84336a6f7d256ddd00fce
+      changes:
         interrupt_window_hour_of_day: 1
 summary:
-  description: How many connectors were changed, unchanged, failed and not sent.
+  description: How many entries were changed, unchanged, failed and not sent.
   returned: always
   type: dict
   sample:
@@ -212,6 +293,29 @@ maintenance_plan:
     ha_groups: 1
     conflicts_shifted: 0
     freeze: ["2026-12-18..2027-01-03"]
+pacing:
+  description: How the writes were paced through Cloudflare's rate limit.
+  returned: always
+  type: dict
+  contains:
+    pauses:
+      description: How many times the module paused for the rate-limit window.
+      type: int
+    waited_s:
+      description: Seconds paused in all (at most O(rate_limit_wait)).
+      type: float
+    lines:
+      description: One line per pause, as written to the system log.
+      type: list
+      elements: str
+    rate_limited:
+      description: How many answers were 429 (the target is 0).
+      type: int
+  sample:
+    pauses: 1
+    waited_s: 212.5
+    lines: ["paced: 1198 of 3000 sent, waiting 213 s for Cloudflare's rate-limit window"]
+    rate_limited: 0
 api_calls:
   description: The API calls this run made, per HTTP method (and C(retries), C(rate_limited) when any).
   returned: always
@@ -226,14 +330,19 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintena
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
-ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
+ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
+                  **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
 
 ARGUMENT_SPEC = dict(
-    connectors=dict(type="list", elements="dict", options=ENTRY_SPEC, required_one_of=[IDENTITIES]),
+    connectors=dict(type="list", elements="dict", options=ENTRY_SPEC, required_one_of=[IDENTITIES + ("notes",)]),
     maintenance_window=dict(type="dict"),
     change_freeze=dict(type="dict"),
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
+    create_missing=dict(type="bool", default=False),
+    rate_limit_wait=dict(type="float", default=300),
+    return_connectors=dict(type="str", choices=["brief", "full"], default="brief"),
+    diff_summary=dict(type="bool"),
 )
 
 
@@ -243,13 +352,15 @@ def main():
 
     def apply():
         connectors = Connectors(module.client)
-        writer = FleetWriter(connectors, "connectors", module.params["max_concurrency"], module.check_mode, module._diff,
-                             module.warn)
-        entries, listed, plan = module.params["connectors"], None, None
+        params = module.params
+        writer = FleetWriter(connectors, "connectors", params["max_concurrency"], module.check_mode, module._diff,
+                             module.warn, rate_limit_wait=params["rate_limit_wait"], progress=module.log,
+                             full=params["return_connectors"] == "full", diff_summary=params["diff_summary"])
+        entries, listed, plan = params["connectors"], None, None
         for option, planner in (("maintenance_window", plan_from_account), ("change_freeze", freeze_from_account)):
-            if module.params[option] is not None:
-                entries, listed, plan = planner(connectors, module.params[option])
-        result = writer.run(plan_fleet(connectors, entries, module.params["purge_embargo_dates"], listed))
+            if params[option] is not None:
+                entries, listed, plan = planner(connectors, params[option])
+        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed))
         return result if plan is None else dict(result, maintenance_plan=plan)
 
     module.run(apply)

@@ -7,6 +7,8 @@ import time
 import pytest
 import requests
 
+from simulator.faults import Faults
+
 CONNECTOR = "711f8eedc6d84336a6f7d256ddd00fce"
 SEED_NOTES = "ber-branch-01 primary"
 INTERCONNECT = "db6e162c8771430c90b14f6378e8f5cf"
@@ -195,7 +197,8 @@ def test_admin_faults_validation(simulator, config):
 def test_admin_faults_round_trip(simulator):
     config = simulator.set_faults(latency_ms=5, rate_limit="10/2", error_rate=0.1, random_seed=3,
                                   rules=[{"match": {"method": "patch"}, "action": "drop"}])
-    assert config == {"latency_ms": 5, "rate_limit": {"requests": 10, "window": 2}, "error_rate": 0.1, "drop_rate": 0,
+    assert config == {"latency_ms": 5, "rate_limit": {"requests": 10, "window": 2, "mode": "sliding"}, "other_consumer": None,
+                      "rate_limit_headers": True, "error_rate": 0.1, "drop_rate": 0,
                       "malformed_rate": 0, "random_seed": 3,
                       "rules": [{"match": {"method": "PATCH", "path": None}, "times": 1, "action": "drop", "when": "before",
                                  "status": 503, "retry_after": None, "delay_s": 0}]}
@@ -305,3 +308,53 @@ def test_shape_not_json(api, simulator):
 def test_shape_rule_validation(simulator, rule):
     with pytest.raises(AssertionError, match="HTTP 400"):
         simulator.set_faults(rules=[rule])
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_another_consumer_spends_the_same_budget_evenly():
+    clock = Clock()
+    faults = Faults({"rate_limit": {"requests": 10, "window": 100}, "other_consumer": "5/100"}, clock=clock)
+    # as if it had run for a window already: 5 calls in the last 100 s (every 20 s), then ours
+    assert [faults.check_rate_limit("a").remaining for attempt in range(5)] == [4, 3, 2, 1, 0]
+    assert faults.check_rate_limit("a").blocked
+    assert faults.rate_state()["a"] == {"counted": 10, "blocked": True, "other_refused": 0}
+    clock.now += 20.0  # its next call falls inside the block: refused like ours
+    assert faults.check_rate_limit("a").blocked
+    assert faults.rate_state()["a"]["other_refused"] == 1
+
+
+def test_a_fixed_window_resets_all_at_once_and_says_when():
+    clock = Clock()
+    faults = Faults({"rate_limit": {"requests": 3, "window": 30, "mode": "fixed"}}, clock=clock)
+    assert [faults.check_rate_limit("a").reset for attempt in range(3)] == [30, 30, 30]
+    clock.now += 29.5
+    assert faults.check_rate_limit("a").blocked  # the 4th call of the window: blocked for a window
+    faults = Faults({"rate_limit": {"requests": 3, "window": 30, "mode": "fixed"}}, clock=clock)
+    faults.check_rate_limit("a")
+    clock.now += 20
+    decision = faults.check_rate_limit("a")
+    assert (decision.remaining, decision.reset) == (1, 10)
+    clock.now += 10
+    decision = faults.check_rate_limit("a")
+    assert (decision.remaining, decision.reset) == (2, 30)
+
+
+def test_the_ratelimit_headers_can_be_left_out(api, simulator):
+    simulator.set_faults(rate_limit="5/10", rate_limit_headers=False)
+    response = api.get("magic/connectors")
+    assert response.status_code == 200 and "Ratelimit" not in response.headers
+    assert "Ratelimit-Policy" not in response.headers
+
+
+@pytest.mark.parametrize("config", [{"rate_limit": {"requests": 1, "window": 1, "mode": "leaky"}},
+                                    {"other_consumer": {"requests": 0, "window": 1}}, {"rate_limit_headers": "no"}])
+def test_rate_settings_are_validated(simulator, config):
+    with pytest.raises(AssertionError, match="HTTP 400"):
+        simulator.set_faults(**config)

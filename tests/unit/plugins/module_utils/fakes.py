@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError, shape_problem
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError, RateBudget, shape_problem
 
 
 class FakeClient:
@@ -22,6 +22,21 @@ class FakeClient:
         self.rate_limit_remaining = rate_limit_remaining
         self.rate_limit_reset = 60 if rate_limit_remaining is not None else None
         self._lock = threading.Lock()
+
+    def rate_budget(self):
+        if self.rate_limit_remaining is None:
+            return RateBudget(None, None, None, 0)
+        return RateBudget(self.rate_limit_remaining, self.rate_limit_reset, 0.0, 0, from_header=True)
+
+    @staticmethod
+    def clock():
+        return 0.0
+
+    def sent_within(self, seconds):
+        return sum(self.calls.values()), (0.0 if self.calls else None)
+
+    def sleep(self, seconds):
+        raise AssertionError("this fake never waits")
 
     def account_path(self, *parts):
         return "/accounts/a/" + "/".join(parts)

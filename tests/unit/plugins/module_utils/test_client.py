@@ -358,7 +358,7 @@ def test_the_rate_budget_is_a_consistent_snapshot_across_threads(api):
     c = client()
     for remaining in range(20, 0, -1):
         api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=%d;t=%d' % (remaining, remaining * 10)})
-    assert c.rate_budget() == (None, None, None, 0)
+    assert c.rate_budget()[:4] == (None, None, None, 0)
     threads = [threading.Thread(target=lambda: [c.get(PATH), c.get(PATH)]) for thread in range(10)]
     for thread in threads:
         thread.start()

@@ -48,7 +48,8 @@ def test_writes_what_differs_and_accounts_for_every_entry():
     assert result["summary"] == dict(total=4, changed=2, unchanged=2, failed=0, not_sent=0)
     assert result["widgets"][1]["widget"]["size"] == 5
     assert result["widgets"][1]["diff"] == {"before": {"size": 1}, "after": {"size": 5}}
-    assert [d["before_header"] for d in result["diff"]] == ["widget w1 (widget 1)", "widget w3 (widget 3)"]
+    assert [d["before_header"] for d in result["diff"]] == ["widget widget 1 (w1)", "widget widget 3 (w3)"]
+    assert result["widgets"][1]["changes"] == {"size": 5} and result["widgets"][0]["changes"] == {}
 
 
 def test_check_mode_predicts_and_sends_nothing():
@@ -67,8 +68,11 @@ def test_stops_after_the_first_failure_and_says_what_landed():
     result = caught.value.result
     assert [e["status"] for e in result["widgets"]] == [CHANGED, FAILED, NOT_SENT, NOT_SENT]
     assert [w[1] for w in client.writes] == ["w0", "w1"]
-    assert "Changed: widgets[0]; failed: [1]; not sent: [2, 3]" in caught.value.msg
-    assert result["widgets"][2]["error"] == "not sent after the write of widgets[1] failed"
+    assert caught.value.msg.startswith("widget 1 (w1): PATCH /widgets/w1: refused. Entries: 1 changed, 0 unchanged, "
+                                       "1 failed, 2 not sent.")
+    assert "Failed: widget 1 (w1). Not sent: widget 2 (w2), widget 3 (w3). Changed before the stop: widget 0 (w0)." \
+        in caught.value.msg
+    assert result["widgets"][2]["error"] == "not sent after the write of widget 1 (w1) failed"
 
 
 def test_keeps_the_rate_limit_reserve():

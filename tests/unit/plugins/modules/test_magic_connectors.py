@@ -33,7 +33,7 @@ def test_one_list_call_and_one_patch_per_connector_that_differs(api, run_module)
     api.expect("GET", PATH, result=FLEET)
     api.expect("PATCH", PATH + "/%032x" % 2, body={"interrupt_window_hour_of_day": 3},
                result=connector(2, interrupt_window_hour_of_day=3))
-    result = run_module(magic_connectors, max_concurrency=1, diff=True, connectors=[
+    result = run_module(magic_connectors, max_concurrency=1, diff=True, return_connectors="full", connectors=[
         dict(device_serial_number="SN01", interrupt_window_hour_of_day=0, timezone="UTC"),
         dict(device_serial_number="SN02", interrupt_window_hour_of_day=3, timezone="UTC"),
         dict(id="%032x" % 3, interrupt_window_days_of_week=["sunday"]),
@@ -44,12 +44,13 @@ def test_one_list_call_and_one_patch_per_connector_that_differs(api, run_module)
     assert result["api_calls"] == {"GET": 1, "PATCH": 1}
     assert result["magic_connectors"][1]["diff"] == {"before": {"interrupt_window_hour_of_day": 0.0},
                                                      "after": {"interrupt_window_hour_of_day": 3}}
-    assert result["diff"][0]["before_header"].startswith("connector %032x" % 2)
+    assert result["diff"][0]["before_header"] == "connector site-02 (%032x)" % 2
+    assert result["magic_connectors"][1]["changes"] == {"interrupt_window_hour_of_day": 3}
 
 
 def test_check_mode_writes_nothing_and_predicts(api, run_module):
     api.expect("GET", PATH, result=FLEET)
-    result = run_module(magic_connectors, check_mode=True, connectors=[
+    result = run_module(magic_connectors, check_mode=True, return_connectors="full", connectors=[
         dict(device_serial_number="SN0%d" % n, interrupt_window_embargo_dates=["2027-01-01"]) for n in range(1, 6)
     ], purge_embargo_dates=False)
     assert api.writes() == []
@@ -101,7 +102,10 @@ def test_a_failure_part_way_says_what_was_changed_and_what_was_not(api, run_modu
                         connectors=[dict(id=c["id"], notes="x") for c in FLEET[:4]])
     assert result["failed"] and result["changed"] is True
     assert [e["status"] for e in result["magic_connectors"]] == ["changed", "failed", "not_sent", "not_sent"]
-    assert "Changed: connectors[0]; failed: [1]; not sent: [2, 3]" in result["msg"]
+    assert "Entries: 1 changed, 0 unchanged, 1 failed, 2 not sent." in result["msg"]
+    assert ("Failed: site-02 (%032x). Not sent: site-03 (%032x), site-04 (%032x). Changed before the stop: site-01 (%032x)."
+            % (2, 3, 4, 1)) in result["msg"]
+    assert "connector" not in result["magic_connectors"][0] and result["magic_connectors"][0]["notes"] == "x"
 
 
 def test_stops_before_exhausting_the_rate_limit_budget(api, run_module):
@@ -153,3 +157,90 @@ def test_change_freeze_writes_only_embargo_dates_from_one_list(api, run_module):
                         change_freeze=dict(dates=["2027-01-01"], state="present"))
     assert result["api_calls"] == {"GET": 1, "PATCH": 2}
     assert result["maintenance_plan"]["freeze"] == ["2027-01-01"]
+
+
+def test_notes_name_a_connector_when_nothing_else_does(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    api.expect("PATCH", PATH + "/%032x" % 3, body={"timezone": "Europe/Berlin"}, result=connector(3, timezone="Europe/Berlin"))
+    result = run_module(magic_connectors, connectors=[dict(notes="site-03", timezone="Europe/Berlin")])
+    assert result["magic_connectors"][0] == dict(id="%032x" % 3, notes="site-03", status="changed", changed=True,
+                                                 action="update", changes={"timezone": "Europe/Berlin"})
+
+
+def test_ambiguous_notes_fail_before_any_write_naming_the_matches(api, run_module):
+    api.expect("GET", PATH, result=[connector(1, notes="twin"), connector(2, notes="twin"), connector(4, notes="")])
+    result = run_module(magic_connectors, connectors=[dict(notes="twin", timezone="UTC")])
+    assert result["failed"] and "connectors[0].notes matches 2 connectors (%032x, %032x)" % (1, 2) in result["msg"], result["msg"]
+    assert api.writes() == []
+
+
+@pytest.mark.parametrize("notes", ["", "   "])
+def test_empty_notes_are_refused_before_any_call(api, run_module, notes):
+    result = run_module(magic_connectors, connectors=[dict(id="%032x" % 1, timezone="UTC"), dict(notes=notes, timezone="UTC")])
+    assert result["failed"] and result["msg"].startswith("connectors[1].notes must not be empty"), result["msg"]
+    assert api.calls == []
+
+
+def test_create_missing_creates_for_a_device_and_absent_deletes(api, run_module):
+    new = connector(9, notes="new branch")
+    api.expect("GET", PATH, result=FLEET)
+    api.expect("POST", PATH, body={"device": {"serial_number": "SN09"}, "notes": "new branch"}, result=new)
+    api.expect("DELETE", PATH + "/%032x" % 2, result=connector(2))
+    result = run_module(magic_connectors, create_missing=True, max_concurrency=1, diff=True, connectors=[
+        dict(device_serial_number="SN09", notes="new branch"),
+        dict(notes="site-02", state="absent"),
+        dict(device_serial_number="SN77", state="absent"),
+    ])
+    assert [(e["action"], e["status"]) for e in result["magic_connectors"]] == [
+        ("create", "changed"), ("delete", "changed"), ("delete", "unchanged")]
+    assert result["magic_connectors"][0]["id"] == new["id"]
+    assert result["api_calls"] == {"GET": 1, "POST": 1, "DELETE": 1}
+    assert result["diff"][1]["before"]["notes"] == "site-02" and result["diff"][1]["after"] == {}
+
+
+def test_without_create_missing_a_new_device_is_an_error_before_any_write(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    result = run_module(magic_connectors, connectors=[dict(id=FLEET[0]["id"], notes="x"), dict(device_serial_number="SN09")])
+    assert result["failed"] and "connectors[1].device_serial_number matches no connector (with create_missing=true" in result["msg"]
+    assert api.writes() == []
+
+
+def test_settings_with_state_absent_are_refused_before_any_call(api, run_module):
+    result = run_module(magic_connectors, connectors=[dict(device_serial_number="SN01", state="absent", timezone="UTC")])
+    assert result["failed"] and "connectors[0].timezone cannot be used with state=absent" in result["msg"]
+    assert api.calls == []
+
+
+def test_a_create_whose_answer_is_lost_is_found_again_before_anything_else_is_sent(api, run_module):
+    created = connector(9, notes="n9")
+    api.expect("GET", PATH, result=FLEET)
+    api.expect("POST", PATH, status=502)  # processed, but the answer was lost: never sent again
+    api.expect("GET", PATH, result=FLEET + [created])
+    api.expect("PATCH", PATH + "/%032x" % 1, result=connector(1, notes="n1"))
+    result = run_module(magic_connectors, create_missing=True, max_concurrency=1, connectors=[
+        dict(device_serial_number="SN09", notes="n9"), dict(id=FLEET[0]["id"], notes="n1")])
+    assert "failed" not in result, result.get("msg")
+    assert [c.method for c in api.calls] == ["GET", "POST", "GET", "PATCH"]
+    assert result["magic_connectors"][0]["id"] == created["id"] and "a re-read shows the change landed" in str(result["warnings"])
+
+
+def test_a_failed_300_connector_run_says_so_in_under_4_kb(api, run_module):
+    fleet = [connector(n, notes="store-%04d with a long descriptive note about the place" % n) for n in range(1, 301)]
+    api.expect("GET", PATH, result=fleet)
+    api.expect("PATCH", PATH + "/[0-9a-f]{32}", status=403, errors=[{"code": 9109, "message": "Unauthorized " * 50}])
+    result = run_module(magic_connectors, max_concurrency=1,
+                        connectors=[dict(id=c["id"], timezone="Europe/Berlin") for c in fleet])
+    assert result["failed"] and len(result["msg"]) < 4096, len(result["msg"])
+    assert "store-0" in result["msg"] and "more" in result["msg"]
+    assert result["summary"]["failed"] + result["summary"]["not_sent"] == 300
+
+
+def test_identical_changes_are_one_diff_block_listing_the_connectors(api, run_module):
+    api.expect("GET", PATH, result=FLEET)
+    for number in range(1, 6):
+        api.expect("PATCH", PATH + "/[0-9a-f]{32}", result=connector(number, timezone="Asia/Tokyo"))
+    result = run_module(magic_connectors, diff=True, diff_summary=True,
+                        connectors=[dict(id=c["id"], timezone="Asia/Tokyo") for c in FLEET])
+    assert len(result["diff"]) == 1
+    assert result["diff"][0]["before_header"].startswith("5 connectors: site-0")
+    assert result["diff"][0]["after"] == {"timezone": "Asia/Tokyo"}
