@@ -14,10 +14,17 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report_r
 
 
 def with_changes(connectors, changes):
-    """``connectors`` with each one replaced by its ``connector`` in ``changes`` (the ``magic_connectors`` list of
-    a magic_connectors result: the connector after the change, or as it would be in check mode)."""
-    after = dict((c["id"], c["connector"]) for c in changes or [] if isinstance(c, dict) and c.get("connector"))
-    return [after.get(c.get("id"), c) for c in connectors]
+    """``connectors`` as a ``magic_connectors`` result (``changes``: its ``magic_connectors`` list) leaves them, or
+    would leave them in check mode: each entry's changed fields applied, deleted connectors gone."""
+    entries = dict((c["id"], c) for c in changes or [] if isinstance(c, dict) and c.get("id"))
+    after = []
+    for connector in connectors:
+        entry = entries.get(connector.get("id"), {})
+        if entry.get("status") != "changed":  # unchanged, failed or not sent: as it is
+            after.append(connector)
+        elif entry.get("action") != "delete":
+            after.append(dict(connector, **(entry.get("changes") or {})))
+    return after
 
 
 def maintenance_calendar(connectors, sites=None, changes=None, title=None):
