@@ -99,6 +99,7 @@ options:
       - Written only when a key is generated; a connector found by its notes keeps its key and the file is left
         alone.
     type: path
+    version_added: 1.0.0
   activated:
     description: Whether the connector is activated.
     type: bool
@@ -138,11 +139,13 @@ options:
         how it treats it (an assumption). A connector whose answers carry no C(site_id) compares as V("").
       - Writing it does not change the site's own C(connector_id)/C(secondary_connector_id).
     type: str
+    version_added: 1.0.0
   primary:
     description:
       - Whether the connector is the primary one of its site (Cloudflare's default is V(true)); in a
         high-availability site the other connector is set to V(false).
     type: bool
+    version_added: 1.0.0
   purge_embargo_dates:
     description:
       - With V(true), O(interrupt_window_embargo_dates) is the whole list and dates not in it are removed.

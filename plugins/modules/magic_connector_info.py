@@ -28,6 +28,7 @@ options:
   notes:
     description: Only the connectors whose notes are exactly this (case and spaces count).
     type: str
+    version_added: 1.0.0
   device_type:
     description: Only connectors of this kind of device (filtered by Cloudflare).
     type: str

@@ -60,6 +60,7 @@ options:
       - The connector's exact notes (looked up with one list call). Must match exactly one connector; an empty value
         is refused.
     type: str
+    version_added: 1.0.0
   action:
     description:
       - V(reboot) reboots the device, V(restart) restarts the connector software, V(shutdown) powers the device off.
@@ -78,10 +79,12 @@ options:
         again.
     type: bool
     default: false
+    version_added: 1.0.0
   wait_timeout:
     description: How long O(wait=true) waits, in seconds.
     type: int
     default: 600
+    version_added: 1.0.0
 """
 
 EXAMPLES = r"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: magic_connector_report
 short_description: Write an audit report and a maintenance calendar of the Magic WAN Connectors
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the account's connectors in B(one API call) (plus one for the sites when O(sites=true)), judges each
     connector against the thresholds below, and writes four files into the directory O(dest) on the host where

@@ -76,6 +76,7 @@ options:
         type: str
         choices: [present, absent]
         default: present
+        version_added: 1.0.0
       activated:
         description: Whether the connector is activated.
         type: bool
@@ -106,9 +107,11 @@ options:
       site_id:
         description: The id of the Magic WAN site the connector belongs to; V("") takes it out of its site.
         type: str
+        version_added: 1.0.0
       primary:
         description: Whether the connector is the primary one of its site (Cloudflare's default is V(true)).
         type: bool
+        version_added: 1.0.0
       purge_embargo_dates:
         description: Overrides O(purge_embargo_dates) for this connector.
         type: bool
@@ -122,6 +125,7 @@ options:
       - This is how the role costs one connector list call per run. The rules and the HA guarantee are documented
         with the role.
     type: dict
+    version_added: 1.0.0
   change_freeze:
     description:
       - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role - C(dates)
@@ -130,6 +134,7 @@ options:
         C(device_type). The connectors are listed once and the entries planned from that list.
       - Only embargo dates are written; a freeze never moves a window.
     type: dict
+    version_added: 1.0.0
   purge_embargo_dates:
     description:
       - With V(true), each entry's O(connectors[].interrupt_window_embargo_dates) is the whole list.
@@ -149,6 +154,7 @@ options:
       - With V(false), such an entry is an error, found before any write.
     type: bool
     default: false
+    version_added: 1.0.0
   rate_limit_wait:
     description:
       - How long, in seconds in all, the module may pause for Cloudflare's rate-limit window to reset. The default
@@ -156,6 +162,7 @@ options:
       - V(0) never waits; the module stops when the budget is about to run out and reports what was not sent.
     type: float
     default: 300
+    version_added: 1.0.0
   return_connectors:
     description:
       - V(brief) returns, per entry, the connector's id, notes, status, the fields changed and the error.
@@ -163,12 +170,14 @@ options:
     type: str
     choices: [brief, full]
     default: brief
+    version_added: 1.0.0
   diff_summary:
     description:
       - With V(true), C(--diff) shows each distinct change once, headed by the connectors it applies to.
       - With V(false), one before/after per connector.
       - Left out, changes are summarised when more than 50 connectors change.
     type: bool
+    version_added: 1.0.0
 """
 
 EXAMPLES = r"""

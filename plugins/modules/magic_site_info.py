@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: magic_site_info
 short_description: List Magic WAN sites
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the account's Magic WAN sites in one API call, or reads one site by O(id) or O(name).
   - A site is where Magic WAN Connectors are placed; a site in high-availability mode (C(ha_mode)) has a primary

@@ -48,7 +48,7 @@ def test_get_unwraps_envelope_and_sends_identity(api):
     assert client().get(PATH) == {"interconnects": []}
     call = api.calls[0]
     assert call.headers["Authorization"] == "Bearer " + TOKEN
-    assert call.headers["User-Agent"].startswith("cloudflare.magic_transit/0.1.0 (ansible-core/")
+    assert call.headers["User-Agent"].startswith("cloudflare.magic_transit/%s (ansible-core/" % _client.COLLECTION_VERSION)
 
 
 def test_legacy_key_auth_headers(api):
