@@ -183,7 +183,7 @@ CATALOGUE = [
     ("int-action-enum", "INT", {"device_serial_number": BER, "action": "explode"}, _choices("action", ["reboot", "restart", "shutdown"], "explode"), NONE),
     ("int-action-missing", "INT", {"device_serial_number": BER}, r"^missing required arguments: action$", NONE),
     ("int-no-identity", "INT", {"action": "reboot"}, r"^one of the following is required: id, device_id, device_serial_number, notes$", NONE),
-    ("int-empty-notes", "INT", {"notes": "", "action": "reboot"}, r"^notes must not be empty: an empty identity would match", NONE),
+    ("int-empty-notes", "INT", {"notes": "", "action": "reboot"}, r"^notes must not be empty: an empty notes names no connector, got ''$", NONE),
     ("int-wait-timeout-0", "INT", {"device_serial_number": BER, "action": "reboot", "wait": True, "wait_timeout": 0},
      r"^wait_timeout must be at least 1 \(seconds\), got 0$", NONE),
     ("int-purge-text", "INT", {"device_serial_number": BER, "action": "reboot", "purge": "yes please"}, _type("purge", "bool"), NONE),

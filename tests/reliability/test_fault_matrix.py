@@ -162,7 +162,8 @@ class MaintenanceWindowRole(RoleOperation):
     role = "cloudflare.magic_transit.maintenance_window"
     role_vars = {"maintenance_window_preset": "weeknights", "maintenance_window_timezone": "Europe/Lisbon",
                  "maintenance_window_connectors": [{"device_serial_number": serial} for serial in FleetUpdate.serials],
-                 "maintenance_window_max_concurrency": 1}
+                 # rate_limit_wait 0: stop-and-report, as for the fleet module's row
+                 "maintenance_window_max_concurrency": 1, "maintenance_window_rate_limit_wait": 0}
 
     def apply(self, before):
         after = copy.deepcopy(before)
@@ -178,6 +179,7 @@ class ChangeFreezeRole(RoleOperation):
     dates = ["2027-03-30", "2027-03-31"]
     role = "cloudflare.magic_transit.change_freeze"
     role_vars = {"change_freeze_dates": dates, "change_freeze_today": "2026-12-01", "change_freeze_max_concurrency": 1,
+                 "change_freeze_rate_limit_wait": 0,
                  "change_freeze_connectors": [{"device_serial_number": serial} for serial in FleetUpdate.serials]}
 
     def apply(self, before):

@@ -7,9 +7,10 @@ Enabled by ``support.PlaybookRunner`` through ``ANSIBLE_CALLBACK_PLUGINS`` / ``A
 ``{row: {"status", "result", "seconds"}}`` as JSON to the file named by ``RELIABILITY_RESULTS`` when the playbook
 ends. A row is a task's name, or the variable ``reliability_row`` of the tasks that carry it (the tasks of a role run
 for one table row, see ``support.role_tasks``): their last result is the row's (but a task that called no API, such
-as a role's closing summary, does not replace the result of the module task before it), ``seconds`` counts from the
-first, and ``task_seconds`` is the longest any one of its tasks took (a role's argument check, filter and listing tasks
-each cost a module's start-up on a loaded machine; a module that waits too long shows in its own task's time).
+as a role's closing summary or a skipped task, does not replace the result of the module task before it),
+``seconds`` counts from the first, and ``task_seconds`` is the longest any one of its tasks took (a role's argument
+check, filter and listing tasks each cost a module's start-up on a loaded machine; a module that waits too long
+shows in its own task's time).
 Results of ``no_log`` tasks arrive censored, as for any callback.
 """
 
@@ -57,7 +58,7 @@ class CallbackModule(CallbackBase):
         task_seconds = now - self.task_started.get(result.task._uuid, now)  # pylint: disable=protected-access
         previous = self.results.get(row)
         longest = max(task_seconds, (previous or {}).get("task_seconds", 0))
-        if previous and "api_calls" in previous["result"] and "api_calls" not in result.result and status == "ok":
+        if previous and "api_calls" in previous["result"] and "api_calls" not in result.result and status in ("ok", "skipped"):
             previous.update(seconds=seconds, task_seconds=longest)
             return
         self.results[row] = {"status": status, "result": dict(result.result), "seconds": seconds, "task_seconds": longest}
