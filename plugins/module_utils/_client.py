@@ -445,7 +445,8 @@ class CloudflareClient:
         values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit") or ""))
         policy = dict(_RATELIMIT_POLICY_PATTERN.findall(headers.get("Ratelimit-Policy") or ""))
         from_header = "r" in values
-        if status == 429 and retry_after is not None:
+        refused = status == 429 and retry_after is not None
+        if refused:
             # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then). A 429 without
             # it says nothing of the budget beyond its own headers (the client backs off briefly and retries).
             values = dict(r=0, t=retry_after)
@@ -464,7 +465,8 @@ class CloudflareClient:
                 # (answers of concurrent calls arrive in any order), whose count stands.
                 return
             others = budget.others_rate
-            if from_header and reset is not None and 0 < reset < window:
+            # (Not from a refusal: its "nothing left until Retry-After" is no count of the window's calls.)
+            if from_header and not refused and reset is not None and 0 < reset < window:
                 # The window has counted for (window - reset) s: what it holds beyond this client's own calls of
                 # that time was spent by others. Estimates from a short span are noisy, so they only ever raise it.
                 span = window - reset

@@ -332,8 +332,8 @@ CATALOGUE = [
     # The roles hand their numbers to magic_connectors: a boolean that reaches it is refused there, after the listing
     # and before any write. (Variables the roles' filters compute with, such as maintenance_window_hour, are the
     # filters' to judge.) An empty identity matches no connector.
-    ("mw-duration-bool", "MW", {"maintenance_window_duration": True},
-     r"^connectors\[0\]\.interrupt_window_duration_hours " + NOT_BOOL % "True", READS),
+    # (the role's own check judges its numbers before any call, naming the variable)
+    ("mw-duration-bool", "MW", {"maintenance_window_duration": True}, r"maintenance_window_duration must be a whole number, got True$", NONE),
     ("mw-concurrency-bool", "MW", {"maintenance_window_max_concurrency": True}, "^max_concurrency " + NOT_BOOL % "True", READS),
     ("mw-serial-empty", "MW", {"maintenance_window_connectors": [{"device_serial_number": ""}]},
      r"maintenance_window_connectors\[0\] matches no listed connector, got \{'device_serial_number': ''\}$", READS),

@@ -399,3 +399,21 @@ def test_odd_error_objects_still_give_a_clear_message(api, errors):
     with pytest.raises(CloudflareAPIError) as exc:
         client().get(PATH)
     assert str(exc.value) == "GET %s: 400 code 1: m" % PATH
+
+
+def test_a_recovered_429_is_no_count_of_what_others_spent(api):
+    # A short 429 (Retry-After 1 s) with its Ratelimit header, then the retry's answer: 1196 of 1200 left. The 429's
+    # "nothing left for 1 s" must not read as "1200 spent over the last 299 s by others" (which paused a fleet for
+    # the whole window with 1196 requests left).
+    now = [1000.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "1", "Ratelimit": '"default";r=0;t=298'})
+    api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=1196;t=297', "Ratelimit-Policy": '"default";q=1200;w=300'})
+    c = client(sleep=sleep, clock=lambda: now[0], max_retry_wait=60)
+    c.get(PATH)
+    budget = c.rate_budget()
+    assert budget[:2] == (1196, 297)
+    assert budget.others_rate * 297 < 10, budget
