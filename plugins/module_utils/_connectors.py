@@ -21,7 +21,7 @@ import time
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._files import write_atomically
 from ._fleet import CREATE, DELETE, UNCHANGED, Planned
-from ._resource import IncompleteRun, Resource
+from ._resource import IncompleteRun, Resource, at_most
 
 try:
     from zoneinfo import available_timezones
@@ -435,7 +435,7 @@ def select_connector(connectors, connector_id=None, device_id=None, serial_numbe
     found = [c for c in connectors if value_of(c) == wanted]
     if len(found) > 1:
         raise InvalidOption(where + option, "matches %d connectors (%s): identify the connector by id or device"
-                            % (len(found), _ids(found, "")), wanted)
+                            % (len(found), at_most(found, name=lambda c: c["id"])), wanted)
     connector = found[0] if found else None
     if connector is not None:
         check_same_device(connector, device_id, serial_number, where)
@@ -526,10 +526,3 @@ def _missing(resource, index, entry, desired, create_missing, where):
     return Planned(index, None, desired, None, dict(desired), body, action=CREATE,
                    name="new connector for %s %s" % (option, value),
                    reread=lambda: select_connector(resource.list(), None, device_id, serial))
-
-
-def _ids(connectors, prefix, limit=20):
-    if not connectors:
-        return ""
-    shown = ", ".join(c["id"] for c in connectors[:limit])
-    return prefix + shown + (" and %d more" % (len(connectors) - limit) if len(connectors) > limit else "")

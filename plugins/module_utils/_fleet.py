@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ._client import CloudflareAPIError, InvalidOption
-from ._resource import IncompleteRun, differences
+from ._resource import MAX_NAMED, IncompleteRun, at_most, differences
 
 MAX_CONCURRENCY = 10
 # Requests always kept in hand (besides the writes under way and what others are expected to spend until the
@@ -36,8 +36,7 @@ RATE_LIMIT_RESERVE = 2
 PAUSE_MARGIN = 0.5
 # Without a Ratelimit header nothing says what others spend: the writer takes at most this share of the budget.
 NO_HEADER_SHARE = 0.5
-# At most this many connectors are named in a failure message; the diff is summarised past this many changes.
-MAX_NAMED = 20
+# The diff is summarised past this many changes.
 DIFF_SUMMARY_AUTO = 50
 MAX_ERROR_CHARS = 400
 MAX_TITLE_CHARS = 40
@@ -392,8 +391,7 @@ class FleetWriter:
         return " ".join(parts)
 
     def _names(self, plans, limit=MAX_NAMED):
-        shown = ", ".join(self._name(p) for p in plans[:limit])
-        return shown + (" and %d more" % (len(plans) - limit) if len(plans) > limit else "")
+        return at_most(plans, limit, self._name)
 
 
 def _short(text):

@@ -17,7 +17,7 @@ import re
 from ._client import InvalidOption
 from ._connectors import DAYS, Connectors, device_of
 from ._report_render import SEVERITIES, render_all, write_files
-from ._resource import IncompleteRun
+from ._resource import MAX_NAMED, IncompleteRun, at_most
 from ._sites import Sites
 from ._maintenance import PRESETS
 from ._windows import WEEKS as HA_WEEKS
@@ -382,14 +382,11 @@ def _hours_touched(intervals, start):
     return sorted(cells)
 
 
-def drift_message(report, limit=20):
+def drift_message(report, limit=MAX_NAMED):
     """The short failure of drift mode: how many connectors need attention, named by notes (at most ``limit``)."""
     names = ["%s (%s)" % (r["name"], ", ".join(sorted(set(f["key"].replace("_", " ") for f in r["findings"]))))
              for r in report["attention"]]
-    text = ", ".join(names[:limit])
-    if len(names) > limit:
-        text += " and %d more" % (len(names) - limit)
-    return "%d of %d connector(s) need attention: %s" % (len(names), report["total"], text)
+    return "%d of %d connector(s) need attention: %s" % (len(names), report["total"], at_most(names, limit))
 
 
 class Drift(IncompleteRun):

@@ -24,6 +24,16 @@ from ansible.module_utils.common.dict_transformations import recursive_diff
 from ._client import SECRET_MASK, CloudflareAPIError, InvalidOption, Shape, check_id
 
 
+# A message names at most this many objects, then says how many more: short whatever the fleet size.
+MAX_NAMED = 20
+
+
+def at_most(items, limit=MAX_NAMED, name=str):
+    """``items`` named (``name``) and joined with commas, at most ``limit`` of them, then "and N more"."""
+    shown = ", ".join(name(item) for item in items[:limit])
+    return shown + (" and %d more" % (len(items) - limit) if len(items) > limit else "")
+
+
 class AmbiguousMatch(InvalidOption):
     """An identity option that names several objects."""
 
