@@ -47,8 +47,10 @@ def _admin(process, method, path, body=None):
     return response
 
 
-def test_no_secret_in_any_output(ansible, simulator, simulator_server, tmp_path):
-    # A simulator of its own with its access log on, so that its output is searched too.
+def _secrets_run(simulator, tmp_path, md5_key_check):
+    """What both scans start from: a simulator of their own with its access log on (its output is searched too)
+    that garbles the answer to one interconnect PUT (a failure path), a folder for license keys, and the secrets
+    the playbook is given (one MD5 key has characters that make every encoding of it differ)."""
     process = simulator.start_extra(quiet=False)
     _admin(process, "PUT", "faults", {"rules": [
         {"match": {"method": "PUT", "path": "/cf_interconnects/%s$" % LHR}, "action": "malformed", "when": "after"}]})
@@ -56,8 +58,13 @@ def test_no_secret_in_any_output(ansible, simulator, simulator_server, tmp_path)
     key_dir.mkdir()
     bad_token = "sim_rw_token_that_expired_long_ago_00000"
     extra_vars = dict(rw_token=simulator.token, ro_token=simulator.readonly_token, bad_token=bad_token, api_email=simulator.email,
-                      api_key=simulator.api_key, md5_key=ODD_MD5_KEY, md5_key_check="md5-Secret-checked-2",
+                      api_key=simulator.api_key, md5_key=ODD_MD5_KEY, md5_key_check=md5_key_check,
                       md5_key_refused="md5-Secret-refused?3", key_dir=str(key_dir))
+    return process, key_dir, bad_token, extra_vars
+
+
+def test_no_secret_in_any_output(ansible, simulator, simulator_server, tmp_path):
+    process, key_dir, bad_token, extra_vars = _secrets_run(simulator, tmp_path, md5_key_check="md5-Secret-checked-2")
     env = dict(CLOUDFLARE_BASE_URL=process.base_url, CLOUDFLARE_API_TOKEN=None)
     # From a file, as vaulted variables would come: ansible-playbook -vvvv prints a command line's -e values itself.
     vars_file = tmp_path / "secrets.json"
@@ -111,15 +118,7 @@ def test_no_secret_at_default_verbosity_in_runner_artifacts_or_the_inventory_cac
     """The same playbook as AWX runs it (ansible-runner, default verbosity: its stdout and job events), and the
     inventory plugin with its cache on (``ansible-inventory --list``, a source with an invalid token too): no secret
     in any form in any of them. Without ansible-runner the playbook runs through ansible-playbook."""
-    process = simulator.start_extra(quiet=False)
-    _admin(process, "PUT", "faults", {"rules": [
-        {"match": {"method": "PUT", "path": "/cf_interconnects/%s$" % LHR}, "action": "malformed", "when": "after"}]})
-    key_dir = tmp_path / "keys"
-    key_dir.mkdir()
-    bad_token = "sim_rw_token_that_expired_long_ago_00000"
-    extra_vars = dict(rw_token=simulator.token, ro_token=simulator.readonly_token, bad_token=bad_token, api_email=simulator.email,
-                      api_key=simulator.api_key, md5_key=ODD_MD5_KEY, md5_key_check="md5-Secret&checked=2",
-                      md5_key_refused="md5-Secret-refused?3", key_dir=str(key_dir))
+    process, key_dir, bad_token, extra_vars = _secrets_run(simulator, tmp_path, md5_key_check="md5-Secret&checked=2")
     env = ansible.env(CLOUDFLARE_BASE_URL=process.base_url, CLOUDFLARE_API_TOKEN=None)
     outputs = {}
     runner = BIN / "ansible-runner"
