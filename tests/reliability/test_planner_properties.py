@@ -9,25 +9,14 @@ random time zones with DST and zones of different offsets inside one group; rand
 connector is open at the same instant as any other member of its HA group over the next 8 weeks, judged by an
 independent half-hour grid in UTC as well as by the planner's own intervals; planning again changes nothing; every
 planned window ends by the latest end hour. A run the settings cannot satisfy must fail naming a role variable.
-
-Hypothesis is in the Python 3.12 development venv only; the Python 3.11 compat venv skips this module.
 """
 
 from __future__ import annotations
 
 import datetime
-import sys
 from zoneinfo import ZoneInfo
 
-import pytest
-
-try:
-    from hypothesis import HealthCheck, event, given, settings, strategies as st
-except ImportError:  # pragma: no cover - only in the 3.11 compat venv
-    if sys.version_info >= (3, 12):
-        raise
-    pytest.skip("hypothesis is only installed in the Python 3.12 development venv (requirements-dev.txt), not in the "
-                "Python %d.%d compat venv" % sys.version_info[:2], allow_module_level=True)
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DAYS

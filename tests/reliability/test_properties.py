@@ -8,8 +8,6 @@ For any current object and any valid desired state: the write body the engine pl
 objects whole), gives an object that compares equal to the desired state - the next run changes nothing. Comparing any
 object with itself changes nothing. The connector case is also applied through the simulator's own validation and
 storage code, so client and simulator are checked against each other. Diffs never show a secret.
-
-Hypothesis is in the Python 3.12 development venv only; the Python 3.11 compat venv skips this module.
 """
 
 from __future__ import annotations
@@ -17,17 +15,10 @@ from __future__ import annotations
 import copy
 import datetime
 import string
-import sys
 
 import pytest
 
-try:
-    from hypothesis import HealthCheck, assume, given, settings, strategies as st
-except ImportError:  # pragma: no cover - only in the 3.11 compat venv
-    if sys.version_info >= (3, 12):
-        raise
-    pytest.skip("hypothesis is only installed in the Python 3.12 development venv (requirements-dev.txt), not in the "
-                "Python %d.%d compat venv" % sys.version_info[:2], allow_module_level=True)
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
