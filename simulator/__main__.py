@@ -57,6 +57,8 @@ def build_parser():
     faults.add_argument("--rate-limit-mode", choices=("sliding", "fixed"), default="sliding",
                         help="sliding: the calls of the last W seconds count; fixed: the calls since the window began")
     faults.add_argument("--other-consumer", metavar="N/W", help="another client spends N calls per W seconds of the same budget")
+    faults.add_argument("--other-consumer-mode", choices=("steady", "burst"), default="steady",
+                        help="steady: evenly, as if running for a window already; burst: N calls at once just before the first call")
     faults.add_argument("--no-rate-limit-headers", action="store_true", help="leave the Ratelimit headers out of every answer")
     faults.add_argument("--error-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 500/502/503/504 unprocessed")
     faults.add_argument("--drop-rate", type=_rate, default=0.0, metavar="F", help="share of calls whose connection is closed unanswered")
@@ -71,7 +73,7 @@ def fault_defaults(args):
     if args.rate_limit:
         config["rate_limit"] = dict(parse_rate_limit(args.rate_limit), mode=args.rate_limit_mode)
     if args.other_consumer:
-        config["other_consumer"] = parse_rate_limit(args.other_consumer)
+        config["other_consumer"] = dict(parse_rate_limit(args.other_consumer), mode=args.other_consumer_mode)
     if args.no_rate_limit_headers:
         config["rate_limit_headers"] = False
     return config

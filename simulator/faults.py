@@ -5,12 +5,13 @@
 The configuration document (``GET``/``PUT /__admin/faults``)::
 
     {"latency_ms": 0, "rate_limit": null | {"requests": N, "window": W, "mode": "sliding" | "fixed"},
-     "other_consumer": null | {"requests": N, "window": W}, "rate_limit_headers": true,
+     "other_consumer": null | {"requests": N, "window": W, "mode": "steady" | "burst"}, "rate_limit_headers": true,
      "error_rate": 0.0, "drop_rate": 0.0, "malformed_rate": 0.0, "random_seed": null | int, "rules": [Rule, ...]}
 
-``other_consumer`` is another client spending the same budget (the dashboard, another tool): N calls per W seconds,
-evenly spread, on every account that is called, as if it had been running for a window already. Its calls count
-like any other; one past the limit blocks the account like any other. ``rate_limit_headers: false`` leaves the
+``other_consumer`` is another client spending the same budget (the dashboard, another tool): ``steady`` (the default),
+N calls per W seconds, evenly spread, on every account that is called, as if it had been running for a window
+already; ``burst``, N calls at once just before the account's first call, and no more (W is then unused). Its calls
+count like any other; one past the limit blocks the account like any other. ``rate_limit_headers: false`` leaves the
 ``Ratelimit`` headers out of every answer.
 
 A rule::
@@ -41,6 +42,7 @@ NOMINAL_LIMIT = (1200, 300)
 CONFIG_KEYS = ("latency_ms", "rate_limit", "other_consumer", "rate_limit_headers", "error_rate", "drop_rate", "malformed_rate",
                "random_seed", "rules")
 RATE_MODES = ("sliding", "fixed")
+OTHER_MODES = ("steady", "burst")
 RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when", "shape", "key")
 
 
@@ -147,10 +149,14 @@ def normalise_config(raw):
     if isinstance(other, str):
         other = parse_rate_limit(other)
     if other is not None:
-        if not isinstance(other, dict) or set(other) != {"requests", "window"}:
-            raise FaultConfigError("other_consumer must be {\"requests\": N, \"window\": W} or \"N/W\"")
+        if not isinstance(other, dict) or not {"requests", "window"} <= set(other) <= {"requests", "window", "mode"}:
+            raise FaultConfigError("other_consumer must be {\"requests\": N, \"window\": W[, \"mode\": steady|burst]} "
+                                   "or \"N/W\"")
+        if other.get("mode", "steady") not in OTHER_MODES:
+            raise FaultConfigError("other_consumer.mode must be one of %s" % ", ".join(OTHER_MODES))
         config["other_consumer"] = {"requests": _number(other, "requests", 1, integer=True),
-                                    "window": _number(other, "window", 1, integer=True)}
+                                    "window": _number(other, "window", 1, integer=True),
+                                    "mode": other.get("mode", "steady")}
     return config
 
 
@@ -226,7 +232,15 @@ class Faults:
                 state = self._windows[key] = {"times": collections.deque(), "blocked_until": 0.0, "start": now,
                                               "other_next": None, "other_refused": 0}
             other = self._config["other_consumer"]
-            if other:
+            if other and other["mode"] == "burst":
+                if state["other_next"] is None:
+                    # just before the first call: a millisecond earlier, so that it is the window's oldest
+                    state["other_next"] = now - 0.001
+                    state["start"] = min(state["start"], state["other_next"])
+                    for _ in range(other["requests"]):
+                        if self._count(state, state["other_next"], limit, requests, window) is not None:
+                            state["other_refused"] += 1
+            elif other:
                 step = float(other["window"]) / other["requests"]
                 if state["other_next"] is None:
                     state["other_next"] = now - other["window"] + step

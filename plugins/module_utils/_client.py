@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque, namedtuple
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, quote_plus
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -82,14 +83,18 @@ Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dic
 objects); ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``); ``required`` are keys
 every object must have (an ``id``: an object without one is some other answer)."""
 
-RateBudget = namedtuple("RateBudget", "remaining reset seen_at calls_since limit window others_rate from_header",
-                        defaults=(DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW, 0.0, False))
+RateBudget = namedtuple(
+    "RateBudget", "remaining reset seen_at calls_since limit window others others_growth from_header blocked_until",
+    defaults=(DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW, 0, 0.0, False, None))
 RateBudget.__doc__ = """What the client knows of Cloudflare's rate budget: ``remaining`` requests and ``reset`` seconds
 as of ``seen_at`` (the client's clock at the answer that told, None when no answer did), and ``calls_since``: the
 calls sent after that answer (they count against ``remaining`` too). ``limit`` and ``window`` are the policy
-(``Ratelimit-Policy``, else Cloudflare's documented 1200 per 300 s); ``others_rate`` estimates how many requests per
-second other consumers of the same budget (the dashboard, other tools) spend; ``from_header`` says whether any answer
-carried a ``Ratelimit`` header (false when only a 429 told)."""
+(``Ratelimit-Policy``, else Cloudflare's documented 1200 per 300 s). ``others`` is how many of the window's requests
+other consumers of the same budget (the dashboard, other tools, this collection's earlier runs) hold, as of that
+answer: what the window counts beyond this client's own answered calls of the last window. ``others_growth`` is how
+fast that grows (requests per second, 0 while it does not: a steady consumer's old calls leave the window as fast as
+its new ones come). ``from_header`` says whether any answer carried a ``Ratelimit`` header (false when only a 429
+told); ``blocked_until`` is the client's clock when a 429 refusal ends (None: not refused)."""
 
 
 class InvalidOption(ValueError):
@@ -302,6 +307,14 @@ def parse_retry_after(value, now=None):
     return min(seconds, RETRY_AFTER_CAP)
 
 
+def retry_time(seconds, now=None):
+    """When a run stopped by the rate limit can be tried again, as people read it: ``14:05:10 UTC`` (with the date
+    when it is not today)."""
+    now = datetime.now(timezone.utc) if now is None else now
+    at = now + timedelta(seconds=math.ceil(seconds))
+    return at.strftime("%H:%M:%S UTC" if at.date() == now.date() else "%Y-%m-%d %H:%M:%S UTC")
+
+
 def _causes(exc):
     """The exception and everything it wraps (requests wraps urllib3, which wraps socket and ssl errors)."""
     seen, pending = [], [exc]
@@ -356,7 +369,10 @@ class CloudflareClient:
         self.add_secrets(api_token, api_key)
         self.calls = Counter()
         self._budget = RateBudget(None, None, None, 0)
-        self._sent = deque()  # the client's clock at each call sent, for the last budget window
+        # One [sent at, answered] per call sent within the last window (the client's clock), oldest first.
+        self._sent = deque()
+        # (seen at, others, our calls then under way) per Ratelimit answer of the last window: how others grow.
+        self._others_seen = deque()
         self.warnings = []
         if not self.validate_certs:
             self.warnings.append(
@@ -434,7 +450,7 @@ class CloudflareClient:
         """When (on the client's clock) each call this client sent in the last ``seconds`` went, oldest first."""
         since = self.clock() - seconds
         with self._lock:
-            return [at for at in self._sent if at > since]
+            return [entry[0] for entry in self._sent if entry[0] > since]
 
     def sent_within(self, seconds):
         """``(count, oldest)``: the calls this client sent in the last ``seconds``, and when the oldest of them went."""
@@ -444,39 +460,39 @@ class CloudflareClient:
     def _note_rate_limit(self, headers, status, retry_after):
         values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit") or ""))
         policy = dict(_RATELIMIT_POLICY_PATTERN.findall(headers.get("Ratelimit-Policy") or ""))
-        from_header = "r" in values
-        refused = status == 429 and retry_after is not None
-        if refused:
-            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then). A 429 without
-            # it says nothing of the budget beyond its own headers (the client backs off briefly and retries).
-            values = dict(r=0, t=retry_after)
-        if not values:
-            return
         now = self.clock()
+        if status == 429 and retry_after is not None:
+            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then). That is no count
+            # of the window's calls, so what others hold stays as the last count said. A 429 without Retry-After says
+            # nothing of the budget beyond its own headers (the client backs off briefly and retries).
+            with self._lock:
+                self._budget = self._budget._replace(remaining=0, reset=int(math.ceil(retry_after)), seen_at=now,
+                                                     calls_since=0, blocked_until=now + retry_after)
+            return
+        if "r" not in values:
+            return
         with self._lock:
             budget = self._budget
             limit = int(policy["q"]) if int(policy.get("q") or 0) > 0 else budget.limit
             window = int(policy["w"]) if int(policy.get("w") or 0) > 0 else budget.window
-            remaining = int(values["r"]) if "r" in values else budget.remaining
-            reset = int(float(values["t"])) if values.get("t") is not None else budget.reset
-            if (status != 429 and budget.remaining is not None and budget.reset is not None
-                    and now < budget.seen_at + budget.reset and remaining > budget.remaining - budget.calls_since):
-                # Before the announced reset the budget only shrinks: this answer was overtaken by a later one
-                # (answers of concurrent calls arrive in any order), whose count stands.
-                return
-            others = budget.others_rate
-            # (Not from a refusal: its "nothing left until Retry-After" is no count of the window's calls.)
-            if from_header and not refused and reset is not None and 0 < reset < window:
-                # The window has counted for (window - reset) s: what it holds beyond this client's own calls of
-                # that time was spent by others. Estimates from a short span are noisy, so they only ever raise it.
-                span = window - reset
-                ours = sum(1 for at in self._sent if at > now - span)
-                spent = max(0, limit - remaining - ours)
-                if span >= window / 10.0:
-                    others = spent / float(span)
-                else:
-                    others = max(others, spent / float(window))
-            self._budget = RateBudget(remaining, reset, now, 0, limit, window, others, from_header or budget.from_header)
+            remaining = int(values["r"])
+            reset = int(values["t"]) if values.get("t") is not None else None
+            # What the window holds beyond this client's answered calls of the last window is others'. Calls still
+            # under way may or may not be counted yet: leaving them out can only overstate others (the safe side).
+            answered = [entry for entry in self._sent if entry[1] and entry[0] > now - window]
+            under_way = sum(1 for entry in self._sent if not entry[1])
+            others = limit - remaining - len(answered)
+            if others < 0:
+                # The window counts fewer of this client's calls than it sent: the oldest have left it already (a
+                # window that restarted, or a clock a little apart). They no longer count against the budget.
+                forgotten = set(id(entry) for entry in answered[:-others])
+                self._sent = deque(entry for entry in self._sent if id(entry) not in forgotten)
+                others = 0
+            seen = self._others_seen
+            seen.append((now, others, under_way))
+            while seen and seen[0][0] <= now - window:
+                seen.popleft()
+            self._budget = RateBudget(remaining, reset, now, 0, limit, window, others, _growth(seen, window), True, None)
 
     # --- calls ---------------------------------------------------------------------------------------
 
@@ -545,9 +561,9 @@ class CloudflareClient:
         if error.status == 429 and error.retry_after is not None and waited + error.retry_after > self.max_retry_wait:
             reason = (
                 "Cloudflare's rate limit blocks this account's API for another %d s (retry-after), longer than "
-                "max_retry_wait=%g s allows, so this run stops here and sends nothing more. Retry after the block "
-                "ends, and spread calls out (the limit is 1200 requests per 5 minutes per user)."
-                % (round(error.retry_after), self.max_retry_wait)
+                "max_retry_wait=%g s allows, so this run stops here and sends nothing more. Retry after %s, when "
+                "the block ends, and spread calls out (the limit is 1200 requests per 5 minutes per user)."
+                % (round(error.retry_after), self.max_retry_wait, retry_time(error.retry_after))
             )
         else:
             reason = "gave up after %d attempt(s) and %.1f s of waiting (max_retries=%d, max_retry_wait=%g s)" % (
@@ -559,21 +575,33 @@ class CloudflareClient:
         )
 
     def _count(self, what):
+        """Count a call (or a retry, a refusal); a call sent gets its entry in the window's log, which is returned."""
         with self._lock:
             self.calls[what] += 1
-            if what in WRITE_METHODS or what == "GET":
-                self._budget = self._budget._replace(calls_since=self._budget.calls_since + 1)
-                now = self.clock()
-                self._sent.append(now)
-                while self._sent and self._sent[0] <= now - max(self._budget.window, DOCUMENTED_RATE_WINDOW):
-                    self._sent.popleft()
+            if what not in WRITE_METHODS and what != "GET":
+                return None
+            self._budget = self._budget._replace(calls_since=self._budget.calls_since + 1)
+            now = self.clock()
+            entry = [now, False]
+            self._sent.append(entry)
+            while self._sent and self._sent[0][0] <= now - max(self._budget.window, DOCUMENTED_RATE_WINDOW):
+                self._sent.popleft()
+            return entry
+
+    def _answered(self, entry, counted=True):
+        """The call of ``entry`` is no longer under way: a count in its answer (or any later one) holds it. A refused
+        call (429) counts nothing against the budget, so it leaves the window's log."""
+        with self._lock:
+            entry[1] = True
+            if not counted:
+                self._sent = deque(e for e in self._sent if e is not entry)
 
     def _failure(self, message, **details):
         errors = details.pop("errors", None)
         return CloudflareAPIError(self.redact(message), errors=self._redacted(errors), **details)
 
     def _send_once(self, method, path, data, params, headers, idempotent):
-        self._count(method)
+        sent = self._count(method)
         failure = dict(method=method, path=path)
         deadline = time.monotonic() + self.timeout
         try:
@@ -584,15 +612,18 @@ class CloudflareClient:
                 verify=self.validate_certs, allow_redirects=False, stream=True)
             body = self._read_body(response, deadline)
         except CloudflareAPIError as error:
+            self._answered(sent)
             error.method, error.path = method, path
             error.outcome_unknown = method in WRITE_METHODS
             error.retryable = idempotent
             raise
         except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
+            self._answered(sent)
             raise self._transport_failure(exc, method, idempotent, failure) from None
 
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_STATUSES else None
+        self._answered(sent, counted=status != 429)
         self._note_rate_limit(response.headers, status, retry_after)
         if status == 429:
             self._count("rate_limited")
@@ -693,6 +724,21 @@ class CloudflareClient:
                                  "cannot carry)" % type(exc).__name__, **failure)
         return self._failure("the HTTP library failed (%s)" % type(exc).__name__, retryable=idempotent,
                              outcome_unknown=write, **failure)
+
+
+def _growth(seen, window):
+    """How fast others' count grew over the answers ``seen`` (per second; 0 when it did not), judged over at least a
+    tenth of the window: the count of each answer may overstate others by the calls then under way, and a steady
+    consumer's count moves by one either way as its calls come and leave."""
+    latest_at, latest, latest_under_way = seen[-1]
+    for at, others, _ in seen:
+        span = latest_at - at
+        if span < window / 10.0:
+            break
+        grown = (latest - latest_under_way) - others - 1
+        if grown > 0:
+            return grown / span
+    return 0.0
 
 
 def _origin(location):

@@ -9,11 +9,16 @@ It works for any ``Resource``; what a fleet's entries mean (which object each na
 resource's planning, done before anything is sent (``Planned`` is its output).
 
 Pacing: Cloudflare's budget (1200 requests per 5 minutes per user, shared with the dashboard and every other tool)
-blocks the whole account for 5 minutes once exceeded. Before each write the writer asks the client what the last
-answer's ``Ratelimit`` header said, less the calls sent since, the writes in flight, a reserve, and what other
-consumers are expected to spend until the window resets. When that leaves nothing, it pauses until the window
-resets (within ``rate_limit_wait`` seconds in all), then sends one write whose answer tells the new budget. Without
-any ``Ratelimit`` header it paces its own calls to half the documented budget, and halves that on a 429.
+blocks the whole account for 5 minutes once exceeded. The writer models the window as sliding: this client's own
+calls of the last window (each leaves it one window after it went; the client knows when) and what other consumers
+hold as of the last answer's ``Ratelimit`` header (what the window counts beyond this client's answered calls),
+taken to stay as it is, plus room for what others add when that count grows. A write goes when that leaves more than
+a small reserve. Otherwise it pauses until enough of its own calls leave the window (with those sent just after
+them), or, when others hold most of it and their oldest call leaves sooner (a burst just before the run), until the
+reset the header announced, after which one write tells what is left. Requests spent before the run are counted
+only while the window holds them, and never taken for a rate at which others go on spending. All pauses together
+stay within ``rate_limit_wait``; past it the run stops and says when to retry. Without any ``Ratelimit`` header it
+paces its own calls to half the documented budget, and halves that on a 429.
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ._client import CloudflareAPIError, InvalidOption
+from ._client import CloudflareAPIError, InvalidOption, retry_time
 from ._resource import MAX_NAMED, IncompleteRun, at_most, differences
 
 MAX_CONCURRENCY = 10
+# What magic_connectors may pause in all by default: a pause is at most one window (300 s, plus a half-second margin),
+# so the default takes two whole ones and most of a third, i.e. any change of up to about 3,000 writes.
+DEFAULT_RATE_LIMIT_WAIT = 900
 # Requests always kept in hand (besides the writes under way and what others are expected to spend until the
 # reset): exceeding the budget blocks the whole account for five minutes.
 RATE_LIMIT_RESERVE = 2
@@ -123,10 +131,9 @@ class FleetWriter:
         self._total = 0
         self._allowance = None
         self._refused = 0
-        self._paused_at = None
-        self._sent_at_pause = 0
-        self._sliding = False
         self._stop_reason = None
+        self._reset_pause = None  # (what others held, when the pause ended) after a pause for the reset announced
+        self._others_steady = False
 
     def run(self, plans):
         """Write ``plans``; return the module result, or raise ``IncompleteRun`` with it when an entry failed or
@@ -205,35 +212,13 @@ class FleetWriter:
     def _decide(self):
         """None: send now; ``"answers"``: wait for the answers under way; ``(seconds, why)``: pause."""
         budget, now = self.client.rate_budget(), self.client.clock()
-        reserve = RATE_LIMIT_RESERVE
-        if budget.remaining is not None:
-            ends = budget.seen_at + (budget.reset if budget.reset is not None else budget.window)
-            if now < ends:
-                others = budget.others_rate * (ends - now + PAUSE_MARGIN)
-                left = budget.remaining - budget.calls_since - reserve - others
-                if left - self._in_flight >= 1 and (left >= 2 * self.max_concurrency or not self._in_flight):
-                    return None
-                if self._in_flight:
-                    # Near the end of the budget writes go one at a time: whether the answers under way were
-                    # counted is then never in doubt.
-                    return "answers"
-                if self._paused_at is not None and self._sent - self._sent_at_pause <= self.max_concurrency:
-                    # A pause that gave back next to nothing: the reset announced was only the oldest call leaving
-                    # a sliding window. From now on pause until this client's own calls have left the window.
-                    self._sliding = True
-                seconds = ends - now
-                if self._sliding:
-                    # Wait for the calls sent over half a window ago (an earlier burst, which leaves nearly at once),
-                    # else for most of them; never for the last few sent.
-                    sent = self.client.sent_times(budget.window)
-                    old = sum(1 for at in sent if at < now - budget.window / 2.0)
-                    needed = min(len(sent), max(int(math.ceil(1 - left)), old or (9 * len(sent)) // 10))
-                    if needed:
-                        seconds = max(seconds, sent[needed - 1] + budget.window - now)
-                return seconds + PAUSE_MARGIN, (budget.remaining, budget.reset)
-            if budget.from_header:
-                # The window has moved on: one write at a time until an answer tells the new budget.
-                return "answers" if self._in_flight else None
+        if budget.blocked_until is not None and now < budget.blocked_until:
+            # Refused (429): the client waits the block out for the write that met it; the others wait here.
+            if self._in_flight:
+                return "answers"
+            return budget.blocked_until - now + PAUSE_MARGIN, (0, int(math.ceil(budget.blocked_until - now)))
+        if budget.from_header and budget.remaining is not None:
+            return self._decide_by_window(budget, now)
         # No Ratelimit header: pace this client's own calls within the documented budget, halved on each 429.
         count, oldest = self.client.sent_within(budget.window)
         if self._allowance is None:
@@ -248,6 +233,58 @@ class FleetWriter:
             return None
         return max(oldest + budget.window - now, 0) + PAUSE_MARGIN, (max(self._allowance - count, 0), budget.window)
 
+    def _decide_by_window(self, budget, now):
+        """Pace by a model of Cloudflare's sliding window: this client's own calls of the last window (each leaves
+        it a window after it went), and what others hold as of the last answer, taken to stay as it is (a steady
+        consumer's calls leave as fast as new ones come; a burst's stay until an answer shows them gone), plus room
+        for what others add if their count grows."""
+        window = budget.window
+        if self._reset_pause is not None:
+            others_before, ended = self._reset_pause
+            if budget.seen_at < ended <= now:
+                # The pause waited for the reset announced: one write, whose answer tells what is left now.
+                return "answers" if self._in_flight else None
+            # If others hold about as much as before, what they hold is steady (their calls leave as fast as new ones
+            # come) and waiting for the reset again would give back a call or two: from now on pause for this
+            # client's own calls to leave.
+            if budget.seen_at >= ended:
+                self._others_steady = budget.others > others_before - 2 * self.max_concurrency
+                self._reset_pause = None
+        ours = self.client.sent_times(window)  # the writes under way too
+        held = budget.others + budget.others_growth * window + len(ours)
+        left = budget.limit - RATE_LIMIT_RESERVE - held
+        if left - self._in_flight >= 1 and (left >= 2 * self.max_concurrency or not self._in_flight):
+            return None
+        if self._in_flight:
+            # Near the end of the budget writes go one at a time: whether the answers under way were counted is
+            # then never in doubt.
+            return "answers"
+        why = (max(int(budget.limit - held), 0), budget.reset if budget.reset is not None else window)
+        ends = budget.seen_at + (budget.reset if budget.reset is not None else window)
+        needed = int(math.ceil(1 - left))  # own calls that must leave the window before the next write
+        own = None
+        if needed <= len(ours):
+            # Until they have left, and the calls sent just after them too (each pause costs its margin; the writes
+            # of a burst leave the window together), never longer than a twentieth of a window past the first
+            # needed, nor for more than the writes still to send.
+            last = min(len(ours), needed + max(self._total - self._sent - 1, 0))
+            until = ours[needed - 1] + window
+            while needed < last and ours[needed] + window <= until + window / 20.0:
+                needed += 1
+            own = ours[needed - 1] + window
+        if now < ends and not self._others_steady and (own is None or ends + window / 20.0 < own):
+            # What others hold starts to leave well before this client's own calls do (a burst sent before this run,
+            # a window that restarts): wait for the reset announced, then one write tells how much is left.
+            self._reset_pause = (budget.others, ends + PAUSE_MARGIN)
+            return ends - now + PAUSE_MARGIN, why
+        if own is not None:
+            return own - now + PAUSE_MARGIN, why
+        until = max([ends] + [at + window for at in ours])
+        if until <= now:
+            # The reset announced has passed: one write, whose answer tells the budget anew.
+            return None
+        return until - now + PAUSE_MARGIN, why
+
     def _pause(self, seconds):
         line = "paced: %d of %d sent, waiting %d s for Cloudflare's rate-limit window" % (
             self._sent, self._total, math.ceil(seconds))
@@ -261,20 +298,18 @@ class FleetWriter:
         finally:
             self._cond.acquire()
             self._pausing = False
-            self._paused_at = self.client.clock()
-            self._sent_at_pause = self._sent
             self.pacing["pauses"] += 1
             self.pacing["waited_s"] = round(self.pacing["waited_s"] + seconds, 1)
             self._cond.notify_all()
 
     def _stop_report(self, why, seconds):
-        remaining, reset = why
+        left, within = why
         waited = self.pacing["waited_s"]
-        return ("not sent: Cloudflare's rate limit leaves %d requests for the next %s s, and exceeding it blocks the "
+        return ("not sent: Cloudflare's rate limit leaves %d requests for the next %d s, and exceeding it blocks the "
                 "whole account for 5 minutes; waiting %d s more would pass rate_limit_wait=%g s (waited %g s), so %d of "
-                "%d writes were sent; run the task again after that to converge"
-                % (remaining, reset if reset is not None else "?", math.ceil(seconds), self.rate_limit_wait, waited,
-                   self._sent, self._total))
+                "%d writes were sent; retry after %s (run the task again then to converge)"
+                % (left, within, math.ceil(seconds), self.rate_limit_wait, waited, self._sent, self._total,
+                   retry_time(seconds)))
 
     def _send(self, plan):
         """The one write of an entry: ``(object, warning)``, an unknown outcome re-read before anything else."""

@@ -19,10 +19,11 @@ description:
   - Every entry is checked before any write (identity, values, at most 100 embargo dates); a bad entry fails the
     task with nothing written.
   - Writes are sent with bounded concurrency (O(max_concurrency)), paced through Cloudflare's rate limit. Before
-    each write the module looks at what the last answer's C(Ratelimit) header said is left, less the calls under
-    way, a small reserve and what other consumers of the budget (the dashboard, other tools) are spending. When
-    nothing is left it pauses until the window resets and goes on, for at most O(rate_limit_wait) seconds in all;
-    past that it stops with an exact report of what was and was not sent. It never spends the last requests of the
+    each write the module counts its own calls of the last window and what the last answer's C(Ratelimit) header
+    says other consumers of the budget (the dashboard, other tools, earlier runs) hold, and keeps a small reserve.
+    When nothing is left it pauses only as long as the window needs (until enough of its own calls, or another
+    consumer's burst, have left it) and goes on, for at most O(rate_limit_wait) seconds in all; past that it stops
+    with an exact report of what was and was not sent and when to retry. It never spends the last requests of the
     budget, so it does not trip the account-wide block. Without any C(Ratelimit) header it spends at most half of
     the documented budget (600 requests per 300 seconds) and halves that on the first 429.
   - When some writes fail, the task fails and its result says exactly which connectors were changed and which
@@ -157,11 +158,13 @@ options:
     version_added: 1.0.0
   rate_limit_wait:
     description:
-      - How long, in seconds in all, the module may pause for Cloudflare's rate-limit window to reset. The default
-        is one window of Cloudflare's budget.
+      - How long, in seconds in all, the module may pause for Cloudflare's rate-limit window. One pause is at most
+        one window (300 seconds and a half-second margin); the default takes two whole windows and most of a third,
+        so any change of up to about 3,000 writes converges in one go.
       - V(0) never waits; the module stops when the budget is about to run out and reports what was not sent.
+      - A stop says when to retry as a UTC clock time (C(retry after 14:05:10 UTC)).
     type: float
-    default: 300
+    default: 900
     version_added: 1.0.0
   return_connectors:
     description:
@@ -336,7 +339,7 @@ api_calls:
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, plan_from_account
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetWriter
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT, FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -349,7 +352,7 @@ ARGUMENT_SPEC = dict(
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
     create_missing=dict(type="bool", default=False),
-    rate_limit_wait=dict(type="float", default=300),
+    rate_limit_wait=dict(type="float", default=DEFAULT_RATE_LIMIT_WAIT),
     return_connectors=dict(type="str", choices=["brief", "full"], default="brief"),
     diff_summary=dict(type="bool"),
 )

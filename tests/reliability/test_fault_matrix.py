@@ -605,12 +605,13 @@ def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, api, play
         if key in kept_to_budget:
             assert re.search(r"^not sent: Cloudflare's rate limit leaves 0 requests for the next (29\d|30\d) s, and exceeding it "
                              r"blocks the whole account for 5 minutes; waiting \d+ s more would pass rate_limit_wait=0 s \(waited 0 s\), "
-                             r"so 0 of 2 writes were sent; run the task again after that to converge\. Entries: 0 changed, 0 "
+                             r"so 0 of 2 writes were sent; retry after \d\d:\d\d:\d\d UTC \(run the task again then to converge\)\. Entries: 0 changed, 0 "
                              r"unchanged, 0 failed, 2 not sent\. Not sent: ", result["msg"]), result["msg"]
             assert result["api_calls"] == {"GET": 1}
             continue
         assert re.search(r"Cloudflare's rate limit blocks this account's API for another (29\d|300) s \(retry-after\), longer than "
-                         r"max_retry_wait=60 s allows, so this run stops here and sends nothing more\. Retry after the block ends",
+                         r"max_retry_wait=60 s allows, so this run stops here and sends nothing more\. Retry after "
+                         r"\d\d:\d\d:\d\d UTC, when the block ends",
                          result["msg"]), result["msg"]
         assert result["error"]["status"] == 429 and result["error"]["retry_after"] > 200
         assert result["api_calls"].get("retries", 0) == 0

@@ -330,6 +330,19 @@ def test_another_consumer_spends_the_same_budget_evenly():
     assert faults.rate_state()["a"]["other_refused"] == 1
 
 
+def test_another_consumer_can_spend_in_one_burst_just_before_the_first_call():
+    clock = Clock()
+    faults = Faults({"rate_limit": {"requests": 10, "window": 100}, "other_consumer": {"requests": 4, "window": 100,
+                                                                                       "mode": "burst"}}, clock=clock)
+    first = faults.check_rate_limit("a")
+    assert (first.remaining, first.reset) == (5, 100)  # its 4 calls and ours; the burst is the window's oldest
+    clock.now += 50.0
+    assert faults.check_rate_limit("a").remaining == 4  # and no more of its calls
+    clock.now += 50.0  # the burst (a millisecond before our first call) has left the window; our first call too
+    assert faults.check_rate_limit("a").remaining == 8
+    assert faults.rate_state()["a"] == {"counted": 2, "blocked": False, "other_refused": 0}
+
+
 def test_a_fixed_window_resets_all_at_once_and_says_when():
     clock = Clock()
     faults = Faults({"rate_limit": {"requests": 3, "window": 30, "mode": "fixed"}}, clock=clock)
@@ -354,7 +367,10 @@ def test_the_ratelimit_headers_can_be_left_out(api, simulator):
 
 
 @pytest.mark.parametrize("config", [{"rate_limit": {"requests": 1, "window": 1, "mode": "leaky"}},
-                                    {"other_consumer": {"requests": 0, "window": 1}}, {"rate_limit_headers": "no"}])
+                                    {"other_consumer": {"requests": 0, "window": 1}},
+                                    {"other_consumer": {"requests": 1, "window": 1, "mode": "sometimes"}},
+                                    {"other_consumer": {"requests": 1, "window": 1, "burst": True}},
+                                    {"rate_limit_headers": "no"}])
 def test_rate_settings_are_validated(simulator, config):
     with pytest.raises(AssertionError, match="HTTP 400"):
         simulator.set_faults(**config)

@@ -26,11 +26,17 @@ class FakeClient:
     def rate_budget(self):
         if self.rate_limit_remaining is None:
             return RateBudget(None, None, None, 0)
-        return RateBudget(self.rate_limit_remaining, self.rate_limit_reset, 0.0, 0, from_header=True)
+        # Nothing of this client's own in the window: all that is spent is others'.
+        return RateBudget(self.rate_limit_remaining, self.rate_limit_reset, 0.0, 0,
+                          others=1200 - self.rate_limit_remaining, from_header=True)
 
     @staticmethod
     def clock():
         return 0.0
+
+    @staticmethod
+    def sent_times(seconds):
+        return []  # the budget it reports is all there is: nothing of its own counts against it
 
     def sent_within(self, seconds):
         return sum(self.calls.values()), (0.0 if self.calls else None)
