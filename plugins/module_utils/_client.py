@@ -327,6 +327,100 @@ def _causes(exc):
     return seen
 
 
+# The call under way in each thread (modules, the inventory plugin and the fleet's worker threads share the client):
+# the connection it uses, so that a timer can cut it at the call's deadline.
+_CALLS = threading.local()
+
+
+class _Deadline:
+    """Cuts the connection of one call at its deadline: the socket time-out alone bounds each read, so a server that
+    trickles its status line or headers (or a TLS handshake) a byte at a time could hold a call for ever."""
+
+    def __init__(self, seconds):
+        self.expired = False
+        self.connection = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        _CALLS.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+        with self._lock:
+            self.connection = None
+        _CALLS.deadline = None
+        return False
+
+    def watch(self, connection):
+        with self._lock:
+            self.connection = connection
+            expired = self.expired
+        if expired:
+            self._shut(connection)
+
+    def _cut(self):
+        with self._lock:
+            self.expired = True
+            connection = self.connection
+        if connection is not None:
+            self._shut(connection)
+
+    @staticmethod
+    def _shut(connection):
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return  # not connected yet: the connect time-out bounds that, and watch() cuts it once it is
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once; the pool drops the connection
+        except OSError:
+            pass
+
+
+def _watched_connection(base):
+    """``base`` (an urllib3 connection class) telling the thread's call under way which connection it uses."""
+
+    def connect(self):
+        deadline = getattr(_CALLS, "deadline", None)
+        if deadline is not None:
+            deadline.watch(self)
+        base.connect(self)
+        if deadline is not None:
+            deadline.watch(self)  # connected: a deadline passed meanwhile cuts it now
+
+    def request(self, *args, **kwargs):
+        deadline = getattr(_CALLS, "deadline", None)
+        if deadline is not None:
+            deadline.watch(self)
+        return base.request(self, *args, **kwargs)
+
+    return type("Watched" + base.__name__, (base,), {"connect": connect, "request": request})
+
+
+def _watch_pools(manager):
+    manager.pool_classes_by_scheme = dict(
+        (scheme, type("Watched" + pool.__name__, (pool,), {"ConnectionCls": _watched_connection(pool.ConnectionCls)}))
+        for scheme, pool in manager.pool_classes_by_scheme.items())
+    return manager
+
+
+if HAS_REQUESTS:
+    class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+        """requests' adapter whose connections (direct or through a proxy) the call's deadline can cut."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            _watch_pools(self.poolmanager)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            known = proxy in self.proxy_manager
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            return manager if known else _watch_pools(manager)
+
+
 class CloudflareClient:
     """A session-backed client bound to one account.
 
@@ -380,6 +474,8 @@ class CloudflareClient:
                 "the credentials and answer in Cloudflare's name" % self.base_url)
 
         self.session = requests.Session()
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, _DeadlineAdapter())
         self.session.verify = self.validate_certs
         self.session.headers.update({
             "User-Agent": "%s/%s (ansible-core/%s; python/%d.%d)" % (
@@ -604,22 +700,30 @@ class CloudflareClient:
         sent = self._count(method)
         failure = dict(method=method, path=path)
         deadline = time.monotonic() + self.timeout
-        try:
-            # verify is passed on every call: a session-level verify=False loses against REQUESTS_CA_BUNDLE.
-            # Cloudflare's API never redirects; following one would send the credentials elsewhere.
-            response = self.session.request(
-                method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout,
-                verify=self.validate_certs, allow_redirects=False, stream=True)
-            body = self._read_body(response, deadline)
-        except CloudflareAPIError as error:
-            self._answered(sent)
-            error.method, error.path = method, path
-            error.outcome_unknown = method in WRITE_METHODS
-            error.retryable = idempotent
-            raise
-        except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
-            self._answered(sent)
-            raise self._transport_failure(exc, method, idempotent, failure) from None
+        # timeout bounds the whole call: connect, status line and headers (a timer cuts the connection at the
+        # deadline), and the body (read within what is left of it).
+        with _Deadline(self.timeout) as cut:
+            try:
+                # verify is passed on every call: a session-level verify=False loses against REQUESTS_CA_BUNDLE.
+                # Cloudflare's API never redirects; following one would send the credentials elsewhere.
+                response = self.session.request(
+                    method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout,
+                    verify=self.validate_certs, allow_redirects=False, stream=True)
+                body = self._read_body(response, deadline)
+                if cut.expired:  # cut in the middle of the body: what was read is not the answer
+                    raise CloudflareAPIError("no answer within timeout=%g s" % self.timeout)
+            except CloudflareAPIError as error:
+                self._answered(sent)
+                error.method, error.path = method, path
+                error.outcome_unknown = method in WRITE_METHODS
+                error.retryable = idempotent
+                raise
+            except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
+                self._answered(sent)
+                if cut.expired:
+                    raise self._failure("no answer within timeout=%g s" % self.timeout, retryable=idempotent,
+                                        outcome_unknown=method in WRITE_METHODS, **failure) from None
+                raise self._transport_failure(exc, method, idempotent, failure) from None
 
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_STATUSES else None
