@@ -46,7 +46,9 @@ options:
     default: https://api.cloudflare.com/client/v4
   timeout:
     description:
-      - Seconds to wait for each answer (connecting and reading). Every call has a time-out.
+      - Seconds each attempt of a call may take as a whole, connecting, the status line and headers, and the whole
+        body, however slowly a server trickles them; then the connection is cut. A retried call has this much again
+        for each attempt (see O(max_retries)).
     type: float
     default: 30
   validate_certs:

@@ -56,7 +56,8 @@ options:
       - name: CLOUDFLARE_BASE_URL
   timeout:
     description:
-      - Seconds to wait for each answer (connecting and reading).
+      - Seconds each attempt of a call may take as a whole (connecting, the status line and headers, and the whole
+        body, however slowly a server trickles them); then the connection is cut.
     type: float
     default: 30
   validate_certs:
