@@ -11,6 +11,7 @@ The admin API (``/__admin/...``) skips all of it: no auth, no rate limit, no fau
 """
 
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -299,6 +300,18 @@ class Application:
                                         " [fault: %s]" % fault if fault else ""), file=sys.stderr, flush=True)
 
 
+def _is_loopback_name(name):
+    """``localhost``, or a loopback IP literal (``[::1]`` in brackets); names are never resolved."""
+    if name.lower() == "localhost":
+        return True
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class AdminApi:
     """Test-only control endpoints under ``/__admin`` (plain JSON bodies, no envelope)."""
 
@@ -320,6 +333,9 @@ class AdminApi:
         }
 
     def handle(self, request):
+        refusal = self.refusal(request.headers)
+        if refusal:
+            return json_answer(403, {"error": refusal})
         path = request.path[len(ADMIN_PREFIX):].rstrip("/") or "/"
         handler = self.routes.get((request.method, path))
         if handler is None:
@@ -332,6 +348,27 @@ class AdminApi:
             return json_answer(200, handler(body))
         except (ValueError, UnicodeDecodeError, FaultConfigError, SeedError, SettingsError, KeyError, TypeError) as exc:
             return json_answer(400, {"error": str(exc)})
+
+    @staticmethod
+    def refusal(headers):
+        """Why a request may not use the admin API, or None. A web page the tester has open could otherwise change or
+        reset the simulator's state: a browser sends no-cors POSTs to 127.0.0.1 with an ``Origin`` header, and a
+        page served from a name that resolves to 127.0.0.1 (DNS rebinding) sends its own name as ``Host``."""
+        if "origin" in headers:
+            return ("the admin API refuses requests with an Origin header (a web page's): only tools on this machine "
+                    "may change the simulator's state")
+        host = headers.get("host")
+        if host is None:
+            return None
+        name = host.strip()
+        if name.startswith("["):
+            name = name[:name.find("]") + 1] if "]" in name else name
+        elif name.count(":") == 1:
+            name = name.split(":")[0]
+        if not _is_loopback_name(name):
+            return ("the admin API refuses a Host header that is not a loopback address (127.0.0.1, [::1] or "
+                    "localhost, with a port): got %r" % host[:100])
+        return None
 
     @staticmethod
     def health(_body):

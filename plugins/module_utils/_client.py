@@ -285,6 +285,28 @@ def _format_errors(errors):
     return "; ".join(parts)
 
 
+def more_pages(result_info):
+    """What in an answer's ``result_info`` says more of the list exists (a sentence), or None: a page before the
+    last, fewer items than the total, or a cursor to go on from."""
+    if not isinstance(result_info, dict):
+        return None
+
+    def number(key):
+        value = result_info.get(key)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    page, pages, count, total = number("page"), number("total_pages"), number("count"), number("total_count")
+    if page is not None and pages is not None and page < pages:
+        return "page %g of %g" % (page, pages)
+    if count is not None and total is not None and count < total:
+        return "%g of %g items" % (count, total)
+    cursors = result_info.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    if any(isinstance(c, str) and c for c in (result_info.get("cursor"), after)):
+        return "a cursor to the next page"
+    return None
+
+
 def parse_retry_after(value, now=None):
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None when it says nothing usable.
 
@@ -764,6 +786,13 @@ class CloudflareClient:
             else:
                 message = "%d %s" % (status, _format_errors(errors) or response.reason)
             raise self._failure(message, status=status, errors=errors, **failure)
+        partial = more_pages(envelope.get("result_info"))
+        if partial and method == "GET":
+            # Cloudflare's Magic lists come whole; an answer that says it is one page of several must never be taken
+            # for the whole account (a connector not seen is one the run would create again, or miss).
+            raise self._failure(
+                "the answer is only part of the list (result_info: %s), and this collection reads whole lists only: "
+                "nothing was taken from it" % partial, status=status, **dict(failure, retryable=False))
         return envelope.get("result")
 
     def _read_body(self, response, deadline):

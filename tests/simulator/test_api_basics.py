@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Envelope, authentication, routing and rate-limit headers of the simulated API."""
 
+import http.client
 import re
 
 import pytest
@@ -149,3 +150,50 @@ def test_request_log_entry_shape(api, simulator):
     assert simulator.requests(method="GET") == []
     assert simulator.requests(path_contains="/interrupts") == []
     assert simulator.writes() == [entry]
+
+
+# (extra headers of an admin call, refused) - a web page may not reach the admin API: a browser's no-cors POST carries
+# an Origin header, and a page served from a name that resolves to 127.0.0.1 (DNS rebinding) its own name as Host.
+ADMIN_CALLERS = [
+    ({}, False),
+    ({"Host": "127.0.0.1:%(port)d"}, False),
+    ({"Host": "localhost:%(port)d"}, False),
+    ({"Host": "LOCALHOST"}, False),
+    ({"Host": "127.0.0.2"}, False),
+    ({"Host": "[::1]:%(port)d"}, False),
+    ({"Origin": "https://evil.example"}, True),
+    ({"Origin": "null"}, True),  # a sandboxed page, a file:// page
+    ({"Origin": "http://127.0.0.1:%(port)d"}, True),  # any Origin: only tools (which send none) may use it
+    ({"Host": "evil.example:%(port)d"}, True),
+    ({"Host": "rebind.127.0.0.1.nip.io"}, True),
+    ({"Host": "10.0.0.1"}, True),
+    ({"Host": "[::1"}, True),
+    ({"Host": "127.0.0.1.evil.example"}, True),
+]
+
+
+@pytest.mark.parametrize("headers, refused", ADMIN_CALLERS)
+@pytest.mark.parametrize("method, path", [("POST", "/__admin/reset"), ("GET", "/__admin/state"),
+                                          ("PUT", "/__admin/faults")])
+def test_the_admin_api_refuses_web_pages(simulator, headers, refused, method, path):
+    headers = dict((name, value % {"port": simulator.port}) for name, value in headers.items())
+    simulator.set_faults(latency_ms=7)
+    connection = http.client.HTTPConnection("127.0.0.1", simulator.port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host="Host" in headers)
+        for name, value in dict(headers, **{"Content-Type": "application/json"}).items():
+            connection.putheader(name, value)
+        body = b"{}" if method == "PUT" else b""
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        text = answer.read().decode("utf-8")
+    finally:
+        connection.close()
+    if refused:
+        assert answer.status == 403, text
+        assert re.match(r'\{"error": "the admin API refuses (requests with an Origin header|a Host header that is not a '
+                        r'loopback address)', text), text
+        assert simulator.admin("GET", "faults")["latency_ms"] == 7, "a refused call changed nothing"
+    else:
+        assert answer.status == 200, text

@@ -418,3 +418,38 @@ def test_a_recovered_429_is_no_count_of_what_others_spent(api):
     assert budget[:2] == (1196, 297)
     # 1200 - 1196 = 4 spent: the client's own answered call (the refused one counts nothing), and 3 of others
     assert (budget.others, budget.others_growth, budget.blocked_until) == (3, 0.0, None), budget
+
+
+# (result_info, what the failure says, or None: the answer is the whole list)
+RESULT_INFOS = [
+    ({"page": 1, "per_page": 20, "count": 20, "total_count": 45, "total_pages": 3}, "page 1 of 3"),
+    ({"page": 2, "total_pages": 3}, "page 2 of 3"),
+    ({"count": 20, "total_count": 21}, "20 of 21 items"),
+    ({"cursor": "eyJvZmZzZXQiOjIwfQ", "per_page": 20, "count": 20}, "a cursor to the next page"),
+    ({"cursors": {"after": "c2", "before": ""}, "count": 2}, "a cursor to the next page"),
+    ({"page": 1, "per_page": 20, "count": 3, "total_count": 3, "total_pages": 1}, None),
+    ({"page": 3, "total_pages": 3, "count": 5, "total_count": 45}, "5 of 45 items"),  # the last page is not the list
+    ({"cursor": "", "count": 3}, None),
+    ({"cursors": {"after": None}}, None),
+    ({"page": "1", "total_pages": "3"}, None),  # not numbers: says nothing
+    ({"page": True, "total_pages": 3}, None),
+    ("not an object", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("result_info, partial", RESULT_INFOS)
+def test_a_list_answer_that_says_more_pages_exist_fails_naming_the_call(api, result_info, partial):
+    envelope = {"success": True, "errors": [], "messages": [], "result": [{"id": "a"}, {"id": "b"}]}
+    if result_info is not None:
+        envelope["result_info"] = result_info
+    api.expect("GET", PATH, raw=json.dumps(envelope))
+    if partial is None:
+        assert client().get(PATH) == [{"id": "a"}, {"id": "b"}]
+        return
+    with pytest.raises(CloudflareAPIError) as exc:
+        client().get(PATH)
+    assert str(exc.value) == ("GET %s: the answer is only part of the list (result_info: %s), and this collection "
+                              "reads whole lists only: nothing was taken from it" % (PATH, partial))
+    assert not exc.value.retryable and not exc.value.outcome_unknown
+    api.assert_done()  # not retried, no second page asked for
