@@ -95,9 +95,23 @@ def default_health_check_target(interconnect):
     return ""
 
 
+def bgp_endpoints(interconnect):
+    """A version 1.5 interconnect's BGP endpoints, derived from its /31 ``interface_address``: Cloudflare's side is the
+    address given, the customer's the other one (as the default health-check target)."""
+    try:
+        interface = ipaddress.ip_interface(interconnect.get("interface_address", ""))
+    except ValueError:
+        return {}
+    customer = default_health_check_target(interconnect)
+    return {"cloudflare_endpoint": str(interface.ip), "customer_endpoint": customer} if customer else {}
+
+
 def render_interconnect(stored, new_target_form):
-    """API form: ``health_check.target`` as ``{"saved", "effective"}`` with the header, else the effective string."""
+    """API form: ``health_check.target`` as ``{"saved", "effective"}`` with the header, else the effective string;
+    on version 1.5 the BGP endpoints derived from ``interface_address``."""
     item = copy.deepcopy(stored)
+    if item.get("version") == "1.5" and isinstance(item.get("bgp"), dict):
+        item["bgp"].update(bgp_endpoints(item))
     health_check = item.get("health_check")
     if isinstance(health_check, dict):
         saved = health_check.get("target", "")

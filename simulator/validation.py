@@ -25,9 +25,9 @@ MAX_ASN = 4294967295
 INTERFACE_RANGES = tuple(ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"))
 HEALTH_CHECK_SOURCE_RANGES = tuple(
     ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.240.0/20", "198.41.199.224/27"))
-# Only version 1.5 interconnects support a /29, and then only its .3 host; bidirectional health checks too.
+# Version 1.5 interconnects need a /31 (the others a /30 or a /31), and only they support bidirectional health checks.
+# Their BGP endpoints are derived from interface_address, so they are read-only there.
 VERSION_15 = "1.5"
-HOST_OF_29 = 3
 # Printable ASCII except the quotation mark and the question mark (Cloudflare's documented md5_key alphabet).
 MD5_KEY_PATTERN = re.compile(r'^[\x20-\x21\x23-\x3e\x40-\x7e]+$')
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -51,7 +51,8 @@ HEALTH_CHECK_FIELDS = {"enabled": "boolean", "rate": "string", "type": "string",
 TARGET_FIELDS = {"saved": "string", "effective": "string"}
 BGP_FIELDS = {"customer_asn": "integer", "extra_prefixes": "array", "import_filter_id": "string",
               "export_filter_id": "string", "md5_key": "string"}
-BGP_READ_ONLY = ("as_no", "cloudflare_endpoint", "customer_endpoint")
+# Deprecated inputs: accepted (and stored) on versions 1 and 2, read-only on 1.5 (derived from interface_address).
+BGP_DEPRECATED = {"as_no": "integer", "cloudflare_endpoint": "string", "customer_endpoint": "string"}
 
 CONNECTOR_SETTINGS = {
     "activated": "boolean", "notes": "string", "timezone": "string", "interrupt_window_hour_of_day": "number",
@@ -225,7 +226,7 @@ def interconnect_update_body(body, current, rules):
         if health_check is not None:
             changes["health_check"] = health_check
     if "bgp" in fields:
-        bgp = _bgp(fields["bgp"], errors)
+        bgp = _bgp(fields["bgp"], version, errors)
         if bgp is not None:
             changes["bgp"] = bgp
     errors.raise_if_any()
@@ -241,13 +242,11 @@ def _check_interface_address(value, version, errors):
         errors.add("interface_address must be an IPv4 address with a prefix length, e.g. 10.212.0.8/31", "/interface_address")
         return False
     network = interface.network
-    if network.prefixlen == 29 and version == VERSION_15:
-        host = network.network_address + HOST_OF_29
-        if interface.ip != host:
-            errors.add("interface_address: a /29 must use the .3 host of its subnet (%s/29)" % host, "/interface_address")
-            return False
-    elif network.prefixlen not in (30, 31):
-        errors.add("interface_address must be a /30 or /31 prefix (a /29 only on version 1.5 interconnects)", "/interface_address")
+    if version == VERSION_15 and network.prefixlen != 31:
+        errors.add("interface_address must be a /31 prefix on version 1.5 interconnects", "/interface_address")
+        return False
+    if network.prefixlen not in (30, 31):
+        errors.add("interface_address must be a /30 or /31 prefix", "/interface_address")
         return False
     if not any(interface.network.subnet_of(allowed) for allowed in INTERFACE_RANGES):
         errors.add("interface_address must be within RFC 1918 (10/8, 172.16/12, 192.168/16) or link-local 169.254/16 space",
@@ -280,6 +279,14 @@ def _gre(value, version, errors):
     if endpoint is not None and _ipv4_address(endpoint) is None:
         errors.add("gre.cloudflare_endpoint must be an IPv4 address", "/gre/cloudflare_endpoint")
     return None if len(errors.errors) > count else fields
+
+
+def _ipv4_interface(value):
+    try:
+        interface = ipaddress.ip_interface(value)
+    except ValueError:
+        return None
+    return interface if interface.version == 4 else None
 
 
 def _health_check(value, version, new_target_form, errors):
@@ -339,10 +346,18 @@ def _health_check_target(value, new_target_form, errors):
     return value
 
 
-def _bgp(value, errors):
+def _bgp(value, version, errors):
     count = len(errors.errors)
     path = ("bgp",)
-    fields = check_fields(value, BGP_FIELDS, errors, path=path, read_only=BGP_READ_ONLY)
+    if version == VERSION_15:
+        fields = check_fields(value, BGP_FIELDS, errors, path=path, read_only=tuple(BGP_DEPRECATED))
+    else:
+        fields = check_fields(value, dict(BGP_FIELDS, **BGP_DEPRECATED), errors, path=path)
+    if "as_no" in fields and not 1 <= fields["as_no"] <= MAX_ASN:
+        errors.add("bgp.as_no must be between 1 and %d" % MAX_ASN, "/bgp/as_no")
+    for key in ("cloudflare_endpoint", "customer_endpoint"):
+        if key in fields and _ipv4_interface(fields[key]) is None:
+            errors.add("bgp.%s must be an IPv4 address (with or without a prefix length)" % key, "/bgp/%s" % key)
     if "customer_asn" in fields:
         if not 1 <= fields["customer_asn"] <= MAX_ASN:
             errors.add("bgp.customer_asn must be between 1 and %d" % MAX_ASN, "/bgp/customer_asn")

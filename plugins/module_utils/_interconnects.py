@@ -14,6 +14,9 @@ HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}
 MIN_MTU = 576
 MAX_ASN = 4294967295
 BIDIRECTIONAL = "bidirectional"
+VERSION_15 = "1.5"
+# Deprecated BGP inputs that a bgp update without them may clear (unpublished): carried where the version allows.
+CARRIED_BGP_ENDPOINTS = ("cloudflare_endpoint", "customer_endpoint")
 
 # The writable options of an interconnect, shared with the argument spec of cf_interconnect.
 ARGUMENT_SPEC = dict(
@@ -75,6 +78,10 @@ class Interconnects(Resource):
     def check_change(self, changes, current):
         check_interconnect_change(changes, current)
 
+    def plan(self, current, desired):
+        before, changes, body = super().plan(current, desired)
+        return before, changes, with_current_endpoints(body, current)
+
     def select(self, params):
         """Both options filter, and a name may match several interconnects."""
         return [obj for obj in self.list()
@@ -95,6 +102,21 @@ class Interconnects(Resource):
             # Unidirectional checks have no source: the API clears it when it is left out, and refuses it sent.
             health_check = dict((k, v) for k, v in health_check.items() if k != "source")
         return dict(fields, health_check=health_check) if health_check is not None else fields
+
+
+def with_current_endpoints(body, current):
+    """``body`` with the current BGP endpoints in its ``bgp`` on version 1 and 2 interconnects.
+
+    Cloudflare still accepts ``bgp.cloudflare_endpoint`` and ``bgp.customer_endpoint`` there (deprecated), and no
+    source says whether an update of ``bgp`` that leaves them out keeps them; if it replaces ``bgp`` whole, they would
+    be lost with a change of ``customer_asn``. On version 1.5 they are read-only (derived from ``interface_address``).
+    """
+    bgp = body.get("bgp")
+    have = (current or {}).get("bgp")
+    if not isinstance(bgp, dict) or not isinstance(have, dict) or (current or {}).get("version") == VERSION_15:
+        return body
+    carried = dict((key, have[key]) for key in CARRIED_BGP_ENDPOINTS if isinstance(have.get(key), str) and have[key])
+    return dict(body, bgp=dict(carried, **bgp)) if carried else body
 
 
 def check_interconnect_options(params):
@@ -140,7 +162,7 @@ def check_interconnect_options(params):
 
 def check_interconnect_change(changes, current):
     """The rules that need the current object to judge, checked before the write."""
-    if "gre" in changes and current.get("version") == "1.5":
+    if "gre" in changes and current.get("version") == VERSION_15:
         raise InvalidOption("gre", "cannot be set on a version 1.5 interconnect (%s)" % current.get("id"), changes["gre"])
     if "health_check" in changes:
         check_health_check_transition(changes["health_check"], current)
@@ -170,7 +192,7 @@ def check_health_check_transition(health_check, current):
     if bidirectional and not source:
         raise InvalidOption("health_check.source", "is required with health_check.direction=%s (interconnect %s has "
                             "none)" % (BIDIRECTIONAL, current.get("id")))
-    if bidirectional and have.get("direction") != BIDIRECTIONAL and current.get("version") != "1.5":
+    if bidirectional and have.get("direction") != BIDIRECTIONAL and current.get("version") != VERSION_15:
         raise InvalidOption("health_check.direction", "can be %s only on version 1.5 interconnects (%s is version %s)"
                             % (BIDIRECTIONAL, current.get("id"), current.get("version")), BIDIRECTIONAL)
 

@@ -64,11 +64,13 @@ options:
     type: bool
   interface_address:
     description:
-      - The IPv4 interface address with its prefix length, a V(/29), V(/30) or V(/31), for example V(10.212.0.8/31).
-      - Cloudflare's rules changed over time; the newest published ones are a V(/30) or V(/31) for every
-        interconnect, and a V(/29) only on a version C(1.5) interconnect, as the C(.3) host of the subnet (for
-        example V(10.212.0.19/29)). The module checks only the prefix length (V(/29) to V(/31)) and leaves the rest,
-        including which ranges are accepted (RFC 1918 and link-local space), to Cloudflare, which check mode asks.
+      - The IPv4 interface address with its prefix length, for example V(10.212.0.8/31).
+      - Cloudflare's newest published rules (its TypeScript SDK 7.3.0 and Python SDK 5.9.0) ask for a V(/30) or
+        V(/31) on GRE and MPLS interconnects and a V(/31) on version C(1.5) ones, which may also use a prefix from
+        the account's authorised prefixes. An earlier text (a V(/29) on version C(1.5), as the C(.3) host) was
+        withdrawn. The module checks only that the prefix length is V(/29) to V(/31), so it never refuses what
+        an older or newer rule allows, and leaves the rest (the version's rule, which ranges are accepted) to
+        Cloudflare, which check mode asks (C(validate_only)).
     type: str
   interface_address6:
     description: The IPv6 interface address, a V(/127) given as the first address of its subnet.
@@ -105,21 +107,26 @@ options:
       direction:
         description:
           - Whether health checks are sent one way or both ways. The target is not used by bidirectional checks.
-          - This sub-option and O(health_check.source) come from one snapshot of Cloudflare's published API (its
-            Python SDK 5.9.0); newer published schemas do not list them. The module sends them only when you set
-            them.
-        type: str
+          - Part of the newest published schema for interconnects (TypeScript SDK 7.2.0 and later, Python SDK
+            5.9.0). Bidirectional checks exist on version C(1.5) interconnects only and need O(health_check.source).
+            The module sends it only when you set it.
         choices: [unidirectional, bidirectional]
       source:
         description:
-          - The source address of health checks, as that SDK snapshot describes it, only on version C(1.5)
+          - The source address of bidirectional health checks (newest published schema): only on version C(1.5)
             interconnects, required with O(health_check.direction=bidirectional), left out (and cleared) with
             V(unidirectional), from RFC 1918 space, V(169.254.240.0/20) or V(198.41.199.224/27).
-          - The module refuses it only with a direction known to be V(unidirectional); Cloudflare (check mode asks
-            it) judges the version and the ranges.
+          - The module refuses it before any call with a direction known to be V(unidirectional), and refuses
+            V(bidirectional) without a source; Cloudflare (check mode asks it) judges the version and the ranges.
         type: str
   bgp:
-    description: BGP settings. Only the sub-options you set are managed.
+    description:
+      - BGP settings. Only the sub-options you set are managed.
+      - Cloudflare's deprecated C(bgp.cloudflare_endpoint) and C(bgp.customer_endpoint) are not options. Whether a
+        C(bgp) update that leaves them out clears them is not published, so on version C(1) and C(2)
+        interconnects the module sends the current endpoints back with every C(bgp) change (for example of
+        O(bgp.customer_asn)). On version C(1.5) they are read-only (derived from O(interface_address)) and never
+        sent.
     type: dict
     suboptions:
       customer_asn:

@@ -77,3 +77,23 @@ def test_read_only_token_is_refused_with_cloudflare_message(ansible, simulator):
                         env=dict(CLOUDFLARE_API_TOKEN=simulator.readonly_token))
     assert "403" in run.stdout and simulator.readonly_token not in run.output
     assert json.dumps(by_name(simulator, INTERCONNECT)["mtu"]) == "1476"
+
+
+def test_the_deprecated_bgp_endpoints_survive_a_change_of_customer_asn(ansible, simulator):
+    # lhr-cni-2 (version 2) with the deprecated endpoints set, as an older tool may have left them. The simulator
+    # replaces bgp whole on a PUT (an ASSUMPTION: no source says), so a bgp update without them would clear them.
+    lhr = by_name(simulator, "lhr-cni-2")
+    endpoints = {"cloudflare_endpoint": "10.212.1.0", "customer_endpoint": "10.212.1.1"}
+    state = simulator.state()
+    state["accounts"][simulator.account_id]["interconnects"][lhr["id"]]["bgp"].update(endpoints)
+    simulator.admin("PUT", "state", state)
+    simulator.clear_log()
+    ansible.adhoc("cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}}))
+    after = by_name(simulator, "lhr-cni-2")["bgp"]
+    assert after["customer_asn"] == 64999 and dict((k, after.get(k)) for k in endpoints) == endpoints
+    put = [w for w in simulator.writes() if w["method"] == "PUT"]
+    assert len(put) == 1 and all(put[0]["body"]["bgp"][k] == v for k, v in endpoints.items())
+    # and again: nothing to change, nothing written
+    simulator.clear_log()
+    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}}))
+    assert '"changed": false' in run.stdout and simulator.writes() == []

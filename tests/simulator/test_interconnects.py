@@ -124,9 +124,11 @@ def test_read_only_fields_refused(api, simulator, field):
 
 @pytest.mark.parametrize("body, pointer, message", [
     ({"colour": "blue"}, "/colour", "colour is not a valid field"),
-    ({"bgp": {"customer_asn": 64512, "as_no": 64512}}, "/bgp/as_no", "bgp.as_no is read-only and cannot be set"),
-    ({"bgp": {"customer_asn": 64512, "cloudflare_endpoint": "1.1.1.1"}}, "/bgp/cloudflare_endpoint",
-     "bgp.cloudflare_endpoint is read-only and cannot be set"),
+    ({"bgp": {"customer_asn": 64512, "as_no": 0}}, "/bgp/as_no", "bgp.as_no must be between 1 and 4294967295"),
+    ({"bgp": {"customer_asn": 64512, "cloudflare_endpoint": "x"}}, "/bgp/cloudflare_endpoint",
+     "bgp.cloudflare_endpoint must be an IPv4 address (with or without a prefix length)"),
+    ({"bgp": {"customer_asn": 64512, "customer_endpoint": "2001:db8::1"}}, "/bgp/customer_endpoint",
+     "bgp.customer_endpoint must be an IPv4 address (with or without a prefix length)"),
     ({"health_check": {"interval": 5}}, "/health_check/interval", "health_check.interval is not a valid field"),
     ({"mtu": 575}, "/mtu", "mtu must be >= 576"),
     ({"mtu": "1500"}, "/mtu", "mtu must be an integer"),
@@ -163,9 +165,9 @@ def test_validation_errors_name_field_and_rule(api, simulator, body, pointer, me
 
 @pytest.mark.parametrize("interconnect_id, value, ok", [
     (FRA_GRE, "10.212.0.8/31", True), (FRA_GRE, "192.168.7.4/30", True), (FRA_GRE, "169.254.10.0/31", True),
-    (LHR_V2, "10.212.0.8/30", True), (AMS_V15, "10.212.0.8/30", True), (AMS_V15, "10.212.0.20/31", True),
-    # A /29 only on version 1.5, and only its .3 host.
-    (AMS_V15, "172.16.0.11/29", True), (AMS_V15, "172.16.0.9/29", False), (AMS_V15, "172.16.0.8/29", False),
+    (LHR_V2, "10.212.0.8/30", True), (LHR_V2, "10.212.0.9/31", True), (AMS_V15, "10.212.0.20/31", True),
+    # Version 1.5 needs a /31 (the newest text; the "/29, its .3 host" rule of a reverted text is gone).
+    (AMS_V15, "10.212.0.8/30", False), (AMS_V15, "172.16.0.11/29", False), (AMS_V15, "172.16.0.9/29", False),
     (FRA_GRE, "172.16.0.11/29", False), (LHR_V2, "172.16.0.11/29", False),
     (FRA_GRE, "10.212.0.8/28", False), (FRA_GRE, "10.212.0.8/32", False), (FRA_GRE, "100.64.0.0/31", False),
     (FRA_GRE, "8.8.8.8/31", False), (FRA_GRE, "10.212.0.8", False), (FRA_GRE, "2001:db8::/127", False),
@@ -182,12 +184,36 @@ def test_interface_address_rules(api, simulator, interconnect_id, value, ok):
         assert (1004, "/interface_address") in errors_of(response)
 
 
-def test_interface_address_29_names_the_3_host(api):
-    errors = errors_of(put(api, AMS_V15, {"interface_address": "10.212.0.17/29"}))
-    assert errors == {(1004, "/interface_address"): "interface_address: a /29 must use the .3 host of its subnet (10.212.0.19/29)"}
+def test_interface_address_messages_name_the_version_rule(api):
+    errors = errors_of(put(api, AMS_V15, {"interface_address": "10.212.0.19/29"}))
+    assert errors == {(1004, "/interface_address"): "interface_address must be a /31 prefix on version 1.5 interconnects"}
     errors = errors_of(put(api, FRA_GRE, {"interface_address": "10.212.0.19/29"}))
-    assert errors == {(1004, "/interface_address"):
-                      "interface_address must be a /30 or /31 prefix (a /29 only on version 1.5 interconnects)"}
+    assert errors == {(1004, "/interface_address"): "interface_address must be a /30 or /31 prefix"}
+
+
+@pytest.mark.parametrize("interconnect_id", [FRA_GRE, LHR_V2])
+def test_deprecated_bgp_inputs_are_kept_on_versions_1_and_2_and_a_bgp_put_without_them_clears_them(api, simulator,
+                                                                                                   interconnect_id):
+    # ASSUMPTION of the simulator (no source says): a PUT replaces bgp whole, so what it leaves out is cleared.
+    body = {"bgp": {"customer_asn": 64512, "as_no": 64512, "cloudflare_endpoint": "10.212.0.8",
+                    "customer_endpoint": "10.212.0.9/31"}}
+    assert put(api, interconnect_id, body).status_code == 200
+    assert simulator.interconnect(interconnect_id)["bgp"] == body["bgp"]
+    assert put(api, interconnect_id, {"bgp": {"customer_asn": 64513}}).status_code == 200
+    assert simulator.interconnect(interconnect_id)["bgp"] == {"customer_asn": 64513}
+
+
+@pytest.mark.parametrize("field, value", [("as_no", 64512), ("cloudflare_endpoint", "10.212.0.10"),
+                                          ("customer_endpoint", "10.212.0.11")])
+def test_deprecated_bgp_inputs_are_read_only_on_version_1_5_where_the_endpoints_derive_from_the_address(api, simulator,
+                                                                                                      field, value):
+    before = simulator.interconnect(AMS_V15)
+    errors = errors_of(put(api, AMS_V15, {"bgp": {"customer_asn": 64512, field: value}}))
+    assert errors == {(1004, "/bgp/" + field): "bgp.%s is read-only and cannot be set" % field}
+    assert simulator.interconnect(AMS_V15) == before
+    assert put(api, AMS_V15, {"interface_address": "10.212.0.20/31", "bgp": {"customer_asn": 64512}}).status_code == 200
+    answer = api.get("magic/cf_interconnects/%s" % AMS_V15).json()["result"]["interconnect"]
+    assert answer["bgp"] == {"customer_asn": 64512, "cloudflare_endpoint": "10.212.0.20", "customer_endpoint": "10.212.0.21"}
 
 
 @pytest.mark.parametrize("value, ok", [

@@ -243,3 +243,33 @@ def test_newest_rules_are_never_refused_client_side(api, run_module):
     result = run_module(cf_interconnect, check_mode=True, id=ID, interface_address="10.212.0.19/29",
                         health_check={"source": "10.212.0.18"})
     assert result["changed"] is True
+
+
+ENDPOINTS = {"cloudflare_endpoint": "10.212.0.8", "customer_endpoint": "10.212.0.9"}
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_a_bgp_change_carries_the_current_endpoints_on_versions_1_and_2(api, run_module, version):
+    # Deprecated inputs there, and no source says whether a bgp update without them keeps them: sent back as they are.
+    current = changed(version=version, bgp=ENDPOINTS)
+    after = changed(version=version, bgp=dict(ENDPOINTS, customer_asn=64513))
+    api.expect("GET", PATH + "/" + ID, result={"interconnect": current})
+    api.expect("PUT", PATH + "/" + ID, result=write_answer(after), params={}, body={
+        "bgp": {"customer_asn": 64513, "extra_prefixes": ["198.51.100.0/24", "203.0.113.0/24"], "md5_key": MD5,
+                "cloudflare_endpoint": "10.212.0.8", "customer_endpoint": "10.212.0.9"}})
+    result = run_module(cf_interconnect, id=ID, bgp={"customer_asn": 64513})
+    assert result["changed"] is True and result["api_calls"] == {"GET": 1, "PUT": 1}
+    # the endpoints are no option: they are not in the changes or the diff
+    assert "cloudflare_endpoint" not in repr(result.get("changes", {}))
+    api.assert_done()
+
+
+def test_a_bgp_change_never_sends_the_derived_endpoints_of_a_version_1_5_interconnect(api, run_module):
+    current = changed(version="1.5", gre=None, bgp=ENDPOINTS)
+    after = changed(version="1.5", gre=None, bgp=dict(ENDPOINTS, customer_asn=64513))
+    api.expect("GET", PATH + "/" + ID, result={"interconnect": current})
+    api.expect("PUT", PATH + "/" + ID, result=write_answer(after), params={}, body={
+        "bgp": {"customer_asn": 64513, "extra_prefixes": ["198.51.100.0/24", "203.0.113.0/24"], "md5_key": MD5}})
+    result = run_module(cf_interconnect, id=ID, bgp={"customer_asn": 64513})
+    assert result["changed"] is True
+    api.assert_done()
