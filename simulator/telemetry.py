@@ -201,7 +201,9 @@ def get_snapshot(connector, snapshot_t):
 
 
 def snapshot(connector, slot):
-    """A full snapshot (a representative subset of the SDK's ``SnapshotGetResponse`` fields)."""
+    """A full snapshot (a representative subset of the SDK's ``SnapshotGetResponse`` fields, with the newest schema's
+    ``site_id``, ``routes``, ``interfaces[].health_score`` (0..100) and ``health_reason``, ``ha_state``/``ha_value``
+    and the tunnels' ``latency_ms``/``jitter_ms``)."""
     cid = connector["id"]
     activated = connector.get("activated", False)
     primary = connector.get("primary", True)
@@ -211,6 +213,7 @@ def snapshot(connector, slot):
     latency = round(8 + _unit(cid, "latency", slot) * 30, 2)
     tunnel_state = ("healthy", 1) if activated else ("down", 3)
     ha_state = ("active", 1) if primary else ("standby", 2)
+    wan_host, lan_net = 10 + int(_unit(cid, "wan") * 200), 1 + int(_unit(cid, "lan") * 250)
     return {
         "t": float(slot),
         "v": _version(connector),
@@ -226,13 +229,22 @@ def snapshot(connector, slot):
         "memory_total_bytes": float(memory_total),
         "memory_available_bytes": float(memory_available),
         "memory_free_bytes": float(memory_available // 2),
+        # 0 disabled, 1 active, 2 standby, 3 stopped, 4 fault
         "ha_state": ha_state[0] if activated else "disabled",
         "ha_value": float(ha_state[1] if activated else 0),
+        "site_id": connector.get("site_id") or "",
         "interfaces": [
-            {"name": "wan0", "operstate": "up", "speed": 1000.0, "health_score": 1.0 if activated else 0.0,
-             "ip_addresses": [{"interface_name": "wan0", "ip_address": "192.0.2.%d/24" % (10 + int(_unit(cid, "wan") * 200))}]},
-            {"name": "lan0", "operstate": "up", "speed": 1000.0,
-             "ip_addresses": [{"interface_name": "lan0", "ip_address": "10.%d.0.1/24" % (1 + int(_unit(cid, "lan") * 250))}]},
+            {"name": "wan0", "operstate": "up", "speed": 1000.0,
+             "health_score": float(90 + int(_unit(cid, "health", slot) * 11)) if activated else 0.0,
+             "health_reason": "healthy" if activated else "not activated",
+             "ip_addresses": [{"interface_name": "wan0", "ip_address": "192.0.2.%d/24" % wan_host}]},
+            {"name": "lan0", "operstate": "up", "speed": 1000.0, "health_score": 100.0, "health_reason": "healthy",
+             "ip_addresses": [{"interface_name": "lan0", "ip_address": "10.%d.0.1/24" % lan_net}]},
+        ],
+        "routes": [
+            {"destination": "0.0.0.0/0", "interface_name": "wan0", "kind": "static", "metric": 100.0,
+             "gateway": "192.0.2.1", "weight": 1.0},
+            {"destination": "10.%d.0.0/24" % lan_net, "interface_name": "lan0", "kind": "connected", "metric": 0.0},
         ],
         "tunnels": [
             {"tunnel_id": hashlib.sha256(("tunnel:%s:%d" % (cid, index)).encode()).hexdigest()[:32],

@@ -17,7 +17,10 @@ from .errors import CODE_MALFORMED_JSON, Collector, bad_request
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 DEVICE_TYPES = ("MANAGED", "LICENSED")
+# ASSUMPTIONS, each in no published source (simulator/README.md, "Documented behaviour and assumptions"): at most 100
+# embargo dates, an interrupt window opening at hour 0 to 23, notes of at most 2048 characters.
 MAX_EMBARGO_DATES = 100
+MAX_HOUR_OF_DAY = 23
 MAX_NOTES_LENGTH = 2048
 MIN_MTU = 576
 MAX_ASN = 4294967295
@@ -452,8 +455,9 @@ def _connector_settings(fields, site_ids, errors):
             settings["timezone"] = fields["timezone"]
     if "interrupt_window_hour_of_day" in fields:
         hour = fields["interrupt_window_hour_of_day"]
-        if not _whole_number(hour, 0, 23):
-            errors.add("interrupt_window_hour_of_day must be a whole number between 0 and 23", "/interrupt_window_hour_of_day")
+        if not _whole_number(hour, 0, MAX_HOUR_OF_DAY):
+            errors.add("interrupt_window_hour_of_day must be a whole number between 0 and %d" % MAX_HOUR_OF_DAY,
+                       "/interrupt_window_hour_of_day")
         else:
             settings["interrupt_window_hour_of_day"] = hour
     if "interrupt_window_duration_hours" in fields:

@@ -30,7 +30,10 @@ except ImportError:  # Python < 3.9 has no zoneinfo: Cloudflare alone judges tim
         return set()
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+# ASSUMPTIONS, each in no published source (docs/api-notes.md lists them): at most 100 embargo dates, an interrupt
+# window opening at hour 0 to 23, notes of at most 2048 characters.
 MAX_EMBARGO_DATES = 100
+MAX_HOUR_OF_DAY = 23
 MAX_NOTES_LENGTH = 2048
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MANAGED, LICENSED = "MANAGED", "LICENSED"
@@ -362,8 +365,8 @@ def check_settings(settings, where=""):
     """
     settings = dict(settings)
     hour = settings.get("interrupt_window_hour_of_day")
-    if hour is not None and not 0 <= hour <= 23:
-        raise InvalidOption(where + "interrupt_window_hour_of_day", "must be from 0 to 23", hour)
+    if hour is not None and not 0 <= hour <= MAX_HOUR_OF_DAY:
+        raise InvalidOption(where + "interrupt_window_hour_of_day", "must be from 0 to %d" % MAX_HOUR_OF_DAY, hour)
     duration = settings.get("interrupt_window_duration_hours")
     if duration is not None and not 1 <= duration <= 24:
         raise InvalidOption(where + "interrupt_window_duration_hours", "must be from 1 to 24", duration)
