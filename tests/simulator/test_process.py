@@ -102,9 +102,9 @@ def test_cli_fleet_and_fault_flags_are_the_reset_defaults(simulator):
                 for attempt in range(5)}
     assert statuses <= {500, 502, 503, 504}
     client.put(process.admin_url + "/faults", json={}, timeout=10)
-    started = time.monotonic()
+    faults = client.get(process.admin_url + "/faults", timeout=10).json()
+    assert (faults["latency_ms"], faults["error_rate"], faults["rules"]) == (0, 0, [])  # nothing slows the list down
     connectors = client.get(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10).json()["result"]
-    assert time.monotonic() - started < 2
     assert len(connectors) == 1006
     assert connectors[6]["device"]["serial_number"] == "SIM-FLEET-00001" and connectors[-1]["notes"] == "fleet-01000"
     client.post(process.admin_url + "/reset", timeout=10)
