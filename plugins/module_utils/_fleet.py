@@ -37,8 +37,8 @@ MAX_CONCURRENCY = 10
 # What magic_connectors may pause in all by default: a pause is at most one window (300 s, plus a half-second margin),
 # so the default takes two whole ones and most of a third, i.e. any change of up to about 3,000 writes.
 DEFAULT_RATE_LIMIT_WAIT = 900
-# Requests always kept in hand (besides the writes under way and what others are expected to spend until the
-# reset): exceeding the budget blocks the whole account for five minutes.
+# Requests always kept in hand (besides the writes under way and what others hold): exceeding the budget blocks the
+# whole account for five minutes, and a steady consumer's count moves by one or two either way.
 RATE_LIMIT_RESERVE = 2
 # Waiting a little past the announced reset: the header counts whole seconds.
 PAUSE_MARGIN = 0.5
