@@ -164,14 +164,17 @@ def test_interrupt_whose_answer_was_lost_is_not_sent_again(ansible, simulator):
 
 def test_newest_interconnect_rules_are_judged_by_the_server_in_check_mode(ansible, simulator):
     before = simulator.interconnect(FRA_GRE)
-    # A /29 is only allowed on version 1.5: the module lets it through, the server refuses it (validate_only).
+    # The newest text: a /30 or /31, a /31 on version 1.5. The module lets a /29 through (an older text allowed it on
+    # 1.5, as the .3 host), and the server refuses it (validate_only), on every version.
     run = ansible.adhoc(INTERCONNECT, "id=%s interface_address=10.212.0.19/29" % FRA_GRE, "--check", rc=2)
     assert "interface_address" in run.stdout and "400 code 1004" in run.stdout
-    # On version 1.5, as the .3 host of the subnet, it is allowed: never refused client-side.
-    run = ansible.adhoc(INTERCONNECT, "id=%s interface_address=10.212.0.19/29" % AMS_V15, "--check")
+    run = ansible.adhoc(INTERCONNECT, "id=%s interface_address=10.212.0.19/29" % AMS_V15, "--check", rc=2)
+    assert "interface_address must be a /31 prefix on version 1.5 interconnects" in run.stdout
+    # A /31 on version 1.5 is allowed.
+    run = ansible.adhoc(INTERCONNECT, "id=%s interface_address=10.212.0.20/31" % AMS_V15, "--check")
     assert "CHANGED" in run.stdout
     writes = simulator.writes()
-    assert [(w["method"], w["query"]) for w in writes] == [("PUT", {"validate_only": "true"})] * 2
+    assert [(w["method"], w["query"]) for w in writes] == [("PUT", {"validate_only": "true"})] * 3
     assert simulator.interconnect(FRA_GRE) == before and simulator.interconnect(AMS_V15)["interface_address"] == "10.212.0.10/31"
 
 
