@@ -110,10 +110,11 @@ options:
           - Part of the newest published schema for interconnects (TypeScript SDK 7.2.0 and later, Python SDK
             5.9.0). Bidirectional checks exist on version C(1.5) interconnects only and need O(health_check.source).
             The module sends it only when you set it.
+        type: str
         choices: [unidirectional, bidirectional]
       source:
         description:
-          - The source address of bidirectional health checks (newest published schema): only on version C(1.5)
+          - The source address of bidirectional health checks (newest published schema), only on version C(1.5)
             interconnects, required with O(health_check.direction=bidirectional), left out (and cleared) with
             V(unidirectional), from RFC 1918 space, V(169.254.240.0/20) or V(198.41.199.224/27).
           - The module refuses it before any call with a direction known to be V(unidirectional), and refuses

@@ -72,13 +72,13 @@ magic_connectors:
     telemetry_latest:
       description:
         - The connector's latest telemetry, as Cloudflare returns it for C(GET .../telemetry/snapshots/latest)
-          (one answer, never paged), C({"count": 1, "items": [snapshot]}).
+          (one answer, never paged), an object whose C(count) is 1 and whose C(items) holds the snapshot.
         - A snapshot of the newest published schema carries, among others, C(t) (epoch seconds), C(v) (the
           appliance's version), C(site_id), C(ha_state) and C(ha_value) (C(0) disabled, C(1) active, C(2) standby,
           C(3) stopped, C(4) fault), C(interfaces) (each with C(name), C(operstate), C(health_score) from 0 to
           100 and C(health_reason)), C(routes) (each with C(destination), C(interface_name), C(kind), C(metric),
           maybe C(gateway) and C(weight)), and C(tunnels) (each with C(health_state), C(latency_ms) and
-          C(jitter_ms)). Which fields an answer holds is Cloudflare's: the module passes it on unchanged.
+          C(jitter_ms)). Cloudflare decides which fields an answer holds; the module passes it on unchanged.
       returned: when O(telemetry=true)
       type: dict
   sample:
