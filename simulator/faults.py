@@ -237,7 +237,7 @@ class Faults:
                     # just before the first call: a millisecond earlier, so that it is the window's oldest
                     state["other_next"] = now - 0.001
                     state["start"] = min(state["start"], state["other_next"])
-                    for _ in range(other["requests"]):
+                    for _call in range(other["requests"]):
                         if self._count(state, state["other_next"], limit, requests, window) is not None:
                             state["other_refused"] += 1
             elif other:

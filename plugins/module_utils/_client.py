@@ -864,7 +864,7 @@ def _growth(seen, window):
     tenth of the window: the count of each answer may overstate others by the calls then under way, and a steady
     consumer's count moves by one either way as its calls come and leave."""
     latest_at, latest, latest_under_way = seen[-1]
-    for at, others, _ in seen:
+    for at, others, _under_way in seen:
         span = latest_at - at
         if span < window / 10.0:
             break

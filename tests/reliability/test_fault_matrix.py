@@ -535,8 +535,8 @@ def check_rows(simulator, accounts, playbooks, rows, kinds=None, rerun=None):
             problems.append("%s: %d retries (max_retries=%d)" % (key, retries, connection["max_retries"]))
         waited = re.search(r"gave up after \d+ attempt\(s\) and ([0-9.]+) s of waiting", result.get("msg") or "")
         if waited and float(waited.group(1)) > connection["max_retry_wait"]:
-            problems.append("%s: gave up after waiting %s s (max_retry_wait=%g)" % (key, waited.group(1),
-                                                                                connection["max_retry_wait"]))
+            problems.append("%s: gave up after waiting %s s (max_retry_wait=%g)"
+                            % (key, waited.group(1), connection["max_retry_wait"]))
     assert not problems, "\n".join(problems + ["", runs[0].output[-3000:]])
 
     # Writes answered 401 or refused before the write never reached the write.

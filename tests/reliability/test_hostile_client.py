@@ -457,7 +457,7 @@ def test_a_meaningless_retry_after_falls_back_to_bounded_backoff(server, value):
 def wait_for_trickled(server, count):
     """Until the server has noticed ``count`` trickled answers cut off (it notices at its next write); each cut before
     half of it was sent."""
-    for _ in range(100):
+    for _attempt in range(100):
         if len(server.trickled) >= count:
             break
         time.sleep(0.1)
@@ -527,7 +527,7 @@ def test_the_deadline_covers_the_fleet_s_worker_threads_each_on_its_own(server):
         except CloudflareAPIError as error:
             outcomes.append(str(error))
 
-    threads = [threading.Thread(target=call) for _ in range(3)]
+    threads = [threading.Thread(target=call) for _thread in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:

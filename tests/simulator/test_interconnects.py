@@ -205,8 +205,7 @@ def test_deprecated_bgp_inputs_are_kept_on_versions_1_and_2_and_a_bgp_put_withou
 
 @pytest.mark.parametrize("field, value", [("as_no", 64512), ("cloudflare_endpoint", "10.212.0.10"),
                                           ("customer_endpoint", "10.212.0.11")])
-def test_deprecated_bgp_inputs_are_read_only_on_version_1_5_where_the_endpoints_derive_from_the_address(api, simulator,
-                                                                                                      field, value):
+def test_deprecated_bgp_inputs_are_read_only_on_version_1_5_where_the_endpoints_derive(api, simulator, field, value):
     before = simulator.interconnect(AMS_V15)
     errors = errors_of(put(api, AMS_V15, {"bgp": {"customer_asn": 64512, field: value}}))
     assert errors == {(1004, "/bgp/" + field): "bgp.%s is read-only and cannot be set" % field}

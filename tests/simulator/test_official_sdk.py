@@ -289,6 +289,6 @@ def test_sdk_covers_every_endpoint_the_simulator_serves(client, simulator):
             if pattern.match(entry["path"]) and entry["method"] in methods:
                 served.add((index, entry["method"]))
                 break
-    every = set((index, method) for index, (_, methods) in enumerate(COMPILED_ROUTES) for method in methods)
+    every = set((index, method) for index, (_pattern, methods) in enumerate(COMPILED_ROUTES) for method in methods)
     missing = sorted((COMPILED_ROUTES[index][0].pattern, method) for index, method in every - served)
     assert not missing, "endpoints the SDK test does not call: %s" % missing

@@ -250,8 +250,8 @@ def floor(requests, limit, window, burst=0, steady=0):
     (100, dict(other=40 / 30.0), 30),
     (300, dict(), 60),  # alone
 ])
-def test_a_fleet_converges_in_one_go_near_the_floor_whatever_another_consumer_does(budget, run_module, count, other,
-                                                                                     expected_floor):
+def test_a_fleet_converges_in_one_go_near_the_floor_whatever_another_consumer_does(
+        budget, run_module, count, other, expected_floor):
     fake = budget(count, sliding=True, **other)
     result = run_module(magic_connectors, rate_limit_wait=120, connectors=entries(fake, notes="paced"))
     assert "failed" not in result, result.get("msg")
