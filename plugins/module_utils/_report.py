@@ -12,6 +12,8 @@ one of sites), the report, its files, and drift mode.
 from __future__ import annotations
 
 import datetime
+import math
+import os
 import re
 
 from ._client import InvalidOption
@@ -32,6 +34,9 @@ FINDINGS = (
     ("offline", "critical", "Offline", "no heartbeat for more than offline_hours, or never"),
     ("ha_overlap", "critical", "HA peers down together", "its window overlaps the window of its HA peer (in UTC, next %d weeks)"
      % HA_WEEKS),
+    ("unknown_timezone", "warning", "Unknown time zone",
+     "its time zone is unknown to this controller, so its windows and HA overlaps cannot be judged"),
+    ("unreadable_window", "warning", "Unreadable window", "a field of its window is not a number Cloudflare takes"),
     ("not_activated", "warning", "Not activated", "the connector is not activated"),
     ("old_version", "warning", "Old software", "runs a version older than min_version"),
     ("no_window", "warning", "No window", "the window has no day, so the connector is never updated"),
@@ -43,6 +48,8 @@ FINDINGS = (
 FINDING_KEYS = tuple(f[0] for f in FINDINGS)
 _SEVERITY_OF = dict((f[0], f[1]) for f in FINDINGS)
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
+# A version part longer than this is no version (and Python refuses to convert integers of thousands of digits).
+_VERSION_PART_DIGITS = 12
 
 
 def parse_version(value, option=None):
@@ -51,7 +58,13 @@ def parse_version(value, option=None):
     text = str(value).strip()
     if not _VERSION.match(text):
         if option:
-            raise InvalidOption(option, "must be a version such as 2026.2.0 (numbers separated by dots)", value)
+            raise InvalidOption(option, "must be a version such as 2026.2.0 (numbers separated by dots)",
+                                value if len(text) <= 40 else text[:40] + "...")
+        return None
+    if any(len(part) > _VERSION_PART_DIGITS for part in text.split(".")):
+        if option:
+            raise InvalidOption(option, "must be a version such as 2026.2.0 (each number at most %d digits)"
+                                % _VERSION_PART_DIGITS, text[:40] + "...")
         return None
     numbers = [int(part) for part in text.split(".")]
     while len(numbers) > 1 and numbers[-1] == 0:
@@ -92,9 +105,9 @@ def check_options(options):
     """Every threshold checked before any API call; returns them normalised."""
     checked = dict(options)
     hours = options.get("offline_hours")
-    if hours is None or float(hours) <= 0:
+    if _number(hours) is None or _number(hours) <= 0:
         raise InvalidOption("offline_hours", "must be a number of hours above 0", hours)
-    checked["offline_hours"] = float(hours)
+    checked["offline_hours"] = _number(hours)
     checked["min_version"] = (parse_version(options["min_version"], "min_version") and str(options["min_version"]).strip()
                               if options.get("min_version") not in (None, "") else None)
     checked["standard_window"] = standard_window(options.get("standard_window"))
@@ -118,7 +131,13 @@ def parse_time(value):
 
 def name_of(connector):
     """How people know a connector: its notes, else its device's serial number, else its id."""
-    return connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
+    name = connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
+    return name if isinstance(name, str) else str(name)
+
+
+def _notes(connector):
+    notes = connector.get("notes")
+    return notes if isinstance(notes, str) else ("" if notes is None else str(notes))
 
 
 def days_text(days):
@@ -129,12 +148,46 @@ def days_text(days):
     return ", ".join(d[:3] for d in days) or "no day"
 
 
+def _number(value):
+    """A finite number, or None (NaN, Infinity, a string that is no number, a list...)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _hours(value):
-    number = float(value or 0)
+    number = _number(value or 0) or 0
     return int(number) if number == int(number) else number
 
 
+def _unreadable_window_fields(connector):
+    """The window fields that are no number a window can have (NaN, Infinity, text, an hour past 23)."""
+    bad = []
+    hour = connector.get("interrupt_window_hour_of_day")
+    if hour is not None and (_number(hour) is None or not 0 <= _number(hour) < 24):
+        bad.append("interrupt_window_hour_of_day %s" % _short(hour))
+    duration = connector.get("interrupt_window_duration_hours")
+    if duration is not None and (_number(duration) is None or not 0 <= _number(duration) <= 24):
+        bad.append("interrupt_window_duration_hours %s" % _short(duration))
+    days = connector.get("interrupt_window_days_of_week")
+    if days is not None and not isinstance(days, list):
+        bad.append("interrupt_window_days_of_week %s" % _short(days))
+    return bad
+
+
+def _short(value, limit=40):
+    """A value as a finding quotes it: repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _local_window(connector):
+    if _unreadable_window_fields(connector):
+        return "unreadable"
     hour, duration = _hours(connector.get("interrupt_window_hour_of_day")), _hours(connector.get("interrupt_window_duration_hours"))
     end = (hour + duration) % 24
     days = connector.get("interrupt_window_days_of_week")
@@ -200,8 +253,8 @@ def build_report(connectors, sites=None, options=None, now=None):
                 site_of_connector[site[key]] = site
     notes_count = {}
     for connector in connectors:
-        if connector.get("notes"):
-            notes_count[connector["notes"]] = notes_count.get(connector["notes"], 0) + 1
+        if _notes(connector):
+            notes_count[_notes(connector)] = notes_count.get(_notes(connector), 0) + 1
 
     intervals = dict((c["id"], openings(c, now)) for c in connectors)
     groups = peer_groups(connectors, sites)
@@ -233,35 +286,43 @@ def build_report(connectors, sites=None, options=None, now=None):
         age, findings = None, []
         if heartbeat is None:
             findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
-                             else "heartbeat time %r unreadable" % connector["last_heartbeat"]))
+                             else "heartbeat time %s unreadable" % _short(connector["last_heartbeat"])))
         else:
             age = (now - heartbeat).total_seconds() / 3600
             if age > options["offline_hours"]:
                 findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
         for text in peer_findings.get(connector["id"], []):
             findings.append(("ha_overlap", text))
+        if _unknown_zone(connector.get("timezone")):
+            findings.append(("unknown_timezone", "time zone %s is unknown to this controller: its windows and HA "
+                             "overlaps cannot be judged" % _short(connector.get("timezone"))))
+        unreadable = _unreadable_window_fields(connector)
+        if unreadable:
+            findings.append(("unreadable_window", "window cannot be read: %s" % ", ".join(unreadable)))
         if not connector.get("activated"):
             findings.append(("not_activated", "not activated"))
         version = connector.get("last_seen_version")
         if min_version and version:
             parsed = parse_version(version)
             if parsed is None:
-                findings.append(("old_version", "reports version %r, which cannot be compared with %s" % (version, options["min_version"])))
+                findings.append(("old_version", "reports version %s, which cannot be compared with %s"
+                                 % (_short(version), options["min_version"])))
             elif parsed < min_version:
                 findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
         if connector.get("interrupt_window_days_of_week") == []:
             findings.append(("no_window", "the interrupt window has no day: the connector can never be updated"))
-        if notes_count.get(connector.get("notes"), 0) > 1:
-            findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[connector["notes"]], connector["notes"])))
+        if notes_count.get(_notes(connector), 0) > 1:
+            findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[_notes(connector)], _notes(connector))))
         if sites and site is None:
             findings.append(("no_site", "in no site (the account has %d)" % len(sites)))
         if standard and not _same_window(connector, standard):
             findings.append(("window_differs", "window %s, standard %s" % (_local_window(connector), standard_text)))
-        past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or [] if d < _local_today(connector, now))
+        past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or []
+                      if isinstance(d, str) and d < _local_today(connector, now))
         if past:
             findings.append(("past_embargo_dates", "%d past embargo date(s): %s" % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
         rows.append(dict(
-            id=connector["id"], notes=connector.get("notes") or "", name=name_of(connector),
+            id=connector["id"], notes=_notes(connector), name=name_of(connector),
             site=(site or {}).get("name") or "", device_type=device.get("type") or "", serial_number=device.get("serial_number") or "",
             timezone=connector.get("timezone") or "", last_heartbeat=connector.get("last_heartbeat") or "",
             heartbeat_age_hours=round(age, 1) if age is not None else None, version=version or "",
@@ -289,9 +350,11 @@ def _severity_key(row):
 
 
 def _same_window(connector, standard):
+    if _unreadable_window_fields(connector):
+        return False
     days = set(connector.get("interrupt_window_days_of_week") or DAYS)
-    return (days == set(standard["days"]) and float(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
-            and float(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
+    return (days == set(standard["days"]) and _number(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
+            and _number(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
 
 
 def _zone(name):
@@ -299,8 +362,21 @@ def _zone(name):
         return UTC
     try:
         return ZoneInfo(name)
-    except (ValueError, LookupError, OSError):
+    except (TypeError, ValueError, LookupError, OSError):
         return UTC
+
+
+def _unknown_zone(name):
+    """Whether a connector's time zone cannot be used on this controller (no such zone here, or not a name)."""
+    if name in (None, "", "UTC"):
+        return False
+    if not isinstance(name, str) or ZoneInfo is None:
+        return True
+    try:
+        ZoneInfo(name)
+    except (ValueError, LookupError, OSError):
+        return True
+    return False
 
 
 def _local_today(connector, now):
@@ -312,14 +388,16 @@ def openings(connector, now):
     """The connector's windows as UTC ``(open, close)`` pairs from yesterday over the next weeks
     (``_windows.utc_intervals``: DST-exact), without the openings on its embargo dates (local dates). A window
     whose time zone cannot be judged has none."""
-    window = window_of(connector)
-    if window is None:
-        return []
+    if _unreadable_window_fields(connector) or _unknown_zone(connector.get("timezone")):
+        return []  # (a finding says so)
     try:
+        window = window_of(connector)
+        if window is None:
+            return []
         found = utc_intervals(window, now.date(), HA_WEEKS)
-    except UnknownTimezone:
+    except (UnknownTimezone, TypeError, ValueError, OverflowError):
         return []
-    embargo = set(connector.get("interrupt_window_embargo_dates") or [])
+    embargo = set(d for d in connector.get("interrupt_window_embargo_dates") or [] if isinstance(d, str))
     zone = _zone(window.timezone)
     return [i for i in found if i[0].astimezone(zone).date().isoformat() not in embargo]
 
@@ -356,7 +434,7 @@ def calendar(connectors, intervals, pairs, now):
     today = start.date().isoformat()
     for connector in connectors:
         for date in connector.get("interrupt_window_embargo_dates") or []:
-            if date >= today:
+            if isinstance(date, str) and date >= today:
                 embargo.setdefault(date, []).append(name_of(connector))
     return dict(
         days=[d.strftime("%a %m-%d") for d in days], start=start.date().isoformat(), counts=counts,
@@ -410,6 +488,10 @@ def run(module):
     naming the connectors that need attention when ``fail_on_findings`` is set."""
     params = module.params
     options = check_options(dict((k, params[k]) for k in ("offline_hours", "min_version", "standard_window")))
+    dest = os.path.abspath(os.path.expanduser(params["dest"]))
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
+                            "file", params["dest"])
     client = module.client
     connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
     sites = Sites(client).list() if params["sites"] else None

@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-from html import escape
+import re
+import unicodedata
+from html import escape as _html_escape
 
+from ._client import InvalidOption
 from ._files import write_atomically
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
@@ -24,6 +27,57 @@ COLOURS = dict(critical="#b3261e", warning="#a15c00", notice="#3b5ba5")
 HA_COLOUR = "#d93025"
 # calendar geometry (px)
 CELL_W, CELL_H, LEFT, TOP = 30, 24, 86, 40
+
+# Every string of a report may come from the API (notes, site names, versions, time zones), written by anyone who can
+# edit a connector: each format escapes it its own way.
+# XML 1.0 forbids most C0 controls, surrogates and U+FFFE/U+FFFF; HTML pages are no better off with them.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Line and paragraph breaks and the other controls that would split a Markdown table row or a line of text.
+_BREAKS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]+")
+# First strong isolate ... pop directional isolate: a right-to-left override inside a name ends with the name and
+# cannot reverse the times printed after it.
+FSI, PDI = "\u2068", "\u2069"
+# Markdown: every character with an inline meaning (emphasis, code, links, images, raw HTML, entities, tables,
+# strike-through, e-mail autolinks) is backslash-escaped; so are the ':' of '://' and the '.' of 'www.', so that no
+# text becomes a link (GitHub's extended autolinks). The text always follows '| ' or '- ', never starts a line.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~&@])")
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(?<=www)(\.)")
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection"); a leading apostrophe
+# makes it text. A cell that already starts with an apostrophe gets one more, so that reading back is always "drop
+# one leading apostrophe".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def clean(text):
+    """Text without the characters XML forbids."""
+    return _NOT_XML.sub("", str(text))
+
+
+def escape(text):
+    """Text for HTML and SVG: XML-forbidden characters and bidirectional controls dropped, markup escaped."""
+    return _html_escape(_BIDI_CONTROLS.sub("", clean(text)))
+
+
+def isolated(text):
+    """Text from the API with its own isolates and overrides dropped and, when it holds right-to-left characters or
+    held such controls, between bidirectional isolates (FSI ... PDI): it cannot reorder what is printed after it."""
+    text = str(text)
+    if not any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
+        return text
+    return FSI + _BIDI_CONTROLS.sub("", text) + PDI
+
+
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDI", "PDF"))
+
+
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def csv_cell(value):
+    """A CSV cell a spreadsheet shows as text: a string starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _age(hours):
@@ -63,11 +117,13 @@ def render_svg(report, standalone=True, title=None):
     cal = report["calendar"]
     width = LEFT + 24 * CELL_W + 20
     listed = ["HA groups down together (UTC): " + ("none" if not cal["ha_down"] else "")]
-    listed += ["  %s: %s and %s, %s-%s" % (d["group"], d["connectors"][0], d["connectors"][1], d["start"], d["end"])
+    listed += ["  %s: %s and %s, %s-%s" % (isolated(d["group"]), isolated(d["connectors"][0]),
+                                            isolated(d["connectors"][1]), d["start"], d["end"])
                for d in cal["ha_down"][:12]]
     if len(cal["ha_down"]) > 12:
         listed.append("  and %d more" % (len(cal["ha_down"]) - 12))
-    listed.append("Next embargo / freeze dates: " + (", ".join("%s (%d)" % (e["date"], e["count"]) for e in cal["embargo"]) or "none"))
+    listed.append("Next embargo / freeze dates: " + (", ".join("%s (%d)" % (isolated(e["date"]), e["count"])
+                                                                for e in cal["embargo"]) or "none"))
     grid_bottom = TOP + 7 * CELL_H
     height = grid_bottom + 40 + 18 * len(listed)
     out = []
@@ -141,7 +197,8 @@ def render_html(report, title):
             worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
             items = ['<li><span class="sev %s">%s</span> %s</li>' % (f["severity"], f["severity"], escape(f["text"])) for f in row["findings"]]
             findings = "<ul>%s</ul>" % "".join(items)
-            tds = ["<td>%s</td>" % (findings if key == "findings" else escape(cells[key])) for h, key in TABLE_COLUMNS]
+            tds = ["<td>%s</td>" % (findings if key == "findings" else "<bdi>%s</bdi>" % escape(cells[key]))
+                   for h, key in TABLE_COLUMNS]
             out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
         out.append('</tbody></table>')
     else:
@@ -191,13 +248,18 @@ def render_markdown(report, title):
     out += ["", "## Maintenance calendar (UTC, from %s)" % cal["start"], "",
             "Most connectors in their window at one hour: %d (the heat map is in report.html and calendar.svg)." % cal["max"], ""]
     out.append("HA groups down together: %s" % ("none" if not cal["ha_down"] else ""))
-    out += ["- %s: %s and %s, %s-%s UTC" % (d["group"], d["connectors"][0], d["connectors"][1], d["start"], d["end"]) for d in cal["ha_down"]]
-    out += ["", "Next embargo / freeze dates: %s" % (", ".join("%s (%d connectors)" % (e["date"], e["count"]) for e in cal["embargo"]) or "none")]
+    out += ["- %s: %s and %s, %s-%s UTC" % (_md(d["group"]), _md(d["connectors"][0]), _md(d["connectors"][1]), d["start"], d["end"])
+            for d in cal["ha_down"]]
+    out += ["", "Next embargo / freeze dates: %s" % (", ".join("%s (%d connectors)" % (_md(e["date"]), e["count"])
+                                                               for e in cal["embargo"]) or "none")]
     return "\n".join(out) + "\n"
 
 
 def _md(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell or list item: one line, no markup, no link, no raw HTML, bidi isolated."""
+    text = _BREAKS.sub(" ", clean(text)).strip()
+    text = _AUTOLINK.sub(lambda match: "\\" + match.group(0), _MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    return isolated(text) if text else text
 
 
 def render_csv(report):
@@ -209,7 +271,7 @@ def render_csv(report):
         values = dict(row, activated="true" if row["activated"] else "false",
                       heartbeat_age_hours="" if row["heartbeat_age_hours"] is None else row["heartbeat_age_hours"],
                       findings="; ".join(f["text"] for f in row["findings"]))
-        writer.writerow([values[c] for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
     return stream.getvalue()
 
 
@@ -238,6 +300,10 @@ def write_files(dest, files, check_mode=False):
         changed = True
         if check_mode:
             continue
-        os.makedirs(dest, exist_ok=True)
-        write_atomically(path, data, 0o644)
+        try:
+            os.makedirs(dest, exist_ok=True)
+            write_atomically(path, data, 0o644)
+        except OSError as exc:
+            raise InvalidOption("dest", "must be a directory the report can be written into (%s: %s)"
+                                % (path, exc.strerror or exc)) from None
     return changed, paths

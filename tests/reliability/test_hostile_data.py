@@ -30,7 +30,11 @@ from pathlib import Path
 
 import pytest
 
+from ansible.release import __version__ as ANSIBLE_VERSION
+
 from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN, INVENTORY
+
+CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 
 COLLECTION = Path(os.path.abspath(__file__)).parents[2]
 
@@ -229,9 +233,10 @@ def seen_by_path(estate, path):
 
 def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_path):
     """The payloads are live: written by the playbook's author (trusted), each one runs. Without this, a row could
-    pass because its payload was broken."""
+    pass because its payload was broken. (ansible-core 2.19+ templates in a sandbox that refuses the attribute walks
+    even in trusted text; on 2.16 and 2.18 they run.)"""
     marks = dict((kind, tmp_path / ("control-%d" % index)) for index, kind in enumerate(PAYLOADS))
-    tasks = "".join('    - name: Control {0}\n      ansible.builtin.debug:\n        msg: "{1}"\n'.format(
+    tasks = "".join('    - name: Control {0}\n      ansible.builtin.debug:\n        msg: "{1}"\n      ignore_errors: true\n'.format(
         index, payload(kind, marks[kind]).replace('"', '\\"')) for index, kind in enumerate(PAYLOADS))
     playbook = tmp_path / "control.yml"
     playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks, encoding="utf-8")
@@ -239,7 +244,8 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
                                capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
                                env=ansible.env())
     ran = dict((kind, mark.exists()) for kind, mark in marks.items())
-    assert ran == dict.fromkeys(PAYLOADS, True), completed.stdout + completed.stderr
+    expected = dict((kind, CORE < (2, 19) or not kind.startswith("walk to os")) for kind in PAYLOADS)
+    assert ran == expected, completed.stdout + completed.stderr
 
 
 def test_api_strings_never_run_on_any_path(ansible, simulator, api, tmp_path):

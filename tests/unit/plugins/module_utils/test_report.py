@@ -44,8 +44,8 @@ def count(rep, key):
 def test_counts_per_finding():
     rep = report()
     assert dict((s["key"], s["count"]) for s in rep["summary"]) == dict(
-        offline=2, ha_overlap=4, not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5,
-        past_embargo_dates=1)
+        offline=2, ha_overlap=4, unknown_timezone=0, unreadable_window=0, not_activated=1, old_version=1, no_window=0,
+        duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1)
     assert (rep["total"], rep["attention_count"]) == (8, 8)
     clean = dict(BER_A, site_id=None)
     assert report([clean], sites=None)["attention"] == [], "online, current, on the standard, no peer: no finding"
@@ -166,7 +166,8 @@ def test_drift_message_names_connectors_by_notes_at_most_twenty():
 
 def test_ignored_findings_leave_counts_attention_and_drift():
     rep = without_findings(report(), {"window_differs", "duplicate_notes", "ha_overlap"})
-    assert [s["key"] for s in rep["summary"]] == ["offline", "not_activated", "old_version", "no_window", "no_site", "past_embargo_dates"]
+    assert [s["key"] for s in rep["summary"]] == ["offline", "unknown_timezone", "unreadable_window", "not_activated",
+                                                  "old_version", "no_window", "no_site", "past_embargo_dates"]
     assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "muc-branch-02"]
     assert "window differs" not in drift_message(rep)
 
@@ -185,8 +186,9 @@ def test_rendered_files():
     nyc = [r for r in rows if r["notes"].startswith("lon-store-01 secondary")][0]
     assert nyc["window_local"] == "Sat 21:00-22:00 America/New_York" and nyc["window_utc"] == "Sun 01:00-02:00 UTC"
     markdown = files["report.md"]
-    assert "| Offline | 2 | critical |" in markdown and "- lon-store-01: lon-store-01 primary and lon-store-01 secondary <b>, " \
-        "Sun 2026-03-15 01:00-02:00 UTC" in markdown
+    # (the notes' raw HTML is escaped, issue 21)
+    assert "| Offline | 2 | critical |" in markdown and "- lon-store-01: lon-store-01 primary and lon-store-01 secondary \\<b\\>, " \
+        "Sun 2026-03-15 01:00-02:00 UTC" in markdown and "<b>" not in markdown
     svg = files["calendar.svg"]
     assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
     assert "Tue 03-10" in svg and "Next embargo / freeze dates: 2026-12-24 (1)" in svg and "&lt;b&gt;" in svg
