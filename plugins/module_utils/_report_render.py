@@ -54,8 +54,9 @@ def clean(text):
 
 
 def escape(text):
-    """Text for HTML and SVG: XML-forbidden characters and bidirectional controls dropped, markup escaped."""
-    return _html_escape(_BIDI_CONTROLS.sub("", clean(text)))
+    """Text for HTML and SVG: XML-forbidden characters and bidirectional embeddings and overrides dropped, markup
+    escaped (isolates stay: ``isolated`` adds them, and an element isolates a stray one)."""
+    return _html_escape(_BIDI_OVERRIDES.sub("", clean(text)))
 
 
 def isolated(text):
@@ -70,6 +71,7 @@ def isolated(text):
 _RIGHT_TO_LEFT = frozenset(("R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDI", "PDF"))
 
 
+_BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
@@ -195,7 +197,8 @@ def render_html(report, title):
         for row in report["attention"]:
             cells = _cells(row)
             worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
-            items = ['<li><span class="sev %s">%s</span> %s</li>' % (f["severity"], f["severity"], escape(f["text"])) for f in row["findings"]]
+            items = ['<li><span class="sev %s">%s</span> <bdi>%s</bdi></li>' % (f["severity"], f["severity"], escape(f["text"]))
+                     for f in row["findings"]]
             findings = "<ul>%s</ul>" % "".join(items)
             tds = ["<td>%s</td>" % (findings if key == "findings" else "<bdi>%s</bdi>" % escape(cells[key]))
                    for h, key in TABLE_COLUMNS]
@@ -265,7 +268,9 @@ def _md(text):
 def render_csv(report):
     """Every connector, one row."""
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
+    # CRLF ends a record (RFC 4180): the writer then quotes every field holding a CR or LF, which keeps a CR in the
+    # notes from splitting a row.
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in report["connectors"]:
         values = dict(row, activated="true" if row["activated"] else "false",
