@@ -340,8 +340,25 @@ def build_report(connectors, sites=None, options=None, now=None):
         sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
                                                    standard_window=standard, standard_window_text=standard_text),
         summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
-        ha_overlaps=ha_overlaps, calendar=calendar(connectors, intervals, pairs, now),
+        ha_overlaps=ha_overlaps, ha_down=ha_down_together(pairs, now), calendar=calendar(connectors, intervals, pairs, now),
     )
+
+
+def ha_down_together(pairs, now):
+    """Each HA pair whose members are in their windows at once, as people read it next to the summary:
+    ``Fri, Sat 16:00-20:00 UTC: <one> and <the other>`` (the next 7 days, or the first time after them)."""
+    found = []
+    for group, first, second, both in pairs:
+        coming = [i for i in both if i[1] > now]
+        if not coming:
+            continue
+        when = _utc_window(coming, now)
+        if when.startswith("none"):
+            when = "from %s-%s UTC" % (_fmt(coming[0][0]), coming[0][1].strftime("%H:%M"))
+        names = [name_of(first), name_of(second)]
+        found.append(dict(group=group, connectors=names, when=when,
+                          text="%s: %s and %s (%s)" % (when, names[0], names[1], group)))
+    return found
 
 
 def _severity_key(row):

@@ -16,6 +16,7 @@ from html import escape as _html_escape
 
 from ._client import InvalidOption
 from ._files import write_atomically
+from ._resource import MAX_NAMED
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
                "version", "activated", "window_local", "window_utc", "findings")
@@ -191,6 +192,16 @@ def render_html(report, title):
                    % ("zero" if not item["count"] else "", escape(item["title"]), item["key"], item["count"], item["severity"],
                       item["severity"], escape(item["meaning"])))
     out.append('</tbody></table>')
+    out.append('<h2 id="ha-down">HA pairs down together (%d)</h2>' % len(report["ha_down"]))
+    if report["ha_down"]:
+        out.append('<ul class="ha-down">%s</ul>' % "".join(
+            '<li>%s: <bdi>%s</bdi> and <bdi>%s</bdi> (<bdi>%s</bdi>)</li>'
+            % (escape(d["when"]), escape(d["connectors"][0]), escape(d["connectors"][1]), escape(d["group"]))
+            for d in report["ha_down"][:MAX_NAMED]))
+        if len(report["ha_down"]) > MAX_NAMED:
+            out.append('<p>and %d more (the calendar below lists them by hour)</p>' % (len(report["ha_down"]) - MAX_NAMED))
+    else:
+        out.append('<p>No HA pair is down at the same time.</p>')
     out.append('<h2>Connectors that need attention (%d)</h2>' % report["attention_count"])
     if report["attention"]:
         out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
@@ -238,6 +249,13 @@ def render_markdown(report, title):
            % (report["generated_at"], report["total"], report["attention_count"], _options_text(report)), "",
            "| Finding | Connectors | Severity |", "|---|---:|---|"]
     out += ["| %s | %d | %s |" % (i["title"], i["count"], i["severity"]) for i in report["summary"]]
+    out += ["", "## HA pairs down together (%d)" % len(report["ha_down"]), ""]
+    out += ["- %s: %s and %s (%s)" % (d["when"], _md(d["connectors"][0]), _md(d["connectors"][1]), _md(d["group"]))
+            for d in report["ha_down"][:MAX_NAMED]]
+    if len(report["ha_down"]) > MAX_NAMED:
+        out.append("- and %d more" % (len(report["ha_down"]) - MAX_NAMED))
+    if not report["ha_down"]:
+        out.append("No HA pair is down at the same time.")
     out += ["", "## Connectors that need attention (%d)" % report["attention_count"], ""]
     if report["attention"]:
         out.append("| %s |" % " | ".join(h for h, k in TABLE_COLUMNS))

@@ -204,3 +204,26 @@ def test_files_are_written_only_when_they_differ(tmp_path):
     assert (dest / "report.md").read_text(encoding="utf-8") == files["report.md"]
     assert write_files(str(dest), files) == (False, paths)
     assert write_files(str(dest), dict(files, **{"report.md": "other\n"}))[0] is True
+
+
+def test_ha_pairs_down_together_are_named_next_to_the_summary():
+    """Issue 22: people read the table (and print in black and white): the shared UTC days and hours in words."""
+    rep = report()
+    texts = [d["text"] for d in rep["ha_down"]]
+    assert "Sun 01:00-02:00 UTC: lon-store-01 primary and lon-store-01 secondary <b> (lon-store-01)" in texts
+    assert len(texts) == len(set(texts)) >= 1
+    files = render_all(rep, "Audit")
+    page = files["report.html"]
+    summary_end, attention = page.index("</tbody></table>"), page.index("Connectors that need attention")
+    section = page[summary_end:attention]
+    assert 'id="ha-down">HA pairs down together (%d)' % len(texts) in section
+    assert "Sun 01:00-02:00 UTC: <bdi>lon-store-01 primary</bdi> and <bdi>lon-store-01 secondary &lt;b&gt;</bdi>" in section
+    markdown = files["report.md"]
+    assert markdown.index("## HA pairs down together") < markdown.index("## Connectors that need attention")
+    assert "- Sun 01:00-02:00 UTC: lon-store-01 primary and lon-store-01 secondary \\<b\\> (lon-store-01)" in markdown
+
+
+def test_no_ha_pair_down_says_so():
+    rep = report([connector(1, "solo")], sites=None)
+    assert rep["ha_down"] == []
+    assert "No HA pair is down at the same time." in render_all(rep, "Audit")["report.html"]

@@ -1,0 +1,61 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The connector_audit playbook's failures name the variable the user set (issue 22), before any API call."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+AUDIT = "cloudflare.magic_transit.connector_audit"
+
+
+def run_audit(ansible, tmp_path, extra_vars):
+    command = [str(BIN / "ansible-playbook"), AUDIT, "-e", json.dumps(extra_vars)]
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
+                               env=ansible.env())
+    return completed.returncode, " ".join((completed.stdout + completed.stderr).split())
+
+
+# One bad value for each public variable of the playbook: (variable, value, what the message also says)
+BAD_VALUES = [
+    ("connector_audit_min_version", "2026..5", "min_version must be a version such as 2026.2.0"),
+    ("connector_audit_min_version", "2026." + "1" * 3000, "each number at most 12 digits"),
+    ("connector_audit_max_heartbeat_age_hours", 0, "offline_hours must be a number of hours above 0"),
+    ("connector_audit_max_heartbeat_age_hours", "a day", "float"),
+    ("connector_audit_device_type", "VIRTUAL", "one of"),
+    ("connector_audit_standard_window", "weekend", "preset must be one of"),
+    ("connector_audit_report_dir", "FILE", "dest must be a directory"),
+    ("connector_audit_fail_on_findings", "maybe", "bool"),
+]
+
+
+@pytest.mark.parametrize("variable, value, rule", BAD_VALUES, ids=["%s=%s" % (v, str(x)[:12]) for v, x, r in BAD_VALUES])
+def test_a_bad_value_names_the_variable_before_any_call(ansible, simulator, tmp_path, variable, value, rule):
+    report_dir = tmp_path / "report"
+    if value == "FILE":
+        (tmp_path / "a-file").write_text("not a folder")
+        value = str(tmp_path / "a-file")
+    extra_vars = {"connector_audit_report_dir": str(report_dir)}
+    extra_vars[variable] = value
+    rc, output = run_audit(ansible, tmp_path, extra_vars)
+    assert rc != 0, output
+    assert variable in output and rule in output, output
+    assert simulator.requests() == [], "bad input is refused before any API call"
+    assert not report_dir.exists()
+    assert len(output) < 8000, "the long value is cut short in the message"
+
+
+def test_good_values_write_the_report(ansible, simulator, tmp_path):
+    rc, output = run_audit(ansible, tmp_path, {"connector_audit_report_dir": str(tmp_path / "report"),
+                                               "connector_audit_min_version": "2026.2.0",
+                                               "connector_audit_device_type": "managed",
+                                               "connector_audit_fail_on_findings": "false"})
+    assert rc == 0, output
+    assert (tmp_path / "report" / "report.html").is_file()
