@@ -13,17 +13,28 @@ description:
     connector against the thresholds below, and writes four files into the directory O(dest) on the host where
     the task runs.
   - C(report.html) is one self-contained page (inline style and SVG, no script, no external file), readable in any
-    browser and printable. It shows the count of connectors per finding, then the connectors that need attention,
+    browser and printable. It shows the count of connectors per finding, then each HA pair whose members are in their
+    windows at the same time with the shared UTC days and hours in words (for example C(Sun 01:00-02:00 UTC:
+    store-01 primary and store-01 secondary)), then the connectors that need attention,
     worst first (notes, site, device type and serial number, time zone, last heartbeat and its age, version,
     activated, window in local time and in UTC, findings), then the maintenance calendar.
   - C(report.md) holds the same content in Markdown (for a ticket or a chat), C(connectors.csv) one row for every
     connector, and C(calendar.svg) the maintenance calendar on its own.
+  - Every string from the API (notes, site names, versions, time zones) is text in every file. HTML and SVG escape
+    it and drop the characters XML forbids; right-to-left text is isolated so that it cannot reorder what follows
+    it. Markdown backslash-escapes markup, links, images, raw HTML and autolinks, and keeps each row on one line.
+    In C(connectors.csv) (records end with CRLF) a cell that starts with C(=), C(+), C(-), C(@), a tab, a carriage
+    return or an apostrophe gets a leading apostrophe, so that a spreadsheet shows it as text and never runs it as a
+    formula; to read the values back, drop one leading apostrophe from any cell that starts with one.
   - The calendar is a 7-day by 24-hour heat map in UTC, from today 00:00 UTC, of how many connectors are in their
     maintenance window at each hour. Hours where two members of one HA group are in their windows at the same time
     are red and listed, and the next embargo (freeze) dates are shown.
   - "Findings, worst first: C(offline) (critical): no heartbeat for more than O(offline_hours), or never;
     C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 8 weeks,
-    compared in UTC with each connector's own time zone and its DST changes; C(not_activated) (warning);
+    compared in UTC with each connector's own time zone and its DST changes; C(unknown_timezone) (warning): the
+    connector's time zone is unknown to the controller, so its windows cannot be judged; C(unreadable_window)
+    (warning): a field of the window is no number a window can have (NaN, Infinity, an hour past 23);
+    C(not_activated) (warning);
     C(old_version) (warning): runs a version older than O(min_version); C(no_window) (warning): the window has no
     day, so the connector is never updated; C(duplicate_notes) (warning): another
     connector has the same notes; C(no_site) (warning): the account has sites and the connector is in none (only
@@ -111,7 +122,8 @@ options:
     description: Findings left out of the report, its counts and drift mode.
     type: list
     elements: str
-    choices: [offline, ha_overlap, not_activated, old_version, no_window, duplicate_notes, no_site, window_differs, past_embargo_dates]
+    choices: [offline, ha_overlap, unknown_timezone, unreadable_window, not_activated, old_version, no_window, duplicate_notes,
+              no_site, window_differs, past_embargo_dates]
     default: []
   fail_on_findings:
     description:
@@ -171,8 +183,8 @@ magic_connector_report:
     summary:
       description: How many connectors have each finding.
       type: dict
-      sample: {offline: 1, ha_overlap: 2, not_activated: 2, old_version: 0, no_window: 0, duplicate_notes: 0, no_site: 1,
-               window_differs: 0, past_embargo_dates: 1}
+      sample: {offline: 1, ha_overlap: 2, unknown_timezone: 0, unreadable_window: 0, not_activated: 2, old_version: 0,
+               no_window: 0, duplicate_notes: 0, no_site: 1, window_differs: 0, past_embargo_dates: 1}
     attention:
       description: The connectors that need attention, worst first, with their findings.
       type: list
