@@ -19,7 +19,7 @@ from ._files import write_atomically
 from ._resource import MAX_NAMED
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
-               "version", "activated", "window_local", "window_utc", "findings")
+               "version", "activated", "window_local", "window_utc", "findings", "finding_keys")
 TABLE_COLUMNS = (("Notes", "notes"), ("Site", "site"), ("Device", "device"), ("Time zone", "timezone"),
                  ("Last heartbeat", "heartbeat"), ("Version", "version"), ("Activated", "activated"),
                  ("Window (local)", "window_local"), ("Window (UTC)", "window_utc"), ("Findings", "findings"))
@@ -105,12 +105,39 @@ def _cells(row):
     )
 
 
+def _capped(items, limit=MAX_NAMED):
+    """The first ``limit`` items and how many more there are."""
+    return items[:limit], max(0, len(items) - limit)
+
+
+def _stores_lines(report):
+    """The per-store roll-up as (headline, [(label, text)]): stores down first, then those without redundancy."""
+    stores = report["stores"]
+    headline = "%d store(s): %d down, %d without redundancy" % (stores["total"], len(stores["down"]),
+                                                                len(stores["without_redundancy"]))
+    lines = [("down", "%s (%s)" % (s["store"], ", ".join(s["members"]))) for s in stores["down"]]
+    lines += [("no redundancy", "%s: %s" % (s["store"], s["reason"])) for s in stores["without_redundancy"]]
+    return headline, lines
+
+
+def _since_text(report):
+    since = report.get("since_previous")
+    if not since or not since["previous"]:
+        return "no earlier report in this folder", [], []
+    return ("%d new finding(s), %d resolved" % (len(since["new"]), len(since["resolved"])), since["new"],
+            since["resolved"])
+
+
 def _options_text(report):
     options = report["options"]
     parts = ["offline after %s h without a heartbeat" % options["offline_hours"]]
     parts.append("minimum version %s" % options["min_version"] if options["min_version"] else "no minimum version")
     parts.append("standard window " + options["standard_window_text"] if options["standard_window_text"] else "no standard window")
     parts.append("sites read" if report["sites_read"] else "sites not read")
+    if report.get("business_hours"):
+        parts.append("business hours %s local" % report["business_hours"])
+    if report.get("excluded"):
+        parts.append("%d connector(s) excluded" % len(report["excluded"]))
     return "; ".join(parts)
 
 
@@ -185,7 +212,16 @@ def render_html(report, title):
            '<h1>%s</h1>' % escape(title),
            '<p class="meta">Generated %s &middot; %d connector(s), <strong id="attention-count">%d</strong> need attention &middot; %s</p>'
            % (escape(report["generated_at"]), report["total"], report["attention_count"], escape(_options_text(report))),
-           '<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th><th>Meaning</th>'
+           ]
+    headline, lines = _stores_lines(report)
+    shown, more = _capped(lines)
+    out.append('<h2 id="stores">Stores</h2><p><strong>%s</strong></p>' % escape(headline))
+    if shown:
+        out.append('<ul class="stores">%s</ul>' % "".join('<li><strong>%s</strong>: <bdi>%s</bdi></li>' % (escape(label), escape(text))
+                                                          for label, text in shown))
+    if more:
+        out.append('<p>and %d more</p>' % more)
+    out += ['<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th><th>Meaning</th>'
            '</tr></thead><tbody>']
     for item in report["summary"]:
         out.append('<tr class="%s"><td>%s</td><td class="count" id="count-%s">%d</td><td><span class="sev %s">%s</span></td><td>%s</td></tr>'
@@ -202,10 +238,18 @@ def render_html(report, title):
             out.append('<p>and %d more (the calendar below lists them by hour)</p>' % (len(report["ha_down"]) - MAX_NAMED))
     else:
         out.append('<p>No HA pair is down at the same time.</p>')
+    since, new, resolved = _since_text(report)
+    out.append('<h2 id="since">Since the previous report</h2><p>%s</p>' % escape(since))
+    for label, items in (("New", new), ("Resolved", resolved)):
+        if items:
+            shown, more = _capped(items)
+            out.append('<p><strong>%s</strong>: %s</p>' % (label, ", ".join("<bdi>%s</bdi>" % escape(i) for i in shown)
+                                                           + (" and %d more" % more if more else "")))
+    worklist, rest = _capped(report["attention"], report.get("worklist_limit") or len(report["attention"]))
     out.append('<h2>Connectors that need attention (%d)</h2>' % report["attention_count"])
     if report["attention"]:
         out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
-        for row in report["attention"]:
+        for row in worklist:
             cells = _cells(row)
             worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
             items = ['<li><span class="sev %s">%s</span> <bdi>%s</bdi></li>' % (f["severity"], f["severity"], escape(f["text"]))
@@ -215,8 +259,18 @@ def render_html(report, title):
                    for h, key in TABLE_COLUMNS]
             out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
         out.append('</tbody></table>')
+        if rest:
+            out.append('<p id="worklist-rest">and %d more connector(s) that need attention, worst first above; '
+                       'connectors.csv lists every connector with its findings.</p>' % rest)
     else:
         out.append('<p>No connector needs attention.</p>')
+    zones, more = _capped(report.get("zones") or [])
+    out.append('<h2>Per time zone</h2><table class="zones"><thead><tr><th>Time zone</th><th>Connectors</th>'
+               '<th>Need attention</th></tr></thead><tbody>%s</tbody></table>' % "".join(
+                   '<tr><td><bdi>%s</bdi></td><td class="count">%d</td><td class="count">%d</td></tr>'
+                   % (escape(z["zone"]), z["connectors"], z["attention"]) for z in zones))
+    if more:
+        out.append('<p>and %d more time zones (connectors.csv)</p>' % more)
     out.append('<h2>Maintenance calendar (UTC)</h2><div class="calendar">%s</div>' % render_svg(report, standalone=False))
     out.append('<p class="meta">Every connector, one row each: connectors.csv. The same report in Markdown: report.md.</p>')
     out.append('</body></html>')
@@ -246,8 +300,13 @@ ul { margin: 0; padding-left: 16px; }
 def render_markdown(report, title):
     """The same content for a ticket or chat."""
     out = ["# %s" % title, "", "Generated %s: %d connector(s), **%d need attention** (%s)."
-           % (report["generated_at"], report["total"], report["attention_count"], _options_text(report)), "",
-           "| Finding | Connectors | Severity |", "|---|---:|---|"]
+           % (report["generated_at"], report["total"], report["attention_count"], _md(_options_text(report))), ""]
+    headline, lines = _stores_lines(report)
+    shown, more = _capped(lines)
+    out += ["## Stores", "", "**%s**" % headline, ""]
+    out += ["- **%s**: %s" % (label, _md(text)) for label, text in shown]
+    out += ["- and %d more" % more] if more else []
+    out += ["", "## Summary", "", "| Finding | Connectors | Severity |", "|---|---:|---|"]
     out += ["| %s | %d | %s |" % (i["title"], i["count"], i["severity"]) for i in report["summary"]]
     out += ["", "## HA pairs down together (%d)" % len(report["ha_down"]), ""]
     out += ["- %s: %s and %s (%s)" % (d["when"], _md(d["connectors"][0]), _md(d["connectors"][1]), _md(d["group"]))
@@ -256,15 +315,29 @@ def render_markdown(report, title):
         out.append("- and %d more" % (len(report["ha_down"]) - MAX_NAMED))
     if not report["ha_down"]:
         out.append("No HA pair is down at the same time.")
+    since, new, resolved = _since_text(report)
+    out += ["", "## Since the previous report", "", since]
+    for label, items in (("New", new), ("Resolved", resolved)):
+        if items:
+            shown, more = _capped(items)
+            out.append("- %s: %s%s" % (label, ", ".join(_md(i) for i in shown), " and %d more" % more if more else ""))
+    worklist, rest = _capped(report["attention"], report.get("worklist_limit") or len(report["attention"]))
     out += ["", "## Connectors that need attention (%d)" % report["attention_count"], ""]
     if report["attention"]:
         out.append("| %s |" % " | ".join(h for h, k in TABLE_COLUMNS))
         out.append("|%s" % ("---|" * len(TABLE_COLUMNS)))
-        for row in report["attention"]:
+        for row in worklist:
             cells = _cells(row)
             out.append("| %s |" % " | ".join(_md(cells[k]) for h, k in TABLE_COLUMNS))
+        if rest:
+            out += ["", "And %d more connector(s) that need attention: connectors.csv lists every connector with its "
+                    "findings." % rest]
     else:
         out.append("No connector needs attention.")
+    zones, more = _capped(report.get("zones") or [])
+    out += ["", "## Per time zone", "", "| Time zone | Connectors | Need attention |", "|---|---:|---:|"]
+    out += ["| %s | %d | %d |" % (_md(z["zone"]), z["connectors"], z["attention"]) for z in zones]
+    out += ["", "And %d more time zones (connectors.csv)." % more] if more else []
     cal = report["calendar"]
     out += ["", "## Maintenance calendar (UTC, from %s)" % cal["start"], "",
             "Most connectors in their window at one hour: %d (the heat map is in report.html and calendar.svg)." % cal["max"], ""]
@@ -293,7 +366,8 @@ def render_csv(report):
     for row in report["connectors"]:
         values = dict(row, activated="true" if row["activated"] else "false",
                       heartbeat_age_hours="" if row["heartbeat_age_hours"] is None else row["heartbeat_age_hours"],
-                      findings="; ".join(f["text"] for f in row["findings"]))
+                      findings="; ".join(f["text"] for f in row["findings"]),
+                      finding_keys=";".join(sorted(set(f["key"] for f in row["findings"]))))
         writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
     return stream.getvalue()
 

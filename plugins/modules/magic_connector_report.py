@@ -241,7 +241,7 @@ import functools
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import FINDING_KEYS, run
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import DEFAULT_WORKLIST_LIMIT, FINDING_KEYS, run
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS
 
 ARGUMENT_SPEC = dict(
@@ -258,6 +258,13 @@ ARGUMENT_SPEC = dict(
         duration=dict(type="int"),
     )),
     ignore_findings=dict(type="list", elements="str", choices=list(FINDING_KEYS), default=[]),
+    business_hours=dict(type="str"),
+    worklist_limit=dict(type="int", default=DEFAULT_WORKLIST_LIMIT),
+    exclude=dict(type="dict", options=dict(
+        notes_pattern=dict(type="str"),
+        not_activated=dict(type="bool", default=False),
+        no_site=dict(type="bool", default=False),
+    )),
     fail_on_findings=dict(type="bool", default=False),
 )
 

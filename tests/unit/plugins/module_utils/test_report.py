@@ -44,8 +44,8 @@ def count(rep, key):
 def test_counts_per_finding():
     rep = report()
     assert dict((s["key"], s["count"]) for s in rep["summary"]) == dict(
-        offline=2, ha_overlap=4, unknown_timezone=0, unreadable_window=0, not_activated=1, old_version=1, no_window=0,
-        duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1)
+        offline=2, ha_overlap=4, ha_timezones_differ=2, window_in_business_hours=0, unknown_timezone=0, unreadable_window=0,
+        not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1)
     assert (rep["total"], rep["attention_count"]) == (8, 8)
     clean = dict(BER_A, site_id=None)
     assert report([clean], sites=None)["attention"] == [], "online, current, on the standard, no peer: no finding"
@@ -55,9 +55,9 @@ def test_connectors_needing_attention_are_sorted_by_severity():
     rep = report()
     assert [(r["name"], r["id"][-1]) for r in rep["attention"]] == [
         ("sfo-lab", "6"),                      # critical, 4 findings
-        ("ber-branch-01 secondary", "4"),      # critical, 2 findings, by name
-        ("lon-store-01 primary", "1"),
+        ("lon-store-01 primary", "1"),         # critical, 3 findings (its peer is in another time zone), by name
         ("lon-store-01 secondary <b>", "2"),
+        ("ber-branch-01 secondary", "4"),      # critical, 2 findings, by name
         ("tyo-store-114", "7"),
         ("ber-branch-01 primary", "3"),        # critical, 1 finding
         ("muc-branch-02", "5"),                # warnings; the same notes: by id
@@ -166,9 +166,12 @@ def test_drift_message_names_connectors_by_notes_at_most_twenty():
 
 def test_ignored_findings_leave_counts_attention_and_drift():
     rep = without_findings(report(), {"window_differs", "duplicate_notes", "ha_overlap"})
-    assert [s["key"] for s in rep["summary"]] == ["offline", "unknown_timezone", "unreadable_window", "not_activated",
+    assert [s["key"] for s in rep["summary"]] == ["offline", "ha_timezones_differ", "window_in_business_hours",
+                                                  "unknown_timezone", "unreadable_window", "not_activated",
                                                   "old_version", "no_window", "no_site", "past_embargo_dates"]
-    assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "muc-branch-02"]
+    # (lon-store-01's members still differ in time zone, a warning)
+    assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "lon-store-01 primary",
+                                                     "lon-store-01 secondary <b>", "muc-branch-02"]
     assert "window differs" not in drift_message(rep)
 
 

@@ -62,8 +62,9 @@ def test_drift_mode_fails_naming_connectors_by_notes_after_writing(api, run_modu
                         ignore_findings=["ha_overlap", "duplicate_notes", "past_embargo_dates"], standard_window=dict(preset="weekend_nights"))
     assert result["failed"] is True
     assert result["msg"] == ("6 of 8 connector(s) need attention: sfo-lab (no site, not activated, offline), tyo-store-114 (offline, "
-                             "window differs), ber-branch-01 secondary (window differs), lon-store-01 primary (window differs), "
-                             "lon-store-01 secondary <b> (window differs), muc-branch-02 (window differs)")
+                             "window differs), lon-store-01 primary (ha timezones differ, window differs), lon-store-01 secondary <b> "
+                             "(ha timezones differ, window differs), ber-branch-01 secondary (window differs), "
+                             "muc-branch-02 (window differs)")
     assert result["magic_connector_report"]["attention_count"] == 6 and (tmp_path / "report.html").is_file()
 
 
