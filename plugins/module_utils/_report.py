@@ -136,15 +136,17 @@ def business_hours(value, option="business_hours"):
     end before the start runs past midnight (``"18:00-02:00"``). The maintenance_window role reads the same form."""
     if value in (None, ""):
         return None
+    if isinstance(value, tuple):  # checked already (check_options runs again in build_report)
+        return value
     match = _BUSINESS_HOURS.match(str(value))
     rule = "must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM, 00:00 to 24:00, start and end differ)"
     if not match:
         raise InvalidOption(option, rule, value)
     start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
     start, end = start_h * 60 + start_m, end_h * 60 + end_m
-    if start_m > 59 or end_m > 59 or start > 1440 or end > 1440 or start % 1440 == end % 1440:
+    if start_m > 59 or end_m > 59 or start >= 1440 or end > 1440 or start == end:
         raise InvalidOption(option, rule, value)
-    return (start % 1440, end if end == 1440 else end % 1440)
+    return (start, end)
 
 
 def opens_in_business_hours(hour, hours):
@@ -163,7 +165,9 @@ def exclusions(spec):
     spec = dict(spec or {})
     pattern = spec.get("notes_pattern")
     compiled = None
-    if pattern not in (None, ""):
+    if isinstance(pattern, re.Pattern):  # checked already
+        compiled = pattern
+    elif pattern not in (None, ""):
         try:
             compiled = re.compile(str(pattern))
         except re.error as exc:

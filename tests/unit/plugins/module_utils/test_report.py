@@ -230,3 +230,60 @@ def test_no_ha_pair_down_says_so():
     rep = report([connector(1, "solo")], sites=None)
     assert rep["ha_down"] == []
     assert "No HA pair is down at the same time." in render_all(rep, "Audit")["report.html"]
+
+
+# --- issue 23 ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hours, opening_hours, inside", [
+    ("09:00-21:00", [9, 10, 20], True), ("09:00-21:00", [21, 23, 0, 8], False),
+    ("18:00-02:00", [18, 23, 0, 1], True), ("18:00-02:00", [2, 3, 17], False),
+    ("00:00-24:00", [0, 12, 23], True), ("09:30-21:00", [9], False), ("09:30-21:00", [10], True),
+])
+def test_business_hours(hours, opening_hours, inside):
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import (  # pylint: disable=import-outside-toplevel
+        business_hours, opens_in_business_hours)
+    assert [opens_in_business_hours(h, business_hours(hours)) for h in opening_hours] == [inside] * len(opening_hours)
+
+
+def test_windows_opening_in_business_hours_are_findings():
+    shop = connector(1, "shop-01", timezone="Europe/Berlin", interrupt_window_hour_of_day=10)
+    night = connector(2, "shop-02", timezone="Europe/Berlin", interrupt_window_hour_of_day=2)
+    rep = report([shop, night], sites=None, business_hours="09:00-21:00")
+    findings = dict((r["name"], [f["text"] for f in r["findings"] if f["key"] == "window_in_business_hours"])
+                    for r in rep["connectors"])
+    assert findings == {"shop-01": ["window opens at 10:00 local, inside business hours 09:00-21:00"], "shop-02": []}
+
+
+def test_ha_members_in_different_time_zones_are_findings():
+    primary = connector(1, "store-7 primary", timezone="America/Chicago", site_id="s7")
+    secondary = connector(2, "store-7 secondary", timezone="UTC", site_id="s7", primary=False)
+    rep = report([primary, secondary], sites=None)
+    texts = [f["text"] for r in rep["connectors"] for f in r["findings"] if f["key"] == "ha_timezones_differ"]
+    assert texts == ["its time zone America/Chicago differs from its HA peer(s) store-7 secondary (UTC)",
+                     "its time zone UTC differs from its HA peer(s) store-7 primary (America/Chicago)"]
+
+
+def test_store_rollup_and_zone_counts_come_first():
+    down = [connector(1, "s1 a", site_id="s1", last_heartbeat=None), connector(2, "s1 b", site_id="s1", primary=False,
+                                                                                   last_heartbeat=None)]
+    degraded = [connector(3, "s2 a", site_id="s2"), connector(4, "s2 b", site_id="s2", primary=False, activated=False)]
+    single = [connector(5, "s3 only", site_id="s3", interrupt_window_hour_of_day=9)]
+    healthy = [connector(6, "s4 a", site_id="s4", timezone="Asia/Tokyo"),
+               connector(7, "s4 b", site_id="s4", primary=False, timezone="Asia/Tokyo", interrupt_window_hour_of_day=6)]
+    rep = report(down + degraded + single + healthy + [connector(8, "no store")], sites=None, standard_window=None)
+    assert rep["stores"] == dict(total=4, down=[dict(store="s1", members=["s1 a", "s1 b"])], without_redundancy=[
+        dict(store="s2", reason="s2 b offline or not activated"), dict(store="s3", reason="one connector only (s3 only)")])
+    assert rep["zones"][0] == dict(zone="UTC", connectors=6, attention=4)  # s1 and s2 (their windows overlap too)
+    assert dict(zone="Asia/Tokyo", connectors=2, attention=0) in rep["zones"]
+    files = render_all(rep, "Audit")
+    page, markdown = files["report.html"], files["report.md"]
+    assert page.index('id="stores"') < page.index("<h2>Summary</h2>") < page.index("<h2>Per time zone</h2>")
+    assert "4 store(s): 1 down, 2 without redundancy" in page and "<strong>down</strong>: <bdi>s1 (s1 a, s1 b)</bdi>" in page
+    assert markdown.index("## Stores") < markdown.index("## Summary") and "- **down**: s1 (s1 a, s1 b)" in markdown
+
+
+def test_long_lists_stop_at_twenty():
+    stores = [connector(n, "store-%02d" % n, site_id="site-%02d" % n, last_heartbeat=None) for n in range(1, 31)]
+    rep = report(stores, sites=None, standard_window=None)
+    page = render_all(rep, "Audit")["report.html"]
+    assert page.count("<strong>down</strong>") == 20 and "<p>and 10 more</p>" in page
