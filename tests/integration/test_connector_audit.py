@@ -33,6 +33,10 @@ BAD_VALUES = [
     ("connector_audit_standard_window", "weekend", "preset must be one of"),
     ("connector_audit_report_dir", "FILE", "dest must be a directory"),
     ("connector_audit_fail_on_findings", "maybe", "bool"),
+    ("connector_audit_business_hours", "9 to 5", "business_hours must be local opening hours such as 09:00-21:00"),
+    ("connector_audit_worklist_limit", 0, "worklist_limit must be a whole number of connectors of at least 1"),
+    ("connector_audit_worklist_limit", "many", "int"),
+    ("connector_audit_exclude_notes", "([", "exclude.notes_pattern must be a Python regular expression"),
 ]
 
 
@@ -56,6 +60,10 @@ def test_good_values_write_the_report(ansible, simulator, tmp_path):
     rc, output = run_audit(ansible, tmp_path, {"connector_audit_report_dir": str(tmp_path / "report"),
                                                "connector_audit_min_version": "2026.2.0",
                                                "connector_audit_device_type": "managed",
-                                               "connector_audit_fail_on_findings": "false"})
+                                               "connector_audit_fail_on_findings": "false",
+                                               "connector_audit_business_hours": "09:00-21:00",
+                                               "connector_audit_worklist_limit": 2,
+                                               "connector_audit_exclude_notes": "^lab"})
     assert rc == 0, output
-    assert (tmp_path / "report" / "report.html").is_file()
+    page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "business hours 09:00-21:00 local" in page and page.count('<tr class="row-') <= 2
