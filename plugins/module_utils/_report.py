@@ -366,9 +366,9 @@ def build_report(connectors, sites=None, options=None, now=None):
         if len(zones) > 1:
             for member in members:
                 others = ["%s (%s)" % (name_of(by_id[m]), by_id[m].get("timezone") or "UTC") for m in members if m != member]
+                zone = by_id[member].get("timezone") or "UTC"
                 zone_findings.setdefault(member, []).append(
-                    "its time zone %s differs from its HA peer(s) %s" % (by_id[member].get("timezone") or "UTC",
-                                                                        at_most(others)))
+                    "its time zone %s differs from its HA peer(s) %s" % (zone, at_most(others)))
     rows = []
     for connector in connectors:
         device = device_of(connector)
@@ -678,8 +678,8 @@ def run(module):
     """magic_connector_report: check every option, list the connectors (and sites), write the files, and fail
     naming the connectors that need attention when ``fail_on_findings`` is set."""
     params = module.params
-    options = check_options(dict((k, params[k]) for k in ("offline_hours", "min_version", "standard_window",
-                                                         "business_hours", "worklist_limit", "exclude")))
+    names = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
+    options = check_options(dict((k, params[k]) for k in names))
     dest = os.path.abspath(os.path.expanduser(params["dest"]))
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "

@@ -148,12 +148,12 @@ def render_svg(report, standalone=True, title=None):
     width = LEFT + 24 * CELL_W + 20
     listed = ["HA groups down together (UTC): " + ("none" if not cal["ha_down"] else "")]
     listed += ["  %s: %s and %s, %s-%s" % (isolated(d["group"]), isolated(d["connectors"][0]),
-                                            isolated(d["connectors"][1]), d["start"], d["end"])
+                                           isolated(d["connectors"][1]), d["start"], d["end"])
                for d in cal["ha_down"][:12]]
     if len(cal["ha_down"]) > 12:
         listed.append("  and %d more" % (len(cal["ha_down"]) - 12))
-    listed.append("Next embargo / freeze dates: " + (", ".join("%s (%d)" % (isolated(e["date"]), e["count"])
-                                                                for e in cal["embargo"]) or "none"))
+    embargo = ", ".join("%s (%d)" % (isolated(e["date"]), e["count"]) for e in cal["embargo"])
+    listed.append("Next embargo / freeze dates: " + (embargo or "none"))
     grid_bottom = TOP + 7 * CELL_H
     height = grid_bottom + 40 + 18 * len(listed)
     out = []
@@ -221,8 +221,8 @@ def render_html(report, title):
                                                           for label, text in shown))
     if more:
         out.append('<p>and %d more</p>' % more)
-    out += ['<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th><th>Meaning</th>'
-           '</tr></thead><tbody>']
+    out += ['<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th>'
+            '<th>Meaning</th></tr></thead><tbody>']
     for item in report["summary"]:
         out.append('<tr class="%s"><td>%s</td><td class="count" id="count-%s">%d</td><td><span class="sev %s">%s</span></td><td>%s</td></tr>'
                    % ("zero" if not item["count"] else "", escape(item["title"]), item["key"], item["count"], item["severity"],

@@ -264,8 +264,8 @@ def test_ha_members_in_different_time_zones_are_findings():
 
 
 def test_store_rollup_and_zone_counts_come_first():
-    down = [connector(1, "s1 a", site_id="s1", last_heartbeat=None), connector(2, "s1 b", site_id="s1", primary=False,
-                                                                                   last_heartbeat=None)]
+    down = [connector(1, "s1 a", site_id="s1", last_heartbeat=None),
+            connector(2, "s1 b", site_id="s1", primary=False, last_heartbeat=None)]
     degraded = [connector(3, "s2 a", site_id="s2"), connector(4, "s2 b", site_id="s2", primary=False, activated=False)]
     single = [connector(5, "s3 only", site_id="s3", interrupt_window_hour_of_day=9)]
     healthy = [connector(6, "s4 a", site_id="s4", timezone="Asia/Tokyo"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 
