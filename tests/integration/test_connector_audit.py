@@ -67,3 +67,22 @@ def test_good_values_write_the_report(ansible, simulator, tmp_path):
     assert rc == 0, output
     page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "business hours 09:00-21:00 local" in page and page.count('<tr class="row-') <= 2
+
+
+def test_check_mode_then_apply_then_reapply(ansible, simulator, tmp_path):
+    """The report module with real ansible: check mode -> changed, nothing written; apply -> changed; re-apply with
+    the same findings -> not changed (the files got new times, which is no change), and never a diff of a file."""
+    dest = tmp_path / "report"
+    args = "dest=%s" % dest
+
+    check = ansible.adhoc("cloudflare.magic_transit.magic_connector_report", args, "--check", "--diff")
+    assert "CHANGED" in check.stdout and not dest.exists()
+    apply = ansible.adhoc("cloudflare.magic_transit.magic_connector_report", args, "--diff")
+    assert "CHANGED" in apply.stdout and (dest / "report.html").is_file()
+    first_page = (dest / "report.html").read_text(encoding="utf-8")
+    again = ansible.adhoc("cloudflare.magic_transit.magic_connector_report", args, "--diff")
+    assert "SUCCESS" in again.stdout and "CHANGED" not in again.stdout
+    for run in (check, apply, again):
+        assert "<svg" not in run.stdout and "<html" not in run.stdout.lower(), "no file content is printed as a diff"
+    assert simulator.writes() == [], "the report writes nothing to Cloudflare"
+    assert "Since the previous report" in first_page
