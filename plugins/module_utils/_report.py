@@ -24,7 +24,7 @@ from ._resource import MAX_NAMED, IncompleteRun, at_most
 from ._sites import Sites
 from ._maintenance import PRESETS
 from ._windows import WEEKS as HA_WEEKS
-from ._windows import UnknownTimezone, ZoneInfo, group_label, ha_groups, utc_intervals, window_of  # noqa: F401
+from ._windows import UnknownTimezone, ZoneInfo, group_label, ha_groups, utc_intervals, window_of
 
 UTC = datetime.timezone.utc
 HOUR = datetime.timedelta(hours=1)
