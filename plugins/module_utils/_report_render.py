@@ -342,8 +342,10 @@ def render_markdown(report, title):
     out += ["", "## Maintenance calendar (UTC, from %s)" % cal["start"], "",
             "Most connectors in their window at one hour: %d (the heat map is in report.html and calendar.svg)." % cal["max"], ""]
     out.append("HA groups down together: %s" % ("none" if not cal["ha_down"] else ""))
+    shown, more = _capped(cal["ha_down"])
     out += ["- %s: %s and %s, %s-%s UTC" % (_md(d["group"]), _md(d["connectors"][0]), _md(d["connectors"][1]), d["start"], d["end"])
-            for d in cal["ha_down"]]
+            for d in shown]
+    out += ["- and %d more" % more] if more else []
     out += ["", "Next embargo / freeze dates: %s" % (", ".join("%s (%d connectors)" % (_md(e["date"]), e["count"])
                                                                for e in cal["embargo"]) or "none")]
     return "\n".join(out) + "\n"

@@ -287,3 +287,13 @@ def test_long_lists_stop_at_twenty():
     rep = report(stores, sites=None, standard_window=None)
     page = render_all(rep, "Audit")["report.html"]
     assert page.count("<strong>down</strong>") == 20 and "<p>and 10 more</p>" in page
+
+
+def test_the_markdown_calendar_list_stops_at_twenty():
+    pairs = []
+    for n in range(1, 31):
+        pairs += [connector(2 * n, "p%02d a" % n, site_id="s%02d" % n),
+                  connector(2 * n + 1, "p%02d b" % n, site_id="s%02d" % n, primary=False)]
+    markdown = render_all(report(pairs, sites=None, standard_window=None), "Audit")["report.md"]
+    calendar_part = markdown[markdown.index("## Maintenance calendar"):]
+    assert calendar_part.count(" UTC\n") == 20 and "- and 40 more" in calendar_part
