@@ -7,6 +7,7 @@ already (the maintenance_window role draws its plan before and after with it). N
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import build_report
@@ -36,7 +37,8 @@ def maintenance_calendar(connectors, sites=None, changes=None, title=None):
         report = build_report(with_changes(connectors, changes), sites or None)
     except InvalidOption as exc:
         raise AnsibleFilterError(str(exc)) from None
-    return render_svg(report, title=title)
+    # The SVG holds connectors' notes, written by anyone who can edit a connector: text, never a template.
+    return wrap_var(render_svg(report, title=title))
 
 
 class FilterModule:

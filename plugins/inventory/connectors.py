@@ -23,6 +23,15 @@ description:
     C(device_id), C(device_serial_number) and C(device_type) from its device.
   - Secrets never become host variables. A connector's C(license_key) is not returned by the list call anyway,
     and would be dropped if it were.
+  - Every value that comes from Cloudflare or from the inventory cache is data, never a template. Anyone who can
+    edit a connector (its notes, say) writes these values, so they reach Ansible marked unsafe (as
+    C(ansible.utils.unsafe_proxy.wrap_var) does). O(compose), O(groups), O(keyed_groups) and the plays that use the
+    host variables see the text as it is, and a C({{ ... }}) in it is never run, on every supported ansible-core.
+  - No host variable set from Cloudflare's answer (or the cache) starts with C(ansible_) or takes a name Ansible
+    reserves (such as C(hostvars) or C(inventory_hostname)); a field whose name is not a plain identifier is left
+    out too, each with a warning naming the connector and the field.
+  - Group names made by O(keyed_groups) from Cloudflare's values keep only letters, digits and C(_) (Ansible's rule
+    for inventory plugins, which this plugin keeps), so no group name can hold a template.
 author:
   - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
@@ -57,8 +66,27 @@ options:
   prefix:
     description:
       - Prefix of every host variable the plugin sets, for example V(cloudflare_) gives C(cloudflare_timezone).
+      - It must start with a letter, hold only letters, digits and C(_), and must not start with C(ansible) (in any
+        case); an empty prefix is refused, since it would let a field of Cloudflare's answer name any variable.
     type: str
     default: cloudflare_
+  cache_connection:
+    description:
+      - The folder of the inventory cache (for file-based cache plugins such as C(ansible.builtin.jsonfile)).
+      - The default is a folder of the user running Ansible.
+      - A folder that every user can write (such as C(/tmp) itself) or that another user owns is refused, since
+        whoever can write the cache chooses the inventory. A folder of your own is made private (mode C(0700)).
+    type: str
+    default: ~/.ansible/tmp/cloudflare_magic_transit_inventory
+    version_added: 1.1.0
+    env:
+      - name: ANSIBLE_CACHE_PLUGIN_CONNECTION
+      - name: ANSIBLE_INVENTORY_CACHE_CONNECTION
+    ini:
+      - section: defaults
+        key: fact_caching_connection
+      - section: inventory
+        key: cache_connection
   device_type:
     description:
       - Only connectors of this kind of device (filtered by Cloudflare in the list call).
@@ -100,15 +128,19 @@ keyed_groups:
     prefix: type
 cache: true
 cache_plugin: ansible.builtin.jsonfile
-cache_connection: /tmp/cloudflare-inventory-cache
 cache_timeout: 600
+# (cache_connection: the default, ~/.ansible/tmp/cloudflare_magic_transit_inventory, is a folder of your own)
 """
 
+import os
 import re
+import stat
 
 from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+from ansible.vars.reserved import is_reserved_name
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
     DEFAULT_BASE_URL,
@@ -128,6 +160,15 @@ RESERVED_NAMES = frozenset(("all", "ungrouped") + DEFAULT_GROUPS + tuple(C.LOCAL
 # What a host name keeps: letters, digits, dot, underscore, dash and inner single spaces. Anything else (a comma, a
 # colon, !, &, *, ~, brackets: the syntax of host patterns; control characters) becomes an underscore.
 _UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9._ -]+")
+# A host variable name the plugin sets: a plain identifier (a prefix must also start with a letter).
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+# Variables Ansible sets for every host (magic variables): a field of the answer never shadows them.
+MAGIC_VARIABLES = frozenset((
+    "hostvars", "groups", "group_names", "inventory_hostname", "inventory_hostname_short", "inventory_dir",
+    "inventory_file", "omit", "playbook_dir", "play_hosts", "role_name", "role_names", "role_path", "vars",
+    "environment"))
+PLUGIN = "cloudflare.magic_transit.connectors"
 
 
 def timezone_group(timezone):
@@ -148,14 +189,72 @@ def reserved_name(name):
     return lowered in RESERVED_NAMES or lowered.startswith("timezone_")
 
 
+def check_prefix(prefix):
+    """The prefix option, refused (InvalidOption) when a field of the answer could name an Ansible variable with it."""
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        raise InvalidOption("prefix", "must start with a letter and hold only letters, digits and _ (an empty prefix "
+                            "would let a field of Cloudflare's answer name any variable, ansible_* ones included)",
+                            prefix)
+    if prefix.lower().startswith("ansible"):
+        raise InvalidOption("prefix", "must not start with 'ansible' (variables named ansible_* configure Ansible "
+                            "itself)", prefix)
+    return prefix
+
+
+def forbidden_variable(name):
+    """Why a host variable named from Cloudflare's answer must not be set, or None when it may be."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        return "is not a plain identifier"
+    if name.lower().startswith("ansible_"):
+        return "would configure Ansible itself (ansible_*)"
+    if name in MAGIC_VARIABLES or is_reserved_name(name):
+        return "is a name Ansible reserves"
+    return None
+
+
 def host_variables(connector, prefix):
-    """The connector's fields as host variables, plus the device's id, serial number and type on their own."""
-    variables = dict((prefix + key, value) for key, value in Connectors(None).without_secrets(connector).items())
+    """The connector's fields as host variables, plus the device's id, serial number and type on their own.
+
+    Returns (variables, refused): every value marked unsafe (API data is never a template), and the names left out
+    with the reason. The names come from the answer too: none may configure Ansible or shadow a magic variable.
+    """
+    candidates = [(prefix + str(key), value) for key, value in Connectors(None).without_secrets(connector).items()]
     device = device_of(connector)
     for key in ("id", "serial_number", "type"):
         if device.get(key) is not None:
-            variables["%sdevice_%s" % (prefix, key)] = device[key]
-    return variables
+            candidates.append(("%sdevice_%s" % (prefix, key), device[key]))
+    variables, refused = {}, []
+    for name, value in candidates:
+        reason = forbidden_variable(name)
+        if reason:
+            refused.append((name, reason))
+        else:
+            variables[name] = wrap_var(value)
+    return variables, refused
+
+
+def check_cache_folder(folder):
+    """Refuse an inventory cache folder that someone else can write (whoever writes the cache chooses the inventory);
+    make a folder of our own private (0700). None (a cache plugin that is not file-based) is not checked."""
+    if not folder or not os.path.isdir(folder):
+        return
+    status = os.stat(folder)
+    if status.st_uid not in (os.geteuid(), 0):
+        raise InvalidOption("cache_connection", "must be a folder of the user running Ansible (this one is owned by "
+                            "uid %d)" % status.st_uid, folder)
+    if status.st_mode & stat.S_IWOTH:
+        raise InvalidOption("cache_connection", "must not be a folder that every user can write (whoever writes the "
+                            "cache chooses the inventory); use a folder of your own such as the default "
+                            "~/.ansible/tmp/cloudflare_magic_transit_inventory", folder)
+    if status.st_uid == os.geteuid() and stat.S_IMODE(status.st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+
+
+def cached_connectors(entry):
+    """A cache entry as a list of connectors without secrets, or None when it is not one (a refresh replaces it)."""
+    if not isinstance(entry, list) or not all(isinstance(c, dict) for c in entry):
+        return None
+    return [Connectors(None).without_secrets(c) for c in entry]
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -174,6 +273,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         source = self._read_config_data(path)
+        try:
+            check_prefix(self.get_option("prefix"))
+            if self.get_option("cache"):
+                # (the cache plugin made the folder when it was loaded, with the umask's mode)
+                check_cache_folder(getattr(getattr(self._cache, "_plugin", None), "_cache_dir", None))
+        except InvalidOption as exc:
+            raise AnsibleParserError("%s: %s" % (PLUGIN, exc)) from None
         connection = self._connection_options(source)
 
         cache_key = "%s_%s" % (self.get_cache_key(path), self._get_cache_prefix(
@@ -183,9 +289,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         connectors = None
         if use_cache:
             try:
-                connectors = self._cache[cache_key]
+                connectors = cached_connectors(self._cache[cache_key])
             except KeyError:
                 update_cache = True
+            else:
+                if connectors is None:
+                    self.display.warning("%s: the inventory cache entry is not a list of connectors; it is refreshed "
+                                         "from Cloudflare" % PLUGIN)
+                    update_cache = True
         if connectors is None:
             connectors = self._list_connectors(connection)
         if update_cache:
@@ -297,12 +408,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             taken.add(name)
             host = self.inventory.add_host(name)
-            variables = host_variables(connector, prefix)
+            variables, refused = host_variables(connector, prefix)
+            for variable, reason in refused:
+                self.display.warning("%s: connector %s: the field %r is not a host variable: %s" % (
+                    PLUGIN, safe_host_name(connector.get("id")), variable[len(prefix):], reason))
             for key, value in variables.items():
                 self.inventory.set_variable(host, key, value)
             if default_groups:
                 for group in self._default_groups(connector):
                     self.inventory.add_child(self.inventory.add_group(group), host)
+            # The values are marked unsafe: a template in a connector's notes is text to these expressions.
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)

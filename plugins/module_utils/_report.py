@@ -11,7 +11,10 @@ one of sites), the report, its files, and drift mode.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import math
+import os
 import re
 
 from ._client import InvalidOption
@@ -32,6 +35,13 @@ FINDINGS = (
     ("offline", "critical", "Offline", "no heartbeat for more than offline_hours, or never"),
     ("ha_overlap", "critical", "HA peers down together", "its window overlaps the window of its HA peer (in UTC, next %d weeks)"
      % HA_WEEKS),
+    ("ha_timezones_differ", "warning", "HA peers in different time zones",
+     "the members of its HA group do not share one time zone, so their windows are not where the store expects them"),
+    ("window_in_business_hours", "warning", "Window in business hours",
+     "its window opens inside business_hours (the connector's local time)"),
+    ("unknown_timezone", "warning", "Unknown time zone",
+     "its time zone is unknown to this controller, so its windows and HA overlaps cannot be judged"),
+    ("unreadable_window", "warning", "Unreadable window", "a field of its window is not a number Cloudflare takes"),
     ("not_activated", "warning", "Not activated", "the connector is not activated"),
     ("old_version", "warning", "Old software", "runs a version older than min_version"),
     ("no_window", "warning", "No window", "the window has no day, so the connector is never updated"),
@@ -43,6 +53,8 @@ FINDINGS = (
 FINDING_KEYS = tuple(f[0] for f in FINDINGS)
 _SEVERITY_OF = dict((f[0], f[1]) for f in FINDINGS)
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
+# A version part longer than this is no version (and Python refuses to convert integers of thousands of digits).
+_VERSION_PART_DIGITS = 12
 
 
 def parse_version(value, option=None):
@@ -51,7 +63,13 @@ def parse_version(value, option=None):
     text = str(value).strip()
     if not _VERSION.match(text):
         if option:
-            raise InvalidOption(option, "must be a version such as 2026.2.0 (numbers separated by dots)", value)
+            raise InvalidOption(option, "must be a version such as 2026.2.0 (numbers separated by dots)",
+                                value if len(text) <= 40 else text[:40] + "...")
+        return None
+    if any(len(part) > _VERSION_PART_DIGITS for part in text.split(".")):
+        if option:
+            raise InvalidOption(option, "must be a version such as 2026.2.0 (each number at most %d digits)"
+                                % _VERSION_PART_DIGITS, text[:40] + "...")
         return None
     numbers = [int(part) for part in text.split(".")]
     while len(numbers) > 1 and numbers[-1] == 0:
@@ -92,13 +110,80 @@ def check_options(options):
     """Every threshold checked before any API call; returns them normalised."""
     checked = dict(options)
     hours = options.get("offline_hours")
-    if hours is None or float(hours) <= 0:
+    if _number(hours) is None or _number(hours) <= 0:
         raise InvalidOption("offline_hours", "must be a number of hours above 0", hours)
-    checked["offline_hours"] = float(hours)
+    checked["offline_hours"] = _number(hours)
     checked["min_version"] = (parse_version(options["min_version"], "min_version") and str(options["min_version"]).strip()
                               if options.get("min_version") not in (None, "") else None)
     checked["standard_window"] = standard_window(options.get("standard_window"))
+    checked["business_hours"] = business_hours(options.get("business_hours"))
+    limit = options.get("worklist_limit")
+    if limit is None:
+        limit = DEFAULT_WORKLIST_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidOption("worklist_limit", "must be a whole number of connectors of at least 1", limit)
+    checked["worklist_limit"] = limit
+    checked["exclude"] = exclusions(options.get("exclude"))
     return checked
+
+
+DEFAULT_WORKLIST_LIMIT = 50
+_BUSINESS_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def business_hours(value, option="business_hours"):
+    """``"09:00-21:00"`` (local time, every day) as ``(start, end)`` minutes after midnight, or None when not set. An
+    end before the start runs past midnight (``"18:00-02:00"``). The maintenance_window role reads the same form."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, tuple):  # checked already (check_options runs again in build_report)
+        return value
+    match = _BUSINESS_HOURS.match(str(value))
+    rule = "must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM, 00:00 to 24:00, start and end differ)"
+    if not match:
+        raise InvalidOption(option, rule, value)
+    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start_m > 59 or end_m > 59 or start >= 1440 or end > 1440 or start == end:
+        raise InvalidOption(option, rule, value)
+    return (start, end)
+
+
+def opens_in_business_hours(hour, hours):
+    """Whether a window opening at the local ``hour`` opens inside ``hours`` (``business_hours``'s pair)."""
+    start, end = hours
+    minute = hour * 60
+    return start <= minute < end if start < end else (minute >= start or minute < end)
+
+
+def _hours_text(hours):
+    return "%02d:%02d-%02d:%02d" % (hours[0] // 60, hours[0] % 60, hours[1] // 60, hours[1] % 60)
+
+
+def exclusions(spec):
+    """The ``exclude`` option: connectors left out of the whole report, by notes pattern, not activated, in no site."""
+    spec = dict(spec or {})
+    pattern = spec.get("notes_pattern")
+    compiled = None
+    if isinstance(pattern, re.Pattern):  # checked already
+        compiled = pattern
+    elif pattern not in (None, ""):
+        try:
+            compiled = re.compile(str(pattern))
+        except re.error as exc:
+            raise InvalidOption("exclude.notes_pattern", "must be a Python regular expression (%s)" % exc, pattern)
+    return dict(notes_pattern=compiled, not_activated=bool(spec.get("not_activated")), no_site=bool(spec.get("no_site")))
+
+
+def excluded_reason(connector, exclude, in_a_site):
+    """Why ``exclude`` leaves a connector out, or None."""
+    if exclude["notes_pattern"] is not None and exclude["notes_pattern"].search(_notes(connector)):
+        return "notes match %s" % exclude["notes_pattern"].pattern
+    if exclude["not_activated"] and not connector.get("activated"):
+        return "not activated"
+    if exclude["no_site"] and not in_a_site:
+        return "in no site"
+    return None
 
 
 def parse_time(value):
@@ -118,7 +203,13 @@ def parse_time(value):
 
 def name_of(connector):
     """How people know a connector: its notes, else its device's serial number, else its id."""
-    return connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
+    name = connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
+    return name if isinstance(name, str) else str(name)
+
+
+def _notes(connector):
+    notes = connector.get("notes")
+    return notes if isinstance(notes, str) else ("" if notes is None else str(notes))
 
 
 def days_text(days):
@@ -129,12 +220,46 @@ def days_text(days):
     return ", ".join(d[:3] for d in days) or "no day"
 
 
+def _number(value):
+    """A finite number, or None (NaN, Infinity, a string that is no number, a list...)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _hours(value):
-    number = float(value or 0)
+    number = _number(value or 0) or 0
     return int(number) if number == int(number) else number
 
 
+def _unreadable_window_fields(connector):
+    """The window fields that are no number a window can have (NaN, Infinity, text, an hour past 23)."""
+    bad = []
+    hour = connector.get("interrupt_window_hour_of_day")
+    if hour is not None and (_number(hour) is None or not 0 <= _number(hour) < 24):
+        bad.append("interrupt_window_hour_of_day %s" % _short(hour))
+    duration = connector.get("interrupt_window_duration_hours")
+    if duration is not None and (_number(duration) is None or not 0 <= _number(duration) <= 24):
+        bad.append("interrupt_window_duration_hours %s" % _short(duration))
+    days = connector.get("interrupt_window_days_of_week")
+    if days is not None and not isinstance(days, list):
+        bad.append("interrupt_window_days_of_week %s" % _short(days))
+    return bad
+
+
+def _short(value, limit=40):
+    """A value as a finding quotes it: repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _local_window(connector):
+    if _unreadable_window_fields(connector):
+        return "unreadable"
     hour, duration = _hours(connector.get("interrupt_window_hour_of_day")), _hours(connector.get("interrupt_window_duration_hours"))
     end = (hour + duration) % 24
     days = connector.get("interrupt_window_days_of_week")
@@ -198,10 +323,20 @@ def build_report(connectors, sites=None, options=None, now=None):
         for key in ("connector_id", "secondary_connector_id"):
             if site.get(key):
                 site_of_connector[site[key]] = site
+    excluded, kept = [], []
+    for connector in connectors:
+        in_a_site = bool(sites_by_id.get(connector.get("site_id")) or site_of_connector.get(connector["id"])
+                         or (sites is None and connector.get("site_id")))
+        reason = excluded_reason(connector, options["exclude"], in_a_site)
+        if reason:
+            excluded.append(dict(id=connector["id"], name=name_of(connector), reason=reason))
+        else:
+            kept.append(connector)
+    connectors = kept
     notes_count = {}
     for connector in connectors:
-        if connector.get("notes"):
-            notes_count[connector["notes"]] = notes_count.get(connector["notes"], 0) + 1
+        if _notes(connector):
+            notes_count[_notes(connector)] = notes_count.get(_notes(connector), 0) + 1
 
     intervals = dict((c["id"], openings(c, now)) for c in connectors)
     groups = peer_groups(connectors, sites)
@@ -225,6 +360,15 @@ def build_report(connectors, sites=None, options=None, now=None):
                         "window overlaps its HA peer %s: %s h in the next 7 days, first %s-%s UTC"
                         % (name_of(by_id[other]), _hours(round(hours, 1)), _fmt(shared[0][0]), shared[0][1].strftime("%H:%M")))
 
+    zone_findings = {}
+    for group, members in sorted(groups.items()):
+        zones = sorted(set(str(by_id[m].get("timezone") or "UTC") for m in members))
+        if len(zones) > 1:
+            for member in members:
+                others = ["%s (%s)" % (name_of(by_id[m]), by_id[m].get("timezone") or "UTC") for m in members if m != member]
+                zone = by_id[member].get("timezone") or "UTC"
+                zone_findings.setdefault(member, []).append(
+                    "its time zone %s differs from its HA peer(s) %s" % (zone, at_most(others)))
     rows = []
     for connector in connectors:
         device = device_of(connector)
@@ -233,35 +377,50 @@ def build_report(connectors, sites=None, options=None, now=None):
         age, findings = None, []
         if heartbeat is None:
             findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
-                             else "heartbeat time %r unreadable" % connector["last_heartbeat"]))
+                             else "heartbeat time %s unreadable" % _short(connector["last_heartbeat"])))
         else:
             age = (now - heartbeat).total_seconds() / 3600
             if age > options["offline_hours"]:
                 findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
         for text in peer_findings.get(connector["id"], []):
             findings.append(("ha_overlap", text))
+        for text in zone_findings.get(connector["id"], []):
+            findings.append(("ha_timezones_differ", text))
+        hours = options["business_hours"]
+        if hours and not _unreadable_window_fields(connector) and connector.get("interrupt_window_days_of_week") != [] \
+                and opens_in_business_hours(int(_hours(connector.get("interrupt_window_hour_of_day"))), hours):
+            findings.append(("window_in_business_hours", "window opens at %02d:00 local, inside business hours %s"
+                             % (int(_hours(connector.get("interrupt_window_hour_of_day"))), _hours_text(hours))))
+        if _unknown_zone(connector.get("timezone")):
+            findings.append(("unknown_timezone", "time zone %s is unknown to this controller: its windows and HA "
+                             "overlaps cannot be judged" % _short(connector.get("timezone"))))
+        unreadable = _unreadable_window_fields(connector)
+        if unreadable:
+            findings.append(("unreadable_window", "window cannot be read: %s" % ", ".join(unreadable)))
         if not connector.get("activated"):
             findings.append(("not_activated", "not activated"))
         version = connector.get("last_seen_version")
         if min_version and version:
             parsed = parse_version(version)
             if parsed is None:
-                findings.append(("old_version", "reports version %r, which cannot be compared with %s" % (version, options["min_version"])))
+                findings.append(("old_version", "reports version %s, which cannot be compared with %s"
+                                 % (_short(version), options["min_version"])))
             elif parsed < min_version:
                 findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
         if connector.get("interrupt_window_days_of_week") == []:
             findings.append(("no_window", "the interrupt window has no day: the connector can never be updated"))
-        if notes_count.get(connector.get("notes"), 0) > 1:
-            findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[connector["notes"]], connector["notes"])))
+        if notes_count.get(_notes(connector), 0) > 1:
+            findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[_notes(connector)], _notes(connector))))
         if sites and site is None:
             findings.append(("no_site", "in no site (the account has %d)" % len(sites)))
         if standard and not _same_window(connector, standard):
             findings.append(("window_differs", "window %s, standard %s" % (_local_window(connector), standard_text)))
-        past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or [] if d < _local_today(connector, now))
+        past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or []
+                      if isinstance(d, str) and d < _local_today(connector, now))
         if past:
             findings.append(("past_embargo_dates", "%d past embargo date(s): %s" % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
         rows.append(dict(
-            id=connector["id"], notes=connector.get("notes") or "", name=name_of(connector),
+            id=connector["id"], notes=_notes(connector), name=name_of(connector),
             site=(site or {}).get("name") or "", device_type=device.get("type") or "", serial_number=device.get("serial_number") or "",
             timezone=connector.get("timezone") or "", last_heartbeat=connector.get("last_heartbeat") or "",
             heartbeat_age_hours=round(age, 1) if age is not None else None, version=version or "",
@@ -276,11 +435,82 @@ def build_report(connectors, sites=None, options=None, now=None):
                for key, severity, title, meaning in FINDINGS]
     return dict(
         generated_at=now.strftime("%Y-%m-%d %H:%M UTC"), total=len(rows), attention_count=len(attention),
+        worklist_limit=options["worklist_limit"], excluded=excluded,
+        business_hours=_hours_text(options["business_hours"]) if options["business_hours"] else None,
+        stores=store_rollup(connectors, sites, rows), zones=zone_counts(rows), since_previous=None,
         sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
                                                    standard_window=standard, standard_window_text=standard_text),
         summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
-        ha_overlaps=ha_overlaps, calendar=calendar(connectors, intervals, pairs, now),
+        ha_overlaps=ha_overlaps, ha_down=ha_down_together(pairs, now), calendar=calendar(connectors, intervals, pairs, now),
     )
+
+
+def store_rollup(connectors, sites, rows):
+    """Stores (HA groups of a site or a ``site_id``; a connector in neither is no store): how many, which are down
+    (every member offline) and which have no redundancy now (one member only, or a member offline or not activated)."""
+    keys_of = dict((r["id"], set(f["key"] for f in r["findings"])) for r in rows)
+    names = dict(("site:" + s["id"], s.get("name") or s["id"]) for s in sites or [] if s.get("id"))
+    groups, dummy = ha_groups(connectors, sites or ())
+    down, single = [], []
+    total = 0
+    for key, members in sorted(groups.items()):
+        if key.startswith("connector:"):
+            continue
+        total += 1
+        name = names.get(key) or group_label(key)
+        unavailable = [m for m in members if "offline" in keys_of.get(m["id"], ()) or not m.get("activated")]
+        if len(unavailable) == len(members):
+            down.append(dict(store=name, members=[name_of(m) for m in members]))
+        elif len(members) == 1:
+            single.append(dict(store=name, reason="one connector only (%s)" % name_of(members[0])))
+        elif unavailable:
+            single.append(dict(store=name, reason="%s offline or not activated" % at_most([name_of(m) for m in unavailable])))
+    return dict(total=total, down=down, without_redundancy=single)
+
+
+def zone_counts(rows):
+    """Connectors and those needing attention per time zone, the zones with most attention first."""
+    zones = {}
+    for row in rows:
+        entry = zones.setdefault(row["timezone"] or "UTC", dict(zone=row["timezone"] or "UTC", connectors=0, attention=0))
+        entry["connectors"] += 1
+        entry["attention"] += 1 if row["findings"] else 0
+    return sorted(zones.values(), key=lambda z: (-z["attention"], -z["connectors"], z["zone"]))
+
+
+def finding_keys(report):
+    """``{connector id: sorted finding keys}`` of a report: what the next run compares with."""
+    return dict((r["id"], sorted(set(f["key"] for f in r["findings"]))) for r in report["connectors"] if r["findings"])
+
+
+def since_previous(report, previous):
+    """New and resolved findings against ``previous`` (``finding_keys`` of the report in the same folder, or None)."""
+    if previous is None:
+        return dict(previous=False, new=[], resolved=[])
+    current = finding_keys(report)
+    names = dict((r["id"], r["name"]) for r in report["connectors"])
+    new = ["%s: %s" % (names[i], k.replace("_", " ")) for i, keys in sorted(current.items()) for k in keys
+           if k not in previous.get(i, ())]
+    resolved = ["%s: %s" % (names.get(i, i), k.replace("_", " ")) for i, keys in sorted(previous.items()) for k in keys
+                if k not in current.get(i, ())]
+    return dict(previous=True, new=new, resolved=resolved)
+
+
+def ha_down_together(pairs, now):
+    """Each HA pair whose members are in their windows at once, as people read it next to the summary:
+    ``Fri, Sat 16:00-20:00 UTC: <one> and <the other>`` (the next 7 days, or the first time after them)."""
+    found = []
+    for group, first, second, both in pairs:
+        coming = [i for i in both if i[1] > now]
+        if not coming:
+            continue
+        when = _utc_window(coming, now)
+        if when.startswith("none"):
+            when = "from %s-%s UTC" % (_fmt(coming[0][0]), coming[0][1].strftime("%H:%M"))
+        names = [name_of(first), name_of(second)]
+        found.append(dict(group=group, connectors=names, when=when,
+                          text="%s: %s and %s (%s)" % (when, names[0], names[1], group)))
+    return found
 
 
 def _severity_key(row):
@@ -289,9 +519,11 @@ def _severity_key(row):
 
 
 def _same_window(connector, standard):
+    if _unreadable_window_fields(connector):
+        return False
     days = set(connector.get("interrupt_window_days_of_week") or DAYS)
-    return (days == set(standard["days"]) and float(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
-            and float(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
+    return (days == set(standard["days"]) and _number(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
+            and _number(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
 
 
 def _zone(name):
@@ -299,8 +531,21 @@ def _zone(name):
         return UTC
     try:
         return ZoneInfo(name)
-    except (ValueError, LookupError, OSError):
+    except (TypeError, ValueError, LookupError, OSError):
         return UTC
+
+
+def _unknown_zone(name):
+    """Whether a connector's time zone cannot be used on this controller (no such zone here, or not a name)."""
+    if name in (None, "", "UTC"):
+        return False
+    if not isinstance(name, str) or ZoneInfo is None:
+        return True
+    try:
+        ZoneInfo(name)
+    except (ValueError, LookupError, OSError):
+        return True
+    return False
 
 
 def _local_today(connector, now):
@@ -312,14 +557,16 @@ def openings(connector, now):
     """The connector's windows as UTC ``(open, close)`` pairs from yesterday over the next weeks
     (``_windows.utc_intervals``: DST-exact), without the openings on its embargo dates (local dates). A window
     whose time zone cannot be judged has none."""
-    window = window_of(connector)
-    if window is None:
-        return []
+    if _unreadable_window_fields(connector) or _unknown_zone(connector.get("timezone")):
+        return []  # (a finding says so)
     try:
+        window = window_of(connector)
+        if window is None:
+            return []
         found = utc_intervals(window, now.date(), HA_WEEKS)
-    except UnknownTimezone:
+    except (UnknownTimezone, TypeError, ValueError, OverflowError):
         return []
-    embargo = set(connector.get("interrupt_window_embargo_dates") or [])
+    embargo = set(d for d in connector.get("interrupt_window_embargo_dates") or [] if isinstance(d, str))
     zone = _zone(window.timezone)
     return [i for i in found if i[0].astimezone(zone).date().isoformat() not in embargo]
 
@@ -356,7 +603,7 @@ def calendar(connectors, intervals, pairs, now):
     today = start.date().isoformat()
     for connector in connectors:
         for date in connector.get("interrupt_window_embargo_dates") or []:
-            if date >= today:
+            if isinstance(date, str) and date >= today:
                 embargo.setdefault(date, []).append(name_of(connector))
     return dict(
         days=[d.strftime("%a %m-%d") for d in days], start=start.date().isoformat(), counts=counts,
@@ -401,15 +648,42 @@ def _result_of(report, files):
                         findings=[dict(key=f["key"], severity=f["severity"], text=f["text"]) for f in r["findings"]])
                    for r in report["attention"]],
         ha_down=report["calendar"]["ha_down"], embargo=report["calendar"]["embargo"], files=files,
+        stores=report["stores"], zones=report["zones"], excluded=len(report["excluded"]),
+        since_previous=report["since_previous"],
         message=drift_message(report) if report["attention"] else "none of %d connector(s) needs attention" % report["total"],
     )
+
+
+def read_previous_findings(dest):
+    """``finding_keys`` of the report already in ``dest`` (its connectors.csv), or None when there is none or it cannot
+    be read. The file is only compared with, never trusted further."""
+    try:
+        with open(os.path.join(dest, "connectors.csv"), encoding="utf-8", newline="") as stream:
+            reader = csv.DictReader(stream)
+            rows = list(reader)
+            columns = reader.fieldnames or ()
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if "finding_keys" not in columns or "id" not in columns:
+        return None
+    found = {}
+    for row in rows:
+        keys = sorted(set(k for k in (row.get("finding_keys") or "").split(";") if k in FINDING_KEYS))
+        if keys and isinstance(row.get("id"), str):
+            found[row["id"].lstrip("'")] = keys
+    return found
 
 
 def run(module):
     """magic_connector_report: check every option, list the connectors (and sites), write the files, and fail
     naming the connectors that need attention when ``fail_on_findings`` is set."""
     params = module.params
-    options = check_options(dict((k, params[k]) for k in ("offline_hours", "min_version", "standard_window")))
+    names = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
+    options = check_options(dict((k, params[k]) for k in names))
+    dest = os.path.abspath(os.path.expanduser(params["dest"]))
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
+                            "file", params["dest"])
     client = module.client
     connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
     sites = Sites(client).list() if params["sites"] else None
@@ -417,7 +691,14 @@ def run(module):
     ignored = set(params["ignore_findings"] or [])
     if ignored:
         report = without_findings(report, ignored)
-    changed, files = write_files(params["dest"], render_all(report, params["title"]), module.check_mode)
+    previous = read_previous_findings(dest)
+    report["since_previous"] = since_previous(report, previous)
+    rendered = render_all(report, params["title"])
+    missing = [name for name in rendered if not os.path.isfile(os.path.join(dest, name))]
+    dummy, files = write_files(params["dest"], rendered, module.check_mode)
+    # The files always change (the time of the report, heartbeat ages): "changed" means the findings changed since the
+    # report in the same folder, or a file was missing. A rewrite with the same findings is no change.
+    changed = bool(missing) or previous != finding_keys(report)
     result = dict(changed=changed, magic_connector_report=_result_of(report, files))
     if params["fail_on_findings"] and report["attention"]:
         raise Drift(drift_message(report), result)
@@ -435,4 +716,5 @@ def without_findings(report, ignored):
     report["attention_count"] = len(report["attention"])
     report["summary"] = [dict(item, count=sum(1 for r in rows if any(f["key"] == item["key"] for f in r["findings"])))
                          for item in report["summary"] if item["key"] not in ignored]
+    report["zones"] = zone_counts(rows)
     return report

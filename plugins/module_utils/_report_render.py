@@ -10,12 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import os
-from html import escape
+import re
+import unicodedata
+from html import escape as _html_escape
 
+from ._client import InvalidOption
 from ._files import write_atomically
+from ._resource import MAX_NAMED
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
-               "version", "activated", "window_local", "window_utc", "findings")
+               "version", "activated", "window_local", "window_utc", "findings", "finding_keys")
 TABLE_COLUMNS = (("Notes", "notes"), ("Site", "site"), ("Device", "device"), ("Time zone", "timezone"),
                  ("Last heartbeat", "heartbeat"), ("Version", "version"), ("Activated", "activated"),
                  ("Window (local)", "window_local"), ("Window (UTC)", "window_utc"), ("Findings", "findings"))
@@ -24,6 +28,59 @@ COLOURS = dict(critical="#b3261e", warning="#a15c00", notice="#3b5ba5")
 HA_COLOUR = "#d93025"
 # calendar geometry (px)
 CELL_W, CELL_H, LEFT, TOP = 30, 24, 86, 40
+
+# Every string of a report may come from the API (notes, site names, versions, time zones), written by anyone who can
+# edit a connector: each format escapes it its own way.
+# XML 1.0 forbids most C0 controls, surrogates and U+FFFE/U+FFFF; HTML pages are no better off with them.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Line and paragraph breaks and the other controls that would split a Markdown table row or a line of text.
+_BREAKS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]+")
+# First strong isolate ... pop directional isolate: a right-to-left override inside a name ends with the name and
+# cannot reverse the times printed after it.
+FSI, PDI = "\u2068", "\u2069"
+# Markdown: every character with an inline meaning (emphasis, code, links, images, raw HTML, entities, tables,
+# strike-through, e-mail autolinks) is backslash-escaped; so are the ':' of '://' and the '.' of 'www.', so that no
+# text becomes a link (GitHub's extended autolinks). The text always follows '| ' or '- ', never starts a line.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~&@])")
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(?<=www)(\.)")
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection"); a leading apostrophe
+# makes it text. A cell that already starts with an apostrophe gets one more, so that reading back is always "drop
+# one leading apostrophe".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def clean(text):
+    """Text without the characters XML forbids."""
+    return _NOT_XML.sub("", str(text))
+
+
+def escape(text):
+    """Text for HTML and SVG: XML-forbidden characters and bidirectional embeddings and overrides dropped, markup
+    escaped (isolates stay: ``isolated`` adds them, and an element isolates a stray one)."""
+    return _html_escape(_BIDI_OVERRIDES.sub("", clean(text)))
+
+
+def isolated(text):
+    """Text from the API with its own isolates and overrides dropped and, when it holds right-to-left characters or
+    held such controls, between bidirectional isolates (FSI ... PDI): it cannot reorder what is printed after it."""
+    text = str(text)
+    if not any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
+        return text
+    return FSI + _BIDI_CONTROLS.sub("", text) + PDI
+
+
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDI", "PDF"))
+
+
+_BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def csv_cell(value):
+    """A CSV cell a spreadsheet shows as text: a string starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _age(hours):
@@ -48,12 +105,39 @@ def _cells(row):
     )
 
 
+def _capped(items, limit=MAX_NAMED):
+    """The first ``limit`` items and how many more there are."""
+    return items[:limit], max(0, len(items) - limit)
+
+
+def _stores_lines(report):
+    """The per-store roll-up as (headline, [(label, text)]): stores down first, then those without redundancy."""
+    stores = report["stores"]
+    headline = "%d store(s): %d down, %d without redundancy" % (stores["total"], len(stores["down"]),
+                                                                len(stores["without_redundancy"]))
+    lines = [("down", "%s (%s)" % (s["store"], ", ".join(s["members"]))) for s in stores["down"]]
+    lines += [("no redundancy", "%s: %s" % (s["store"], s["reason"])) for s in stores["without_redundancy"]]
+    return headline, lines
+
+
+def _since_text(report):
+    since = report.get("since_previous")
+    if not since or not since["previous"]:
+        return "no earlier report in this folder", [], []
+    return ("%d new finding(s), %d resolved" % (len(since["new"]), len(since["resolved"])), since["new"],
+            since["resolved"])
+
+
 def _options_text(report):
     options = report["options"]
     parts = ["offline after %s h without a heartbeat" % options["offline_hours"]]
     parts.append("minimum version %s" % options["min_version"] if options["min_version"] else "no minimum version")
     parts.append("standard window " + options["standard_window_text"] if options["standard_window_text"] else "no standard window")
     parts.append("sites read" if report["sites_read"] else "sites not read")
+    if report.get("business_hours"):
+        parts.append("business hours %s local" % report["business_hours"])
+    if report.get("excluded"):
+        parts.append("%d connector(s) excluded" % len(report["excluded"]))
     return "; ".join(parts)
 
 
@@ -63,11 +147,13 @@ def render_svg(report, standalone=True, title=None):
     cal = report["calendar"]
     width = LEFT + 24 * CELL_W + 20
     listed = ["HA groups down together (UTC): " + ("none" if not cal["ha_down"] else "")]
-    listed += ["  %s: %s and %s, %s-%s" % (d["group"], d["connectors"][0], d["connectors"][1], d["start"], d["end"])
+    listed += ["  %s: %s and %s, %s-%s" % (isolated(d["group"]), isolated(d["connectors"][0]),
+                                           isolated(d["connectors"][1]), d["start"], d["end"])
                for d in cal["ha_down"][:12]]
     if len(cal["ha_down"]) > 12:
         listed.append("  and %d more" % (len(cal["ha_down"]) - 12))
-    listed.append("Next embargo / freeze dates: " + (", ".join("%s (%d)" % (e["date"], e["count"]) for e in cal["embargo"]) or "none"))
+    embargo = ", ".join("%s (%d)" % (isolated(e["date"]), e["count"]) for e in cal["embargo"])
+    listed.append("Next embargo / freeze dates: " + (embargo or "none"))
     grid_bottom = TOP + 7 * CELL_H
     height = grid_bottom + 40 + 18 * len(listed)
     out = []
@@ -126,26 +212,65 @@ def render_html(report, title):
            '<h1>%s</h1>' % escape(title),
            '<p class="meta">Generated %s &middot; %d connector(s), <strong id="attention-count">%d</strong> need attention &middot; %s</p>'
            % (escape(report["generated_at"]), report["total"], report["attention_count"], escape(_options_text(report))),
-           '<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th><th>Meaning</th>'
-           '</tr></thead><tbody>']
+           ]
+    headline, lines = _stores_lines(report)
+    shown, more = _capped(lines)
+    out.append('<h2 id="stores">Stores</h2><p><strong>%s</strong></p>' % escape(headline))
+    if shown:
+        out.append('<ul class="stores">%s</ul>' % "".join('<li><strong>%s</strong>: <bdi>%s</bdi></li>' % (escape(label), escape(text))
+                                                          for label, text in shown))
+    if more:
+        out.append('<p>and %d more</p>' % more)
+    out += ['<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th>'
+            '<th>Meaning</th></tr></thead><tbody>']
     for item in report["summary"]:
         out.append('<tr class="%s"><td>%s</td><td class="count" id="count-%s">%d</td><td><span class="sev %s">%s</span></td><td>%s</td></tr>'
                    % ("zero" if not item["count"] else "", escape(item["title"]), item["key"], item["count"], item["severity"],
                       item["severity"], escape(item["meaning"])))
     out.append('</tbody></table>')
+    out.append('<h2 id="ha-down">HA pairs down together (%d)</h2>' % len(report["ha_down"]))
+    if report["ha_down"]:
+        out.append('<ul class="ha-down">%s</ul>' % "".join(
+            '<li>%s: <bdi>%s</bdi> and <bdi>%s</bdi> (<bdi>%s</bdi>)</li>'
+            % (escape(d["when"]), escape(d["connectors"][0]), escape(d["connectors"][1]), escape(d["group"]))
+            for d in report["ha_down"][:MAX_NAMED]))
+        if len(report["ha_down"]) > MAX_NAMED:
+            out.append('<p>and %d more (the calendar below lists them by hour)</p>' % (len(report["ha_down"]) - MAX_NAMED))
+    else:
+        out.append('<p>No HA pair is down at the same time.</p>')
+    since, new, resolved = _since_text(report)
+    out.append('<h2 id="since">Since the previous report</h2><p>%s</p>' % escape(since))
+    for label, items in (("New", new), ("Resolved", resolved)):
+        if items:
+            shown, more = _capped(items)
+            out.append('<p><strong>%s</strong>: %s</p>' % (label, ", ".join("<bdi>%s</bdi>" % escape(i) for i in shown)
+                                                           + (" and %d more" % more if more else "")))
+    worklist, rest = _capped(report["attention"], report.get("worklist_limit") or len(report["attention"]))
     out.append('<h2>Connectors that need attention (%d)</h2>' % report["attention_count"])
     if report["attention"]:
         out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
-        for row in report["attention"]:
+        for row in worklist:
             cells = _cells(row)
             worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
-            items = ['<li><span class="sev %s">%s</span> %s</li>' % (f["severity"], f["severity"], escape(f["text"])) for f in row["findings"]]
+            items = ['<li><span class="sev %s">%s</span> <bdi>%s</bdi></li>' % (f["severity"], f["severity"], escape(f["text"]))
+                     for f in row["findings"]]
             findings = "<ul>%s</ul>" % "".join(items)
-            tds = ["<td>%s</td>" % (findings if key == "findings" else escape(cells[key])) for h, key in TABLE_COLUMNS]
+            tds = ["<td>%s</td>" % (findings if key == "findings" else "<bdi>%s</bdi>" % escape(cells[key]))
+                   for h, key in TABLE_COLUMNS]
             out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
         out.append('</tbody></table>')
+        if rest:
+            out.append('<p id="worklist-rest">and %d more connector(s) that need attention, worst first above; '
+                       'connectors.csv lists every connector with its findings.</p>' % rest)
     else:
         out.append('<p>No connector needs attention.</p>')
+    zones, more = _capped(report.get("zones") or [])
+    out.append('<h2>Per time zone</h2><table class="zones"><thead><tr><th>Time zone</th><th>Connectors</th>'
+               '<th>Need attention</th></tr></thead><tbody>%s</tbody></table>' % "".join(
+                   '<tr><td><bdi>%s</bdi></td><td class="count">%d</td><td class="count">%d</td></tr>'
+                   % (escape(z["zone"]), z["connectors"], z["attention"]) for z in zones))
+    if more:
+        out.append('<p>and %d more time zones (connectors.csv)</p>' % more)
     out.append('<h2>Maintenance calendar (UTC)</h2><div class="calendar">%s</div>' % render_svg(report, standalone=False))
     out.append('<p class="meta">Every connector, one row each: connectors.csv. The same report in Markdown: report.md.</p>')
     out.append('</body></html>')
@@ -175,41 +300,77 @@ ul { margin: 0; padding-left: 16px; }
 def render_markdown(report, title):
     """The same content for a ticket or chat."""
     out = ["# %s" % title, "", "Generated %s: %d connector(s), **%d need attention** (%s)."
-           % (report["generated_at"], report["total"], report["attention_count"], _options_text(report)), "",
-           "| Finding | Connectors | Severity |", "|---|---:|---|"]
+           % (report["generated_at"], report["total"], report["attention_count"], _md(_options_text(report))), ""]
+    headline, lines = _stores_lines(report)
+    shown, more = _capped(lines)
+    out += ["## Stores", "", "**%s**" % headline, ""]
+    out += ["- **%s**: %s" % (label, _md(text)) for label, text in shown]
+    out += ["- and %d more" % more] if more else []
+    out += ["", "## Summary", "", "| Finding | Connectors | Severity |", "|---|---:|---|"]
     out += ["| %s | %d | %s |" % (i["title"], i["count"], i["severity"]) for i in report["summary"]]
+    out += ["", "## HA pairs down together (%d)" % len(report["ha_down"]), ""]
+    out += ["- %s: %s and %s (%s)" % (d["when"], _md(d["connectors"][0]), _md(d["connectors"][1]), _md(d["group"]))
+            for d in report["ha_down"][:MAX_NAMED]]
+    if len(report["ha_down"]) > MAX_NAMED:
+        out.append("- and %d more" % (len(report["ha_down"]) - MAX_NAMED))
+    if not report["ha_down"]:
+        out.append("No HA pair is down at the same time.")
+    since, new, resolved = _since_text(report)
+    out += ["", "## Since the previous report", "", since]
+    for label, items in (("New", new), ("Resolved", resolved)):
+        if items:
+            shown, more = _capped(items)
+            out.append("- %s: %s%s" % (label, ", ".join(_md(i) for i in shown), " and %d more" % more if more else ""))
+    worklist, rest = _capped(report["attention"], report.get("worklist_limit") or len(report["attention"]))
     out += ["", "## Connectors that need attention (%d)" % report["attention_count"], ""]
     if report["attention"]:
         out.append("| %s |" % " | ".join(h for h, k in TABLE_COLUMNS))
         out.append("|%s" % ("---|" * len(TABLE_COLUMNS)))
-        for row in report["attention"]:
+        for row in worklist:
             cells = _cells(row)
             out.append("| %s |" % " | ".join(_md(cells[k]) for h, k in TABLE_COLUMNS))
+        if rest:
+            out += ["", "And %d more connector(s) that need attention: connectors.csv lists every connector with its "
+                    "findings." % rest]
     else:
         out.append("No connector needs attention.")
+    zones, more = _capped(report.get("zones") or [])
+    out += ["", "## Per time zone", "", "| Time zone | Connectors | Need attention |", "|---|---:|---:|"]
+    out += ["| %s | %d | %d |" % (_md(z["zone"]), z["connectors"], z["attention"]) for z in zones]
+    out += ["", "And %d more time zones (connectors.csv)." % more] if more else []
     cal = report["calendar"]
     out += ["", "## Maintenance calendar (UTC, from %s)" % cal["start"], "",
             "Most connectors in their window at one hour: %d (the heat map is in report.html and calendar.svg)." % cal["max"], ""]
     out.append("HA groups down together: %s" % ("none" if not cal["ha_down"] else ""))
-    out += ["- %s: %s and %s, %s-%s UTC" % (d["group"], d["connectors"][0], d["connectors"][1], d["start"], d["end"]) for d in cal["ha_down"]]
-    out += ["", "Next embargo / freeze dates: %s" % (", ".join("%s (%d connectors)" % (e["date"], e["count"]) for e in cal["embargo"]) or "none")]
+    shown, more = _capped(cal["ha_down"])
+    out += ["- %s: %s and %s, %s-%s UTC" % (_md(d["group"]), _md(d["connectors"][0]), _md(d["connectors"][1]), d["start"], d["end"])
+            for d in shown]
+    out += ["- and %d more" % more] if more else []
+    out += ["", "Next embargo / freeze dates: %s" % (", ".join("%s (%d connectors)" % (_md(e["date"]), e["count"])
+                                                               for e in cal["embargo"]) or "none")]
     return "\n".join(out) + "\n"
 
 
 def _md(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell or list item: one line, no markup, no link, no raw HTML, bidi isolated."""
+    text = _BREAKS.sub(" ", clean(text)).strip()
+    text = _AUTOLINK.sub(lambda match: "\\" + match.group(0), _MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    return isolated(text) if text else text
 
 
 def render_csv(report):
     """Every connector, one row."""
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
+    # CRLF ends a record (RFC 4180): the writer then quotes every field holding a CR or LF, which keeps a CR in the
+    # notes from splitting a row.
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in report["connectors"]:
         values = dict(row, activated="true" if row["activated"] else "false",
                       heartbeat_age_hours="" if row["heartbeat_age_hours"] is None else row["heartbeat_age_hours"],
-                      findings="; ".join(f["text"] for f in row["findings"]))
-        writer.writerow([values[c] for c in CSV_COLUMNS])
+                      findings="; ".join(f["text"] for f in row["findings"]),
+                      finding_keys=";".join(sorted(set(f["key"] for f in row["findings"]))))
+        writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
     return stream.getvalue()
 
 
@@ -238,6 +399,10 @@ def write_files(dest, files, check_mode=False):
         changed = True
         if check_mode:
             continue
-        os.makedirs(dest, exist_ok=True)
-        write_atomically(path, data, 0o644)
+        try:
+            os.makedirs(dest, exist_ok=True)
+            write_atomically(path, data, 0o644)
+        except OSError as exc:
+            raise InvalidOption("dest", "must be a directory the report can be written into (%s: %s)"
+                                % (path, exc.strerror or exc)) from None
     return changed, paths

@@ -13,17 +13,34 @@ description:
     connector against the thresholds below, and writes four files into the directory O(dest) on the host where
     the task runs.
   - C(report.html) is one self-contained page (inline style and SVG, no script, no external file), readable in any
-    browser and printable. It shows the count of connectors per finding, then the connectors that need attention,
+    browser and printable. It starts with the stores (HA groups of a site or a C(site_id)), how many are down (every
+    member offline or not activated) and which have no redundancy now (one connector only, or a member offline or
+    not activated). Then the count of connectors per finding, then each HA pair whose members are in their
+    windows at the same time with the shared UTC days and hours in words (for example C(Sun 01:00-02:00 UTC)
+    followed by the notes of both), then the connectors that need attention,
     worst first (notes, site, device type and serial number, time zone, last heartbeat and its age, version,
-    activated, window in local time and in UTC, findings), then the maintenance calendar.
+    activated, window in local time and in UTC, findings; at most O(worklist_limit) of them), what changed since the
+    report already in O(dest) (new and resolved findings, read from its C(connectors.csv)), the counts per time zone,
+    then the maintenance calendar. Lists of names stop at 20, then say how many more.
   - C(report.md) holds the same content in Markdown (for a ticket or a chat), C(connectors.csv) one row for every
     connector, and C(calendar.svg) the maintenance calendar on its own.
+  - Every string from the API (notes, site names, versions, time zones) is text in every file. HTML and SVG escape
+    it and drop the characters XML forbids; right-to-left text is isolated so that it cannot reorder what follows
+    it. Markdown backslash-escapes markup, links, images, raw HTML and autolinks, and keeps each row on one line.
+    In C(connectors.csv) (records end with CRLF) a cell that starts with C(=), C(+), C(-), C(@), a tab, a carriage
+    return or an apostrophe gets a leading apostrophe, so that a spreadsheet shows it as text and never runs it as a
+    formula; to read the values back, drop one leading apostrophe from any cell that starts with one.
   - The calendar is a 7-day by 24-hour heat map in UTC, from today 00:00 UTC, of how many connectors are in their
     maintenance window at each hour. Hours where two members of one HA group are in their windows at the same time
     are red and listed, and the next embargo (freeze) dates are shown.
   - "Findings, worst first: C(offline) (critical): no heartbeat for more than O(offline_hours), or never;
     C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 8 weeks,
-    compared in UTC with each connector's own time zone and its DST changes; C(not_activated) (warning);
+    compared in UTC with each connector's own time zone and its DST changes; C(ha_timezones_differ) (warning): the
+    members of its HA group are not all in one time zone; C(window_in_business_hours) (warning): the window opens
+    inside O(business_hours); C(unknown_timezone) (warning): the
+    connector's time zone is unknown to the controller, so its windows cannot be judged; C(unreadable_window)
+    (warning): a field of the window is no number a window can have (NaN, Infinity, an hour past 23);
+    C(not_activated) (warning);
     C(old_version) (warning): runs a version older than O(min_version); C(no_window) (warning): the window has no
     day, so the connector is never updated; C(duplicate_notes) (warning): another
     connector has the same notes; C(no_site) (warning): the account has sites and the connector is in none (only
@@ -45,10 +62,12 @@ attributes:
   diff_mode:
     support: none
   idempotent:
-    support: partial
+    support: full
     details:
-      - A file is written only when its content differs. Heartbeat ages and the time of the report change
-        between runs, so a second run usually rewrites the files.
+      - The module reports C(changed) only when the findings differ from those of the report already in O(dest), or
+        a file of the report was missing. The files themselves are rewritten when their content differs (the time
+        of the report and heartbeat ages change between runs); that alone is no change. It never prints a file's
+        content as a diff.
 options:
   dest:
     description:
@@ -111,8 +130,46 @@ options:
     description: Findings left out of the report, its counts and drift mode.
     type: list
     elements: str
-    choices: [offline, ha_overlap, not_activated, old_version, no_window, duplicate_notes, no_site, window_differs, past_embargo_dates]
+    choices: [offline, ha_overlap, ha_timezones_differ, window_in_business_hours, unknown_timezone, unreadable_window,
+              not_activated, old_version, no_window, duplicate_notes, no_site, window_differs, past_embargo_dates]
     default: []
+  business_hours:
+    description:
+      - The hours a store is open, in each connector's local time, every day, as C(HH:MM-HH:MM) (for example
+        V(09:00-21:00); an end before the start runs past midnight, such as V(18:00-02:00)). A window that opens at
+        or after the start and before the end is a C(window_in_business_hours) finding.
+      - The same form and meaning as the maintenance_window role's business hours.
+      - Not set, no such finding.
+    type: str
+    version_added: 1.1.0
+  worklist_limit:
+    description:
+      - How many of the connectors that need attention C(report.html) and C(report.md) list, worst first. The
+        pages then say how many more there are; C(connectors.csv) and RV(magic_connector_report.attention) always
+        hold all of them.
+    type: int
+    default: 50
+    version_added: 1.1.0
+  exclude:
+    description:
+      - Connectors left out of the whole report (findings, counts, store roll-up, worklist, CSV), whatever their
+        findings, for example lab or spare appliances. The pages say how many were left out. O(ignore_findings)
+        leaves out findings instead.
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      notes_pattern:
+        description: Leave out connectors whose notes match this Python regular expression (searched anywhere).
+        type: str
+      not_activated:
+        description: Leave out connectors that are not activated.
+        type: bool
+        default: false
+      no_site:
+        description:
+          - Leave out connectors in no site (or, with O(sites=false), without a C(site_id)).
+        type: bool
+        default: false
   fail_on_findings:
     description:
       - Drift mode for change control. After writing the files, fail when any connector needs attention, with a
@@ -171,8 +228,8 @@ magic_connector_report:
     summary:
       description: How many connectors have each finding.
       type: dict
-      sample: {offline: 1, ha_overlap: 2, not_activated: 2, old_version: 0, no_window: 0, duplicate_notes: 0, no_site: 1,
-               window_differs: 0, past_embargo_dates: 1}
+      sample: {offline: 1, ha_overlap: 2, unknown_timezone: 0, unreadable_window: 0, not_activated: 2, old_version: 0,
+               no_window: 0, duplicate_notes: 0, no_site: 1, window_differs: 0, past_embargo_dates: 1}
     attention:
       description: The connectors that need attention, worst first, with their findings.
       type: list
@@ -209,6 +266,32 @@ magic_connector_report:
           them by their notes (at most 20, then "and N more"), with their findings.
       type: str
       sample: "2 of 6 connector(s) need attention: ber-branch-01 primary (ha overlap), ber-branch-01 secondary (ha overlap)"
+    stores:
+      description:
+        - The store roll-up. C(total) stores (HA groups of a site or a C(site_id)); C(down), each with its C(store)
+          name and C(members); C(without_redundancy), each with its C(store) name and the C(reason).
+      type: dict
+      version_added: 1.1.0
+      sample: {total: 2, down: [{store: tyo-store-114, members: [tyo-store-114]}],
+               without_redundancy: [{store: ber-branch-01, reason: ber-branch-01 secondary offline or not activated}]}
+    zones:
+      description: Per time zone, how many connectors it has and how many of them need attention, most first.
+      type: list
+      elements: dict
+      version_added: 1.1.0
+      sample: [{zone: Europe/Berlin, connectors: 2, attention: 2}]
+    excluded:
+      description: How many connectors O(exclude) left out.
+      type: int
+      version_added: 1.1.0
+      sample: 0
+    since_previous:
+      description:
+        - The difference from the report already in O(dest). C(previous) is whether there was one; C(new) and
+          C(resolved) list findings, each as the connector's name, a colon and the finding.
+      type: dict
+      version_added: 1.1.0
+      sample: {previous: true, new: ["tyo-store-114: offline"], resolved: []}
     files:
       description: The path of each file written (or, in check mode, that would be written).
       type: dict
@@ -229,7 +312,7 @@ import functools
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import FINDING_KEYS, run
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import DEFAULT_WORKLIST_LIMIT, FINDING_KEYS, run
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS
 
 ARGUMENT_SPEC = dict(
@@ -246,6 +329,13 @@ ARGUMENT_SPEC = dict(
         duration=dict(type="int"),
     )),
     ignore_findings=dict(type="list", elements="str", choices=list(FINDING_KEYS), default=[]),
+    business_hours=dict(type="str"),
+    worklist_limit=dict(type="int", default=DEFAULT_WORKLIST_LIMIT),
+    exclude=dict(type="dict", options=dict(
+        notes_pattern=dict(type="str"),
+        not_activated=dict(type="bool", default=False),
+        no_site=dict(type="bool", default=False),
+    )),
     fail_on_findings=dict(type="bool", default=False),
 )
 

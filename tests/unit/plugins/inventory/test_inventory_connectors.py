@@ -404,3 +404,129 @@ def test_a_host_never_takes_the_name_of_a_group_made_for_another_host(api, refre
     api.expect("GET", LIST, result=[BERLIN, later])
     inventory, _plugin = refresh(hostname="notes")
     assert sorted(inventory.hosts) == sorted(["ber-branch-01 primary", later["id"]])
+
+
+# --- issue 21: Cloudflare's values are data, never templates or variable names ---------------------------------------
+
+HOSTILE_NOTES = "{{ lookup('pipe', 'touch /nonexistent/pwned') }}"
+
+
+def is_unsafe(value):
+    """Marked unsafe as wrap_var marks it: AnsibleUnsafe before ansible-core 2.19, not trusted as a template after."""
+    core = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
+    if core >= (2, 19):
+        from ansible.template import is_trusted_as_template  # pylint: disable=import-outside-toplevel
+        return not is_trusted_as_template(value)
+    return getattr(value, "__UNSAFE__", False) is True
+
+
+def test_every_string_from_cloudflare_is_marked_unsafe(api, refresh):
+    api.expect("GET", LIST, result=[dict(BERLIN, notes=HOSTILE_NOTES)])
+    inventory, _plugin = refresh()
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert variables["cloudflare_notes"] == HOSTILE_NOTES and is_unsafe(variables["cloudflare_notes"])
+    assert is_unsafe(variables["cloudflare_device"]["serial_number"])
+    assert all(is_unsafe(day) for day in variables["cloudflare_interrupt_window_days_of_week"])
+    # (inventory_file and inventory_dir are Ansible's own)
+    strings = [v for k, v in variables.items() if k.startswith("cloudflare_") and isinstance(v, str)]
+    assert len(strings) >= 5 and all(is_unsafe(v) for v in strings)
+
+
+def test_compose_and_keyed_groups_see_the_text_never_run_it(api, refresh):
+    api.expect("GET", LIST, result=[dict(BERLIN, notes=HOSTILE_NOTES)])
+    inventory, _plugin = refresh(compose={"copied": "cloudflare_notes ~ '!'"},
+                                 keyed_groups=[{"key": "cloudflare_notes", "prefix": "notes"}], strict=True)
+    copied = hostvars(inventory, "MWC2301A0417")["copied"]
+    assert copied == HOSTILE_NOTES + "!" and is_unsafe(copied)
+    keyed = [name for name in inventory.groups if name.startswith("notes_")]
+    assert len(keyed) == 1 and "{" not in keyed[0] and "}" not in keyed[0] and "lookup" in keyed[0]
+
+
+@pytest.mark.parametrize("prefix, rule", [
+    ("", "must start with a letter"), ("ansible_", "must not start with 'ansible'"), ("Ansible", "must not start"),
+    ("1cf_", "must start with a letter"), ("cf-", "only letters, digits and _"), ("{{ x }}", "must start with a letter"),
+])
+def test_a_prefix_that_could_name_ansible_variables_is_refused_before_any_call(api, refresh, prefix, rule):
+    with pytest.raises(AnsibleError, match=r"prefix .*%s" % re.escape(rule)):
+        refresh(prefix=prefix)
+    assert api.calls == []
+
+
+def test_fields_that_would_configure_ansible_or_shadow_magic_variables_are_dropped(api, refresh, monkeypatch):
+    hostile = dict(BERLIN, nsible_python_interpreter="/tmp/evil", nsible_connection="local",
+                   **{"bad name": 1, "{{ x }}": 2})
+    hostile["hostvars"] = "shadow"
+    api.expect("GET", LIST, result=[hostile])
+    warnings = []
+    plugin = inventory_loader.get(PLUGIN)
+    monkeypatch.setattr(type(plugin.display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
+    inventory, _plugin = refresh(prefix="a")  # "a" + "nsible_python_interpreter": the name is refused, not the prefix
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert not any(key.lower().startswith("ansible_") for key in variables)
+    assert variables["anotes"] == "ber-branch-01 primary"
+    assert "a{{ x }}" not in variables and "abad name" not in variables
+    assert len(warnings) == 4 and all(BERLIN["id"] in w for w in warnings)
+    assert any("nsible_python_interpreter" in w and "ansible_*" in w for w in warnings)
+
+
+def edit_cache_entry(path, edit):
+    """Change the connectors stored in a jsonfile cache entry (ansible-core 2.19+ wraps them in a JSON payload)."""
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    wrapped = isinstance(stored, dict) and "__payload__" in stored
+    connectors = json.loads(stored["__payload__"]) if wrapped else stored
+    connectors = edit(connectors)
+    if wrapped:
+        stored["__payload__"] = json.dumps(connectors)
+    path.write_text(json.dumps(stored if wrapped else connectors), encoding="utf-8")
+
+
+def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(**cache)
+    [entry] = list(cache_dir.iterdir())
+    edit_cache_entry(entry, lambda connectors: [dict(connectors[0], notes=HOSTILE_NOTES, license_key="PLANTED-KEY")])
+    inventory, _plugin = refresh(**cache)
+    assert len(api.calls) == 1, "the cached refresh makes no call"
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert variables["cloudflare_notes"] == HOSTILE_NOTES and is_unsafe(variables["cloudflare_notes"])
+    assert "cloudflare_license_key" not in variables
+
+
+def test_a_cache_entry_that_is_not_a_list_of_connectors_is_refreshed(api, refresh, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(**cache)
+    [entry] = list(cache_dir.iterdir())
+    edit_cache_entry(entry, lambda connectors: {"ansible_python_interpreter": "/tmp/evil"})
+    api.expect("GET", LIST, result=[NEW_YORK])
+    inventory, _plugin = refresh(**cache)
+    assert len(api.calls) == 2 and list(inventory.hosts) == ["MWC2306B1120"]
+
+
+def test_a_cache_folder_every_user_can_write_is_refused(api, refresh, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(AnsibleError, match=r"cache_connection must not be a folder that every user can write"):
+        refresh(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(shared))
+    assert api.calls == []
+
+
+def test_the_cache_folder_is_private(api, refresh, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    folder.chmod(0o775)
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(folder))
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_default_cache_folder_is_under_the_users_ansible_folder(api, refresh, environment, tmp_path):
+    environment.setenv("HOME", str(tmp_path / "home"))
+    api.expect("GET", LIST, result=[BERLIN])
+    refresh(cache=True, cache_plugin="ansible.builtin.jsonfile")
+    folder = tmp_path / "home" / ".ansible" / "tmp" / "cloudflare_magic_transit_inventory"
+    assert len(list(folder.iterdir())) == 1 and folder.stat().st_mode & 0o777 == 0o700

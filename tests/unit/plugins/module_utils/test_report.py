@@ -44,8 +44,8 @@ def count(rep, key):
 def test_counts_per_finding():
     rep = report()
     assert dict((s["key"], s["count"]) for s in rep["summary"]) == dict(
-        offline=2, ha_overlap=4, not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5,
-        past_embargo_dates=1)
+        offline=2, ha_overlap=4, ha_timezones_differ=2, window_in_business_hours=0, unknown_timezone=0, unreadable_window=0,
+        not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1)
     assert (rep["total"], rep["attention_count"]) == (8, 8)
     clean = dict(BER_A, site_id=None)
     assert report([clean], sites=None)["attention"] == [], "online, current, on the standard, no peer: no finding"
@@ -55,9 +55,9 @@ def test_connectors_needing_attention_are_sorted_by_severity():
     rep = report()
     assert [(r["name"], r["id"][-1]) for r in rep["attention"]] == [
         ("sfo-lab", "6"),                      # critical, 4 findings
-        ("ber-branch-01 secondary", "4"),      # critical, 2 findings, by name
-        ("lon-store-01 primary", "1"),
+        ("lon-store-01 primary", "1"),         # critical, 3 findings (its peer is in another time zone), by name
         ("lon-store-01 secondary <b>", "2"),
+        ("ber-branch-01 secondary", "4"),      # critical, 2 findings, by name
         ("tyo-store-114", "7"),
         ("ber-branch-01 primary", "3"),        # critical, 1 finding
         ("muc-branch-02", "5"),                # warnings; the same notes: by id
@@ -166,8 +166,12 @@ def test_drift_message_names_connectors_by_notes_at_most_twenty():
 
 def test_ignored_findings_leave_counts_attention_and_drift():
     rep = without_findings(report(), {"window_differs", "duplicate_notes", "ha_overlap"})
-    assert [s["key"] for s in rep["summary"]] == ["offline", "not_activated", "old_version", "no_window", "no_site", "past_embargo_dates"]
-    assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "muc-branch-02"]
+    assert [s["key"] for s in rep["summary"]] == ["offline", "ha_timezones_differ", "window_in_business_hours",
+                                                  "unknown_timezone", "unreadable_window", "not_activated",
+                                                  "old_version", "no_window", "no_site", "past_embargo_dates"]
+    # (lon-store-01's members still differ in time zone, a warning)
+    assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "lon-store-01 primary",
+                                                     "lon-store-01 secondary <b>", "muc-branch-02"]
     assert "window differs" not in drift_message(rep)
 
 
@@ -185,8 +189,9 @@ def test_rendered_files():
     nyc = [r for r in rows if r["notes"].startswith("lon-store-01 secondary")][0]
     assert nyc["window_local"] == "Sat 21:00-22:00 America/New_York" and nyc["window_utc"] == "Sun 01:00-02:00 UTC"
     markdown = files["report.md"]
-    assert "| Offline | 2 | critical |" in markdown and "- lon-store-01: lon-store-01 primary and lon-store-01 secondary <b>, " \
-        "Sun 2026-03-15 01:00-02:00 UTC" in markdown
+    # (the notes' raw HTML is escaped, issue 21)
+    assert "| Offline | 2 | critical |" in markdown and "- lon-store-01: lon-store-01 primary and lon-store-01 secondary \\<b\\>, " \
+        "Sun 2026-03-15 01:00-02:00 UTC" in markdown and "<b>" not in markdown
     svg = files["calendar.svg"]
     assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
     assert "Tue 03-10" in svg and "Next embargo / freeze dates: 2026-12-24 (1)" in svg and "&lt;b&gt;" in svg
@@ -202,3 +207,93 @@ def test_files_are_written_only_when_they_differ(tmp_path):
     assert (dest / "report.md").read_text(encoding="utf-8") == files["report.md"]
     assert write_files(str(dest), files) == (False, paths)
     assert write_files(str(dest), dict(files, **{"report.md": "other\n"}))[0] is True
+
+
+def test_ha_pairs_down_together_are_named_next_to_the_summary():
+    """Issue 22: people read the table (and print in black and white): the shared UTC days and hours in words."""
+    rep = report()
+    texts = [d["text"] for d in rep["ha_down"]]
+    assert "Sun 01:00-02:00 UTC: lon-store-01 primary and lon-store-01 secondary <b> (lon-store-01)" in texts
+    assert len(texts) == len(set(texts)) >= 1
+    files = render_all(rep, "Audit")
+    page = files["report.html"]
+    summary_end, attention = page.index("</tbody></table>"), page.index("Connectors that need attention")
+    section = page[summary_end:attention]
+    assert 'id="ha-down">HA pairs down together (%d)' % len(texts) in section
+    assert "Sun 01:00-02:00 UTC: <bdi>lon-store-01 primary</bdi> and <bdi>lon-store-01 secondary &lt;b&gt;</bdi>" in section
+    markdown = files["report.md"]
+    assert markdown.index("## HA pairs down together") < markdown.index("## Connectors that need attention")
+    assert "- Sun 01:00-02:00 UTC: lon-store-01 primary and lon-store-01 secondary \\<b\\> (lon-store-01)" in markdown
+
+
+def test_no_ha_pair_down_says_so():
+    rep = report([connector(1, "solo")], sites=None)
+    assert rep["ha_down"] == []
+    assert "No HA pair is down at the same time." in render_all(rep, "Audit")["report.html"]
+
+
+# --- issue 23 ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hours, opening_hours, inside", [
+    ("09:00-21:00", [9, 10, 20], True), ("09:00-21:00", [21, 23, 0, 8], False),
+    ("18:00-02:00", [18, 23, 0, 1], True), ("18:00-02:00", [2, 3, 17], False),
+    ("00:00-24:00", [0, 12, 23], True), ("09:30-21:00", [9], False), ("09:30-21:00", [10], True),
+])
+def test_business_hours(hours, opening_hours, inside):
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import (  # pylint: disable=import-outside-toplevel
+        business_hours, opens_in_business_hours)
+    assert [opens_in_business_hours(h, business_hours(hours)) for h in opening_hours] == [inside] * len(opening_hours)
+
+
+def test_windows_opening_in_business_hours_are_findings():
+    shop = connector(1, "shop-01", timezone="Europe/Berlin", interrupt_window_hour_of_day=10)
+    night = connector(2, "shop-02", timezone="Europe/Berlin", interrupt_window_hour_of_day=2)
+    rep = report([shop, night], sites=None, business_hours="09:00-21:00")
+    findings = dict((r["name"], [f["text"] for f in r["findings"] if f["key"] == "window_in_business_hours"])
+                    for r in rep["connectors"])
+    assert findings == {"shop-01": ["window opens at 10:00 local, inside business hours 09:00-21:00"], "shop-02": []}
+
+
+def test_ha_members_in_different_time_zones_are_findings():
+    primary = connector(1, "store-7 primary", timezone="America/Chicago", site_id="s7")
+    secondary = connector(2, "store-7 secondary", timezone="UTC", site_id="s7", primary=False)
+    rep = report([primary, secondary], sites=None)
+    texts = [f["text"] for r in rep["connectors"] for f in r["findings"] if f["key"] == "ha_timezones_differ"]
+    assert texts == ["its time zone America/Chicago differs from its HA peer(s) store-7 secondary (UTC)",
+                     "its time zone UTC differs from its HA peer(s) store-7 primary (America/Chicago)"]
+
+
+def test_store_rollup_and_zone_counts_come_first():
+    down = [connector(1, "s1 a", site_id="s1", last_heartbeat=None),
+            connector(2, "s1 b", site_id="s1", primary=False, last_heartbeat=None)]
+    degraded = [connector(3, "s2 a", site_id="s2"), connector(4, "s2 b", site_id="s2", primary=False, activated=False)]
+    single = [connector(5, "s3 only", site_id="s3", interrupt_window_hour_of_day=9)]
+    healthy = [connector(6, "s4 a", site_id="s4", timezone="Asia/Tokyo"),
+               connector(7, "s4 b", site_id="s4", primary=False, timezone="Asia/Tokyo", interrupt_window_hour_of_day=6)]
+    rep = report(down + degraded + single + healthy + [connector(8, "no store")], sites=None, standard_window=None)
+    assert rep["stores"] == dict(total=4, down=[dict(store="s1", members=["s1 a", "s1 b"])], without_redundancy=[
+        dict(store="s2", reason="s2 b offline or not activated"), dict(store="s3", reason="one connector only (s3 only)")])
+    assert rep["zones"][0] == dict(zone="UTC", connectors=6, attention=4)  # s1 and s2 (their windows overlap too)
+    assert dict(zone="Asia/Tokyo", connectors=2, attention=0) in rep["zones"]
+    files = render_all(rep, "Audit")
+    page, markdown = files["report.html"], files["report.md"]
+    assert page.index('id="stores"') < page.index("<h2>Summary</h2>") < page.index("<h2>Per time zone</h2>")
+    assert "4 store(s): 1 down, 2 without redundancy" in page and "<strong>down</strong>: <bdi>s1 (s1 a, s1 b)</bdi>" in page
+    assert markdown.index("## Stores") < markdown.index("## Summary") and "- **down**: s1 (s1 a, s1 b)" in markdown
+
+
+def test_long_lists_stop_at_twenty():
+    stores = [connector(n, "store-%02d" % n, site_id="site-%02d" % n, last_heartbeat=None) for n in range(1, 31)]
+    rep = report(stores, sites=None, standard_window=None)
+    page = render_all(rep, "Audit")["report.html"]
+    assert page.count("<strong>down</strong>") == 20 and "<p>and 10 more</p>" in page
+
+
+def test_the_markdown_calendar_list_stops_at_twenty():
+    pairs = []
+    for n in range(1, 31):
+        pairs += [connector(2 * n, "p%02d a" % n, site_id="s%02d" % n),
+                  connector(2 * n + 1, "p%02d b" % n, site_id="s%02d" % n, primary=False)]
+    markdown = render_all(report(pairs, sites=None, standard_window=None), "Audit")["report.md"]
+    calendar_part = markdown[markdown.index("## Maintenance calendar"):]
+    assert calendar_part.count(" UTC\n") == 20 and "- and 40 more" in calendar_part

@@ -62,8 +62,9 @@ def test_drift_mode_fails_naming_connectors_by_notes_after_writing(api, run_modu
                         ignore_findings=["ha_overlap", "duplicate_notes", "past_embargo_dates"], standard_window=dict(preset="weekend_nights"))
     assert result["failed"] is True
     assert result["msg"] == ("6 of 8 connector(s) need attention: sfo-lab (no site, not activated, offline), tyo-store-114 (offline, "
-                             "window differs), ber-branch-01 secondary (window differs), lon-store-01 primary (window differs), "
-                             "lon-store-01 secondary <b> (window differs), muc-branch-02 (window differs)")
+                             "window differs), lon-store-01 primary (ha timezones differ, window differs), lon-store-01 secondary <b> "
+                             "(ha timezones differ, window differs), ber-branch-01 secondary (window differs), "
+                             "muc-branch-02 (window differs)")
     assert result["magic_connector_report"]["attention_count"] == 6 and (tmp_path / "report.html").is_file()
 
 
@@ -84,3 +85,71 @@ def test_bad_options_fail_before_any_call(api, run_module, tmp_path, args, messa
     result = run_module(magic_connector_report, dest=str(tmp_path / "audit"), **args)
     assert result["failed"] is True and result["msg"] == message
     assert api.calls == [] and not (tmp_path / "audit").exists()
+
+
+# --- issue 23: the audit for a manager ----------------------------------------------------------------------------
+
+def test_a_rerun_with_the_same_findings_is_no_change_and_a_new_finding_is(api, run_module, tmp_path):
+    dest = tmp_path / "audit"
+    for dummy in range(2):
+        api.expect("GET", CONNECTORS_PATH, result=fresh(CONNECTORS))
+        api.expect("GET", SITES_PATH, result=SITES)
+    first = run_module(magic_connector_report, dest=str(dest))
+    second = run_module(magic_connector_report, dest=str(dest))
+    assert first["changed"] is True and first["magic_connector_report"]["since_previous"]["previous"] is False
+    assert second["changed"] is False, "the files were rewritten (new times), the findings are the same"
+    assert second["magic_connector_report"]["since_previous"] == dict(previous=True, new=[], resolved=[])
+    assert "diff" not in second
+
+    # one connector goes silent, another is activated: one new finding, one resolved
+    changed = [dict(c, last_heartbeat="2026-01-01T00:00:00Z") if c["notes"] == "muc-branch-02" and c["id"].endswith("5")
+               else dict(c, activated=True) if c["notes"] == "sfo-lab" else c for c in fresh(CONNECTORS)]
+    api.expect("GET", CONNECTORS_PATH, result=changed)
+    api.expect("GET", SITES_PATH, result=SITES)
+    third = run_module(magic_connector_report, dest=str(dest))
+    since = third["magic_connector_report"]["since_previous"]
+    assert third["changed"] is True and since["new"] == ["muc-branch-02: offline"]
+    assert since["resolved"] == ["sfo-lab: not activated"]
+    markdown = (dest / "report.md").read_text(encoding="utf-8")
+    assert "1 new finding(s), 1 resolved" in markdown and "- New: muc\\-branch\\-02: offline" not in markdown
+    assert "- New: muc-branch-02: offline" in markdown
+
+
+def test_the_worklist_is_capped_and_the_rest_is_in_the_csv(api, run_module, tmp_path):
+    api.expect("GET", CONNECTORS_PATH, result=fresh(CONNECTORS))
+    api.expect("GET", SITES_PATH, result=SITES)
+    result = run_module(magic_connector_report, dest=str(tmp_path), worklist_limit=2)
+    attention = result["magic_connector_report"]["attention_count"]
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert attention > 2 and page.count('<tr class="row-') == 2
+    assert "and %d more connector(s) that need attention" % (attention - 2) in page
+    csv_text = (tmp_path / "connectors.csv").read_text(encoding="utf-8")
+    assert len(result["magic_connector_report"]["attention"]) == attention
+    assert sum(1 for row in csv_text.splitlines()[1:] if not row.endswith(",")) == attention  # finding_keys filled
+
+
+@pytest.mark.parametrize("exclude, left_out", [
+    (dict(notes_pattern="^muc-"), 2),
+    (dict(not_activated=True), 1),
+    (dict(no_site=True), 1),
+    (dict(notes_pattern="lab|tyo", not_activated=True), 2),
+])
+def test_exclusions_leave_connectors_out_of_everything(api, run_module, tmp_path, exclude, left_out):
+    api.expect("GET", CONNECTORS_PATH, result=fresh(CONNECTORS))
+    api.expect("GET", SITES_PATH, result=SITES)
+    result = run_module(magic_connector_report, dest=str(tmp_path), exclude=exclude)
+    report = result["magic_connector_report"]
+    assert report["excluded"] == left_out and report["total"] == 8 - left_out
+    assert "%d connector(s) excluded" % left_out in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(business_hours="9-21"), "business_hours must be local opening hours such as 09:00-21:00"),
+    (dict(business_hours="09:00-09:00"), "business_hours must be local opening hours"),
+    (dict(business_hours="09:75-21:00"), "business_hours must be local opening hours"),
+    (dict(worklist_limit=0), "worklist_limit must be a whole number of connectors of at least 1, got 0"),
+    (dict(exclude=dict(notes_pattern="([")), "exclude.notes_pattern must be a Python regular expression"),
+])
+def test_bad_manager_options_fail_before_any_call(api, run_module, tmp_path, args, message):
+    result = run_module(magic_connector_report, dest=str(tmp_path / "audit"), **args)
+    assert result["failed"] is True and result["msg"].startswith(message) and api.calls == []
