@@ -22,7 +22,7 @@ import json
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ._client import CloudflareAPIError, InvalidOption
@@ -70,12 +70,28 @@ class Planned:
     reread: Optional[Callable] = None
     name: Optional[str] = None
     outcome_unknown: bool = False
+    #: after a write that landed: ``settle(object) -> (object, warning)`` finishes what the write started (saves a
+    #: license key); it raises ``AfterWriteFailed`` when that fails
+    settle: Optional[Callable] = None
+    #: more keys of the entry's result (where a license key was saved)
+    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.after is None:
             self.after = self.current
         if self.status is None:
             self.status = CHANGED if self.changes or self.action != UPDATE else UNCHANGED
+
+
+class AfterWriteFailed(Exception):
+    """The write landed, but what had to follow it failed: ``after`` is the object written, ``extra`` more keys of
+    the entry's result. The entry counts as changed, with an error, and nothing more is sent."""
+
+    def __init__(self, msg, after, extra=None):
+        super().__init__(msg)
+        self.msg = msg
+        self.after = after
+        self.extra = extra or {}
 
 
 def check_concurrency(max_concurrency):
@@ -143,7 +159,7 @@ class FleetWriter:
         for warning in self.warnings if self.warn else ():
             self.warn(warning)
         result = self.result()
-        if any(p.status in (FAILED, NOT_SENT) for p in plans):
+        if any(p.status in (FAILED, NOT_SENT) or p.error for p in plans):
             raise IncompleteRun(self.failure_message(), result)
         return result
 
@@ -163,6 +179,18 @@ class FleetWriter:
             return
         try:
             plan.after, warning = self._send(plan)
+            if plan.settle is not None:
+                plan.after, settled_warning = plan.settle(plan.after)
+                warning = "; ".join(w for w in (warning, settled_warning) if w)
+        except AfterWriteFailed as failure:
+            with self._cond:
+                self._in_flight -= 1
+                self._cond.notify_all()
+                plan.after, plan.error = failure.after, _short(failure.msg)
+                plan.extra.update(failure.extra)
+                self._stop_reason = self._stop_reason or "not sent after %s: %s" % (
+                    self._name(plan), "what had to follow its write failed")
+            return
         except CloudflareAPIError as error:
             with self._cond:
                 self._in_flight -= 1
@@ -339,6 +367,7 @@ class FleetWriter:
                 entry["error"] = plan.error
             if plan.outcome_unknown:
                 entry["outcome_unknown"] = True
+            entry.update(plan.extra)
             if self.full:
                 entry[resource.label] = resource.masked(plan.after) if plan.after is not None else {}
             if self.diff_mode and plan.status == CHANGED:
@@ -372,11 +401,11 @@ class FleetWriter:
         return blocks
 
     def failure_message(self):
-        first = next(p for p in self.plans if p.status in (FAILED, NOT_SENT))
-        first = next((p for p in self.plans if p.status == FAILED), first)
+        first = next(p for p in self.plans if p.status in (FAILED, NOT_SENT) or p.error)
+        first = next((p for p in self.plans if p.status == FAILED or p.status == CHANGED and p.error), first)
         counts = ", ".join("%d %s" % (sum(1 for p in self.plans if p.status == s), s.replace("_", " ")) for s in STATUSES)
         error = first.error.rstrip(".") + "."
-        parts = ["%s: %s" % (self._name(first), error) if first.status == FAILED else error, "Entries: %s." % counts]
+        parts = ["%s: %s" % (self._name(first), error) if first.status != NOT_SENT else error, "Entries: %s." % counts]
         unknown = [p for p in self.plans if p.outcome_unknown]
         if unknown:
             parts.append("Outcome unknown for %s: Cloudflare may have carried out the write all the same; running the "

@@ -78,6 +78,12 @@ class CloudflareModule(AnsibleModule):
         for warning in self.client.warnings:
             self.warn(warning)
 
+    def hide(self, *values):
+        """Mask ``values`` (secrets learnt during the run, such as a license key meant for a file) in every output of
+        this run: the result, its messages and warnings (Ansible's ``no_log_values``), and API error texts."""
+        self.no_log_values.update(value for value in values if isinstance(value, str) and value)
+        self.client.add_secrets(*values)
+
     def run(self, main):
         """Exit with the result ``main()`` returns; turn an ``InvalidOption``, an ``IncompleteRun`` or a
         ``CloudflareAPIError`` into a failure."""

@@ -115,6 +115,31 @@ options:
       purge_embargo_dates:
         description: Overrides O(purge_embargo_dates) for this connector.
         type: bool
+      provision_license:
+        description:
+          - V(true) onboards a virtual appliance - when no connector has the entry's O(connectors[].notes) (compared
+            in Unicode NFC without surrounding white space), one is created for a new virtual device (one C(POST),
+            whatever O(create_missing) says) and Cloudflare generates its license key, which is written to a file:
+            O(connectors[].license_key_dest), or the task's O(license_key_dir). A connector found by its notes keeps
+            its key; a second run changes nothing and writes no file.
+          - The entry must name the connector by its notes alone (no O(connectors[].id), O(connectors[].device_id) or
+            O(connectors[].device_serial_number)). To re-key an existing connector, use
+            M(cloudflare.magic_transit.magic_connector) with O(cloudflare.magic_transit.magic_connector#module:rekey=true).
+          - A create is refused before any write when a connector exists whose notes differ only by case or white
+            space; a created connector whose notes come back different fails the task, naming its id.
+        type: bool
+        default: false
+        version_added: 1.1.0
+      license_key_dest:
+        description:
+          - The file for this entry's license key, with the same rules as
+            O(cloudflare.magic_transit.magic_connector#module:license_key_dest) - written atomically with mode C(0600),
+            its directory probed before any call (a bad one fails the task before any write), the key masked in every
+            output of the run, and when the file cannot be written after all, the key kept in a C(0600) fallback file
+            that the entry's RV(magic_connectors[].license_key_fallback) names.
+          - Requires O(connectors[].provision_license=true). Overrides O(license_key_dir).
+        type: path
+        version_added: 1.1.0
   maintenance_window:
     description:
       - Instead of O(connectors), the settings of the C(cloudflare.magic_transit.maintenance_window) role (its
@@ -155,6 +180,17 @@ options:
     type: bool
     default: false
     version_added: 1.0.0
+  license_key_dir:
+    description:
+      - The directory for the license keys of entries with O(connectors[].provision_license=true) and no
+        O(connectors[].license_key_dest). Each key goes to C(<license_key_dir>/<notes>.key), the entry's notes in
+        Unicode NFC without surrounding white space, with every character other than letters, digits, C(.), C(_) and
+        C(-) replaced by C(_) (and a leading C(.) too); for example notes V(aws eu/vcon 1) give C(aws_eu_vcon_1.key).
+        Two entries whose keys would go to the same file fail the task before any call.
+      - The directory must exist and be writable (checked before any call, in check mode too). The files follow the
+        rules of O(connectors[].license_key_dest).
+    type: path
+    version_added: 1.1.0
   rate_limit_wait:
     description:
       - How long, in seconds in all, the module may pause for Cloudflare's rate-limit window to reset. The default
@@ -206,6 +242,17 @@ EXAMPLES = r"""
       - notes: syd-branch-07 primary
         state: absent
 
+- name: Onboard virtual appliances in bulk, each key in /srv/keys/<notes>.key (mode 0600); a re-run changes nothing
+  cloudflare.magic_transit.magic_connectors:
+    license_key_dir: /srv/keys
+    connectors:
+      - notes: aws-eu-central-1-vcon
+        provision_license: true
+        timezone: Europe/Berlin
+      - notes: aws-us-east-1-vcon
+        provision_license: true
+        timezone: America/New_York
+
 - name: Add Christmas Eve to these connectors' embargo dates, keeping their other dates
   cloudflare.magic_transit.magic_connectors:
     connectors:
@@ -250,13 +297,26 @@ magic_connectors:
       type: dict
       returned: always
     error:
-      description: Why the write failed or was not sent.
+      description: Why the write failed or was not sent, or what failed after it (a license key not saved).
       type: str
-      returned: when status is failed or not_sent
+      returned: when status is failed or not_sent, or something that had to follow a write failed
     outcome_unknown:
       description: The write failed without a clear answer and a re-read could not confirm it; it may have landed.
       type: bool
       returned: when the outcome of the write is unknown
+    license_key_dest:
+      description: The file the new connector's license key is written to (would be, in check mode); never the key.
+      type: str
+      returned: for an entry with O(connectors[].provision_license=true) whose connector is created
+      version_added: 1.1.0
+    license_key_fallback:
+      description:
+        - The file (mode C(0600), next to RV(magic_connectors[].license_key_dest) or in the temporary directory) that
+          holds the new key because RV(magic_connectors[].license_key_dest) could not be written when it arrived; the
+          task then fails and sends nothing more. Move the file to its place.
+      type: str
+      returned: when a license key could not be written to its file
+      version_added: 1.1.0
     connector:
       description: The connector after the change as Cloudflare returned it (as it would be in check mode; empty
         when deleted).
@@ -340,6 +400,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet im
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
+                  provision_license=dict(type="bool", default=False), license_key_dest=dict(type="path"),
                   **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
 
 ARGUMENT_SPEC = dict(
@@ -349,6 +410,7 @@ ARGUMENT_SPEC = dict(
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
     create_missing=dict(type="bool", default=False),
+    license_key_dir=dict(type="path"),
     rate_limit_wait=dict(type="float", default=300),
     return_connectors=dict(type="str", choices=["brief", "full"], default="brief"),
     diff_summary=dict(type="bool"),
@@ -360,7 +422,7 @@ def main():
     module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[sources], required_one_of=[sources], supports_check_mode=True)
 
     def apply():
-        connectors = Connectors(module.client)
+        connectors = Connectors(module.client, hide=module.hide, warn=module.warn)
         params = module.params
         writer = FleetWriter(connectors, "connectors", params["max_concurrency"], module.check_mode, module._diff,
                              module.warn, rate_limit_wait=params["rate_limit_wait"], progress=module.log,
@@ -369,7 +431,8 @@ def main():
         for option, planner in (("maintenance_window", plan_from_account), ("change_freeze", freeze_from_account)):
             if params[option] is not None:
                 entries, listed, plan = planner(connectors, params[option])
-        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed))
+        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed,
+                                       key_dir=params["license_key_dir"]))
         return result if plan is None else dict(result, maintenance_plan=plan)
 
     module.run(apply)
