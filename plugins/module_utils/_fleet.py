@@ -186,7 +186,7 @@ class FleetWriter:
             with self._cond:
                 self._in_flight -= 1
                 self._cond.notify_all()
-                plan.after, plan.error = failure.after, _short(failure.msg)
+                plan.after, plan.error = failure.after, failure.msg  # ours and bounded: it names where a file went
                 plan.extra.update(failure.extra)
                 self._stop_reason = self._stop_reason or "not sent after %s: %s" % (
                     self._name(plan), "what had to follow its write failed")
