@@ -160,7 +160,7 @@ class FleetWriter:
             self.warn(warning)
         result = self.result()
         if any(p.status in (FAILED, NOT_SENT) or p.error for p in plans):
-            raise IncompleteRun(self.failure_message(), result)
+            raise IncompleteRun(self.failure_message(), result if self.full else self.compact(result))
         return result
 
     def _predicted(self, plan):
@@ -387,6 +387,19 @@ class FleetWriter:
             result["diff"] = self._summarised(diffs) if summarise else [
                 dict(diff, before_header="%s %s" % (resource.label, name), after_header="%s %s" % (resource.label, name))
                 for name, diff in diffs]
+        return result
+
+    def compact(self, result):
+        """A failed run's result, short whatever the fleet's size (a failure is read by a person): only the entries
+        that failed, changed or carry an error, each with its ``index`` among the entries; the others are counted in
+        ``summary``, and why the rest was not sent is said once (``not_sent_reason``). ``full`` keeps every entry."""
+        key = self.resource.results_key
+        result[key] = [dict(entry, index=plan.index) for plan, entry in zip(self.plans, result[key])
+                       if plan.status in (FAILED, CHANGED)]
+        reasons = sorted(set(p.error for p in self.plans if p.status == NOT_SENT and p.error))
+        if reasons:
+            result["not_sent_reason"] = "; ".join(reasons[:3]) + (" (and %d more reasons)" % (len(reasons) - 3)
+                                                                  if len(reasons) > 3 else "")
         return result
 
     def _summarised(self, diffs):

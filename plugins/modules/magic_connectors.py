@@ -26,7 +26,9 @@ description:
     budget, so it does not trip the account-wide block. Without any C(Ratelimit) header it spends at most half of
     the documented budget (600 requests per 300 seconds) and halves that on the first 429.
   - When some writes fail, the task fails and its result says exactly which connectors were changed and which
-    were not, naming them by notes and id; running it again converges.
+    failed, and how many were not sent and why, naming them by notes and id (at most 20 per kind in the message, then
+    how many more); running it again converges. A failure's result stays short whatever the fleet's size (see
+    O(return_connectors)).
   - The settings are compared exactly as M(cloudflare.magic_transit.magic_connector) compares them (the same code).
   - Ansible shows nothing of a module before its task ends, so the pauses are reported in RV(pacing) (one line per
     pause, also written to the system log of the host that runs the module, where the journal shows it live).
@@ -201,8 +203,12 @@ options:
     version_added: 1.0.0
   return_connectors:
     description:
-      - V(brief) returns, per entry, the connector's id, notes, status, the fields changed and the error.
-      - V(full) adds the whole connector (as Cloudflare returned it) and its diff to every entry.
+      - V(brief) returns, per entry, the connector's id, notes, status, the fields changed and the error. When the
+        task fails, only the entries that failed or were changed are returned (each with its
+        RV(magic_connectors[].index)); the others are counted in RV(summary), and why they were not sent is said
+        once in RV(not_sent_reason). A failure's result then stays short, whatever the fleet's size.
+      - V(full) adds the whole connector (as Cloudflare returned it) and its diff to every entry, and keeps every
+        entry in a failure's result too.
     type: str
     choices: [brief, full]
     default: brief
@@ -265,11 +271,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 magic_connectors:
-  description: One entry per entry of O(connectors), in the same order.
+  description:
+    - One entry per entry of O(connectors), in the same order.
+    - When the task fails with O(return_connectors=brief), only the entries that failed or were changed.
   returned: always
   type: list
   elements: dict
   contains:
+    index:
+      description: The entry's position in O(connectors) (from 0).
+      type: int
+      returned: when the task fails with O(return_connectors=brief)
+      version_added: 1.1.0
     id:
       description: The connector's id (none for a connector that check mode would create).
       type: str
@@ -334,6 +347,12 @@ magic_connectors:
       changed: true
       changes:
         interrupt_window_hour_of_day: 1
+not_sent_reason:
+  description: Why the entries not sent were not sent (said once for all of them).
+  returned: when the task fails with O(return_connectors=brief) and some entries were not sent
+  type: str
+  sample: "not sent after the write of ber-branch-01 primary (711f8eedc6d84336a6f7d256ddd00fce) failed"
+  version_added: 1.1.0
 summary:
   description: How many entries were changed, unchanged, failed and not sent.
   returned: always
