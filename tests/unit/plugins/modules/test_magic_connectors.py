@@ -255,20 +255,21 @@ def _long_fleet(count):
     return [connector(n, notes="store-%04d with a long descriptive note about the place" % n) for n in range(1, count + 1)]
 
 
-def test_a_failed_800_connector_run_returns_under_4_kb(api, run_module):
+def test_a_failed_800_connector_run_returns_under_8_kb(api, run_module):
     """Issue 23: a failed fleet run returned one 363 KB line. The first write fails (an expired token, say): the
-    result counts the 799 others and says once why they were not sent (1.0.0: 272 KB here)."""
+    result counts the 799 others and says once why they were not sent. 1.0.0: 272 KB on ansible-core 2.21 and 365 KB
+    on 2.16 (whose results carry every option in "invocation"); now 3.2 KB and 6.1 KB."""
     fleet = _long_fleet(800)
     api.expect("GET", PATH, result=fleet)
     api.expect("PATCH", PATH + "/[0-9a-f]{32}", status=403, errors=[{"code": 9109, "message": "Unauthorized " * 50}])
     result = run_module(magic_connectors, max_concurrency=1, connectors=[dict(id=c["id"], timezone="Europe/Berlin") for c in fleet])
     size = len(json.dumps(result))
-    assert result["failed"] and size < 4096, size
+    assert result["failed"] and size < 8192, size
     assert result["summary"] == dict(total=800, changed=0, unchanged=0, failed=1, not_sent=799)
     assert [e["index"] for e in result["magic_connectors"]] == [0] and "and 780 more" in result["msg"]
 
 
-def test_a_failed_300_connector_run_returns_under_4_kb_whatever_the_concurrency(api, run_module):
+def test_a_failed_300_connector_run_returns_under_8_kb_whatever_the_concurrency(api, run_module):
     """The whole result of a failed 300-connector run (not only its message) stays short: with 4 writes under way at
     the first failure, every write sent is accounted for (changed or failed, with its index) and the rest counted."""
     fleet = _long_fleet(300)
@@ -278,7 +279,7 @@ def test_a_failed_300_connector_run_returns_under_4_kb_whatever_the_concurrency(
                         connectors=[dict(id=c["id"], timezone="Europe/Berlin") for c in fleet])
     size = len(json.dumps(result))
     summary = result["summary"]
-    assert result["failed"] and size < 4096, size
+    assert result["failed"] and size < 8192, size
     assert summary["failed"] >= 1 and summary["failed"] + summary["not_sent"] == 300
     assert [e["status"] for e in result["magic_connectors"]] == ["failed"] * summary["failed"]
     assert all(len(e["error"]) <= 400 for e in result["magic_connectors"])
