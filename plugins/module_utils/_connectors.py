@@ -119,8 +119,9 @@ class Connectors(Resource):
             _refuse_near_duplicate(self.listed, params["notes"])
         desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
         if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
-            raise InvalidOption("rekey" if params.get("rekey") else "provision_license", "re-keys only connectors of virtual (LICENSED) devices; connector %s "
-                                "belongs to a %s device" % (current["id"], device_of(current).get("type")))
+            raise InvalidOption("rekey" if params.get("rekey") else "provision_license", "re-keys only connectors of "
+                                "virtual (LICENSED) devices; connector %s belongs to a %s device"
+                                % (current["id"], device_of(current).get("type")))
         if params["provision_license"] and current is None and _named_by_device(params):
             # Cloudflare publishes no way to read a device's type before a create: the device may be hardware,
             # and a create that landed could not be given a key. Nothing is sent.
@@ -201,7 +202,8 @@ class Connectors(Resource):
         found = [
             c for c in listed
             if params["id"] in (None, c.get("id"))
-            and params["device_serial_number"] in (None, device_of(c).get("serial_number"))
+            and (params["device_serial_number"] is None
+                 or serial_key(device_of(c).get("serial_number")) == serial_key(params["device_serial_number"]))
             and params["activated"] in (None, c.get("activated"))
             and (params.get("notes") is None or notes_key(c.get("notes")) == notes_key(params["notes"]))
             and (pattern is None or pattern.search(c.get("notes") or ""))

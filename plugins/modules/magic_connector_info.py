@@ -23,7 +23,9 @@ options:
     description: Only the connector with this id.
     type: str
   device_serial_number:
-    description: Only the connector of the device with this serial number (hardware, or a virtual appliance's service tag).
+    description:
+      - Only the connector of the device with this serial number (hardware, or a virtual appliance's service tag),
+        compared without case.
     type: str
   notes:
     description:

@@ -129,8 +129,7 @@ def test_the_fallback_goes_to_the_temporary_directory_when_the_folder_is_gone(ap
     monkeypatch.setattr("tempfile.tempdir", str(temporary))
     api.expect("GET", PATH + "/" + VID, result=VIRTUAL)
     # The folder disappears between the probe (before any call) and the save.
-    api.expect("PATCH", PATH + "/" + VID, body={"provision_license": True}, result=dict(VIRTUAL, license_key=LICENSE),
-               raises=None)
+    api.expect("PATCH", PATH + "/" + VID, body={"provision_license": True}, result=dict(VIRTUAL, license_key=LICENSE))
     real_save = _connectors.save_license_key
 
     def save(path, key):
