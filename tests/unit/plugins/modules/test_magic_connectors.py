@@ -251,6 +251,12 @@ def test_a_failed_300_connector_run_says_so_in_under_4_kb(api, run_module):
     assert result["summary"]["failed"] + result["summary"]["not_sent"] == 300
 
 
+def _size_without_lingering_warnings(result):
+    """The result's size as JSON. Module warnings of earlier tests linger in this process's results (ansible-core
+    keeps them globally; a real module runs in a process of its own): they are left out."""
+    return len(json.dumps(dict((k, v) for k, v in result.items() if k != "warnings")))
+
+
 def _long_fleet(count):
     return [connector(n, notes="store-%04d with a long descriptive note about the place" % n) for n in range(1, count + 1)]
 
@@ -263,7 +269,7 @@ def test_a_failed_800_connector_run_returns_under_8_kb(api, run_module):
     api.expect("GET", PATH, result=fleet)
     api.expect("PATCH", PATH + "/[0-9a-f]{32}", status=403, errors=[{"code": 9109, "message": "Unauthorized " * 50}])
     result = run_module(magic_connectors, max_concurrency=1, connectors=[dict(id=c["id"], timezone="Europe/Berlin") for c in fleet])
-    size = len(json.dumps(result))
+    size = _size_without_lingering_warnings(result)
     assert result["failed"] and size < 8192, size
     assert result["summary"] == dict(total=800, changed=0, unchanged=0, failed=1, not_sent=799)
     assert [e["index"] for e in result["magic_connectors"]] == [0] and "and 780 more" in result["msg"]
@@ -277,7 +283,7 @@ def test_a_failed_300_connector_run_returns_under_8_kb_whatever_the_concurrency(
     api.expect("PATCH", PATH + "/[0-9a-f]{32}", status=403, errors=[{"code": 9109, "message": "Unauthorized " * 50}])
     result = run_module(magic_connectors, max_concurrency=4, max_retries=0,
                         connectors=[dict(id=c["id"], timezone="Europe/Berlin") for c in fleet])
-    size = len(json.dumps(result))
+    size = _size_without_lingering_warnings(result)
     summary = result["summary"]
     assert result["failed"] and size < 8192, size
     assert summary["failed"] >= 1 and summary["failed"] + summary["not_sent"] == 300
