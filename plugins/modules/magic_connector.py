@@ -95,7 +95,7 @@ options:
     default: false
   rekey:
     description:
-      - V(true) re-keys the connector found by O(id), O(device_id), O(device_serial_number) or O(notes): Cloudflare
+      - V(true) re-keys the connector found by O(id), O(device_id), O(device_serial_number) or O(notes). Cloudflare
         generates a new license key, returned once (in RV(magic_connector.license_key), or written to
         O(license_key_dest)). B(The previous key stops working at once and for good.)
       - B(Not idempotent by nature:) every run with V(true) rotates the key again and reports C(changed). Check mode
@@ -122,7 +122,7 @@ options:
         a quota), the task fails, and the key is written with mode C(0600) to a new file next to O(license_key_dest)
         (named after it, C(.unsaved-) and a random part, C(.key)) or, if that fails too, to such a file in the
         temporary directory of the host; RV(license_key_fallback) and the message say which. If no file at all can
-        be written, the key is kept nowhere and the message says so: re-key again once the file can be written.
+        be written, the key is kept nowhere and the message says so; re-key again once the file can be written.
       - Written only when a key is generated; a connector found by its notes keeps its key and the file is left
         alone.
     type: path

@@ -37,7 +37,7 @@ options:
     version_added: 1.0.0
   notes_pattern:
     description:
-      - Only the connectors whose notes match this regular expression (Python syntax, searched anywhere in the notes:
+      - Only the connectors whose notes match this regular expression (Python syntax, searched anywhere in the notes;
         anchor it with C(^) and C($)); for example V(^ber-store-) or V(vcon$). An invalid expression fails the task
         before any call.
       - Combined with the other filters (all must match).

@@ -121,7 +121,7 @@ options:
         description:
           - V(true) onboards a virtual appliance - when no connector has the entry's O(connectors[].notes) (compared
             in Unicode NFC without surrounding white space), one is created for a new virtual device (one C(POST),
-            whatever O(create_missing) says) and Cloudflare generates its license key, which is written to a file:
+            whatever O(create_missing) says) and Cloudflare generates its license key, which is written to a file,
             O(connectors[].license_key_dest), or the task's O(license_key_dir). A connector found by its notes keeps
             its key; a second run changes nothing and writes no file.
           - The entry must name the connector by its notes alone (no O(connectors[].id), O(connectors[].device_id) or

@@ -132,7 +132,7 @@ def test_twenty_virtual_appliances_onboarded_in_one_task(simulator, run_fleet, t
     key_dir.mkdir()
     entries = [dict(notes="onboard vcon %02d" % n, provision_license=True, timezone="Europe/Berlin") for n in range(20)]
     simulator.clear_log()
-    result, _ = run_fleet(entries, check=True, license_key_dir=str(key_dir))
+    result = run_fleet(entries, check=True, license_key_dir=str(key_dir))[0]
     assert result["changed"] is True and result["summary"]["changed"] == 20
     assert [r["method"] for r in simulator.requests()] == ["GET"] and list(key_dir.iterdir()) == []
 
@@ -151,6 +151,6 @@ def test_twenty_virtual_appliances_onboarded_in_one_task(simulator, run_fleet, t
 
     mtimes = [path.stat().st_mtime_ns for path in files]
     simulator.clear_log()
-    result, _ = run_fleet(entries, license_key_dir=str(key_dir))
+    result = run_fleet(entries, license_key_dir=str(key_dir))[0]
     assert result["changed"] is False and [r["method"] for r in simulator.requests()] == ["GET"]
     assert [path.stat().st_mtime_ns for path in sorted(key_dir.iterdir())] == mtimes

@@ -127,9 +127,9 @@ def test_rekey_by_notes_check_apply_and_again(ansible, simulator, tmp_path):
     assert "key will be rotated" in run.stdout and simulator.writes() == [] and not dest.exists()
 
     keys = []
-    for _ in range(2):
+    for attempt in ("first", "second"):
         run = ansible.adhoc("cloudflare.magic_transit.magic_connector", args)
-        assert "license key rotated" in run.stdout and "CHANGED" in run.stdout
+        assert "license key rotated" in run.stdout and "CHANGED" in run.stdout, attempt
         keys.append(dest.read_text(encoding="utf-8").strip())
         assert oct(dest.stat().st_mode & 0o777) == "0o600" and keys[-1] not in run.output
     assert [w["method"] for w in simulator.writes()] == ["PATCH", "PATCH"] and keys[0] != keys[1]

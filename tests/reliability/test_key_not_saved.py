@@ -18,7 +18,6 @@ ENOSPC, EDQUOT, EPERM and EROFS are unit tests in tests/unit/plugins/modules/tes
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat
