@@ -17,10 +17,11 @@ import os
 import re
 import tempfile
 import time
+import unicodedata
 
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._files import write_atomically
-from ._fleet import CREATE, DELETE, UNCHANGED, Planned
+from ._fleet import CREATE, DELETE, UNCHANGED, AfterWriteFailed, Planned
 from ._resource import IncompleteRun, Resource, at_most
 
 try:
@@ -74,37 +75,56 @@ class Connectors(Resource):
     required_keys = ("id", "device")
     # An assumption: Cloudflare documents no limit; the simulator refuses longer notes.
     max_lengths = {"notes": MAX_NOTES_LENGTH}
-    #: set during a run: a re-key is planned (the diff says so), and where the new key was saved
-    _rotating = False
+    #: set during a run: the id of the connector whose re-key is planned (the diff and msg say so), whether it was
+    #: sent, where the new key was saved, and the list the connector was found in (None: found by id)
+    _rotating = None
+    _rotated = False
     _key_saved_to = None
+    listed = None
 
     def check(self, params):
         self.check_identity(params)
-        if params.get("state") == "absent" and params.get("provision_license"):
-            raise InvalidOption("provision_license", "cannot be used with state=absent")
+        for option in ("provision_license", "rekey"):
+            if params.get("state") == "absent" and params.get(option):
+                raise InvalidOption(option, "cannot be used with state=absent")
         if params.get("license_key_dest") is not None:
-            if not params.get("provision_license"):
-                raise InvalidOption("license_key_dest", "needs provision_license=true (a key is only generated then)")
+            if not (params.get("provision_license") or params.get("rekey")):
+                raise InvalidOption("license_key_dest", "needs provision_license=true or rekey=true (a key is only "
+                                    "generated then)")
             check_key_dest(params["license_key_dest"])
 
     def desired(self, params):
         return check_settings(self.values(params))
 
     def find(self, params):
+        self.listed = None
+        if params.get("device_id") is not None:
+            check_id("device_id", params["device_id"])
+        if params.get("id") is None:
+            self.listed = self.list()
         return find_connector(self, params.get("id"), params.get("device_id"), params.get("device_serial_number"),
-                              params.get("notes"))
+                              params.get("notes"), listed=self.listed)
 
     def prepare(self, params, current, desired):
         if current is None and params["id"] is not None:
             raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
                                 "device_serial_number, or notes with provision_license=true)", params["id"])
+        if current is None and params.get("rekey") and (_named_by_device(params) or not params["provision_license"]):
+            option, value = given_identity(params)
+            raise InvalidOption("rekey", "re-keys an existing connector, and %s %r names none; nothing was sent (to "
+                                "create a connector for a new virtual device, give its notes with provision_license=true)"
+                                % (option, value))
         if current is None and not _named_by_device(params) and not params["provision_license"]:
-            raise InvalidOption("notes", "match no connector: to create one for a new virtual device set "
-                                "provision_license=true, or give device_id or device_serial_number", params["notes"])
+            raise InvalidOption("notes", "match no connector%s: to create one for a new virtual device set "
+                                "provision_license=true, or give device_id or device_serial_number"
+                                % _near_hint(self.listed, params["notes"]), params["notes"])
+        if current is None and not _named_by_device(params):
+            _refuse_near_duplicate(self.listed, params["notes"])
         desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
         if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
-            raise InvalidOption("provision_license", "re-keys only connectors of virtual (LICENSED) devices; connector %s "
-                                "belongs to a %s device" % (current["id"], device_of(current).get("type")))
+            raise InvalidOption("rekey" if params.get("rekey") else "provision_license", "re-keys only connectors of "
+                                "virtual (LICENSED) devices; connector %s belongs to a %s device"
+                                % (current["id"], device_of(current).get("type")))
         if params["provision_license"] and current is None and _named_by_device(params):
             # Cloudflare publishes no way to read a device's type before a create: the device may be hardware,
             # and a create that landed could not be given a key. Nothing is sent.
@@ -138,58 +158,63 @@ class Connectors(Resource):
                                 "created" % error, value) from None
 
     def forced(self, params, current):
-        self._rotating = self._rekeys(params, current)
+        self._rotating = current["id"] if self._rekeys(params, current) else None
         return dict(provision_license=True) if self._rotating else {}
 
     def settle(self, params, current, after):
-        key_asked = params.get("provision_license") and (current is None or self._rekeys(params, current))
-        if not key_asked:
-            return after, None
+        key_asked = params.get("provision_license") and current is None or self._rekeys(params, current)
         warning = None
-        if not after.get("license_key"):
-            # The answer that carried the key was lost (a re-read confirmed the write), or the create named an
-            # existing virtual device: Cloudflare never shows a key again, so a fresh one is generated now (once).
-            after = self.update(after["id"], dict(provision_license=True))
-            warning = "connector %s: no license key came back, so it was re-keyed once; the new key is in %s" % (
-                after["id"], params.get("license_key_dest") or "the result")
-        if params.get("license_key_dest") and after.get("license_key"):
-            after = dict(after)
-            key = after.pop("license_key")
+        if key_asked:
+            self._rotated = bool(self._rotating)
             try:
-                save_license_key(params["license_key_dest"], key)
-            except OSError as exc:
-                after["license_key"] = key
-                raise IncompleteRun("connector %s: its new license key (the old one is revoked) could not be written to "
-                                    "license_key_dest %s (%s): it is in magic_connector.license_key of this result only"
-                                    % (after["id"], params["license_key_dest"], exc.strerror or exc),
-                                    dict(changed=True, magic_connector=after)) from None
-            self._key_saved_to = params["license_key_dest"]
+                after, warning = settle_license_key(self, after, params.get("license_key_dest"), "license_key_dest")
+            except KeyNotSaved as failure:
+                raise IncompleteRun(failure.msg, dict(failure.extra, changed=True,
+                                                      magic_connector=self.masked(failure.after))) from None
+            self._key_saved_to = params.get("license_key_dest")
+        if current is None and not _named_by_device(params):
+            check_created_notes(self, params["notes"], after, warning)
         return after, warning
 
     def reported(self):
-        return dict(license_key_dest=self._key_saved_to) if self._key_saved_to else {}
+        reported = dict(license_key_dest=self._key_saved_to) if self._key_saved_to else {}
+        if self._rotating:
+            reported["msg"] = ("connector %s: license key rotated (the previous key stopped working at once)" % self._rotating
+                               if self._rotated else "connector %s: the license key would be rotated (check mode: "
+                               "nothing was sent)" % self._rotating)
+        return reported
 
     def outcome(self, before, after, desired, diff_mode, key=None):
         result = super().outcome(before, after, desired, diff_mode, key)
         if diff_mode and self._rotating:
             result["diff"]["before"]["license_key"] = "(current key: revoked at once and for good by the re-key)"
-            result["diff"]["after"]["license_key"] = "(a new key, generated by Cloudflare)"
+            result["diff"]["after"]["license_key"] = "(key will be rotated: a new key, generated by Cloudflare)"
         return result
 
     @staticmethod
     def _rekeys(params, current):
-        """provision_license on a connector found by its device or id: a new license key for it."""
-        return bool(params.get("provision_license")) and current is not None and _named_by_device(params)
+        """A new license key for an existing connector: ``rekey`` (found by any identity), or ``provision_license``
+        on a connector found by its device or id (its meaning since 0.1.0)."""
+        if current is None:
+            return False
+        return bool(params.get("rekey")) or bool(params.get("provision_license")) and _named_by_device(params)
 
     def select(self, params):
+        pattern = check_notes_pattern(params.get("notes_pattern"))
         listed = self.list(params={"device_type": params["device_type"]} if params["device_type"] else None)
         found = [
             c for c in listed
             if params["id"] in (None, c.get("id"))
-            and params["device_serial_number"] in (None, device_of(c).get("serial_number"))
+            and (params["device_serial_number"] is None
+                 or serial_key(device_of(c).get("serial_number")) == serial_key(params["device_serial_number"]))
             and params["activated"] in (None, c.get("activated"))
-            and params.get("notes") in (None, c.get("notes"))
+            and (params.get("notes") is None or notes_key(c.get("notes")) == notes_key(params["notes"]))
+            and (pattern is None or pattern.search(c.get("notes") or ""))
         ]
+        if params.get("notes") is not None and not found:
+            hint = _near_hint(listed, params["notes"])
+            if hint:
+                self.warn("notes %r match no connector exactly%s" % (params["notes"], hint))
         if params["telemetry"]:
             for connector in found:
                 connector["telemetry_latest"] = self.client.get(
@@ -205,6 +230,8 @@ class Connectors(Resource):
         if isinstance(days, list):
             # Week order, not alphabetical: deterministic and readable in bodies and diffs.
             obj["interrupt_window_days_of_week"] = sorted(days, key=_day_rank)
+        if isinstance(obj.get("notes"), str):
+            obj["notes"] = notes_key(obj["notes"])
         if "id" in obj:
             # Cloudflare's defaults, should an answer leave them out: no site (""), and primary.
             if obj.get("site_id") is None:
@@ -321,20 +348,25 @@ def _pending_text(pending):
             "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time"))
 
 
-def check_key_dest(path):
+def check_key_dest(path, option="license_key_dest"):
     """``license_key_dest`` must be a file path in a writable directory: checked before any call (by creating and
     removing a temporary file there, the one test that permissions, ACLs and read-only mounts cannot fool), so a
     key is never generated that cannot be saved."""
     if os.path.isdir(path):
-        raise InvalidOption("license_key_dest", "must be a file path, not a directory", path)
-    folder = os.path.dirname(os.path.abspath(path))
+        raise InvalidOption(option, "must be a file path, not a directory", path)
+    check_key_dir(os.path.dirname(os.path.abspath(path)), option, path)
+
+
+def check_key_dir(folder, option, value=None):
+    """The directory ``folder`` exists and this user can create files in it (checked by doing so)."""
+    value = folder if value is None else value
     if not os.path.isdir(folder):
-        raise InvalidOption("license_key_dest", "must be in an existing directory (%s does not exist)" % folder, path)
+        raise InvalidOption(option, "must be in an existing directory (%s does not exist)" % folder, value)
     try:
         handle, probe = tempfile.mkstemp(prefix=".license-key-probe-", dir=folder)
     except OSError as exc:
-        raise InvalidOption("license_key_dest", "must be in a directory this user can write (%s: %s); nothing was "
-                            "sent" % (folder, exc.strerror or exc), path) from None
+        raise InvalidOption(option, "must be in a directory this user can write (%s: %s); nothing was "
+                            "sent" % (folder, exc.strerror or exc), value) from None
     os.close(handle)
     os.unlink(probe)
 
@@ -342,6 +374,134 @@ def check_key_dest(path):
 def save_license_key(path, key):
     """Write the key atomically with mode 0600 (only this user can read it)."""
     write_atomically(path, (key + "\n").encode("utf-8"), 0o600)
+
+
+def rescue_license_key(dest, key):
+    """After ``dest`` could not be written: the key in a new file of mode 0600 next to it, else in this user's
+    temporary directory. Returns the file's path, or None when neither could be written."""
+    name = os.path.basename(dest) or "license"
+    for folder in (os.path.dirname(os.path.abspath(dest)), tempfile.gettempdir()):
+        try:
+            handle, path = tempfile.mkstemp(prefix=name + ".unsaved-", suffix=".key", dir=folder)  # created 0600
+        except OSError:
+            continue
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write((key + "\n").encode("utf-8"))
+                stream.flush()
+                os.fsync(stream.fileno())
+            return path
+        except OSError:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    return None
+
+
+class KeyNotSaved(AfterWriteFailed):
+    """A license key was generated but could not be written where the options said: the message says where it is
+    (``extra``: ``license_key_fallback``, when a fallback file holds it)."""
+
+    def __init__(self, msg, connector, fallback):
+        super().__init__(msg, connector, dict(license_key_fallback=fallback) if fallback else {})
+
+
+def settle_license_key(resource, after, dest, option):
+    """After a write that generates a license key: ``(connector, warning)``, the key written to ``dest`` (when given)
+    and left out of the connector. A key whose answer was lost is replaced once (Cloudflare never shows a key twice).
+
+    A key meant for a file is masked in every output of the run (``resource.hide``) from the moment it arrives. When
+    ``dest`` cannot be written after all (its directory was probed before any call, but a file can become immutable,
+    a disk full), the key goes to a 0600 file next to it, else in the temporary directory, and ``KeyNotSaved`` says
+    where; should that fail too, the key is nowhere and the message says so."""
+    warning = None
+    if not after.get("license_key"):
+        # The answer that carried the key was lost (a re-read confirmed the write), or the create named an existing
+        # virtual device: Cloudflare never shows a key again, so a fresh one is generated now (once).
+        after = resource.update(after["id"], dict(provision_license=True))
+        warning = "connector %s: no license key came back, so it was re-keyed once; the new key is in %s" % (
+            after["id"], dest or "the result")
+    if not dest or not after.get("license_key"):
+        return after, warning
+    after = dict(after)
+    key = after.pop("license_key")
+    resource.hide(key)
+    try:
+        save_license_key(dest, key)
+    except OSError as exc:
+        fallback = rescue_license_key(dest, key)
+        where = ("it was saved to %s (mode 0600) instead: move it there" % fallback if fallback else
+                 "no other file could be written either (next to it, or in the temporary directory), so the key is "
+                 "not kept anywhere and is masked in this output: re-key the connector (rekey=true) once the "
+                 "destination can be written")
+        raise KeyNotSaved("connector %s: its new license key (the previous one no longer works) could not be written "
+                          "to %s %s (%s); %s" % (after["id"], option, dest, exc.strerror or exc, where)
+                          + (". " + warning if warning else ""), after, fallback) from None
+    return after, warning
+
+
+def notes_key(notes):
+    """Notes as they are compared: Unicode NFC, without surrounding white space (an API may store them so)."""
+    return unicodedata.normalize("NFC", notes).strip() if isinstance(notes, str) else notes
+
+
+def _loose_notes_key(notes):
+    """Notes compared loosely (to warn, never to match): also without case and with runs of white space as one."""
+    return " ".join(notes_key(notes).split()).casefold() if isinstance(notes, str) else None
+
+
+def near_matches(connectors, notes):
+    """The connectors whose notes nearly equal ``notes``: the same but for case or white space, or containing them
+    (or contained in them)."""
+    wanted = _loose_notes_key(notes)
+    found = []
+    for connector in connectors or ():
+        have = _loose_notes_key(connector.get("notes"))
+        exact = notes_key(connector.get("notes")) == notes_key(notes)
+        if have and wanted and not exact and (have == wanted or wanted in have or have in wanted):
+            found.append(connector)
+    return found
+
+
+def _near_hint(connectors, notes):
+    near = near_matches(connectors, notes)
+    if not near:
+        return ""
+    return " (near matches: %s)" % at_most(near, name=lambda c: "%r (%s)" % (c.get("notes"), c.get("id")))
+
+
+def _refuse_near_duplicate(connectors, notes, where=""):
+    """Before creating a connector named by ``notes``: refuse when one exists whose notes differ only by case or white
+    space (a create would make a second connector, and a second license, for what is likely the same appliance)."""
+    same = [c for c in connectors or () if _loose_notes_key(c.get("notes")) == _loose_notes_key(notes)]
+    if same:
+        raise InvalidOption(where + "notes", "match no connector exactly, but %s differ only by case or white space; "
+                            "nothing was created (give the notes as they are, or the connector's id)"
+                            % at_most(same, name=lambda c: "the notes %r of connector %s" % (c.get("notes"), c["id"])),
+                            notes)
+
+
+def check_created_notes(resource, notes, after, warning=None):
+    """After a create named by ``notes``: the answer must carry the same notes (after ``notes_key``), or the next run
+    would not find the connector and would create another (with another license): then the run fails, naming it."""
+    if notes_key(after.get("notes")) == notes_key(notes):
+        return
+    raise IncompleteRun("connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run naming "
+                        "it by these notes would not find it and would create another connector. Name it by id %s, or "
+                        "by the notes Cloudflare stored%s" % (after["id"], after.get("notes"), notes, after["id"],
+                                                              ". " + warning if warning else ""),
+                        dict(changed=True, magic_connector=resource.masked(after)))
+
+
+def check_notes_pattern(pattern, option="notes_pattern"):
+    """A regular expression (Python syntax) given to filter by notes, compiled; refused before any call if invalid."""
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise InvalidOption(option, "must be a valid regular expression (%s)" % exc, pattern) from None
 
 
 def _day_rank(day):
@@ -386,6 +546,8 @@ def check_settings(settings, where=""):
     dates = settings.get("interrupt_window_embargo_dates")
     if dates is not None:
         settings["interrupt_window_embargo_dates"] = check_embargo_dates(dates, where)
+    if settings.get("notes") is not None:
+        settings["notes"] = notes_key(settings["notes"])
     if settings.get("site_id"):
         check_id(where + "site_id", settings["site_id"])  # "" takes the connector out of its site
     return settings
@@ -427,35 +589,49 @@ def select_connector(connectors, connector_id=None, device_id=None, serial_numbe
     """The one connector among ``connectors`` that the first identity given names (id, device id, serial
     number, then notes), or None. Every other device identity given must match it: a connector's device never
     changes. Raises ``InvalidOption`` when several connectors match."""
-    for option, wanted, value_of in (
-        ("id", connector_id, lambda c: c.get("id")),
-        ("device_id", device_id, lambda c: device_of(c).get("id")),
-        ("device_serial_number", serial_number, lambda c: device_of(c).get("serial_number")),
-        ("notes", notes, lambda c: c.get("notes")),
+    for option, wanted, value_of, key in (
+        ("id", connector_id, lambda c: c.get("id"), _same_value),
+        ("device_id", device_id, lambda c: device_of(c).get("id"), _same_value),
+        ("device_serial_number", serial_number, lambda c: device_of(c).get("serial_number"), serial_key),
+        ("notes", notes, lambda c: c.get("notes"), notes_key),
     ):
         if wanted is not None:
             break
-    found = [c for c in connectors if value_of(c) == wanted]
+    found = [c for c in connectors if key(value_of(c)) == key(wanted)]
     if len(found) > 1:
+        # Values that match without being equal (case, Unicode form, spaces) are shown: the error names both.
+        alike = len(set(value_of(c) for c in found)) == 1
         raise InvalidOption(where + option, "matches %d connectors (%s): identify the connector by id or device"
-                            % (len(found), at_most(found, name=lambda c: c["id"])), wanted)
+                            % (len(found), at_most(found, name=lambda c: c["id"] if alike else "%s with %r"
+                                                   % (c["id"], value_of(c)))), wanted)
     connector = found[0] if found else None
     if connector is not None:
         check_same_device(connector, device_id, serial_number, where)
     return connector
 
 
+def _same_value(value):
+    return value
+
+
+def serial_key(serial):
+    """Serial numbers are compared without case: two that differ only by case name one device (or are refused)."""
+    return serial.casefold() if isinstance(serial, str) else serial
+
+
 def check_same_device(connector, device_id=None, serial_number=None, where=""):
     device = device_of(connector)
-    for option, key, wanted in (("device_id", "id", device_id), ("device_serial_number", "serial_number", serial_number)):
-        if wanted is not None and device.get(key) != wanted:
+    for option, key, wanted, same in (("device_id", "id", device_id, _same_value),
+                                      ("device_serial_number", "serial_number", serial_number, serial_key)):
+        if wanted is not None and same(device.get(key)) != same(wanted):
             raise InvalidOption(where + option, "cannot change: connector %s belongs to the device with %s %r; a "
                                 "connector's device is fixed (delete the connector and create a new one)"
                                 % (connector["id"], key, device.get(key)), wanted)
 
 
-def find_connector(resource, connector_id=None, device_id=None, serial_number=None, notes=None):
-    """The connector with this id (one GET), or with this device or these exact notes (one list call)."""
+def find_connector(resource, connector_id=None, device_id=None, serial_number=None, notes=None, listed=None):
+    """The connector with this id (one GET), or with this device or these notes (one list call, unless ``listed`` is
+    the list)."""
     if device_id is not None:
         check_id("device_id", device_id)
     if connector_id is not None:
@@ -463,15 +639,17 @@ def find_connector(resource, connector_id=None, device_id=None, serial_number=No
         if connector is not None:
             check_same_device(connector, device_id, serial_number)
         return connector
-    return select_connector(resource.list(), None, device_id, serial_number, notes)
+    return select_connector(resource.list() if listed is None else listed, None, device_id, serial_number, notes)
 
 
-def plan_fleet(resource, entries, purge_default, create_missing=False, listed=None):
+def plan_fleet(resource, entries, purge_default, create_missing=False, listed=None, key_dir=None):
     """Check every entry, list the connectors once (unless ``listed`` holds the list this run just made), and plan
-    each entry (an update, a create for a device that has no connector yet with ``create_missing``, or a delete for
-    ``state: absent``). Raises ``InvalidOption`` before any write for a bad value, an identity that names no
-    connector (or several), or two entries naming the same connector or device."""
+    each entry (an update, a create for a device that has no connector yet with ``create_missing``, a create for a new
+    virtual device with ``provision_license``, or a delete for ``state: absent``). Raises ``InvalidOption`` before any
+    write for a bad value, an identity that names no connector (or several), two entries naming the same connector or
+    device, or a license key file that could not be written (``key_dir``: the task's ``license_key_dir``)."""
     settings = []
+    key_files = check_key_files(entries, key_dir)
     for index, entry in enumerate(entries):
         where = "connectors[%d]." % index
         for option in ("id", "device_id"):
@@ -492,7 +670,10 @@ def plan_fleet(resource, entries, purge_default, create_missing=False, listed=No
         by_notes = not _named_by_device(entry)
         current = select_connector(connectors, entry.get("id"), entry.get("device_id"), entry.get("device_serial_number"),
                                    entry.get("notes") if by_notes else None, where=where)
-        if current is None:
+        if current is None and entry.get("provision_license"):
+            plan = _new_virtual(resource, connectors, index, entry, desired, key_files[index], where)
+            key = ("notes", notes_key(entry["notes"]))
+        elif current is None:
             plan = _missing(resource, index, entry, desired, create_missing, where)
             key = ("device", entry.get("device_id") or entry.get("device_serial_number"))
         else:
@@ -508,10 +689,83 @@ def plan_fleet(resource, entries, purge_default, create_missing=False, listed=No
             continue
         if key in seen:
             raise InvalidOption(where[:-1], "names the same connector (%s) as connectors[%d]"
-                                % (key if isinstance(key, str) else "device %s" % key[1], seen[key]))
+                                % (key if isinstance(key, str) else "%s %s" % key, seen[key]))
         seen[key] = index
         plans.append(plan)
     return plans
+
+
+def key_file_name(notes):
+    """The file name of a license key in ``license_key_dir``: the entry's notes (NFC, trimmed), every character but
+    letters, digits, ``.``, ``_`` and ``-`` replaced by ``_``, a leading dot too (no hidden files), then ``.key``."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", notes_key(notes))
+    return re.sub(r"^\.", "_", name) + ".key"
+
+
+def check_key_files(entries, key_dir):
+    """The license key file of each entry (None when it gets no key), checked before any call: ``provision_license``
+    only on entries named by their notes alone, a destination for each (its own ``license_key_dest`` or the task's
+    ``license_key_dir``), each directory writable (probed once), no two entries writing the same file."""
+    if key_dir is not None:
+        if not os.path.isdir(key_dir):
+            raise InvalidOption("license_key_dir", "must be an existing directory", key_dir)
+        check_key_dir(key_dir, "license_key_dir")
+    files, seen, probed = [], {}, set()
+    for index, entry in enumerate(entries):
+        where = "connectors[%d]." % index
+        dest = entry.get("license_key_dest")
+        if not entry.get("provision_license"):
+            if dest is not None:
+                raise InvalidOption(where + "license_key_dest", "needs provision_license=true (a key is only generated "
+                                    "then)", dest)
+            files.append(None)
+            continue
+        if entry.get("state") == "absent":
+            raise InvalidOption(where + "provision_license", "cannot be used with state=absent")
+        if _named_by_device(entry) or entry.get("notes") is None:
+            raise InvalidOption(where + "provision_license", "creates a connector for a new virtual device, named by its "
+                                "notes alone: give notes and no id, device_id or device_serial_number (to re-key an "
+                                "existing connector, use cloudflare.magic_transit.magic_connector with rekey=true)")
+        if dest is None and key_dir is None:
+            raise InvalidOption(where + "provision_license", "needs a file for the license key: the entry's "
+                                "license_key_dest or the task's license_key_dir (a fleet's result never holds keys)")
+        if dest is None:
+            dest = os.path.join(key_dir, key_file_name(entry["notes"]))
+        elif os.path.dirname(os.path.abspath(dest)) in probed:
+            if os.path.isdir(dest):
+                raise InvalidOption(where + "license_key_dest", "must be a file path, not a directory", dest)
+        else:
+            check_key_dest(dest, where + "license_key_dest")
+            probed.add(os.path.dirname(os.path.abspath(dest)))
+        real = os.path.realpath(dest)
+        if real in seen:
+            raise InvalidOption(where + "license_key_dest", "is the same file as the key of connectors[%d] (%s)"
+                                % (seen[real], dest), dest)
+        seen[real] = index
+        files.append(dest)
+    return files
+
+
+def _new_virtual(resource, connectors, index, entry, desired, dest, where):
+    """The plan of an entry with ``provision_license`` whose notes name no connector: a create for a new virtual
+    device, whose license key goes to ``dest``."""
+    _refuse_near_duplicate(connectors, entry["notes"], where)
+    body = resource.api_form(dict(desired, **resource.create_body(entry)))
+    notes = entry["notes"]
+
+    def settle(after):
+        after, warning = settle_license_key(resource, after, dest, where + "license_key_dest")
+        try:
+            check_created_notes(resource, notes, after, warning)
+        except IncompleteRun as failure:
+            raise AfterWriteFailed(failure.msg, after, dict(license_key_dest=dest)) from None
+        return after, warning
+
+    plan = Planned(index, None, desired, None, dict(desired), body, action=CREATE,
+                   name="new virtual connector %r" % notes_key(notes), settle=settle,
+                   reread=lambda: select_connector(resource.list(), notes=notes))
+    plan.extra["license_key_dest"] = dest
+    return plan
 
 
 def _missing(resource, index, entry, desired, create_missing, where):

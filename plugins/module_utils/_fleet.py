@@ -27,7 +27,7 @@ import json
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ._client import CloudflareAPIError, InvalidOption, retry_time
@@ -78,12 +78,28 @@ class Planned:
     reread: Optional[Callable] = None
     name: Optional[str] = None
     outcome_unknown: bool = False
+    #: after a write that landed: ``settle(object) -> (object, warning)`` finishes what the write started (saves a
+    #: license key); it raises ``AfterWriteFailed`` when that fails
+    settle: Optional[Callable] = None
+    #: more keys of the entry's result (where a license key was saved)
+    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.after is None:
             self.after = self.current
         if self.status is None:
             self.status = CHANGED if self.changes or self.action != UPDATE else UNCHANGED
+
+
+class AfterWriteFailed(Exception):
+    """The write landed, but what had to follow it failed: ``after`` is the object written, ``extra`` more keys of
+    the entry's result. The entry counts as changed, with an error, and nothing more is sent."""
+
+    def __init__(self, msg, after, extra=None):
+        super().__init__(msg)
+        self.msg = msg
+        self.after = after
+        self.extra = extra or {}
 
 
 def check_concurrency(max_concurrency):
@@ -150,8 +166,8 @@ class FleetWriter:
         for warning in self.warnings if self.warn else ():
             self.warn(warning)
         result = self.result()
-        if any(p.status in (FAILED, NOT_SENT) for p in plans):
-            raise IncompleteRun(self.failure_message(), result)
+        if any(p.status in (FAILED, NOT_SENT) or p.error for p in plans):
+            raise IncompleteRun(self.failure_message(), result if self.full else self.compact(result))
         return result
 
     def _predicted(self, plan):
@@ -170,6 +186,18 @@ class FleetWriter:
             return
         try:
             plan.after, warning = self._send(plan)
+            if plan.settle is not None:
+                plan.after, settled_warning = plan.settle(plan.after)
+                warning = "; ".join(w for w in (warning, settled_warning) if w)
+        except AfterWriteFailed as failure:
+            with self._cond:
+                self._in_flight -= 1
+                self._cond.notify_all()
+                plan.after, plan.error = failure.after, failure.msg  # ours and bounded: it names where a file went
+                plan.extra.update(failure.extra)
+                self._stop_reason = self._stop_reason or "not sent after %s: %s" % (
+                    self._name(plan), "what had to follow its write failed")
+            return
         except CloudflareAPIError as error:
             with self._cond:
                 self._in_flight -= 1
@@ -374,6 +402,7 @@ class FleetWriter:
                 entry["error"] = plan.error
             if plan.outcome_unknown:
                 entry["outcome_unknown"] = True
+            entry.update(plan.extra)
             if self.full:
                 entry[resource.label] = resource.masked(plan.after) if plan.after is not None else {}
             if self.diff_mode and plan.status == CHANGED:
@@ -395,6 +424,19 @@ class FleetWriter:
                 for name, diff in diffs]
         return result
 
+    def compact(self, result):
+        """A failed run's result, short whatever the fleet's size (a failure is read by a person): only the entries
+        that failed, changed or carry an error, each with its ``index`` among the entries; the others are counted in
+        ``summary``, and why the rest was not sent is said once (``not_sent_reason``). ``full`` keeps every entry."""
+        key = self.resource.results_key
+        result[key] = [dict(entry, index=plan.index) for plan, entry in zip(self.plans, result[key])
+                       if plan.status in (FAILED, CHANGED)]
+        reasons = sorted(set(p.error for p in self.plans if p.status == NOT_SENT and p.error))
+        if reasons:
+            result["not_sent_reason"] = "; ".join(reasons[:3]) + (" (and %d more reasons)" % (len(reasons) - 3)
+                                                                  if len(reasons) > 3 else "")
+        return result
+
     def _summarised(self, diffs):
         """Identical changes in one block each, headed by how many connectors and which."""
         groups = {}
@@ -407,11 +449,11 @@ class FleetWriter:
         return blocks
 
     def failure_message(self):
-        first = next(p for p in self.plans if p.status in (FAILED, NOT_SENT))
-        first = next((p for p in self.plans if p.status == FAILED), first)
+        first = next(p for p in self.plans if p.status in (FAILED, NOT_SENT) or p.error)
+        first = next((p for p in self.plans if p.status == FAILED or p.status == CHANGED and p.error), first)
         counts = ", ".join("%d %s" % (sum(1 for p in self.plans if p.status == s), s.replace("_", " ")) for s in STATUSES)
         error = first.error.rstrip(".") + "."
-        parts = ["%s: %s" % (self._name(first), error) if first.status == FAILED else error, "Entries: %s." % counts]
+        parts = ["%s: %s" % (self._name(first), error) if first.status != NOT_SENT else error, "Entries: %s." % counts]
         unknown = [p for p in self.plans if p.outcome_unknown]
         if unknown:
             parts.append("Outcome unknown for %s: Cloudflare may have carried out the write all the same; running the "

@@ -17,7 +17,7 @@ from ._client import (
     CloudflareClient,
     InvalidOption,
 )
-from ._resource import IncompleteRun, check_values
+from ._resource import MAX_NAMED, IncompleteRun, check_values
 
 
 def env_fallback(*names):
@@ -78,6 +78,12 @@ class CloudflareModule(AnsibleModule):
         for warning in self.client.warnings:
             self.warn(warning)
 
+    def hide(self, *values):
+        """Mask ``values`` (secrets learnt during the run, such as a license key meant for a file) in every output of
+        this run: the result, its messages and warnings (Ansible's ``no_log_values``), and API error texts."""
+        self.no_log_values.update(value for value in values if isinstance(value, str) and value)
+        self.client.add_secrets(*values)
+
     def run(self, main):
         """Exit with the result ``main()`` returns; turn an ``InvalidOption``, an ``IncompleteRun`` or a
         ``CloudflareAPIError`` into a failure."""
@@ -98,11 +104,26 @@ class CloudflareModule(AnsibleModule):
 
     def _end(self, result, failure=None, **extra):
         result = dict(result, **extra)
+        # ansible-core before 2.19 returns the module's options with every result ("invocation", kept by register and
+        # AWX): a fleet's 800 entries, each unset sub-option as null, made a 364 KB result. Shown there: the options
+        # set, and long lists of entries cut after MAX_NAMED with how many more.
+        self.params = shown_options(self.params)
         if self.client is not None:
             result["api_calls"] = dict(self.client.calls)
         if failure is None:
             self.exit_json(**result)
         self.fail_json(msg=failure, **result)
+
+
+def shown_options(value):
+    """``value`` (options) without unset (None) values, lists of entries cut after ``MAX_NAMED``: for "invocation"."""
+    if isinstance(value, dict):
+        return dict((k, shown_options(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, list) and len(value) > MAX_NAMED and all(isinstance(item, dict) for item in value):
+        return [shown_options(item) for item in value[:MAX_NAMED]] + ["... and %d more" % (len(value) - MAX_NAMED)]
+    if isinstance(value, list):
+        return [shown_options(item) for item in value]
+    return value
 
 
 __all__ = ["CONNECTION_ARGUMENT_SPEC", "CloudflareAPIError", "CloudflareModule", "InvalidOption"]

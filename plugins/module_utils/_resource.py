@@ -112,8 +112,12 @@ class Resource:
         cls.shapes = dict(list=Shape(list, cls.list_key, cls.required_keys), get=Shape(dict, cls.item_key, cls.required_keys),
                           write=Shape(dict, cls.write_key, cls.required_keys))
 
-    def __init__(self, client):
+    def __init__(self, client, hide=None, warn=None):
         self.client = client
+        #: ``hide(value)`` masks a secret learnt during the run (a license key saved to a file) in every output of
+        #: the run (a module's ``no_log_values``); ``warn(text)`` adds a warning to the module's result
+        self.hide = hide or getattr(client, "add_secrets", _ignore)
+        self.warn = warn or _ignore
 
     # --- hooks: override what differs from these defaults ---------------------------------------------
 
@@ -318,6 +322,10 @@ class Resource:
         return obj
 
 
+def _ignore(*_args):
+    """What ``hide`` and ``warn`` do when no module listens (plugins, unit tests of the engine)."""
+
+
 def _parent(obj, path):
     for key in path[:-1]:
         obj = obj.get(key) if isinstance(obj, dict) else None
@@ -436,7 +444,7 @@ class ResourceModule:
 
     def __init__(self, module, resource_class):
         self.module = module
-        self.resource = resource_class(module.client)
+        self.resource = resource_class(module.client, hide=module.hide, warn=module.warn)
 
     def info(self):
         """The objects the options ask for (an info module)."""

@@ -29,7 +29,8 @@ attributes:
     support: full
     details:
       - Judged on the controller; nothing is sent but reads.
-      - A re-key (O(provision_license=true) on an existing connector) is reported as a change and not made.
+      - A re-key (O(rekey=true), or O(provision_license=true) on a connector found by a device identity) is reported
+        as a change and not made; RV(msg) says that the key would be rotated.
       - O(license_key_dest) is checked (the directory must be writable) in check mode too.
   diff_mode:
     support: full
@@ -39,8 +40,9 @@ attributes:
   idempotent:
     support: partial
     details:
-      - Idempotent, except that O(provision_license=true) on a connector found by a device identity re-keys it on
-        every run.
+      - Idempotent, except for a re-key, which is a new key by nature - O(rekey=true) (and O(provision_license=true)
+        on a connector found by a device identity) rotates the key on B(every) run. Run such a task once, not as
+        part of a playbook that is applied again and again.
 options:
   state:
     description:
@@ -62,6 +64,8 @@ options:
       - The serial number of the connector's device. Hardware appliances and virtual appliances have one
         (Cloudflare calls a virtual appliance's serial number its service tag). Finds the connector (one list call);
         with O(state=present) and no connector for this device, one is created for it.
+      - Compared without case. Two connectors whose serial numbers differ only by case are refused as ambiguous
+        (the error names both); give O(id) then.
       - Whether Cloudflare always returns a serial number for virtual devices is not published; a virtual connector
         without one is found by O(id) or O(notes).
       - What Cloudflare does with a serial number it does not know is not published either. When it refuses it
@@ -81,6 +85,7 @@ options:
       - With O(device_id) or O(device_serial_number) of a device that has no connector yet, V(true) is refused before
         any write, because Cloudflare shows whether a device is hardware or virtual only once it has a connector. Create the
         connector without O(provision_license), then re-key it.
+      - To re-key, prefer O(rekey=true), which works with every identity, O(notes) included.
       - If the answer that carried a new key is lost (a time-out or a server error after Cloudflare acted), the
         module re-reads the connector and, since Cloudflare never shows a key twice, re-keys it B(once) more and
         says so in a warning.
@@ -88,14 +93,36 @@ options:
         store the key safely (for example in a vault)."
     type: bool
     default: false
+  rekey:
+    description:
+      - V(true) re-keys the connector found by O(id), O(device_id), O(device_serial_number) or O(notes). Cloudflare
+        generates a new license key, returned once (in RV(magic_connector.license_key), or written to
+        O(license_key_dest)). B(The previous key stops working at once and for good.)
+      - B(Not idempotent by nature:) every run with V(true) rotates the key again and reports C(changed). Check mode
+        reports the change and sends nothing, RV(msg) says that the key would be rotated, and C(--diff) shows
+        C(license_key) as V(key will be rotated) (never a key).
+      - The connector must exist, and be of a virtual (C(LICENSED)) device; otherwise the task fails before any
+        write. With O(notes) and O(provision_license=true), a connector that does not exist yet is created instead
+        (its first key comes with the create).
+      - Without O(rekey), O(provision_license=true) keeps its meaning, B(create if missing) for O(notes); a
+        connector found by its notes keeps its key.
+    type: bool
+    default: false
+    version_added: 1.1.0
   license_key_dest:
     description:
       - A file on the host where the module runs (usually the controller) to write a newly generated license key
         to, instead of returning it. The key is written atomically (a temporary file in the same directory, then a
         rename) with mode C(0600) before the module returns, so a later failing task cannot lose the only copy; the
         result then says where (RV(license_key_dest)) and holds no key.
-      - Requires O(provision_license=true). The directory must exist and be writable; this is checked before any
-        call, so a create or re-key that could not save its key is never sent.
+      - Requires O(provision_license=true) or O(rekey=true). The directory must exist and be writable; this is
+        checked before any call, so a create or re-key that could not save its key is never sent.
+      - When a key is meant for this file it is masked in every output of the run (result, messages, warnings,
+        C(-vvvv)). Should the file still not be writable when the key arrives (a file made immutable, a full disk,
+        a quota), the task fails, and the key is written with mode C(0600) to a new file next to O(license_key_dest)
+        (named after it, C(.unsaved-) and a random part, C(.key)) or, if that fails too, to such a file in the
+        temporary directory of the host; RV(license_key_fallback) and the message say which. If no file at all can
+        be written, the key is kept nowhere and the message says so; re-key again once the file can be written.
       - Written only when a key is generated; a connector found by its notes keeps its key and the file is left
         alone.
     type: path
@@ -108,6 +135,10 @@ options:
       - Free-text notes. Without O(id), O(device_id) and O(device_serial_number) they identify the connector and
         must match exactly one connector's notes (or none, to create one with O(provision_license=true)); empty notes
         identify nothing and are refused. With another identity, V("") clears the notes.
+      - Notes are compared (and sent) in Unicode normal form NFC without surrounding white space, so notes that an
+        API stores normalised or trimmed still match. A create by notes is refused, naming the connector, when one
+        exists whose notes differ only by case or white space; and when the created connector comes back with other
+        notes (a later run would not find it and would create another), the task fails naming its id.
       - At most 2048 characters.
     type: str
   timezone:
@@ -199,6 +230,12 @@ EXAMPLES = r"""
     provision_license: true
     license_key_dest: /srv/keys/gcp-europe-west3-vcon.key
 
+- name: Re-key the virtual connector found by its notes (rotates the key on every run; run it once)
+  cloudflare.magic_transit.magic_connector:
+    notes: aws-eu-central-1 vcon
+    rekey: true
+    license_key_dest: /srv/keys/aws-eu-central-1-vcon.key
+
 - name: Delete a connector
   cloudflare.magic_transit.magic_connector:
     device_serial_number: CF1A2B3C4D
@@ -236,6 +273,21 @@ magic_connector:
       serial_number: CF1A2B3C4D
       type: MANAGED
     last_updated: "2026-11-22T03:10:00Z"
+license_key_fallback:
+  description:
+    - Where the new license key was written instead of O(license_key_dest), which could not be written when the key
+      arrived (the task then fails). A file of mode C(0600) next to O(license_key_dest), else in the temporary
+      directory. Move it to its place; never the key itself.
+  returned: when a license key was generated and O(license_key_dest) could not be written
+  type: str
+  sample: /srv/keys/gcp-europe-west3-vcon.key.unsaved-k2x9a1b7.key
+  version_added: 1.1.0
+msg:
+  description: What a re-key did, or would do in check mode.
+  returned: when the license key is rotated (or would be, in check mode)
+  type: str
+  sample: "connector 4f1c2b3a5d6e7f8091a2b3c4d5e6f708: the license key would be rotated (check mode: nothing was sent)"
+  version_added: 1.1.0
 license_key_dest:
   description: Where the new license key was written (never the key itself).
   returned: when a license key was generated and written to O(license_key_dest)
@@ -266,6 +318,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource
 ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     provision_license=dict(type="bool", default=False),
+    rekey=dict(type="bool", default=False),
     license_key_dest=dict(type="path"),
     purge_embargo_dates=dict(type="bool", default=True),
     **IDENTITY_ARGUMENT_SPEC,

@@ -23,12 +23,26 @@ options:
     description: Only the connector with this id.
     type: str
   device_serial_number:
-    description: Only the connector of the device with this serial number (hardware, or a virtual appliance's service tag).
+    description:
+      - Only the connector of the device with this serial number (hardware, or a virtual appliance's service tag),
+        compared without case.
     type: str
   notes:
-    description: Only the connectors whose notes are exactly this (case and spaces count).
+    description:
+      - Only the connectors whose notes are exactly this (case and inner spaces count; compared in Unicode normal
+        form NFC, without surrounding white space).
+      - When no connector matches but some nearly do (the same notes but for case or white space, or notes that
+        contain these, or are contained in them), a warning names them (at most 20, then how many more).
     type: str
     version_added: 1.0.0
+  notes_pattern:
+    description:
+      - Only the connectors whose notes match this regular expression (Python syntax, searched anywhere in the notes;
+        anchor it with C(^) and C($)); for example V(^ber-store-) or V(vcon$). An invalid expression fails the task
+        before any call.
+      - Combined with the other filters (all must match).
+    type: str
+    version_added: 1.1.0
   device_type:
     description: Only connectors of this kind of device (filtered by Cloudflare).
     type: str
@@ -53,6 +67,11 @@ EXAMPLES = r"""
   cloudflare.magic_transit.magic_connector_info:
     notes: tyo-store-114 virtual
   register: store
+
+- name: Every connector of the Berlin stores, whatever the rest of their notes
+  cloudflare.magic_transit.magic_connector_info:
+    notes_pattern: "^ber-store-"
+  register: berlin
 
 - name: Hardware connectors that are not activated yet, with their latest telemetry
   cloudflare.magic_transit.magic_connector_info:
@@ -114,6 +133,7 @@ ARGUMENT_SPEC = dict(
     id=dict(type="str"),
     device_serial_number=dict(type="str"),
     notes=dict(type="str"),
+    notes_pattern=dict(type="str"),
     device_type=dict(type="str", choices=list(DEVICE_TYPES)),
     activated=dict(type="bool"),
     telemetry=dict(type="bool", default=False),

@@ -27,7 +27,9 @@ description:
     budget, so it does not trip the account-wide block. Without any C(Ratelimit) header it spends at most half of
     the documented budget (600 requests per 300 seconds) and halves that on the first 429.
   - When some writes fail, the task fails and its result says exactly which connectors were changed and which
-    were not, naming them by notes and id; running it again converges.
+    failed, and how many were not sent and why, naming them by notes and id (at most 20 per kind in the message, then
+    how many more); running it again converges. A failure's result stays short whatever the fleet's size (see
+    O(return_connectors)).
   - The settings are compared exactly as M(cloudflare.magic_transit.magic_connector) compares them (the same code).
   - Ansible shows nothing of a module before its task ends, so the pauses are reported in RV(pacing) (one line per
     pause, also written to the system log of the host that runs the module, where the journal shows it live).
@@ -116,6 +118,31 @@ options:
       purge_embargo_dates:
         description: Overrides O(purge_embargo_dates) for this connector.
         type: bool
+      provision_license:
+        description:
+          - V(true) onboards a virtual appliance - when no connector has the entry's O(connectors[].notes) (compared
+            in Unicode NFC without surrounding white space), one is created for a new virtual device (one C(POST),
+            whatever O(create_missing) says) and Cloudflare generates its license key, which is written to a file,
+            O(connectors[].license_key_dest), or the task's O(license_key_dir). A connector found by its notes keeps
+            its key; a second run changes nothing and writes no file.
+          - The entry must name the connector by its notes alone (no O(connectors[].id), O(connectors[].device_id) or
+            O(connectors[].device_serial_number)). To re-key an existing connector, use
+            M(cloudflare.magic_transit.magic_connector) with O(cloudflare.magic_transit.magic_connector#module:rekey=true).
+          - A create is refused before any write when a connector exists whose notes differ only by case or white
+            space; a created connector whose notes come back different fails the task, naming its id.
+        type: bool
+        default: false
+        version_added: 1.1.0
+      license_key_dest:
+        description:
+          - The file for this entry's license key, with the same rules as
+            O(cloudflare.magic_transit.magic_connector#module:license_key_dest) - written atomically with mode C(0600),
+            its directory probed before any call (a bad one fails the task before any write), the key masked in every
+            output of the run, and when the file cannot be written after all, the key kept in a C(0600) fallback file
+            that the entry's RV(magic_connectors[].license_key_fallback) names.
+          - Requires O(connectors[].provision_license=true). Overrides O(license_key_dir).
+        type: path
+        version_added: 1.1.0
   maintenance_window:
     description:
       - Instead of O(connectors), the settings of the C(cloudflare.magic_transit.maintenance_window) role (its
@@ -156,6 +183,17 @@ options:
     type: bool
     default: false
     version_added: 1.0.0
+  license_key_dir:
+    description:
+      - The directory for the license keys of entries with O(connectors[].provision_license=true) and no
+        O(connectors[].license_key_dest). Each key goes to C(<license_key_dir>/<notes>.key), the entry's notes in
+        Unicode NFC without surrounding white space, with every character other than letters, digits, C(.), C(_) and
+        C(-) replaced by C(_) (and a leading C(.) too); for example notes V(aws eu/vcon 1) give C(aws_eu_vcon_1.key).
+        Two entries whose keys would go to the same file fail the task before any call.
+      - The directory must exist and be writable (checked before any call, in check mode too). The files follow the
+        rules of O(connectors[].license_key_dest).
+    type: path
+    version_added: 1.1.0
   rate_limit_wait:
     description:
       - How long, in seconds in all, the module may pause for Cloudflare's rate-limit window. One pause is at most
@@ -168,8 +206,12 @@ options:
     version_added: 1.0.0
   return_connectors:
     description:
-      - V(brief) returns, per entry, the connector's id, notes, status, the fields changed and the error.
-      - V(full) adds the whole connector (as Cloudflare returned it) and its diff to every entry.
+      - V(brief) returns, per entry, the connector's id, notes, status, the fields changed and the error. When the
+        task fails, only the entries that failed or were changed are returned (each with its
+        RV(magic_connectors[].index)); the others are counted in RV(summary), and why they were not sent is said
+        once in RV(not_sent_reason). A failure's result then stays short, whatever the fleet's size.
+      - V(full) adds the whole connector (as Cloudflare returned it) and its diff to every entry, and keeps every
+        entry in a failure's result too.
     type: str
     choices: [brief, full]
     default: brief
@@ -209,6 +251,17 @@ EXAMPLES = r"""
       - notes: syd-branch-07 primary
         state: absent
 
+- name: Onboard virtual appliances in bulk, each key in /srv/keys/<notes>.key (mode 0600); a re-run changes nothing
+  cloudflare.magic_transit.magic_connectors:
+    license_key_dir: /srv/keys
+    connectors:
+      - notes: aws-eu-central-1-vcon
+        provision_license: true
+        timezone: Europe/Berlin
+      - notes: aws-us-east-1-vcon
+        provision_license: true
+        timezone: America/New_York
+
 - name: Add Christmas Eve to these connectors' embargo dates, keeping their other dates
   cloudflare.magic_transit.magic_connectors:
     connectors:
@@ -221,11 +274,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 magic_connectors:
-  description: One entry per entry of O(connectors), in the same order.
+  description:
+    - One entry per entry of O(connectors), in the same order.
+    - When the task fails with O(return_connectors=brief), only the entries that failed or were changed.
   returned: always
   type: list
   elements: dict
   contains:
+    index:
+      description: The entry's position in O(connectors) (from 0).
+      type: int
+      returned: when the task fails with O(return_connectors=brief)
+      version_added: 1.1.0
     id:
       description: The connector's id (none for a connector that check mode would create).
       type: str
@@ -253,13 +313,26 @@ magic_connectors:
       type: dict
       returned: always
     error:
-      description: Why the write failed or was not sent.
+      description: Why the write failed or was not sent, or what failed after it (a license key not saved).
       type: str
-      returned: when status is failed or not_sent
+      returned: when status is failed or not_sent, or something that had to follow a write failed
     outcome_unknown:
       description: The write failed without a clear answer and a re-read could not confirm it; it may have landed.
       type: bool
       returned: when the outcome of the write is unknown
+    license_key_dest:
+      description: The file the new connector's license key is written to (would be, in check mode); never the key.
+      type: str
+      returned: for an entry with O(connectors[].provision_license=true) whose connector is created
+      version_added: 1.1.0
+    license_key_fallback:
+      description:
+        - The file (mode C(0600), next to RV(magic_connectors[].license_key_dest) or in the temporary directory) that
+          holds the new key because RV(magic_connectors[].license_key_dest) could not be written when it arrived; the
+          task then fails and sends nothing more. Move the file to its place.
+      type: str
+      returned: when a license key could not be written to its file
+      version_added: 1.1.0
     connector:
       description: The connector after the change as Cloudflare returned it (as it would be in check mode; empty
         when deleted).
@@ -277,6 +350,12 @@ magic_connectors:
       changed: true
       changes:
         interrupt_window_hour_of_day: 1
+not_sent_reason:
+  description: Why the entries not sent were not sent (said once for all of them).
+  returned: when the task fails with O(return_connectors=brief) and some entries were not sent
+  type: str
+  sample: "not sent after the write of ber-branch-01 primary (711f8eedc6d84336a6f7d256ddd00fce) failed"
+  version_added: 1.1.0
 summary:
   description: How many entries were changed, unchanged, failed and not sent.
   returned: always
@@ -343,6 +422,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet im
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
+                  provision_license=dict(type="bool", default=False), license_key_dest=dict(type="path"),
                   **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
 
 ARGUMENT_SPEC = dict(
@@ -352,6 +432,7 @@ ARGUMENT_SPEC = dict(
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
     create_missing=dict(type="bool", default=False),
+    license_key_dir=dict(type="path"),
     rate_limit_wait=dict(type="float", default=DEFAULT_RATE_LIMIT_WAIT),
     return_connectors=dict(type="str", choices=["brief", "full"], default="brief"),
     diff_summary=dict(type="bool"),
@@ -363,7 +444,7 @@ def main():
     module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[sources], required_one_of=[sources], supports_check_mode=True)
 
     def apply():
-        connectors = Connectors(module.client)
+        connectors = Connectors(module.client, hide=module.hide, warn=module.warn)
         params = module.params
         writer = FleetWriter(connectors, "connectors", params["max_concurrency"], module.check_mode, module._diff,
                              module.warn, rate_limit_wait=params["rate_limit_wait"], progress=module.log,
@@ -372,7 +453,8 @@ def main():
         for option, planner in (("maintenance_window", plan_from_account), ("change_freeze", freeze_from_account)):
             if params[option] is not None:
                 entries, listed, plan = planner(connectors, params[option])
-        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed))
+        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed,
+                                       key_dir=params["license_key_dir"]))
         return result if plan is None else dict(result, maintenance_plan=plan)
 
     module.run(apply)

@@ -118,3 +118,39 @@ def test_a_failed_300_connector_run_names_connectors_in_under_4_kb(simulator, ru
     assert result["summary"]["failed"] + result["summary"]["not_sent"] == 300
     assert "fleet-00001" in result["msg"] and "and 2" in result["msg"]
     assert len(simulator.writes()) <= 4, "nothing more is sent after the first failure than was under way"
+    # The whole failure stays short too (issue 23: one 363 KB line for 800 connectors): what failed, with its index,
+    # the rest counted; the longest line Ansible printed is the failed task's result.
+    assert len(json.dumps(result)) < 8192 and max(len(line) for line in run.stdout.splitlines()) < 8192
+    assert [e["status"] for e in result["magic_connectors"]] == ["failed"] * result["summary"]["failed"]
+    assert result["not_sent_reason"].startswith("not sent after the write of fleet-0")
+
+
+def test_twenty_virtual_appliances_onboarded_in_one_task(simulator, run_fleet, tmp_path):
+    """provision_license in bulk: check mode writes nothing (no call but the list, no file), apply creates 20
+    connectors and writes 20 key files of mode 0600 (no key in the output), a re-run writes nothing at all."""
+    key_dir = tmp_path / "keys"
+    key_dir.mkdir()
+    entries = [dict(notes="onboard vcon %02d" % n, provision_license=True, timezone="Europe/Berlin") for n in range(20)]
+    simulator.clear_log()
+    result = run_fleet(entries, check=True, license_key_dir=str(key_dir))[0]
+    assert result["changed"] is True and result["summary"]["changed"] == 20
+    assert [r["method"] for r in simulator.requests()] == ["GET"] and list(key_dir.iterdir()) == []
+
+    simulator.clear_log()
+    result, run = run_fleet(entries, license_key_dir=str(key_dir))
+    assert result["summary"]["changed"] == 20 and not result.get("failed"), result.get("msg")
+    assert [r["method"] for r in simulator.requests()].count("POST") == 20
+    files = sorted(key_dir.iterdir())
+    assert [path.name for path in files] == ["onboard_vcon_%02d.key" % n for n in range(20)]
+    keys = [path.read_text(encoding="utf-8").strip() for path in files]
+    assert len(set(keys)) == 20 and all(key.startswith("MWCL-") for key in keys)
+    assert all(oct(path.stat().st_mode & 0o777) == "0o600" for path in files)
+    assert not any(key in run.output for key in keys), "a license key meant for a file was printed"
+    created = [c for c in connectors(simulator).values() if (c.get("notes") or "").startswith("onboard vcon ")]
+    assert len(created) == 20 and all(c["device"]["type"] == "LICENSED" for c in created)
+
+    mtimes = [path.stat().st_mtime_ns for path in files]
+    simulator.clear_log()
+    result = run_fleet(entries, license_key_dir=str(key_dir))[0]
+    assert result["changed"] is False and [r["method"] for r in simulator.requests()] == ["GET"]
+    assert [path.stat().st_mtime_ns for path in sorted(key_dir.iterdir())] == mtimes

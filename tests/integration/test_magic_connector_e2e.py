@@ -111,3 +111,34 @@ def test_info_adhoc_with_filters(ansible, simulator):
     run = ansible.adhoc("cloudflare.magic_transit.magic_connector_info", "device_type=LICENSED")
     assert "sfo-lab virtual connector" in run.stdout and "ber-branch-01" not in run.stdout
     assert [r["query"] for r in simulator.requests()] == [{"device_type": "LICENSED"}]
+
+
+VIRTUAL_NOTES = "sfo-lab virtual connector"  # a virtual (LICENSED) connector of the sample data
+
+
+def test_rekey_by_notes_check_apply_and_again(ansible, simulator, tmp_path):
+    """rekey works with notes as the identity: check mode says the key would be rotated and writes nothing (neither to
+    Cloudflare nor to the file); apply rotates it and saves it with mode 0600; a second apply rotates it again (a
+    re-key is not idempotent by nature) and the output never shows a key."""
+    dest = tmp_path / "sfo.key"
+    args = "notes='%s' rekey=true license_key_dest=%s" % (VIRTUAL_NOTES, dest)
+    run = ansible.adhoc("cloudflare.magic_transit.magic_connector", args, "--check", "--diff")
+    assert "the license key would be rotated (check mode: nothing was sent)" in run.stdout
+    assert "key will be rotated" in run.stdout and simulator.writes() == [] and not dest.exists()
+
+    keys = []
+    for attempt in ("first", "second"):
+        run = ansible.adhoc("cloudflare.magic_transit.magic_connector", args)
+        assert "license key rotated" in run.stdout and "CHANGED" in run.stdout, attempt
+        keys.append(dest.read_text(encoding="utf-8").strip())
+        assert oct(dest.stat().st_mode & 0o777) == "0o600" and keys[-1] not in run.output
+    assert [w["method"] for w in simulator.writes()] == ["PATCH", "PATCH"] and keys[0] != keys[1]
+
+
+def test_info_notes_pattern_and_near_match_warning(ansible, simulator):
+    run = ansible.adhoc("cloudflare.magic_transit.magic_connector_info", "notes_pattern='^sfo-lab'")
+    assert VIRTUAL_NOTES in run.stdout and "ber-branch-01" not in run.stdout
+    run = ansible.adhoc("cloudflare.magic_transit.magic_connector_info", "notes='SFO-lab virtual connector'")
+    # (ansible-core 2.16 wraps a warning's lines: compared with its white space as single spaces)
+    assert "match no connector exactly (near matches: '%s'" % VIRTUAL_NOTES in " ".join(run.output.split())
+    assert [r["method"] for r in simulator.requests()] == ["GET", "GET"]

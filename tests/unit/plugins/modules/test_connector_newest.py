@@ -206,9 +206,13 @@ def test_empty_notes_as_a_setting_are_allowed(api, run_module):
 # --- info: notes ----------------------------------------------------------------------------------------
 
 def test_info_filters_by_exact_notes(api, run_module):
-    api.expect("GET", PATH, result=[CONNECTOR, VIRTUAL, connector(id="e" * 32, notes="ber-branch-01 primary ")])
+    # Since 1.1.0 (issue 21) notes are compared in Unicode NFC without surrounding white space: a trailing space
+    # matches, another case or inner spacing does not.
+    api.expect("GET", PATH, result=[CONNECTOR, VIRTUAL, connector(id="e" * 32, notes="ber-branch-01 primary "),
+                                    connector(id="f" * 32, notes="Ber-branch-01 primary"),
+                                    connector(id="a" * 32, notes="ber-branch-01  primary")])
     result = run_module(magic_connector_info, notes="ber-branch-01 primary")
-    assert [c["id"] for c in result["magic_connectors"]] == [ID]
+    assert [c["id"] for c in result["magic_connectors"]] == [ID, "e" * 32]
 
 
 # --- interrupts -----------------------------------------------------------------------------------------
