@@ -114,7 +114,7 @@ fi
 endef
 
 .PHONY: help test $(STAGES) venv venv-main venv-matrix $(MATRIX:%=venv-%) venv-importer venv-eda python-info check-python \
-    sync $(SANITY_MATRIX:%=sync-%) get-pip-shim test-live demo screenshots bench docs clean distclean
+    sync $(SANITY_MATRIX:%=sync-%) get-pip-shim test-live demo screenshots bench bench-eda docs clean distclean
 
 help: ## show this help
 	@printf 'cloudflare.magic_transit build harness (collection %s.%s)\n\n' '$(NAMESPACE)' '$(NAME)'
@@ -355,6 +355,11 @@ bench: venv-main sync ## fleet maintenance windows: API calls and wall time; wri
 	@$(call stage,benchmark against the simulator)
 	cd '$(COPY)'
 	run '$(VENV)/bin/python' '$(COPY)/hack/bench.py' '$(COPY)' '$(BUILD)/collections' '$(ROOT)/docs/performance.md'
+
+bench-eda: venv-eda sync ## the events source against 4000 connectors at a 10 s interval: CPU per poll into docs/performance.md
+	@$(call stage,benchmark of the events source against the simulator)
+	cd '$(COPY)'
+	run '$(VENV_EDA)/bin/python' '$(COPY)/hack/bench_eda.py' '$(COPY)' '$(ROOT)/docs/performance.md'
 
 # --- housekeeping -------------------------------------------------------------------------------
 
