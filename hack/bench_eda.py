@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The events source against a 4000-connector estate: CPU time per poll and calls per poll.
@@ -6,7 +5,7 @@
 A benchmark, not a test: it prints numbers, writes them into the "Event-Driven Ansible" section of
 docs/performance.md, and never fails on time.
 
-    hack/bench_eda.py COLLECTION_COPY PERFORMANCE_MD [--connectors 4000] [--interval 10] [--seconds 60]
+    python hack/bench_eda.py COLLECTION_COPY PERFORMANCE_MD [--connectors 4000] [--interval 10] [--seconds 60]
 
 COLLECTION_COPY is the build copy (.build/collections/ansible_collections/cloudflare/magic_transit): the simulator
 runs from it, and the source is loaded from it by path, as ansible-rulebook loads it.

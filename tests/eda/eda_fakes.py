@@ -1,14 +1,26 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A fake client and a fake clock for the unit tests of the events source."""
+"""The source file, a fake client and a fake clock for the tests of the events source."""
 
 import copy
 import datetime
+import importlib.util
+from pathlib import Path
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError
 
+COLLECTION = Path(__file__).resolve().parents[2]
+SOURCE_FILE = COLLECTION / "extensions" / "eda" / "plugins" / "event_source" / "connector_events.py"
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 UTC = datetime.timezone.utc
+
+
+def load_source():
+    """The source file loaded by its path, as ansible-rulebook loads it (runpy), not as a package."""
+    spec = importlib.util.spec_from_file_location("connector_events", SOURCE_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class FakeClient:

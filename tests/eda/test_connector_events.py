@@ -172,7 +172,7 @@ def test_an_ha_pair_down_at_start_is_said_once(source_module):
 
 def test_sites_are_listed_every_sites_every_polls(source_module):
     source, client, clock = make(source_module, sites_every=3)
-    for _ in range(7):
+    for _poll in range(7):
         poll(source, clock, client)
     assert client.count("/magic/connectors") == 7
     assert client.count("/magic/sites") == 3  # polls 1, 4 and 7
@@ -254,7 +254,7 @@ def test_duplicates_and_repeated_states_are_said_once(source_module):
     client = estate()
     client.connectors.append(dict(client.connectors[2], notes="a duplicate"))
     source, client, clock = make(source_module, client)
-    for _ in range(5):
+    for _poll in range(5):
         assert poll(source, clock, client) == []
     assert len(source.tracked) == 3
 

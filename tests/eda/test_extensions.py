@@ -15,7 +15,7 @@ import yaml
 from ansible_collections.cloudflare.magic_transit.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
 
-from conftest import COLLECTION, SOURCE_FILE
+from eda_fakes import COLLECTION, SOURCE_FILE
 
 BIN = Path(sys.executable).parent
 RULEBOOKS = sorted((COLLECTION / "extensions" / "eda" / "rulebooks").glob("*.yml"))

@@ -224,7 +224,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, ac
     times = [time_of(e) for e in lists]
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert min(gaps) >= INTERVAL * 0.8, gaps
-    sites = [e for e in simulator.requests("GET", "/magic/sites")]
+    sites = simulator.requests("GET", "/magic/sites")
     successful_polls = len([e for e in lists if e["status"] == 200])
     assert abs(len(sites) - successful_polls / SITES_EVERY) <= 2
     interrupts = simulator.requests("GET", "/interrupts")
