@@ -198,13 +198,16 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, ac
     # the job templated ansible_eda.event: the notes arrive as text, never evaluated
     assert activation.notes_file.read_text(encoding="utf-8") == "{ { 6 * 7 }} tyo-store-114"
 
-    # 5. two 503s in a row, then the account-wide rate-limit block: each said once, and recovered from
+    # 5. two 503s in a row, then the account-wide rate-limit block: each outage said once, and recovered from
     simulator.add_rule(match={"method": "GET", "path": "/magic/connectors$"}, times=2, action="status", status=503)
     activation.wait_for(of("source_recovered", failed_polls=2), "source_recovered after the 503s")
-    simulator.add_rule(match={"method": "GET", "path": "/magic/connectors$"}, times=1, action="status", status=429,
-                       retry_after=4)
-    activation.wait_for(of("source_degraded", status=429, retry_after=4.0), "source_degraded by the block")
-    activation.wait_for(of("source_recovered", failed_polls=1), "source_recovered after the block")
+    # the simulator's account-wide block: more than one call in 4 s refuses every call of the account for 4 s
+    simulator.set_faults(rate_limit={"requests": 1, "window": 4})
+    (blocked,) = activation.wait_for(of("source_degraded", status=429), "source_degraded by the block")
+    assert 0 < blocked["retry_after"] <= 4
+    simulator.set_faults()  # the block ends
+    activation.wait_for(lambda e: e["type"] == "source_recovered" and e["at"] >= blocked["at"],
+                        "source_recovered after the block")
     assert activation.process.poll() is None, "the activation stopped:\n" + activation.output()[-4000:]
 
     events = activation.events()
