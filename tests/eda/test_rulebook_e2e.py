@@ -8,6 +8,7 @@ ansible-rulebook printed, a job's view of an event, and the simulator's request 
 """
 
 import ast
+import json
 import os
 import signal
 import subprocess
@@ -236,6 +237,17 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, ac
     assert not simulator.writes()[1:], "the source never writes (the one POST is the test's interrupt)"
     # nothing secret was printed
     assert simulator.token not in activation.output()
+
+    # meta.hosts names the hosts the connectors inventory plugin makes of the same account
+    source = activation.out.parent / "estate.connectors.yml"
+    source.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
+    listed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(source), "--list"], capture_output=True,
+                            text=True, timeout=120, check=False, env=dict(simulator.env(), ANSIBLE_COLLECTIONS_PATH=str(
+                                COLLECTIONS_ROOT), ANSIBLE_INVENTORY_ENABLED="cloudflare.magic_transit.connectors"))
+    assert listed.returncode == 0, listed.stderr
+    inventory_hosts = set(json.loads(listed.stdout)["_meta"]["hostvars"])
+    named = {host for e in events for host in e["meta"]["hosts"]}
+    assert named and named <= inventory_hosts, (named, inventory_hosts)
 
 
 def time_of(entry):
