@@ -389,3 +389,18 @@ def test_meta_hosts_are_the_inventory_plugins_host_names(source_module):
     poll(source, clock, client)
     hosts = [e["meta"]["hosts"] for e in poll(source, clock, client)]
     assert hosts == [["store_ 1"], ["store-1 secondary"], [SINGLE]]
+
+
+def test_interrupt_reads_are_bounded_when_many_connectors_go_offline(source_module):
+    client = FakeClient(connectors=[connector("%032x" % (i + 1), "SER-%02d" % i, "store-%d" % i) for i in range(15)])
+    source, client, clock = make(source_module, client, sites_every=100)
+    poll(source, clock, client)
+    poll(source, clock, client)
+    for item in client.connectors:
+        silence(client, item["id"], clock.now())
+    poll(source, clock, client, seconds=400)
+    events = poll(source, clock, client)
+    assert len([e for e in events if e["type"] == "offline"]) == 15
+    assert client.count("/interrupts") == source_module.INTERRUPT_CHECKS_PER_POLL == 10
+    poll(source, clock, client)
+    assert client.count("/interrupts") == 10  # nothing pending was seen: no more reads until a sites refresh
