@@ -29,6 +29,9 @@ REQ_MAIN := $(ROOT)/requirements-dev.txt
 REQ_CONTROLLER := $(ROOT)/tests/requirements-controller.txt
 REQ_FALLBACK := $(BUILD)/requirements-fallback.txt
 VENV_IMPORTER := $(ROOT)/.venv-importer
+# ansible-rulebook pins its own dependencies: the eda stage has a venv of its own.
+VENV_EDA := $(ROOT)/.venv-eda
+REQ_EDA := $(ROOT)/tests/requirements-eda.txt
 REQ_IMPORTER := $(ROOT)/tests/requirements-importer.txt
 # ansible-test gets its own HOME: its venvs, its pip bootstrap cache and pip's cache stay in .build/.
 TEST_HOME := $(BUILD)/home
@@ -70,7 +73,7 @@ STRICT ?= $(if $(filter true 1 yes,$(CI)),1,)
 
 # make test: the longest first, so that the short ones fill the gaps at the end.
 STAGES := reliability sanity $(SANITY_MATRIX:%=sanity-%) integration $(INTEGRATION_MATRIX:%=integration-%) \
-    units $(MATRIX:%=units-%) lint import-check docs-lint changelog-lint
+    units $(MATRIX:%=units-%) eda lint import-check docs-lint changelog-lint
 
 # Interpreter discovery, evaluated once and only by the targets that need it.
 PY_MAIN = $(eval PY_MAIN := $(shell FORCED_PYTHON='$(PYTHON_MAIN)' '$(ROOT)/hack/find_python.sh' $(PYTHONS_$(MAIN_CORE))))$(PY_MAIN)
@@ -110,8 +113,8 @@ if [ "$$(cat '$(RESULTS)/venv-$(1)' 2>/dev/null | cut -d'|' -f1)" = 'NO PYTHON' 
 fi
 endef
 
-.PHONY: help test $(STAGES) venv venv-main venv-matrix $(MATRIX:%=venv-%) venv-importer python-info check-python \
-    sync $(SANITY_MATRIX:%=sync-%) get-pip-shim test-live demo screenshots bench docs clean distclean
+.PHONY: help test $(STAGES) venv venv-main venv-matrix $(MATRIX:%=venv-%) venv-importer venv-eda python-info check-python \
+    sync $(SANITY_MATRIX:%=sync-%) get-pip-shim test-live demo screenshots bench bench-eda docs clean distclean
 
 help: ## show this help
 	@printf 'cloudflare.magic_transit build harness (collection %s.%s)\n\n' '$(NAMESPACE)' '$(NAME)'
@@ -204,6 +207,17 @@ $(MATRIX:%=venv-%): venv-%:
 venv-importer: check-python
 	@$(call make_venv,'$(VENV_IMPORTER)' '$(MAIN_PYTHON)' '$(REQ_IMPORTER)')
 
+# ansible-rulebook and what its end-to-end tests need, on the main controller's Python (with the fallback's
+# ansible-core 2.19 where only Python 3.11 is found, like the main venv).
+venv-eda: check-python
+	@reqs='$(REQ_EDA)'
+	if [ '$(MODE)' = fallback ]; then
+	    mkdir -p '$(BUILD)'
+	    reqs='$(BUILD)/requirements-eda-fallback.txt'
+	    { grep -v '^ansible-core[=<>~! ]' '$(REQ_EDA)'; grep '^ansible-core' '$(ROOT)/tests/requirements-ansible-core-2.19.txt'; } > "$$reqs"
+	fi
+	$(call make_venv,'$(VENV_EDA)' '$(MAIN_PYTHON)' "$$reqs")
+
 # --- the build copy -------------------------------------------------------------------------------
 
 # The copy gets an empty git repository of its own: ansible-test lists content with
@@ -281,6 +295,12 @@ reliability: venv-main sync ## pytest tests/reliability: faults, rate-limit bloc
 	cd '$(COPY)'
 	run '$(VENV)/bin/python' -m pytest tests/reliability --ignore=tests/reliability/test_properties.py --ignore=tests/reliability/test_planner_properties.py $(PYTEST_ARGS)
 
+eda: venv-main venv-eda sync ## the events source: unit tests, ansible-rulebook end to end (Java 17), decision environment
+	@$(call stage,Event-Driven Ansible: the connector_events source and its rulebooks)
+	run '$(ROOT)/hack/ensure_java.sh'  # ansible-rulebook's rule engine runs in a JVM: installed when missing, never skipped
+	cd '$(COPY)'
+	run '$(VENV_EDA)/bin/python' -m pytest tests/eda -p no:cacheprovider --basetemp='$(BUILD)/pytest-eda' $(PYTEST_ARGS)
+
 lint: venv-main sync ## ansible-lint --profile production at the repository root (its .ansible-lint)
 	@$(call stage,ansible-lint)
 	cd '$(COPY)'
@@ -336,12 +356,17 @@ bench: venv-main sync ## fleet maintenance windows: API calls and wall time; wri
 	cd '$(COPY)'
 	run '$(VENV)/bin/python' '$(COPY)/hack/bench.py' '$(COPY)' '$(BUILD)/collections' '$(ROOT)/docs/performance.md'
 
+bench-eda: venv-eda sync ## the events source against 4000 connectors at a 10 s interval: CPU per poll into docs/performance.md
+	@$(call stage,benchmark of the events source against the simulator)
+	cd '$(COPY)'
+	run '$(VENV_EDA)/bin/python' '$(COPY)/hack/bench_eda.py' '$(COPY)' '$(ROOT)/docs/performance.md'
+
 # --- housekeeping -------------------------------------------------------------------------------
 
 clean: ## remove .build/ (copies, caches, ansible-test venvs, demo state)
 	@rm -rf '$(BUILD)'
 	echo 'removed .build/'
 
-distclean: clean ## clean, and remove every venv (.venv, .venv-X.Y, .venv-importer) too
-	@rm -rf '$(VENV)' $(MATRIX:%='$(ROOT)/.venv-%') '$(VENV_IMPORTER)'
-	echo 'removed .venv/, .venv-X.Y/ and .venv-importer/'
+distclean: clean ## clean, and remove every venv (.venv, .venv-X.Y, .venv-importer, .venv-eda) too
+	@rm -rf '$(VENV)' $(MATRIX:%='$(ROOT)/.venv-%') '$(VENV_IMPORTER)' '$(VENV_EDA)'
+	echo 'removed .venv/, .venv-X.Y/, .venv-importer/ and .venv-eda/'

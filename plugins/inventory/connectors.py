@@ -136,7 +136,6 @@ import os
 import re
 import stat
 
-from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
@@ -150,16 +149,15 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client i
     InvalidOption,
 )
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, device_of
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import (
+    DEFAULT_GROUPS,
+    connector_host_name,
+    safe_host_name,
+)
 
 # Connection options, in the order of CONNECTION_ARGUMENT_SPEC; the string ones may be templates in the source file.
 STRING_OPTIONS = ("api_token", "api_email", "api_key", "account_id", "base_url")
 OTHER_OPTIONS = ("timeout", "validate_certs", "max_retries", "max_retry_wait")
-# The groups this plugin adds (timezone_<zone> too) and the names Ansible gives a meaning: no host takes them.
-DEFAULT_GROUPS = ("connectors", "activated", "not_activated", "managed", "licensed")
-RESERVED_NAMES = frozenset(("all", "ungrouped") + DEFAULT_GROUPS + tuple(C.LOCALHOST))
-# What a host name keeps: letters, digits, dot, underscore, dash and inner single spaces. Anything else (a comma, a
-# colon, !, &, *, ~, brackets: the syntax of host patterns; control characters) becomes an underscore.
-_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9._ -]+")
 # A host variable name the plugin sets: a plain identifier (a prefix must also start with a letter).
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -176,17 +174,6 @@ def timezone_group(timezone):
     name = re.sub(r"-(?=\d)", "minus", timezone.lower().replace("+", "plus"))
     name = re.sub(r"[^a-z0-9]+", "_", name).strip("_")
     return "timezone_" + name if name else None
-
-
-def safe_host_name(name):
-    """A name as a host can carry it: unsafe characters replaced, white space collapsed, ends trimmed ("" if none)."""
-    name = _UNSAFE_IN_NAMES.sub("_", " ".join(str(name).split()))
-    return name.strip(" _")
-
-
-def reserved_name(name):
-    lowered = name.lower()
-    return lowered in RESERVED_NAMES or lowered.startswith("timezone_")
 
 
 def check_prefix(prefix):
@@ -362,37 +349,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # --- hosts and groups ----------------------------------------------------------------------------
 
     def _hostname(self, connector, taken):
-        """The host name of a connector, or None to leave it out. A name that is not safe is sanitised; one that is
-        reserved (``all``, ``localhost``, a group of the inventory) or taken falls back to the connector id; each with
-        a warning naming the connector."""
-        choice = self.get_option("hostname")
-        if choice == "serial_number":
-            given = device_of(connector).get("serial_number")
-        elif choice == "notes":
-            given = connector.get("notes")
-        else:
-            given = connector.get("id")
-        given = " ".join(given.split()) if isinstance(given, str) else ""
-        name, connector_id = safe_host_name(given), safe_host_name(connector.get("id"))
-        what = "connector %s: its %s %r" % (connector_id, choice.replace("_", " "), given)
-        problem = None
-        if given and (reserved_name(given) or reserved_name(name) or name in self.inventory.groups):
-            problem = "is the name of a group or of Ansible's implicit localhost"
-        elif given and not name:
-            problem = "holds no character a host name can keep"
-        elif name in taken:
-            problem = "is taken by another connector's host"
-        elif name != given:
-            self.display.warning("cloudflare.magic_transit.connectors: %s cannot be a host name as it is; the host is "
-                                 "named %r" % (what, name))
-        if problem:
-            self.display.warning("cloudflare.magic_transit.connectors: %s %s; it is named by its id instead" % (what, problem))
-            name = None
-        name = name or connector_id
-        if not name or name in taken or reserved_name(name) or name in self.inventory.groups:
-            self.display.warning("cloudflare.magic_transit.connectors: a connector with the id %r cannot be a host (no "
-                                 "usable, unique name); it is left out" % connector.get("id"))
-            return None
+        """The host name of a connector, or None to leave it out (the naming rules: ``_hostnames.py``, shared with
+        the events source), with a warning naming the connector for each name it could not take as it is."""
+        name, warnings = connector_host_name(connector, self.get_option("hostname"), taken, self.inventory.groups)
+        for warning in warnings:
+            self.display.warning("cloudflare.magic_transit.connectors: %s" % warning)
         return name
 
     def _populate(self, connectors):
