@@ -26,9 +26,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from perfdoc import write_section
+
 TOKEN = "sim_rw_token_for_local_demo_only_0000000"
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
-BEGIN, END = "<!-- eda-bench: begin (hack/bench_eda.py) -->", "<!-- eda-bench: end -->"
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -102,7 +103,6 @@ def main():
     table += ["| %d | %.0f | %.0f | %s |" % (i + 1, r["cpu"] * 1000, r["wall"] * 1000, r["kinds"] or "none")
               for i, r in enumerate(rows)]
     text = "\n".join([
-        BEGIN,
         "## Event-Driven Ansible: the connector_events source",
         "",
         "Measured by `hack/bench_eda.py` on %s (%d cores), %s: the source polled a simulated estate of %d connectors "
@@ -120,16 +120,9 @@ def main():
         "(one per poll), %d sites lists (every `sites_every` = 10 polls, and the first), %d interrupt reads (the "
         "offline connectors, at most 10 per poll)." % (
             statistics.median(cpu), max(cpu), statistics.median(wall), len(rows), lists, sites, interrupts),
-        END,
     ])
     print(text)
-    output = Path(args.output)
-    current = output.read_text(encoding="utf-8") if output.exists() else ""
-    if BEGIN in current and END in current:
-        current = current[:current.index(BEGIN)] + text + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    output.write_text(current, encoding="utf-8")
+    write_section(args.output, "eda-bench (hack/bench_eda.py)", text)
 
 
 if __name__ == "__main__":
