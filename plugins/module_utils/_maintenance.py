@@ -10,8 +10,12 @@ fleet module and a summary. Every bad setting raises ``InvalidOption`` naming th
 
 The HA guarantee, exactly: for every run scope, no planned connector's window is open at the same instant as the
 window of any other member of its HA group (planned in this run, or untouched and kept as it is), judged in UTC
-over the next 8 weeks from ``today`` (each window in its own time zone; see ``_windows.utc_intervals``). Members
-of a group that the run does not touch and that already overlap each other are left as they are.
+over the next 53 weeks from ``today`` - every DST change of the next 12 months of every zone of the group - with
+each window in its own time zone. On a day whose local clock jumps, a window is judged under both readings at once
+(it lasts its duration in real hours, and it ends at its local closing hour; see ``_windows.utc_intervals``), since
+how Cloudflare runs such a window is not published. Members of a group that the run does not touch and that already
+overlap each other are left as they are. Because the horizon holds a whole year of DST changes, a plan judged on
+one day is judged the same on any other: planning again near a DST change moves no window that is safe.
 
 Rules:
 
@@ -23,10 +27,16 @@ Rules:
   opening hour, on the same days; with ``alternate_days``, the same hours on every ``n``-th day of the days
   (``n`` members: member ``p`` gets days ``p, p+n, ...``).
 * A preferred window that overlaps the current window of an untouched member is a conflict: with
-  ``ha_conflict: shift`` (default) the target takes the next free window (aligned slots, then any hour, always
+  ``ha_conflict: shift`` (default) the target takes the next free window (the following hours in order, always
   on the same days), with ``fail`` the plan fails naming both connectors. A preferred window overlapping a member
   planned in the same run (zones of different offsets) is shifted the same way, never failed.
 * ``latest_end_hour`` (local): every planned window opens and closes on the same local day by that hour.
+* ``business_hours`` (local, ``HH:MM-HH:MM``, see ``business_hours``): no planned window opens inside them; a
+  member whose every free window would is an error naming the connector.
+* ``timezone_mismatch``: an HA group whose members' zones differ (the zone each target is planned in, the current
+  zone of an untouched member) is listed in the summary (``report``, default), refused naming the group and its
+  members (``fail``), or planned in its primary's zone (``primary``: every target member of the group gets the
+  primary's zone; the API publishes no zone for a site, so the primary is the reference).
 * Groups take staggered start times by their index among all of the account's groups (stable whatever the
   scope of a run).
 """
@@ -37,6 +47,7 @@ import datetime
 import re
 
 from ._client import InvalidOption
+from ._resource import at_most
 from ._connectors import DAYS, DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, device_of, select_connector
 from ._sites import Sites
 from ._windows import WEEKS, UnknownTimezone, Window, first_overlap, group_label, ha_groups, utc_intervals, window_of
@@ -54,6 +65,8 @@ PRESETS = {
 PREFIX = "maintenance_window_"
 HA_CONFLICT = ("shift", "fail")
 HA_STRATEGY = ("consecutive", "alternate_days")
+TIMEZONE_MISMATCH = ("report", "fail", "primary")
+BUSINESS_HOURS_FORMAT = "HH:MM-HH:MM (local time, 24-hour clock, such as 08:00-22:00)"
 GROUP_BY = ("site_id", "notes")
 
 # The role's variables for the settings check_settings judges.
@@ -111,6 +124,30 @@ def _date(value, key):
         return datetime.date.fromisoformat(check_embargo_dates([str(value)], "")[0])
     except InvalidOption:
         raise InvalidOption(key, "must be a real date written YYYY-MM-DD", value) from None
+
+
+def business_hours(value, key=PREFIX + "business_hours"):
+    """``"HH:MM-HH:MM"`` (local, the end excluded; ``22:00-06:00`` wraps past midnight) as ``(start, end)`` in minutes
+    after midnight, or ``None`` when unset. A window opens inside them when its local opening time ``t`` is in
+    ``[start, end)``. Errors name ``key``."""
+    if value is None or value == "":
+        return None
+    match = re.match(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]\d)\s*$", str(value))
+    if not match:
+        raise InvalidOption(key, "must be written " + BUSINESS_HOURS_FORMAT, value)
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3)) * 60 + int(match.group(4))
+    if end > 24 * 60 or start == end:
+        raise InvalidOption(key, "must be written %s, end after start and at most 24:00" % BUSINESS_HOURS_FORMAT, value)
+    return start, end
+
+
+def opens_inside(hours, hour):
+    """Whether a window opening at the local whole ``hour`` opens inside business ``hours`` (``(start, end)``)."""
+    if hours is None:
+        return False
+    minute, (start, end) = hour * 60, hours
+    return start <= minute < end if start < end else minute >= start or minute < end
 
 
 def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates"):
@@ -174,6 +211,8 @@ def check_plan(plan):
         allow_ungrouped=_boolean(plan.get("allow_ungrouped"), PREFIX + "allow_ungrouped"),
         ha_conflict=_choice(plan.get("ha_conflict"), "ha_conflict", HA_CONFLICT, "shift"),
         ha_strategy=_choice(plan.get("ha_strategy"), "ha_strategy", HA_STRATEGY, "consecutive"),
+        business_hours=business_hours(plan.get("business_hours")),
+        timezone_mismatch=_choice(plan.get("timezone_mismatch"), "timezone_mismatch", TIMEZONE_MISMATCH, "report"),
         purge_embargo_dates=_boolean(plan.get("purge_embargo_dates"), PREFIX + "purge_embargo_dates"),
         today=_date(plan["today"], PREFIX + "today") if plan.get("today") else datetime.date.today(),
         targets=plan.get("targets") or [],
@@ -195,6 +234,9 @@ def check_plan(plan):
         # Name the role variable the user set, not the API field it becomes.
         raise InvalidOption(ROLE_VARIABLES[exc.option], exc.rule, exc.value) from None
     settings["days"] = window["interrupt_window_days_of_week"]
+    if opens_inside(settings["business_hours"], settings["hour"]):
+        _fail("hour", "(%02d:00) opens inside maintenance_window_business_hours %s: choose an hour outside them"
+              % (settings["hour"], plan.get("business_hours")), settings["hour"])
     latest = settings["latest_end_hour"]
     if latest is not None and settings["duration"] > latest:
         _fail("latest_end_hour", "leaves no room for a window of %d h (maintenance_window_duration): a window must "
@@ -263,14 +305,12 @@ def _candidates(settings, position, size, start, timezone):
     else:
         subsets = [tuple(days)]
         first_hour = start + position * duration
-    hours = []
-    for offset in [k * duration for k in range(24)] + list(range(24)):
-        hour = (first_hour + offset) % 24
-        if hour not in hours:
-            hours.append(hour)
+    # The preferred hour, then each following hour: the nearest free window (one hour later clears a DST jump).
     latest = settings["latest_end_hour"]
-    for hour in hours:
+    for hour in ((first_hour + offset) % 24 for offset in range(24)):
         if latest is not None and hour + duration > latest:
+            continue
+        if opens_inside(settings["business_hours"], hour):
             continue
         for subset in subsets:
             yield Window(subset, hour, duration, timezone)
@@ -281,7 +321,11 @@ def _no_room(settings, group, connector, start, clash, label):
     message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), label, size)
     if clash:
         message += "; every window it may take overlaps %s" % _name(clash[0])
+    if settings["business_hours"] is not None:
+        message += " or opens inside maintenance_window_business_hours"
     if latest is None:
+        if settings["business_hours"] is not None:
+            raise InvalidOption(PREFIX + "business_hours", message)
         raise InvalidOption(PREFIX + "duration", "(%d h) " % duration + message)
     fits = ["a duration of at most %d h" % max(1, (latest - start) // size) if latest - start >= size else None,
             "maintenance_window_latest_end_hour %d or later" % (start + size * duration) if start + size * duration <= 24
@@ -320,6 +364,7 @@ def plan_windows(connectors, plan, sites=None):
                 _fail("ha_strategy", "alternate_days needs at least as many days as an HA group has members: group %r has %d, "
                       "maintenance_window_days %d" % (_label(key, sites), len(members), len(settings["days"])), "alternate_days")
 
+    zones, mismatched = _zones(groups, targets, settings, sites)
     planned, shifted = {}, []
     for slot, key in enumerate(sorted(groups)):
         members = groups[key]
@@ -334,7 +379,7 @@ def plan_windows(connectors, plan, sites=None):
             for position, member in enumerate(members):
                 if member["id"] not in targets:
                     continue
-                timezone = targets[member["id"]].get("timezone") or settings["timezone"] or member.get("timezone") or "UTC"
+                timezone = zones[member["id"]]
                 first_clash = chosen_window = None
                 for index, window in enumerate(_candidates(settings, position, len(members), start, timezone)):
                     clash = group.clash(window)
@@ -363,12 +408,47 @@ def plan_windows(connectors, plan, sites=None):
         window = planned[connector["id"]]
         entry = dict(id=connector["id"], interrupt_window_days_of_week=list(window.days),
                      interrupt_window_hour_of_day=window.hour, interrupt_window_duration_hours=window.duration)
-        if target.get("timezone") or settings["timezone"]:
+        if target.get("timezone") or settings["timezone"] or window.timezone != (connector.get("timezone") or "UTC"):
             entry["timezone"] = window.timezone
         if settings["embargo_dates"] is not None:
             entry["interrupt_window_embargo_dates"] = settings["embargo_dates"]
         entries.append(entry)
-    return entries, _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, settings)
+    summary = _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, settings)
+    summary.update(timezone_mismatches=len(mismatched), mismatched_groups=mismatched[:20])
+    return entries, summary
+
+
+def _zones(groups, targets, settings, sites):
+    """``(zones, mismatched)``: the zone each member is judged in (a target's planned zone, an untouched member's
+    current one) after ``timezone_mismatch``, and the HA groups with a target whose members' zones still differ
+    (``{group, members: [{connector, notes, timezone}]}``). ``fail`` raises naming the group and its members."""
+    zones, mismatched = {}, []
+    for key in sorted(groups):
+        members = groups[key]
+        for member in members:
+            if member["id"] in targets:
+                zone = targets[member["id"]].get("timezone") or settings["timezone"] or member.get("timezone")
+            else:
+                zone = member.get("timezone")
+            zones[member["id"]] = zone or "UTC"
+        if len(members) < 2 or not any(m["id"] in targets for m in members):
+            continue
+        if settings["timezone_mismatch"] == "primary":
+            for member in members[1:]:
+                if member["id"] in targets:
+                    zones[member["id"]] = zones[members[0]["id"]]
+        if len(set(zones[m["id"]] for m in members)) > 1:
+            described = [dict(connector=m["id"], notes=m.get("notes"), timezone=zones[m["id"]]) for m in members]
+            if settings["timezone_mismatch"] == "fail":
+                _fail("timezone_mismatch", "is fail: the members of HA group %s are in different time zones: %s; give them "
+                      "one zone (maintenance_window_timezone), or set maintenance_window_timezone_mismatch: primary"
+                      % (_label(key, sites), at_most(described, name=_zone_name)), "fail")
+            mismatched.append(dict(group=_label(key, sites), members=described))
+    return zones, mismatched
+
+
+def _zone_name(member):
+    return "%s (%s) in %s" % (member["notes"] or "no notes", member["connector"], member["timezone"])
 
 
 def _changes(connector, entry, purge):
@@ -410,12 +490,18 @@ def _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, 
 def summary_lines(summary):
     """The summary as the few lines a change request needs."""
     lines = ["%d of %d connectors planned, %d change; %d HA groups planned (%d partly targeted: untouched peers kept), "
-             "%d conflicts shifted, %d ungrouped; no HA overlap in UTC over %d weeks from %s"
+             "%d conflicts shifted, %d ungrouped; no HA overlap in UTC over %d weeks from %s (every DST change of the next "
+             "12 months, both readings of a window on a day the clock jumps)"
              % (summary["targets"], summary["connectors"], summary["changing"], summary["ha_groups"],
                 summary["ha_groups_partly_targeted"], summary["conflicts_shifted"], summary["ungrouped"],
                 summary["weeks_checked"], summary["from_date"])]
     lines += ["window %s: %d" % item for item in summary["windows"].items()]
     lines += ["time zone %s: %d" % item for item in summary["timezones"].items()]
+    lines += ["HA group %s has members in different time zones: %s" % (m["group"], at_most(m["members"], name=_zone_name))
+              for m in summary.get("mismatched_groups", [])]
+    if summary.get("timezone_mismatches", 0) > len(summary.get("mismatched_groups", [])):
+        lines.append("and %d more HA groups with members in different time zones"
+                     % (summary["timezone_mismatches"] - len(summary["mismatched_groups"])))
     lines += ["shifted %s (%s) of group %s away from %s: %s %02d:00" % (
         s["notes"], s["connector"], s["group"], s["peer"], ",".join(s["days"]), s["hour"]) for s in summary["shifted"]]
     if summary["freeze"]:
