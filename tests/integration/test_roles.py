@@ -106,3 +106,34 @@ def test_maintenance_window_draws_the_calendar_before_and_after_its_plan_in_chec
     assert "Before the plan: Connectors in their maintenance window" in drawn["before"] and pair in drawn["before"]
     assert "After the plan: Connectors in their maintenance window" in drawn["after"] and pair not in drawn["after"]
     assert "HA groups down together (UTC): none" in drawn["after"]
+
+
+def test_maintenance_window_check_diff_is_readable_and_a_rewritten_calendar_is_no_change(ansible, simulator, tmp_path):
+    """Issue 23: no SVG printed as a diff, connector lists in diff headers capped at 20 names, and a re-run that only
+    rewrites the local calendar reports nothing changed."""
+    simulator.add_fleet(500)  # generated connectors in a few dozen distinct states: blocks of more than 20
+    extra = dict(maintenance_window_preset="weekend_nights", maintenance_window_calendar_dir=str(tmp_path / "calendar"),
+                 maintenance_window_today="2026-12-01", result_file=str(tmp_path / "result.json"))
+    run = ansible.playbook("maintenance_window_vars.yml", check=True, diff=True, extra_vars=extra)
+    assert simulator.writes() == []
+    assert "<svg" not in run.stdout and "calendar-after.svg" in run.stdout, "the calendar is written, never printed"
+    headers = [line for line in run.stdout.splitlines() if line.startswith(("--- before: ", "+++ after: "))]
+    assert headers and any(" and " in h and h.endswith(" more") for h in headers), "a block for more than 20 connectors"
+    assert all(h.count(" (") <= 20 for h in headers), "at most 20 connectors named per header"
+
+    ansible.playbook("maintenance_window_vars.yml", extra_vars=extra)
+    simulator.clear_log()
+    run = ansible.playbook("maintenance_window_vars.yml", extra_vars=extra)
+    assert simulator.writes() == [] and "calendar-before.svg" in run.stdout
+    assert changed_role_tasks(run.stdout) == [], "the calendars were rewritten: no change to report"
+
+
+def changed_role_tasks(stdout):
+    """The role's tasks that reported changed (the test playbook's own post task, writing a result file, is not one)."""
+    task, changed = None, []
+    for line in stdout.splitlines():
+        if line.startswith("TASK ["):
+            task = line
+        elif line.startswith("changed: ") and task and "maintenance_window : " in task:
+            changed.append(task)
+    return changed
