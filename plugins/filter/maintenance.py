@@ -24,10 +24,10 @@ def _filter_error(function, *args):
         raise AnsibleFilterError(str(exc)) from None
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates"):
+def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
-    dropped, at most 100. Errors name the periods ``option`` and the single dates ``dates_option``."""
-    return _filter_error(_maintenance.embargo_dates, freeze_periods, dates, today, option, dates_option)
+    dropped unless ``keep_past``, at most 100. Errors name the periods ``option`` and the single dates ``dates_option``."""
+    return _filter_error(_maintenance.embargo_dates, freeze_periods, dates, today, option, dates_option, keep_past)
 
 
 def maintenance_windows(connectors, plan, sites=None):
@@ -41,8 +41,8 @@ def maintenance_windows(connectors, plan, sites=None):
 
 def change_freeze(connectors, dates, state="present", targets=None):
     """Entries for magic_connectors that add ``dates`` to (send with purge_embargo_dates false, so the module
-    merges them with what it reads) or, with ``state=absent``, remove them from (send with purge_embargo_dates
-    true: the entry holds the whole remaining list) each connector's embargo dates, leaving every other date.
+    merges them with what it reads) or, with ``state=absent``, remove them from (each entry holds the whole
+    remaining list and ``purge_embargo_dates: true``) each connector's embargo dates, leaving every other date.
     Only embargo dates are sent: a freeze never moves a window."""
     return _filter_error(_maintenance.freeze_entries, connectors, dates, state, targets)
 

@@ -107,7 +107,7 @@ def _boolean(value, key):
         return True
     if text in ("false", "no", "off", "0", ""):
         return False
-    return _fail(key, "must be true or false", value)
+    raise InvalidOption(key, "must be true or false", value)
 
 
 def _choice(value, key, choices, default):
@@ -150,9 +150,10 @@ def opens_inside(hours, hour):
     return start <= minute < end if start < end else minute >= start or minute < end
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates"):
+def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
-    dropped, at most 100. Errors name the periods ``option`` and the single dates ``dates_option``."""
+    dropped (kept with ``keep_past``: a removal takes the same range whatever day it runs), at most 100. Errors name
+    the periods ``option`` and the single dates ``dates_option``."""
     today = _date(today, "today") if today else datetime.date.today()
     found = set()
     for index, period in enumerate(freeze_periods or []):
@@ -168,10 +169,10 @@ def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_pe
         found.update(start + datetime.timedelta(days=n) for n in range((end - start).days + 1))
     for index, value in enumerate(dates or []):
         found.add(_date(value, "%s[%d]" % (dates_option, index)))
-    upcoming = sorted(d.isoformat() for d in found if d >= today)
+    upcoming = sorted(d.isoformat() for d in found if keep_past or d >= today)
     if len(upcoming) > MAX_EMBARGO_DATES:
-        raise InvalidOption("%s and %s" % (option, dates_option), "expand to %d dates from today on; a connector holds "
-                            "at most %d" % (len(upcoming), MAX_EMBARGO_DATES))
+        raise InvalidOption("%s and %s" % (option, dates_option), "expand to %d dates%s; a connector holds at most %d"
+                            % (len(upcoming), "" if keep_past else " from today on", MAX_EMBARGO_DATES))
     return upcoming
 
 
@@ -521,11 +522,12 @@ def plan_from_account(connectors, plan):
     return entries, listed, summary
 
 
-def freeze_entries(connectors, dates, state="present", targets=None, device_type=""):
+def freeze_entries(connectors, dates, state="present", targets=None, device_type="", purge_before=None):
     """Entries for the fleet module that add ``dates`` to each target's embargo dates (sent with purge_embargo_dates
-    false: the module merges them with what it reads) or, with ``state=absent``, remove exactly them (sent with
-    purge_embargo_dates true: each entry holds the whole remaining list). Only embargo dates are sent: a freeze never
-    moves a window. Errors name the change_freeze role's variables."""
+    false: the module merges them with what it reads) or, with ``state=absent``, remove exactly them (the entry holds
+    the whole remaining list, with purge_embargo_dates true). With ``purge_before`` (a ``YYYY-MM-DD``), every date
+    before it is removed too (whole lists again). Only embargo dates are sent: a freeze never moves a window.
+    Errors name the change_freeze role's variables."""
     if state not in ("present", "absent"):
         raise InvalidOption("change_freeze_state", "must be present or absent", state)
     dates = sorted(set(dates))
@@ -533,27 +535,48 @@ def freeze_entries(connectors, dates, state="present", targets=None, device_type
     entries = []
     for connector, dummy in _targets(eligible, targets, "change_freeze_connectors"):
         current = set(connector.get("interrupt_window_embargo_dates") or [])
+        kept = set(d for d in current if purge_before is None or d >= purge_before)
         if state == "absent":
-            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(current - set(dates))))
+            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(kept - set(dates)),
+                                purge_embargo_dates=True))
             continue
-        if len(current | set(dates)) > MAX_EMBARGO_DATES:
+        if len(kept | set(dates)) > MAX_EMBARGO_DATES:
             name = device_of(connector).get("serial_number") or connector.get("notes") or connector["id"]
             raise InvalidOption("the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
                                 "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
-                                % (connector["id"], name, len(current | set(dates)), MAX_EMBARGO_DATES))
-        entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
+                                % (connector["id"], name, len(kept | set(dates)), MAX_EMBARGO_DATES))
+        if purge_before is None:
+            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
+        else:
+            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(kept | set(dates)),
+                                purge_embargo_dates=True))
     return entries
 
 
 def freeze_from_account(connectors, freeze):
-    """``(entries, listed, summary)`` of the change_freeze role: ``freeze`` holds ``dates``, ``state``, ``targets``
-    and ``device_type``; the connectors are listed once (the ``Connectors`` resource given)."""
+    """``(entries, listed, summary)`` of the change_freeze role: ``freeze`` holds ``dates``, ``state``, ``targets``,
+    ``device_type``, ``purge_past`` and ``today``; the connectors are listed once (the ``Connectors`` resource given).
+    The summary says how many targets hold the dates to remove (or past dates to purge), and says so when none do."""
+    state = freeze.get("state") or "present"
+    purge_past = _boolean(freeze.get("purge_past"), "change_freeze_purge_past")
+    today = _date(freeze["today"], "change_freeze_today") if freeze.get("today") else datetime.date.today()
+    purge_before = today.isoformat() if purge_past else None
     listed = connectors.list()
-    entries = freeze_entries(listed, freeze.get("dates") or [], freeze.get("state") or "present", freeze.get("targets"),
-                             freeze.get("device_type"))
-    ranges = date_ranges(freeze.get("dates") or [])
-    summary = dict(connectors=len(listed), targets=len(entries), state=freeze.get("state") or "present", freeze=ranges,
-                   lines=["%s the freeze %s on %d of %d connectors (embargo dates only: no window moves)"
-                          % ("adding" if (freeze.get("state") or "present") == "present" else "removing",
-                             ", ".join(ranges) or "(no dates)", len(entries), len(listed))])
+    dates = freeze.get("dates") or []
+    entries = freeze_entries(listed, dates, state, freeze.get("targets"), freeze.get("device_type"), purge_before)
+    by_id = dict((c["id"], set(c.get("interrupt_window_embargo_dates") or [])) for c in listed)
+    holding = [e["id"] for e in entries if by_id[e["id"]] & set(dates)]
+    past = [e["id"] for e in entries if purge_before and any(d < purge_before for d in by_id[e["id"]])]
+    ranges = date_ranges(dates)
+    lines = ["%s the freeze %s on %d of %d connectors (embargo dates only: no window moves)"
+             % ("adding" if state == "present" else "removing", ", ".join(ranges) or "(no dates)", len(entries), len(listed))]
+    if state == "absent":
+        lines.append("%d of the %d target connectors hold some of these dates" % (len(holding), len(entries)) if holding
+                     else "nothing to remove: none of the %d target connectors holds any of these dates" % len(entries))
+    if purge_past:
+        lines.append("purging the embargo dates before %s: %d of the %d target connectors hold some"
+                     % (purge_before, len(past), len(entries)) if past
+                     else "no embargo date before %s on the %d target connectors: nothing to purge" % (purge_before, len(entries)))
+    summary = dict(connectors=len(listed), targets=len(entries), state=state, freeze=ranges, holding=len(holding),
+                   purged_past=len(past), lines=lines)
     return entries, listed, summary

@@ -130,8 +130,10 @@ options:
     description:
       - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role - C(dates)
         (C(YYYY-MM-DD)), C(state) (V(present) adds them to each connector's embargo dates, V(absent) removes exactly
-        them; give O(purge_embargo_dates=true) then), C(targets) (identities; empty for every connector) and
-        C(device_type). The connectors are listed once and the entries planned from that list.
+        them, past or not), C(targets) (identities; empty for every connector), C(device_type), C(purge_past) (also
+        remove every date before C(today); version 1.1.0) and C(today) (C(YYYY-MM-DD), today when not set; version
+        1.1.0). The connectors are listed once and the entries planned from that list; an entry that removes dates
+        holds the whole remaining list and replaces it whatever O(purge_embargo_dates) says.
       - Only embargo dates are written; a freeze never moves a window.
     type: dict
     version_added: 1.0.0
@@ -286,7 +288,9 @@ summary:
     not_sent: 0
 maintenance_plan:
   description:
-    - With O(change_freeze), C(connectors), C(targets), C(state), C(freeze) (the dates as ranges) and C(lines).
+    - With O(change_freeze), C(connectors), C(targets), C(state), C(freeze) (the dates as ranges), C(holding) (targets
+      holding some of the dates), C(purged_past) (targets with dates before C(today), with C(purge_past)) and
+      C(lines) (saying so when a removal finds nothing).
     - With O(maintenance_window), the plan summary - C(connectors) (in the account), C(targets), C(changing),
       C(windows) and C(timezones) (counts per resulting window and time zone), C(ha_groups),
       C(ha_groups_partly_targeted), C(ungrouped), C(conflicts_shifted) and C(shifted) (the first 20), C(freeze)

@@ -137,3 +137,33 @@ def changed_role_tasks(stdout):
         elif line.startswith("changed: ") and task and "maintenance_window : " in task:
             changed.append(task)
     return changed
+
+
+def test_change_freeze_removed_after_it_is_over_and_past_dates_purged(ansible, simulator):
+    """Issue 23: a removal run after the freeze removes the same range; one that finds nothing says so; an option
+    purges every past embargo date."""
+    ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
+    assert all(set(FREEZE) <= set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    windows_before = windows(simulator)
+
+    after_the_freeze = ("-e", "change_freeze_today=2027-05-01")
+    simulator.clear_log()
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, check=True, diff=True,
+                           extra_vars=dict(state="absent", expect_changed=True))
+    assert simulator.writes() == [] and "removing the freeze 2027-03-30..2027-04-02" in run.stdout
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, extra_vars=dict(state="absent", expect_changed=True))
+    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    assert windows(simulator) == windows_before
+
+    simulator.clear_log()
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, extra_vars=dict(state="absent", expect_changed=False))
+    assert simulator.writes() == []
+    assert "nothing to remove: none of the %d target connectors holds any of these dates" % len(connectors(simulator)) in run.stdout
+
+    past = dict((i, [d for d in c["interrupt_window_embargo_dates"] if d < "2027-05-01"]) for i, c in connectors(simulator).items())
+    assert any(past.values()), "the seed holds past embargo dates"
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, "-e", "change_freeze_purge_past=true",
+                           extra_vars=dict(state="absent", expect_changed=True))
+    assert "purging the embargo dates before 2027-05-01: %d of" % sum(1 for p in past.values() if p) in run.stdout
+    assert not any(d < "2027-05-01" for c in connectors(simulator).values() for d in c["interrupt_window_embargo_dates"])
+    assert windows(simulator) == windows_before

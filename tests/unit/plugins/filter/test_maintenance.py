@@ -248,3 +248,36 @@ def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned_to_t
     assert [(e["interrupt_window_hour_of_day"], e.get("timezone")) for e in entries] == [(1, None), (6, "Europe/Berlin")]
     with pytest.raises(AnsibleFilterError, match="^maintenance_window_timezone_mismatch must be one of report, fail, primary"):
         maintenance_windows(pair, dict(preset="weekend_nights", timezone_mismatch="site"))
+
+
+def test_a_freeze_removed_after_it_is_over_is_removed_whole():
+    # Issue 23: run after the freeze, the removal must take the same range, not "no dates".
+    period = [dict(start="2026-12-20", end="2027-01-02")]
+    assert embargo_dates(period, [], "2027-01-10") == []
+    assert embargo_dates(period, [], "2027-01-10", keep_past=True)[::13] == ["2026-12-20", "2027-01-02"]
+    dates = embargo_dates(period, [], "2027-01-10", keep_past=True)
+    fleet = [connector(1, "a", interrupt_window_embargo_dates=dates + ["2026-11-01", "2027-05-01"])]
+    (entry,) = change_freeze(fleet, dates, "absent")
+    assert entry == dict(id=fleet[0]["id"], interrupt_window_embargo_dates=["2026-11-01", "2027-05-01"], purge_embargo_dates=True)
+
+
+def test_past_embargo_dates_can_be_purged_and_a_removal_that_finds_nothing_says_so():
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, freeze_entries
+
+    fleet = [connector(1, "a", interrupt_window_embargo_dates=["2026-11-01", "2027-05-01"]), connector(2, "b")]
+    added = freeze_entries(fleet, ["2027-06-01"], "present", purge_before="2027-01-10")
+    assert [e["interrupt_window_embargo_dates"] for e in added] == [["2027-05-01", "2027-06-01"], ["2027-06-01"]]
+    assert all(e["purge_embargo_dates"] for e in added)
+
+    class Listed:
+        def list(self):
+            return fleet
+
+    dummy, dummy, summary = freeze_from_account(Listed(), dict(dates=["2026-12-24"], state="absent"))
+    assert summary["holding"] == 0
+    assert summary["lines"][1] == "nothing to remove: none of the 2 target connectors holds any of these dates"
+    entries, dummy, summary = freeze_from_account(Listed(), dict(dates=[], purge_past=True, today="2027-01-10"))
+    assert summary["purged_past"] == 1 and summary["lines"][1].startswith("purging the embargo dates before 2027-01-10: 1 of")
+    assert entries[0]["interrupt_window_embargo_dates"] == ["2027-05-01"]
+    with pytest.raises(Exception, match="^change_freeze_purge_past must be true or false"):
+        freeze_from_account(Listed(), dict(dates=[], purge_past="sometimes"))
