@@ -47,10 +47,10 @@ import datetime
 import re
 
 from ._client import InvalidOption
-from ._resource import at_most
+from ._resource import IncompleteRun, at_most
 from ._connectors import DAYS, DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, device_of, select_connector
 from ._sites import Sites
-from ._windows import WEEKS, UnknownTimezone, Window, first_overlap, group_label, ha_groups, utc_intervals, window_of
+from ._windows import WEEKS, UnknownTimezone, Window, first_overlap, group_label, ha_groups, utc_intervals, window_of, windows_overlap
 
 PRESETS = {
     # Saturday and Sunday nights, 01:00 to 05:00.
@@ -519,6 +519,7 @@ def plan_from_account(connectors, plan):
     entries, summary = plan_windows(listed, plan, sites)
     summary["lines"] = summary_lines(summary)
     summary["sites_used"] = sites is not None
+    summary[SITES_READ] = sites  # for verify_after_write; the module takes it out of the result
     return entries, listed, summary
 
 
@@ -580,3 +581,60 @@ def freeze_from_account(connectors, freeze):
     summary = dict(connectors=len(listed), targets=len(entries), state=state, freeze=ranges, holding=len(holding),
                    purged_past=len(past), lines=lines)
     return entries, listed, summary
+
+
+# --- after the write: another run (or the dashboard) may have written the same connectors meanwhile -----------------
+SITES_READ = "_sites_read"
+RUN_APART = ("run the roles one at a time (an AWX job template without concurrent jobs, one template for both roles "
+             "or a shared lock); running this again reads the current state and repairs it")
+
+
+def verify_after_write(connectors, entries, listed, plan, result, sites=None, freeze=False):
+    """Re-list the account once after a run that wrote, and raise ``IncompleteRun`` (the run's ``result`` kept) when
+    the state it left is not the state it planned: an HA group it touched whose members are now down together (a
+    second run planned against the old window of a peer), or embargo dates it wrote that are gone (a second run or
+    the dashboard wrote the whole list from an older read). ``plan`` is the role's settings (``today``, sites use);
+    with ``freeze`` the entries are change_freeze's. The HA groups come from ``sites`` as the plan read them (one
+    connector list call, no sites call). Returns the number of connectors checked."""
+    current = dict((c["id"], c) for c in connectors.list())
+    before = dict((c["id"], c) for c in listed)
+    written = [e for e in entries if e["id"] in current]
+    problems = []
+    lost = []
+    for entry in written:
+        wanted = entry.get("interrupt_window_embargo_dates")
+        if wanted is None:
+            continue
+        have = set(current[entry["id"]].get("interrupt_window_embargo_dates") or [])
+        # Merged entries hold the dates asked for; a whole list (purge) also holds dates read, which another run may
+        # remove on purpose: only the dates this run added must still be there.
+        ours = set(wanted) - set(before.get(entry["id"], {}).get("interrupt_window_embargo_dates") or []) \
+            if entry.get("purge_embargo_dates") else set(wanted)
+        missing = sorted(ours - have)
+        if missing:
+            lost.append((current[entry["id"]], missing))
+    if lost:
+        problems.append("embargo dates written by this run are gone (another run or the dashboard wrote the list from an "
+                        "older read): %s" % at_most(lost, name=lambda item: "%s lost %s" % (_name(item[0]), ", ".join(date_ranges(item[1])))))
+    if not freeze:
+        settings = check_plan(plan)
+        groups, dummy = ha_groups(list(current.values()), sites or (), settings["group_by"] or None,
+                                  settings["group_pattern"])
+        touched = set(e["id"] for e in written)
+        pairs = []
+        for members in groups.values():
+            for index, first in enumerate(members):
+                for second in members[index + 1:]:
+                    if first["id"] not in touched and second["id"] not in touched:
+                        continue
+                    one, other = window_of(first), window_of(second)
+                    if one and other and windows_overlap(one, other, settings["today"]):
+                        pairs.append((first, second))
+        if pairs:
+            problems.append("HA peers are now down together (another run changed a peer's window after this run read "
+                            "it): %s" % at_most(pairs, name=lambda pair: "%s and %s" % (_name(pair[0]), _name(pair[1]))))
+    if problems:
+        raise IncompleteRun("The writes were sent, but the account re-read after them is not what this run planned: %s. "
+                            "Probably two runs overlapped: %s." % ("; ".join(problems), RUN_APART), result)
+    return len(written)
+

@@ -341,7 +341,12 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, plan_from_account
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
+    SITES_READ,
+    freeze_from_account,
+    plan_from_account,
+    verify_after_write,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
@@ -376,7 +381,15 @@ def main():
             if params[option] is not None:
                 entries, listed, plan = planner(connectors, params[option])
         result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed))
-        return result if plan is None else dict(result, maintenance_plan=plan)
+        if plan is None:
+            return result
+        sites = plan.pop(SITES_READ, None)
+        result = dict(result, maintenance_plan=plan)
+        if result["changed"] and not module.check_mode:
+            # Another run (or the dashboard) may have written the same connectors or their HA peers meanwhile.
+            plan["verified"] = verify_after_write(connectors, entries, listed, params["maintenance_window"] or {}, result,
+                                                  sites, freeze=params["change_freeze"] is not None)
+        return result
 
     module.run(apply)
 

@@ -53,7 +53,8 @@ def test_a_single_member_run_next_to_an_untouched_peer_is_shifted(ansible, simul
 
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, connectors=[dict(id=SECONDARY)])
-    assert list_calls(simulator) == (1, 1, 3) and [w["method"] for w in simulator.writes()] == ["PATCH"]
+    # One list, one sites list, the PATCH, and the list that checks the account after the write (issue 21).
+    assert list_calls(simulator) == (2, 1, 4) and [w["method"] for w in simulator.writes()] == ["PATCH"]
     secondary = simulator.connector(SECONDARY)
     # Its own slot (05:00, one duration after 01:00) overlaps the untouched primary's 02:00-06:00, and 06:00 overlaps
     # it on spring-forward Sunday (02:00 is skipped: read as 01:00 UTC + 4 real hours, it ends at 07:00 CEST): the
@@ -96,7 +97,7 @@ def test_group_by_site_id_with_connectors_without_one_fails_before_any_write(ans
 
     simulator.clear_log()
     run_role(ansible, tmp_path, group_by="site_id", allow_ungrouped=True)
-    assert list_calls(simulator)[:2] == (1, 1)
+    assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     assert not overlap(simulator, PRIMARY, SECONDARY)
 
 
@@ -110,7 +111,7 @@ def test_sites_are_the_first_source_of_ha_groups(ansible, simulator, api, tmp_pa
 
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, connectors=targets, group_by="site_id")
-    assert list_calls(simulator)[:2] == (1, 1)
+    assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     # Back to back (01:00 and 05:00) they would share an hour on spring-forward Sunday in Berlin (issue 23): 06:00.
     assert (simulator.connector(PRIMARY)["interrupt_window_hour_of_day"], simulator.connector(SECONDARY)["interrupt_window_hour_of_day"]) == (1, 6)
     assert result["maintenance_plan"]["ha_groups"] == 1 and not overlap(simulator, PRIMARY, SECONDARY)
@@ -120,7 +121,7 @@ def test_numeric_role_variables_may_be_strings_and_others_are_refused(ansible, s
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, args=("-e", "maintenance_window_hour=2", "-e", "maintenance_window_duration=3",
                                                     "-e", "maintenance_window_latest_end_hour=12"), allow_ungrouped=True)
-    assert list_calls(simulator)[:2] == (1, 1)
+    assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     assert simulator.connector(PRIMARY)["interrupt_window_hour_of_day"] == 2
     # 02:00 + 3 h in Berlin spans the spring-forward jump (read as 3 real hours it ends at 06:00 CEST): 06:00, not 05:00.
     assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 6
@@ -146,7 +147,7 @@ def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansib
         capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env())
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 of 6 connectors planned" in completed.stdout and completed.stdout.count("conflicts shifted") == 1
-    assert list_calls(simulator) == (2, 1, 4), "the inventory's list, the role's one list and its sites list, one PATCH"
+    assert list_calls(simulator) == (3, 1, 5), "the inventory's list, the role's list and sites list, one PATCH, the check's list"
     assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "shifted away from the untouched primary"
     assert all(simulator.connector(c) == before for c, before in others_before.items())
 

@@ -26,8 +26,8 @@ def test_maintenance_window_check_apply_reapply(ansible, simulator):
     simulator.clear_log()
     ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=True, fleet_size=size))
     requests = simulator.requests()
-    assert sorted(r["path"].rsplit("/", 1)[1] for r in requests if r["method"] == "GET") == ["connectors", "sites"], \
-        "one connector list call and one sites list call per role run"
+    assert sorted(r["path"].rsplit("/", 1)[1] for r in requests if r["method"] == "GET") == ["connectors", "connectors", "sites"], \
+        "one connector list call and one sites list call per role run, and a list after writing to check the account"
     assert all(r["method"] in ("GET", "PATCH") for r in requests)
     primary, secondary = by_notes(simulator, "ber-branch-01 primary"), by_notes(simulator, "ber-branch-01 secondary")
     assert primary["interrupt_window_days_of_week"] == ["Monday", "Tuesday", "Wednesday", "Thursday"]
@@ -47,7 +47,7 @@ def test_maintenance_window_costs_one_patch_per_change_on_a_large_fleet(ansible,
     total = simulator.add_fleet(200)
     ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=True, fleet_size=total, timezone="UTC"))
     methods = [r["method"] for r in simulator.requests()]
-    assert methods.count("GET") == 2 and methods.count("PATCH") <= total and set(methods) == {"GET", "PATCH"}
+    assert methods.count("GET") == 3 and methods.count("PATCH") <= total and set(methods) == {"GET", "PATCH"}
     simulator.clear_log()
     ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=False, fleet_size=total, timezone="UTC"))
     assert sorted(r["path"].rsplit("/", 1)[1] for r in simulator.requests()) == ["connectors", "sites"]
@@ -67,7 +67,8 @@ def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
     simulator.clear_log()
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
     gets = [r["path"] for r in simulator.requests("GET")]
-    assert len(gets) == 1 and gets[0].endswith("/magic/connectors"), "one connector list call per role run"
+    assert len(gets) == 2 and all(g.endswith("/magic/connectors") for g in gets), \
+        "one connector list call per role run, and one after writing to check the account"
     assert windows(simulator) == windows_before, "a freeze never moves a window"
     for connector in connectors(simulator).values():
         assert set(FREEZE) <= set(connector["interrupt_window_embargo_dates"])
