@@ -150,17 +150,25 @@ def opens_inside(hours, hour):
     return start <= minute < end if start < end else minute >= start or minute < end
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False):
+def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False,
+                  today_option="today"):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
     dropped (kept with ``keep_past``: a removal takes the same range whatever day it runs), at most 100. Errors name
-    the periods ``option`` and the single dates ``dates_option``."""
-    today = _date(today, "today") if today else datetime.date.today()
+    the periods ``option``, the single dates ``dates_option`` and ``today`` ``today_option``. An ``option`` holding
+    ``{}`` names one period given as two variables: ``change_freeze_{}`` gives ``change_freeze_start`` and
+    ``change_freeze_end``."""
+    today = _date(today, today_option) if today else datetime.date.today()
     found = set()
     for index, period in enumerate(freeze_periods or []):
-        where = "%s[%d]" % (option, index)
+        if "{}" in option:
+            where = "%s to %s" % (option.format("start"), option.format("end"))
+            start_name, end_name = option.format("start"), option.format("end")
+        else:
+            where = "%s[%d]" % (option, index)
+            start_name, end_name = where + ".start", where + ".end"
         if not isinstance(period, dict) or set(period) != {"start", "end"}:
             raise InvalidOption(where, "must be a mapping with exactly start and end", period)
-        start, end = _date(period["start"], where + ".start"), _date(period["end"], where + ".end")
+        start, end = _date(period["start"], start_name), _date(period["end"], end_name)
         if end < start:
             raise InvalidOption(where, "ends before it starts", period)
         if (end - start).days >= MAX_EMBARGO_DATES:
@@ -171,7 +179,7 @@ def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_pe
         found.add(_date(value, "%s[%d]" % (dates_option, index)))
     upcoming = sorted(d.isoformat() for d in found if keep_past or d >= today)
     if len(upcoming) > MAX_EMBARGO_DATES:
-        raise InvalidOption("%s and %s" % (option, dates_option), "expand to %d dates%s; a connector holds at most %d"
+        raise InvalidOption("%s and %s" % (option.format("start") if "{}" in option else option, dates_option), "expand to %d dates%s; a connector holds at most %d"
                             % (len(upcoming), "" if keep_past else " from today on", MAX_EMBARGO_DATES))
     return upcoming
 
@@ -219,7 +227,7 @@ def check_plan(plan):
         targets=plan.get("targets") or [],
         device_type=_choice(plan.get("device_type"), "device_type", ("",) + DEVICE_TYPES, ""),
     )
-    if settings["group_by"] == "notes":
+    if settings["group_by"] == "notes" or plan.get("group_pattern"):  # a bad pattern is refused even when unused
         try:
             groups = re.compile(settings["group_pattern"]).groups
         except re.error:

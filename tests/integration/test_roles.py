@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 FREEZE = ["2027-03-30", "2027-03-31", "2027-04-01", "2027-04-02"]
 
 
@@ -168,3 +170,82 @@ def test_change_freeze_removed_after_it_is_over_and_past_dates_purged(ansible, s
     assert "purging the embargo dates before 2027-05-01: %d of" % sum(1 for p in past.values() if p) in run.stdout
     assert not any(d < "2027-05-01" for c in connectors(simulator).values() for d in c["interrupt_window_embargo_dates"])
     assert windows(simulator) == windows_before
+
+
+# Issue 22 (and issue 21's dates out of range): a bad value of each public variable of both roles fails before any
+# write with a message naming that variable, never the module option it becomes.
+def _type(variable, kind):
+    return r"argument '%s' is of type .* and we were unable to convert to %s" % (variable, kind)
+
+
+def _choice(variable):
+    return r"value of %s must be one of: " % variable
+
+
+MW_ROWS = [
+    ("preset", "lunch_break", _choice("maintenance_window_preset")),
+    ("days", ["Funday"], r"maintenance_window_days must list days of the week"),
+    ("hour", 24, r"maintenance_window_hour must be from 0 to 23, got 24"),
+    ("duration", "long", _type("maintenance_window_duration", "int")),
+    ("timezone", "Europe/Atlantis", r"maintenance_window_timezone"),
+    ("connectors", [{"device_serial_number": "NOPE0000"}], r"maintenance_window_connectors\[0\] matches no listed connector"),
+    ("device_type", "VIRTUAL", _choice("maintenance_window_device_type")),
+    ("group_by", "rack", _choice("maintenance_window_group_by")),
+    ("group_pattern", "(unclosed", r"maintenance_window_group_pattern must be a regular expression"),
+    ("allow_ungrouped", "perhaps", _type("maintenance_window_allow_ungrouped", "bool")),
+    ("use_sites", "perhaps", _type("maintenance_window_use_sites", "bool")),
+    ("ha_conflict", "ignore", _choice("maintenance_window_ha_conflict")),
+    ("ha_strategy", "random", _choice("maintenance_window_ha_strategy")),
+    ("latest_end_hour", 25, r"maintenance_window_latest_end_hour must be from 0 to 24, got 25"),
+    ("stagger_hours", 24, r"maintenance_window_stagger_hours must be from 0 to 23, got 24"),
+    ("stagger_slots", 0, r"maintenance_window_stagger_slots must be from 1 to 24, got 0"),
+    ("freeze_periods", [{"start": "2026-02-30", "end": "2026-03-02"}],
+     r"maintenance_window_freeze_periods\[0\].start must be a real date written YYYY-MM-DD, got '2026-02-30'"),
+    ("embargo_dates", ["99999-01-01"], r"maintenance_window_embargo_dates\[0\] must be a real date written YYYY-MM-DD, got '99999-01-01'"),
+    ("purge_embargo_dates", "perhaps", _type("maintenance_window_purge_embargo_dates", "bool")),
+    ("max_concurrency", True, r"maintenance_window_max_concurrency must be from 1 to 10, got True"),
+    ("rate_limit_wait", -5, r"maintenance_window_rate_limit_wait must be a number of seconds, 0 or more"),
+    ("calendar_dir", "/etc/hostname", r"maintenance_window_calendar_dir a directory or a path to create"),
+    ("today", "2026-02-30", r"maintenance_window_today must be a real date written YYYY-MM-DD, got '2026-02-30'"),
+    ("business_hours", "8-22", r"maintenance_window_business_hours must be written HH:MM-HH:MM"),
+    ("timezone_mismatch", "site", _choice("maintenance_window_timezone_mismatch")),
+]
+CF_ROWS = [
+    ("start", "2026-02-30", r"change_freeze_start must be a real date written YYYY-MM-DD, got '2026-02-30'", {"change_freeze_end": "2026-03-02"}),
+    ("end", "99999-01-01", r"change_freeze_end must be a real date written YYYY-MM-DD, got '99999-01-01'", {"change_freeze_start": "2027-01-01"}),
+    ("dates", ["2027-13-01"], r"change_freeze_dates\[0\] must be a real date written YYYY-MM-DD, got '2027-13-01'", {}),
+    ("state", "sideways", _choice("change_freeze_state"), {}),
+    ("connectors", [{"notes": "no such connector"}], r"change_freeze_connectors\[0\] matches no listed connector", {}),
+    ("device_type", "VIRTUAL", _choice("change_freeze_device_type"), {}),
+    ("max_concurrency", True, r"change_freeze_max_concurrency must be from 1 to 10, got True", {}),
+    ("rate_limit_wait", "soon", r"change_freeze_rate_limit_wait", {}),
+    ("today", "2026-02-30", r"change_freeze_today must be a real date written YYYY-MM-DD, got '2026-02-30'", {}),
+    ("purge_past", "perhaps", _type("change_freeze_purge_past", "bool"), {}),
+]
+
+
+def test_a_bad_value_of_each_role_variable_is_refused_naming_it(ansible, simulator, tmp_path):
+    from ansible_collections.cloudflare.magic_transit.tests.reliability.support import Accounts, PlaybookRunner, role_tasks
+
+    rows = [("mw-" + name, "cloudflare.magic_transit.maintenance_window", {"maintenance_window_" + name: value}, message)
+            for name, value, message in MW_ROWS]
+    rows += [("cf-" + name, "cloudflare.magic_transit.change_freeze",
+              dict({"change_freeze_dates": ["2027-01-01"], "change_freeze_" + name: value}, **extra), message)
+             for name, value, message, extra in CF_ROWS]
+    accounts = Accounts(simulator)
+    ids = accounts.create([row[0] for row in rows])
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    tasks = [role_tasks(key, role, role_vars, {"api_token": simulator.token, "account_id": ids[key]})
+             for key, role, role_vars, dummy in rows]
+    results = PlaybookRunner(ansible, folder).run_cases([sum(tasks[0::2], []), sum(tasks[1::2], [])], name="variables")[1]
+
+    problems = []
+    for key, dummy, dummy, message in rows:
+        entry = results.get(key)
+        if entry is None or entry["status"] != "failed":
+            problems.append("%s: not refused: %s" % (key, entry and entry["result"]))
+        elif not re.search(message, entry["result"].get("msg", "")):
+            problems.append("%s: %r does not match %r" % (key, entry["result"].get("msg"), message))
+    assert not problems, "\n".join(problems)
+    assert all(r["method"] == "GET" for r in simulator.requests()), "refused before any write"
