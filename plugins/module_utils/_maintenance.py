@@ -179,7 +179,8 @@ def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_pe
         found.add(_date(value, "%s[%d]" % (dates_option, index)))
     upcoming = sorted(d.isoformat() for d in found if keep_past or d >= today)
     if len(upcoming) > MAX_EMBARGO_DATES:
-        raise InvalidOption("%s and %s" % (option.format("start") if "{}" in option else option, dates_option), "expand to %d dates%s; a connector holds at most %d"
+        periods = "%s to %s" % (option.format("start"), option.format("end")) if "{}" in option else option
+        raise InvalidOption("%s and %s" % (periods, dates_option), "expand to %d dates%s; a connector holds at most %d"
                             % (len(upcoming), "" if keep_past else " from today on", MAX_EMBARGO_DATES))
     return upcoming
 
