@@ -294,10 +294,13 @@ maintenance_plan:
     - With O(maintenance_window), the plan summary - C(connectors) (in the account), C(targets), C(changing),
       C(windows) and C(timezones) (counts per resulting window and time zone), C(ha_groups),
       C(ha_groups_partly_targeted), C(ungrouped), C(conflicts_shifted) and C(shifted) (the first 20), C(freeze)
-      (the embargo dates written, as ranges), C(weeks_checked) (53: every DST change of the next 12 months),
+      (the embargo dates written, as ranges), C(weeks_checked) (53, every DST change of the next 12 months),
       C(from_date), C(sites_used), C(timezone_mismatches) and C(mismatched_groups) (HA groups whose members are in
       different time zones, the first 20, each C(group) and C(members) with C(connector), C(notes), C(timezone);
       version 1.1.0), and C(lines) (the summary as text).
+    - With either, after a run that wrote, C(verified) - how many written connectors the account listed again after
+      the writes was checked for (HA peers down together, embargo dates taken away by another run; the task fails
+      naming them); version 1.1.0.
   returned: when O(maintenance_window) or O(change_freeze) is given
   type: dict
   sample:
