@@ -646,4 +646,3 @@ def verify_after_write(connectors, entries, listed, plan, result, sites=None, fr
         raise IncompleteRun("The writes were sent, but the account re-read after them is not what this run planned: %s. "
                             "Probably two runs overlapped: %s." % ("; ".join(problems), RUN_APART), result)
     return len(written)
-
