@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
 from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, role_tasks
@@ -184,3 +185,34 @@ def test_two_role_runs_at_once_never_pass_silently(simulator, accounts, playbook
         for side in failed:
             text = results["%s %s" % (key, side)]["result"]["msg"]
             assert re.search(message, text) and "run the roles one at a time" in text, (key, side, text)
+
+
+def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simulator, api, playbooks):
+    """The dashboard row: someone reads the dates in the dashboard before the role writes and saves after it, with a
+    date of their own. The role's date is gone; its re-read finds that and fails naming the date (the other order, a
+    dashboard save landing between the role's read and its write, is invisible to any read of the role: the docs say
+    to keep the dashboard out of a run)."""
+    dashboard_read = list(simulator.connector(PRIMARY)["interrupt_window_embargo_dates"])
+    # The role's write is answered 3 s after it is applied: the dashboard's save lands in between.
+    simulator.set_faults(rules=[{"match": {"method": "PATCH", "path": "/magic/connectors/%s$" % PRIMARY}, "action": "delay",
+                                 "delay_s": 3, "times": 1, "when": "after"}])
+    tasks = role_tasks("cf-dashboard", CF, {"change_freeze_dates": ["2027-05-01"], "change_freeze_connectors": [{"id": PRIMARY}],
+                                            "change_freeze_today": "2026-12-01"},
+                       {"api_token": simulator.token, "account_id": simulator.account_id})
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(playbooks.run_cases([tasks], name="dashboard")[1]))
+    worker.start()
+    deadline = 120
+    while "2027-05-01" not in simulator.connector(PRIMARY)["interrupt_window_embargo_dates"] and deadline > 0:
+        threading.Event().wait(0.05)
+        deadline -= 0.05
+    assert deadline > 0, "the role's write never landed"
+    api.patch("magic/connectors/" + PRIMARY, json={"interrupt_window_embargo_dates": dashboard_read + ["2027-07-01"]}).raise_for_status()
+    worker.join(240)
+
+    dates = simulator.connector(PRIMARY)["interrupt_window_embargo_dates"]
+    assert "2027-05-01" not in dates and "2027-07-01" in dates, "the dashboard's save took the role's date away"
+    result = outcome["cf-dashboard"]
+    assert result["status"] == "failed", result
+    assert re.search(r"embargo dates written by this run are gone .*ber-branch-01 primary \(%s\) lost 2027-05-01" % PRIMARY,
+                     result["result"]["msg"]), result["result"]["msg"]
