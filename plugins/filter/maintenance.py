@@ -34,13 +34,18 @@ def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_pe
                          today_option)
 
 
-def maintenance_windows(connectors, plan, sites=None):
+def maintenance_windows(connectors, plan, sites=None, names=None):
     """Entries for magic_connectors that give ``connectors`` (the whole account) one standard maintenance window each.
 
     ``plan`` holds the maintenance_window role's settings without their prefix; ``sites`` the account's Magic WAN
-    sites (optional). The rules, and the HA guarantee, are those of ``_maintenance.plan_windows``.
+    sites (optional). The rules, and the HA guarantee, are those of ``_maintenance.plan_windows``. ``names`` maps a
+    role variable (as an error names it) to the variable a playbook's user set, so that the error names the latter.
     """
-    return _filter_error(_maintenance.plan_windows, connectors, plan, sites)[0]
+    try:
+        return _maintenance.plan_windows(connectors, plan, sites)[0]
+    except InvalidOption as exc:
+        option = (names or {}).get(exc.option, exc.option)
+        raise AnsibleFilterError(str(InvalidOption(option, exc.rule, exc.value))) from None
 
 
 def change_freeze(connectors, dates, state="present", targets=None):

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from ansible_collections.cloudflare.magic_transit.tests.integration.test_collection_playbooks import playbook
+
 FREEZE = ["2027-03-30", "2027-03-31", "2027-04-01", "2027-04-02"]
 
 
@@ -249,3 +253,22 @@ def test_a_bad_value_of_each_role_variable_is_refused_naming_it(ansible, simulat
             problems.append("%s: %r does not match %r" % (key, entry["result"].get("msg"), message))
     assert not problems, "\n".join(problems)
     assert all(r["method"] == "GET" for r in simulator.requests()), "refused before any write"
+
+
+# Issue 22: the collection playbook maintenance_window_apply names its own variables, not the role's.
+@pytest.mark.parametrize("variable, value, message", [
+    ("maintenance_window_apply_preset", "lunch_break", "maintenance_window_apply_preset must be one of"),
+    ("maintenance_window_apply_timezone", "Europe/Atlantis", "maintenance_window_apply_timezone "),
+    ("maintenance_window_apply_latest_end_hour", 25, "maintenance_window_apply_latest_end_hour must be from 0 to 24, got 25"),
+    ("maintenance_window_apply_stagger_slots", 0, "maintenance_window_apply_stagger_slots must be from 1 to 24, got 0"),
+    ("maintenance_window_apply_ha_strategy", "random", "maintenance_window_apply_ha_strategy must be one of"),
+    ("maintenance_window_apply_freeze_start", "2027-02-30",
+     "maintenance_window_apply_freeze_start must be a real date written YYYY-MM-DD, got '2027-02-30'"),
+    ("maintenance_window_apply_ha_groups", "racks", "maintenance_window_apply_ha_groups none, site_id or notes (got racks)"),
+])
+def test_maintenance_window_apply_names_its_own_variables_before_any_call(ansible, simulator, tmp_path, variable, value, message):
+    extra = {variable: value}
+    if variable == "maintenance_window_apply_freeze_start":
+        extra["maintenance_window_apply_freeze_end"] = "2027-03-02"
+    output = playbook(ansible, tmp_path, "cloudflare.magic_transit.maintenance_window_apply", rc=2, extra_vars=extra)
+    assert message in output and simulator.requests() == []
