@@ -24,25 +24,34 @@ def _filter_error(function, *args):
         raise AnsibleFilterError(str(exc)) from None
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates"):
+def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False,
+                  today_option="today"):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
-    dropped, at most 100. Errors name the periods ``option`` and the single dates ``dates_option``."""
-    return _filter_error(_maintenance.embargo_dates, freeze_periods, dates, today, option, dates_option)
+    dropped unless ``keep_past``, at most 100. Errors name the periods ``option`` (``{}`` in it: one period of two
+    variables, ``x_{}`` naming ``x_start`` and ``x_end``), the single dates ``dates_option`` and ``today``
+    ``today_option``."""
+    return _filter_error(_maintenance.embargo_dates, freeze_periods, dates, today, option, dates_option, keep_past,
+                         today_option)
 
 
-def maintenance_windows(connectors, plan, sites=None):
+def maintenance_windows(connectors, plan, sites=None, names=None):
     """Entries for magic_connectors that give ``connectors`` (the whole account) one standard maintenance window each.
 
     ``plan`` holds the maintenance_window role's settings without their prefix; ``sites`` the account's Magic WAN
-    sites (optional). The rules, and the HA guarantee, are those of ``_maintenance.plan_windows``.
+    sites (optional). The rules, and the HA guarantee, are those of ``_maintenance.plan_windows``. ``names`` maps a
+    role variable (as an error names it) to the variable a playbook's user set, so that the error names the latter.
     """
-    return _filter_error(_maintenance.plan_windows, connectors, plan, sites)[0]
+    try:
+        return _maintenance.plan_windows(connectors, plan, sites)[0]
+    except InvalidOption as exc:
+        option = (names or {}).get(exc.option, exc.option)
+        raise AnsibleFilterError(str(InvalidOption(option, exc.rule, exc.value))) from None
 
 
 def change_freeze(connectors, dates, state="present", targets=None):
     """Entries for magic_connectors that add ``dates`` to (send with purge_embargo_dates false, so the module
-    merges them with what it reads) or, with ``state=absent``, remove them from (send with purge_embargo_dates
-    true: the entry holds the whole remaining list) each connector's embargo dates, leaving every other date.
+    merges them with what it reads) or, with ``state=absent``, remove them from (each entry holds the whole
+    remaining list and ``purge_embargo_dates: true``) each connector's embargo dates, leaving every other date.
     Only embargo dates are sent: a freeze never moves a window."""
     return _filter_error(_maintenance.freeze_entries, connectors, dates, state, targets)
 

@@ -444,7 +444,7 @@ class FleetWriter:
             groups.setdefault(json.dumps(diff, sort_keys=True, default=str), (diff, []))[1].append(name)
         blocks = []
         for diff, names in groups.values():
-            header = "%d %s%s: %s" % (len(names), self.resource.label, "" if len(names) == 1 else "s", ", ".join(names))
+            header = "%d %s%s: %s" % (len(names), self.resource.label, "" if len(names) == 1 else "s", at_most(names))
             blocks.append(dict(diff, before_header=header, after_header=header))
         return blocks
 

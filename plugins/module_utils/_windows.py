@@ -12,7 +12,8 @@ Pure functions (no API call), shared by the maintenance-window planner, the role
 
 ``utc_intervals(window, start, weeks=WEEKS)``
     The window's openings as sorted ``(open, close)`` pairs of aware UTC datetimes, for every opening on a local
-    date from ``start - 1 day`` (a window of the day before may still be open) to ``start + 7 * weeks`` days.
+    date from ``start - 1 day`` (a window of the day before may still be open) to ``start + 7 * weeks`` days
+    (``WEEKS``, 53: every DST change of the next 12 months).
     Each opening is computed in the window's own time zone, so DST changes and different zones are exact; a
     window that crosses midnight simply closes the next day. DST edges are judged conservatively: the interval
     is the union of "opens at the local hour and lasts ``duration`` real hours" and "closes at the local hour
@@ -53,8 +54,10 @@ except ImportError:  # Python < 3.9: only UTC can be judged (the planner says so
     ZoneInfo = None
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-#: how far ahead overlaps are judged
-WEEKS = 8
+#: how far ahead overlaps are judged: 53 weeks hold every day of the next 12 months, so every DST change of every
+#: zone (each happens once a year) is judged whatever the starting day, and a plan judged today is judged the same
+#: on any other day (a re-plan near a DST change moves nothing that is safe).
+WEEKS = 53
 UTC = datetime.timezone.utc
 
 Window = namedtuple("Window", "days hour duration timezone")

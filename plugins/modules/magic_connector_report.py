@@ -34,8 +34,8 @@ description:
     maintenance window at each hour. Hours where two members of one HA group are in their windows at the same time
     are red and listed, and the next embargo (freeze) dates are shown.
   - "Findings, worst first: C(offline) (critical): no heartbeat for more than O(offline_hours), or never;
-    C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 8 weeks,
-    compared in UTC with each connector's own time zone and its DST changes; C(ha_timezones_differ) (warning): the
+    C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 53 weeks
+    (every DST change of the next 12 months), compared in UTC with each connector's own time zone; C(ha_timezones_differ) (warning): the
     members of its HA group are not all in one time zone; C(window_in_business_hours) (warning): the window opens
     inside O(business_hours); C(unknown_timezone) (warning): the
     connector's time zone is unknown to the controller, so its windows cannot be judged; C(unreadable_window)

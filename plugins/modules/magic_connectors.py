@@ -158,8 +158,10 @@ options:
     description:
       - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role - C(dates)
         (C(YYYY-MM-DD)), C(state) (V(present) adds them to each connector's embargo dates, V(absent) removes exactly
-        them; give O(purge_embargo_dates=true) then), C(targets) (identities; empty for every connector) and
-        C(device_type). The connectors are listed once and the entries planned from that list.
+        them, past or not), C(targets) (identities; empty for every connector), C(device_type), C(purge_past) (also
+        remove every date before C(today); version 1.1.0) and C(today) (C(YYYY-MM-DD), today when not set; version
+        1.1.0). The connectors are listed once and the entries planned from that list; an entry that removes dates
+        holds the whole remaining list and replaces it whatever O(purge_embargo_dates) says.
       - Only embargo dates are written; a freeze never moves a window.
     type: dict
     version_added: 1.0.0
@@ -368,12 +370,19 @@ summary:
     not_sent: 0
 maintenance_plan:
   description:
-    - With O(change_freeze), C(connectors), C(targets), C(state), C(freeze) (the dates as ranges) and C(lines).
+    - With O(change_freeze), C(connectors), C(targets), C(state), C(freeze) (the dates as ranges), C(holding) (targets
+      holding some of the dates), C(purged_past) (targets with dates before C(today), with C(purge_past)) and
+      C(lines) (saying so when a removal finds nothing).
     - With O(maintenance_window), the plan summary - C(connectors) (in the account), C(targets), C(changing),
       C(windows) and C(timezones) (counts per resulting window and time zone), C(ha_groups),
       C(ha_groups_partly_targeted), C(ungrouped), C(conflicts_shifted) and C(shifted) (the first 20), C(freeze)
-      (the embargo dates written, as ranges), C(weeks_checked), C(from_date), C(sites_used), and C(lines) (the
-      summary as text).
+      (the embargo dates written, as ranges), C(weeks_checked) (53, every DST change of the next 12 months),
+      C(from_date), C(sites_used), C(timezone_mismatches) and C(mismatched_groups) (HA groups whose members are in
+      different time zones, the first 20, each C(group) and C(members) with C(connector), C(notes), C(timezone);
+      version 1.1.0), and C(lines) (the summary as text).
+    - With either, after a run that wrote, C(verified) - how many written connectors the account listed again after
+      the writes was checked for (HA peers down together, embargo dates taken away by another run; the task fails
+      naming them); version 1.1.0.
   returned: when O(maintenance_window) or O(change_freeze) is given
   type: dict
   sample:
@@ -417,7 +426,12 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, plan_from_account
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
+    SITES_READ,
+    freeze_from_account,
+    plan_from_account,
+    verify_after_write,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT, FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
@@ -455,7 +469,15 @@ def main():
                 entries, listed, plan = planner(connectors, params[option])
         result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed,
                                        key_dir=params["license_key_dir"]))
-        return result if plan is None else dict(result, maintenance_plan=plan)
+        if plan is None:
+            return result
+        sites = plan.pop(SITES_READ, None)
+        result = dict(result, maintenance_plan=plan)
+        if result["changed"] and not module.check_mode:
+            # Another run (or the dashboard) may have written the same connectors or their HA peers meanwhile.
+            plan["verified"] = verify_after_write(connectors, entries, listed, params["maintenance_window"] or {}, result,
+                                                  sites, freeze=params["change_freeze"] is not None)
+        return result
 
     module.run(apply)
 

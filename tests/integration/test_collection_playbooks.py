@@ -150,11 +150,11 @@ def test_change_freeze_apply_adds_then_removes(ansible, simulator, tmp_path):
 
 def test_change_freeze_apply_needs_its_dates(ansible, simulator, tmp_path):
     output = playbook(ansible, tmp_path, "cloudflare.magic_transit.change_freeze_apply", rc=2)
-    assert "change_freeze_start and change_freeze_end go together" in output and simulator.requests() == []
+    assert "change_freeze_apply_start and change_freeze_apply_end are both needed" in output and simulator.requests() == []
 
 
 def test_change_freeze_apply_refuses_an_impossible_date_before_any_call(ansible, simulator, tmp_path):
     output = playbook(ansible, tmp_path, "cloudflare.magic_transit.change_freeze_apply", rc=2,
                       extra_vars=dict(change_freeze_apply_start="2027-02-30", change_freeze_apply_end="2027-03-02"))
-    assert "change_freeze_period[0].start must be a real date written YYYY-MM-DD, got '2027-02-30'" in output
+    assert "change_freeze_apply_start must be a real date written YYYY-MM-DD, got '2027-02-30'" in output
     assert simulator.requests() == []

@@ -53,10 +53,13 @@ def test_a_single_member_run_next_to_an_untouched_peer_is_shifted(ansible, simul
 
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, connectors=[dict(id=SECONDARY)])
-    assert list_calls(simulator) == (1, 1, 3) and [w["method"] for w in simulator.writes()] == ["PATCH"]
+    # One list, one sites list, the PATCH, and the list that checks the account after the write (issue 21).
+    assert list_calls(simulator) == (2, 1, 4) and [w["method"] for w in simulator.writes()] == ["PATCH"]
     secondary = simulator.connector(SECONDARY)
-    # Its own slot (05:00, one duration after 01:00) overlaps the untouched primary's 02:00-06:00: the next free slot.
-    assert (secondary["interrupt_window_hour_of_day"], secondary["interrupt_window_duration_hours"]) == (9, 4)
+    # Its own slot (05:00, one duration after 01:00) overlaps the untouched primary's 02:00-06:00, and 06:00 overlaps
+    # it on spring-forward Sunday (02:00 is skipped: read as 01:00 UTC + 4 real hours, it ends at 07:00 CEST): the
+    # next free hour, judged over the next 12 months.
+    assert (secondary["interrupt_window_hour_of_day"], secondary["interrupt_window_duration_hours"]) == (7, 4)
     assert simulator.connector(PRIMARY) == primary_before and not overlap(simulator, PRIMARY, SECONDARY)
     plan = result["maintenance_plan"]
     assert (plan["targets"], plan["changing"], plan["conflicts_shifted"], plan["ha_groups_partly_targeted"]) == (1, 1, 1, 1)
@@ -94,7 +97,7 @@ def test_group_by_site_id_with_connectors_without_one_fails_before_any_write(ans
 
     simulator.clear_log()
     run_role(ansible, tmp_path, group_by="site_id", allow_ungrouped=True)
-    assert list_calls(simulator)[:2] == (1, 1)
+    assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     assert not overlap(simulator, PRIMARY, SECONDARY)
 
 
@@ -108,8 +111,9 @@ def test_sites_are_the_first_source_of_ha_groups(ansible, simulator, api, tmp_pa
 
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, connectors=targets, group_by="site_id")
-    assert list_calls(simulator)[:2] == (1, 1)
-    assert (simulator.connector(PRIMARY)["interrupt_window_hour_of_day"], simulator.connector(SECONDARY)["interrupt_window_hour_of_day"]) == (1, 5)
+    assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
+    # Back to back (01:00 and 05:00) they would share an hour on spring-forward Sunday in Berlin (issue 23): 06:00.
+    assert (simulator.connector(PRIMARY)["interrupt_window_hour_of_day"], simulator.connector(SECONDARY)["interrupt_window_hour_of_day"]) == (1, 6)
     assert result["maintenance_plan"]["ha_groups"] == 1 and not overlap(simulator, PRIMARY, SECONDARY)
 
 
@@ -117,9 +121,10 @@ def test_numeric_role_variables_may_be_strings_and_others_are_refused(ansible, s
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, args=("-e", "maintenance_window_hour=2", "-e", "maintenance_window_duration=3",
                                                     "-e", "maintenance_window_latest_end_hour=12"), allow_ungrouped=True)
-    assert list_calls(simulator)[:2] == (1, 1)
+    assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     assert simulator.connector(PRIMARY)["interrupt_window_hour_of_day"] == 2
-    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 5
+    # 02:00 + 3 h in Berlin spans the spring-forward jump (read as 3 real hours it ends at 06:00 CEST): 06:00, not 05:00.
+    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 6
     assert "window Sun,Sat 02:00 3h" in run.stdout
 
     simulator.clear_log()
@@ -142,6 +147,48 @@ def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansib
         capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env())
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 of 6 connectors planned" in completed.stdout and completed.stdout.count("conflicts shifted") == 1
-    assert list_calls(simulator) == (2, 1, 4), "the inventory's list, the role's one list and its sites list, one PATCH"
-    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 9, "shifted away from the untouched primary"
+    assert list_calls(simulator) == (3, 1, 5), "the inventory's list, the role's list and sites list, one PATCH, the check's list"
+    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "shifted away from the untouched primary"
     assert all(simulator.connector(c) == before for c, before in others_before.items())
+
+
+def test_business_hours_keep_every_planned_window_out_of_store_hours(ansible, simulator, tmp_path):
+    # Store hours from 06:00: the secondary's first free hour (07:00) opens inside them, and every later one either
+    # opens inside them or overlaps the untouched primary (02:00-06:00, and its spring-forward Sunday): refused.
+    simulator.clear_log()
+    run, dummy = run_role(ansible, tmp_path, rc=2, connectors=[dict(id=SECONDARY)], business_hours="06:00-22:00")
+    assert simulator.writes() == []
+    assert ("maintenance_window_business_hours leaves no free window for ber-branch-01 secondary (%s) of HA group "
+            "ber-branch-01 (2 members); every window it may take overlaps ber-branch-01 primary" % SECONDARY) in run.output
+
+    run, dummy = run_role(ansible, tmp_path, rc=2, hour=9, business_hours="08:00-22:00")
+    assert "maintenance_window_hour (09:00) opens inside maintenance_window_business_hours 08:00-22:00" in run.output
+    assert simulator.writes() == []
+
+    run, dummy = run_role(ansible, tmp_path, rc=2, business_hours="8-22")
+    assert "maintenance_window_business_hours must be written HH:MM-HH:MM" in run.output and simulator.writes() == []
+
+    run, result = run_role(ansible, tmp_path, connectors=[dict(id=SECONDARY)], business_hours="08:00-22:00")
+    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "opens before the store does"
+    assert not overlap(simulator, PRIMARY, SECONDARY)
+
+
+def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned(ansible, simulator, api, tmp_path):
+    api.patch("magic/connectors/" + SECONDARY, json={"timezone": "UTC"}).raise_for_status()  # left on the API default
+    simulator.clear_log()
+    run, result = run_role(ansible, tmp_path, check=True, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)])
+    assert simulator.writes() == []
+    assert ("HA group ber-branch-01 has members in different time zones: ber-branch-01 primary (%s) in Europe/Berlin, "
+            "ber-branch-01 secondary (%s) in UTC" % (PRIMARY, SECONDARY)) in run.stdout
+    assert result["maintenance_plan"]["timezone_mismatches"] == 1
+
+    run, dummy = run_role(ansible, tmp_path, rc=2, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="fail")
+    assert "maintenance_window_timezone_mismatch is fail: the members of HA group ber-branch-01 are in different" in run.output
+    assert simulator.writes() == []
+
+    run, result = run_role(ansible, tmp_path, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="primary")
+    assert simulator.connector(SECONDARY)["timezone"] == "Europe/Berlin" and result["maintenance_plan"]["timezone_mismatches"] == 0
+    assert not overlap(simulator, PRIMARY, SECONDARY)
+    simulator.clear_log()
+    run_role(ansible, tmp_path, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="primary")
+    assert simulator.writes() == [], "aligned and planned: nothing to change"

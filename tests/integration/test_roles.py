@@ -5,6 +5,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
+
+from ansible_collections.cloudflare.magic_transit.tests.integration.test_collection_playbooks import playbook
+
 FREEZE = ["2027-03-30", "2027-03-31", "2027-04-01", "2027-04-02"]
 
 
@@ -26,8 +33,8 @@ def test_maintenance_window_check_apply_reapply(ansible, simulator):
     simulator.clear_log()
     ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=True, fleet_size=size))
     requests = simulator.requests()
-    assert sorted(r["path"].rsplit("/", 1)[1] for r in requests if r["method"] == "GET") == ["connectors", "sites"], \
-        "one connector list call and one sites list call per role run"
+    assert sorted(r["path"].rsplit("/", 1)[1] for r in requests if r["method"] == "GET") == ["connectors", "connectors", "sites"], \
+        "one connector list call and one sites list call per role run, and a list after writing to check the account"
     assert all(r["method"] in ("GET", "PATCH") for r in requests)
     primary, secondary = by_notes(simulator, "ber-branch-01 primary"), by_notes(simulator, "ber-branch-01 secondary")
     assert primary["interrupt_window_days_of_week"] == ["Monday", "Tuesday", "Wednesday", "Thursday"]
@@ -47,7 +54,7 @@ def test_maintenance_window_costs_one_patch_per_change_on_a_large_fleet(ansible,
     total = simulator.add_fleet(200)
     ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=True, fleet_size=total, timezone="UTC"))
     methods = [r["method"] for r in simulator.requests()]
-    assert methods.count("GET") == 2 and methods.count("PATCH") <= total and set(methods) == {"GET", "PATCH"}
+    assert methods.count("GET") == 3 and methods.count("PATCH") <= total and set(methods) == {"GET", "PATCH"}
     simulator.clear_log()
     ansible.playbook("maintenance_window.yml", extra_vars=dict(expect_changed=False, fleet_size=total, timezone="UTC"))
     assert sorted(r["path"].rsplit("/", 1)[1] for r in simulator.requests()) == ["connectors", "sites"]
@@ -67,7 +74,8 @@ def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
     simulator.clear_log()
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
     gets = [r["path"] for r in simulator.requests("GET")]
-    assert len(gets) == 1 and gets[0].endswith("/magic/connectors"), "one connector list call per role run"
+    assert len(gets) == 2 and all(g.endswith("/magic/connectors") for g in gets), \
+        "one connector list call per role run, and one after writing to check the account"
     assert windows(simulator) == windows_before, "a freeze never moves a window"
     for connector in connectors(simulator).values():
         assert set(FREEZE) <= set(connector["interrupt_window_embargo_dates"])
@@ -106,3 +114,170 @@ def test_maintenance_window_draws_the_calendar_before_and_after_its_plan_in_chec
     assert "Before the plan: Connectors in their maintenance window" in drawn["before"] and pair in drawn["before"]
     assert "After the plan: Connectors in their maintenance window" in drawn["after"] and pair not in drawn["after"]
     assert "HA groups down together (UTC): none" in drawn["after"]
+
+
+def test_maintenance_window_check_diff_is_readable_and_a_rewritten_calendar_is_no_change(ansible, simulator, tmp_path):
+    """Issue 23: no SVG printed as a diff, connector lists in diff headers capped at 20 names, and a re-run that only
+    rewrites the local calendar reports nothing changed."""
+    simulator.add_fleet(500)  # generated connectors in a few dozen distinct states: blocks of more than 20
+    extra = dict(maintenance_window_preset="weekend_nights", maintenance_window_calendar_dir=str(tmp_path / "calendar"),
+                 maintenance_window_today="2026-12-01", result_file=str(tmp_path / "result.json"))
+    run = ansible.playbook("maintenance_window_vars.yml", check=True, diff=True, extra_vars=extra)
+    assert simulator.writes() == []
+    assert "<svg" not in run.stdout and "calendar-after.svg" in run.stdout, "the calendar is written, never printed"
+    headers = [line for line in run.stdout.splitlines() if line.startswith(("--- before: ", "+++ after: "))]
+    assert headers and any(" and " in h and h.endswith(" more") for h in headers), "a block for more than 20 connectors"
+    assert all(h.count(" (") <= 20 for h in headers), "at most 20 connectors named per header"
+
+    ansible.playbook("maintenance_window_vars.yml", extra_vars=extra)
+    simulator.clear_log()
+    run = ansible.playbook("maintenance_window_vars.yml", extra_vars=extra)
+    assert simulator.writes() == [] and "calendar-before.svg" in run.stdout
+    assert changed_role_tasks(run.stdout) == [], "the calendars were rewritten: no change to report"
+
+
+def changed_role_tasks(stdout):
+    """The role's tasks that reported changed (the test playbook's own post task, writing a result file, is not one)."""
+    task, changed = None, []
+    for line in stdout.splitlines():
+        if line.startswith("TASK ["):
+            task = line
+        elif line.startswith("changed: ") and task and "maintenance_window : " in task:
+            changed.append(task)
+    return changed
+
+
+def test_change_freeze_removed_after_it_is_over_and_past_dates_purged(ansible, simulator):
+    """Issue 23: a removal run after the freeze removes the same range; one that finds nothing says so; an option
+    purges every past embargo date."""
+    ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
+    assert all(set(FREEZE) <= set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    windows_before = windows(simulator)
+
+    after_the_freeze = ("-e", "change_freeze_today=2027-05-01")
+    simulator.clear_log()
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, check=True, diff=True,
+                           extra_vars=dict(state="absent", expect_changed=True))
+    assert simulator.writes() == [] and "removing the freeze 2027-03-30..2027-04-02" in run.stdout
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, extra_vars=dict(state="absent", expect_changed=True))
+    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    assert windows(simulator) == windows_before
+
+    simulator.clear_log()
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, extra_vars=dict(state="absent", expect_changed=False))
+    assert simulator.writes() == []
+    assert "nothing to remove: none of the %d target connectors holds any of these dates" % len(connectors(simulator)) in run.stdout
+
+    past = dict((i, [d for d in c["interrupt_window_embargo_dates"] if d < "2027-05-01"]) for i, c in connectors(simulator).items())
+    assert any(past.values()), "the seed holds past embargo dates"
+    run = ansible.playbook("change_freeze.yml", *after_the_freeze, "-e", "change_freeze_purge_past=true",
+                           extra_vars=dict(state="absent", expect_changed=True))
+    assert "purging the embargo dates before 2027-05-01: %d of" % sum(1 for p in past.values() if p) in run.stdout
+    assert not any(d < "2027-05-01" for c in connectors(simulator).values() for d in c["interrupt_window_embargo_dates"])
+    assert windows(simulator) == windows_before
+
+
+# Issue 22 (and issue 21's dates out of range): a bad value of each public variable of both roles fails before any
+# write with a message naming that variable, never the module option it becomes.
+def _type(variable, kind):
+    return r"argument '%s' is of type .* and we were unable to convert to %s" % (variable, kind)
+
+
+def _choice(variable):
+    return r"value of %s must be one of: " % variable
+
+
+MW_ROWS = [
+    ("preset", "lunch_break", _choice("maintenance_window_preset")),
+    ("days", ["Funday"], r"maintenance_window_days must list days of the week"),
+    ("hour", 24, r"maintenance_window_hour must be from 0 to 23, got '?24'?"),  # a string on ansible-core 2.16
+    ("duration", "long", _type("maintenance_window_duration", "int")),
+    ("timezone", "Europe/Atlantis", r"maintenance_window_timezone"),
+    ("connectors", [{"device_serial_number": "NOPE0000"}], r"maintenance_window_connectors\[0\] matches no listed connector"),
+    ("device_type", "VIRTUAL", _choice("maintenance_window_device_type")),
+    ("group_by", "rack", _choice("maintenance_window_group_by")),
+    ("group_pattern", "(unclosed", r"maintenance_window_group_pattern must be a regular expression"),
+    ("allow_ungrouped", "perhaps", _type("maintenance_window_allow_ungrouped", "bool")),
+    ("use_sites", "perhaps", _type("maintenance_window_use_sites", "bool")),
+    ("ha_conflict", "ignore", _choice("maintenance_window_ha_conflict")),
+    ("ha_strategy", "random", _choice("maintenance_window_ha_strategy")),
+    ("latest_end_hour", 25, r"maintenance_window_latest_end_hour must be from 0 to 24, got '?25'?"),
+    ("stagger_hours", 24, r"maintenance_window_stagger_hours must be from 0 to 23, got '?24'?"),
+    ("stagger_slots", 0, r"maintenance_window_stagger_slots must be from 1 to 24, got '?0'?"),
+    ("freeze_periods", [{"start": "2026-02-30", "end": "2026-03-02"}],
+     r"maintenance_window_freeze_periods\[0\].start must be a real date written YYYY-MM-DD, got '2026-02-30'"),
+    ("embargo_dates", ["99999-01-01"], r"maintenance_window_embargo_dates\[0\] must be a real date written YYYY-MM-DD, got '99999-01-01'"),
+    ("purge_embargo_dates", "perhaps", _type("maintenance_window_purge_embargo_dates", "bool")),
+    ("max_concurrency", True, r"maintenance_window_max_concurrency must be from 1 to 10, got True"),
+    ("rate_limit_wait", -5, r"maintenance_window_rate_limit_wait must be a number of seconds, 0 or more"),
+    ("calendar_dir", "/etc/hostname", r"maintenance_window_calendar_dir a directory or a path to create"),
+    ("today", "2026-02-30", r"maintenance_window_today must be a real date written YYYY-MM-DD, got '2026-02-30'"),
+    ("business_hours", "8-22", r"maintenance_window_business_hours must be written HH:MM-HH:MM"),
+    ("timezone_mismatch", "site", _choice("maintenance_window_timezone_mismatch")),
+]
+CF_ROWS = [
+    ("start", "2026-02-30", r"change_freeze_start must be a real date written YYYY-MM-DD, got '2026-02-30'", {"change_freeze_end": "2026-03-02"}),
+    ("end", "99999-01-01", r"change_freeze_end must be a real date written YYYY-MM-DD, got '99999-01-01'", {"change_freeze_start": "2027-01-01"}),
+    ("dates", ["2027-13-01"], r"change_freeze_dates\[0\] must be a real date written YYYY-MM-DD, got '2027-13-01'", {}),
+    ("state", "sideways", _choice("change_freeze_state"), {}),
+    ("connectors", [{"notes": "no such connector"}], r"change_freeze_connectors\[0\] matches no listed connector", {}),
+    ("device_type", "VIRTUAL", _choice("change_freeze_device_type"), {}),
+    ("max_concurrency", True, r"change_freeze_max_concurrency must be from 1 to 10, got True", {}),
+    ("rate_limit_wait", "soon", r"change_freeze_rate_limit_wait", {}),
+    ("today", "2026-02-30", r"change_freeze_today must be a real date written YYYY-MM-DD, got '2026-02-30'", {}),
+    ("purge_past", "perhaps", _type("change_freeze_purge_past", "bool"), {}),
+]
+
+
+def test_a_bad_value_of_each_role_variable_is_refused_naming_it(ansible, simulator, tmp_path):
+    from ansible_collections.cloudflare.magic_transit.tests.reliability.support import Accounts
+
+    rows = [("mw-" + name, "cloudflare.magic_transit.maintenance_window", {"maintenance_window_" + name: value}, message)
+            for name, value, message in MW_ROWS]
+    rows += [("cf-" + name, "cloudflare.magic_transit.change_freeze",
+              dict({"change_freeze_dates": ["2027-01-01"], "change_freeze_" + name: value}, **extra), message)
+             for name, value, message, extra in CF_ROWS]
+    ids = Accounts(simulator).create([row[0] for row in rows])
+    # One play, one block per row (an account each): a row's failure is rescued and its message kept, on every
+    # supported ansible-core (no callback plugin needed).
+    tasks = [{"name": key, "block": [{"ansible.builtin.include_role": {"name": role}}],
+              "rescue": [{"ansible.builtin.set_fact": {"refused": "{{ refused | combine({%r: ansible_failed_result.msg}) }}" % key}}],
+              "vars": role_vars,
+              "module_defaults": {"group/cloudflare.magic_transit.all": {"api_token": simulator.token, "account_id": ids[key]}}}
+             for key, role, role_vars, dummy in rows]
+    result_file = tmp_path / "refused.json"
+    tasks.append({"name": "Keep the messages", "ansible.builtin.copy": {"content": "{{ refused | to_json }}", "dest": str(result_file),
+                                                                        "mode": "0600"}})
+    play = tmp_path / "variables.yml"
+    play.write_text(json.dumps([{"name": "bad values", "hosts": "localhost", "gather_facts": False, "vars": {"refused": {}},
+                                 "tasks": tasks}]), encoding="utf-8")
+    ansible.playbook(str(play))
+    refused = json.loads(result_file.read_text(encoding="utf-8"))
+
+    problems = []
+    for key, dummy, dummy, message in rows:
+        if key not in refused:
+            problems.append("%s: not refused" % key)
+        elif not re.search(message, refused[key]):
+            problems.append("%s: %r does not match %r" % (key, refused[key], message))
+    assert not problems, "\n".join(problems)
+    assert all(r["method"] == "GET" for r in simulator.requests()), "refused before any write"
+
+
+# Issue 22: the collection playbook maintenance_window_apply names its own variables, not the role's.
+@pytest.mark.parametrize("variable, value, message", [
+    ("maintenance_window_apply_preset", "lunch_break", "maintenance_window_apply_preset must be one of"),
+    ("maintenance_window_apply_timezone", "Europe/Atlantis", "maintenance_window_apply_timezone "),
+    ("maintenance_window_apply_latest_end_hour", 25, "maintenance_window_apply_latest_end_hour must be from 0 to 24, got 25"),
+    ("maintenance_window_apply_stagger_slots", 0, "maintenance_window_apply_stagger_slots must be from 1 to 24, got 0"),
+    ("maintenance_window_apply_ha_strategy", "random", "maintenance_window_apply_ha_strategy must be one of"),
+    ("maintenance_window_apply_freeze_start", "2027-02-30",
+     "maintenance_window_apply_freeze_start must be a real date written YYYY-MM-DD, got '2027-02-30'"),
+    ("maintenance_window_apply_ha_groups", "racks", "maintenance_window_apply_ha_groups none, site_id or notes (got racks)"),
+])
+def test_maintenance_window_apply_names_its_own_variables_before_any_call(ansible, simulator, tmp_path, variable, value, message):
+    extra = {variable: value}
+    if variable == "maintenance_window_apply_freeze_start":
+        extra["maintenance_window_apply_freeze_end"] = "2027-03-02"
+    output = playbook(ansible, tmp_path, "cloudflare.magic_transit.maintenance_window_apply", rc=2, extra_vars=extra)
+    assert message in output and simulator.requests() == []

@@ -12,6 +12,11 @@ Two rows document a limitation rather than a feature (``ONE``): ``health_check``
 are merged on the controller and sent as the whole list, so two concurrent edits inside one of them race and the last
 writer wins. Those rows assert that exactly one of the two lands, never a mix or a corruption.
 
+``ROLE_RACES`` is the table of the roles (issue 21): two role runs started together, each reading before either writes.
+After writing, a run re-reads the account; when another run left the HA pair down together or took away the embargo
+dates it wrote, it fails naming the pair or the lost dates (the documented choice: fail, not repair; running the role
+again repairs it).
+
 A row's module may be a pair (playbook A's, playbook B's). The fleet module ``magic_connectors`` gets the identity and
 the edit as its one entry: it never clobbers a setting it was not given, racing a single-connector run or another
 fleet run.
@@ -19,7 +24,12 @@ fleet run.
 
 from __future__ import annotations
 
-from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks
+import datetime
+import re
+import threading
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
+from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, role_tasks
 
 SINGLE = "cloudflare.magic_transit.magic_connector"
 FLEET = "cloudflare.magic_transit.magic_connectors"
@@ -123,3 +133,86 @@ def test_concurrent_edits_of_different_fields_both_land(simulator, accounts, pla
             assert landed == [True, True], (key, view)
         else:
             assert sorted(landed) == [False, True], (key, view)
+
+
+PRIMARY, SECONDARY = CONNECTOR, "64180894674b44869153f5fed0c2c654"  # ber-branch-01, Berlin, 02:00 and 03:00 for 4 h
+MW, CF = "cloudflare.magic_transit.maintenance_window", "cloudflare.magic_transit.change_freeze"
+PAIR_NAMED = "ber-branch-01 primary (%s) and ber-branch-01 secondary (%s)" % (PRIMARY, SECONDARY)
+
+# (key, (role A, vars A), (role B, vars B), what the run that loses must say (a regular expression), the check of the
+#  account after both runs)
+ROLE_RACES = [
+    # Each plans against the other's old window: the primary moves to 07:00 (away from the secondary's 03:00), the
+    # secondary to 07:00 (away from the primary's 02:00); together they are down together every weekend night.
+    ("mw-primary-vs-secondary",
+     (MW, {"maintenance_window_connectors": [PRIMARY], "maintenance_window_today": "2026-12-01"}),
+     (MW, {"maintenance_window_connectors": [SECONDARY], "maintenance_window_today": "2026-12-01"}),
+     re.escape("HA peers are now down together (another run changed a peer's window after this run read it): " + PAIR_NAMED),
+     lambda account: windows_overlap(window_of(account["connectors"][PRIMARY]), window_of(account["connectors"][SECONDARY]),
+                                     datetime.date(2026, 12, 1))),
+    # Each merges its date into the list it read and writes the whole list: the last writer wins.
+    ("cf-two-dates",
+     (CF, {"change_freeze_dates": ["2027-05-01"], "change_freeze_connectors": [{"id": PRIMARY}], "change_freeze_today": "2026-12-01"}),
+     (CF, {"change_freeze_dates": ["2027-06-01"], "change_freeze_connectors": [{"id": PRIMARY}], "change_freeze_today": "2026-12-01"}),
+     r"embargo dates written by this run are gone .*: ber-branch-01 primary \(%s\) lost 2027-0[56]-01" % PRIMARY,
+     lambda account: len({"2027-05-01", "2027-06-01"} & set(account["connectors"][PRIMARY]["interrupt_window_embargo_dates"])) == 1),
+]
+
+
+def test_two_role_runs_at_once_never_pass_silently(simulator, accounts, playbooks):
+    ids = accounts.create([row[0] for row in ROLE_RACES])
+    # Each write is held before it is applied (both runs have read by then) and its answer after (the other run's
+    # write has landed by the time the first re-reads): the interleaving that loses a write.
+    simulator.set_faults(rules=[
+        {"match": {"method": "PATCH", "path": "/accounts/%s/magic/connectors/" % ids[row[0]]}, "action": "delay",
+         "delay_s": WRITE_DELAY, "times": 2, "when": when} for row in ROLE_RACES for when in ("before", "after")])
+    tasks = {"A": [], "B": []}
+    for key, run_a, run_b, dummy, dummy in ROLE_RACES:
+        for side, (role, role_vars) in (("A", run_a), ("B", run_b)):
+            tasks[side] += role_tasks("%s %s" % (key, side), role, role_vars, {"api_token": simulator.token, "account_id": ids[key]})
+    results = playbooks.run_cases([tasks["A"], tasks["B"]], name="role-races")[1]
+
+    state = accounts.all()
+    log = simulator.requests()
+    for key, dummy, dummy, message, raced in ROLE_RACES:
+        calls = [(e["method"], e["path"].rsplit("/", 1)[1]) for e in log if ids[key] in e["path"]]
+        patches = [i for i, c in enumerate(calls) if c[0] == "PATCH"]
+        lists = [i for i, c in enumerate(calls) if c == ("GET", "connectors")]
+        assert len(patches) == 2 and sum(1 for i in lists if i < patches[0]) == 2, (key, calls)
+        assert raced(state[ids[key]]), (key, "the race happened: the table row proves nothing otherwise")
+        failed = [side for side in ("A", "B") if results["%s %s" % (key, side)]["status"] == "failed"]
+        assert failed, (key, "a run that left the race's damage behind reported success", results)
+        for side in failed:
+            text = results["%s %s" % (key, side)]["result"]["msg"]
+            assert re.search(message, text) and "run the roles one at a time" in text, (key, side, text)
+
+
+def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simulator, api, playbooks):
+    """The dashboard row: someone reads the dates in the dashboard before the role writes and saves after it, with a
+    date of their own. The role's date is gone; its re-read finds that and fails naming the date (the other order, a
+    dashboard save landing between the role's read and its write, is invisible to any read of the role: the docs say
+    to keep the dashboard out of a run)."""
+    dashboard_read = list(simulator.connector(PRIMARY)["interrupt_window_embargo_dates"])
+    # The role's write is answered 3 s after it is applied: the dashboard's save lands in between.
+    simulator.set_faults(rules=[{"match": {"method": "PATCH", "path": "/magic/connectors/%s$" % PRIMARY}, "action": "delay",
+                                 "delay_s": 3, "times": 1, "when": "after"}])
+    tasks = role_tasks("cf-dashboard", CF, {"change_freeze_dates": ["2027-05-01"], "change_freeze_connectors": [{"id": PRIMARY}],
+                                            "change_freeze_today": "2026-12-01"},
+                       {"api_token": simulator.token, "account_id": simulator.account_id})
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(playbooks.run_cases([tasks], name="dashboard")[1]))
+    worker.start()
+    deadline = 120
+    while "2027-05-01" not in simulator.connector(PRIMARY)["interrupt_window_embargo_dates"] and deadline > 0:
+        threading.Event().wait(0.05)
+        deadline -= 0.05
+    assert deadline > 0, "the role's write never landed"
+    api.patch("magic/connectors/" + PRIMARY, json={"interrupt_window_embargo_dates": dashboard_read + ["2027-07-01"]}).raise_for_status()
+    worker.join(240)
+
+    dates = simulator.connector(PRIMARY)["interrupt_window_embargo_dates"]
+    assert "2027-05-01" not in dates and "2027-07-01" in dates, "the dashboard's save took the role's date away"
+    result = outcome["cf-dashboard"]
+    assert result["status"] == "failed", result
+    assert re.search(r"embargo dates written by this run are gone .*ber-branch-01 primary \(%s\) lost 2027-05-01" % PRIMARY,
+                     result["result"]["msg"]), result["result"]["msg"]

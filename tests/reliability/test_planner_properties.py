@@ -6,9 +6,12 @@
 Random estates (1 to 300 connectors; single sites, HA pairs and triples grouped by Magic WAN sites, site_id or notes;
 random time zones with DST and zones of different offsets inside one group; random existing windows) and random runs
 (preset or explicit window, strategy, latest end hour, stagger, partial targets): after the plan is applied, no planned
-connector is open at the same instant as any other member of its HA group over the next 8 weeks, judged by an
-independent half-hour grid in UTC as well as by the planner's own intervals; planning again changes nothing; every
-planned window ends by the latest end hour. A run the settings cannot satisfy must fail naming a role variable.
+connector is open at the same instant as any other member of its HA group over the next 12 months (every DST change
+of every zone of the group), judged by an independent half-hour grid in UTC as well as by the planner's own
+intervals, each opening read both ways (lasting its duration in real hours; ending at its local closing hour);
+planning again changes nothing, also on another day of the year (near a DST change or not); every planned window
+ends by the latest end hour; with business hours set, no planned window opens inside them (both readings of every
+opening of the year). A run the settings cannot satisfy must fail naming a role variable.
 """
 
 from __future__ import annotations
@@ -20,19 +23,30 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DAYS
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS, plan_windows
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS, business_hours, plan_windows
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
 
-EXAMPLES = 300
+EXAMPLES = 200
 SETTINGS_OF_TESTS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-# DST zones of both hemispheres, fixed offsets, half-hour offsets (all on a 30-minute grid in UTC).
-TIMEZONES = ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Australia/Sydney",
-             "Asia/Tokyo", "Asia/Kolkata", "Australia/Adelaide", "Etc/GMT+2", "America/Sao_Paulo"]
-# Starting dates with DST changes inside the next 8 weeks (Northern spring and autumn), and one without.
-STARTS = [datetime.date(2027, 3, 1), datetime.date(2027, 10, 10), datetime.date(2026, 12, 1)]
+# DST zones of both hemispheres (US, EU, AU), zones without DST (Phoenix, Tokyo, fixed offsets), half-hour zones with
+# and without DST (Kolkata, Adelaide, St John's) and Lord Howe, whose clock jumps by half an hour: all on a 30-minute
+# grid in UTC.
+TIMEZONES = ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "America/Chicago",
+             "Australia/Sydney", "Asia/Tokyo", "Asia/Kolkata", "Australia/Adelaide", "America/St_Johns", "America/Phoenix",
+             "Australia/Lord_Howe", "Etc/GMT+2", "America/Sao_Paulo"]
+# Any day of two years: the 12 months judged then hold every transition of every zone, wherever the start falls.
+STARTS = st.dates(datetime.date(2026, 12, 1), datetime.date(2028, 11, 30))
+# Transition days (and the days around them) of the zones above, where a re-plan must move nothing.
+NEAR_TRANSITIONS = st.sampled_from([datetime.date(2027, 3, 13), datetime.date(2027, 3, 14), datetime.date(2027, 3, 29),
+                                    datetime.date(2027, 4, 4), datetime.date(2027, 10, 3), datetime.date(2027, 10, 31),
+                                    datetime.date(2027, 11, 7), datetime.date(2028, 3, 26)])
+# Store hours as retail sets them (all after any hour a DST change skips, so the opening hour is unambiguous).
+BUSINESS_HOURS = st.sampled_from([None, None, "08:00-22:00", "06:30-23:00", "09:00-17:00", "10:00-20:30"])
 UTC = datetime.timezone.utc
 GRID = datetime.timedelta(minutes=30)
+# The days the independent checks judge: the day before the start, then 12 months and a week (not the planner's constant).
+DAYS_JUDGED = range(-1, 373)
 
 WINDOWS = st.one_of(st.none(), st.fixed_dictionaries(dict(
     interrupt_window_days_of_week=st.lists(st.sampled_from(DAYS), min_size=1, max_size=7, unique=True),
@@ -84,7 +98,8 @@ def runs(draw, connectors):
                 ha_strategy=draw(st.sampled_from(["consecutive", "consecutive", "alternate_days"])),
                 latest_end_hour=draw(st.sampled_from([None, None, 12, 16, 24])),
                 stagger_hours=draw(st.sampled_from([0, 1, 5])), stagger_slots=draw(st.sampled_from([1, 2, 3])),
-                today=draw(st.sampled_from(STARTS)), timezone=draw(st.sampled_from([None, None, "Europe/Berlin", "Asia/Kolkata"])))
+                today=draw(STARTS), timezone=draw(st.sampled_from([None, None, "Europe/Berlin", "Asia/Kolkata"])),
+                business_hours=draw(BUSINESS_HOURS))
     if draw(st.booleans()):
         plan.update(hour=draw(st.integers(0, 23)), duration=draw(st.integers(1, 4)))
     if draw(st.booleans()):
@@ -100,26 +115,46 @@ def applied(connectors, entries):
     return [dict(c, **dict((k, v) for k, v in by_id.get(c["id"], {}).items() if k != "id")) for c in connectors]
 
 
-def grid_of(connector, start):
-    """The 30-minute UTC grid points at which the connector is open, computed independently of _windows: each opening
-    read both ways (``duration`` real hours, and until the local wall-clock close)."""
-    window = window_of(connector)
-    if window is None:
-        return set()
+def openings(window, start):
+    """Every opening of the window in the 12 months from ``start``, computed independently of _windows: ``(local
+    opening, [opening instants in UTC], [closing instants in UTC])`` with both readings of a skipped or repeated hour
+    (fold 0 and 1) and both readings of the close (``duration`` real hours, and the local wall-clock close)."""
     zone = ZoneInfo(window.timezone) if window.timezone != "UTC" else UTC
-    origin = datetime.datetime.combine(start, datetime.time(0), UTC) - datetime.timedelta(days=3)
-    points = set()
-    for offset in range(-1, 57):
+    for offset in DAYS_JUDGED:
         date = start + datetime.timedelta(days=offset)
         if DAYS[date.isoweekday() % 7] not in window.days:
             continue
         local = datetime.datetime(date.year, date.month, date.day, window.hour)
-        opens = local.replace(tzinfo=zone).astimezone(UTC)
-        closes = max(opens + datetime.timedelta(hours=window.duration),
-                     (local + datetime.timedelta(hours=window.duration)).replace(tzinfo=zone).astimezone(UTC))
-        first, last = (opens - origin) // GRID, -((origin - closes) // GRID)
+        opens = [local.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
+        closes = [o + datetime.timedelta(hours=window.duration) for o in opens]
+        closes += [(local + datetime.timedelta(hours=window.duration)).replace(tzinfo=zone, fold=fold).astimezone(UTC)
+                   for fold in (0, 1)]
+        yield local, opens, closes
+
+
+def grid_of(connector, start):
+    """The 30-minute UTC grid points at which the connector may be open under any reading of any opening."""
+    window = window_of(connector)
+    if window is None:
+        return set()
+    origin = datetime.datetime.combine(start, datetime.time(0), UTC) - datetime.timedelta(days=3)
+    points = set()
+    for dummy, opens, closes in openings(window, start):
+        first, last = (min(opens) - origin) // GRID, -((origin - max(closes)) // GRID)
         points.update(range(first, last))
     return points
+
+
+def opens_inside_business_hours(window, start, hours):
+    """Whether any opening of the year, read either way, is at a local wall-clock time inside business hours."""
+    zone = ZoneInfo(window.timezone) if window.timezone != "UTC" else UTC
+    begin, end = hours
+    for dummy, opens, dummy_closes in openings(window, start):
+        for instant in opens:
+            local = instant.astimezone(zone)
+            if begin <= local.hour * 60 + local.minute < end:
+                return True
+    return False
 
 
 def visible_groups(groups, plan):
@@ -162,10 +197,52 @@ def test_planned_ha_members_never_overlap_and_a_replan_changes_nothing(data):
                 if grids is not None:
                     assert not grids[first] & grids[second], pair
 
+    event("groups checked on the grid: %s" % ("0" if not checked else "1-3" if checked <= 3 else "4 or more"))
+
     latest = plan.get("latest_end_hour")
     if latest is not None:
         assert all(e["interrupt_window_hour_of_day"] + e["interrupt_window_duration_hours"] <= latest for e in entries)
 
+    hours = business_hours(plan["business_hours"])
+    if hours is not None:
+        event("business hours set")
+        for entry in entries[:40]:
+            assert not opens_inside_business_hours(window_of(by_id[entry["id"]]), start, hours), entry
+
     again, summary_again = plan_windows(after, plan, sites)
     assert again == entries, "planning again on the result changes nothing"
     assert summary_again["changing"] == 0 and summary_again["conflicts_shifted"] == summary["conflicts_shifted"]
+    # The horizon holds a whole year of DST changes: planned again on another day (near a transition), nothing moves.
+    later = dict(plan, today=data.draw(NEAR_TRANSITIONS))
+    assert plan_windows(after, later, sites)[0] == entries, "a re-plan near a DST change moves no safe window"
+
+
+DST_ZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "America/St_Johns", "Europe/Berlin",
+             "Europe/London", "Australia/Sydney", "Australia/Adelaide", "Australia/Lord_Howe", "America/Sao_Paulo"]
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(zones=st.lists(st.sampled_from(DST_ZONES + ["America/Phoenix", "Asia/Kolkata"]), min_size=2, max_size=3),
+       hour=st.integers(0, 5), duration=st.integers(1, 5), days=st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True),
+       today=STARTS, hours=BUSINESS_HOURS, strategy=st.sampled_from(["consecutive", "consecutive", "alternate_days"]))
+def test_back_to_back_windows_in_dst_zones_never_overlap_in_the_year(zones, hour, duration, days, today, hours, strategy):
+    """Issue 23's case, concentrated: one HA group whose members sit in DST zones (the same or different ones), the
+    windows the planner would put back to back, judged over the year on the independent grid."""
+    connectors = [dict(id="%032x" % (n + 1), notes="s1 m%d" % n, primary=n == 0, site_id="s1", timezone=zone,
+                       interrupt_window_embargo_dates=[]) for n, zone in enumerate(zones)]
+    plan = dict(days=days, hour=hour, duration=duration, today=today, business_hours=hours, ha_strategy=strategy)
+    try:
+        entries, dummy = plan_windows(connectors, plan)
+    except InvalidOption as exc:
+        assert exc.option.startswith("maintenance_window_"), exc
+        event("refused: %s" % exc.option)
+        return
+    after = applied(connectors, entries)
+    grids = [grid_of(c, today) for c in after]
+    for index, grid in enumerate(grids):
+        for other in grids[index + 1:]:
+            assert not grid & other, (after, today)
+    parsed = business_hours(hours)
+    if parsed is not None:
+        assert not any(opens_inside_business_hours(window_of(c), today, parsed) for c in after)
+    event("planned, %d members" % len(after))

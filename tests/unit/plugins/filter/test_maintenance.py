@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -138,8 +140,13 @@ def test_alternate_days_gives_the_peer_the_same_hours_on_other_days():
 
 
 def test_latest_end_hour_says_what_would_fit():
-    entries = maintenance_windows(PAIR, dict(preset="weekend_nights", latest_end_hour=9, today="2026-12-01"))
-    assert [e["interrupt_window_hour_of_day"] for e in entries] == [1, 5]
+    # Berlin: the primary's Sunday 01:00-05:00 spans the spring-forward jump (02:00 -> 03:00), so read as 4 real hours
+    # it ends at 06:00 local; the secondary's back-to-back 05:00 would share that hour: 06:00 is its first safe hour.
+    entries = maintenance_windows(PAIR, dict(preset="weekend_nights", latest_end_hour=10, today="2026-12-01"))
+    assert [e["interrupt_window_hour_of_day"] for e in entries] == [1, 6]
+    with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_latest_end_hour \(09:00\) leaves no free window for ber-01 "
+                       r"secondary .*overlaps ber-01 primary"):
+        maintenance_windows(PAIR, dict(preset="weekend_nights", latest_end_hour=9, today="2026-12-01"))
     with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_latest_end_hour \(07:00\) leaves no free window for ber-01 "
                        r"secondary .*needs 2 windows of 4 h from 01:00; would fit: a duration of at most 3 h or "
                        r"maintenance_window_latest_end_hour 9 or later or maintenance_window_ha_strategy alternate_days$"):
@@ -150,7 +157,7 @@ def test_an_untouched_peer_is_a_constraint():
     current = [dict(PAIR[0], interrupt_window_days_of_week=["Saturday", "Sunday"], interrupt_window_hour_of_day=4,
                     interrupt_window_duration_hours=4), PAIR[1]]
     (entry,) = maintenance_windows(current, dict(preset="weekend_nights", targets=[dict(id=PAIR[1]["id"])], today="2026-12-01"))
-    assert entry["interrupt_window_hour_of_day"] == 9, "05:00 overlaps the primary's 04:00-08:00: the next slot"
+    assert entry["interrupt_window_hour_of_day"] == 8, "05:00 to 07:00 overlap the primary's 04:00-08:00: the next free hour"
     with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_ha_conflict is fail: the window planned for ber-01 secondary "
                        r"\(0+2\) would overlap the current window of its untouched HA peer ber-01 primary \(0+1\)"):
         maintenance_windows(current, dict(preset="weekend_nights", targets=[dict(id=PAIR[1]["id"])], ha_conflict="fail",
@@ -173,3 +180,104 @@ def test_freeze_dates_are_summarised_as_ranges():
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import date_ranges
     assert date_ranges(["2027-01-03", "2026-12-18", "2026-12-31", "2027-01-01", "2027-01-02", "2027-02-01"]
                        + ["2026-12-%02d" % d for d in range(19, 31)]) == ["2026-12-18..2027-01-03", "2027-02-01"]
+
+
+# Issue 23: back-to-back windows judged safe over 8 weeks overlap for an hour on spring-forward Sunday.
+NEW_YORK_PAIR = [dict(p, timezone="America/New_York") for p in PAIR]
+
+
+def test_back_to_back_windows_overlap_on_the_spring_forward_sunday_beyond_8_weeks():
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
+        WEEKS, Window, first_overlap, utc_intervals, windows_overlap)
+    primary = Window(("Sunday",), 1, 4, "America/New_York")
+    secondary = Window(("Sunday",), 5, 4, "America/New_York")
+    start = datetime.date(2027, 1, 4)
+    assert not windows_overlap(primary, secondary, start, weeks=8), "1.0.0's horizon ends before 2027-03-14"
+    assert WEEKS * 7 >= 366
+    shared = first_overlap(utc_intervals(primary, start), utc_intervals(secondary, start))
+    # 01:00 EST + 4 real hours = 10:00 UTC; the secondary opens at 05:00 EDT = 09:00 UTC on 2027-03-14.
+    assert shared[0] == (at(2027, 3, 14, 6), at(2027, 3, 14, 10)) and shared[1][0] == at(2027, 3, 14, 9)
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize("today", ["2027-01-04", "2027-03-13", "2027-03-15", "2027-11-06", "2027-11-08"])
+def test_the_planner_keeps_the_pair_apart_all_year_and_a_replan_near_a_transition_moves_nothing(today):
+    entries = maintenance_windows(NEW_YORK_PAIR, dict(preset="weekend_nights", today="2027-01-04"))
+    assert [e["interrupt_window_hour_of_day"] for e in entries] == [1, 6]
+    applied = [dict(c, **dict((k, v) for k, v in e.items() if k != "id")) for c, e in zip(NEW_YORK_PAIR, entries)]
+    assert maintenance_windows(applied, dict(preset="weekend_nights", today=today)) == entries
+
+
+@pytest.mark.parametrize("value, rule", [
+    ("8-22", "must be written HH:MM-HH:MM"), ("08:00-25:00", "must be written"), ("08:00-08:00", "must be written .*end after start"),
+    ("08:00", "must be written"), (["08:00-22:00"], "must be written"),
+])
+def test_business_hours_are_refused_naming_the_variable_and_the_format(value, rule):
+    with pytest.raises(AnsibleFilterError, match="^maintenance_window_business_hours " + rule):
+        maintenance_windows(PAIR, dict(preset="weekend_nights", business_hours=value))
+
+
+def test_no_window_opens_inside_business_hours():
+    with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_hour \(09:00\) opens inside maintenance_window_business_hours"):
+        maintenance_windows(PAIR, dict(preset="weekend_nights", hour=9, business_hours="08:00-22:00"))
+    entries = maintenance_windows(PAIR, dict(preset="weekend_nights", hour=4, business_hours="08:00-22:00", today="2026-12-01"))
+    # 04:00-08:00, then 08:00 would open inside the store's hours: the next free hour outside them is 22:00.
+    assert [e["interrupt_window_hour_of_day"] for e in entries] == [4, 22]
+    # Hours wrapping midnight: a store open from 06:00 to 02:00 leaves 02:00 to 06:00, room for one 4-hour window.
+    with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_business_hours leaves no free window for ber-01 secondary "
+                       r"\(0+2\) of HA group ber \(2 members\); every window it may take overlaps ber-01 primary"):
+        maintenance_windows(PAIR, dict(preset="weekend_nights", hour=2, business_hours="06:00-02:00"))
+
+
+def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned_to_the_primary():
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import plan_windows
+    pair = [PAIR[0], dict(PAIR[1], timezone="UTC")]
+    entries, summary = plan_windows(pair, dict(preset="weekend_nights", today="2026-12-01"))
+    assert summary["timezone_mismatches"] == 1
+    assert summary["mismatched_groups"] == [dict(group="ber", members=[
+        dict(connector=pair[0]["id"], notes="ber-01 primary", timezone="Europe/Berlin"),
+        dict(connector=pair[1]["id"], notes="ber-01 secondary", timezone="UTC")])]
+    with pytest.raises(AnsibleFilterError, match=r"^maintenance_window_timezone_mismatch is fail: the members of HA group ber are in "
+                       r"different time zones: ber-01 primary \(0+1\) in Europe/Berlin, ber-01 secondary \(0+2\) in UTC; "):
+        maintenance_windows(pair, dict(preset="weekend_nights", timezone_mismatch="fail"))
+    entries, summary = plan_windows(pair, dict(preset="weekend_nights", timezone_mismatch="primary", today="2026-12-01"))
+    assert summary["timezone_mismatches"] == 0
+    assert [(e["interrupt_window_hour_of_day"], e.get("timezone")) for e in entries] == [(1, None), (6, "Europe/Berlin")]
+    with pytest.raises(AnsibleFilterError, match="^maintenance_window_timezone_mismatch must be one of report, fail, primary"):
+        maintenance_windows(pair, dict(preset="weekend_nights", timezone_mismatch="site"))
+
+
+def test_a_freeze_removed_after_it_is_over_is_removed_whole():
+    # Issue 23: run after the freeze, the removal must take the same range, not "no dates".
+    period = [dict(start="2026-12-20", end="2027-01-02")]
+    assert embargo_dates(period, [], "2027-01-10") == []
+    assert embargo_dates(period, [], "2027-01-10", keep_past=True)[::13] == ["2026-12-20", "2027-01-02"]
+    dates = embargo_dates(period, [], "2027-01-10", keep_past=True)
+    fleet = [connector(1, "a", interrupt_window_embargo_dates=dates + ["2026-11-01", "2027-05-01"])]
+    (entry,) = change_freeze(fleet, dates, "absent")
+    assert entry == dict(id=fleet[0]["id"], interrupt_window_embargo_dates=["2026-11-01", "2027-05-01"], purge_embargo_dates=True)
+
+
+def test_past_embargo_dates_can_be_purged_and_a_removal_that_finds_nothing_says_so():
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, freeze_entries
+
+    fleet = [connector(1, "a", interrupt_window_embargo_dates=["2026-11-01", "2027-05-01"]), connector(2, "b")]
+    added = freeze_entries(fleet, ["2027-06-01"], "present", purge_before="2027-01-10")
+    assert [e["interrupt_window_embargo_dates"] for e in added] == [["2027-05-01", "2027-06-01"], ["2027-06-01"]]
+    assert all(e["purge_embargo_dates"] for e in added)
+
+    class Listed:
+        def list(self):
+            return fleet
+
+    dummy, dummy, summary = freeze_from_account(Listed(), dict(dates=["2026-12-24"], state="absent"))
+    assert summary["holding"] == 0
+    assert summary["lines"][1] == "nothing to remove: none of the 2 target connectors holds any of these dates"
+    entries, dummy, summary = freeze_from_account(Listed(), dict(dates=[], purge_past=True, today="2027-01-10"))
+    assert summary["purged_past"] == 1 and summary["lines"][1].startswith("purging the embargo dates before 2027-01-10: 1 of")
+    assert entries[0]["interrupt_window_embargo_dates"] == ["2027-05-01"]
+    with pytest.raises(Exception, match="^change_freeze_purge_past must be true or false"):
+        freeze_from_account(Listed(), dict(dates=[], purge_past="sometimes"))

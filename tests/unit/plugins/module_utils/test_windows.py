@@ -18,7 +18,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows 
 )
 
 UTC = datetime.timezone.utc
-START = datetime.date(2027, 3, 22)  # Berlin and New York both change to summer time within the next 8 weeks
+START = datetime.date(2027, 3, 22)  # Berlin and New York both change to summer time within the next weeks
 
 
 def at(*args):
@@ -32,7 +32,10 @@ def test_a_window_is_converted_in_its_own_zone_across_dst():
     # the other reading (4 real hours) closes at 04:00 UTC: the interval holds both.
     assert intervals[1] == (at(2027, 3, 28, 0), at(2027, 3, 28, 4))
     assert intervals[2] == (at(2027, 4, 3, 23), at(2027, 4, 4, 3)), "summer time: one hour earlier in UTC"
-    assert len(intervals) == 9
+    # The Sunday before the start, then every Sunday of the next 53 weeks (12 months: every DST change of the year).
+    assert len(intervals) == 1 + 53 and intervals[-1][0].date() == datetime.date(2028, 3, 26)
+    # Autumn: 31 October 2027 01:00 CEST is 23:00 UTC the day before, the close (05:00 CET) 04:00 UTC.
+    assert (at(2027, 10, 30, 23), at(2027, 10, 31, 4)) in intervals
 
 
 def test_a_window_crossing_midnight_closes_the_next_day():

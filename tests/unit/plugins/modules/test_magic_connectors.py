@@ -151,8 +151,12 @@ def test_maintenance_window_plans_from_one_connector_list_and_one_sites_list(api
         api.expect("PATCH", PATH + "/%032x" % number, body={"interrupt_window_hour_of_day": hour,
                                                             "interrupt_window_days_of_week": ["Sunday", "Saturday"]},
                    result=connector(number, interrupt_window_hour_of_day=hour, interrupt_window_days_of_week=["Sunday", "Saturday"]))
+    # After writing, the account is listed once more to check what the run left (issue 21).
+    api.expect("GET", PATH, result=[connector(n, interrupt_window_hour_of_day=h, interrupt_window_days_of_week=["Sunday", "Saturday"])
+                                    for n, h in ((1, 5), (2, 1))])
     result = run_module(magic_connectors, max_concurrency=1, maintenance_window=dict(preset="weekend_nights", today="2027-01-04"))
-    assert result["api_calls"] == {"GET": 2, "PATCH": 2}, "one connector list, one sites list"
+    assert result["api_calls"] == {"GET": 3, "PATCH": 2}, "one connector list, one sites list, one list to check the writes"
+    assert result["maintenance_plan"]["verified"] == 2
     plan = result["maintenance_plan"]
     assert plan["ha_groups"] == 1 and plan["windows"] == {"Sun,Sat 01:00 4h": 1, "Sun,Sat 05:00 4h": 1}
     assert plan["sites_used"] is True and plan["lines"][0].startswith("2 of 2 connectors planned, 2 change")
@@ -169,9 +173,11 @@ def test_change_freeze_writes_only_embargo_dates_from_one_list(api, run_module):
     for number in (1, 2):
         api.expect("PATCH", PATH + "/%032x" % number, body={"interrupt_window_embargo_dates": ["2026-12-24", "2027-01-01"]},
                    result=connector(number, interrupt_window_embargo_dates=["2026-12-24", "2027-01-01"]))
+    api.expect("GET", PATH, result=[connector(n, interrupt_window_embargo_dates=["2026-12-24", "2027-01-01"]) for n in (1, 2)])
     result = run_module(magic_connectors, max_concurrency=1, purge_embargo_dates=False,
                         change_freeze=dict(dates=["2027-01-01"], state="present"))
-    assert result["api_calls"] == {"GET": 1, "PATCH": 2}
+    assert result["api_calls"] == {"GET": 2, "PATCH": 2}, "one list, and one after writing to check them"
+    assert result["maintenance_plan"]["verified"] == 2
     assert result["maintenance_plan"]["freeze"] == ["2027-01-01"]
 
 
@@ -300,3 +306,16 @@ def test_identical_changes_are_one_diff_block_listing_the_connectors(api, run_mo
     assert len(result["diff"]) == 1
     assert result["diff"][0]["before_header"].startswith("5 connectors: site-0")
     assert result["diff"][0]["after"] == {"timezone": "Asia/Tokyo"}
+
+
+
+def test_change_freeze_fails_naming_the_dates_another_run_took_away(api, run_module):
+    api.expect("GET", PATH, result=FLEET[:1])
+    api.expect("PATCH", PATH + "/%032x" % 1, body={"interrupt_window_embargo_dates": ["2026-12-24", "2027-01-01"]},
+               result=connector(1, interrupt_window_embargo_dates=["2026-12-24", "2027-01-01"]))
+    # Another run wrote the list it had read, with its own date: this run's date is gone.
+    api.expect("GET", PATH, result=[connector(1, interrupt_window_embargo_dates=["2026-12-24", "2027-02-01"])])
+    result = run_module(magic_connectors, purge_embargo_dates=False, change_freeze=dict(dates=["2027-01-01"], state="present"))
+    assert result["failed"] and "embargo dates written by this run are gone" in result["msg"]
+    assert "site-01 (%032x) lost 2027-01-01" % 1 in result["msg"] and "run the roles one at a time" in result["msg"]
+    assert result["summary"]["changed"] == 1, "the result still says what was written"
