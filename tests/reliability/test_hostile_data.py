@@ -33,6 +33,7 @@ import pytest
 from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN, INVENTORY
+from ansible_collections.cloudflare.magic_transit.tests.integration.test_inventory import plain
 
 CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 
@@ -164,17 +165,6 @@ class Estate:
             args += ["-i", str(inventory)]
         self.run("ansible-playbook", *args, "-e", "evidence=%s" % evidence, str(playbook), name=name)
         return dict((p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in evidence.iterdir())
-
-
-def plain(value):
-    """ansible-core 2.19+ prints untrusted strings as {"__ansible_unsafe": s}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((k, plain(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def seen_by_path(estate, path):

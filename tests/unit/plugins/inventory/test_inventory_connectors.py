@@ -480,12 +480,18 @@ def edit_cache_entry(path, edit):
     path.write_text(json.dumps(stored if wrapped else connectors), encoding="utf-8")
 
 
-def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
+def cached_berlin(api, refresh, tmp_path):
+    """Cache options of a jsonfile cache in ``tmp_path``, and its one entry after a refresh that listed Berlin."""
     cache_dir = tmp_path / "cache"
     cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
     api.expect("GET", LIST, result=[BERLIN])
     refresh(**cache)
     [entry] = list(cache_dir.iterdir())
+    return cache, entry
+
+
+def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
+    cache, entry = cached_berlin(api, refresh, tmp_path)
     edit_cache_entry(entry, lambda connectors: [dict(connectors[0], notes=HOSTILE_NOTES, license_key="PLANTED-KEY")])
     inventory, _plugin = refresh(**cache)
     assert len(api.calls) == 1, "the cached refresh makes no call"
@@ -495,11 +501,7 @@ def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
 
 
 def test_a_cache_entry_that_is_not_a_list_of_connectors_is_refreshed(api, refresh, tmp_path):
-    cache_dir = tmp_path / "cache"
-    cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
-    api.expect("GET", LIST, result=[BERLIN])
-    refresh(**cache)
-    [entry] = list(cache_dir.iterdir())
+    cache, entry = cached_berlin(api, refresh, tmp_path)
     edit_cache_entry(entry, lambda connectors: {"ansible_python_interpreter": "/tmp/evil"})
     api.expect("GET", LIST, result=[NEW_YORK])
     inventory, _plugin = refresh(**cache)
