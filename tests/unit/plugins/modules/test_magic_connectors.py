@@ -308,7 +308,6 @@ def test_identical_changes_are_one_diff_block_listing_the_connectors(api, run_mo
     assert result["diff"][0]["after"] == {"timezone": "Asia/Tokyo"}
 
 
-
 def test_change_freeze_fails_naming_the_dates_another_run_took_away(api, run_module):
     api.expect("GET", PATH, result=FLEET[:1])
     api.expect("PATCH", PATH + "/%032x" % 1, body={"interrupt_window_embargo_dates": ["2026-12-24", "2027-01-01"]},
