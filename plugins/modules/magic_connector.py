@@ -139,8 +139,8 @@ options:
         API stores normalised or trimmed still match. A create by notes is refused, naming the connector, when one
         exists whose notes differ only by case or white space; and when the created connector comes back with other
         notes (a later run would not find it and would create another), the task fails naming its id.
-      - At most 2048 characters, checked before any call (a limit no Cloudflare source publishes: an assumption of this
-        collection).
+      - At most 2048 characters, checked before any call. No Cloudflare source publishes a limit; 2048 is an assumption
+        of this collection.
     type: str
   timezone:
     description: The IANA time zone of the interrupt window, such as V(Europe/Berlin) or V(UTC).
