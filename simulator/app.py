@@ -22,7 +22,7 @@ import traceback
 from . import resources
 from .errors import (CODE_AUTH, CODE_FORBIDDEN, CODE_INTERNAL, CODE_MALFORMED_JSON, CODE_METHOD, CODE_ROUTE, ApiError,
                      failure_envelope, rate_limited, server_error, status_error, success_envelope)
-from .faults import FaultConfigError
+from .faults import FaultConfigError, until_reached
 from .requestlog import LOGGED_HEADERS, mask_raw, mask_secrets
 from .settings import Settings, SettingsError
 from .state import SeedError, utc_now
@@ -32,6 +32,8 @@ ADMIN_PREFIX = "/__admin"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 MALFORMED_BODY = b'{"success": true, "errors": [], "messages": [], "result": {"id": "3f1c'
+# How often a held call looks whether its barrier (a delay rule's ``until``) is reached.
+BARRIER_STEP_S = 0.05
 # What a proxy or a load balancer in between might answer instead of the API.
 NOT_JSON_BODY = b"<html><head><title>Service</title></head><body>upstream answered</body></html>\n"
 
@@ -155,7 +157,7 @@ class Application:
         if rule is not None:
             if rule["action"] != "delay":
                 return self._rule_answer(rule, None), rule["action"]
-            self.sleep(rule["delay_s"])
+            self._hold(rule)
             fault = "delay"
         chance = self.faults.roll()
         if chance is not None:
@@ -168,10 +170,21 @@ class Application:
         rule = self.faults.take_rule(request.method, request.path, "after")
         if rule is not None:
             if rule["action"] == "delay":
-                self.sleep(rule["delay_s"])
+                self._hold(rule)
                 return answer, "delay_after"
             return self._rule_answer(rule, answer), rule["action"] + "_after"
         return answer, fault
+
+    def _hold(self, rule):
+        """A delay rule: ``delay_s``, or less when its ``until`` barrier is reached first."""
+        until = rule.get("until")
+        if until is None:
+            self.sleep(rule["delay_s"])
+            return
+        waited = 0.0
+        while waited < rule["delay_s"] and not until_reached(until, self.log.entries()):
+            self.sleep(BARRIER_STEP_S)
+            waited += BARRIER_STEP_S
 
     def _rule_answer(self, rule, processed):
         if rule["action"] == "drop":

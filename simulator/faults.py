@@ -19,7 +19,12 @@ A rule::
     {"match": {"method": "PATCH", "path": "<regex searched in the path>"}, "times": 1,
      "action": "status" | "drop" | "malformed" | "delay" | "shape", "status": 503, "retry_after": 1, "delay_s": 3,
      "shape": "null" | "empty_object" | "empty_list" | "list" | "object" | "unwrap" | "wrap" | "not_json",
-     "key": "<wrapping key for wrap>", "when": "before" | "after"}
+     "key": "<wrapping key for wrap>", "when": "before" | "after",
+     "until": {"method": "GET", "path": "<regex>", "count": 2}}
+
+A ``delay`` rule with ``until`` is a barrier: it holds the call until the request log holds ``count`` answered calls
+matching ``until`` (or ``delay_s`` has passed, its bound). Tests that race two clients use it instead of a fixed
+delay, so that the race does not depend on how fast a busy machine starts them.
 
 A ``shape`` rule answers 200 with a result of the wrong shape, built from the answer of the processed call:
 it only exists ``after`` (its default).
@@ -43,7 +48,7 @@ CONFIG_KEYS = ("latency_ms", "rate_limit", "other_consumer", "rate_limit_headers
                "random_seed", "rules")
 RATE_MODES = ("sliding", "fixed")
 OTHER_MODES = ("steady", "burst")
-RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when", "shape", "key")
+RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when", "shape", "key", "until")
 
 
 class FaultConfigError(ValueError):
@@ -107,7 +112,30 @@ def _rule(raw, index):
             raise FaultConfigError("rules[%d].key (a string) is required with shape wrap, and only there" % index)
     elif "shape" in raw or "key" in raw:
         raise FaultConfigError("rules[%d]: shape and key belong to action shape" % index)
+    if "until" in raw:
+        rule["until"] = _until(raw["until"], index, action)
     return rule
+
+
+def _until(raw, index, action):
+    if action != "delay":
+        raise FaultConfigError("rules[%d].until belongs to action delay" % index)
+    if not isinstance(raw, dict) or set(raw) - {"method", "path", "count"}:
+        raise FaultConfigError("rules[%d].until must be an object with method, path and count" % index)
+    try:
+        re.compile(raw.get("path") or "")
+    except (re.error, TypeError) as exc:
+        raise FaultConfigError("rules[%d].until.path is not a valid regex: %s" % (index, exc)) from exc
+    return {"method": raw["method"].upper() if raw.get("method") else None, "path": raw.get("path"),
+            "count": _number(raw, "count", 1, integer=True) if "count" in raw else 1}
+
+
+def until_reached(until, entries):
+    """Whether the request log's ``entries`` hold ``until["count"]`` answered calls that ``until`` matches."""
+    seen = sum(1 for entry in entries
+               if (until["method"] is None or entry["method"] == until["method"])
+               and (until["path"] is None or re.search(until["path"], entry["path"])))
+    return seen >= until["count"]
 
 
 def normalise_config(raw):

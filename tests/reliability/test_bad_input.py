@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime
 import re
 
+import pytest
+
 from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, role_tasks, spread
 
 MODULES = {
@@ -426,5 +428,6 @@ def test_catalogue_is_large_and_unique():
     assert len(keys) == len(set(keys)) and len(CATALOGUE) >= 40
 
 
+@pytest.mark.timeout(900)  # a hang detector: the catalogue's playbooks take minutes on a busy machine
 def test_bad_input_is_refused_before_any_write(simulator, accounts, playbooks):
     _refused_before_any_write(CATALOGUE, simulator, accounts, playbooks, groups=2)

@@ -35,7 +35,16 @@ SINGLE = "cloudflare.magic_transit.magic_connector"
 FLEET = "cloudflare.magic_transit.magic_connectors"
 CONNECTOR = "711f8eedc6d84336a6f7d256ddd00fce"
 INTERCONNECT = "3d8f178ccc144d6089165dca06f11d1d"
-WRITE_DELAY = 1.5  # longer than the start-up jitter of two ansible-playbook processes
+WRITE_DELAY = 1.5
+# The longest a write is held for its barrier: the other run's read (a bound for a broken run, never reached otherwise).
+BARRIER_S = 120
+
+
+def held_until_both_read(method, path, account, reads="/accounts/%s/"):
+    """A rule holding the two writes of ``method`` on ``path`` until both runs' reads of ``account`` were answered: the
+    race happens whatever the start-up time of the two ansible-playbook processes on a busy machine."""
+    return {"match": {"method": method, "path": path}, "action": "delay", "delay_s": BARRIER_S, "times": 2,
+            "until": {"method": "GET", "path": reads % account, "count": 2}}
 
 
 def _connector(account):
@@ -105,9 +114,7 @@ def _landed(view, edit, added_dates=False):
 
 def test_concurrent_edits_of_different_fields_both_land(simulator, accounts, playbooks):
     ids = accounts.create([row[0] for row in EDITS])
-    simulator.set_faults(rules=[
-        {"match": {"method": row[7], "path": "/accounts/%s%s" % (ids[row[0]], row[8])}, "action": "delay", "delay_s": WRITE_DELAY, "times": 2}
-        for row in EDITS])
+    simulator.set_faults(rules=[held_until_both_read(row[7], "/accounts/%s%s" % (ids[row[0]], row[8]), ids[row[0]]) for row in EDITS])
     tasks = {"A": [], "B": []}
     for row in EDITS:
         key, modules, identity, edit_a, edit_b = row[:5]
@@ -161,11 +168,13 @@ ROLE_RACES = [
 
 def test_two_role_runs_at_once_never_pass_silently(simulator, accounts, playbooks):
     ids = accounts.create([row[0] for row in ROLE_RACES])
-    # Each write is held before it is applied (both runs have read by then) and its answer after (the other run's
-    # write has landed by the time the first re-reads): the interleaving that loses a write.
+    # Each write is held before it is applied until both runs have listed the connectors, and its answer after (the
+    # other run's write lands meanwhile): the interleaving that loses a write.
     simulator.set_faults(rules=[
+        held_until_both_read("PATCH", "/accounts/%s/magic/connectors/" % ids[row[0]], ids[row[0]],
+                             reads="/accounts/%s/magic/connectors$") for row in ROLE_RACES] + [
         {"match": {"method": "PATCH", "path": "/accounts/%s/magic/connectors/" % ids[row[0]]}, "action": "delay",
-         "delay_s": WRITE_DELAY, "times": 2, "when": when} for row in ROLE_RACES for when in ("before", "after")])
+         "delay_s": WRITE_DELAY, "times": 2, "when": "after"} for row in ROLE_RACES])
     tasks = {"A": [], "B": []}
     for key, run_a, run_b, dummy, dummy in ROLE_RACES:
         for side, (role, role_vars) in (("A", run_a), ("B", run_b)):

@@ -480,7 +480,7 @@ def _wait_for_delayed_calls(simulator, rules, timeout=10):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)  # about 150 s on 2 cores: 118 rows, each run faulted and then once or twice more
+@pytest.mark.timeout(900)  # about 150 s on 2 cores: 118 rows, each run faulted and then once or twice more
 def test_faults_never_half_apply_and_a_rerun_converges(simulator, accounts, playbooks):
     check_rows(simulator, accounts, playbooks, ROWS)
 

@@ -108,7 +108,7 @@ SHAPES = (
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 def test_errors_after_processing_and_wrong_shapes_are_never_taken_at_face_value(simulator, accounts, playbooks):
     kinds = dict(KINDS, **SHAPE_KINDS)
     # A row that failed on a read sent no write (checked in the request log): re-running it proves nothing more.

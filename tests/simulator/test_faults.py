@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fault injection: rate limit, random errors / drops / malformed answers, one-shot rules, latency."""
 
+import re
 import time
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import requests
 
 from simulator.app import Application, Request
-from simulator.faults import Faults
+from simulator.faults import FaultConfigError, Faults
 from simulator.requestlog import RequestLog
 from simulator.state import Store
 
@@ -189,6 +190,46 @@ def test_delay_after_still_answers():
     answer = call("PATCH", "/client/v4/accounts/%s/magic/connectors/%s" % (ACCOUNT_ID, CONNECTOR), b'{"notes": "slow"}')
     assert answer.status == 200 and sleeps == [0.2]
     assert [(entry["method"], entry["fault"]) for entry in app.log.entries()] == [("PATCH", "delay_after")]
+
+
+def test_a_barrier_holds_a_call_until_the_calls_it_waits_for_were_answered():
+    app, sleeps, call = in_process_app()
+    connector = "/client/v4/accounts/%s/magic/connectors/%s" % (ACCOUNT_ID, CONNECTOR)
+    held = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 3:  # while the PATCH is held, another client's read is answered
+            held.append(call("GET", connector).status)
+
+    app.sleep = sleep
+    app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 60,
+                                     "until": {"method": "GET", "path": "/magic/connectors/", "count": 2}}]})
+    assert call("GET", connector).status == 200
+    assert call("PATCH", connector, b'{"notes": "after both reads"}').status == 200
+    assert held == [200] and sleeps == [0.05] * 3, "held until the second read, then released at once"
+    assert [entry["method"] for entry in app.log.entries()] == ["GET", "GET", "PATCH"]
+
+
+def test_a_barrier_never_reached_ends_at_its_bound():
+    app, sleeps, call = in_process_app()
+    app.faults.configure({"rules": [{"match": {"method": "GET"}, "action": "delay", "delay_s": 1,
+                                     "until": {"method": "DELETE", "count": 1}}]})
+    assert call("GET", "/client/v4/accounts/%s/magic/connectors" % ACCOUNT_ID).status == 200
+    assert abs(sum(sleeps) - 1) < 1e-6
+
+
+@pytest.mark.parametrize("until, message", [
+    ({"method": "GET", "count": 0}, "count must be"),
+    ({"path": "("}, "until.path is not a valid regex"),
+    ({"method": "GET", "when": 1}, "until must be an object with method, path and count"),
+])
+def test_a_bad_barrier_is_refused(until, message):
+    app, dummy, dummy = in_process_app()
+    with pytest.raises(FaultConfigError, match=re.escape(message)):
+        app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 1, "until": until}]})
+    with pytest.raises(FaultConfigError, match="until belongs to action delay"):
+        app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "status", "until": {"count": 1}}]})
 
 
 def test_delay_rules_apply_over_http(api, simulator):

@@ -68,7 +68,8 @@ def test_connectors_needing_attention_are_sorted_by_severity():
 
 def test_ha_overlap_is_judged_in_utc_across_dst():
     # London Sunday 01:00 and New York Saturday 21:00 meet at 01:00 UTC only while New York is on summer time and
-    # London is not (15 and 22 March; on 29 March London's 01:00 falls in its DST gap and is counted both ways).
+    # London is not (15 and 22 March; on 29 March London's 01:00 falls in its DST gap and is counted both ways; and in
+    # autumn, 25 October and 1 November, between London's change and New York's: the audit looks 53 weeks ahead).
     rep = report()
     berlin, overlap = rep["ha_overlaps"]
     # Berlin's back-to-back windows (01:00-05:00, 05:00-09:00) touch, except on 29 March: the clocks go forward
@@ -76,7 +77,7 @@ def test_ha_overlap_is_judged_in_utc_across_dst():
     assert berlin["group"] == "ber-branch-01" and berlin["intervals"] == [("2026-03-29T03:00:00+00:00", "2026-03-29T04:00:00+00:00")]
     assert overlap["group"] == "lon-store-01" and overlap["connectors"] == ["lon-store-01 primary", "lon-store-01 secondary <b>"]
     starts = [datetime.datetime.fromisoformat(s) for s, e in overlap["intervals"]]
-    assert starts == [datetime.datetime(2026, 3, d, 1, tzinfo=UTC) for d in (15, 22, 29)]
+    assert starts == [datetime.datetime(2026, m, d, 1, tzinfo=UTC) for m, d in ((3, 15), (3, 22), (3, 29), (10, 25), (11, 1))]
     assert rep["calendar"]["ha_hours"] == [(5, 1)], "Sunday 15 March (day 5 from Tuesday 10 March), 01:00-02:00 UTC"
     assert rep["calendar"]["ha_down"] == [dict(group="lon-store-01", connectors=["lon-store-01 primary", "lon-store-01 secondary <b>"],
                                                start="Sun 2026-03-15 01:00", end="02:00")]
