@@ -77,9 +77,12 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def csv_cell(value):
-    """A CSV cell a spreadsheet shows as text: a string starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A CSV cell a spreadsheet shows as text: a string starting like a formula gets a leading apostrophe. A NUL is
+    dropped: no spreadsheet keeps one, and Python's csv module before 3.11 cannot write it."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 

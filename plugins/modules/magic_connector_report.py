@@ -29,7 +29,8 @@ description:
     it. Markdown backslash-escapes markup, links, images, raw HTML and autolinks, and keeps each row on one line.
     In C(connectors.csv) (records end with CRLF) a cell that starts with C(=), C(+), C(-), C(@), a tab, a carriage
     return or an apostrophe gets a leading apostrophe, so that a spreadsheet shows it as text and never runs it as a
-    formula; to read the values back, drop one leading apostrophe from any cell that starts with one.
+    formula; to read the values back, drop one leading apostrophe from any cell that starts with one. A NUL
+    character is dropped.
   - The calendar is a 7-day by 24-hour heat map in UTC, from today 00:00 UTC, of how many connectors are in their
     maintenance window at each hour. Hours where two members of one HA group are in their windows at the same time
     are red and listed, and the next embargo (freeze) dates are shown.
