@@ -18,10 +18,9 @@ Nothing here names a resource.
 from __future__ import annotations
 
 import copy
+from collections import namedtuple
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
-
-from collections import namedtuple
 
 from ._client import SECRET_MASK, CloudflareAPIError, InvalidOption, Shape, check_id
 
@@ -125,6 +124,7 @@ class Resource:
         cls.fields = fields_of(cls.argument_spec)
         if cls.identities is None:
             cls.identities = ("id", cls.title_key)
+        check_description(cls)
         cls.shapes = dict((verb, shape._replace(required=cls.required_keys))
                           for verb, shape in dict(DEFAULT_ANSWERS, **cls.answers).items())
 
@@ -379,6 +379,17 @@ class Resource:
             if parent is not None and parent.get(key) not in (None, ""):
                 parent[key] = SECRET_MASK
         return obj
+
+
+def check_description(cls):
+    """Refuse, when the class is defined, a description the engine would misread: an answer for an unknown verb
+    (a typo would silently fall back to the default), or a parent whose id the path does not hold."""
+    unknown = sorted(set(cls.answers) - set(VERBS + ("write",)))
+    if unknown:
+        raise TypeError("%s.answers: unknown verb(s) %s (verbs: %s, write)" % (cls.__name__, ", ".join(unknown),
+                                                                             ", ".join(VERBS)))
+    if cls.parent is not None and "{%s}" % cls.parent.id_option not in cls.path:
+        raise TypeError("%s.path must hold {%s}, the id of its parent" % (cls.__name__, cls.parent.id_option))
 
 
 def _ignore(*_args):

@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
     ONE_IN_LIST,
     CloudflareClient,
+    InvalidOption,
     Shape,
     shape_problem,
 )
@@ -243,3 +244,35 @@ def test_a_list_of_one_object_is_checked_and_unwrapped(shape, answer, problem):
     if problem is None:
         client = CloudflareClient(account_id=ACCOUNT, api_token=TOKEN, base_url=BASE_URL)
         assert client.check_shape(answer, shape, "POST", SEGMENTS) == SEG
+
+
+class Ports(Resource):
+    """Test only: below a segment, itself below a site."""
+
+    result_key = "port"
+    results_key = "ports"
+    label = "port"
+    path = ("magic", "sites", "{site_id}", "segments", "{segment_id}", "ports")
+    parent = Parent(Segments, "segment_id", "segment_name")
+
+
+def test_a_parent_below_a_parent_is_located_from_the_same_options(api):
+    client = CloudflareClient(account_id=ACCOUNT, api_token=TOKEN, base_url=BASE_URL, max_retries=0)
+    expect_site_by_name(api)
+    api.expect("GET", SEGMENTS, result={"segments": [SEG]})
+    api.expect("GET", SEGMENTS + "/" + SEG["id"] + "/ports", result=[{"id": "d" * 32}])
+    ports = Ports(client).located(dict(site_name=SITE["name"], segment_name="pos"), "ports[0].")
+    assert ports.parent_ids == {"site_id": SITE["id"], "segment_id": SEG["id"]}
+    assert ports.list() == [{"id": "d" * 32}]
+    api.expect("GET", SITES + "/" + SITE["id"], result=SITE).expect("GET", SEGMENTS, result={"segments": []})
+    with pytest.raises(InvalidOption, match=r"^ports\[0\]\.segment_name must identify an existing segment, got 'x'$"):
+        Ports(client).located(dict(site_id=SITE["id"], segment_name="x"), "ports[0].")
+
+
+@pytest.mark.parametrize("declarations, message", [
+    (dict(answers=dict(delte=Shape(dict))), r"^Broken\.answers: unknown verb\(s\) delte \(verbs: list, get, create, update, delete, write\)$"),
+    (dict(path=("magic", "segments"), parent=Parent(Sites, "site_id", "site_name")), r"^Broken\.path must hold \{site_id\}, the id of its parent$"),
+])
+def test_a_description_the_engine_would_misread_is_refused_when_defined(declarations, message):
+    with pytest.raises(TypeError, match=message):
+        type("Broken", (Resource,), declarations)
