@@ -271,8 +271,8 @@ class Resource:
             return part
         if part[1:-1] not in self.parent_ids:
             # A programming error, not bad input: a description below a parent is used only once ``located``.
-            raise LookupError("%s: the %s path needs %s; locate the %s first" % (type(self).__name__, self.label,
-                                                                                part, self.parent.resource.label))
+            raise LookupError("%s: the %s path needs %s; locate the %s first"
+                              % (type(self).__name__, self.label, part, self.parent.resource.label))
         return self.parent_ids[part[1:-1]]
 
     def answer(self, verb):
@@ -386,8 +386,8 @@ def check_description(cls):
     (a typo would silently fall back to the default), or a parent whose id the path does not hold."""
     unknown = sorted(set(cls.answers) - set(VERBS + ("write",)))
     if unknown:
-        raise TypeError("%s.answers: unknown verb(s) %s (verbs: %s, write)" % (cls.__name__, ", ".join(unknown),
-                                                                             ", ".join(VERBS)))
+        raise TypeError("%s.answers: unknown verb(s) %s (verbs: %s, write)"
+                        % (cls.__name__, ", ".join(unknown), ", ".join(VERBS)))
     if cls.parent is not None and "{%s}" % cls.parent.id_option not in cls.path:
         raise TypeError("%s.path must hold {%s}, the id of its parent" % (cls.__name__, cls.parent.id_option))
 
