@@ -78,10 +78,14 @@ _URL_RULE = ("must be an https:// URL (plain http:// is allowed only for a loopb
 _URL_PARTS_RULE = ("must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
                    "characters (parsers read such URLs differently, so the credentials could go elsewhere)")
 
+#: ``Shape.kind`` of an answer that is a list holding exactly one object, which is what the call returns (a LAN create
+#: answers ``[lan]``)
+ONE_IN_LIST = "one object in a list"
+
 Shape = namedtuple("Shape", "kind key required", defaults=(None, ()))
-Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dict`` (an object) or ``list`` (a list of
-objects); ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``); ``required`` are keys
-every object must have (an ``id``: an object without one is some other answer)."""
+Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dict`` (an object), ``list`` (a list of
+objects) or ``ONE_IN_LIST``; ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``);
+``required`` are keys every object must have (an ``id``: an object without one is some other answer)."""
 
 RateBudget = namedtuple(
     "RateBudget", "remaining reset seen_at calls_since limit window others others_growth from_header blocked_until",
@@ -255,9 +259,12 @@ def shape_problem(result, shape):
             return "result has no key %r (keys: %s)" % (shape.key, ", ".join(sorted(map(str, result))) or "none")
         result = result[shape.key]
     where = "result[%r]" % shape.key if shape.key is not None else "result"
-    if shape.kind is list:
+    if shape.kind == ONE_IN_LIST and isinstance(result, list) and len(result) != 1:
+        return "%s is a list of %d items where a list of one object was expected" % (where, len(result))
+    if shape.kind in (list, ONE_IN_LIST):
         if not isinstance(result, list):
-            return "%s is %s where a list of objects was expected" % (where, _json_type(result))
+            return "%s is %s where a list of %s was expected" % (
+                where, _json_type(result), "one object" if shape.kind == ONE_IN_LIST else "objects")
         wrong = [i for i, item in enumerate(result) if not isinstance(item, dict)]
         if wrong:
             return "%s[%d] is %s where an object was expected" % (where, wrong[0], _json_type(result[wrong[0]]))
@@ -673,7 +680,8 @@ class CloudflareClient:
             raise CloudflareAPIError(
                 self.redact("HTTP 2xx answer of the wrong shape: %s" % problem), method=method, path=path,
                 retryable=method == "GET", outcome_unknown=method in WRITE_METHODS)
-        return result[shape.key] if shape.key is not None else result
+        result = result[shape.key] if shape.key is not None else result
+        return result[0] if shape.kind == ONE_IN_LIST else result
 
     def _gave_up(self, error, attempt, waited):
         if error.status == 429 and error.retry_after is not None and waited + error.retry_after > self.max_retry_wait:

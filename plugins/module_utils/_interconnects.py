@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ._client import InvalidOption, check_id
+from ._client import InvalidOption, Shape, check_id
 from ._resource import Resource
 
 HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}
@@ -50,9 +50,8 @@ class Interconnects(Resource):
     results_key = "cf_interconnects"
     label = "interconnect"
     path = ("magic", "cf_interconnects")
-    list_key = "interconnects"
-    item_key = "interconnect"
-    write_key = "modified_interconnect"
+    answers = dict(list=Shape(list, "interconnects"), get=Shape(dict, "interconnect"),
+                   write=Shape(dict, "modified_interconnect"))
     update_method = "PUT"
     validates_writes = True
     # With this header health_check.target is {"saved", "effective"}; comparing "saved" keeps a default

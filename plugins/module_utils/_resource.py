@@ -18,6 +18,7 @@ Nothing here names a resource.
 from __future__ import annotations
 
 import copy
+from collections import namedtuple
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
@@ -32,6 +33,16 @@ def at_most(items, limit=MAX_NAMED, name=str):
     """``items`` named (``name``) and joined with commas, at most ``limit`` of them, then "and N more"."""
     shown = ", ".join(name(item) for item in items[:limit])
     return shown + (" and %d more" % (len(items) - limit) if len(items) > limit else "")
+
+
+#: The verbs of a resource's calls, each with its own answer (``Resource.answers``); ``write`` stands for every write
+#: verb a resource does not name.
+VERBS = ("list", "get", "create", "update", "delete")
+DEFAULT_ANSWERS = dict(list=Shape(list), get=Shape(dict), write=Shape(dict))
+
+Parent = namedtuple("Parent", "resource id_option name_option")
+Parent.__doc__ = """The resource another one lives below: its ``Resource`` class, the option that gives its id (also
+the ``{placeholder}`` of the child's ``path``) and the option that names it by its ``title_key`` instead."""
 
 
 class AmbiguousMatch(InvalidOption):
@@ -67,17 +78,21 @@ class Resource:
     title_key = "name"
     #: added to the default ``prepare``'s refusal when the object the options name does not exist
     not_found_hint = ""
-    #: path below ``/accounts/<account_id>/``
+    #: path below ``/accounts/<account_id>/``; below a ``parent``, its id is a ``{placeholder}`` part named after the
+    #: parent's ``id_option``: ``("magic", "sites", "{site_id}", "lans")``
     path = ()
-    #: keys wrapping the answers of list / get / write (None: the result is the object or list itself)
-    list_key = None
-    item_key = None
-    write_key = None
+    #: the resource this one lives below (a ``Parent``), or None. ``located`` binds a description to the parent the
+    #: options name; every call of the bound one goes below that parent.
+    parent = None
+    #: per verb (``VERBS``; ``write`` for the writes not named), the ``Shape`` of the answer without its ``required``
+    #: keys: its kind (``dict``: an object, ``list``: a list call's objects, ``ONE_IN_LIST``: a list holding the one
+    #: object) and the key wrapping it, if any. Unnamed verbs answer a bare list (list) or a bare object.
+    answers = {}
     #: keys every object the API answers has (an object without them is some other answer: a nested one, an error)
     required_keys = ("id",)
-    #: derived from the keys: the ``Shape`` every answer must have (``list``, ``get``, ``write``: update, create and
-    #: delete), every object with the ``required_keys``. An answer of another shape is an error naming the call, never
-    #: an empty list or "not found"; after a write it is an unknown outcome, which the engine settles by re-reading.
+    #: derived from ``answers``: the ``Shape`` every answer must have, every object with the ``required_keys``. An
+    #: answer of another shape is an error naming the call, never an empty list or "not found"; after a write it is
+    #: an unknown outcome, which the engine settles by re-reading.
     shapes = {}
     #: the options that name an object, in the order they are looked at: the first one given identifies it, and
     #: must not be empty (an empty string would match objects without the field); one that is also a writable
@@ -109,11 +124,14 @@ class Resource:
         cls.fields = fields_of(cls.argument_spec)
         if cls.identities is None:
             cls.identities = ("id", cls.title_key)
-        cls.shapes = dict(list=Shape(list, cls.list_key, cls.required_keys), get=Shape(dict, cls.item_key, cls.required_keys),
-                          write=Shape(dict, cls.write_key, cls.required_keys))
+        check_description(cls)
+        cls.shapes = dict((verb, shape._replace(required=cls.required_keys))
+                          for verb, shape in dict(DEFAULT_ANSWERS, **cls.answers).items())
 
     def __init__(self, client, hide=None, warn=None):
         self.client = client
+        #: the ids of the parents this description is bound to (``located``), by their ``id_option``
+        self.parent_ids = {}
         #: ``hide(value)`` masks a secret learnt during the run (a license key saved to a file) in every output of
         #: the run (a module's ``no_log_values``); ``warn(text)`` adds a warning to the module's result
         self.hide = hide or getattr(client, "add_secrets", _ignore)
@@ -133,11 +151,7 @@ class Resource:
         matched exactly (one list call). Raises ``AmbiguousMatch`` when several objects match."""
         if params.get("id") is not None:
             return self.get(check_id("id", params["id"]))
-        wanted = params.get(self.title_key)
-        found = [obj for obj in self.list() if obj.get(self.title_key) == wanted]
-        if len(found) > 1:
-            raise AmbiguousMatch(self.label, self.title_key, wanted, found)
-        return found[0] if found else None
+        return self.find_by_title(params.get(self.title_key))
 
     def select(self, params):
         """What an info module's options ask for (an ``id`` given is already checked): everything, or the one
@@ -217,16 +231,61 @@ class Resource:
 
     # --- the API calls -------------------------------------------------------------------------------
 
+    def located(self, params, where=""):
+        """This description bound to the parent the options name (itself without a ``parent``): by its id option, or
+        by its name option through the parent's own description (one list call). The parent must exist, else an
+        ``InvalidOption`` names the option, before any write. A parent below a parent is located the same way."""
+        if self.parent is None:
+            return self
+        parent = self.parent.resource(self.client, self.hide, self.warn).located(params, where)
+        option = self.parent.id_option
+        if params.get(option) is not None:
+            found = parent.get(check_id(where + option, params[option]))
+        else:
+            option = self.parent.name_option
+            name = params.get(option)
+            if not isinstance(name, str) or not name.strip():
+                raise InvalidOption(where + self.parent.id_option, "or %s must name the %s this %s belongs to"
+                                    % (where + option, parent.label, self.label), name)
+            found = parent.find_by_title(name, where + option)
+        if found is None:
+            raise InvalidOption(where + option, "must identify an existing %s" % parent.label, params.get(option))
+        bound = copy.copy(self)
+        bound.parent_ids = dict(parent.parent_ids, **{self.parent.id_option: found["id"]})
+        return bound
+
+    def find_by_title(self, value, option=None):
+        """The one object whose ``title_key`` is ``value``, or None; several are an ``AmbiguousMatch`` naming
+        ``option`` (default: ``title_key``)."""
+        found = [obj for obj in self.list() if obj.get(self.title_key) == value]
+        if len(found) > 1:
+            raise AmbiguousMatch(self.label, option or self.title_key, value, found)
+        return found[0] if found else None
+
     def path_of(self, *parts):
-        return self.client.account_path(*(self.path + parts))
+        path = tuple(self._filled(part) for part in self.path)
+        return self.client.account_path(*(path + parts))
+
+    def _filled(self, part):
+        if not (part.startswith("{") and part.endswith("}")):
+            return part
+        if part[1:-1] not in self.parent_ids:
+            # A programming error, not bad input: a description below a parent is used only once ``located``.
+            raise LookupError("%s: the %s path needs %s; locate the %s first"
+                              % (type(self).__name__, self.label, part, self.parent.resource.label))
+        return self.parent_ids[part[1:-1]]
+
+    def answer(self, verb):
+        """The ``Shape`` of a ``verb``'s answer."""
+        return self.shapes.get(verb, self.shapes["write"])
 
     def list(self, params=None):
-        return self.client.get(self.path_of(), params=params, headers=self.headers, shape=self.shapes["list"])
+        return self.client.get(self.path_of(), params=params, headers=self.headers, shape=self.answer("list"))
 
     def get(self, object_id):
         """The object, or None when Cloudflare does not know the id."""
         try:
-            return self.client.get(self.path_of(object_id), headers=self.headers, shape=self.shapes["get"])
+            return self.client.get(self.path_of(object_id), headers=self.headers, shape=self.answer("get"))
         except CloudflareAPIError as error:
             if error.status == 404:
                 return None
@@ -236,17 +295,17 @@ class Resource:
         params = {"validate_only": "true"} if validate_only else None
         try:
             return self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
-                                       headers=self.headers, shape=self.shapes["write"])
+                                       headers=self.headers, shape=self.answer("update"))
         except CloudflareAPIError as error:
             # A validation persists nothing, whatever its answer.
             error.outcome_unknown = error.outcome_unknown and not validate_only
             raise
 
     def create(self, body):
-        return self.client.post(self.path_of(), body, headers=self.headers, shape=self.shapes["write"])
+        return self.client.post(self.path_of(), body, headers=self.headers, shape=self.answer("create"))
 
     def delete(self, object_id):
-        return self.client.delete(self.path_of(object_id), headers=self.headers, shape=self.shapes["write"])
+        return self.client.delete(self.path_of(object_id), headers=self.headers, shape=self.answer("delete"))
 
     # --- the engine's steps, shared by the one-object modules and the fleet module --------------------
 
@@ -320,6 +379,17 @@ class Resource:
             if parent is not None and parent.get(key) not in (None, ""):
                 parent[key] = SECRET_MASK
         return obj
+
+
+def check_description(cls):
+    """Refuse, when the class is defined, a description the engine would misread: an answer for an unknown verb
+    (a typo would silently fall back to the default), or a parent whose id the path does not hold."""
+    unknown = sorted(set(cls.answers) - set(VERBS + ("write",)))
+    if unknown:
+        raise TypeError("%s.answers: unknown verb(s) %s (verbs: %s, write)"
+                        % (cls.__name__, ", ".join(unknown), ", ".join(VERBS)))
+    if cls.parent is not None and "{%s}" % cls.parent.id_option not in cls.path:
+        raise TypeError("%s.path must hold {%s}, the id of its parent" % (cls.__name__, cls.parent.id_option))
 
 
 def _ignore(*_args):
@@ -450,14 +520,17 @@ class ResourceModule:
         """The objects the options ask for (an info module)."""
         if self.module.params.get("id") is not None:
             check_id("id", self.module.params["id"])
+        self.resource = self.resource.located(self.module.params)
         found = self.resource.select(self.module.params)
         return {"changed": False, self.resource.results_key: [self.resource.shown(obj) for obj in found]}
 
     def ensure(self):
         """Bring the object the options name to ``state`` (present unless the module has a ``state`` option)."""
-        params, resource = self.module.params, self.resource
-        resource.check(params)
-        desired = resource.desired(params)
+        params = self.module.params
+        self.resource.check(params)
+        desired = self.resource.desired(params)
+        # The parent is looked up after every check that needs no call, before the object is.
+        resource = self.resource = self.resource.located(params)
         current = resource.find(params)
         if params.get("state") == "absent":
             return self.ensure_absent(current)
