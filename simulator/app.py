@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-from . import resources
+from . import resources, sites
 from .errors import (CODE_AUTH, CODE_FORBIDDEN, CODE_INTERNAL, CODE_MALFORMED_JSON, CODE_METHOD, CODE_ROUTE, ApiError,
                      failure_envelope, rate_limited, server_error, status_error, success_envelope)
 from .faults import FaultConfigError
@@ -47,8 +47,6 @@ ROUTES = [
     (_CONNECTOR, {"GET": resources.get_connector, "PATCH": resources.edit_connector, "PUT": resources.replace_connector,
                   "DELETE": resources.delete_connector}),
     (_CONNECTOR + r"/interrupts", {"GET": resources.list_interrupts, "POST": resources.create_interrupt}),
-    (_ACCOUNT + r"/magic/sites", {"GET": resources.list_sites}),
-    (_ACCOUNT + r"/magic/sites/(?P<site_id>[^/]+)", {"GET": resources.get_site}),
     (_CONNECTOR + r"/telemetry/events", {"GET": resources.list_events}),
     (_CONNECTOR + r"/telemetry/events/latest", {"GET": resources.latest_events}),
     (_CONNECTOR + r"/telemetry/events/(?P<event_ref>[^/]+)", {"GET": resources.get_event}),
@@ -56,6 +54,7 @@ ROUTES = [
     (_CONNECTOR + r"/telemetry/snapshots/latest", {"GET": resources.latest_snapshots}),
     (_CONNECTOR + r"/telemetry/snapshots/(?P<snapshot_t>[^/]+)", {"GET": resources.get_snapshot}),
 ]
+ROUTES += sites.routes(_ACCOUNT)
 COMPILED_ROUTES = [(re.compile("^" + re.escape(API_PREFIX) + pattern + "/?$"), methods) for pattern, methods in ROUTES]
 ACCOUNT_IN_PATH = re.compile("^" + re.escape(API_PREFIX) + r"/accounts/([^/]+)")
 

@@ -357,23 +357,6 @@ def create_interrupt(call):
         return copy.deepcopy(interrupt), {}
 
 
-# ------------------------------------------------------------------------------------------------------ sites
-
-def list_sites(call):
-    """GET: every site (no paging); ``?connectorid=`` keeps the sites naming that connector (either slot)."""
-    connector_id = call.query.get("connectorid")
-    with call.store.lock:
-        sites = list(call.account["sites"].values())
-        if connector_id is not None:
-            sites = [site for site in sites if connector_id in (site.get("connector_id"), site.get("secondary_connector_id"))]
-        return copy.deepcopy(sites), {}
-
-
-def get_site(call):
-    with call.store.lock:
-        return copy.deepcopy(_lookup(call, "sites", "site_id", "site")), {}
-
-
 def _connector_copy(call):
     with call.store.lock:
         return copy.deepcopy(_lookup(call, "connectors", "connector_id", "connector"))

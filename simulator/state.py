@@ -9,6 +9,7 @@ State layout (also the layout of ``GET /__admin/state`` and of the ``--state-fil
                                    "connectors": {"<id>": Connector},
                                    "devices": {"<id>": {"id", "serial_number", "type"}},
                                    "sites": {"<id>": Site},
+                                   "lans" / "wans" / "acls": {"<id>": LAN / WAN / ACL (each with its site_id)},
                                    "tunnels": {"<id>": {"id", "name", "type"}},
                                    "interrupts": {"<connector id>": [Interrupt, ...]}}}}
 
@@ -29,7 +30,7 @@ import tempfile
 import threading
 
 STATE_FORMAT = "cloudflare.magic_transit simulator state"
-ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "tunnels")
+ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "lans", "wans", "acls", "tunnels")
 
 FLEET_SERIAL_PREFIX = "SIM-FLEET-"
 FLEET_TIMEZONES = ("Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/London", "America/Chicago",
