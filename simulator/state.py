@@ -206,7 +206,8 @@ def fleet_connector(number):
         "id": hashlib.sha256(("fleet-connector-" + tag).encode()).hexdigest()[:32],
         "activated": number % 10 != 0,
         "notes": "fleet-" + tag,
-        "timezone": FLEET_TIMEZONES[(number - 1) % len(FLEET_TIMEZONES)],
+        # Both members of an HA pair share their store's time zone (as real stores do); the zones cycle per pair.
+        "timezone": FLEET_TIMEZONES[((number + 1) // 2 - 1) % len(FLEET_TIMEZONES)],
         "interrupt_window_hour_of_day": (number * 5) % 24,
         "interrupt_window_duration_hours": (2, 4, 6, 3)[number % 4],
         "interrupt_window_days_of_week": list(FLEET_DAY_PATTERNS[number % len(FLEET_DAY_PATTERNS)]),
@@ -235,6 +236,40 @@ def _join_fleet_site(account, connector, number):
         "location": {"lat": "%.4f" % (40 + pair % 20), "lon": "%.4f" % (-(pair % 120) + 10)}})
     if not connector["primary"]:
         site.update(secondary_connector_id=connector["id"], ha_mode=True)
+        _add_fleet_store_network(account, site["id"], pair)
+
+
+def fleet_child_id(kind, pair, index):
+    return hashlib.sha256(("fleet-%s-%05d-%d" % (kind, pair, index)).encode()).hexdigest()[:32]
+
+
+def _add_fleet_store_network(account, site_id, pair):
+    """A complete HA pair's store network: two WANs, an HA LAN with DHCP (the HA link); every fifth store also has a
+    guest LAN and an ACL between the two. Addresses are derived from the pair number (10.x.y.0/24 per LAN)."""
+    high, low = divmod(pair, 250)
+    for index in (1, 2):
+        wan_id = fleet_child_id("wan", pair, index)
+        account["wans"][wan_id] = {
+            "id": wan_id, "site_id": site_id, "name": "wan%d" % index, "physport": index, "priority": index, "vlan_tag": 0,
+            "health_check_rate": "mid"}
+    lans = [("store", 3, 0, True), ("guest", 4, 100, False)] if pair % 5 == 0 else [("store", 3, 0, True)]
+    for index, (name, port, vlan, ha_link) in enumerate(lans, start=1):
+        lan_id = fleet_child_id("lan", pair, index)
+        subnet = "10.%d.%d" % (high % 100 + (100 if vlan else 0), low)
+        account["lans"][lan_id] = {
+            "id": lan_id, "site_id": site_id, "name": name, "physport": port, "vlan_tag": vlan, "is_breakout": False,
+            "is_prioritized": False, "ha_link": ha_link,
+            "static_addressing": {"address": subnet + ".2/24", "secondary_address": subnet + ".3/24",
+                                  "virtual_address": subnet + ".1/24",
+                                  "dhcp_server": {"dhcp_pool_start": subnet + ".100", "dhcp_pool_end": subnet + ".199",
+                                                  "dns_servers": [subnet + ".1"]}}}
+    if len(lans) == 2:
+        acl_id = fleet_child_id("acl", pair, 1)
+        account["acls"][acl_id] = {
+            "id": acl_id, "site_id": site_id, "name": "store-to-guest", "description": "",
+            "lan_1": {"lan_id": fleet_child_id("lan", pair, 1), "lan_name": "store", "ports": [443]},
+            "lan_2": {"lan_id": fleet_child_id("lan", pair, 2), "lan_name": "guest"},
+            "protocols": ["tcp"], "forward_locally": False, "unidirectional": False}
 
 
 def add_fleet(account, count):

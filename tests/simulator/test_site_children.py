@@ -187,3 +187,50 @@ def test_children_of_unknown_site_and_log(api, simulator):
         (1003, None): "site %s not found" % ("0" * 32)}
     entry = simulator.requests("POST", "/lans")[-1]
     assert entry["status"] == 404 and entry["body"] == {"name": "x"}
+
+
+WRITABLE = {"lans": ("name", "physport", "vlan_tag", "bond_id", "is_breakout", "is_prioritized", "ha_link", "nat",
+                     "routed_subnets", "static_addressing"),
+            "wans": ("name", "physport", "priority", "vlan_tag", "static_addressing", "health_check_rate",
+                     "load_balance_inner_flows"),
+            "acls": ("name", "description", "lan_1", "lan_2", "protocols", "forward_locally", "unidirectional")}
+
+
+def assert_children_obey_the_rules(api, account):
+    """Every stored LAN, WAN and ACL, sent back whole with PUT, is accepted and answered unchanged."""
+    counted = 0
+    for kind, fields in WRITABLE.items():
+        for child in account[kind].values():
+            body = {key: child[key] for key in fields if key in child}
+            answer = result(api.put("magic/sites/%s/%s/%s" % (child["site_id"], kind, child["id"]), json=body))
+            assert answer == child, (kind, child["id"])
+            counted += 1
+    return counted
+
+
+def test_seed_stores_obey_every_rule(api, simulator):
+    account = simulator.state()["accounts"][simulator.account_id]
+    ber = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
+    assert [wan["name"] for wan in account["wans"].values() if wan["site_id"] == ber] == ["ber-fibre", "ber-lte"]
+    assert [lan["ha_link"] for lan in account["lans"].values() if lan["site_id"] == ber] == [True, False]
+    assert len(account["acls"]) == 1
+    assert assert_children_obey_the_rules(api, account) == 7
+
+
+def test_fleet_stores_share_a_time_zone_and_have_a_network(api, simulator):
+    simulator.add_fleet(21)
+    account = simulator.state()["accounts"][simulator.account_id]
+    fleet = [item for item in account["connectors"].values() if item["notes"].startswith("fleet-")]
+    sites = [site for site in account["sites"].values() if site["name"].startswith("fleet-site-")]
+    assert len(fleet) == 21 and len(sites) == 11
+    by_id = {item["id"]: item for item in fleet}
+    for site in sites:
+        children = {kind: [item for item in account[kind].values() if item["site_id"] == site["id"]] for kind in WRITABLE}
+        if site["ha_mode"]:
+            assert by_id[site["connector_id"]]["timezone"] == by_id[site["secondary_connector_id"]]["timezone"]
+            assert len(children["wans"]) == 2 and [lan["ha_link"] for lan in children["lans"]][0] is True
+        else:
+            assert children == {"lans": [], "wans": [], "acls": []}
+    assert len({by_id[site["connector_id"]]["timezone"] for site in sites}) == 6
+    assert len(account["acls"]) == 1 + 2 and len([site for site in sites if site["ha_mode"]]) == 10
+    assert assert_children_obey_the_rules(api, account) == 7 + 10 * 2 + 10 + 2 + 2
