@@ -15,7 +15,7 @@ import re
 import secrets
 import uuid
 
-from . import telemetry, validation
+from . import appliances, telemetry, validation
 from .errors import ApiError, CODE_BAD_OBJECT, CODE_NOT_FOUND, bad_request, conflict, not_found
 from .state import format_timestamp, parse_timestamp, utc_now
 
@@ -186,9 +186,18 @@ def _issue_license(device):
     return key
 
 
-def render_connector(stored, license_key=None):
-    """API form: known keys in a stable order, ``interrupt_window_duration_hours`` as a float (like Cloudflare)."""
+def render_connector(stored, license_key=None, call=None):
+    """API form: known keys in a stable order, ``interrupt_window_duration_hours`` as a float (like Cloudflare).
+
+    With ``call`` (and a heartbeat interval set) ``last_heartbeat`` is the appliance's latest report as of now.
+    """
     item = {key: copy.deepcopy(stored[key]) for key in CONNECTOR_ORDER if key in stored}
+    if call is not None and call.settings.heartbeat_interval:
+        _settled_interrupts(call, stored)
+        heartbeat = appliances.last_heartbeat(call.account, stored, call.settings.heartbeat_interval,
+                                              call.settings.interrupt_downtime)
+        if heartbeat is not None:
+            item["last_heartbeat"] = heartbeat
     item.setdefault("primary", CONNECTOR_DEFAULTS["primary"])
     item.update({key: copy.deepcopy(value) for key, value in stored.items() if key not in item})
     if "interrupt_window_duration_hours" in item:
@@ -215,12 +224,12 @@ def list_connectors(call):
         connectors = list(call.account["connectors"].values())
         if device_type:
             connectors = [item for item in connectors if item.get("device", {}).get("type") == device_type]
-        return [render_connector(item) for item in connectors], {}
+        return [render_connector(item, call=call) for item in connectors], {}
 
 
 def get_connector(call):
     with call.store.lock:
-        return render_connector(_lookup(call, "connectors", "connector_id", "connector")), {}
+        return render_connector(_lookup(call, "connectors", "connector_id", "connector"), call=call), {}
 
 
 def _resolve_device(account, spec, strict):
@@ -265,6 +274,7 @@ def create_connector(call):
         connector["device"] = _public_device(device)
         connector["last_updated"] = utc_now()
         account["connectors"][connector["id"]] = connector
+        appliances.init_account(account)
         call.store.commit()
         return render_connector(connector, license_key), {}
 
@@ -290,7 +300,7 @@ def _change_connector(call, replace):
         license_key = _issue_license(device) if provision_license else None
         call.account["connectors"][current["id"]] = updated
         call.store.commit()
-        return render_connector(updated, license_key), {}
+        return render_connector(updated, license_key, call), {}
 
 
 def edit_connector(call):
@@ -306,6 +316,7 @@ def delete_connector(call):
         current = _lookup(call, "connectors", "connector_id", "connector")
         del call.account["connectors"][current["id"]]
         call.account["interrupts"].pop(current["id"], None)
+        appliances.init_account(call.account)
         call.store.commit()
         return render_connector(current), {}
 
@@ -313,13 +324,17 @@ def delete_connector(call):
 # ------------------------------------------------------------------------------------------ interrupts, telemetry
 
 def _settled_interrupts(call, connector):
+    """The connector's interrupts after running those whose delay has passed (see :func:`settle_interrupts`)."""
+    return settle_interrupts(call.store, call.account, connector["id"], call.settings.interrupt_delay)
+
+
+def settle_interrupts(store, account, connector_id, delay):
     """The connector's interrupts after running those whose delay has passed (``triggered_at`` set).
 
-    An interrupt runs ``interrupt_delay`` seconds after its submission, judged with the current setting; it
-    is pending until then (for ever with ``never``). Call with the store lock held.
+    An interrupt runs ``delay`` seconds after its submission, judged with the current setting; it is pending until
+    then (for ever with None, "never"). Call with the store lock held.
     """
-    interrupts = call.account["interrupts"].get(connector["id"], [])
-    delay = call.settings.interrupt_delay
+    interrupts = account["interrupts"].get(connector_id, [])
     if delay is None:
         return interrupts
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -331,7 +346,7 @@ def _settled_interrupts(call, connector):
                 interrupt["triggered_at"] = format_timestamp(due)
                 ran = True
     if ran:
-        call.store.commit()
+        store.commit()
     return interrupts
 
 

@@ -11,6 +11,7 @@ State layout (also the layout of ``GET /__admin/state`` and of the ``--state-fil
                                    "sites": {"<id>": Site},
                                    "lans" / "wans" / "acls": {"<id>": LAN / WAN / ACL (each with its site_id)},
                                    "tunnels": {"<id>": {"id", "name", "type"}},
+                                   "appliances": {"<connector id>": appliance record (simulator/appliances.py)},
                                    "interrupts": {"<connector id>": [Interrupt, ...]}}}}
 
 Credentials come from the seed only; they are never part of the state, its dump or the state file.
@@ -30,7 +31,7 @@ import tempfile
 import threading
 
 STATE_FORMAT = "cloudflare.magic_transit simulator state"
-ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "lans", "wans", "acls", "tunnels")
+ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "lans", "wans", "acls", "tunnels", "appliances")
 
 FLEET_SERIAL_PREFIX = "SIM-FLEET-"
 FLEET_TIMEZONES = ("Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/London", "America/Chicago",
@@ -194,6 +195,12 @@ def normalise_accounts(data):
     return accounts
 
 
+def _init_appliances(accounts):
+    from . import appliances  # pylint: disable=import-outside-toplevel  # appliances imports this module
+    for account in accounts.values():
+        appliances.init_account(account)
+
+
 def fleet_connector(number):
     """The deterministic connector number ``number`` (1-based) of a generated fleet, with its device."""
     tag = "%05d" % number
@@ -302,6 +309,7 @@ class Store:
         self._fleet = fleet
         if state_file and os.path.exists(state_file):
             self.accounts = normalise_accounts(self._read(state_file))
+            _init_appliances(self.accounts)
         else:
             self.accounts = self._fresh()
             self.commit()
@@ -311,6 +319,7 @@ class Store:
         accounts = resolve_relative(self._baseline, datetime.datetime.now(datetime.timezone.utc))
         if self._fleet:
             add_fleet(self._first_account(accounts), self._fleet)
+        _init_appliances(accounts)
         return accounts
 
     @staticmethod
@@ -349,6 +358,7 @@ class Store:
 
     def replace(self, document):
         accounts = normalise_accounts(resolve_relative(document, datetime.datetime.now(datetime.timezone.utc)))
+        _init_appliances(accounts)
         with self.lock:
             self.accounts = accounts
             self.commit()
@@ -364,5 +374,6 @@ class Store:
             if account is None:
                 raise SeedError("unknown account %s" % account_id)
             add_fleet(account, count)
+            _init_appliances({account["id"]: account})
             self.commit()
             return len(account["connectors"])
