@@ -192,6 +192,7 @@ def render_connector(stored, license_key=None, call=None):
     With ``call`` (and a heartbeat interval set) ``last_heartbeat`` is the appliance's latest report as of now.
     """
     item = {key: copy.deepcopy(stored[key]) for key in CONNECTOR_ORDER if key in stored}
+    newest = call is not None and call.settings.newest_connector_schema
     if call is not None and call.settings.heartbeat_interval:
         _settled_interrupts(call, stored)
         heartbeat = appliances.last_heartbeat(call.account, stored, call.settings.heartbeat_interval,
@@ -200,6 +201,9 @@ def render_connector(stored, license_key=None, call=None):
             item["last_heartbeat"] = heartbeat
     item.setdefault("primary", CONNECTOR_DEFAULTS["primary"])
     item.update({key: copy.deepcopy(value) for key, value in stored.items() if key not in item})
+    if newest:
+        for key in validation.CONNECTOR_SITE_FIELDS:
+            item.pop(key, None)
     if "interrupt_window_duration_hours" in item:
         item["interrupt_window_duration_hours"] = float(item["interrupt_window_duration_hours"])
     if license_key is not None:
@@ -260,7 +264,8 @@ def create_connector(call):
     """POST (HTTP 200, like Cloudflare). ``license_key`` is in the answer only when a license was provisioned."""
     with call.store.lock:
         account = call.account
-        settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]))
+        settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]),
+                                                                  call.settings.newest_connector_schema)
         device, new_device = _resolve_device(account, device_spec, call.settings.strict_devices)
         existing = _connector_of_device(account, device["id"])
         if existing is not None:
@@ -276,7 +281,7 @@ def create_connector(call):
         account["connectors"][connector["id"]] = connector
         appliances.init_account(account)
         call.store.commit()
-        return render_connector(connector, license_key), {}
+        return render_connector(connector, license_key, call), {}
 
 
 def _change_connector(call, replace):
@@ -286,7 +291,8 @@ def _change_connector(call, replace):
     """
     with call.store.lock:
         current = _lookup(call, "connectors", "connector_id", "connector")
-        settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]))
+        settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]),
+                                                                         call.settings.newest_connector_schema)
         device = call.account["devices"].setdefault(current["device"]["id"], _public_device(current["device"]))
         if provision_license and device.get("type") != "LICENSED":
             raise bad_request("provision_license is only valid for connectors of LICENSED devices", "/provision_license")
@@ -318,7 +324,7 @@ def delete_connector(call):
         call.account["interrupts"].pop(current["id"], None)
         appliances.init_account(call.account)
         call.store.commit()
-        return render_connector(current), {}
+        return render_connector(current, call=call), {}
 
 
 # ------------------------------------------------------------------------------------------ interrupts, telemetry

@@ -8,13 +8,17 @@
 * ``heartbeat_interval``: seconds between an appliance's heartbeats (``last_heartbeat`` advances with the clock);
   ``0`` freezes every heartbeat at its stored value (see simulator/appliances.py).
 * ``interrupt_downtime``: seconds an appliance is away (no heartbeat) after a reboot or restart ran.
+* ``connector_schema``: ``2026-08`` (connectors carry ``site_id`` and ``primary``, the default while the collection
+  still reads them) or ``2026-10`` (the newest published schema: neither in answers, both refused in writes).
 """
 
 import math
 import threading
 
 NEVER = "never"
-KEYS = ("interrupt_delay", "strict_devices", "heartbeat_interval", "interrupt_downtime")
+KEYS = ("interrupt_delay", "strict_devices", "heartbeat_interval", "interrupt_downtime", "connector_schema")
+CONNECTOR_SCHEMAS = ("2026-08", "2026-10")
+NEWEST_CONNECTOR_SCHEMA = "2026-10"
 
 
 class SettingsError(ValueError):
@@ -64,16 +68,26 @@ def _normalise(raw, base):
     for key in ("heartbeat_interval", "interrupt_downtime"):
         if key in raw:
             settings[key] = seconds(key, raw[key])
+    if "connector_schema" in raw:
+        settings["connector_schema"] = connector_schema(raw["connector_schema"])
     return settings
+
+
+def connector_schema(value):
+    if value not in CONNECTOR_SCHEMAS:
+        raise SettingsError("connector_schema must be one of %s, got %r" % (", ".join(CONNECTOR_SCHEMAS), value))
+    return value
 
 
 class Settings:
     """The current settings; ``reset`` returns to the command line's."""
 
-    def __init__(self, interrupt_delay_s=0.0, strict_devices=False, heartbeat_interval_s=0.0, interrupt_downtime_s=30.0):
+    def __init__(self, interrupt_delay_s=0.0, strict_devices=False, heartbeat_interval_s=0.0, interrupt_downtime_s=30.0,
+                 connector_schema_name=CONNECTOR_SCHEMAS[0]):
         self._lock = threading.Lock()
         self._defaults = {"interrupt_delay": interrupt_delay_s, "strict_devices": strict_devices,
-                          "heartbeat_interval": heartbeat_interval_s, "interrupt_downtime": interrupt_downtime_s}
+                          "heartbeat_interval": heartbeat_interval_s, "interrupt_downtime": interrupt_downtime_s,
+                          "connector_schema": connector_schema_name}
         self._current = dict(self._defaults)
 
     @property
@@ -93,6 +107,10 @@ class Settings:
     def interrupt_downtime(self):
         return self._current["interrupt_downtime"]
 
+    @property
+    def newest_connector_schema(self):
+        return self._current["connector_schema"] == NEWEST_CONNECTOR_SCHEMA
+
     def update(self, raw):
         """Change the given keys (others keep their value); raises SettingsError."""
         with self._lock:
@@ -107,4 +125,5 @@ class Settings:
             delay = self._current["interrupt_delay"]
             return {"interrupt_delay": NEVER if delay is None else delay, "strict_devices": self._current["strict_devices"],
                     "heartbeat_interval": self._current["heartbeat_interval"],
-                    "interrupt_downtime": self._current["interrupt_downtime"]}
+                    "interrupt_downtime": self._current["interrupt_downtime"],
+                    "connector_schema": self._current["connector_schema"]}

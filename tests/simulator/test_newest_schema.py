@@ -153,7 +153,7 @@ def test_new_virtual_device_has_a_service_tag_and_is_found_by_it(api, simulator)
 
 def test_strict_devices_refuses_unknown_serials(api, simulator):
     assert simulator.admin("GET", "settings") == {"interrupt_delay": 0.0, "strict_devices": False, "heartbeat_interval": 0.0,
-                                                  "interrupt_downtime": 30.0}
+                                                  "interrupt_downtime": 30.0, "connector_schema": "2026-08"}
     assert settings(simulator, strict_devices=True)["strict_devices"] is True
     before = simulator.state()
     errors = errors_of(api.post("magic/connectors", json={"device": {"serial_number": "MWC2609Z0001"}, "notes": "x"}), 404)

@@ -75,9 +75,10 @@ def test_bad_seed_and_bad_flags_exit_with_a_clear_error(tmp_path):
 @pytest.mark.parametrize("delay, expected", [("never", "never"), ("-1", "never"), ("2.5", 2.5)])
 def test_cli_settings_are_the_reset_defaults(simulator, delay, expected):
     process = simulator.start_extra("--interrupt-delay", delay, "--strict-devices", "--heartbeat-interval", "10",
-                                    "--interrupt-downtime", "5")
+                                    "--interrupt-downtime", "5", "--connector-schema", "2026-10")
     client = session()
-    defaults = {"interrupt_delay": expected, "strict_devices": True, "heartbeat_interval": 10.0, "interrupt_downtime": 5.0}
+    defaults = {"interrupt_delay": expected, "strict_devices": True, "heartbeat_interval": 10.0, "interrupt_downtime": 5.0,
+                "connector_schema": "2026-10"}
     assert client.get(process.admin_url + "/settings", timeout=10).json() == defaults
     changed = client.put(process.admin_url + "/settings", json={"strict_devices": False}, timeout=10).json()
     assert changed == dict(defaults, strict_devices=False)
