@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Magic endpoints: CF interconnects, Magic WAN connectors and sites, interrupts and telemetry.
+"""The Magic endpoints: CF interconnects, Magic WAN connectors, interrupts and telemetry (sites: ``sites.py``).
 
 Every handler takes a :class:`Call` and returns ``(result, extra_headers)``; failures raise ``ApiError``.
 State changes happen under the store lock and are committed (persisted) before the handler returns, so an
