@@ -13,7 +13,7 @@ import ipaddress
 import re
 import uuid
 
-from .errors import Collector, conflict, not_found
+from .errors import Collector, bad_request, conflict, not_found
 from .validation import _is_type, check_fields, check_string_list, field_name, pointer, require_object, TYPE_LABELS
 
 MAC_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
@@ -508,6 +508,10 @@ def _change_site(call, replace):
         current = _site(call)
         fields = site_body(call.body, call.account, current["id"], create=False)
         updated = _apply(current, fields, SITE_DEFAULTS, SITE_REQUIRED, replace)
+        if updated.get("connector_id") and updated.get("connector_id") == updated.get("secondary_connector_id"):
+            # Judged on the result: a PATCH of one slot must not make both slots name the same connector.
+            raise bad_request("secondary_connector_id must differ from connector_id (a PATCH moving a member to the other "
+                              "slot must empty or change the other slot too)", "/secondary_connector_id")
         if updated.get("ha_mode") and not current.get("ha_mode"):
             _check_lans_fit_ha(call.account, current["id"])
         call.account["sites"][current["id"]] = updated

@@ -87,6 +87,9 @@ def test_every_bad_field_in_one_answer_and_nothing_written(api, simulator):
                                                                 "secondary_connector_id": SYD_CONNECTOR})) == {
         (1004, "/secondary_connector_id"): "secondary_connector_id must differ from connector_id"}
     assert errors_of(api.patch("magic/sites/" + SITE_SYD, json={"name": None}))[(1022, "/name")]
+    # Judged on the result: moving the secondary into the primary slot alone would name it twice.
+    assert list(errors_of(api.patch("magic/sites/" + SITE_BER, json={"connector_id": BER_SECONDARY}))) == [
+        (1004, "/secondary_connector_id")]
     assert simulator.state() == before and simulator.writes() and all(entry["status"] == 400 for entry in simulator.writes())
 
 
