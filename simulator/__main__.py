@@ -13,7 +13,7 @@ from .app import Application
 from .faults import FaultConfigError, Faults, parse_rate_limit
 from .requestlog import RequestLog
 from .server import NotLoopbackError, base_url, loopback_address, make_server
-from .settings import Settings, SettingsError, interrupt_delay
+from .settings import CONNECTOR_SCHEMAS, Settings, SettingsError, interrupt_delay, seconds
 from .state import SeedError, Store, atomic_write_text
 
 
@@ -29,6 +29,15 @@ def _delay(text):
         return interrupt_delay(text)
     except SettingsError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(name):
+    def parse(text):
+        try:
+            return seconds(name, text)
+        except SettingsError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
 
 
 def build_parser():
@@ -49,6 +58,14 @@ def build_parser():
     behaviour.add_argument("--interrupt-delay", type=_delay, default=0.0, metavar="S",
                            help="seconds until a submitted interrupt runs (gets triggered_at); 'never' or a negative "
                                 "number keeps it pending; default 0")
+    behaviour.add_argument("--heartbeat-interval", type=_seconds("heartbeat_interval"), default=0.0, metavar="S",
+                           help="seconds between an appliance's heartbeats (last_heartbeat advances with the clock; "
+                                "Cloudflare's appliances report every 10); default 0: heartbeats stay as stored")
+    behaviour.add_argument("--interrupt-downtime", type=_seconds("interrupt_downtime"), default=30.0, metavar="S",
+                           help="seconds an appliance sends no heartbeat after a reboot or restart ran; default %(default)s")
+    behaviour.add_argument("--connector-schema", choices=CONNECTOR_SCHEMAS, default=CONNECTOR_SCHEMAS[0],
+                           help="2026-08: connectors carry site_id and primary (default); 2026-10: the newest published "
+                                "schema, without them (HA membership lives on sites)")
     behaviour.add_argument("--strict-devices", action="store_true",
                            help="refuse (404) a create naming an unknown hardware serial number instead of registering it")
     faults = parser.add_argument_group("fault injection (all off by default; change at run time with PUT /__admin/faults)")
@@ -95,7 +112,8 @@ def main(argv=None):
         print("simulator: error: cannot write the state file %s: %s" % (args.state_file, exc), file=sys.stderr)
         return 1
     try:
-        settings = Settings(args.interrupt_delay, args.strict_devices)
+        settings = Settings(args.interrupt_delay, args.strict_devices, args.heartbeat_interval, args.interrupt_downtime,
+                            args.connector_schema)
         server = make_server(args.host, args.port, Application(store, faults, RequestLog(), settings=settings, quiet=args.quiet))
     except OSError as exc:
         print("simulator: error: cannot listen on %s port %s: %s" % (args.host, args.port, exc), file=sys.stderr)

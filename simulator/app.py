@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-from . import resources
+from . import appliances, resources, sites
 from .errors import (CODE_AUTH, CODE_FORBIDDEN, CODE_INTERNAL, CODE_MALFORMED_JSON, CODE_METHOD, CODE_ROUTE, ApiError,
                      failure_envelope, rate_limited, server_error, status_error, success_envelope)
 from .faults import FaultConfigError, until_reached
@@ -49,8 +49,6 @@ ROUTES = [
     (_CONNECTOR, {"GET": resources.get_connector, "PATCH": resources.edit_connector, "PUT": resources.replace_connector,
                   "DELETE": resources.delete_connector}),
     (_CONNECTOR + r"/interrupts", {"GET": resources.list_interrupts, "POST": resources.create_interrupt}),
-    (_ACCOUNT + r"/magic/sites", {"GET": resources.list_sites}),
-    (_ACCOUNT + r"/magic/sites/(?P<site_id>[^/]+)", {"GET": resources.get_site}),
     (_CONNECTOR + r"/telemetry/events", {"GET": resources.list_events}),
     (_CONNECTOR + r"/telemetry/events/latest", {"GET": resources.latest_events}),
     (_CONNECTOR + r"/telemetry/events/(?P<event_ref>[^/]+)", {"GET": resources.get_event}),
@@ -58,7 +56,10 @@ ROUTES = [
     (_CONNECTOR + r"/telemetry/snapshots/latest", {"GET": resources.latest_snapshots}),
     (_CONNECTOR + r"/telemetry/snapshots/(?P<snapshot_t>[^/]+)", {"GET": resources.get_snapshot}),
 ]
+ROUTES += sites.routes(_ACCOUNT)
 COMPILED_ROUTES = [(re.compile("^" + re.escape(API_PREFIX) + pattern + "/?$"), methods) for pattern, methods in ROUTES]
+# PUT /__admin/connectors/{id}/offline|online: the appliance stops or resumes reporting.
+ADMIN_CONNECTOR_SWITCH = re.compile(r"^/connectors/([A-Za-z0-9_-]{1,32})/(offline|online)$")
 ACCOUNT_IN_PATH = re.compile("^" + re.escape(API_PREFIX) + r"/accounts/([^/]+)")
 
 
@@ -343,6 +344,7 @@ class AdminApi:
             ("POST", "/fleet"): self.fleet,
             ("GET", "/settings"): self.get_settings,
             ("PUT", "/settings"): self.put_settings,
+            ("GET", "/heartbeats"): self.heartbeats,
         }
 
     def handle(self, request):
@@ -350,6 +352,11 @@ class AdminApi:
         if refusal:
             return json_answer(403, {"error": refusal})
         path = request.path[len(ADMIN_PREFIX):].rstrip("/") or "/"
+        switch = ADMIN_CONNECTOR_SWITCH.match(path)
+        if switch:
+            if request.method != "PUT":
+                return json_answer(405, {"error": "method %s not allowed here" % request.method}, {"Allow": "PUT"})
+            return self.switch_connector(switch.group(1), switch.group(2) == "online")
         handler = self.routes.get((request.method, path))
         if handler is None:
             allowed = sorted(method for method, known in self.routes if known == path)
@@ -434,3 +441,31 @@ class AdminApi:
             raise ValueError("send {\"count\": N} with 0 <= N <= 100000")
         total = self.app.store.add_fleet(count, body.get("account_id"))
         return {"added": count, "connectors": total}
+
+    def _settled_accounts(self):
+        """Every account after running the interrupts that are due (their triggered_at starts a reboot's silence)."""
+        store, settings = self.app.store, self.app.settings
+        for account in store.accounts.values():
+            for connector_id in account["connectors"]:
+                resources.settle_interrupts(store, account, connector_id, settings.interrupt_delay)
+        return store.accounts
+
+    def switch_connector(self, connector_id, online):
+        """Take an appliance offline (it stops reporting) or bring it back (it reports at once, then every interval)."""
+        with self.app.store.lock:
+            for account in self._settled_accounts().values():
+                if connector_id in account["connectors"]:
+                    changed = appliances.set_online(account, connector_id, online)
+                    if changed:
+                        self.app.store.commit()
+                    return json_answer(200, {"connector_id": connector_id, "online": online, "changed": changed})
+        return json_answer(404, {"error": "no connector %s in any account" % connector_id})
+
+    def heartbeats(self, _body):
+        """The appliances' timeline: per account and connector, online now, last_heartbeat and every away interval."""
+        settings = self.app.settings
+        with self.app.store.lock:
+            return {"now": appliances.format_timestamp(appliances.now_utc()),
+                    "heartbeat_interval": settings.heartbeat_interval, "interrupt_downtime": settings.interrupt_downtime,
+                    "accounts": {account_id: appliances.timeline(account, settings.heartbeat_interval, settings.interrupt_downtime)
+                                 for account_id, account in self._settled_accounts().items()}}

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Magic endpoints: CF interconnects, Magic WAN connectors and sites, interrupts and telemetry.
+"""The Magic endpoints: CF interconnects, Magic WAN connectors, interrupts and telemetry (sites: ``sites.py``).
 
 Every handler takes a :class:`Call` and returns ``(result, extra_headers)``; failures raise ``ApiError``.
 State changes happen under the store lock and are committed (persisted) before the handler returns, so an
@@ -15,7 +15,7 @@ import re
 import secrets
 import uuid
 
-from . import telemetry, validation
+from . import appliances, telemetry, validation
 from .errors import ApiError, CODE_BAD_OBJECT, CODE_NOT_FOUND, bad_request, conflict, not_found
 from .state import format_timestamp, parse_timestamp, utc_now
 
@@ -186,11 +186,24 @@ def _issue_license(device):
     return key
 
 
-def render_connector(stored, license_key=None):
-    """API form: known keys in a stable order, ``interrupt_window_duration_hours`` as a float (like Cloudflare)."""
+def render_connector(stored, license_key=None, call=None):
+    """API form: known keys in a stable order, ``interrupt_window_duration_hours`` as a float (like Cloudflare).
+
+    With ``call`` (and a heartbeat interval set) ``last_heartbeat`` is the appliance's latest report as of now.
+    """
     item = {key: copy.deepcopy(stored[key]) for key in CONNECTOR_ORDER if key in stored}
+    newest = call is not None and call.settings.newest_connector_schema
+    if call is not None and call.settings.heartbeat_interval:
+        _settled_interrupts(call, stored)
+        heartbeat = appliances.last_heartbeat(call.account, stored, call.settings.heartbeat_interval,
+                                              call.settings.interrupt_downtime)
+        if heartbeat is not None:
+            item["last_heartbeat"] = heartbeat
     item.setdefault("primary", CONNECTOR_DEFAULTS["primary"])
     item.update({key: copy.deepcopy(value) for key, value in stored.items() if key not in item})
+    if newest:
+        for key in validation.CONNECTOR_SITE_FIELDS:
+            item.pop(key, None)
     if "interrupt_window_duration_hours" in item:
         item["interrupt_window_duration_hours"] = float(item["interrupt_window_duration_hours"])
     if license_key is not None:
@@ -215,12 +228,12 @@ def list_connectors(call):
         connectors = list(call.account["connectors"].values())
         if device_type:
             connectors = [item for item in connectors if item.get("device", {}).get("type") == device_type]
-        return [render_connector(item) for item in connectors], {}
+        return [render_connector(item, call=call) for item in connectors], {}
 
 
 def get_connector(call):
     with call.store.lock:
-        return render_connector(_lookup(call, "connectors", "connector_id", "connector")), {}
+        return render_connector(_lookup(call, "connectors", "connector_id", "connector"), call=call), {}
 
 
 def _resolve_device(account, spec, strict):
@@ -251,7 +264,8 @@ def create_connector(call):
     """POST (HTTP 200, like Cloudflare). ``license_key`` is in the answer only when a license was provisioned."""
     with call.store.lock:
         account = call.account
-        settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]))
+        settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]),
+                                                                  call.settings.newest_connector_schema)
         device, new_device = _resolve_device(account, device_spec, call.settings.strict_devices)
         existing = _connector_of_device(account, device["id"])
         if existing is not None:
@@ -265,8 +279,9 @@ def create_connector(call):
         connector["device"] = _public_device(device)
         connector["last_updated"] = utc_now()
         account["connectors"][connector["id"]] = connector
+        appliances.init_account(account)
         call.store.commit()
-        return render_connector(connector, license_key), {}
+        return render_connector(connector, license_key, call), {}
 
 
 def _change_connector(call, replace):
@@ -276,7 +291,8 @@ def _change_connector(call, replace):
     """
     with call.store.lock:
         current = _lookup(call, "connectors", "connector_id", "connector")
-        settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]))
+        settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]),
+                                                                         call.settings.newest_connector_schema)
         device = call.account["devices"].setdefault(current["device"]["id"], _public_device(current["device"]))
         if provision_license and device.get("type") != "LICENSED":
             raise bad_request("provision_license is only valid for connectors of LICENSED devices", "/provision_license")
@@ -290,7 +306,7 @@ def _change_connector(call, replace):
         license_key = _issue_license(device) if provision_license else None
         call.account["connectors"][current["id"]] = updated
         call.store.commit()
-        return render_connector(updated, license_key), {}
+        return render_connector(updated, license_key, call), {}
 
 
 def edit_connector(call):
@@ -306,20 +322,25 @@ def delete_connector(call):
         current = _lookup(call, "connectors", "connector_id", "connector")
         del call.account["connectors"][current["id"]]
         call.account["interrupts"].pop(current["id"], None)
+        appliances.init_account(call.account)
         call.store.commit()
-        return render_connector(current), {}
+        return render_connector(current, call=call), {}
 
 
 # ------------------------------------------------------------------------------------------ interrupts, telemetry
 
 def _settled_interrupts(call, connector):
+    """The connector's interrupts after running those whose delay has passed (see :func:`settle_interrupts`)."""
+    return settle_interrupts(call.store, call.account, connector["id"], call.settings.interrupt_delay)
+
+
+def settle_interrupts(store, account, connector_id, delay):
     """The connector's interrupts after running those whose delay has passed (``triggered_at`` set).
 
-    An interrupt runs ``interrupt_delay`` seconds after its submission, judged with the current setting; it
-    is pending until then (for ever with ``never``). Call with the store lock held.
+    An interrupt runs ``delay`` seconds after its submission, judged with the current setting; it is pending until
+    then (for ever with None, "never"). Call with the store lock held.
     """
-    interrupts = call.account["interrupts"].get(connector["id"], [])
-    delay = call.settings.interrupt_delay
+    interrupts = account["interrupts"].get(connector_id, [])
     if delay is None:
         return interrupts
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -331,7 +352,7 @@ def _settled_interrupts(call, connector):
                 interrupt["triggered_at"] = format_timestamp(due)
                 ran = True
     if ran:
-        call.store.commit()
+        store.commit()
     return interrupts
 
 
@@ -355,23 +376,6 @@ def create_interrupt(call):
         call.account["interrupts"].setdefault(connector["id"], []).append(interrupt)
         call.store.commit()
         return copy.deepcopy(interrupt), {}
-
-
-# ------------------------------------------------------------------------------------------------------ sites
-
-def list_sites(call):
-    """GET: every site (no paging); ``?connectorid=`` keeps the sites naming that connector (either slot)."""
-    connector_id = call.query.get("connectorid")
-    with call.store.lock:
-        sites = list(call.account["sites"].values())
-        if connector_id is not None:
-            sites = [site for site in sites if connector_id in (site.get("connector_id"), site.get("secondary_connector_id"))]
-        return copy.deepcopy(sites), {}
-
-
-def get_site(call):
-    with call.store.lock:
-        return copy.deepcopy(_lookup(call, "sites", "site_id", "site")), {}
 
 
 def _connector_copy(call):

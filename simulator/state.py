@@ -9,7 +9,9 @@ State layout (also the layout of ``GET /__admin/state`` and of the ``--state-fil
                                    "connectors": {"<id>": Connector},
                                    "devices": {"<id>": {"id", "serial_number", "type"}},
                                    "sites": {"<id>": Site},
+                                   "lans" / "wans" / "acls": {"<id>": LAN / WAN / ACL (each with its site_id)},
                                    "tunnels": {"<id>": {"id", "name", "type"}},
+                                   "appliances": {"<connector id>": appliance record (simulator/appliances.py)},
                                    "interrupts": {"<connector id>": [Interrupt, ...]}}}}
 
 Credentials come from the seed only; they are never part of the state, its dump or the state file.
@@ -29,7 +31,7 @@ import tempfile
 import threading
 
 STATE_FORMAT = "cloudflare.magic_transit simulator state"
-ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "tunnels")
+ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "lans", "wans", "acls", "tunnels", "appliances")
 
 FLEET_SERIAL_PREFIX = "SIM-FLEET-"
 FLEET_TIMEZONES = ("Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/London", "America/Chicago",
@@ -193,6 +195,12 @@ def normalise_accounts(data):
     return accounts
 
 
+def _init_appliances(accounts):
+    from . import appliances  # pylint: disable=import-outside-toplevel  # appliances imports this module
+    for account in accounts.values():
+        appliances.init_account(account)
+
+
 def fleet_connector(number):
     """The deterministic connector number ``number`` (1-based) of a generated fleet, with its device."""
     tag = "%05d" % number
@@ -205,7 +213,8 @@ def fleet_connector(number):
         "id": hashlib.sha256(("fleet-connector-" + tag).encode()).hexdigest()[:32],
         "activated": number % 10 != 0,
         "notes": "fleet-" + tag,
-        "timezone": FLEET_TIMEZONES[(number - 1) % len(FLEET_TIMEZONES)],
+        # Both members of an HA pair share their store's time zone (as real stores do); the zones cycle per pair.
+        "timezone": FLEET_TIMEZONES[((number + 1) // 2 - 1) % len(FLEET_TIMEZONES)],
         "interrupt_window_hour_of_day": (number * 5) % 24,
         "interrupt_window_duration_hours": (2, 4, 6, 3)[number % 4],
         "interrupt_window_days_of_week": list(FLEET_DAY_PATTERNS[number % len(FLEET_DAY_PATTERNS)]),
@@ -234,6 +243,40 @@ def _join_fleet_site(account, connector, number):
         "location": {"lat": "%.4f" % (40 + pair % 20), "lon": "%.4f" % (-(pair % 120) + 10)}})
     if not connector["primary"]:
         site.update(secondary_connector_id=connector["id"], ha_mode=True)
+        _add_fleet_store_network(account, site["id"], pair)
+
+
+def fleet_child_id(kind, pair, index):
+    return hashlib.sha256(("fleet-%s-%05d-%d" % (kind, pair, index)).encode()).hexdigest()[:32]
+
+
+def _add_fleet_store_network(account, site_id, pair):
+    """A complete HA pair's store network: two WANs, an HA LAN with DHCP (the HA link); every fifth store also has a
+    guest LAN and an ACL between the two. Addresses are derived from the pair number (10.x.y.0/24 per LAN)."""
+    high, low = divmod(pair, 250)
+    for index in (1, 2):
+        wan_id = fleet_child_id("wan", pair, index)
+        account["wans"][wan_id] = {
+            "id": wan_id, "site_id": site_id, "name": "wan%d" % index, "physport": index, "priority": index, "vlan_tag": 0,
+            "health_check_rate": "mid"}
+    lans = [("store", 3, 0, True), ("guest", 4, 100, False)] if pair % 5 == 0 else [("store", 3, 0, True)]
+    for index, (name, port, vlan, ha_link) in enumerate(lans, start=1):
+        lan_id = fleet_child_id("lan", pair, index)
+        subnet = "10.%d.%d" % (high % 100 + (100 if vlan else 0), low)
+        account["lans"][lan_id] = {
+            "id": lan_id, "site_id": site_id, "name": name, "physport": port, "vlan_tag": vlan, "is_breakout": False,
+            "is_prioritized": False, "ha_link": ha_link,
+            "static_addressing": {"address": subnet + ".2/24", "secondary_address": subnet + ".3/24",
+                                  "virtual_address": subnet + ".1/24",
+                                  "dhcp_server": {"dhcp_pool_start": subnet + ".100", "dhcp_pool_end": subnet + ".199",
+                                                  "dns_servers": [subnet + ".1"]}}}
+    if len(lans) == 2:
+        acl_id = fleet_child_id("acl", pair, 1)
+        account["acls"][acl_id] = {
+            "id": acl_id, "site_id": site_id, "name": "store-to-guest", "description": "",
+            "lan_1": {"lan_id": fleet_child_id("lan", pair, 1), "lan_name": "store", "ports": [443]},
+            "lan_2": {"lan_id": fleet_child_id("lan", pair, 2), "lan_name": "guest"},
+            "protocols": ["tcp"], "forward_locally": False, "unidirectional": False}
 
 
 def add_fleet(account, count):
@@ -266,6 +309,7 @@ class Store:
         self._fleet = fleet
         if state_file and os.path.exists(state_file):
             self.accounts = normalise_accounts(self._read(state_file))
+            _init_appliances(self.accounts)
         else:
             self.accounts = self._fresh()
             self.commit()
@@ -275,6 +319,7 @@ class Store:
         accounts = resolve_relative(self._baseline, datetime.datetime.now(datetime.timezone.utc))
         if self._fleet:
             add_fleet(self._first_account(accounts), self._fleet)
+        _init_appliances(accounts)
         return accounts
 
     @staticmethod
@@ -313,6 +358,7 @@ class Store:
 
     def replace(self, document):
         accounts = normalise_accounts(resolve_relative(document, datetime.datetime.now(datetime.timezone.utc)))
+        _init_appliances(accounts)
         with self.lock:
             self.accounts = accounts
             self.commit()
@@ -328,5 +374,6 @@ class Store:
             if account is None:
                 raise SeedError("unknown account %s" % account_id)
             add_fleet(account, count)
+            _init_appliances({account["id"]: account})
             self.commit()
             return len(account["connectors"])

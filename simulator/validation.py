@@ -381,7 +381,20 @@ def _bgp(value, version, errors):
 
 # ------------------------------------------------------------------------------------------------- connectors
 
-def connector_create_body(body, site_ids=frozenset()):
+# The newest schema (2026-10) dropped these from connectors: HA membership lives on sites.
+CONNECTOR_SITE_FIELDS = ("site_id", "primary")
+
+
+def _without_site_fields(refuse, newest_schema):
+    """In the newest schema a connector's site_id/primary are unknown fields (ASSUMPTION: refused, not ignored)."""
+    if newest_schema:
+        refuse = dict(refuse, **{key: "%s is not a valid field: the newest connector schema has no %s (a site names its "
+                                      "connectors: connector_id, secondary_connector_id)" % (key, key)
+                                 for key in CONNECTOR_SITE_FIELDS})
+    return refuse
+
+
+def connector_create_body(body, site_ids=frozenset(), newest_schema=False):
     """Validate a ``POST /connectors`` body; return ``(settings, device)``.
 
     ``device`` has exactly one of ``id``, ``serial_number`` or ``provision_license: true``; ``site_id`` must be
@@ -391,6 +404,7 @@ def connector_create_body(body, site_ids=frozenset()):
     errors = Collector()
     fields = dict(CONNECTOR_SETTINGS, device="object")
     refuse = {"provision_license": "provision_license is not a field of create: send device.provision_license: true"}
+    refuse = _without_site_fields(refuse, newest_schema)
     accepted = check_fields(body, fields, errors, read_only=CONNECTOR_READ_ONLY, refuse=refuse)
     settings = _connector_settings(accepted, site_ids, errors)
     device = None
@@ -402,12 +416,13 @@ def connector_create_body(body, site_ids=frozenset()):
     return settings, device
 
 
-def connector_edit_body(body, site_ids=frozenset()):
+def connector_edit_body(body, site_ids=frozenset(), newest_schema=False):
     """Validate a ``PATCH`` or ``PUT /connectors/{id}`` body; return ``(settings, provision_license)``."""
     require_object(body)
     errors = Collector()
     fields = dict(CONNECTOR_SETTINGS, provision_license="boolean")
     refuse = {"device": "device cannot be changed: delete the connector and create a new one"}
+    refuse = _without_site_fields(refuse, newest_schema)
     accepted = check_fields(body, fields, errors, read_only=CONNECTOR_READ_ONLY, refuse=refuse)
     settings = _connector_settings(accepted, site_ids, errors)
     errors.raise_if_any()

@@ -29,6 +29,8 @@ NYC = "d5fcbf8464854891bdc163cff7831dc1"
 SPARE_SERIAL = "MWC2405C0103"
 SITE_BER = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
 SITE_SYD = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
+SFO = "32d9a8741af047e39c4a6ee61a5daaba"   # connectors in no site
+SYD = "dd54928d783446aeb068b242b1e286a1"
 
 
 @pytest.fixture(name="client")
@@ -230,6 +232,44 @@ def test_sdk_lists_and_gets_sites(client, simulator):
         client.magic_transit.sites.get("0" * 32, account_id=simulator.account_id)
 
 
+def test_sdk_builds_and_edits_a_store(client, simulator):
+    """A store through the SDK's own models: an HA site, two WANs, an HA LAN with DHCP, a second LAN and an ACL."""
+    account = simulator.account_id
+    sdk = client.magic_transit.sites
+    site = sdk.create(account_id=account, name="sdk-store", ha_mode=True, connector_id=SFO,
+                      secondary_connector_id=SYD, location={"lat": "48.1", "lon": "11.5"})
+    assert site.ha_mode is True and site.location.lat == "48.1" and site.description == ""
+    wans = [list(sdk.wans.create(site.id, account_id=account, physport=port, priority=port,
+                                 static_addressing={"address": "203.0.113.%d/29" % (port * 8 + 2),
+                                                    "gateway_address": "203.0.113.%d" % (port * 8 + 1)}))
+            for port in (1, 2)]
+    assert [len(created) for created in wans] == [1, 1] and wans[0][0].health_check_rate == "mid" and wans[0][0].vlan_tag == 0
+    lan = list(sdk.lans.create(site.id, account_id=account, name="store", physport=3, ha_link=True, static_addressing={
+        "address": "10.10.0.2/24", "secondary_address": "10.10.0.3/24", "virtual_address": "10.10.0.1/24",
+        "dhcp_server": {"dhcp_pool_start": "10.10.0.100", "dhcp_pool_end": "10.10.0.200", "dns_servers": ["10.10.0.1"],
+                        "reservations": {"00:11:22:33:44:55": "10.10.0.50"},
+                        "dhcp_options": [{"code": 42, "type": "ip", "value": "10.10.0.1"}]}}))[0]
+    assert lan.ha_link is True and lan.static_addressing.dhcp_server.dhcp_options[0].code == 42
+    guest = list(sdk.lans.create(site.id, account_id=account, name="guest", physport=4, vlan_tag=20, static_addressing={
+        "address": "10.20.0.2/24", "secondary_address": "10.20.0.3/24", "virtual_address": "10.20.0.1/24"}))[0]
+    acl = sdk.acls.create(site.id, account_id=account, name="store-to-guest", lan_1={"lan_id": lan.id, "ports": [443]},
+                          lan_2={"lan_id": guest.id, "port_ranges": ["8000-8080"], "subnets": ["10.20.0.0/24"]},
+                          protocols=["tcp"])
+    assert acl.lan_1.lan_name == "store" and acl.forward_locally is False and acl.unidirectional is False
+    edited = sdk.wans.edit(wans[1][0].id, account_id=account, site_id=site.id, health_check_rate="high")
+    assert edited.health_check_rate == "high" and edited.priority == 2
+    assert [item.name for item in sdk.lans.list(site.id, account_id=account)] == ["store", "guest"]
+    assert [item.id for item in sdk.acls.list(site.id, account_id=account)] == [acl.id]
+    assert sdk.edit(site.id, account_id=account, description="edited").description == "edited"
+    stored = simulator.state()["accounts"][account]
+    assert plain(sdk.lans.get(lan.id, account_id=account, site_id=site.id)) == stored["lans"][lan.id]
+    with pytest.raises(cloudflare.BadRequestError) as raised:
+        sdk.lans.create(site.id, account_id=account, name="second-ha", ha_link=True)
+    assert "only one LAN per site can be the HA link" in str(raised.value)
+    with pytest.raises(cloudflare.ConflictError):
+        sdk.delete(site.id, account_id=account)
+
+
 def test_sdk_connector_site_fields(client, simulator):
     got = client.magic_transit.connectors.get(BER_SECONDARY, account_id=simulator.account_id)
     assert plain(got)["site_id"] == SITE_BER and plain(got)["primary"] is False
@@ -281,6 +321,28 @@ def test_sdk_covers_every_endpoint_the_simulator_serves(client, simulator):
     sdk.connectors.snapshots.get(300, account_id=account, connector_id=created.id)
     list(sdk.sites.list(account_id=account))
     sdk.sites.get(SITE_BER, account_id=account)
+    site = sdk.sites.create(account_id=account, name="covered", connector_id=created.id)
+    sdk.sites.edit(site.id, account_id=account, description="covered")
+    sdk.sites.update(site.id, account_id=account, connector_id=created.id)
+    for kind, body in (("lans", {"physport": 2}), ("wans", {"physport": 1})):
+        resource = getattr(sdk.sites, kind)
+        child = list(resource.create(site.id, account_id=account, **body))[0]
+        list(resource.list(site.id, account_id=account))
+        resource.get(child.id, account_id=account, site_id=site.id)
+        resource.edit(child.id, account_id=account, site_id=site.id, name="covered")
+        resource.update(child.id, account_id=account, site_id=site.id, physport=3)
+        resource.delete(child.id, account_id=account, site_id=site.id)
+    lans = [list(sdk.sites.lans.create(site.id, account_id=account, name=name))[0] for name in ("a", "b")]
+    acl = sdk.sites.acls.create(site.id, account_id=account, name="covered", lan_1={"lan_id": lans[0].id},
+                                lan_2={"lan_id": lans[1].id})
+    list(sdk.sites.acls.list(site.id, account_id=account))
+    sdk.sites.acls.get(acl.id, account_id=account, site_id=site.id)
+    sdk.sites.acls.edit(acl.id, account_id=account, site_id=site.id, protocols=["tcp"])
+    sdk.sites.acls.update(acl.id, account_id=account, site_id=site.id, description="covered")
+    sdk.sites.acls.delete(acl.id, account_id=account, site_id=site.id)
+    for lan in lans:
+        sdk.sites.lans.delete(lan.id, account_id=account, site_id=site.id)
+    sdk.sites.delete(site.id, account_id=account)
     sdk.connectors.delete(created.id, account_id=account)
 
     served = set()

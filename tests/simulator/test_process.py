@@ -68,13 +68,17 @@ def test_bad_seed_and_bad_flags_exit_with_a_clear_error(tmp_path):
     assert completed.returncode == 2 and "must not exceed 1" in completed.stderr
     completed = run_cli("--port", "0", "--interrupt-delay", "soon")
     assert completed.returncode == 2 and "interrupt_delay must be a number of seconds or \"never\"" in completed.stderr
+    completed = run_cli("--port", "0", "--heartbeat-interval", "-10")
+    assert completed.returncode == 2 and "heartbeat_interval must be a number of seconds >= 0" in completed.stderr
 
 
 @pytest.mark.parametrize("delay, expected", [("never", "never"), ("-1", "never"), ("2.5", 2.5)])
 def test_cli_settings_are_the_reset_defaults(simulator, delay, expected):
-    process = simulator.start_extra("--interrupt-delay", delay, "--strict-devices")
+    process = simulator.start_extra("--interrupt-delay", delay, "--strict-devices", "--heartbeat-interval", "10",
+                                    "--interrupt-downtime", "5", "--connector-schema", "2026-10")
     client = session()
-    defaults = {"interrupt_delay": expected, "strict_devices": True}
+    defaults = {"interrupt_delay": expected, "strict_devices": True, "heartbeat_interval": 10.0, "interrupt_downtime": 5.0,
+                "connector_schema": "2026-10"}
     assert client.get(process.admin_url + "/settings", timeout=10).json() == defaults
     changed = client.put(process.admin_url + "/settings", json={"strict_devices": False}, timeout=10).json()
     assert changed == dict(defaults, strict_devices=False)
