@@ -356,13 +356,19 @@ def _missing(body, required, errors):
             errors.add("%s is required" % key, "/" + key)
 
 
-def site_body(body, account, site_id, create):
-    """Validate a site POST/PUT/PATCH body; return the fields to store ("" for a connector slot clears it)."""
+def _fields(body, allowed, create, required=()):
+    """``(errors, fields)``: the accepted fields of a write body, a create's missing required ones already collected."""
     require_object(body)
     errors = Collector()
-    fields = _accepted(body, SITE_FIELDS, errors, update=not create)
+    fields = _accepted(body, allowed, errors, update=not create)
     if create:
-        _missing(body, SITE_REQUIRED, errors)
+        _missing(body, required, errors)
+    return errors, fields
+
+
+def site_body(body, account, site_id, create):
+    """Validate a site POST/PUT/PATCH body; return the fields to store ("" for a connector slot clears it)."""
+    errors, fields = _fields(body, SITE_FIELDS, create, SITE_REQUIRED)
     if "name" in fields and not fields["name"].strip():
         errors.add("name must not be empty", "/name")
     for key in ("connector_id", "secondary_connector_id"):
@@ -395,9 +401,7 @@ def site_body(body, account, site_id, create):
 
 
 def lan_body(body, site, lans_of_site, lan_id, create):
-    require_object(body)
-    errors = Collector()
-    fields = _accepted(body, LAN_FIELDS, errors, update=not create)
+    errors, fields = _fields(body, LAN_FIELDS, create)
     _common_lan_wan(fields, errors)
     if "bond_id" in fields:
         _int_range(fields["bond_id"], ("bond_id",), 0, None, errors)
@@ -417,11 +421,7 @@ def lan_body(body, site, lans_of_site, lan_id, create):
 
 
 def wan_body(body, create):
-    require_object(body)
-    errors = Collector()
-    fields = _accepted(body, WAN_FIELDS, errors, update=not create)
-    if create:
-        _missing(body, WAN_REQUIRED, errors)
+    errors, fields = _fields(body, WAN_FIELDS, create, WAN_REQUIRED)
     _common_lan_wan(fields, errors)
     if "priority" in fields:
         # ASSUMPTION: priorities are >= 0 (lower is preferred); the schema gives no range.
@@ -435,11 +435,7 @@ def wan_body(body, create):
 
 
 def acl_body(body, lans, create, current=None):
-    require_object(body)
-    errors = Collector()
-    fields = _accepted(body, ACL_FIELDS, errors, update=not create)
-    if create:
-        _missing(body, ACL_REQUIRED, errors)
+    errors, fields = _fields(body, ACL_FIELDS, create, ACL_REQUIRED)
     if "name" in fields and not fields["name"].strip():
         errors.add("name must not be empty", "/name")
     for key in ("lan_1", "lan_2"):
