@@ -274,6 +274,8 @@ def test_a_bad_value_of_each_role_variable_is_refused_naming_it(ansible, simulat
     ("maintenance_window_apply_freeze_start", "2027-02-30",
      "maintenance_window_apply_freeze_start must be a real date written YYYY-MM-DD, got '2027-02-30'"),
     ("maintenance_window_apply_ha_groups", "racks", "maintenance_window_apply_ha_groups none, site_id or notes (got racks)"),
+    ("maintenance_window_apply_business_hours", "9-17", "maintenance_window_apply_business_hours "),
+    ("maintenance_window_apply_timezone_mismatch", "align", "maintenance_window_apply_timezone_mismatch must be one of"),
 ])
 def test_maintenance_window_apply_names_its_own_variables_before_any_call(ansible, simulator, tmp_path, variable, value, message):
     extra = {variable: value}
