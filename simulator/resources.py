@@ -265,7 +265,7 @@ def create_connector(call):
     with call.store.lock:
         account = call.account
         settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]),
-                                                                  call.settings.newest_connector_schema)
+                                                                 call.settings.newest_connector_schema)
         device, new_device = _resolve_device(account, device_spec, call.settings.strict_devices)
         existing = _connector_of_device(account, device["id"])
         if existing is not None:
@@ -292,7 +292,7 @@ def _change_connector(call, replace):
     with call.store.lock:
         current = _lookup(call, "connectors", "connector_id", "connector")
         settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]),
-                                                                         call.settings.newest_connector_schema)
+                                                                     call.settings.newest_connector_schema)
         device = call.account["devices"].setdefault(current["device"]["id"], _public_device(current["device"]))
         if provision_license and device.get("type") != "LICENSED":
             raise bad_request("provision_license is only valid for connectors of LICENSED devices", "/provision_license")

@@ -10,6 +10,7 @@ in simulator/README.md ("Documented behaviour and assumptions").
 
 import copy
 import ipaddress
+import math
 import re
 import uuid
 
@@ -392,7 +393,7 @@ def site_body(body, account, site_id, create):
                     number = float(location[key])
                 except ValueError:
                     number = None
-                if number is None or number != number or not -limit <= number <= limit:
+                if number is None or math.isnan(number) or not -limit <= number <= limit:
                     errors.add("location.%s must be a decimal number between %d and %d, as a string" % (key, -limit, limit),
                                "/location/" + key)
         fields["location"] = location
@@ -661,4 +662,3 @@ def routes(account_pattern):
                       {"GET": _get_child(collection), "PUT": _change_child(collection, True),
                        "PATCH": _change_child(collection, False), "DELETE": _delete_child(collection)}))
     return table
-

@@ -137,8 +137,8 @@ def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(api, sim
 
 def test_admin_offline_and_online(api, simulator):
     simulator.admin("PUT", "settings", {"heartbeat_interval": 10})
-    assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY) == {"connector_id": BER_PRIMARY, "online": False,
-                                                                              "changed": True}
+    assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY) == {
+        "connector_id": BER_PRIMARY, "online": False, "changed": True}
     assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY)["changed"] is False
     timeline = heartbeats(simulator)[BER_PRIMARY]
     assert timeline["online"] is False and timeline["away"][-1]["reason"] == "offline" and timeline["away"][-1]["until"] is None
