@@ -22,7 +22,7 @@ from ._connectors import DAYS, Connectors, device_of
 from ._report_render import SEVERITIES, render_all, write_files
 from ._resource import MAX_NAMED, IncompleteRun, at_most
 from ._sites import Sites
-from ._maintenance import PRESETS
+from ._maintenance import PRESETS, opens_inside
 from ._windows import WEEKS as HA_WEEKS
 from ._windows import UnknownTimezone, ZoneInfo, group_label, ha_groups, utc_intervals, window_of
 
@@ -147,13 +147,6 @@ def business_hours(value, option="business_hours"):
     if start_m > 59 or end_m > 59 or start >= 1440 or end > 1440 or start == end:
         raise InvalidOption(option, rule, value)
     return (start, end)
-
-
-def opens_in_business_hours(hour, hours):
-    """Whether a window opening at the local ``hour`` opens inside ``hours`` (``business_hours``'s pair)."""
-    start, end = hours
-    minute = hour * 60
-    return start <= minute < end if start < end else (minute >= start or minute < end)
 
 
 def _hours_text(hours):
@@ -388,7 +381,7 @@ def build_report(connectors, sites=None, options=None, now=None):
             findings.append(("ha_timezones_differ", text))
         hours = options["business_hours"]
         if hours and not _unreadable_window_fields(connector) and connector.get("interrupt_window_days_of_week") != [] \
-                and opens_in_business_hours(int(_hours(connector.get("interrupt_window_hour_of_day"))), hours):
+                and opens_inside(hours, int(_hours(connector.get("interrupt_window_hour_of_day")))):
             findings.append(("window_in_business_hours", "window opens at %02d:00 local, inside business hours %s"
                              % (int(_hours(connector.get("interrupt_window_hour_of_day"))), _hours_text(hours))))
         if _unknown_zone(connector.get("timezone")):

@@ -242,8 +242,8 @@ def test_no_ha_pair_down_says_so():
 ])
 def test_business_hours(hours, opening_hours, inside):
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import (  # pylint: disable=import-outside-toplevel
-        business_hours, opens_in_business_hours)
-    assert [opens_in_business_hours(h, business_hours(hours)) for h in opening_hours] == [inside] * len(opening_hours)
+        business_hours, opens_inside)
+    assert [opens_inside(business_hours(hours), h) for h in opening_hours] == [inside] * len(opening_hours)
 
 
 def test_windows_opening_in_business_hours_are_findings():
