@@ -21,8 +21,7 @@ import unicodedata
 
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._files import write_atomically
-from ._fleet import CREATE, DELETE, UNCHANGED, AfterWriteFailed, Planned
-from ._resource import IncompleteRun, Resource, at_most
+from ._resource import CREATE, DELETE, UNCHANGED, AfterWriteFailed, IncompleteRun, Resource, Step, at_most
 
 try:
     from zoneinfo import available_timezones
@@ -75,12 +74,6 @@ class Connectors(Resource):
     required_keys = ("id", "device")
     # An assumption: Cloudflare documents no limit; the simulator refuses longer notes.
     max_lengths = {"notes": MAX_NOTES_LENGTH}
-    #: set during a run: the id of the connector whose re-key is planned (the diff and msg say so), whether it was
-    #: sent, where the new key was saved, and the list the connector was found in (None: found by id)
-    _rotating = None
-    _rotated = False
-    _key_saved_to = None
-    listed = None
 
     def check(self, params):
         self.check_identity(params)
@@ -96,36 +89,40 @@ class Connectors(Resource):
     def desired(self, params):
         return check_settings(self.values(params))
 
-    def find(self, params):
-        self.listed = None
+    def find(self, params, change=None):
+        """The connector the options name; the list it was found in (when listed) is the fact ``listed``."""
+        listed = None
         if params.get("device_id") is not None:
             check_id("device_id", params["device_id"])
         if params.get("id") is None:
-            self.listed = self.list()
+            listed = self.list()
+            if change is not None:
+                change.facts["listed"] = listed
         return find_connector(self, params.get("id"), params.get("device_id"), params.get("device_serial_number"),
-                              params.get("notes"), listed=self.listed)
+                              params.get("notes"), listed=listed)
 
-    def prepare(self, params, current, desired):
-        if current is None and params["id"] is not None:
+    def prepare(self, params, current, desired, change=None):
+        listed = change.facts.get("listed") if change is not None else None
+        if current is None and params.get("id") is not None:
             raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
-                                "device_serial_number, or notes with provision_license=true)", params["id"])
-        if current is None and params.get("rekey") and (_named_by_device(params) or not params["provision_license"]):
+                                "device_serial_number, or notes with provision_license=true)", params.get("id"))
+        if current is None and params.get("rekey") and (_named_by_device(params) or not params.get("provision_license")):
             option, value = given_identity(params)
             raise InvalidOption("rekey", "re-keys an existing connector, and %s %r names none; nothing was sent (to "
                                 "create a connector for a new virtual device, give its notes with provision_license=true)"
                                 % (option, value))
-        if current is None and not _named_by_device(params) and not params["provision_license"]:
+        if current is None and not _named_by_device(params) and not params.get("provision_license"):
             raise InvalidOption("notes", "match no connector%s: to create one for a new virtual device set "
                                 "provision_license=true, or give device_id or device_serial_number"
-                                % _near_hint(self.listed, params["notes"]), params["notes"])
+                                % _near_hint(listed, params.get("notes")), params.get("notes"))
         if current is None and not _named_by_device(params):
-            _refuse_near_duplicate(self.listed, params["notes"])
-        desired = merge_embargo_dates(desired, current, params["purge_embargo_dates"])
+            _refuse_near_duplicate(listed, params.get("notes"))
+        desired = merge_embargo_dates(desired, current, params.get("purge_embargo_dates"))
         if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
             raise InvalidOption("rekey" if params.get("rekey") else "provision_license", "re-keys only connectors of "
                                 "virtual (LICENSED) devices; connector %s belongs to a %s device"
                                 % (current["id"], device_of(current).get("type")))
-        if params["provision_license"] and current is None and _named_by_device(params):
+        if params.get("provision_license") and current is None and _named_by_device(params):
             # Cloudflare publishes no way to read a device's type before a create: the device may be hardware,
             # and a create that landed could not be given a key. Nothing is sent.
             option, value = given_identity(params)
@@ -144,52 +141,32 @@ class Connectors(Resource):
             return dict(device=dict(serial_number=params["device_serial_number"]))
         return dict(device=dict(provision_license=True))
 
-    def create(self, body):
-        try:
-            return super().create(body)
-        except CloudflareAPIError as error:
-            # A 404 is a definite answer: nothing was created. Say which device Cloudflare does not know.
-            device = body.get("device") or {}
-            if error.status != 404 or error.outcome_unknown or not (device.get("serial_number") or device.get("id")):
-                raise
-            option, value = (("device_serial_number", device["serial_number"]) if device.get("serial_number")
-                             else ("device_id", device["id"]))
-            raise InvalidOption(option, "names no device Cloudflare knows for this account (%s): no connector was "
-                                "created" % error, value) from None
+    def refused(self, error, change):
+        """A 404 to a create is a definite answer: nothing was created. It names the device Cloudflare does not know."""
+        device = change.body.get("device") or {} if change.action == CREATE else {}
+        if error.status != 404 or not (device.get("serial_number") or device.get("id")):
+            return None
+        option, value = (("device_serial_number", device["serial_number"]) if device.get("serial_number")
+                         else ("device_id", device["id"]))
+        return InvalidOption(change.where + option, "names no device Cloudflare knows for this account (%s): no "
+                             "connector was created" % error, value)
 
-    def forced(self, params, current):
-        self._rotating = current["id"] if self._rekeys(params, current) else None
-        return dict(provision_license=True) if self._rotating else {}
+    def steps(self, change):
+        """A re-key of an existing connector (a second write: its key saved), or the key of a created one saved."""
+        params, current = change.params, change.current
+        dest = change.facts.get("license_key_dest", params.get("license_key_dest"))
+        option = change.where + "license_key_dest"
+        if self._rekeys(params, current):
+            return [rekey_step(self, current, dest, option)]
+        if current is None and params.get("provision_license"):
+            return [Step("license_key", lambda change: keep_license_key(self, change, change.after, dest, option),
+                         writes=False)]
+        return []
 
-    def settle(self, params, current, after):
-        key_asked = params.get("provision_license") and current is None or self._rekeys(params, current)
-        warning = None
-        if key_asked:
-            self._rotated = bool(self._rotating)
-            try:
-                after, warning = settle_license_key(self, after, params.get("license_key_dest"), "license_key_dest")
-            except KeyNotSaved as failure:
-                raise IncompleteRun(failure.msg, dict(failure.extra, changed=True,
-                                                      magic_connector=self.masked(failure.after))) from None
-            self._key_saved_to = params.get("license_key_dest")
+    def settle(self, params, current, after, change=None):
         if current is None and not _named_by_device(params):
-            check_created_notes(self, params["notes"], after, warning)
-        return after, warning
-
-    def reported(self):
-        reported = dict(license_key_dest=self._key_saved_to) if self._key_saved_to else {}
-        if self._rotating:
-            reported["msg"] = ("connector %s: license key rotated (the previous key stopped working at once)" % self._rotating
-                               if self._rotated else "connector %s: the license key would be rotated (check mode: "
-                               "nothing was sent)" % self._rotating)
-        return reported
-
-    def outcome(self, before, after, desired, diff_mode, key=None):
-        result = super().outcome(before, after, desired, diff_mode, key)
-        if diff_mode and self._rotating:
-            result["diff"]["before"]["license_key"] = "(current key: revoked at once and for good by the re-key)"
-            result["diff"]["after"]["license_key"] = "(key will be rotated: a new key, generated by Cloudflare)"
-        return result
+            check_created_notes(params["notes"], after, change.facts.get("key_warning") if change else None)
+        return after, None
 
     @staticmethod
     def _rekeys(params, current):
@@ -441,6 +418,37 @@ def settle_license_key(resource, after, dest, option):
     return after, warning
 
 
+#: what the diff shows of a re-key (the key itself never appears)
+REKEY_DIFF = dict(license_key=("(current key: revoked at once and for good by the re-key)",
+                               "(key will be rotated: a new key, generated by Cloudflare)"))
+
+
+def rekey_step(resource, connector, dest, option):
+    """The declared second write of a re-key: ``provision_license`` sent (its unknown outcome re-read like any
+    write), then the new key kept (``keep_license_key``)."""
+    connector_id = connector["id"]
+
+    def run(change):
+        after = resource.sent_safely(change, lambda: resource.update(connector_id, dict(provision_license=True)),
+                                     lambda: resource.get(connector_id))
+        return keep_license_key(resource, change, after, dest, option)
+
+    return Step("rekey", run, diff=REKEY_DIFF,
+                planned="connector %s: the license key would be rotated (check mode: nothing was sent)" % connector_id,
+                done="connector %s: license key rotated (the previous key stopped working at once)" % connector_id)
+
+
+def keep_license_key(resource, change, after, dest, option):
+    """After a write that generates a key: the key saved to ``dest`` (``settle_license_key``), where it went in the
+    change's result."""
+    after, warning = settle_license_key(resource, after, dest, option)
+    change.facts["key_warning"] = warning
+    change.warn(warning)
+    if dest:
+        change.extra["license_key_dest"] = dest
+    return after
+
+
 def notes_key(notes):
     """Notes as they are compared: Unicode NFC, without surrounding white space (an API may store them so)."""
     return unicodedata.normalize("NFC", notes).strip() if isinstance(notes, str) else notes
@@ -482,16 +490,15 @@ def _refuse_near_duplicate(connectors, notes, where=""):
                             notes)
 
 
-def check_created_notes(resource, notes, after, warning=None):
+def check_created_notes(notes, after, warning=None):
     """After a create named by ``notes``: the answer must carry the same notes (after ``notes_key``), or the next run
     would not find the connector and would create another (with another license): then the run fails, naming it."""
     if notes_key(after.get("notes")) == notes_key(notes):
         return
-    raise IncompleteRun("connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run naming "
+    raise AfterWriteFailed("connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run naming "
                         "it by these notes would not find it and would create another connector. Name it by id %s, or "
                         "by the notes Cloudflare stored%s" % (after["id"], after.get("notes"), notes, after["id"],
-                                                              ". " + warning if warning else ""),
-                        dict(changed=True, magic_connector=resource.masked(after)))
+                                                              ". " + warning if warning else ""), after)
 
 
 def check_notes_pattern(pattern, option="notes_pattern"):
@@ -644,55 +651,71 @@ def find_connector(resource, connector_id=None, device_id=None, serial_number=No
 
 def plan_fleet(resource, entries, purge_default, create_missing=False, listed=None, key_dir=None):
     """Check every entry, list the connectors once (unless ``listed`` holds the list this run just made), and plan
-    each entry (an update, a create for a device that has no connector yet with ``create_missing``, a create for a new
-    virtual device with ``provision_license``, or a delete for ``state: absent``). Raises ``InvalidOption`` before any
-    write for a bad value, an identity that names no connector (or several), two entries naming the same connector or
-    device, or a license key file that could not be written (``key_dir``: the task's ``license_key_dir``)."""
-    settings = []
+    each entry through the engine's steps (``begin``, ``plan_change``: an update, a create for a device that has no
+    connector yet with ``create_missing``, a create for a new virtual device with ``provision_license``, or a delete
+    for ``state: absent``). Raises ``InvalidOption`` before any write for a bad value, an identity that names no
+    connector (or several), two entries naming the same connector or device, or a license key file that could not be
+    written (``key_dir``: the task's ``license_key_dir``)."""
     key_files = check_key_files(entries, key_dir)
-    for index, entry in enumerate(entries):
-        where = "connectors[%d]." % index
-        for option in ("id", "device_id"):
-            if entry.get(option) is not None:
-                check_id(where + option, entry[option])
-        desired = check_settings(resource.values(entry, where), where)
-        if entry.get("state") == "absent":
-            extra = sorted(k for k in desired if not (k == "notes" and not _named_by_device(entry)))
-            if extra or entry.get("purge_embargo_dates") is not None:
-                raise InvalidOption(where + (extra[0] if extra else "purge_embargo_dates"),
-                                    "cannot be used with state=absent (the connector is deleted)")
-        settings.append(desired)
-
+    changes = [_begin_entry(resource, index, entry, purge_default, key_files[index])
+               for index, entry in enumerate(entries)]
     connectors = resource.list() if listed is None else listed
-    plans, seen = [], {}
-    for index, (entry, desired) in enumerate(zip(entries, settings)):
-        where = "connectors[%d]." % index
-        by_notes = not _named_by_device(entry)
-        current = select_connector(connectors, entry.get("id"), entry.get("device_id"), entry.get("device_serial_number"),
-                                   entry.get("notes") if by_notes else None, where=where)
-        if current is None and entry.get("provision_license"):
-            plan = _new_virtual(resource, connectors, index, entry, desired, key_files[index], where)
-            key = ("notes", notes_key(entry["notes"]))
-        elif current is None:
-            plan = _missing(resource, index, entry, desired, create_missing, where)
-            key = ("device", entry.get("device_id") or entry.get("device_serial_number"))
-        else:
-            key = current["id"]
-            if entry.get("state") == "absent":
-                plan = Planned(index, current, {}, resource.canonical(current), {}, {}, action=DELETE)
-            else:
-                purge = purge_default if entry.get("purge_embargo_dates") is None else entry["purge_embargo_dates"]
-                desired = merge_embargo_dates(desired, current, purge, where)
-                plan = Planned(index, current, desired, *resource.plan(current, desired))
-        if plan.status == UNCHANGED and plan.action == DELETE:
-            plans.append(plan)
+    seen = {}
+    for change in changes:
+        key = _plan_entry(resource, change, connectors, create_missing)
+        if change.status == UNCHANGED and change.action == DELETE:
             continue
         if key in seen:
-            raise InvalidOption(where[:-1], "names the same connector (%s) as connectors[%d]"
+            raise InvalidOption(change.where[:-1], "names the same connector (%s) as connectors[%d]"
                                 % (key if isinstance(key, str) else "%s %s" % key, seen[key]))
-        seen[key] = index
-        plans.append(plan)
-    return plans
+        seen[key] = change.index
+    return changes
+
+
+def _begin_entry(resource, index, entry, purge_default, key_file):
+    """An entry's ``Change``, its values checked before any call: the options of ``magic_connector`` it stands for
+    (no ``rekey``; its key file, checked with the others by ``check_key_files``, is the fact ``license_key_dest``)."""
+    where = "connectors[%d]." % index
+    for option in ("id", "device_id"):
+        if entry.get(option) is not None:
+            check_id(where + option, entry[option])
+    purge = purge_default if entry.get("purge_embargo_dates") is None else entry["purge_embargo_dates"]
+    change = resource.begin(dict(entry, rekey=False, purge_embargo_dates=purge, license_key_dest=None), index, where)
+    if entry.get("state") == "absent":
+        extra = sorted(k for k in change.desired if not (k == "notes" and not _named_by_device(entry)))
+        if extra or entry.get("purge_embargo_dates") is not None:
+            raise InvalidOption(where + (extra[0] if extra else "purge_embargo_dates"),
+                                "cannot be used with state=absent (the connector is deleted)")
+    change.facts["license_key_dest"] = key_file
+    if key_file:
+        change.extra["license_key_dest"] = key_file
+    return change
+
+
+def _plan_entry(resource, change, connectors, create_missing):
+    """Find the entry's connector in the list and plan its change; the key that two entries must not share."""
+    entry, where = change.params, change.where
+    by_notes = not _named_by_device(entry)
+    current = select_connector(connectors, entry.get("id"), entry.get("device_id"), entry.get("device_serial_number"),
+                               entry.get("notes") if by_notes else None, where=where)
+    change.facts["listed"] = connectors
+    if current is None and entry.get("state") != "absent":
+        option, value = given_identity(entry)
+        if entry.get("provision_license"):
+            change.name = "new virtual connector %r" % notes_key(entry["notes"])
+        elif not create_missing or option not in ("device_id", "device_serial_number"):
+            hint = ("with create_missing=true, an entry naming a device by device_id or device_serial_number creates "
+                    "its connector" if not create_missing else "only an entry naming a device (device_id or "
+                    "device_serial_number) can create a connector")
+            raise InvalidOption(where + option, "matches no connector (%s)" % hint, value)
+        else:
+            change.name = "new connector for %s %s" % (option, value)
+    resource.plan_change(change, current)
+    if current is not None:
+        return current["id"]
+    if entry.get("provision_license"):
+        return ("notes", notes_key(entry["notes"]))
+    return ("device", entry.get("device_id") or entry.get("device_serial_number"))
 
 
 def key_file_name(notes):
@@ -744,42 +767,3 @@ def check_key_files(entries, key_dir):
         seen[real] = index
         files.append(dest)
     return files
-
-
-def _new_virtual(resource, connectors, index, entry, desired, dest, where):
-    """The plan of an entry with ``provision_license`` whose notes name no connector: a create for a new virtual
-    device, whose license key goes to ``dest``."""
-    _refuse_near_duplicate(connectors, entry["notes"], where)
-    body = resource.api_form(dict(desired, **resource.create_body(entry)))
-    notes = entry["notes"]
-
-    def settle(after):
-        after, warning = settle_license_key(resource, after, dest, where + "license_key_dest")
-        try:
-            check_created_notes(resource, notes, after, warning)
-        except IncompleteRun as failure:
-            raise AfterWriteFailed(failure.msg, after, dict(license_key_dest=dest)) from None
-        return after, warning
-
-    plan = Planned(index, None, desired, None, dict(desired), body, action=CREATE,
-                   name="new virtual connector %r" % notes_key(notes), settle=settle,
-                   reread=lambda: select_connector(resource.list(), notes=notes))
-    plan.extra["license_key_dest"] = dest
-    return plan
-
-
-def _missing(resource, index, entry, desired, create_missing, where):
-    """The plan of an entry whose connector does not exist: nothing to delete, or a create for its device."""
-    if entry.get("state") == "absent":
-        return Planned(index, None, {}, None, {}, {}, status=UNCHANGED, action=DELETE)
-    option, value = given_identity(entry)
-    if not create_missing or option not in ("device_id", "device_serial_number"):
-        hint = ("with create_missing=true, an entry naming a device by device_id or device_serial_number creates its "
-                "connector" if not create_missing else "only an entry naming a device (device_id or "
-                "device_serial_number) can create a connector")
-        raise InvalidOption(where + option, "matches no connector (%s)" % hint, value)
-    body = resource.api_form(dict(desired, **resource.create_body(entry)))
-    device_id, serial = entry.get("device_id"), entry.get("device_serial_number")
-    return Planned(index, None, desired, None, dict(desired), body, action=CREATE,
-                   name="new connector for %s %s" % (option, value),
-                   reread=lambda: select_connector(resource.list(), None, device_id, serial))

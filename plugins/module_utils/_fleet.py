@@ -6,7 +6,10 @@ paced through Cloudflare's rate-limit budget, stopping after the first failure, 
 entry.
 
 It works for any ``Resource``; what a fleet's entries mean (which object each names, what it should become) is the
-resource's planning, done before anything is sent (``Planned`` is its output).
+resource's planning, done before anything is sent with the engine's own steps (``Resource.begin``, ``plan_change``:
+one ``Change`` per entry). Every change is then carried out by the engine's ``apply_change``, the write path of a
+single-object module; the writer adds only what is a fleet's own: bounded concurrency, pacing (it is the ``guard``
+that admits each write, a declared step's too, and holds the others while a lost answer is re-read) and accounting.
 
 Pacing: Cloudflare's budget (1200 requests per 5 minutes per user, shared with the dashboard and every other tool)
 blocks the whole account for 5 minutes once exceeded. The writer models the window as sliding: this client's own
@@ -23,15 +26,24 @@ paces its own calls to half the documented budget, and halves that on a 429.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from ._client import CloudflareAPIError, InvalidOption, retry_time
-from ._resource import MAX_NAMED, IncompleteRun, at_most, differences
+from ._resource import (
+    CHANGED,
+    FAILED,
+    MAX_NAMED,
+    NOT_SENT,
+    STATUSES,
+    UNCHANGED,
+    AfterWriteFailed,
+    IncompleteRun,
+    at_most,
+)
 
 MAX_CONCURRENCY = 10
 # What magic_connectors may pause in all by default: a pause is at most one window (300 s, plus a half-second margin),
@@ -48,59 +60,6 @@ NO_HEADER_SHARE = 0.5
 DIFF_SUMMARY_AUTO = 50
 MAX_ERROR_CHARS = 400
 MAX_TITLE_CHARS = 40
-
-# What happened to an entry.
-CHANGED = "changed"
-UNCHANGED = "unchanged"
-FAILED = "failed"
-NOT_SENT = "not_sent"
-STATUSES = (CHANGED, UNCHANGED, FAILED, NOT_SENT)
-# What an entry's write is.
-UPDATE, CREATE, DELETE = "update", "create", "delete"
-
-
-@dataclass
-class Planned:
-    """One entry: the object it names (None: to be created), what bringing it to the entry's fields takes
-    (``action`` and the write's ``body``), and what happened. ``reread`` finds the object again after a write whose
-    answer was lost (default: a GET by id); ``name`` names the entry for people."""
-
-    index: int
-    current: Optional[dict]
-    desired: dict
-    before: Optional[dict]
-    changes: dict
-    body: dict
-    after: Optional[dict] = None
-    status: Optional[str] = None
-    error: Optional[str] = None
-    action: str = UPDATE
-    reread: Optional[Callable] = None
-    name: Optional[str] = None
-    outcome_unknown: bool = False
-    #: after a write that landed: ``settle(object) -> (object, warning)`` finishes what the write started (saves a
-    #: license key); it raises ``AfterWriteFailed`` when that fails
-    settle: Optional[Callable] = None
-    #: more keys of the entry's result (where a license key was saved)
-    extra: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.after is None:
-            self.after = self.current
-        if self.status is None:
-            self.status = CHANGED if self.changes or self.action != UPDATE else UNCHANGED
-
-
-class AfterWriteFailed(Exception):
-    """The write landed, but what had to follow it failed: ``after`` is the object written, ``extra`` more keys of
-    the entry's result. The entry counts as changed, with an error, and nothing more is sent."""
-
-    def __init__(self, msg, after, extra=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.after = after
-        self.extra = extra or {}
-
 
 def check_concurrency(max_concurrency):
     if not 1 <= max_concurrency <= MAX_CONCURRENCY:
@@ -152,17 +111,19 @@ class FleetWriter:
         self._others_steady = False
 
     def run(self, plans):
-        """Write ``plans``; return the module result, or raise ``IncompleteRun`` with it when an entry failed or
-        was not sent."""
+        """Carry out the planned ``Change``s; return the module result, or raise ``IncompleteRun`` with it when an entry
+        failed or was not sent."""
         self.plans = plans
         pending = [p for p in plans if p.status == CHANGED]
         self._total = len(pending)
         if self.check_mode:
             for plan in pending:
-                plan.after = self._predicted(plan)
+                self.resource.apply_change(plan, True)
         else:
             with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
                 list(pool.map(self._write, pending))
+        for plan in plans:
+            self.warnings.extend(plan.warnings)
         for warning in self.warnings if self.warn else ():
             self.warn(warning)
         result = self.result()
@@ -170,49 +131,46 @@ class FleetWriter:
             raise IncompleteRun(self.failure_message(), result if self.full else self.compact(result))
         return result
 
-    def _predicted(self, plan):
-        if plan.action == DELETE:
-            return None
-        if plan.action == CREATE:
-            return dict(plan.body)
-        return self.resource.predicted(plan.current, plan.changes)
-
     # --- sending, paced ------------------------------------------------------------------------------
 
     def _write(self, plan):
-        reason = self._admit()
-        if reason:
-            plan.status, plan.error = NOT_SENT, reason
-            return
+        """One entry through the engine's write path, this writer admitting each of its writes."""
         try:
-            plan.after, warning = self._send(plan)
-            if plan.settle is not None:
-                plan.after, settled_warning = plan.settle(plan.after)
-                warning = "; ".join(w for w in (warning, settled_warning) if w)
+            self.resource.apply_change(plan, False, guard=self)
         except AfterWriteFailed as failure:
-            with self._cond:
-                self._in_flight -= 1
-                self._cond.notify_all()
-                plan.after, plan.error = failure.after, failure.msg  # ours and bounded: it names where a file went
-                plan.extra.update(failure.extra)
-                self._stop_reason = self._stop_reason or "not sent after %s: %s" % (
-                    self._name(plan), "what had to follow its write failed")
-            return
-        except CloudflareAPIError as error:
-            with self._cond:
-                self._in_flight -= 1
-                self._cond.notify_all()
-                plan.status, plan.error = FAILED, _short(str(error))
-                plan.outcome_unknown = error.outcome_unknown
-                # After a failure nothing more is sent: the failure may be the account's (auth, a 429 block longer
-                # than max_retry_wait).
-                self._stop_reason = self._stop_reason or "not sent after the write of %s failed" % self._name(plan)
-            return
+            plan.after, plan.error = failure.after, failure.msg  # ours and bounded: it names where a file went
+            plan.extra.update(failure.extra)
+        except (CloudflareAPIError, InvalidOption) as error:
+            plan.status, plan.error = FAILED, _short(str(error))
+            plan.outcome_unknown = getattr(error, "outcome_unknown", False)
+
+    def admit(self):
+        """The guard of ``apply_change``: block until a write may be sent; None, or why not."""
+        return self._admit()
+
+    def release(self, error, plan):
+        """A write ended: after a failure nothing more is sent (the failure may be the account's: auth, a 429 block
+        longer than max_retry_wait)."""
         with self._cond:
             self._in_flight -= 1
             self._cond.notify_all()
-            if warning:
-                self.warnings.append(warning)
+            if isinstance(error, AfterWriteFailed):
+                self._stop_reason = self._stop_reason or "not sent after %s: %s" % (
+                    self._name(plan), "what had to follow its write failed")
+            elif error is not None:
+                self._stop_reason = self._stop_reason or "not sent after the write of %s failed" % self._name(plan)
+
+    @contextlib.contextmanager
+    def holding(self):
+        """Nothing else is sent while a lost answer is re-read (a lost create must not be repeated blindly)."""
+        with self._cond:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._holds -= 1
+                self._cond.notify_all()
 
     def _admit(self):
         """Block until this write may be sent (pausing for the rate limit when it must); None, or why not."""
@@ -339,47 +297,6 @@ class FleetWriter:
                 % (left, within, math.ceil(seconds), self.rate_limit_wait, waited, self._sent, self._total,
                    retry_time(seconds)))
 
-    def _send(self, plan):
-        """The one write of an entry: ``(object, warning)``, an unknown outcome re-read before anything else."""
-        resource = self.resource
-        if plan.action == DELETE:
-            return self._delete(plan)
-        try:
-            if plan.action == CREATE:
-                return resource.create(plan.body), None
-            return resource.update(plan.current["id"], plan.body), None
-        except CloudflareAPIError as error:
-            if not error.outcome_unknown:
-                raise
-            now = self._reread(plan)
-            if now is None or differences(resource.canonical(now), plan.desired):
-                raise
-            return now, "%s; a re-read shows the change landed." % error
-
-    def _reread(self, plan):
-        """Find the object again while nothing else is sent (a lost create must not be repeated blindly)."""
-        with self._cond:
-            self._holds += 1
-        try:
-            return plan.reread() if plan.reread else self.resource.get(plan.current["id"])
-        finally:
-            with self._cond:
-                self._holds -= 1
-                self._cond.notify_all()
-
-    def _delete(self, plan):
-        object_id = plan.current["id"]
-        try:
-            self.resource.delete(object_id)
-        except CloudflareAPIError as error:
-            # A retried DELETE whose first attempt landed answers 404: the object is gone as asked.
-            if error.status == 404:
-                return None, None
-            if not error.outcome_unknown or self._reread(plan) is not None:
-                raise
-            return None, "%s; a re-read shows the %s is gone." % (error, self.resource.label)
-        return None, None
-
     # --- the result ----------------------------------------------------------------------------------
 
     def _name(self, plan):
@@ -406,8 +323,7 @@ class FleetWriter:
             if self.full:
                 entry[resource.label] = resource.masked(plan.after) if plan.after is not None else {}
             if self.diff_mode and plan.status == CHANGED:
-                before = None if plan.action == CREATE else plan.before
-                diff = resource.outcome(before, plan.after, plan.desired, True, key=resource.label)["diff"]
+                diff = resource.result_of(plan, True, key=resource.label)["diff"]
                 if self.full:
                     entry["diff"] = diff
                 diffs.append((self._name(plan), diff))

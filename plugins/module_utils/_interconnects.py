@@ -77,9 +77,8 @@ class Interconnects(Resource):
     def check_change(self, changes, current):
         check_interconnect_change(changes, current)
 
-    def plan(self, current, desired):
-        before, changes, body = super().plan(current, desired)
-        return before, changes, with_current_endpoints(body, current)
+    def update_body(self, body, current):
+        return with_current_endpoints(body, current)
 
     def select(self, params):
         """Both options filter, and a name may match several interconnects."""

@@ -17,8 +17,13 @@ Nothing here names a resource.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
+import inspect
 from collections import namedtuple
+from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
@@ -49,7 +54,7 @@ class AmbiguousMatch(InvalidOption):
     """An identity option that names several objects."""
 
     def __init__(self, label, option, value, matches):
-        ids = ", ".join(str(obj.get("id")) for obj in matches)
+        ids = at_most(matches, name=lambda obj: str(obj.get("id")))
         super().__init__(option, "matches %d %ss (ids: %s)" % (len(matches), label, ids), value)
         self.args = ("%d %ss match %s %r (ids: %s): identify it by id" % (len(matches), label, option, value, ids),)
 
@@ -61,6 +66,98 @@ class IncompleteRun(Exception):
         super().__init__(msg)
         self.msg = msg
         self.result = result
+
+
+class AfterWriteFailed(Exception):
+    """The write landed, but what had to follow it failed (a license key could not be saved): ``after`` is the object
+    written, ``extra`` more keys of the result. The change counts as made, with an error, and nothing more is sent."""
+
+    def __init__(self, msg, after, extra=None):
+        super().__init__(msg)
+        self.msg = msg
+        self.after = after
+        self.extra = extra or {}
+
+
+# What a change's write is, and what happened to it.
+UPDATE, CREATE, DELETE = "update", "create", "delete"
+CHANGED, UNCHANGED, FAILED, NOT_SENT = "changed", "unchanged", "failed", "not_sent"
+STATUSES = (CHANGED, UNCHANGED, FAILED, NOT_SENT)
+
+
+@dataclass
+class Step:
+    """A write of a change: its main one (create, update, delete), or one a description declares after it (the
+    ``steps`` hook: a re-key). ``run(change)`` sends it and returns the object after it; ``writes``: it sends a
+    request of its own (a fleet admits it through the rate budget). ``planned`` (check mode) and ``done`` are the
+    result's ``msg``; ``diff``, ``{field: (before, after)}``, what the diff shows of it."""
+
+    name: str
+    run: Callable
+    writes: bool = True
+    planned: str = ""
+    done: str = ""
+    diff: dict = field(default_factory=dict)
+
+
+class _NoGuard:
+    """How a single-object run sends: at once, nothing to hold."""
+
+    def admit(self):
+        return None
+
+    def release(self, error, change):
+        """A write ended (``error``: how it failed, or None)."""
+
+    def holding(self):
+        return contextlib.nullcontext()
+
+
+_NO_GUARD = _NoGuard()
+
+
+@dataclass
+class Change:
+    """One object's change, the value every step of the write path completes and passes on: the options (``params``,
+    a module's or one fleet entry's, named after ``where``), the object found (``current``, None: to be created), the
+    ``desired`` fields, the plan (``before``, ``changes``, ``body``, ``action``, ``forced``, declared ``steps``), and
+    what happened (``after``, ``status``, ``error``, ``sent``, ``warnings``, ``messages``, ``outcome_unknown``).
+    ``facts`` holds what hooks learn during the run (the list a connector was found in); ``extra`` more keys of the
+    result; ``reread`` finds a created object again after a lost answer; ``name`` names it for people."""
+
+    index: int
+    current: Optional[dict]
+    desired: dict
+    before: Optional[dict] = None
+    changes: dict = field(default_factory=dict)
+    body: dict = field(default_factory=dict)
+    action: str = UPDATE
+    params: dict = field(default_factory=dict)
+    where: str = ""
+    forced: dict = field(default_factory=dict)
+    steps: list = field(default_factory=list)
+    after: Optional[dict] = None
+    status: Optional[str] = None
+    error: Optional[str] = None
+    sent: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+    name: Optional[str] = None
+    reread: Optional[Callable] = None
+    outcome_unknown: bool = False
+    guard: object = _NO_GUARD
+
+    def __post_init__(self):
+        if self.after is None:
+            self.after = self.current
+        if self.status is None:
+            self.status = CHANGED if self.changes or self.action != UPDATE else UNCHANGED
+
+    def warn(self, text):
+        if text:
+            self.warnings.append(text)
 
 
 class Resource:
@@ -185,9 +282,19 @@ class Resource:
         """After a write that was sent: ``(object, warning)``, finishing what the answer left undone."""
         return after, None
 
-    def reported(self):
-        """Result keys a run adds besides the object (such as where a secret was saved instead of shown)."""
-        return {}
+    def steps(self, change):
+        """The writes that follow the change's main one (``Step``s: a re-key), declared so that check mode and the
+        diff show them."""
+        return []
+
+    def refused(self, error, change):
+        """What a write Cloudflare refused (a definite answer: nothing was written) means for the user: an exception to
+        raise instead of ``error`` (an ``InvalidOption`` naming the option that caused it), or None."""
+        return None
+
+    def update_body(self, body, current):
+        """The body of an update (API form) completed from the current object where the API needs that."""
+        return body
 
     def canonical(self, obj):
         """A copy of an API object in the form options are compared in: sets sorted, API quirks undone."""
@@ -308,36 +415,161 @@ class Resource:
         return self.client.delete(self.path_of(object_id), headers=self.headers, shape=self.answer("delete"))
 
     # --- the engine's steps, shared by the one-object modules and the fleet module --------------------
+    # Engine methods: no description overrides them (``check_description`` refuses it); the hooks say what differs.
+
+    def begin(self, params, index=0, where=""):
+        """The first step of every write, before any call: ``check`` and ``desired`` of ``params`` (a module's, or one
+        fleet entry's, whose ``InvalidOption`` then names the option after ``where``, such as ``connectors[3].``)."""
+        with _named_at(where):
+            self.hook("check", params)
+            return Change(index, None, self.hook("desired", params), params=params, where=where)
+
+    def lookup(self, change):
+        """``find`` of the change's options, once ``located``: the current object, or None."""
+        with _named_at(change.where):
+            return self.hook("find", change.params, change=change)
+
+    def plan_change(self, change, current):
+        """Complete ``change`` for ``current`` (None: to be created): ``prepare``, then the write it takes (a create,
+        an update of what differs plus what is ``forced`` and allowed by ``check_change``, a delete with ``state:
+        absent``) and the declared ``steps`` that follow it. Raises ``InvalidOption`` before any write."""
+        params = change.params
+        change.current = change.after = current
+        with _named_at(change.where):
+            if params.get("state") == "absent":
+                change.desired, change.action = {}, DELETE
+                change.before = self.canonical(current) if current is not None else None
+                change.status = CHANGED if current is not None else UNCHANGED
+                return change
+            desired = change.desired = self.hook("prepare", params, current, change.desired, change=change)
+            if current is None:
+                change.action, change.changes = CREATE, dict(desired)
+                change.body = self.api_form(dict(desired, **self.hook("create_body", params, change=change)))
+            else:
+                change.action = UPDATE
+                change.before, change.changes, change.body = self.plan(current, desired)
+                if change.changes:
+                    self.hook("check_change", change.changes, change.before, change=change)
+                change.forced = self.hook("forced", params, current, change=change)
+                change.body = dict(change.body, **change.forced)
+            change.steps = list(self.hook("steps", change))
+        change.status = CHANGED if (change.action != UPDATE or change.changes or change.forced or change.steps) \
+            else UNCHANGED
+        return change
+
+    def apply_change(self, change, check_mode, guard=None):
+        """Carry out a planned change: in check mode validate it where Cloudflare can (``validates_writes``) and
+        predict it otherwise; else send its write and its steps, each admitted by ``guard`` (a fleet's pacing; None:
+        at once), an unknown outcome re-read (under ``guard.holding()``) and accepted only if the object now is as
+        desired, then ``settle``. A write ``guard`` does not admit leaves the change ``NOT_SENT`` (or, after one that
+        landed, with its ``error``). Raises ``CloudflareAPIError``, ``InvalidOption`` (a ``refused`` write) or
+        ``AfterWriteFailed``."""
+        if change.status != CHANGED:
+            return change
+        if check_mode:
+            change.after = self._checked(change)
+            change.messages.extend(step.planned for step in change.steps if step.planned)
+            return change
+        guard = change.guard = guard or _NO_GUARD
+        writes = ([] if change.action == UPDATE and not (change.changes or change.forced) else
+                  [Step(change.action, self._main_write)]) + change.steps
+        for step in writes:
+            reason = guard.admit() if step.writes else None
+            if reason:
+                change.error = reason
+                change.status = change.status if change.sent else NOT_SENT
+                return change
+            try:
+                change.after = step.run(change)
+            except Exception as exc:
+                guard.release(exc, change)
+                raise
+            guard.release(None, change)
+            change.sent.append(step.name)
+            if step.done:
+                change.messages.append(step.done)
+        change.after, warning = self.hook("settle", change.params, change.current, change.after, change=change)
+        change.warn(warning)
+        return change
+
+    def _checked(self, change):
+        if change.action == DELETE:
+            return None
+        if change.action == CREATE:
+            return dict(change.body)
+        if self.validates_writes and (change.changes or change.forced):
+            return self.update(change.current["id"], change.body, validate_only=True)
+        return self.predicted(change.current, change.changes)
+
+    def _main_write(self, change):
+        """The create, update or delete of a change, an unknown outcome re-read before anything else."""
+        object_id = (change.current or {}).get("id")
+        if change.action == DELETE:
+            self.sent_safely(change, lambda: self.delete(object_id), lambda: self.get(object_id), gone=True)
+            return None
+        if change.action == CREATE:
+            reread = change.reread or (lambda: self.find(change.params))
+            return self.sent_safely(change, lambda: self.create(change.body), reread)
+        return self.sent_safely(change, lambda: self.update(object_id, change.body), lambda: self.get(object_id))
+
+    def sent_safely(self, change, send, reread, gone=False):
+        """``send()``'s object; when its outcome is unknown, the object ``reread()`` finds, accepted only if it now is
+        as desired (``gone``: a delete, accepted if nothing is found; a retried DELETE whose first attempt landed
+        answers 404). A definite refusal goes through the ``refused`` hook. This is what keeps a dropped connection
+        from turning into a duplicate or a half-known state."""
+        try:
+            return send()
+        except CloudflareAPIError as error:
+            if gone and error.status == 404:
+                return None
+            if not error.outcome_unknown:
+                raise self.hook("refused", error, change) or error from None
+            with change.guard.holding():
+                now = reread()
+            if gone and now is None:
+                change.warn("%s; a re-read shows the %s is gone." % (error, self.label))
+                return None
+            if gone or now is None or differences(self.canonical(now), change.desired):
+                raise
+            change.warn("%s; a re-read shows the change landed." % error)
+            return now
 
     def plan(self, current, desired):
         """What bringing ``current`` to ``desired`` takes: ``(before, changes, body)``.
 
         ``before`` is the canonical current object, ``changes`` the fields that differ (nested objects merged
-        whole), ``body`` the write in API form (only writable keys).
+        whole), ``body`` the write in API form (only writable keys, completed by the ``update_body`` hook).
         """
         before = self.canonical(current)
         changes = differences(before, desired)
-        return before, changes, self.api_form(writable(changes, self.fields))
+        return before, changes, self.update_body(self.api_form(writable(changes, self.fields)), current)
 
     def predicted(self, current, changes):
         """The object as it will be after ``changes``, for check mode where the API cannot tell."""
         return _merged(current, self.api_form(changes))
 
-    def write_safely(self, send, reread, desired):
-        """Send a write; when its outcome is unknown, re-read and accept it only if the object now is as desired.
+    def hook(self, name, *args, change=None):
+        """Call the hook ``name``; one that declares a ``change`` parameter also gets the run's ``Change``: the only
+        way a hook learns per-run facts (``change.facts``), never attributes of the description."""
+        method = getattr(self, name)
+        if change is not None and _takes_change(type(self), name):
+            return method(*args, change=change)
+        return method(*args)
 
-        Returns ``(object, warning)``. This is what keeps a dropped connection from turning into a duplicate or
-        a half-known state.
-        """
-        try:
-            return send(), None
-        except CloudflareAPIError as error:
-            if not error.outcome_unknown or reread is None:
-                raise
-            now = reread()
-            if now is None or differences(self.canonical(now), desired):
-                raise
-            return now, "%s; a re-read shows the change landed." % error
+    def result_of(self, change, diff_mode, key=None):
+        """The result of one object's change, for single-object and fleet modules alike: the object (secrets
+        masked) under ``key`` (default: ``result_key``), ``changed``, the keys the steps added and their messages
+        (``msg``), and in diff mode the diff of the managed fields and of the declared steps."""
+        result = self.outcome(change.before if change.action != CREATE else None, change.after, change.desired,
+                              diff_mode, key)
+        if diff_mode:
+            for step in change.steps:
+                for field_name, (before, after) in step.diff.items():
+                    result["diff"]["before"][field_name], result["diff"]["after"][field_name] = before, after
+        result.update(change.extra, changed=change.status == CHANGED)
+        if change.messages:
+            result["msg"] = "; ".join(change.messages)
+        return result
 
     def outcome(self, before, after, desired, diff_mode, key=None):
         """The result of one object's change, for single-object and fleet modules alike: the object (secrets
@@ -388,8 +620,32 @@ def check_description(cls):
     if unknown:
         raise TypeError("%s.answers: unknown verb(s) %s (verbs: %s, write)"
                         % (cls.__name__, ", ".join(unknown), ", ".join(VERBS)))
+    overridden = sorted(name for name in ENGINE_METHODS if name in vars(cls))
+    if overridden:
+        raise TypeError("%s overrides the engine's %s: describe what differs with hooks" % (cls.__name__, ", ".join(overridden)))
     if cls.parent is not None and "{%s}" % cls.parent.id_option not in cls.path:
         raise TypeError("%s.path must hold {%s}, the id of its parent" % (cls.__name__, cls.parent.id_option))
+
+
+#: the engine's own steps: a description says what differs with hooks, never by overriding these
+ENGINE_METHODS = ("begin", "lookup", "plan_change", "apply_change", "sent_safely", "plan", "hook", "result_of", "outcome",
+                  "located", "path_of", "answer")
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_change(cls, name):
+    return "change" in inspect.signature(getattr(cls, name)).parameters
+
+
+@contextlib.contextmanager
+def _named_at(where):
+    """An ``InvalidOption`` raised inside names its option after ``where`` (a fleet entry's ``connectors[3].``)."""
+    try:
+        yield
+    except InvalidOption as error:
+        if not where or str(error.option).startswith(where):
+            raise
+        raise InvalidOption(where + error.option, error.rule, error.value) from None
 
 
 def _ignore(*_args):
@@ -525,69 +781,21 @@ class ResourceModule:
         return {"changed": False, self.resource.results_key: [self.resource.shown(obj) for obj in found]}
 
     def ensure(self):
-        """Bring the object the options name to ``state`` (present unless the module has a ``state`` option)."""
-        params = self.module.params
-        self.resource.check(params)
-        desired = self.resource.desired(params)
+        """Bring the object the options name to ``state`` (present unless the module has a ``state`` option): the
+        write path every write takes (``Resource.begin``, ``lookup``, ``plan_change``, ``apply_change``)."""
+        change = self.resource.begin(self.module.params)
         # The parent is looked up after every check that needs no call, before the object is.
-        resource = self.resource = self.resource.located(params)
-        current = resource.find(params)
-        if params.get("state") == "absent":
-            return self.ensure_absent(current)
-        return self.ensure_present(current, resource.prepare(params, current, desired))
-
-    def ensure_present(self, current, desired):
-        """Bring ``current`` (an API object, or None to create one) to the canonical ``desired`` fields."""
-        params, resource, check_mode = self.module.params, self.resource, self.module.check_mode
-        before, after, changed = None, current, True
-        if current is None:
-            body = resource.api_form(dict(desired, **resource.create_body(params)))
-            after = body if check_mode else self._write(lambda: resource.create(body), lambda: resource.find(params),
-                                                        desired)
-        else:
-            before, changes, body = resource.plan(current, desired)
-            if changes:
-                resource.check_change(changes, before)
-            forced = resource.forced(params, current)
-            changed = bool(changes or forced)
-            if changed:
-                after = self._update(current, dict(body, **forced), changes, desired)
-        if changed and not check_mode:
-            after = self._warned(resource.settle(params, current, after))
-        return self._result(changed, before, after, desired)
-
-    def _update(self, current, body, changes, desired):
-        resource = self.resource
-        if not self.module.check_mode:
-            return self._write(lambda: resource.update(current["id"], body), lambda: resource.get(current["id"]), desired)
-        if resource.validates_writes:
-            return resource.update(current["id"], body, validate_only=True)
-        return resource.predicted(current, changes)
-
-    def ensure_absent(self, current):
-        if current is None:
-            return self._result(False, {}, None, {})
-        if not self.module.check_mode:
-            try:
-                self.resource.delete(current["id"])
-            except CloudflareAPIError as error:
-                # A retried DELETE whose first attempt landed answers 404: the object is gone as asked.
-                if error.status != 404 and not (error.outcome_unknown and self.resource.get(current["id"]) is None):
-                    raise
-        return self._result(True, self.resource.canonical(current), None, {})
-
-    def _write(self, send, reread, desired):
-        return self._warned(self.resource.write_safely(send, reread, desired))
-
-    def _warned(self, outcome):
-        after, warning = outcome
-        if warning:
-            self.module.warn(warning)
-        return after
-
-    def _result(self, changed, before, after, desired):
-        return dict(self.resource.outcome(before, after, desired, self.module._diff), changed=changed,
-                    **self.resource.reported())
+        resource = self.resource = self.resource.located(self.module.params)
+        resource.plan_change(change, resource.lookup(change))
+        try:
+            resource.apply_change(change, self.module.check_mode)
+        except AfterWriteFailed as failure:
+            raise IncompleteRun(failure.msg, dict(failure.extra, changed=True,
+                                                  **{resource.result_key: resource.masked(failure.after)})) from None
+        finally:
+            for warning in change.warnings:
+                self.module.warn(warning)
+        return resource.result_of(change, self.module._diff)
 
 
 def _merged(obj, changes):

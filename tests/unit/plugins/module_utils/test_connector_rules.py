@@ -10,9 +10,11 @@ import pytest
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     Connectors,
+    keep_license_key,
     given_identity,
     select_connector,
 )
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Change
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 
 HARDWARE = dict(id="c1", notes="ber", device=dict(id="d1", serial_number="SN1", type="MANAGED"),
@@ -64,18 +66,24 @@ def test_create_body_names_exactly_one_device(given, device):
     assert CONNECTORS.create_body(given) == dict(device=device)
 
 
-def test_a_rekey_is_forced_only_on_a_connector_named_by_its_device_or_id():
-    assert CONNECTORS.forced(params(id="c2", provision_license=True), VIRTUAL) == dict(provision_license=True)
-    assert CONNECTORS.forced(params(notes="aws", provision_license=True), VIRTUAL) == {}
-    assert CONNECTORS.forced(params(id="c2"), VIRTUAL) == {}
-    assert CONNECTORS.forced(params(device_id="d9", provision_license=True), None) == {}
+def steps_of(given, current):
+    """The names of the steps the connector declares after the write of ``given`` (a re-key, a key kept)."""
+    return [step.name for step in CONNECTORS.steps(Change(0, current, {}, params=given))]
+
+
+def test_a_rekey_is_declared_only_on_a_connector_named_by_its_device_or_id():
+    assert steps_of(params(id="c2", provision_license=True), VIRTUAL) == ["rekey"]
+    assert steps_of(params(notes="aws", provision_license=True), VIRTUAL) == []
+    assert steps_of(params(id="c2"), VIRTUAL) == []
+    assert "rekey" not in steps_of(params(device_id="d9", provision_license=True), None)
 
 
 def test_a_license_key_missing_from_the_answer_is_replaced():
     client = FakeClient([VIRTUAL])
-    after, warning = Connectors(client).settle(params(id="c2", provision_license=True), VIRTUAL, dict(VIRTUAL))
+    change = Change(0, VIRTUAL, {}, params=params(id="c2", provision_license=True))
+    keep_license_key(Connectors(client), change, dict(VIRTUAL), None, "license_key_dest")
     assert client.writes == [("PATCH", "c2", {"provision_license": True})]
-    assert "no license key came back, so it was re-keyed" in warning
+    assert "no license key came back, so it was re-keyed" in change.warnings[0]
 
 
 @pytest.mark.parametrize("given, current, answer", [
@@ -85,8 +93,12 @@ def test_a_license_key_missing_from_the_answer_is_replaced():
 ])
 def test_no_extra_rekey_when_the_key_came_back_or_none_was_asked(given, current, answer):
     client = FakeClient([VIRTUAL])
-    assert Connectors(client).settle(given, current, answer) == (answer, None)
-    assert client.writes == []
+    connectors = Connectors(client)
+    change = Change(0, current, {}, params=given)
+    assert connectors.settle(given, current, answer, change) == (answer, None)
+    if steps_of(given, current):  # the re-key's answer carried the key: it is kept, nothing more is sent
+        assert keep_license_key(connectors, change, answer, None, "license_key_dest") == answer
+    assert client.writes == [] and change.warnings == []
 
 
 def test_a_connector_is_named_by_its_first_identity_and_its_device_never_changes():

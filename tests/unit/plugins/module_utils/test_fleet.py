@@ -14,9 +14,8 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet im
     NOT_SENT,
     UNCHANGED,
     FleetWriter,
-    Planned,
 )
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import IncompleteRun, Resource
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Change, IncompleteRun, Resource
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 
 
@@ -35,7 +34,7 @@ def plans(resource, sizes):
     planned = []
     for index, (current, size) in enumerate(zip(resource.list(), sizes)):
         desired = dict(size=size)
-        planned.append(Planned(index, current, desired, *resource.plan(current, desired)))
+        planned.append(Change(index, current, desired, *resource.plan(current, desired)))
     return planned
 
 
@@ -90,7 +89,7 @@ def test_an_unknown_outcome_is_re_read_and_warned():
     client.objects["w0"]["size"] = 10  # the write landed
     widgets = Widgets(client)
     warnings = []
-    planned = [Planned(0, dict(WIDGETS[0]), dict(size=10), *widgets.plan(WIDGETS[0], dict(size=10)))]
+    planned = [Change(0, dict(WIDGETS[0]), dict(size=10), *widgets.plan(WIDGETS[0], dict(size=10)))]
     result = FleetWriter(widgets, "widgets", 1, warn=warnings.append).run(planned)
     assert result["widgets"][0]["status"] == CHANGED and result["widgets"][0]["widget"]["size"] == 10
     assert warnings == ["PATCH /widgets/w0: answer lost; a re-read shows the change landed."]
