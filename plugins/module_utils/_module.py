@@ -17,7 +17,7 @@ from ._client import (
     CloudflareClient,
     InvalidOption,
 )
-from ._resource import MAX_NAMED, IncompleteRun, check_values
+from ._resource import MAX_NAMED, IncompleteRun, Operation, check_values
 
 
 def env_fallback(*names):
@@ -84,11 +84,16 @@ class CloudflareModule(AnsibleModule):
         self.no_log_values.update(value for value in values if isinstance(value, str) and value)
         self.client.add_secrets(*values)
 
-    def run(self, main):
-        """Exit with the result ``main()`` returns; turn an ``InvalidOption``, an ``IncompleteRun`` or a
-        ``CloudflareAPIError`` into a failure."""
+    def run(self, work):
+        """Exit with the result of ``work``: an ``Operation`` (checked, then run), or a ``ResourceModule`` step
+        (``ensure``, ``info``); turn an ``InvalidOption``, an ``IncompleteRun`` or a ``CloudflareAPIError`` into a
+        failure."""
         try:
-            result = main()
+            if isinstance(work, Operation):
+                work.check(self.params)
+                result = work.run(self.params, self.check_mode)
+            else:
+                result = work()
         except InvalidOption as exc:
             self._end({}, failure=str(exc))
         except IncompleteRun as exc:

@@ -20,7 +20,7 @@ import re
 from ._client import InvalidOption
 from ._connectors import DAYS, Connectors, device_of
 from ._report_render import SEVERITIES, render_all, write_files
-from ._resource import MAX_NAMED, IncompleteRun, at_most
+from ._resource import MAX_NAMED, IncompleteRun, Operation, at_most
 from ._sites import Sites
 from ._maintenance import PRESETS, opens_inside
 from ._windows import WEEKS as HA_WEEKS
@@ -667,35 +667,36 @@ def read_previous_findings(dest):
     return found
 
 
-def run(module):
+class Report(Operation):
     """magic_connector_report: check every option, list the connectors (and sites), write the files, and fail
     naming the connectors that need attention when ``fail_on_findings`` is set."""
-    params = module.params
-    names = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
-    options = check_options(dict((k, params[k]) for k in names))
-    dest = os.path.abspath(os.path.expanduser(params["dest"]))
-    if os.path.exists(dest) and not os.path.isdir(dest):
-        raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
-                            "file", params["dest"])
-    client = module.client
-    connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
-    sites = Sites(client).list() if params["sites"] else None
-    report = build_report(connectors, sites, options)
-    ignored = set(params["ignore_findings"] or [])
-    if ignored:
-        report = without_findings(report, ignored)
-    previous = read_previous_findings(dest)
-    report["since_previous"] = since_previous(report, previous)
-    rendered = render_all(report, params["title"])
-    missing = [name for name in rendered if not os.path.isfile(os.path.join(dest, name))]
-    dummy, files = write_files(params["dest"], rendered, module.check_mode)
-    # The files always change (the time of the report, heartbeat ages): "changed" means the findings changed since the
-    # report in the same folder, or a file was missing. A rewrite with the same findings is no change.
-    changed = bool(missing) or previous != finding_keys(report)
-    result = dict(changed=changed, magic_connector_report=_result_of(report, files))
-    if params["fail_on_findings"] and report["attention"]:
-        raise Drift(drift_message(report), result)
-    return result
+
+    def run(self, params, check_mode):
+        names = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
+        options = check_options(dict((k, params[k]) for k in names))
+        dest = os.path.abspath(os.path.expanduser(params["dest"]))
+        if os.path.exists(dest) and not os.path.isdir(dest):
+            raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
+                                "file", params["dest"])
+        client = self.module.client
+        connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
+        sites = Sites(client).list() if params["sites"] else None
+        report = build_report(connectors, sites, options)
+        ignored = set(params["ignore_findings"] or [])
+        if ignored:
+            report = without_findings(report, ignored)
+        previous = read_previous_findings(dest)
+        report["since_previous"] = since_previous(report, previous)
+        rendered = render_all(report, params["title"])
+        missing = [name for name in rendered if not os.path.isfile(os.path.join(dest, name))]
+        dummy, files = write_files(params["dest"], rendered, check_mode)
+        # The files always change (the time of the report, heartbeat ages): "changed" means the findings changed since the
+        # report in the same folder, or a file was missing. A rewrite with the same findings is no change.
+        changed = bool(missing) or previous != finding_keys(report)
+        result = dict(changed=changed, magic_connector_report=_result_of(report, files))
+        if params["fail_on_findings"] and report["attention"]:
+            raise Drift(drift_message(report), result)
+        return result
 
 
 def without_findings(report, ignored):

@@ -762,6 +762,23 @@ def writable(changes, fields):
     return body
 
 
+class Operation:
+    """What a module does that is not one object's create, update or delete (an interrupt, the report, a fleet), in the
+    one shape ``CloudflareModule.run`` calls: ``check(params)`` refuses bad options before any call, then ``run(params,
+    check_mode)`` does the work and returns the module's result. Failures are raised as for any write
+    (``InvalidOption``, ``IncompleteRun`` with what landed, ``CloudflareAPIError``). ``module`` gives the run's
+    ``client``, ``warn``, ``hide``, ``log`` and ``_diff``."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def check(self, params):
+        """Refuse bad options before any call (raise ``InvalidOption``)."""
+
+    def run(self, params, check_mode):
+        raise NotImplementedError
+
+
 class ResourceModule:
     """Runs one module's resource through check -> find -> compare -> write -> result.
 

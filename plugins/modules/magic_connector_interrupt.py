@@ -148,12 +148,8 @@ api_calls:
     POST: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
-    IDENTITIES,
-    IDENTITY_ARGUMENT_SPEC,
-    INTERRUPT_ACTIONS,
-    Connectors,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_identity import IDENTITIES, IDENTITY_ARGUMENT_SPEC
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import INTERRUPT_ACTIONS, Interrupt
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ARGUMENT_SPEC = dict(
@@ -168,7 +164,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[IDENTITIES + ("notes",)], supports_check_mode=True)
-    module.run(lambda: Connectors(module.client).interrupt(module.params, module.check_mode, module.warn))
+    module.run(Interrupt(module))
 
 
 if __name__ == "__main__":

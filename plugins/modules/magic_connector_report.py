@@ -309,11 +309,10 @@ api_calls:
     GET: 2
 """
 
-import functools
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import DEFAULT_WORKLIST_LIMIT, FINDING_KEYS, run
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import DEFAULT_WORKLIST_LIMIT, FINDING_KEYS, Report
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS
 
 ARGUMENT_SPEC = dict(
@@ -343,7 +342,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, supports_check_mode=True)
-    module.run(functools.partial(run, module))
+    module.run(Report(module))
 
 
 if __name__ == "__main__":

@@ -425,14 +425,9 @@ api_calls:
     PATCH: 300
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors, plan_fleet
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
-    SITES_READ,
-    freeze_from_account,
-    plan_from_account,
-    verify_after_write,
-)
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT, FleetWriter
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_fleet import ConnectorFleet
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -456,30 +451,7 @@ ARGUMENT_SPEC = dict(
 def main():
     sources = ("connectors", "maintenance_window", "change_freeze")
     module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[sources], required_one_of=[sources], supports_check_mode=True)
-
-    def apply():
-        connectors = Connectors(module.client, hide=module.hide, warn=module.warn)
-        params = module.params
-        writer = FleetWriter(connectors, "connectors", params["max_concurrency"], module.check_mode, module._diff,
-                             module.warn, rate_limit_wait=params["rate_limit_wait"], progress=module.log,
-                             full=params["return_connectors"] == "full", diff_summary=params["diff_summary"])
-        entries, listed, plan = params["connectors"], None, None
-        for option, planner in (("maintenance_window", plan_from_account), ("change_freeze", freeze_from_account)):
-            if params[option] is not None:
-                entries, listed, plan = planner(connectors, params[option])
-        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"], listed,
-                                       key_dir=params["license_key_dir"]))
-        if plan is None:
-            return result
-        sites = plan.pop(SITES_READ, None)
-        result = dict(result, maintenance_plan=plan)
-        if result["changed"] and not module.check_mode:
-            # Another run (or the dashboard) may have written the same connectors or their HA peers meanwhile.
-            plan["verified"] = verify_after_write(connectors, entries, listed, params["maintenance_window"] or {}, result,
-                                                  sites, freeze=params["change_freeze"] is not None)
-        return result
-
-    module.run(apply)
+    module.run(ConnectorFleet(module))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ import pytest
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     Connectors,
-    keep_license_key,
     given_identity,
     select_connector,
 )
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._license_keys import keep_license_key
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Change
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 

@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _license_keys
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connector, magic_connector_info
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.modules.test_magic_connector import (
     CONNECTOR,
@@ -102,7 +102,7 @@ def test_rekey_bad_input_fails_before_any_call(api, run_module, args, message):
 def _failing_save(monkeypatch, code):
     def save(path, key):
         raise OSError(code, os.strerror(code), path)
-    monkeypatch.setattr(_connectors, "save_license_key", save)
+    monkeypatch.setattr(_license_keys, "save_license_key", save)
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT, errno.EPERM, errno.EROFS])
@@ -130,12 +130,12 @@ def test_the_fallback_goes_to_the_temporary_directory_when_the_folder_is_gone(ap
     api.expect("GET", PATH + "/" + VID, result=VIRTUAL)
     # The folder disappears between the probe (before any call) and the save.
     api.expect("PATCH", PATH + "/" + VID, body={"provision_license": True}, result=dict(VIRTUAL, license_key=LICENSE))
-    real_save = _connectors.save_license_key
+    real_save = _license_keys.save_license_key
 
     def save(path, key):
         os.rmdir(str(folder))
         return real_save(path, key)
-    monkeypatch.setattr(_connectors, "save_license_key", save)
+    monkeypatch.setattr(_license_keys, "save_license_key", save)
     result = run_module(magic_connector, id=VID, rekey=True, license_key_dest=str(folder / "vcon.key"))
     _no_key(result)
     assert os.path.dirname(result["license_key_fallback"]) == str(temporary)
@@ -144,7 +144,7 @@ def test_the_fallback_goes_to_the_temporary_directory_when_the_folder_is_gone(ap
 
 def test_a_key_no_file_can_hold_is_masked_and_the_message_says_so(api, run_module, monkeypatch, tmp_path):
     _failing_save(monkeypatch, errno.ENOSPC)
-    monkeypatch.setattr(_connectors, "rescue_license_key", lambda dest, key: None)
+    monkeypatch.setattr(_license_keys, "rescue_license_key", lambda dest, key: None)
     api.expect("GET", PATH + "/" + VID, result=VIRTUAL)
     api.expect("PATCH", PATH + "/" + VID, body={"provision_license": True}, result=dict(VIRTUAL, license_key=LICENSE))
     result = run_module(magic_connector, id=VID, rekey=True, license_key_dest=str(tmp_path / "vcon.key"))

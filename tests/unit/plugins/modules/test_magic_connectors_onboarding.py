@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _license_keys
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connectors
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.modules.test_magic_connectors import FLEET, PATH
 
@@ -104,7 +104,7 @@ def test_a_near_duplicate_is_refused_before_any_write(api, run_module, tmp_path)
 def test_a_key_that_cannot_be_saved_stops_the_run_masked_with_a_fallback(api, run_module, monkeypatch, tmp_path):
     def save(path, key):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
-    monkeypatch.setattr(_connectors, "save_license_key", save)
+    monkeypatch.setattr(_license_keys, "save_license_key", save)
     api.expect("GET", PATH, result=FLEET)
     api.expect("POST", PATH, result=virtual(1, "v1", key_of(1)))
     result = run_module(magic_connectors, max_concurrency=1, license_key_dir=str(tmp_path),

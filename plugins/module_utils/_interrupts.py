@@ -1,0 +1,129 @@
+# Copyright: (c) 2026, cloudflare.magic_transit contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Connector interrupts (reboot, restart, shutdown): an action, not a state, so an ``Operation``, not a write of the
+engine's write path.
+
+Cloudflare runs an interrupt at the appliance's next check-in and allows one pending operation per connector: the
+interrupts are read first, so a pending one fails the task before anything is sent. The POST is never repeated;
+when its outcome is unknown, the interrupts tell what happened.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ._client import CloudflareAPIError, InvalidOption, Shape
+from ._connector_identity import describe, given_identity
+from ._connectors import Connectors
+from ._resource import IncompleteRun, Operation
+
+INTERRUPT_ACTIONS = ("reboot", "restart", "shutdown")
+#: waiting for an interrupt to run: the first poll after this many seconds, doubling up to the cap
+WAIT_FIRST_POLL, WAIT_MAX_POLL = 1.0, 15.0
+
+
+class Interrupt(Operation):
+    """magic_connector_interrupt: submit (or in check mode only judge) a reboot, restart or shutdown of the connector
+    the options name, and with ``wait`` poll until it ran."""
+
+    def __init__(self, module):
+        super().__init__(module)
+        self.connectors = Connectors(module.client, hide=module.hide, warn=module.warn)
+
+    def check(self, params):
+        self.connectors.check_identity(params)
+        if params.get("wait") and params["wait_timeout"] < 1:
+            raise InvalidOption("wait_timeout", "must be at least 1 (seconds)", params["wait_timeout"])
+
+    def run(self, params, check_mode):
+        connector = self.connectors.find(params)
+        if connector is None:
+            option, value = given_identity(params)
+            raise InvalidOption(option, "must identify an existing connector", value)
+        name = describe(connector)
+        before = self.interrupts(connector["id"])
+        pending = _pending(before)
+        if pending:
+            raise InvalidOption("action", "cannot be submitted to %s: %s. Nothing was sent"
+                                % (name, _pending_text(pending)))
+        body = {params["action"]: {"purge": params["purge"]}}
+        result = dict(changed=True, magic_connector=self.connectors.shown(connector))
+        if check_mode:
+            return dict(result, magic_connector_interrupt=body, msg="would submit a %s to %s" % (params["action"], name))
+        try:
+            sent = self.module.client.post(self.connectors.path_of(connector["id"], "interrupts"), body, shape=Shape(dict))
+        except CloudflareAPIError as error:
+            sent = self._outcome(error, connector["id"], name, before, params["action"])
+        result.update(magic_connector_interrupt=sent, msg="%s submitted to %s" % (params["action"], name))
+        if params.get("wait"):
+            triggered = self._wait_for(connector["id"], sent, params["wait_timeout"], name, result)
+            result.update(magic_connector_interrupt=triggered, msg="%s of %s ran at %s"
+                          % (params["action"], name, triggered.get("triggered_at")))
+        return result
+
+    def interrupts(self, connector_id):
+        """The connector's interrupts, oldest first as Cloudflare lists them."""
+        return self.module.client.get(self.connectors.path_of(connector_id, "interrupts"), shape=Shape(list))
+
+    def _outcome(self, error, connector_id, name, before, action):
+        """The interrupt a failed POST submitted after all (its outcome unknown), or the right failure."""
+        if error.status == 409:
+            try:
+                pending = _pending(self.interrupts(connector_id))
+            except CloudflareAPIError:
+                pending = None
+            since = _pending_text(pending) if pending else "Cloudflare says another operation is pending"
+            raise InvalidOption("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
+        if not error.outcome_unknown:
+            raise error
+        try:
+            now = self.interrupts(connector_id)
+        except CloudflareAPIError:
+            raise error from None
+        known = set(item.get("submitted_at") for item in before)
+        new = [item for item in now if item.get("submitted_at") not in known and action in item]
+        if not new:
+            error.message += (". The connector's interrupts, read right after, show no new %s: most likely it was "
+                              "not received. It was not sent again" % action)
+            raise error
+        self.module.warn("%s: the answer to the %s was lost (%s), but a re-read shows the change landed: the connector's "
+             "interrupts show it was received (submitted at %s); it was not sent again"
+             % (name, action, error, new[-1].get("submitted_at")))
+        return new[-1]
+
+    def _wait_for(self, connector_id, sent, timeout, name, result):
+        """Poll the interrupts until the one submitted has ``triggered_at``; fail (changed) after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        interval, waited = WAIT_FIRST_POLL, 0.0
+        result = dict((k, v) for k, v in result.items() if k != "msg")  # a failure's msg says what happened
+        while True:
+            try:
+                listed = self.interrupts(connector_id)
+            except CloudflareAPIError as error:
+                raise IncompleteRun("%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
+                                    % (name, sent.get("submitted_at"), error), result) from None
+            found = [item for item in listed if item.get("submitted_at") == sent.get("submitted_at")]
+            if found and found[-1].get("triggered_at"):
+                return found[-1]
+            left = min(deadline - time.monotonic(), timeout - waited)
+            if left <= 0:
+                raise IncompleteRun("%s: the interrupt submitted at %s has not run within wait_timeout=%g s (it runs "
+                                    "when the appliance next checks in; it stays pending, do not submit it again)"
+                                    % (name, sent.get("submitted_at"), timeout), result)
+            pause = min(interval, left)
+            time.sleep(pause)
+            waited += pause
+            interval = min(interval * 2, WAIT_MAX_POLL)
+
+
+def _pending(interrupts):
+    """The interrupts not run yet (no ``triggered_at``)."""
+    return [item for item in interrupts if not item.get("triggered_at")]
+
+
+def _pending_text(pending):
+    item = pending[-1]
+    action = next((key for key in INTERRUPT_ACTIONS if key in item), "an operation")
+    return ("a %s is already pending since %s (Cloudflare runs it when the appliance next checks in, and allows one "
+            "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time"))
