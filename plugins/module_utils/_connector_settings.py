@@ -41,9 +41,13 @@ SETTINGS_ARGUMENT_SPEC = dict(
     interrupt_window_hour_of_day=dict(type="int"),
     interrupt_window_duration_hours=dict(type="int"),
     interrupt_window_embargo_dates=dict(type="list", elements="str"),
-    site_id=dict(type="str"),
-    primary=dict(type="bool"),
+    # Deprecated (issue 24): the newest schema keeps high availability on sites (magic_site), not on connectors.
+    site_id=dict(type="str", removed_in_version="2.0.0", removed_from_collection="cloudflare.magic_transit"),
+    primary=dict(type="bool", removed_in_version="2.0.0", removed_from_collection="cloudflare.magic_transit"),
 )
+#: the deprecated settings, and where they live now
+SITE_FIELDS = ("site_id", "primary")
+SITE_MODULE = "cloudflare.magic_transit.magic_site"
 
 
 def check_settings(settings, where=""):

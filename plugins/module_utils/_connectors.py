@@ -31,6 +31,8 @@ from ._connector_settings import (
     MAX_EMBARGO_DATES,
     MAX_NOTES_LENGTH,
     SETTINGS_ARGUMENT_SPEC,
+    SITE_FIELDS,
+    SITE_MODULE,
     check_embargo_dates,
     check_notes_pattern,
     check_settings,
@@ -105,6 +107,7 @@ class Connectors(Resource):
                                 % near_hint(listed, params.get("notes")), params.get("notes"))
         if current is None and not named_by_device(params):
             refuse_near_duplicate(listed, params.get("notes"))
+        check_site_fields(desired, listed if listed is not None else [current] if current is not None else [])
         desired = merge_embargo_dates(desired, current, params.get("purge_embargo_dates"))
         if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
             raise InvalidOption("rekey" if params.get("rekey") else "provision_license", "re-keys only connectors of "
@@ -197,8 +200,9 @@ class Connectors(Resource):
             obj["interrupt_window_days_of_week"] = sorted(days, key=day_rank)
         if isinstance(obj.get("notes"), str):
             obj["notes"] = notes_key(obj["notes"])
-        if "id" in obj:
-            # Cloudflare's defaults, should an answer leave them out: no site (""), and primary.
+        if "id" in obj and any(key in obj for key in SITE_FIELDS):
+            # Cloudflare's defaults, should an answer of a schema with sites on connectors leave one out: no site (""),
+            # and primary. An answer with neither is of the newest schema: nothing is invented.
             if obj.get("site_id") is None:
                 obj["site_id"] = ""
             if obj.get("primary") is None:
@@ -215,3 +219,13 @@ def check_created_notes(notes, after, warning=None):
                         "it by these notes would not find it and would create another connector. Name it by id %s, or "
                         "by the notes Cloudflare stored%s" % (after["id"], after.get("notes"), notes, after["id"],
                                                               ". " + warning if warning else ""), after)
+
+
+def check_site_fields(desired, connectors):
+    """``site_id`` and ``primary`` (deprecated) are refused before any write when the connectors Cloudflare answers
+    carry neither (its newest schema, where high availability lives on sites): such a write could never converge."""
+    given = [key for key in SITE_FIELDS if key in desired]
+    if given and connectors and not any(key in obj for obj in connectors for key in SITE_FIELDS):
+        raise InvalidOption(given[0], "cannot be set: Cloudflare's connectors no longer carry site_id or primary (its "
+                            "newest schema keeps high availability on sites); manage the site with %s" % SITE_MODULE,
+                            desired[given[0]])

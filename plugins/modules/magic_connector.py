@@ -165,15 +165,20 @@ options:
     elements: str
   site_id:
     description:
+      - B(Deprecated), to be removed in 2.0.0; use C(cloudflare.magic_transit.magic_site). Cloudflare's newest schema
+        keeps high availability on sites; its connectors carry no C(site_id) or C(primary). When the connectors
+        Cloudflare answers carry neither, giving this option fails before any write.
       - The id of the Magic WAN site the connector belongs to (see M(cloudflare.magic_transit.magic_site_info)).
         A connector must belong to a site before it carries traffic.
       - V("") is sent as an empty string, meant to take the connector out of its site; Cloudflare does not publish
-        how it treats it (an assumption). A connector whose answers carry no C(site_id) compares as V("").
+        how it treats it (an assumption). A connector whose answers carry C(primary) but no C(site_id) compares as
+        V("").
       - Writing it does not change the site's own C(connector_id)/C(secondary_connector_id).
     type: str
     version_added: 1.0.0
   primary:
     description:
+      - B(Deprecated), to be removed in 2.0.0; use C(cloudflare.magic_transit.magic_site) (see O(site_id)).
       - Whether the connector is the primary one of its site (Cloudflare's default is V(true)); in a
         high-availability site the other connector is set to V(false).
     type: bool
@@ -213,12 +218,6 @@ EXAMPLES = r"""
     timezone: UTC
   no_log: true
   register: vcon
-
-- name: Make a connector the secondary of its high-availability site
-  cloudflare.magic_transit.magic_connector:
-    device_serial_number: MWC2301A0418
-    site_id: 5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b
-    primary: false
 
 - name: Create a connector for a registered virtual appliance, found by its service tag (serial number)
   cloudflare.magic_transit.magic_connector:

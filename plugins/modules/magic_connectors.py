@@ -108,11 +108,18 @@ options:
         type: list
         elements: str
       site_id:
-        description: The id of the Magic WAN site the connector belongs to; V("") takes it out of its site.
+        description:
+          - B(Deprecated), to be removed in 2.0.0; use C(cloudflare.magic_transit.magic_site). When the connectors
+            Cloudflare answers carry no C(site_id) or C(primary) (its newest schema), an entry giving it fails the task
+            before any write.
+          - The id of the Magic WAN site the connector belongs to; V("") takes it out of its site.
         type: str
         version_added: 1.0.0
       primary:
-        description: Whether the connector is the primary one of its site (Cloudflare's default is V(true)).
+        description:
+          - B(Deprecated), to be removed in 2.0.0; use C(cloudflare.magic_transit.magic_site) (see
+            O(connectors[].site_id)).
+          - Whether the connector is the primary one of its site (Cloudflare's default is V(true)).
         type: bool
         version_added: 1.0.0
       purge_embargo_dates:

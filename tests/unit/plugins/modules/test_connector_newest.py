@@ -55,9 +55,13 @@ def test_site_id_and_primary_are_patched_when_they_differ_and_shown_in_the_diff(
 def test_site_id_and_primary_as_they_are_write_nothing(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=connector(site_id=SITE, primary=False))
     assert run_module(magic_connector, id=ID, site_id=SITE, primary=False)["changed"] is False
-    # An answer without them means Cloudflare's defaults: no site, primary.
-    api.expect("GET", PATH + "/" + ID, result=connector())
+    # An answer with one of them means Cloudflare's default for the other: no site, primary.
+    api.expect("GET", PATH + "/" + ID, result=connector(primary=True))
     assert run_module(magic_connector, id=ID, site_id="", primary=True)["changed"] is False
+    # An answer with neither is Cloudflare's newest schema (issue 24): both are refused before any write.
+    api.expect("GET", PATH + "/" + ID, result=connector())
+    result = run_module(magic_connector, id=ID, site_id="", primary=True)
+    assert result["failed"] and result["msg"].startswith("site_id cannot be set") and "magic_site" in result["msg"]
     assert api.writes() == []
 
 
