@@ -61,6 +61,7 @@ DIFF_SUMMARY_AUTO = 50
 MAX_ERROR_CHARS = 400
 MAX_TITLE_CHARS = 40
 
+
 def check_concurrency(max_concurrency):
     if not 1 <= max_concurrency <= MAX_CONCURRENCY:
         raise InvalidOption("max_concurrency", "must be from 1 to %d" % MAX_CONCURRENCY, max_concurrency)

@@ -87,9 +87,9 @@ class Interrupt(Operation):
             error.message += (". The connector's interrupts, read right after, show no new %s: most likely it was "
                               "not received. It was not sent again" % action)
             raise error
-        self.module.warn("%s: the answer to the %s was lost (%s), but a re-read shows the change landed: the connector's "
-             "interrupts show it was received (submitted at %s); it was not sent again"
-             % (name, action, error, new[-1].get("submitted_at")))
+        self.module.warn("%s: the answer to the %s was lost (%s), but a re-read shows the change landed: the "
+                         "connector's interrupts show it was received (submitted at %s); it was not sent again"
+                         % (name, action, error, new[-1].get("submitted_at")))
         return new[-1]
 
     def _wait_for(self, connector_id, sent, timeout, name, result):
