@@ -149,11 +149,12 @@ class FleetWriter:
         """The guard of ``apply_change``: block until a write may be sent; None, or why not."""
         return self._admit()
 
-    def release(self, error, plan):
-        """A write ended: after a failure nothing more is sent (the failure may be the account's: auth, a 429 block
+    def release(self, error, plan, admitted):
+        """A step ended: after a failure nothing more is sent (the failure may be the account's: auth, a 429 block
         longer than max_retry_wait)."""
         with self._cond:
-            self._in_flight -= 1
+            if admitted:
+                self._in_flight -= 1
             self._cond.notify_all()
             if isinstance(error, AfterWriteFailed):
                 self._stop_reason = self._stop_reason or "not sent after %s: %s" % (

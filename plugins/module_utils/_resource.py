@@ -106,8 +106,8 @@ class _NoGuard:
     def admit(self):
         return None
 
-    def release(self, error, change):
-        """A write ended (``error``: how it failed, or None)."""
+    def release(self, error, change, admitted):
+        """A step ended (``error``: how it failed, or None; ``admitted``: a write ``admit`` let through)."""
 
     def holding(self):
         return contextlib.nullcontext()
@@ -472,7 +472,7 @@ class Resource:
             return change
         guard = change.guard = guard or _NO_GUARD
         writes = ([] if change.action == UPDATE and not (change.changes or change.forced) else
-                  [Step(change.action, self._main_write)]) + change.steps
+                  [Step(change.action, self._main_write)]) + change.steps + [Step("settle", self._settled, writes=False)]
         for step in writes:
             reason = guard.admit() if step.writes else None
             if reason:
@@ -482,15 +482,19 @@ class Resource:
             try:
                 change.after = step.run(change)
             except Exception as exc:
-                guard.release(exc, change)
+                guard.release(exc, change, step.writes)
                 raise
-            guard.release(None, change)
-            change.sent.append(step.name)
+            if step.writes:
+                guard.release(None, change, True)
+                change.sent.append(step.name)
             if step.done:
                 change.messages.append(step.done)
-        change.after, warning = self.hook("settle", change.params, change.current, change.after, change=change)
-        change.warn(warning)
         return change
+
+    def _settled(self, change):
+        after, warning = self.hook("settle", change.params, change.current, change.after, change=change)
+        change.warn(warning)
+        return after
 
     def _checked(self, change):
         if change.action == DELETE:
