@@ -104,6 +104,8 @@ options:
       - The connector must exist, and be of a virtual (C(LICENSED)) device; otherwise the task fails before any
         write. With O(notes) and O(provision_license=true), a connector that does not exist yet is created instead
         (its first key comes with the create).
+      - The re-key is its own C(PATCH) (C(provision_license=true)), sent after the update of any settings given in
+        the same task.
       - Without O(rekey), O(provision_license=true) keeps its meaning, B(create if missing) for O(notes); a
         connector found by its notes keeps its key.
     type: bool
