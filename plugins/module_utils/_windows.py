@@ -133,6 +133,7 @@ def _intervals(days, hour, duration, timezone, start, weeks):
 
 def utc_intervals(window, start, weeks=WEEKS):
     """The window's openings from ``start`` (a date) over ``weeks`` weeks, as sorted UTC ``(open, close)`` pairs."""
+    zone(window.timezone)  # a zone that cannot be judged is refused before the cache would hash it
     return _intervals(tuple(window.days), int(window.hour), int(window.duration), window.timezone or "UTC", start, weeks)
 
 
