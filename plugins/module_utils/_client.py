@@ -9,40 +9,34 @@ use it; users should not import it.
 Everything the HTTP stack can do wrong stops here: every exception it raises becomes a
 ``CloudflareAPIError`` whose text the client wrote itself (never an exception's own text, which may quote a
 header value or a URL), with every registered secret scrubbed in each encoding it could take.
+
+Its parts: ``_inputs`` (the exceptions, ids, credentials, secrets), ``_http`` (the transport: base URL, deadline,
+body, what an HTTP-stack exception means), ``_answers`` (the envelope and the shape of a result) and ``_ratelimit``
+(the rate budget). Other modules import every name they need from here.
 """
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
 import json
 import math
 import random
-import re
-import socket
-import ssl
 import sys
 import threading
 import time
-from collections import Counter, deque, namedtuple
-from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, quote_plus
+from collections import Counter
+from urllib.parse import quote
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
+# The client is this layer's entry point: modules, plugins and tests import these names from here too.
+# pylint: disable=unused-import
+from ._answers import ONE_IN_LIST, Shape, failure_text, more_pages, read_envelope, shape_problem, shaped, without_nulls
+from ._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Cut, check_base_url, exchange, new_session, origin, transport_problem
+from ._inputs import CloudflareAPIError, InvalidOption, check_credential, check_id, secret_forms
+from ._ratelimit import RETRY_AFTER_CAP, RateBudget, RateLog, parse_retry_after, retry_time
 from ._version import COLLECTION_NAME, COLLECTION_VERSION
 
-try:
-    import requests
-    from urllib3.exceptions import NameResolutionError, NewConnectionError
-    from urllib3.util import parse_url
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = sys.exc_info()[1]
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-
+# pylint: enable=unused-import
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 # The defaults of the connection options, for modules (CONNECTION_ARGUMENT_SPEC) and the inventory plugin alike.
@@ -57,397 +51,6 @@ SERVER_ERROR_STATUSES = frozenset((500, 502, 503, 504))
 WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-# A Retry-After beyond a day is nonsense or hostile; it only has to be longer than any max_retry_wait.
-RETRY_AFTER_CAP = 86400.0
-# Cloudflare's largest answers (every connector of a big account) are a few MiB.
-MAX_BODY_BYTES = 64 * 1024 * 1024
-_READ_CHUNK = 64 * 1024
-
-_ID_PATTERN = re.compile(r"^[0-9A-Za-z]{1,32}$")
-_RATELIMIT_PATTERN = re.compile(r";\s*(r|t)=(\d{1,12})\b")
-_RATELIMIT_POLICY_PATTERN = re.compile(r";\s*(q|w)=(\d{1,12})\b")
-# Cloudflare's documented budget, for when its answers carry no Ratelimit-Policy header.
-DOCUMENTED_RATE_LIMIT = 1200
-DOCUMENTED_RATE_WINDOW = 300
-# What a credential may hold once surrounding white space is stripped: printable ASCII (what a header carries).
-_CREDENTIAL_PATTERN = re.compile(r"^[\x20-\x7e]+$")
-# What a base URL may hold: printable ASCII, no backslash (parsers disagree about it), no userinfo marker.
-_URL_PATTERN = re.compile(r"^[\x21-\x7e]+$")
-_URL_RULE = ("must be an https:// URL (plain http:// is allowed only for a loopback host such as the local "
-             "simulator)")
-_URL_PARTS_RULE = ("must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
-                   "characters (parsers read such URLs differently, so the credentials could go elsewhere)")
-
-#: ``Shape.kind`` of an answer that is a list holding exactly one object, which is what the call returns (a LAN create
-#: answers ``[lan]``)
-ONE_IN_LIST = "one object in a list"
-
-Shape = namedtuple("Shape", "kind key required", defaults=(None, ()))
-Shape.__doc__ = """The shape an answer's ``result`` must have: ``kind`` is ``dict`` (an object), ``list`` (a list of
-objects) or ``ONE_IN_LIST``; ``key``, when set, is the key of the object that wraps it (``{"connectors": [...]}``);
-``required`` are keys every object must have (an ``id``: an object without one is some other answer)."""
-
-RateBudget = namedtuple(
-    "RateBudget", "remaining reset seen_at calls_since limit window others others_growth from_header blocked_until",
-    defaults=(DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW, 0, 0.0, False, None))
-RateBudget.__doc__ = """What the client knows of Cloudflare's rate budget: ``remaining`` requests and ``reset`` seconds
-as of ``seen_at`` (the client's clock at the answer that told, None when no answer did), and ``calls_since``: the
-calls sent after that answer (they count against ``remaining`` too). ``limit`` and ``window`` are the policy
-(``Ratelimit-Policy``, else Cloudflare's documented 1200 per 300 s). ``others`` is how many of the window's requests
-other consumers of the same budget (the dashboard, other tools, this collection's earlier runs) hold, as of that
-answer: what the window counts beyond this client's own answered calls of the last window. ``others_growth`` is how
-fast that grows (requests per second, 0 while it does not: a steady consumer's old calls leave the window as fast as
-its new ones come). ``from_header`` says whether any answer carried a ``Ratelimit`` header (false when only a 429
-told); ``blocked_until`` is the client's clock when a 429 refusal ends (None: not refused)."""
-
-
-class InvalidOption(ValueError):
-    """Bad input, found before any call: names the option and the rule it breaks."""
-
-    def __init__(self, option, rule, value=None):
-        message = "%s %s" % (option, rule)
-        if value is not None:
-            message += ", got %r" % (value,)
-        super().__init__(message)
-        self.option = option
-        self.rule = rule
-        self.value = value
-
-
-class CloudflareAPIError(Exception):
-    """Every failure of a call: HTTP status, method, path and Cloudflare's own error objects.
-
-    ``retryable`` says whether sending the same call again is safe and may help. ``outcome_unknown`` is true
-    when a write may have been processed although no clear answer arrived (a 5xx, a dropped connection, a
-    time-out, a broken or wrong-shaped body): the caller must re-read before deciding anything.
-    """
-
-    def __init__(self, message, method=None, path=None, status=None, errors=None, retryable=False,
-                 outcome_unknown=False, retry_after=None):
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.path = path
-        self.status = status
-        self.errors = errors or []
-        self.retryable = retryable
-        self.outcome_unknown = outcome_unknown
-        self.retry_after = retry_after
-
-    def __str__(self):
-        where = "%s %s: " % (self.method, self.path) if self.method else ""
-        return where + self.message
-
-    @property
-    def codes(self):
-        return [e.get("code") for e in self.errors]
-
-    def as_dict(self):
-        """The ``error`` value of a failed module result."""
-        return {
-            "status": self.status,
-            "method": self.method,
-            "path": self.path,
-            "errors": self.errors,
-            "outcome_unknown": self.outcome_unknown,
-            "retry_after": self.retry_after,
-        }
-
-
-def check_id(option, value):
-    """Cloudflare ids are at most 32 letters and digits; anything else would also escape the URL path."""
-    if not isinstance(value, str) or not _ID_PATTERN.match(value):
-        raise InvalidOption(option, "must be 1 to 32 letters or digits (a Cloudflare id)", value)
-    return value
-
-
-def check_credential(option, value):
-    """A credential as it can go into an HTTP header, or None when it is empty.
-
-    White space around it is stripped (a ``!vault |`` block ends with a newline, a pasted value often does); any
-    other character that a header cannot carry is refused, naming the option and never the value (the HTTP stack
-    would quote the whole header in its error).
-    """
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidOption(option, "must be a string (the value is not shown)")
-    value = value.strip(" \t\r\n\f\v")
-    if not value:
-        return None
-    if not _CREDENTIAL_PATTERN.match(value):
-        raise InvalidOption(option, "holds a character that an HTTP header cannot carry (a control character or a "
-                            "non-ASCII character): check it for a stray character (the value is not shown)")
-    return value
-
-
-def without_nulls(value):
-    """Drop None values at every depth: Cloudflare's Magic endpoints reject JSON null (error 1022)."""
-    if isinstance(value, dict):
-        return dict((k, without_nulls(v)) for k, v in value.items() if v is not None)
-    if isinstance(value, (list, tuple)):
-        return [without_nulls(v) for v in value if v is not None]
-    return value
-
-
-def _is_loopback(host):
-    """Only the plain spellings count: the name localhost, a dotted IPv4 127.x.x.x, or [::1] (no zone)."""
-    if host == "localhost":
-        return True
-    if host.startswith("[") and host.endswith("]"):
-        try:
-            return ipaddress.IPv6Address(host[1:-1]) == ipaddress.IPv6Address("::1")
-        except ValueError:
-            return False
-    try:
-        address = ipaddress.IPv4Address(host)
-    except ValueError:
-        return False
-    return address.is_loopback and str(address) == host
-
-
-def check_base_url(base_url):
-    """The base URL as requests will connect to it, judged by the parser that connects (urllib3's, after
-    requests prepared it): a check that parses differently could pass a URL that goes elsewhere."""
-    # Never shown when it may hold a password or a token (userinfo, a query).
-    shown = base_url if isinstance(base_url, str) and not any(c in base_url for c in "@?#") else None
-    if not isinstance(base_url, str):
-        raise InvalidOption("base_url", _URL_RULE)
-    if not _URL_PATTERN.match(base_url) or any(c in base_url for c in "\\@?#"):
-        raise InvalidOption("base_url", _URL_PARTS_RULE, shown)
-    try:
-        prepared = requests.PreparedRequest()
-        prepared.prepare_url(base_url, None)
-        parts = parse_url(prepared.url)
-    except (requests.exceptions.RequestException, ValueError):
-        parts = None
-    if parts is not None and (parts.auth or parts.query or parts.fragment):
-        raise InvalidOption("base_url", _URL_PARTS_RULE, shown)
-    if parts is None or not parts.host:
-        raise InvalidOption("base_url", _URL_RULE, shown)
-    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.host)):
-        return prepared.url.rstrip("/")
-    raise InvalidOption("base_url", _URL_RULE, shown)
-
-
-def secret_forms(secret):
-    """Every form in which a secret can appear in a text: raw, JSON- and repr-escaped, URL-encoded."""
-    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
-    for encode in (lambda s: quote(s, safe=""), lambda s: quote_plus(s, safe=""), quote):
-        try:
-            forms.add(encode(secret))
-        except UnicodeError:  # a lone surrogate has no URL-encoded form, so it cannot appear as one
-            pass
-    return sorted((f for f in forms if f), key=len, reverse=True)
-
-
-def _json_type(value):
-    if value is None:
-        return "null"
-    for kind, name in ((bool, "a boolean"), (dict, "an object"), (list, "a list"), (str, "a string")):
-        if isinstance(value, kind):
-            return name
-    return "a number" if isinstance(value, (int, float)) else type(value).__name__
-
-
-def shape_problem(result, shape):
-    """What is wrong with ``result`` for ``shape`` (a sentence), or None."""
-    if shape.key is not None:
-        if not isinstance(result, dict):
-            return "result is %s where an object with the key %r was expected" % (_json_type(result), shape.key)
-        if shape.key not in result:
-            return "result has no key %r (keys: %s)" % (shape.key, ", ".join(sorted(map(str, result))) or "none")
-        result = result[shape.key]
-    where = "result[%r]" % shape.key if shape.key is not None else "result"
-    if shape.kind == ONE_IN_LIST and isinstance(result, list) and len(result) != 1:
-        return "%s is a list of %d items where a list of one object was expected" % (where, len(result))
-    if shape.kind in (list, ONE_IN_LIST):
-        if not isinstance(result, list):
-            return "%s is %s where a list of %s was expected" % (
-                where, _json_type(result), "one object" if shape.kind == ONE_IN_LIST else "objects")
-        wrong = [i for i, item in enumerate(result) if not isinstance(item, dict)]
-        if wrong:
-            return "%s[%d] is %s where an object was expected" % (where, wrong[0], _json_type(result[wrong[0]]))
-        objects = [("%s[%d]" % (where, i), item) for i, item in enumerate(result)]
-    elif not isinstance(result, dict):
-        return "%s is %s where an object was expected" % (where, _json_type(result))
-    else:
-        objects = [(where, result)]
-    for name, obj in objects:
-        missing = [key for key in shape.required if key not in obj]
-        if missing:
-            return "%s has no key %r (keys: %s)" % (name, missing[0], ", ".join(sorted(map(str, obj))) or "none")
-    return None
-
-
-def _format_errors(errors):
-    parts = []
-    for error in errors:
-        text = "code %s: %s" % (error.get("code"), error.get("message"))
-        source = error.get("source")
-        pointer = source.get("pointer") if isinstance(source, dict) else None
-        if pointer:
-            text += " (at %s)" % pointer
-        parts.append(text)
-    return "; ".join(parts)
-
-
-def more_pages(result_info):
-    """What in an answer's ``result_info`` says more of the list exists (a sentence), or None: a page before the
-    last, fewer items than the total, or a cursor to go on from."""
-    if not isinstance(result_info, dict):
-        return None
-
-    def number(key):
-        value = result_info.get(key)
-        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-    page, pages, count, total = number("page"), number("total_pages"), number("count"), number("total_count")
-    if page is not None and pages is not None and page < pages:
-        return "page %g of %g" % (page, pages)
-    if count is not None and total is not None and count < total:
-        return "%g of %g items" % (count, total)
-    cursors = result_info.get("cursors")
-    after = cursors.get("after") if isinstance(cursors, dict) else None
-    if any(isinstance(c, str) and c for c in (result_info.get("cursor"), after)):
-        return "a cursor to the next page"
-    return None
-
-
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None when it says nothing usable.
-
-    Whatever the header holds, the result is None or a finite number from 0 to ``RETRY_AFTER_CAP``: NaN and
-    negative numbers say nothing; infinity and huge numbers mean "longer than anyone waits".
-    """
-    if not value or not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(value)
-            seconds = moment.timestamp() - (time.time() if now is None else now)
-        except (TypeError, ValueError, OverflowError, IndexError, OSError):
-            return None
-        seconds = max(0.0, seconds)
-    if math.isnan(seconds) or seconds < 0:
-        return None
-    return min(seconds, RETRY_AFTER_CAP)
-
-
-def retry_time(seconds, now=None):
-    """When a run stopped by the rate limit can be tried again, as people read it: ``14:05:10 UTC`` (with the date
-    when it is not today)."""
-    now = datetime.now(timezone.utc) if now is None else now
-    at = now + timedelta(seconds=math.ceil(seconds))
-    return at.strftime("%H:%M:%S UTC" if at.date() == now.date() else "%Y-%m-%d %H:%M:%S UTC")
-
-
-def _causes(exc):
-    """The exception and everything it wraps (requests wraps urllib3, which wraps socket and ssl errors)."""
-    seen, pending = [], [exc]
-    while pending and len(seen) < 20:
-        current = pending.pop(0)
-        if not isinstance(current, BaseException) or any(current is s for s in seen):
-            continue
-        seen.append(current)
-        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__] + list(current.args))
-    return seen
-
-
-# The call under way in each thread (modules, the inventory plugin and the fleet's worker threads share the client):
-# the connection it uses, so that a timer can cut it at the call's deadline.
-_CALLS = threading.local()
-
-
-class _Deadline:
-    """Cuts the connection of one call at its deadline: the socket time-out alone bounds each read, so a server that
-    trickles its status line or headers (or a TLS handshake) a byte at a time could hold a call for ever."""
-
-    def __init__(self, seconds):
-        self.expired = False
-        self.connection = None
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
-
-    def __enter__(self):
-        _CALLS.deadline = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._timer.cancel()
-        with self._lock:
-            self.connection = None
-        _CALLS.deadline = None
-        return False
-
-    def watch(self, connection):
-        with self._lock:
-            self.connection = connection
-            expired = self.expired
-        if expired:
-            self._shut(connection)
-
-    def _cut(self):
-        with self._lock:
-            self.expired = True
-            connection = self.connection
-        if connection is not None:
-            self._shut(connection)
-
-    @staticmethod
-    def _shut(connection):
-        sock = getattr(connection, "sock", None)
-        if sock is None:
-            return  # not connected yet: the connect time-out bounds that, and watch() cuts it once it is
-        try:
-            sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once; the pool drops the connection
-        except OSError:
-            pass
-
-
-def _watched_connection(base):
-    """``base`` (an urllib3 connection class) telling the thread's call under way which connection it uses."""
-
-    def connect(self):
-        deadline = getattr(_CALLS, "deadline", None)
-        if deadline is not None:
-            deadline.watch(self)
-        base.connect(self)
-        if deadline is not None:
-            deadline.watch(self)  # connected: a deadline passed meanwhile cuts it now
-
-    def request(self, *args, **kwargs):
-        deadline = getattr(_CALLS, "deadline", None)
-        if deadline is not None:
-            deadline.watch(self)
-        return base.request(self, *args, **kwargs)
-
-    return type("Watched" + base.__name__, (base,), {"connect": connect, "request": request})
-
-
-def _watch_pools(manager):
-    manager.pool_classes_by_scheme = dict(
-        (scheme, type("Watched" + pool.__name__, (pool,), {"ConnectionCls": _watched_connection(pool.ConnectionCls)}))
-        for scheme, pool in manager.pool_classes_by_scheme.items())
-    return manager
-
-
-if HAS_REQUESTS:
-    class _DeadlineAdapter(requests.adapters.HTTPAdapter):
-        """requests' adapter whose connections (direct or through a proxy) the call's deadline can cut."""
-
-        def init_poolmanager(self, *args, **kwargs):
-            super().init_poolmanager(*args, **kwargs)
-            _watch_pools(self.poolmanager)
-
-        def proxy_manager_for(self, proxy, **proxy_kwargs):
-            known = proxy in self.proxy_manager
-            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-            return manager if known else _watch_pools(manager)
 
 
 class CloudflareClient:
@@ -491,21 +94,14 @@ class CloudflareClient:
         self._secrets = []
         self.add_secrets(api_token, api_key)
         self.calls = Counter()
-        self._budget = RateBudget(None, None, None, 0)
-        # One [sent at, answered] per call sent within the last window (the client's clock), oldest first.
-        self._sent = deque()
-        # (seen at, others, our calls then under way) per Ratelimit answer of the last window: how others grow.
-        self._others_seen = deque()
+        self._rates = RateLog(self.clock)
         self.warnings = []
         if not self.validate_certs:
             self.warnings.append(
                 "validate_certs=false: the TLS certificate of %s is not verified, so anyone on the path can read "
                 "the credentials and answer in Cloudflare's name" % self.base_url)
 
-        self.session = requests.Session()
-        for prefix in ("https://", "http://"):
-            self.session.mount(prefix, _DeadlineAdapter())
-        self.session.verify = self.validate_certs
+        self.session = new_session(self.validate_certs)
         self.session.headers.update({
             "User-Agent": "%s/%s (ansible-core/%s; python/%d.%d)" % (
                 COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, sys.version_info[0], sys.version_info[1]),
@@ -556,8 +152,7 @@ class CloudflareClient:
 
     def rate_budget(self):
         """A consistent snapshot (``RateBudget``) of what Cloudflare's answers said of the rate limit."""
-        with self._lock:
-            return self._budget
+        return self._rates.budget()
 
     @property
     def rate_limit_remaining(self):
@@ -573,51 +168,12 @@ class CloudflareClient:
 
     def sent_times(self, seconds):
         """When (on the client's clock) each call this client sent in the last ``seconds`` went, oldest first."""
-        since = self.clock() - seconds
-        with self._lock:
-            return [entry[0] for entry in self._sent if entry[0] > since]
+        return self._rates.sent_times(seconds)
 
     def sent_within(self, seconds):
         """``(count, oldest)``: the calls this client sent in the last ``seconds``, and when the oldest of them went."""
         recent = self.sent_times(seconds)
         return len(recent), (recent[0] if recent else None)
-
-    def _note_rate_limit(self, headers, status, retry_after):
-        values = dict(_RATELIMIT_PATTERN.findall(headers.get("Ratelimit") or ""))
-        policy = dict(_RATELIMIT_POLICY_PATTERN.findall(headers.get("Ratelimit-Policy") or ""))
-        now = self.clock()
-        if status == 429 and retry_after is not None:
-            # Refused: nothing is left until the block ends (Cloudflare sends Retry-After only then). That is no count
-            # of the window's calls, so what others hold stays as the last count said. A 429 without Retry-After says
-            # nothing of the budget beyond its own headers (the client backs off briefly and retries).
-            with self._lock:
-                self._budget = self._budget._replace(remaining=0, reset=int(math.ceil(retry_after)), seen_at=now,
-                                                     calls_since=0, blocked_until=now + retry_after)
-            return
-        if "r" not in values:
-            return
-        with self._lock:
-            budget = self._budget
-            limit = int(policy["q"]) if int(policy.get("q") or 0) > 0 else budget.limit
-            window = int(policy["w"]) if int(policy.get("w") or 0) > 0 else budget.window
-            remaining = int(values["r"])
-            reset = int(values["t"]) if values.get("t") is not None else None
-            # What the window holds beyond this client's answered calls of the last window is others'. Calls still
-            # under way may or may not be counted yet: leaving them out can only overstate others (the safe side).
-            answered = [entry for entry in self._sent if entry[1] and entry[0] > now - window]
-            under_way = sum(1 for entry in self._sent if not entry[1])
-            others = limit - remaining - len(answered)
-            if others < 0:
-                # The window counts fewer of this client's calls than it sent: the oldest have left it already (a
-                # window that restarted, or a clock a little apart). They no longer count against the budget.
-                forgotten = set(id(entry) for entry in answered[:-others])
-                self._sent = deque(entry for entry in self._sent if id(entry) not in forgotten)
-                others = 0
-            seen = self._others_seen
-            seen.append((now, others, under_way))
-            while seen and seen[0][0] <= now - window:
-                seen.popleft()
-            self._budget = RateBudget(remaining, reset, now, 0, limit, window, others, _growth(seen, window), True, None)
 
     # --- calls ---------------------------------------------------------------------------------------
 
@@ -680,8 +236,7 @@ class CloudflareClient:
             raise CloudflareAPIError(
                 self.redact("HTTP 2xx answer of the wrong shape: %s" % problem), method=method, path=path,
                 retryable=method == "GET", outcome_unknown=method in WRITE_METHODS)
-        result = result[shape.key] if shape.key is not None else result
-        return result[0] if shape.kind == ONE_IN_LIST else result
+        return shaped(result, shape)
 
     def _gave_up(self, error, attempt, waited):
         if error.status == 429 and error.retry_after is not None and waited + error.retry_after > self.max_retry_wait:
@@ -701,26 +256,10 @@ class CloudflareClient:
         )
 
     def _count(self, what):
-        """Count a call (or a retry, a refusal); a call sent gets its entry in the window's log, which is returned."""
+        """Count a call (or a retry, a refusal); a call sent gets its entry in the rate log, which is returned."""
         with self._lock:
             self.calls[what] += 1
-            if what not in WRITE_METHODS and what != "GET":
-                return None
-            self._budget = self._budget._replace(calls_since=self._budget.calls_since + 1)
-            now = self.clock()
-            entry = [now, False]
-            self._sent.append(entry)
-            while self._sent and self._sent[0][0] <= now - max(self._budget.window, DOCUMENTED_RATE_WINDOW):
-                self._sent.popleft()
-            return entry
-
-    def _answered(self, entry, counted=True):
-        """The call of ``entry`` is no longer under way: a count in its answer (or any later one) holds it. A refused
-        call (429) counts nothing against the budget, so it leaves the window's log."""
-        with self._lock:
-            entry[1] = True
-            if not counted:
-                self._sent = deque(e for e in self._sent if e is not entry)
+        return self._rates.sent() if what in WRITE_METHODS or what == "GET" else None
 
     def _failure(self, message, **details):
         errors = details.pop("errors", None)
@@ -729,165 +268,60 @@ class CloudflareClient:
     def _send_once(self, method, path, data, params, headers, idempotent):
         sent = self._count(method)
         failure = dict(method=method, path=path)
-        deadline = time.monotonic() + self.timeout
-        # timeout bounds the whole call: connect, status line and headers (a timer cuts the connection at the
-        # deadline), and the body (read within what is left of it).
-        with _Deadline(self.timeout) as cut:
-            try:
-                # verify is passed on every call: a session-level verify=False loses against REQUESTS_CA_BUNDLE.
-                # Cloudflare's API never redirects; following one would send the credentials elsewhere.
-                response = self.session.request(
-                    method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout,
-                    verify=self.validate_certs, allow_redirects=False, stream=True)
-                body = self._read_body(response, deadline)
-                if cut.expired:  # cut in the middle of the body: what was read is not the answer
-                    raise CloudflareAPIError("no answer within timeout=%g s" % self.timeout)
-            except CloudflareAPIError as error:
-                self._answered(sent)
-                error.method, error.path = method, path
-                error.outcome_unknown = method in WRITE_METHODS
-                error.retryable = idempotent
-                raise
-            except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
-                self._answered(sent)
-                if cut.expired:
-                    raise self._failure("no answer within timeout=%g s" % self.timeout, retryable=idempotent,
-                                        outcome_unknown=method in WRITE_METHODS, **failure) from None
-                raise self._transport_failure(exc, method, idempotent, failure) from None
+        try:
+            response, body = exchange(self.session, method, self.base_url + path, data, params, headers, self.timeout,
+                                      self.validate_certs)
+        except CloudflareAPIError as error:
+            self._rates.answered(sent)
+            error.method, error.path = method, path
+            error.outcome_unknown = method in WRITE_METHODS
+            error.retryable = idempotent
+            raise
+        except Cut:
+            self._rates.answered(sent)
+            raise self._failure("no answer within timeout=%g s" % self.timeout, retryable=idempotent,
+                                outcome_unknown=method in WRITE_METHODS, **failure) from None
+        except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
+            self._rates.answered(sent)
+            message, flags = transport_problem(exc, self.base_url, self.timeout, idempotent, method in WRITE_METHODS)
+            raise self._failure(message, **dict(failure, **flags)) from None
 
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_STATUSES else None
-        self._answered(sent, counted=status != 429)
-        self._note_rate_limit(response.headers, status, retry_after)
+        self._rates.answered(sent, counted=status != 429)
+        self._rates.note(response.headers, status, retry_after)
         if status == 429:
             self._count("rate_limited")
         processed_maybe = method in WRITE_METHODS and status != 429
         failure.update(
+            status=status, retry_after=retry_after,
             retryable=status == 429 or (status in RETRY_STATUSES and idempotent),
-            retry_after=retry_after,
             outcome_unknown=processed_maybe and (status in SERVER_ERROR_STATUSES or status < 400),
         )
+        return self._result_of(response, body, failure)
+
+    def _result_of(self, response, body, failure):
+        """The envelope's ``result`` of an answer with HTTP status ``failure["status"]``, or the failure it says."""
+        status, method = failure["status"], failure["method"]
         if 300 <= status < 400:
             raise self._failure(
                 "HTTP %d redirect to %s, not followed: Cloudflare's API never redirects, and a redirect must not carry "
-                "the credentials elsewhere" % (status, _origin(response.headers.get("Location"))),
-                status=status, **dict(failure, retryable=False))
-        try:
-            envelope = json.loads(body) if body else None
-        except (ValueError, RecursionError):
-            envelope = None
-        if not isinstance(envelope, dict):
-            if status < 400:
-                # The call was answered but we cannot tell what happened: only a read may simply be repeated.
-                failure.update(retryable=method == "GET")
-            raise self._failure(
-                "HTTP %d with an unreadable answer (not a Cloudflare JSON envelope)" % status, status=status, **failure)
-        errors = envelope.get("errors")
-        errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-        if status >= 400 or envelope.get("success") is not True:
-            if status < 400:
-                failure.update(retryable=method == "GET")
-                reason = ("success is %s" % json.dumps(envelope["success"])[:20] if "success" in envelope
-                          else "success is missing")
-                message = "HTTP %d but the answer says it failed (%s)%s" % (
-                    status, reason, ": " + _format_errors(errors) if errors else "")
-            else:
-                message = "%d %s" % (status, _format_errors(errors) or response.reason)
-            raise self._failure(message, status=status, errors=errors, **failure)
+                "the credentials elsewhere" % (status, origin(response.headers.get("Location"))),
+                **dict(failure, retryable=False))
+        # An answer below 400 that is no success was answered, but what happened is unclear: only a read may simply be
+        # repeated.
+        failed = dict(failure, retryable=method == "GET") if status < 400 else failure
+        envelope, errors = read_envelope(body)
+        if envelope is None:
+            raise self._failure("HTTP %d with an unreadable answer (not a Cloudflare JSON envelope)" % status, **failed)
+        message = failure_text(status, envelope, errors, response.reason)
+        if message:
+            raise self._failure(message, errors=errors, **failed)
         partial = more_pages(envelope.get("result_info"))
         if partial and method == "GET":
             # Cloudflare's Magic lists come whole; an answer that says it is one page of several must never be taken
             # for the whole account (a connector not seen is one the run would create again, or miss).
             raise self._failure(
                 "the answer is only part of the list (result_info: %s), and this collection reads whole lists only: "
-                "nothing was taken from it" % partial, status=status, **dict(failure, retryable=False))
+                "nothing was taken from it" % partial, **dict(failure, retryable=False))
         return envelope.get("result")
-
-    def _read_body(self, response, deadline):
-        """The whole body, within the call's deadline: ``timeout`` bounds the call, not each socket read."""
-        raw = response.raw
-        if not hasattr(raw, "read1"):  # a body already read (a test double, an adapter that buffers)
-            return response.content
-        chunks, size = [], 0
-        try:
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise CloudflareAPIError("no answer within timeout=%g s" % self.timeout)
-                # Each read waits at most until the deadline, and reads only what has arrived (read1).
-                sock = getattr(getattr(raw, "connection", None), "sock", None)
-                if sock is not None:
-                    sock.settimeout(remaining)
-                chunk = raw.read1(_READ_CHUNK, decode_content=True)
-                if not chunk:
-                    raw.release_conn()  # back to the pool: the next call reuses the connection
-                    return b"".join(chunks)
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise CloudflareAPIError("the answer is larger than %d MiB" % (MAX_BODY_BYTES // 1048576))
-                chunks.append(chunk)
-        except BaseException:
-            response.close()  # a half-read connection is never reused
-            raise
-
-    def _transport_failure(self, exc, method, idempotent, failure):
-        """A ``CloudflareAPIError`` that says what went wrong in the HTTP stack, judged by exception types."""
-        causes = _causes(exc)
-        host = parse_url(self.base_url).host
-        write = method in WRITE_METHODS
-
-        def has(*types):
-            return any(isinstance(c, types) for c in causes)
-
-        if has(NameResolutionError, socket.gaierror):
-            return self._failure("could not resolve the host name %s (DNS)" % host, retryable=True, **failure)
-        if has(ssl.SSLCertVerificationError):
-            reason = next(c.verify_message for c in causes if isinstance(c, ssl.SSLCertVerificationError))
-            return self._failure("the TLS certificate of %s was refused (%s); nothing was sent" % (host, reason), **failure)
-        if has(requests.exceptions.SSLError, ssl.SSLError):
-            return self._failure("the TLS connection to %s failed (%s)" % (
-                host, next((c.reason for c in causes if isinstance(c, ssl.SSLError) and c.reason), "TLS error")),
-                retryable=idempotent, outcome_unknown=write, **failure)
-        if has(requests.exceptions.ConnectTimeout, NewConnectionError, ConnectionRefusedError):
-            # No connection was made, so nothing was sent: safe to retry whatever the method.
-            return self._failure("could not connect to %s" % self.base_url, retryable=True, **failure)
-        if has(requests.exceptions.Timeout, socket.timeout, TimeoutError):
-            return self._failure("no answer within timeout=%g s" % self.timeout, retryable=idempotent,
-                                 outcome_unknown=write, **failure)
-        if has(requests.exceptions.ConnectionError, ConnectionError, requests.exceptions.ChunkedEncodingError,
-               requests.exceptions.ContentDecodingError):
-            return self._failure("the connection broke before an answer arrived", retryable=idempotent,
-                                 outcome_unknown=write, **failure)
-        if has(requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL) or (
-                has(ValueError) and not has(OSError)):
-            # Refused while building the request: nothing was sent.
-            return self._failure("the request could not be built (%s: a header or the URL holds a character HTTP "
-                                 "cannot carry)" % type(exc).__name__, **failure)
-        return self._failure("the HTTP library failed (%s)" % type(exc).__name__, retryable=idempotent,
-                             outcome_unknown=write, **failure)
-
-
-def _growth(seen, window):
-    """How fast others' count grew over the answers ``seen`` (per second; 0 when it did not), judged over at least a
-    tenth of the window: the count of each answer may overstate others by the calls then under way, and a steady
-    consumer's count moves by one either way as its calls come and leave."""
-    latest_at, latest, latest_under_way = seen[-1]
-    for at, others, _under_way in seen:
-        span = latest_at - at
-        if span < window / 10.0:
-            break
-        grown = (latest - latest_under_way) - others - 1
-        if grown > 0:
-            return grown / span
-    return 0.0
-
-
-def _origin(location):
-    """Scheme and host of a redirect target, never its userinfo, path or query."""
-    try:
-        parts = parse_url(location or "")
-    except ValueError:
-        return "an unreadable location"
-    if not parts.host:
-        return "a path on the same host"
-    return "%s://%s%s" % (parts.scheme or "?", parts.host, ":%d" % parts.port if parts.port else "")

@@ -1,10 +1,11 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The host name of a connector: one function for the inventory plugin and the Event-Driven Ansible source.
+"""The names of a connector: for people (``connector_name``) and as a host (``connector_host_names``).
 
-The events source puts these names in ``meta.hosts`` so that a rule's job runs on the hosts the inventory plugin
-made: both must name every connector the same way, so both call ``connector_host_names``.
+``connector_name`` is how every message, report and plan names a connector for people. The host name is one function
+for the inventory plugin and the Event-Driven Ansible source: the events source puts these names in ``meta.hosts`` so
+that a rule's job runs on the hosts the inventory plugin made, so both must name every connector the same way.
 
 Standard library only: the events source runs where ansible-rulebook runs.
 """
@@ -36,8 +37,21 @@ def reserved_name(name):
     return lowered in RESERVED_NAMES or lowered.startswith("timezone_")
 
 
-def _device(connector):
-    return connector.get("device") or {}
+def device_of(connector):
+    """The connector's ``device`` (``{}`` when the API lists none)."""
+    device = connector.get("device")
+    return device if isinstance(device, dict) else {}
+
+
+def connector_name(connector, with_id=False):
+    """How people know a connector: its notes, else its device's serial number, else its id. ``with_id`` adds the id
+    in brackets (``ber-01 (0123...)``) where a message must point at one connector; a name that is the id is not
+    repeated."""
+    name = connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
+    name = name if isinstance(name, str) else str(name)
+    if with_id and name != str(connector.get("id")):
+        return "%s (%s)" % (name, connector.get("id"))
+    return name
 
 
 def connector_host_name(connector, choice, taken, groups=()):
@@ -49,7 +63,7 @@ def connector_host_name(connector, choice, taken, groups=()):
     connector.
     """
     if choice == "serial_number":
-        given = _device(connector).get("serial_number")
+        given = device_of(connector).get("serial_number")
     elif choice == "notes":
         given = connector.get("notes")
     else:

@@ -5,8 +5,11 @@
 
 ``plan_windows(connectors, plan, sites)`` is the whole plan of the maintenance_window role (and of the
 ``maintenance_windows`` filter): ``connectors`` is the whole account as listed, ``sites`` its Magic WAN sites (or
-``None``), ``plan`` the role's settings without their ``maintenance_window_`` prefix. It returns the entries for the
-fleet module and a summary. Every bad setting raises ``InvalidOption`` naming the role variable, before any write.
+``None``), ``plan`` the role's settings without their ``maintenance_window_`` prefix (the options of magic_connectors'
+``maintenance_window``, ``MAINTENANCE_WINDOW_SPEC``). It returns the entries for the fleet module and a summary.
+Every bad setting raises ``InvalidOption`` before any write, naming the option (``maintenance_window.hour``) or, when
+``plan["error_names"]`` says ``role_variables`` (the role sets it; the filters' default), the role variable
+(``maintenance_window_hour``): one rule, two namings (``Names``).
 
 The HA guarantee, exactly: for every run scope, no planned connector's window is open at the same instant as the
 window of any other member of its HA group (planned in this run, or untouched and kept as it is), judged in UTC
@@ -47,10 +50,12 @@ import datetime
 import re
 
 from ._client import InvalidOption
+from ._connectors import DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, select_connector
+from ._hostnames import connector_name, device_of
 from ._resource import IncompleteRun, at_most
-from ._connectors import DAYS, DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, device_of, select_connector
 from ._sites import Sites
-from ._windows import WEEKS, UnknownTimezone, Window, first_overlap, group_label, ha_groups, utc_intervals, window_of, windows_overlap
+from ._windows import (DAYS, WEEKS, UnknownTimezone, Window, business_hours, first_overlap, group_label, ha_groups,
+                       opens_inside, utc_intervals, window_of, windows_overlap)
 
 PRESETS = {
     # Saturday and Sunday nights, 01:00 to 05:00.
@@ -62,29 +67,71 @@ PRESETS = {
     # Sites busy around the clock: every day, one hour from 04:00.
     "always_on_short": dict(days=list(DAYS), hour=4, duration=1),
 }
-PREFIX = "maintenance_window_"
 HA_CONFLICT = ("shift", "fail")
 HA_STRATEGY = ("consecutive", "alternate_days")
 TIMEZONE_MISMATCH = ("report", "fail", "primary")
-BUSINESS_HOURS_FORMAT = "HH:MM-HH:MM (local time, 24-hour clock, such as 08:00-22:00)"
 GROUP_BY = ("site_id", "notes")
-
+DEFAULT_GROUP_PATTERN = r"^(\S+)"
+FREEZE_STATES = ("present", "absent")
+ERROR_NAMES = ("options", "role_variables")
 # The role's variables for the settings check_settings judges.
-ROLE_VARIABLES = {
-    "interrupt_window_days_of_week": PREFIX + "days",
-    "interrupt_window_hour_of_day": PREFIX + "hour",
-    "interrupt_window_duration_hours": PREFIX + "duration",
-    "timezone": PREFIX + "timezone",
+SETTING_OF_FIELD = {
+    "interrupt_window_days_of_week": "days",
+    "interrupt_window_hour_of_day": "hour",
+    "interrupt_window_duration_hours": "duration",
+    "timezone": "timezone",
 }
+# Where a role calls a setting other than its prefix and the setting's name.
+ROLE_RENAMED = dict(
+    maintenance_window=dict(targets="maintenance_window_connectors"),
+    change_freeze=dict(targets="change_freeze_connectors",
+                       dates="the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)"),
+)
+
+# The options of magic_connectors' maintenance_window and change_freeze (documented with the module). Defaults are
+# None: the rules below apply them, the same for the module and the filters.
+_ERROR_NAMES_SPEC = dict(type="str", choices=list(ERROR_NAMES), default="options")
+MAINTENANCE_WINDOW_SPEC = dict(
+    preset=dict(type="str", choices=sorted(PRESETS)), days=dict(type="list", elements="str"), hour=dict(type="int"),
+    duration=dict(type="int"), timezone=dict(type="str"), targets=dict(type="list", elements="raw"),
+    device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)), group_by=dict(type="str", choices=[""] + list(GROUP_BY)),
+    group_pattern=dict(type="str"), allow_ungrouped=dict(type="bool"), use_sites=dict(type="bool"),
+    ha_conflict=dict(type="str", choices=list(HA_CONFLICT)), ha_strategy=dict(type="str", choices=list(HA_STRATEGY)),
+    latest_end_hour=dict(type="int"), stagger_hours=dict(type="int"), stagger_slots=dict(type="int"),
+    freeze_periods=dict(type="list", elements="dict"), embargo_dates=dict(type="list", elements="str"),
+    purge_embargo_dates=dict(type="bool"), today=dict(type="str"), business_hours=dict(type="str"),
+    timezone_mismatch=dict(type="str", choices=list(TIMEZONE_MISMATCH)), error_names=_ERROR_NAMES_SPEC,
+)
+CHANGE_FREEZE_SPEC = dict(
+    dates=dict(type="list", elements="str"), state=dict(type="str", choices=list(FREEZE_STATES)),
+    targets=dict(type="list", elements="raw"), device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)),
+    purge_past=dict(type="bool"), today=dict(type="str"), error_names=_ERROR_NAMES_SPEC,
+)
 
 
-def _fail(key, rule, value=None):
-    raise InvalidOption(PREFIX + key, rule, value)
+class Names:
+    """How errors name the settings of ``option`` (``maintenance_window`` or ``change_freeze``): as options of
+    magic_connectors (``maintenance_window.hour``) or, with ``role``, as the role's variables
+    (``maintenance_window_hour``, and ``ROLE_RENAMED``)."""
+
+    def __init__(self, option, role):
+        self.option, self.role = option, role
+
+    def __call__(self, key):
+        if self.role:
+            return ROLE_RENAMED[self.option].get(key) or "%s_%s" % (self.option, key)
+        return "%s.%s" % (self.option, key)
+
+    @classmethod
+    def of(cls, option, settings):
+        """The naming ``settings`` ask for in ``error_names``: the role's variables unless they say ``options``
+        (magic_connectors' default)."""
+        return cls(option, (settings or {}).get("error_names") != "options")
 
 
-def whole_number(value, key, low, high, default=None):
-    """A role variable that must be a whole number: ints, integral floats and numeric strings (``-e x=2`` gives
-    ``"2"``) are accepted; anything else is refused naming the variable."""
+def whole_number(value, name, low, high, default=None):
+    """A setting that must be a whole number: ints, integral floats and numeric strings (``-e x=2`` gives ``"2"``) are
+    accepted; anything else is refused naming it (``name``)."""
     if value is None or value == "":
         return default
     number = value
@@ -93,9 +140,9 @@ def whole_number(value, key, low, high, default=None):
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     if isinstance(number, bool) or not isinstance(number, int):
-        _fail(key, "must be a whole number", value)
+        raise InvalidOption(name, "must be a whole number", value)
     if not low <= number <= high:
-        _fail(key, "must be from %d to %d" % (low, high), value)
+        raise InvalidOption(name, "must be from %d to %d" % (low, high), value)
     return number
 
 
@@ -110,10 +157,10 @@ def _boolean(value, key):
     raise InvalidOption(key, "must be true or false", value)
 
 
-def _choice(value, key, choices, default):
+def _choice(value, name, choices, default):
     value = value or default
     if value not in choices:
-        _fail(key, "must be one of %s" % ", ".join(choices), value)
+        raise InvalidOption(name, "must be one of %s" % ", ".join(c for c in choices if c), value)
     return value
 
 
@@ -124,30 +171,6 @@ def _date(value, key):
         return datetime.date.fromisoformat(check_embargo_dates([str(value)], "")[0])
     except InvalidOption:
         raise InvalidOption(key, "must be a real date written YYYY-MM-DD", value) from None
-
-
-def business_hours(value, key=PREFIX + "business_hours"):
-    """``"HH:MM-HH:MM"`` (local, the end excluded; ``22:00-06:00`` wraps past midnight) as ``(start, end)`` in minutes
-    after midnight, or ``None`` when unset. A window opens inside them when its local opening time ``t`` is in
-    ``[start, end)``. Errors name ``key``."""
-    if value is None or value == "":
-        return None
-    match = re.match(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]\d)\s*$", str(value))
-    if not match:
-        raise InvalidOption(key, "must be written " + BUSINESS_HOURS_FORMAT, value)
-    start = int(match.group(1)) * 60 + int(match.group(2))
-    end = int(match.group(3)) * 60 + int(match.group(4))
-    if end > 24 * 60 or start == end:
-        raise InvalidOption(key, "must be written %s, end after start and at most 24:00" % BUSINESS_HOURS_FORMAT, value)
-    return start, end
-
-
-def opens_inside(hours, hour):
-    """Whether a window opening at the local whole ``hour`` opens inside business ``hours`` (``(start, end)``)."""
-    if hours is None:
-        return False
-    minute, (start, end) = hour * 60, hours
-    return start <= minute < end if start < end else minute >= start or minute < end
 
 
 def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False,
@@ -199,64 +222,85 @@ def date_ranges(dates):
 
 
 def check_plan(plan):
-    """The role's settings checked and normalised (numbers from strings too); raises ``InvalidOption``."""
-    preset_name = plan.get("preset")
-    hour = whole_number(plan.get("hour"), "hour", 0, 23)
-    duration = whole_number(plan.get("duration"), "duration", 1, 24)
-    if preset_name not in PRESETS and not (plan.get("days") and hour is not None and duration):
-        _fail("preset", "must be one of %s (or give days, hour and duration)" % ", ".join(sorted(PRESETS)), preset_name)
-    preset = PRESETS.get(preset_name, {})
+    """The role's settings checked and normalised (numbers from strings too); raises ``InvalidOption`` naming each
+    setting as ``plan["error_names"]`` asks (``Names``). The result holds that naming as ``names``."""
+    names = Names.of("maintenance_window", plan)
+    hour = whole_number(plan.get("hour"), names("hour"), 0, 23)
+    duration = whole_number(plan.get("duration"), names("duration"), 1, 24)
+    preset = _preset(plan, hour, duration, names)
     settings = dict(
+        names=names,
         days=plan.get("days") or preset["days"],
         hour=preset["hour"] if hour is None else hour,
         duration=preset["duration"] if duration is None else duration,
         timezone=plan.get("timezone") or None,
-        stagger_hours=whole_number(plan.get("stagger_hours"), "stagger_hours", 0, 23, 0),
-        stagger_slots=whole_number(plan.get("stagger_slots"), "stagger_slots", 1, 24, 1),
+        stagger_hours=whole_number(plan.get("stagger_hours"), names("stagger_hours"), 0, 23, 0),
+        stagger_slots=whole_number(plan.get("stagger_slots"), names("stagger_slots"), 1, 24, 1),
         # 0 is "no limit", as unset: a value that can always be passed (before ansible-core 2.19 a role variable set
         # to none arrives as "", which the role's int argument spec refuses).
-        latest_end_hour=whole_number(plan.get("latest_end_hour"), "latest_end_hour", 0, 24) or None,
-        group_by=_choice(plan.get("group_by"), "group_by", ("",) + GROUP_BY, ""),
-        group_pattern=plan.get("group_pattern") or r"^(\S+)",
-        allow_ungrouped=_boolean(plan.get("allow_ungrouped"), PREFIX + "allow_ungrouped"),
-        ha_conflict=_choice(plan.get("ha_conflict"), "ha_conflict", HA_CONFLICT, "shift"),
-        ha_strategy=_choice(plan.get("ha_strategy"), "ha_strategy", HA_STRATEGY, "consecutive"),
-        business_hours=business_hours(plan.get("business_hours")),
-        timezone_mismatch=_choice(plan.get("timezone_mismatch"), "timezone_mismatch", TIMEZONE_MISMATCH, "report"),
-        purge_embargo_dates=_boolean(plan.get("purge_embargo_dates"), PREFIX + "purge_embargo_dates"),
-        today=_date(plan["today"], PREFIX + "today") if plan.get("today") else datetime.date.today(),
+        latest_end_hour=whole_number(plan.get("latest_end_hour"), names("latest_end_hour"), 0, 24) or None,
+        group_by=_choice(plan.get("group_by"), names("group_by"), ("",) + GROUP_BY, ""),
+        group_pattern=_group_pattern(plan, names),
+        allow_ungrouped=_boolean(plan.get("allow_ungrouped"), names("allow_ungrouped")),
+        ha_conflict=_choice(plan.get("ha_conflict"), names("ha_conflict"), HA_CONFLICT, "shift"),
+        ha_strategy=_choice(plan.get("ha_strategy"), names("ha_strategy"), HA_STRATEGY, "consecutive"),
+        business_hours=business_hours(plan.get("business_hours"), names("business_hours")),
+        timezone_mismatch=_choice(plan.get("timezone_mismatch"), names("timezone_mismatch"), TIMEZONE_MISMATCH, "report"),
+        purge_embargo_dates=_boolean(plan.get("purge_embargo_dates"), names("purge_embargo_dates")),
+        today=_date(plan["today"], names("today")) if plan.get("today") else datetime.date.today(),
         targets=plan.get("targets") or [],
-        device_type=_choice(plan.get("device_type"), "device_type", ("",) + DEVICE_TYPES, ""),
+        device_type=_choice(plan.get("device_type"), names("device_type"), ("",) + DEVICE_TYPES, ""),
     )
-    if settings["group_by"] == "notes" or plan.get("group_pattern"):  # a bad pattern is refused even when unused
-        try:
-            groups = re.compile(settings["group_pattern"]).groups
-        except re.error:
-            groups = 0
-        if groups < 1:
-            _fail("group_pattern", "must be a regular expression with a capture group (the group's name)",
-                  settings["group_pattern"])
+    _check_window(settings, plan)
+    settings["embargo_dates"] = None
+    if plan.get("freeze_periods") or plan.get("embargo_dates"):
+        settings["embargo_dates"] = embargo_dates(plan.get("freeze_periods"), plan.get("embargo_dates"), settings["today"],
+                                                  names("freeze_periods"), names("embargo_dates"))
+    return settings
+
+
+def _preset(plan, hour, duration, names):
+    """The preset's window (``{}`` when days, hour and duration are all given and the preset is none)."""
+    preset_name = plan.get("preset")
+    if preset_name not in PRESETS and not (plan.get("days") and hour is not None and duration):
+        raise InvalidOption(names("preset"), "must be one of %s (or give days, hour and duration)"
+                            % ", ".join(sorted(PRESETS)), preset_name)
+    return PRESETS.get(preset_name, {})
+
+
+def _group_pattern(plan, names):
+    """The notes pattern, refused when it has no capture group (even unused: a bad value set is a mistake)."""
+    pattern = plan.get("group_pattern") or DEFAULT_GROUP_PATTERN
+    try:
+        groups = re.compile(pattern).groups
+    except re.error:
+        groups = 0
+    if groups < 1:
+        raise InvalidOption(names("group_pattern"), "must be a regular expression with a capture group (the group's name)",
+                            pattern)
+    return pattern
+
+
+def _check_window(settings, plan):
+    """The standard window's own rules (those of the magic_connectors fields, named as the settings) and how it fits
+    the business hours and the latest end hour."""
+    names = settings["names"]
     window = dict(interrupt_window_days_of_week=settings["days"], interrupt_window_hour_of_day=settings["hour"],
                   interrupt_window_duration_hours=settings["duration"], timezone=settings["timezone"])
     try:
         window = check_settings(window)
     except InvalidOption as exc:
-        # Name the role variable the user set, not the API field it becomes.
-        raise InvalidOption(ROLE_VARIABLES[exc.option], exc.rule, exc.value) from None
+        # Name the setting the user set, not the API field it becomes.
+        raise InvalidOption(names(SETTING_OF_FIELD[exc.option]), exc.rule, exc.value) from None
     settings["days"] = window["interrupt_window_days_of_week"]
     if opens_inside(settings["business_hours"], settings["hour"]):
-        _fail("hour", "(%02d:00) opens inside maintenance_window_business_hours %s: choose an hour outside them"
-              % (settings["hour"], plan.get("business_hours")), settings["hour"])
+        raise InvalidOption(names("hour"), "(%02d:00) opens inside %s %s: choose an hour outside them"
+                            % (settings["hour"], names("business_hours"), plan.get("business_hours")), settings["hour"])
     latest = settings["latest_end_hour"]
     if latest is not None and settings["duration"] > latest:
-        _fail("latest_end_hour", "leaves no room for a window of %d h (maintenance_window_duration): a window must "
-              "open and close by %02d:00 local time on the same day" % (settings["duration"], latest), latest)
-    if plan.get("freeze_periods") or plan.get("embargo_dates"):
-        settings["embargo_dates"] = embargo_dates(plan.get("freeze_periods"), plan.get("embargo_dates"), settings["today"],
-                                                  PREFIX + "freeze_periods", PREFIX + "embargo_dates")
-    else:
-        settings["embargo_dates"] = None
-    return settings
+        raise InvalidOption(names("latest_end_hour"), "leaves no room for a window of %d h (%s): a window must open and "
+                            "close by %02d:00 local time on the same day" % (settings["duration"], names("duration"), latest),
+                            latest)
 
 
 def _label(key, sites):
@@ -266,10 +310,10 @@ def _label(key, sites):
 
 
 def _name(connector):
-    return "%s (%s)" % (connector.get("notes") or "no notes", connector["id"])
+    return connector_name(connector, with_id=True)
 
 
-def _targets(connectors, targets, option=PREFIX + "connectors"):
+def _targets(connectors, targets, option):
     """(connector, target entry) for every target, or for every connector when no target is given."""
     if not targets:
         return [(c, {}) for c in connectors]
@@ -328,22 +372,23 @@ def _candidates(settings, position, size, start, timezone):
 
 def _no_room(settings, group, connector, start, clash, label):
     size, duration, latest = len(group.members), settings["duration"], settings["latest_end_hour"]
+    names = settings["names"]
     message = "leaves no free window for %s of HA group %s (%d members)" % (_name(connector), label, size)
     if clash:
         message += "; every window it may take overlaps %s" % _name(clash[0])
     if settings["business_hours"] is not None:
-        message += " or opens inside maintenance_window_business_hours"
+        message += " or opens inside %s" % names("business_hours")
     if latest is None:
         if settings["business_hours"] is not None:
-            raise InvalidOption(PREFIX + "business_hours", message)
-        raise InvalidOption(PREFIX + "duration", "(%d h) " % duration + message)
+            raise InvalidOption(names("business_hours"), message)
+        raise InvalidOption(names("duration"), "(%d h) " % duration + message)
     fits = ["a duration of at most %d h" % max(1, (latest - start) // size) if latest - start >= size else None,
-            "maintenance_window_latest_end_hour %d or later" % (start + size * duration) if start + size * duration <= 24
+            "%s %d or later" % (names("latest_end_hour"), start + size * duration) if start + size * duration <= 24
             else None,
-            "maintenance_window_ha_strategy alternate_days" if settings["ha_strategy"] == "consecutive"
+            "%s alternate_days" % names("ha_strategy") if settings["ha_strategy"] == "consecutive"
             and len(settings["days"]) >= size and start + duration <= latest else None]
     fits = [f for f in fits if f]
-    raise InvalidOption(PREFIX + "latest_end_hour", "(%02d:00) %s: the group needs %d windows of %d h from %02d:00%s"
+    raise InvalidOption(names("latest_end_hour"), "(%02d:00) %s: the group needs %d windows of %d h from %02d:00%s"
                         % (latest, message, size, duration, start, "; would fit: " + " or ".join(fits) if fits else ""))
 
 
@@ -352,80 +397,89 @@ def plan_windows(connectors, plan, sites=None):
     settings = check_plan(plan)
     # The whole account is the world; the device type and the targets only narrow what is planned.
     eligible = [c for c in connectors if settings["device_type"] in ("", device_of(c).get("type"))]
-    chosen = _targets(eligible, settings["targets"])
+    chosen = _targets(eligible, settings["targets"], settings["names"]("targets"))
     targets = dict((c["id"], t) for c, t in chosen)
     explicit = dict((c["id"], t["group"]) for c, t in chosen if t.get("group"))
     groups, keyless = ha_groups(connectors, sites or (), settings["group_by"] or None, settings["group_pattern"], explicit)
     ungrouped = [c for c in keyless if c["id"] in targets]
-    if settings["group_by"] and ungrouped and not settings["allow_ungrouped"]:
-        _fail("group_by", "%s finds no HA group for %d connector(s): %s; give them a site, a %s or a target group, or set "
-              "maintenance_window_allow_ungrouped: true to plan them as single sites"
-              % (settings["group_by"], len(ungrouped), ", ".join(_name(c) for c in ungrouped[:20])
-                 + (", ..." if len(ungrouped) > 20 else ""), "site_id" if settings["group_by"] == "site_id" else
-                 "notes match of maintenance_window_group_pattern"))
-    if settings["ha_strategy"] == "consecutive":
-        for key, members in groups.items():
-            if len(members) > 1 and len(members) * settings["duration"] > 24 and any(m["id"] in targets for m in members):
-                _fail("duration", "is too long to give the %d connectors of group %r windows that do not overlap within a "
-                      "day" % (len(members), _label(key, sites)), settings["duration"])
-    else:
-        for key, members in groups.items():
-            if len(members) > len(settings["days"]) and any(m["id"] in targets for m in members):
-                _fail("ha_strategy", "alternate_days needs at least as many days as an HA group has members: group %r has %d, "
-                      "maintenance_window_days %d" % (_label(key, sites), len(members), len(settings["days"])), "alternate_days")
-
+    _check_groups(groups, targets, ungrouped, settings, sites)
     zones, mismatched = _zones(groups, targets, settings, sites)
     planned, shifted = {}, []
-    for slot, key in enumerate(sorted(groups)):
-        members = groups[key]
-        if not any(m["id"] in targets for m in members):
-            continue
-        group = _Group(key, members, settings)
-        try:
-            for member in members:
-                if member["id"] not in targets and window_of(member):
-                    group.fix(member, window_of(member), True)
-            start = (settings["hour"] + (slot % settings["stagger_slots"]) * settings["stagger_hours"]) % 24
-            for position, member in enumerate(members):
-                if member["id"] not in targets:
-                    continue
-                timezone = zones[member["id"]]
-                first_clash = chosen_window = None
-                for index, window in enumerate(_candidates(settings, position, len(members), start, timezone)):
-                    clash = group.clash(window)
-                    if clash is None:
-                        chosen_window = window
-                        break
-                    if index == 0:
-                        first_clash = clash
-                        if clash[1] and settings["ha_conflict"] == "fail":
-                            _fail("ha_conflict", "is fail: the window planned for %s would overlap the current window of "
-                                  "its untouched HA peer %s (group %s) in UTC within %d weeks; target both, or use "
-                                  "shift" % (_name(member), _name(clash[0]), _label(key, sites), WEEKS), "fail")
-                if chosen_window is None:
-                    _no_room(settings, group, member, start, first_clash, _label(key, sites))
-                if first_clash:
-                    shifted.append(dict(connector=member["id"], notes=member.get("notes"), peer=first_clash[0]["id"],
-                                        group=_label(key, sites), hour=chosen_window.hour,
-                                        days=list(chosen_window.days)))
-                group.fix(member, chosen_window, False)
-                planned[member["id"]] = chosen_window
-        except UnknownTimezone as exc:
-            raise InvalidOption(PREFIX + "timezone", "(or a connector's) cannot be judged: %s" % exc) from None
-
-    entries = []
-    for connector, target in chosen:
-        window = planned[connector["id"]]
-        entry = dict(id=connector["id"], interrupt_window_days_of_week=list(window.days),
-                     interrupt_window_hour_of_day=window.hour, interrupt_window_duration_hours=window.duration)
-        if target.get("timezone") or settings["timezone"] or window.timezone != (connector.get("timezone") or "UTC"):
-            entry["timezone"] = window.timezone
-        if settings["embargo_dates"] is not None:
-            entry["interrupt_window_embargo_dates"] = settings["embargo_dates"]
-        entries.append(entry)
+    try:
+        for slot, key in enumerate(sorted(groups)):
+            if any(m["id"] in targets for m in groups[key]):
+                _plan_group(_Group(key, groups[key], settings), slot, targets, zones, sites, planned, shifted)
+    except UnknownTimezone as exc:
+        raise InvalidOption(settings["names"]("timezone"), "(or a connector's) cannot be judged: %s" % exc) from None
+    entries = [_entry(connector, target, planned[connector["id"]], settings) for connector, target in chosen]
     summary = _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, settings)
     summary.update(timezone_mismatches=len(mismatched), mismatched_groups=mismatched[:20])
     return entries, summary
+
+
+def _check_groups(groups, targets, ungrouped, settings, sites):
+    """The rules on the HA groups the run touches: each grouped when ``group_by`` asks, each able to keep apart."""
+    names = settings["names"]
+    if settings["group_by"] and ungrouped and not settings["allow_ungrouped"]:
+        raise InvalidOption(names("group_by"), "%s finds no HA group for %d connector(s): %s; give them a site, a %s or a "
+                            "target group, or set %s: true to plan them as single sites"
+                            % (settings["group_by"], len(ungrouped), at_most(ungrouped, 20, _name),
+                               "site_id" if settings["group_by"] == "site_id" else
+                               "notes match of %s" % names("group_pattern"), names("allow_ungrouped")))
+    for key, members in groups.items():
+        if len(members) < 2 or not any(m["id"] in targets for m in members):
+            continue
+        if settings["ha_strategy"] == "consecutive" and len(members) * settings["duration"] > 24:
+            raise InvalidOption(names("duration"), "is too long to give the %d connectors of group %r windows that do "
+                                "not overlap within a day" % (len(members), _label(key, sites)), settings["duration"])
+        if settings["ha_strategy"] == "alternate_days" and len(members) > len(settings["days"]):
+            raise InvalidOption(names("ha_strategy"), "alternate_days needs at least as many days as an HA group has "
+                                "members: group %r has %d, %s %d" % (_label(key, sites), len(members), names("days"),
+                                                                     len(settings["days"])), "alternate_days")
+
+
+def _plan_group(group, slot, targets, zones, sites, planned, shifted):
+    """Plan the targets of one HA group (``slot``: its index among the account's groups) into ``planned`` (connector
+    id: window), noting in ``shifted`` each target that could not take its preferred window."""
+    settings, label = group.settings, _label(group.key, sites)
+    for member in group.members:
+        if member["id"] not in targets and window_of(member):
+            group.fix(member, window_of(member), True)
+    start = (settings["hour"] + (slot % settings["stagger_slots"]) * settings["stagger_hours"]) % 24
+    for position, member in enumerate(group.members):
+        if member["id"] not in targets:
+            continue
+        first_clash = chosen = None
+        for index, window in enumerate(_candidates(settings, position, len(group.members), start, zones[member["id"]])):
+            clash = group.clash(window)
+            if clash is None:
+                chosen = window
+                break
+            if index == 0:
+                first_clash = clash
+                if clash[1] and settings["ha_conflict"] == "fail":
+                    raise InvalidOption(settings["names"]("ha_conflict"), "is fail: the window planned for %s would "
+                                        "overlap the current window of its untouched HA peer %s (group %s) in UTC within "
+                                        "%d weeks; target both, or use shift" % (_name(member), _name(clash[0]), label,
+                                                                                WEEKS), "fail")
+        if chosen is None:
+            _no_room(settings, group, member, start, first_clash, label)
+        if first_clash:
+            shifted.append(dict(connector=member["id"], notes=member.get("notes"), peer=first_clash[0]["id"],
+                                group=label, hour=chosen.hour, days=list(chosen.days)))
+        group.fix(member, chosen, False)
+        planned[member["id"]] = chosen
+
+
+def _entry(connector, target, window, settings):
+    """The fleet module's entry that gives ``connector`` its planned ``window``."""
+    entry = dict(id=connector["id"], interrupt_window_days_of_week=list(window.days),
+                 interrupt_window_hour_of_day=window.hour, interrupt_window_duration_hours=window.duration)
+    if target.get("timezone") or settings["timezone"] or window.timezone != (connector.get("timezone") or "UTC"):
+        entry["timezone"] = window.timezone
+    if settings["embargo_dates"] is not None:
+        entry["interrupt_window_embargo_dates"] = settings["embargo_dates"]
+    return entry
 
 
 def _zones(groups, targets, settings, sites):
@@ -450,15 +504,17 @@ def _zones(groups, targets, settings, sites):
         if len(set(zones[m["id"]] for m in members)) > 1:
             described = [dict(connector=m["id"], notes=m.get("notes"), timezone=zones[m["id"]]) for m in members]
             if settings["timezone_mismatch"] == "fail":
-                _fail("timezone_mismatch", "is fail: the members of HA group %s are in different time zones: %s; give them "
-                      "one zone (maintenance_window_timezone), or set maintenance_window_timezone_mismatch: primary"
-                      % (_label(key, sites), at_most(described, name=_zone_name)), "fail")
+                names = settings["names"]
+                raise InvalidOption(names("timezone_mismatch"), "is fail: the members of HA group %s are in different "
+                                    "time zones: %s; give them one zone (%s), or set %s: primary"
+                                    % (_label(key, sites), at_most(described, name=_zone_name), names("timezone"),
+                                       names("timezone_mismatch")), "fail")
             mismatched.append(dict(group=_label(key, sites), members=described))
     return zones, mismatched
 
 
 def _zone_name(member):
-    return "%s (%s) in %s" % (member["notes"] or "no notes", member["connector"], member["timezone"])
+    return "%s in %s" % (_name(dict(id=member["connector"], notes=member["notes"])), member["timezone"])
 
 
 def _changes(connector, entry, purge):
@@ -522,9 +578,10 @@ def summary_lines(summary):
 def plan_from_account(connectors, plan):
     """``(entries, listed, summary)``: the settings checked before any call, then the connectors listed once (the
     ``Connectors`` resource given), the sites listed once unless ``plan["use_sites"]`` is false, and the plan."""
-    check_plan(plan)
+    names = check_plan(plan)["names"]
+    use_sites = plan.get("use_sites")
     listed = connectors.list()
-    sites = Sites(connectors.client).list() if _boolean(plan.get("use_sites", True), PREFIX + "use_sites") else None
+    sites = Sites(connectors.client).list() if use_sites is None or _boolean(use_sites, names("use_sites")) else None
     entries, summary = plan_windows(listed, plan, sites)
     summary["lines"] = summary_lines(summary)
     summary["sites_used"] = sites is not None
@@ -532,18 +589,19 @@ def plan_from_account(connectors, plan):
     return entries, listed, summary
 
 
-def freeze_entries(connectors, dates, state="present", targets=None, device_type="", purge_before=None):
+def freeze_entries(connectors, dates, state="present", targets=None, device_type="", purge_before=None, names=None):
     """Entries for the fleet module that add ``dates`` to each target's embargo dates (sent with purge_embargo_dates
     false: the module merges them with what it reads) or, with ``state=absent``, remove exactly them (the entry holds
     the whole remaining list, with purge_embargo_dates true). With ``purge_before`` (a ``YYYY-MM-DD``), every date
     before it is removed too (whole lists again). Only embargo dates are sent: a freeze never moves a window.
-    Errors name the change_freeze role's variables."""
-    if state not in ("present", "absent"):
-        raise InvalidOption("change_freeze_state", "must be present or absent", state)
+    Errors name the change_freeze role's variables, or as ``names`` (``Names``) says."""
+    names = names or Names("change_freeze", True)
+    if state not in FREEZE_STATES:
+        raise InvalidOption(names("state"), "must be present or absent", state)
     dates = sorted(set(dates))
     eligible = [c for c in connectors if (device_type or "") in ("", device_of(c).get("type"))]
     entries = []
-    for connector, dummy in _targets(eligible, targets, "change_freeze_connectors"):
+    for connector, dummy in _targets(eligible, targets, names("targets")):
         current = set(connector.get("interrupt_window_embargo_dates") or [])
         kept = set(d for d in current if purge_before is None or d >= purge_before)
         if state == "absent":
@@ -551,10 +609,8 @@ def freeze_entries(connectors, dates, state="present", targets=None, device_type
                                 purge_embargo_dates=True))
             continue
         if len(kept | set(dates)) > MAX_EMBARGO_DATES:
-            name = device_of(connector).get("serial_number") or connector.get("notes") or connector["id"]
-            raise InvalidOption("the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
-                                "adds too many dates: connector %s (%s) would hold %d embargo dates, more than %d"
-                                % (connector["id"], name, len(kept | set(dates)), MAX_EMBARGO_DATES))
+            raise InvalidOption(names("dates"), "adds too many dates: connector %s would hold %d embargo dates, more than %d"
+                                % (_name(connector), len(kept | set(dates)), MAX_EMBARGO_DATES))
         if purge_before is None:
             entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
         else:
@@ -567,13 +623,14 @@ def freeze_from_account(connectors, freeze):
     """``(entries, listed, summary)`` of the change_freeze role: ``freeze`` holds ``dates``, ``state``, ``targets``,
     ``device_type``, ``purge_past`` and ``today``; the connectors are listed once (the ``Connectors`` resource given).
     The summary says how many targets hold the dates to remove (or past dates to purge), and says so when none do."""
+    names = Names.of("change_freeze", freeze)
     state = freeze.get("state") or "present"
-    purge_past = _boolean(freeze.get("purge_past"), "change_freeze_purge_past")
-    today = _date(freeze["today"], "change_freeze_today") if freeze.get("today") else datetime.date.today()
+    purge_past = _boolean(freeze.get("purge_past"), names("purge_past"))
+    today = _date(freeze["today"], names("today")) if freeze.get("today") else datetime.date.today()
     purge_before = today.isoformat() if purge_past else None
     listed = connectors.list()
     dates = freeze.get("dates") or []
-    entries = freeze_entries(listed, dates, state, freeze.get("targets"), freeze.get("device_type"), purge_before)
+    entries = freeze_entries(listed, dates, state, freeze.get("targets"), freeze.get("device_type"), purge_before, names)
     by_id = dict((c["id"], set(c.get("interrupt_window_embargo_dates") or [])) for c in listed)
     holding = [e["id"] for e in entries if by_id[e["id"]] & set(dates)]
     past = [e["id"] for e in entries if purge_before and any(d < purge_before for d in by_id[e["id"]])]

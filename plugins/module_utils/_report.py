@@ -18,13 +18,15 @@ import os
 import re
 
 from ._client import InvalidOption
-from ._connectors import DAYS, Connectors, device_of
+from ._connectors import Connectors
+from ._hostnames import connector_name, device_of
+from ._maintenance import PRESETS
 from ._report_render import SEVERITIES, render_all, write_files
 from ._resource import MAX_NAMED, IncompleteRun, Operation, at_most
 from ._sites import Sites
-from ._maintenance import PRESETS, opens_inside
 from ._windows import WEEKS as HA_WEEKS
-from ._windows import UnknownTimezone, ZoneInfo, group_label, ha_groups, utc_intervals, window_of
+from ._windows import (DAYS, UnknownTimezone, business_hours, group_label, ha_groups, hours_text, opens_inside, shared_times,
+                       utc_intervals, window_of, zone)
 
 UTC = datetime.timezone.utc
 HOUR = datetime.timedelta(hours=1)
@@ -128,29 +130,6 @@ def check_options(options):
 
 
 DEFAULT_WORKLIST_LIMIT = 50
-_BUSINESS_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def business_hours(value, option="business_hours"):
-    """``"09:00-21:00"`` (local time, every day) as ``(start, end)`` minutes after midnight, or None when not set. An
-    end before the start runs past midnight (``"18:00-02:00"``). The maintenance_window role reads the same form."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, tuple):  # checked already (check_options runs again in build_report)
-        return value
-    match = _BUSINESS_HOURS.match(str(value))
-    rule = "must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM, 00:00 to 24:00, start and end differ)"
-    if not match:
-        raise InvalidOption(option, rule, value)
-    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
-    start, end = start_h * 60 + start_m, end_h * 60 + end_m
-    if start_m > 59 or end_m > 59 or start >= 1440 or end > 1440 or start == end:
-        raise InvalidOption(option, rule, value)
-    return (start, end)
-
-
-def _hours_text(hours):
-    return "%02d:%02d-%02d:%02d" % (hours[0] // 60, hours[0] % 60, hours[1] // 60, hours[1] % 60)
 
 
 def exclusions(spec):
@@ -192,12 +171,6 @@ def parse_time(value):
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def name_of(connector):
-    """How people know a connector: its notes, else its device's serial number, else its id."""
-    name = connector.get("notes") or device_of(connector).get("serial_number") or connector.get("id")
-    return name if isinstance(name, str) else str(name)
 
 
 def _notes(connector):
@@ -272,32 +245,6 @@ def _utc_window(intervals, now):
     return "; ".join("%s %s-%s UTC" % (days_text(days), h[0], h[1]) for h, days in sorted(by_hours.items()))
 
 
-def _union(intervals):
-    """Sorted intervals with those that overlap or touch merged."""
-    merged = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _overlaps(first, second):
-    """The times (sorted intervals) when both of two lists of (start, end) intervals are open: one sweep."""
-    first, second = _union(first), _union(second)
-    found, i, j = [], 0, 0
-    while i < len(first) and j < len(second):
-        start, end = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
-        if start < end:
-            found.append((start, end))
-        if first[i][1] <= second[j][1]:
-            i += 1
-        else:
-            j += 1
-    return found
-
-
 def _fmt(moment):
     return moment.strftime("%a %Y-%m-%d %H:%M")
 
@@ -307,121 +254,16 @@ def build_report(connectors, sites=None, options=None, now=None):
     from the connectors' ``site_id``). ``now`` an aware datetime (default: the current time)."""
     options = check_options(dict(dict(offline_hours=24), **(options or {})))
     now = (now or datetime.datetime.now(UTC)).astimezone(UTC)
-    min_version = parse_version(options["min_version"]) if options["min_version"] else None
     standard = options["standard_window"]
-    standard_text = "%s %02d:00 for %d h" % (days_text(standard["days"]), standard["hour"], standard["duration"]) if standard else None
-    sites_by_id = dict((s.get("id"), s) for s in sites or [])
-    site_of_connector = {}
-    for site in sites or []:
-        for key in ("connector_id", "secondary_connector_id"):
-            if site.get(key):
-                site_of_connector[site[key]] = site
-    excluded, kept = [], []
-    for connector in connectors:
-        in_a_site = bool(sites_by_id.get(connector.get("site_id")) or site_of_connector.get(connector["id"])
-                         or (sites is None and connector.get("site_id")))
-        reason = excluded_reason(connector, options["exclude"], in_a_site)
-        if reason:
-            excluded.append(dict(id=connector["id"], name=name_of(connector), reason=reason))
-        else:
-            kept.append(connector)
-    connectors = kept
-    notes_count = {}
-    for connector in connectors:
-        if _notes(connector):
-            notes_count[_notes(connector)] = notes_count.get(_notes(connector), 0) + 1
-
+    site_of = _site_finder(sites)
+    connectors, excluded = _without_excluded(connectors, sites, site_of, options["exclude"])
     intervals = dict((c["id"], openings(c, now)) for c in connectors)
     groups = peer_groups(connectors, sites)
     by_id = dict((c["id"], c) for c in connectors)
-    peer_findings, ha_overlaps, pairs = {}, [], []
-    for group, members in sorted(groups.items()):
-        for index, first in enumerate(members):
-            for second in members[index + 1:]:
-                both = _overlaps(intervals[first], intervals[second])
-                if both:
-                    pairs.append((group, by_id[first], by_id[second], both))
-                shared = [o for o in both if o[1] > now]
-                if not shared:
-                    continue
-                ha_overlaps.append(dict(group=group, connectors=[name_of(by_id[first]), name_of(by_id[second])],
-                                        intervals=[(s.isoformat(), e.isoformat()) for s, e in shared]))
-                hours = sum((min(e, now + datetime.timedelta(days=7)) - max(s, now)).total_seconds() / 3600
-                            for s, e in shared if s < now + datetime.timedelta(days=7))
-                for this, other in ((first, second), (second, first)):
-                    peer_findings.setdefault(this, []).append(
-                        "window overlaps its HA peer %s: %s h in the next 7 days, first %s-%s UTC"
-                        % (name_of(by_id[other]), _hours(round(hours, 1)), _fmt(shared[0][0]), shared[0][1].strftime("%H:%M")))
-
-    zone_findings = {}
-    for group, members in sorted(groups.items()):
-        zones = sorted(set(str(by_id[m].get("timezone") or "UTC") for m in members))
-        if len(zones) > 1:
-            for member in members:
-                others = ["%s (%s)" % (name_of(by_id[m]), by_id[m].get("timezone") or "UTC") for m in members if m != member]
-                zone = by_id[member].get("timezone") or "UTC"
-                zone_findings.setdefault(member, []).append(
-                    "its time zone %s differs from its HA peer(s) %s" % (zone, at_most(others)))
-    rows = []
-    for connector in connectors:
-        device = device_of(connector)
-        site = sites_by_id.get(connector.get("site_id")) or site_of_connector.get(connector["id"])
-        heartbeat = parse_time(connector.get("last_heartbeat"))
-        age, findings = None, []
-        if heartbeat is None:
-            findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
-                             else "heartbeat time %s unreadable" % _short(connector["last_heartbeat"])))
-        else:
-            age = (now - heartbeat).total_seconds() / 3600
-            if age > options["offline_hours"]:
-                findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
-        for text in peer_findings.get(connector["id"], []):
-            findings.append(("ha_overlap", text))
-        for text in zone_findings.get(connector["id"], []):
-            findings.append(("ha_timezones_differ", text))
-        hours = options["business_hours"]
-        if hours and not _unreadable_window_fields(connector) and connector.get("interrupt_window_days_of_week") != [] \
-                and opens_inside(hours, int(_hours(connector.get("interrupt_window_hour_of_day")))):
-            findings.append(("window_in_business_hours", "window opens at %02d:00 local, inside business hours %s"
-                             % (int(_hours(connector.get("interrupt_window_hour_of_day"))), _hours_text(hours))))
-        if _unknown_zone(connector.get("timezone")):
-            findings.append(("unknown_timezone", "time zone %s is unknown to this controller: its windows and HA "
-                             "overlaps cannot be judged" % _short(connector.get("timezone"))))
-        unreadable = _unreadable_window_fields(connector)
-        if unreadable:
-            findings.append(("unreadable_window", "window cannot be read: %s" % ", ".join(unreadable)))
-        if not connector.get("activated"):
-            findings.append(("not_activated", "not activated"))
-        version = connector.get("last_seen_version")
-        if min_version and version:
-            parsed = parse_version(version)
-            if parsed is None:
-                findings.append(("old_version", "reports version %s, which cannot be compared with %s"
-                                 % (_short(version), options["min_version"])))
-            elif parsed < min_version:
-                findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
-        if connector.get("interrupt_window_days_of_week") == []:
-            findings.append(("no_window", "the interrupt window has no day: the connector can never be updated"))
-        if notes_count.get(_notes(connector), 0) > 1:
-            findings.append(("duplicate_notes", "%d connectors have the notes %r" % (notes_count[_notes(connector)], _notes(connector))))
-        if sites and site is None:
-            findings.append(("no_site", "in no site (the account has %d)" % len(sites)))
-        if standard and not _same_window(connector, standard):
-            findings.append(("window_differs", "window %s, standard %s" % (_local_window(connector), standard_text)))
-        past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or []
-                      if isinstance(d, str) and d < _local_today(connector, now))
-        if past:
-            findings.append(("past_embargo_dates", "%d past embargo date(s): %s" % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
-        rows.append(dict(
-            id=connector["id"], notes=_notes(connector), name=name_of(connector),
-            site=(site or {}).get("name") or "", device_type=device.get("type") or "", serial_number=device.get("serial_number") or "",
-            timezone=connector.get("timezone") or "", last_heartbeat=connector.get("last_heartbeat") or "",
-            heartbeat_age_hours=round(age, 1) if age is not None else None, version=version or "",
-            activated=bool(connector.get("activated")), window_local=_local_window(connector),
-            window_utc=_utc_window(intervals[connector["id"]], now),
-            findings=[dict(key=k, severity=_SEVERITY_OF[k], text=t) for k, t in findings],
-        ))
-
+    peer_findings, ha_overlaps, pairs = _peer_findings(groups, by_id, intervals, now)
+    per_connector = dict(peer=peer_findings, zones=_zone_findings(groups, by_id), notes_count=_notes_count(connectors),
+                         sites=sites, standard_text=_standard_text(standard))
+    rows = [_row(c, site_of(c), intervals[c["id"]], now, options, per_connector) for c in connectors]
     attention = sorted((r for r in rows if r["findings"]), key=_severity_key)
     summary = [dict(key=key, severity=severity, title=title, meaning=meaning,
                     count=sum(1 for r in rows if any(f["key"] == key for f in r["findings"])))
@@ -429,13 +271,166 @@ def build_report(connectors, sites=None, options=None, now=None):
     return dict(
         generated_at=now.strftime("%Y-%m-%d %H:%M UTC"), total=len(rows), attention_count=len(attention),
         worklist_limit=options["worklist_limit"], excluded=excluded,
-        business_hours=_hours_text(options["business_hours"]) if options["business_hours"] else None,
+        business_hours=hours_text(options["business_hours"]) if options["business_hours"] else None,
         stores=store_rollup(connectors, sites, rows), zones=zone_counts(rows), since_previous=None,
         sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
-                                                   standard_window=standard, standard_window_text=standard_text),
+                                                   standard_window=standard, standard_window_text=per_connector["standard_text"]),
         summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
         ha_overlaps=ha_overlaps, ha_down=ha_down_together(pairs, now), calendar=calendar(connectors, intervals, pairs, now),
     )
+
+
+def _standard_text(standard):
+    if not standard:
+        return None
+    return "%s %02d:00 for %d h" % (days_text(standard["days"]), standard["hour"], standard["duration"])
+
+
+def _site_finder(sites):
+    """A function giving a connector's site (by its ``site_id``, else the site naming it as a connector), or None."""
+    sites_by_id = dict((s.get("id"), s) for s in sites or [])
+    site_of_connector = {}
+    for site in sites or []:
+        for key in ("connector_id", "secondary_connector_id"):
+            if site.get(key):
+                site_of_connector[site[key]] = site
+    return lambda connector: sites_by_id.get(connector.get("site_id")) or site_of_connector.get(connector["id"])
+
+
+def _without_excluded(connectors, sites, site_of, exclude):
+    """``(kept, excluded)``: the connectors the report covers, and those ``exclude`` leaves out (with the reason)."""
+    excluded, kept = [], []
+    for connector in connectors:
+        in_a_site = bool(site_of(connector) or (sites is None and connector.get("site_id")))
+        reason = excluded_reason(connector, exclude, in_a_site)
+        if reason:
+            excluded.append(dict(id=connector["id"], name=connector_name(connector), reason=reason))
+        else:
+            kept.append(connector)
+    return kept, excluded
+
+
+def _notes_count(connectors):
+    counts = {}
+    for connector in connectors:
+        if _notes(connector):
+            counts[_notes(connector)] = counts.get(_notes(connector), 0) + 1
+    return counts
+
+
+def _peer_findings(groups, by_id, intervals, now):
+    """``(findings, ha_overlaps, pairs)``: the ``ha_overlap`` texts per connector id, the overlaps of HA peers from
+    now on, and every pair of peers with the times both are open (for the calendar)."""
+    findings, ha_overlaps, pairs = {}, [], []
+    week_end = now + datetime.timedelta(days=7)
+    for group, members in sorted(groups.items()):
+        for index, first in enumerate(members):
+            for second in members[index + 1:]:
+                both = shared_times(intervals[first], intervals[second])
+                if both:
+                    pairs.append((group, by_id[first], by_id[second], both))
+                shared = [o for o in both if o[1] > now]
+                if not shared:
+                    continue
+                names = [connector_name(by_id[first]), connector_name(by_id[second])]
+                ha_overlaps.append(dict(group=group, connectors=names,
+                                        intervals=[(s.isoformat(), e.isoformat()) for s, e in shared]))
+                hours = sum((min(e, week_end) - max(s, now)).total_seconds() / 3600 for s, e in shared if s < week_end)
+                for this, other in ((first, names[1]), (second, names[0])):
+                    findings.setdefault(this, []).append(
+                        "window overlaps its HA peer %s: %s h in the next 7 days, first %s-%s UTC"
+                        % (other, _hours(round(hours, 1)), _fmt(shared[0][0]), shared[0][1].strftime("%H:%M")))
+    return findings, ha_overlaps, pairs
+
+
+def _zone_findings(groups, by_id):
+    """The ``ha_timezones_differ`` texts per connector id."""
+    findings = {}
+    for dummy, members in sorted(groups.items()):
+        zones = sorted(set(str(by_id[m].get("timezone") or "UTC") for m in members))
+        if len(zones) < 2:
+            continue
+        for member in members:
+            others = ["%s (%s)" % (connector_name(by_id[m]), by_id[m].get("timezone") or "UTC") for m in members if m != member]
+            findings.setdefault(member, []).append(
+                "its time zone %s differs from its HA peer(s) %s" % (by_id[member].get("timezone") or "UTC", at_most(others)))
+    return findings
+
+
+def _row(connector, site, intervals, now, options, per_connector):
+    """One connector's row of the report, with its findings."""
+    device = device_of(connector)
+    heartbeat = parse_time(connector.get("last_heartbeat"))
+    age = (now - heartbeat).total_seconds() / 3600 if heartbeat is not None else None
+    findings = (_health_findings(connector, heartbeat, age, options)
+                + [("ha_overlap", text) for text in per_connector["peer"].get(connector["id"], [])]
+                + [("ha_timezones_differ", text) for text in per_connector["zones"].get(connector["id"], [])]
+                + _window_findings(connector, now, options, per_connector["standard_text"]))
+    if per_connector["notes_count"].get(_notes(connector), 0) > 1:
+        findings.append(("duplicate_notes", "%d connectors have the notes %r"
+                         % (per_connector["notes_count"][_notes(connector)], _notes(connector))))
+    if per_connector["sites"] and site is None:
+        findings.append(("no_site", "in no site (the account has %d)" % len(per_connector["sites"])))
+    return dict(
+        id=connector["id"], notes=_notes(connector), name=connector_name(connector),
+        site=(site or {}).get("name") or "", device_type=device.get("type") or "", serial_number=device.get("serial_number") or "",
+        timezone=connector.get("timezone") or "", last_heartbeat=connector.get("last_heartbeat") or "",
+        heartbeat_age_hours=round(age, 1) if age is not None else None, version=connector.get("last_seen_version") or "",
+        activated=bool(connector.get("activated")), window_local=_local_window(connector),
+        window_utc=_utc_window(intervals, now),
+        findings=[dict(key=k, severity=_SEVERITY_OF[k], text=t) for k, t in sorted(findings, key=_finding_order)],
+    )
+
+
+def _finding_order(finding):
+    """Findings in the order of ``FINDINGS`` (a stable sort: several of one key keep their order)."""
+    return FINDING_KEYS.index(finding[0])
+
+
+def _health_findings(connector, heartbeat, age, options):
+    """``offline``, ``not_activated`` and ``old_version``, as ``(key, text)``."""
+    findings = []
+    if heartbeat is None:
+        findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
+                         else "heartbeat time %s unreadable" % _short(connector["last_heartbeat"])))
+    elif age > options["offline_hours"]:
+        findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
+    if not connector.get("activated"):
+        findings.append(("not_activated", "not activated"))
+    version = connector.get("last_seen_version")
+    if options["min_version"] and version:
+        parsed = parse_version(version)
+        if parsed is None:
+            findings.append(("old_version", "reports version %s, which cannot be compared with %s"
+                             % (_short(version), options["min_version"])))
+        elif parsed < parse_version(options["min_version"]):
+            findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
+    return findings
+
+
+def _window_findings(connector, now, options, standard_text):
+    """The findings about a connector's own window, as ``(key, text)``."""
+    findings = []
+    hours, unreadable = options["business_hours"], _unreadable_window_fields(connector)
+    opening = None if unreadable else int(_hours(connector.get("interrupt_window_hour_of_day")))
+    if hours and opening is not None and connector.get("interrupt_window_days_of_week") != [] and opens_inside(hours, opening):
+        findings.append(("window_in_business_hours", "window opens at %02d:00 local, inside business hours %s"
+                         % (opening, hours_text(hours))))
+    if _unknown_zone(connector.get("timezone")):
+        findings.append(("unknown_timezone", "time zone %s is unknown to this controller: its windows and HA "
+                         "overlaps cannot be judged" % _short(connector.get("timezone"))))
+    if unreadable:
+        findings.append(("unreadable_window", "window cannot be read: %s" % ", ".join(unreadable)))
+    if connector.get("interrupt_window_days_of_week") == []:
+        findings.append(("no_window", "the interrupt window has no day: the connector can never be updated"))
+    if options["standard_window"] and not _same_window(connector, options["standard_window"]):
+        findings.append(("window_differs", "window %s, standard %s" % (_local_window(connector), standard_text)))
+    past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or []
+                  if isinstance(d, str) and d < _local_today(connector, now))
+    if past:
+        findings.append(("past_embargo_dates", "%d past embargo date(s): %s"
+                         % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
+    return findings
 
 
 def store_rollup(connectors, sites, rows):
@@ -453,11 +448,11 @@ def store_rollup(connectors, sites, rows):
         name = names.get(key) or group_label(key)
         unavailable = [m for m in members if "offline" in keys_of.get(m["id"], ()) or not m.get("activated")]
         if len(unavailable) == len(members):
-            down.append(dict(store=name, members=[name_of(m) for m in members]))
+            down.append(dict(store=name, members=[connector_name(m) for m in members]))
         elif len(members) == 1:
-            single.append(dict(store=name, reason="one connector only (%s)" % name_of(members[0])))
+            single.append(dict(store=name, reason="one connector only (%s)" % connector_name(members[0])))
         elif unavailable:
-            single.append(dict(store=name, reason="%s offline or not activated" % at_most([name_of(m) for m in unavailable])))
+            single.append(dict(store=name, reason="%s offline or not activated" % at_most([connector_name(m) for m in unavailable])))
     return dict(total=total, down=down, without_redundancy=single)
 
 
@@ -500,7 +495,7 @@ def ha_down_together(pairs, now):
         when = _utc_window(coming, now)
         if when.startswith("none"):
             when = "from %s-%s UTC" % (_fmt(coming[0][0]), coming[0][1].strftime("%H:%M"))
-        names = [name_of(first), name_of(second)]
+        names = [connector_name(first), connector_name(second)]
         found.append(dict(group=group, connectors=names, when=when,
                           text="%s: %s and %s (%s)" % (when, names[0], names[1], group)))
     return found
@@ -519,31 +514,20 @@ def _same_window(connector, standard):
             and _number(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
 
 
-def _zone(name):
-    if not name or ZoneInfo is None:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (TypeError, ValueError, LookupError, OSError):
-        return UTC
-
-
 def _unknown_zone(name):
     """Whether a connector's time zone cannot be used on this controller (no such zone here, or not a name)."""
-    if name in (None, "", "UTC"):
-        return False
-    if not isinstance(name, str) or ZoneInfo is None:
-        return True
     try:
-        ZoneInfo(name)
-    except (ValueError, LookupError, OSError):
+        zone(name)
+    except UnknownTimezone:
         return True
     return False
 
 
 def _local_today(connector, now):
-    """Today's date where the connector is (embargo dates are local dates)."""
-    return now.astimezone(_zone(connector.get("timezone"))).date().isoformat()
+    """Today's date where the connector is (embargo dates are local dates); in UTC for a zone this controller cannot
+    judge (an ``unknown_timezone`` finding says so)."""
+    local = UTC if _unknown_zone(connector.get("timezone")) else zone(connector.get("timezone"))
+    return now.astimezone(local).date().isoformat()
 
 
 def openings(connector, now):
@@ -560,8 +544,8 @@ def openings(connector, now):
     except (UnknownTimezone, TypeError, ValueError, OverflowError):
         return []
     embargo = set(d for d in connector.get("interrupt_window_embargo_dates") or [] if isinstance(d, str))
-    zone = _zone(window.timezone)
-    return [i for i in found if i[0].astimezone(zone).date().isoformat() not in embargo]
+    local = zone(window.timezone)
+    return [i for i in found if i[0].astimezone(local).date().isoformat() not in embargo]
 
 
 def peer_groups(connectors, sites):
@@ -590,14 +574,14 @@ def calendar(connectors, intervals, pairs, now):
             touched = _hours_touched([(opens, closes)], start)
             if touched:
                 ha_hours.update(touched)
-                ha_list.append(dict(group=group, connectors=[name_of(first), name_of(second)], start=_fmt(opens),
+                ha_list.append(dict(group=group, connectors=[connector_name(first), connector_name(second)], start=_fmt(opens),
                                     end=closes.strftime("%H:%M")))
     embargo = {}
     today = start.date().isoformat()
     for connector in connectors:
         for date in connector.get("interrupt_window_embargo_dates") or []:
             if isinstance(date, str) and date >= today:
-                embargo.setdefault(date, []).append(name_of(connector))
+                embargo.setdefault(date, []).append(connector_name(connector))
     return dict(
         days=[d.strftime("%a %m-%d") for d in days], start=start.date().isoformat(), counts=counts,
         max=max(max(row) for row in counts) if counts else 0,

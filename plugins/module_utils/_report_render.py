@@ -216,68 +216,92 @@ def render_html(report, title):
            '<p class="meta">Generated %s &middot; %d connector(s), <strong id="attention-count">%d</strong> need attention &middot; %s</p>'
            % (escape(report["generated_at"]), report["total"], report["attention_count"], escape(_options_text(report))),
            ]
+    for section in (_html_stores, _html_summary, _html_ha_down, _html_since, _html_attention, _html_zones):
+        out += section(report)
+    out.append('<h2>Maintenance calendar (UTC)</h2><div class="calendar">%s</div>' % render_svg(report, standalone=False))
+    out.append('<p class="meta">Every connector, one row each: connectors.csv. The same report in Markdown: report.md.</p>')
+    out.append('</body></html>')
+    return "\n".join(out) + "\n"
+
+
+def _html_stores(report):
     headline, lines = _stores_lines(report)
     shown, more = _capped(lines)
-    out.append('<h2 id="stores">Stores</h2><p><strong>%s</strong></p>' % escape(headline))
+    out = ['<h2 id="stores">Stores</h2><p><strong>%s</strong></p>' % escape(headline)]
     if shown:
         out.append('<ul class="stores">%s</ul>' % "".join('<li><strong>%s</strong>: <bdi>%s</bdi></li>' % (escape(label), escape(text))
                                                           for label, text in shown))
     if more:
         out.append('<p>and %d more</p>' % more)
-    out += ['<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th>'
-            '<th>Meaning</th></tr></thead><tbody>']
+    return out
+
+
+def _html_summary(report):
+    out = ['<h2>Summary</h2>', '<table class="summary"><thead><tr><th>Finding</th><th>Connectors</th><th>Severity</th>'
+           '<th>Meaning</th></tr></thead><tbody>']
     for item in report["summary"]:
         out.append('<tr class="%s"><td>%s</td><td class="count" id="count-%s">%d</td><td><span class="sev %s">%s</span></td><td>%s</td></tr>'
                    % ("zero" if not item["count"] else "", escape(item["title"]), item["key"], item["count"], item["severity"],
                       item["severity"], escape(item["meaning"])))
     out.append('</tbody></table>')
-    out.append('<h2 id="ha-down">HA pairs down together (%d)</h2>' % len(report["ha_down"]))
-    if report["ha_down"]:
-        out.append('<ul class="ha-down">%s</ul>' % "".join(
-            '<li>%s: <bdi>%s</bdi> and <bdi>%s</bdi> (<bdi>%s</bdi>)</li>'
-            % (escape(d["when"]), escape(d["connectors"][0]), escape(d["connectors"][1]), escape(d["group"]))
-            for d in report["ha_down"][:MAX_NAMED]))
-        if len(report["ha_down"]) > MAX_NAMED:
-            out.append('<p>and %d more (the calendar below lists them by hour)</p>' % (len(report["ha_down"]) - MAX_NAMED))
-    else:
-        out.append('<p>No HA pair is down at the same time.</p>')
+    return out
+
+
+def _html_ha_down(report):
+    out = ['<h2 id="ha-down">HA pairs down together (%d)</h2>' % len(report["ha_down"])]
+    if not report["ha_down"]:
+        return out + ['<p>No HA pair is down at the same time.</p>']
+    out.append('<ul class="ha-down">%s</ul>' % "".join(
+        '<li>%s: <bdi>%s</bdi> and <bdi>%s</bdi> (<bdi>%s</bdi>)</li>'
+        % (escape(d["when"]), escape(d["connectors"][0]), escape(d["connectors"][1]), escape(d["group"]))
+        for d in report["ha_down"][:MAX_NAMED]))
+    if len(report["ha_down"]) > MAX_NAMED:
+        out.append('<p>and %d more (the calendar below lists them by hour)</p>' % (len(report["ha_down"]) - MAX_NAMED))
+    return out
+
+
+def _html_since(report):
     since, new, resolved = _since_text(report)
-    out.append('<h2 id="since">Since the previous report</h2><p>%s</p>' % escape(since))
+    out = ['<h2 id="since">Since the previous report</h2><p>%s</p>' % escape(since)]
     for label, items in (("New", new), ("Resolved", resolved)):
         if items:
             shown, more = _capped(items)
             out.append('<p><strong>%s</strong>: %s</p>' % (label, ", ".join("<bdi>%s</bdi>" % escape(i) for i in shown)
                                                            + (" and %d more" % more if more else "")))
+    return out
+
+
+def _html_attention(report):
     worklist, rest = _capped(report["attention"], report.get("worklist_limit") or len(report["attention"]))
-    out.append('<h2>Connectors that need attention (%d)</h2>' % report["attention_count"])
-    if report["attention"]:
-        out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
-        for row in worklist:
-            cells = _cells(row)
-            worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
-            items = ['<li><span class="sev %s">%s</span> <bdi>%s</bdi></li>' % (f["severity"], f["severity"], escape(f["text"]))
-                     for f in row["findings"]]
-            findings = "<ul>%s</ul>" % "".join(items)
-            tds = ["<td>%s</td>" % (findings if key == "findings" else "<bdi>%s</bdi>" % escape(cells[key]))
-                   for h, key in TABLE_COLUMNS]
-            out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
-        out.append('</tbody></table>')
-        if rest:
-            out.append('<p id="worklist-rest">and %d more connector(s) that need attention, worst first above; '
-                       'connectors.csv lists every connector with its findings.</p>' % rest)
-    else:
-        out.append('<p>No connector needs attention.</p>')
+    out = ['<h2>Connectors that need attention (%d)</h2>' % report["attention_count"]]
+    if not report["attention"]:
+        return out + ['<p>No connector needs attention.</p>']
+    out.append('<table class="attention"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % h for h, k in TABLE_COLUMNS))
+    for row in worklist:
+        cells = _cells(row)
+        worst = min((f["severity"] for f in row["findings"]), key=SEVERITIES.index)
+        items = ['<li><span class="sev %s">%s</span> <bdi>%s</bdi></li>' % (f["severity"], f["severity"], escape(f["text"]))
+                 for f in row["findings"]]
+        findings = "<ul>%s</ul>" % "".join(items)
+        tds = ["<td>%s</td>" % (findings if key == "findings" else "<bdi>%s</bdi>" % escape(cells[key]))
+               for h, key in TABLE_COLUMNS]
+        out.append('<tr class="row-%s" title="%s">%s</tr>' % (worst, escape(row["id"]), "".join(tds)))
+    out.append('</tbody></table>')
+    if rest:
+        out.append('<p id="worklist-rest">and %d more connector(s) that need attention, worst first above; '
+                   'connectors.csv lists every connector with its findings.</p>' % rest)
+    return out
+
+
+def _html_zones(report):
     zones, more = _capped(report.get("zones") or [])
-    out.append('<h2>Per time zone</h2><table class="zones"><thead><tr><th>Time zone</th><th>Connectors</th>'
-               '<th>Need attention</th></tr></thead><tbody>%s</tbody></table>' % "".join(
-                   '<tr><td><bdi>%s</bdi></td><td class="count">%d</td><td class="count">%d</td></tr>'
-                   % (escape(z["zone"]), z["connectors"], z["attention"]) for z in zones))
+    out = ['<h2>Per time zone</h2><table class="zones"><thead><tr><th>Time zone</th><th>Connectors</th>'
+           '<th>Need attention</th></tr></thead><tbody>%s</tbody></table>' % "".join(
+               '<tr><td><bdi>%s</bdi></td><td class="count">%d</td><td class="count">%d</td></tr>'
+               % (escape(z["zone"]), z["connectors"], z["attention"]) for z in zones)]
     if more:
         out.append('<p>and %d more time zones (connectors.csv)</p>' % more)
-    out.append('<h2>Maintenance calendar (UTC)</h2><div class="calendar">%s</div>' % render_svg(report, standalone=False))
-    out.append('<p class="meta">Every connector, one row each: connectors.csv. The same report in Markdown: report.md.</p>')
-    out.append('</body></html>')
-    return "\n".join(out) + "\n"
+    return out
 
 
 _CSS = """

@@ -20,9 +20,19 @@ Pure functions (no API call), shared by the maintenance-window planner, the role
     ``hour + duration``", and a local hour that is skipped or repeated counts with both readings. So whatever
     rule the device applies, its real window lies inside the interval. Cached: cheap to call for a fleet.
 
-``first_overlap(a, b)``
-    The first ``(interval_a, interval_b)`` that overlap (share more than an instant) of two sorted interval
-    lists, or ``None``. ``windows_overlap(w1, w2, start, weeks)`` does the same for two ``Window``.
+``overlapping_pairs(a, b)``
+    The one overlap sweep: each ``(interval_a, interval_b)`` of two sorted interval lists that overlap (share more
+    than an instant). ``first_overlap(a, b)`` is the first such pair or ``None``; ``windows_overlap(w1, w2, start,
+    weeks)`` says whether two ``Window`` ever overlap; ``shared_times(a, b)`` are the times both lists are open.
+
+``zone(name)``
+    The one time-zone lookup: ``tzinfo`` of an IANA name (``None``, ``""`` and ``UTC`` are UTC). A name this
+    controller cannot judge raises ``UnknownTimezone``; nothing falls back to UTC unsaid: callers name the option
+    (or, for a connector's own zone, report a finding).
+
+``business_hours(value, option)`` and ``opens_inside(hours, hour)``
+    Opening hours ``HH:MM-HH:MM`` (or ``H:MM``) as minutes ``(start, end)``, errors naming ``option``; whether a
+    window opening at a local whole hour opens inside them.
 
 ``ha_groups(connectors, sites=(), group_by=None, pattern=None, explicit=None)``
     The HA groups of a whole account as ``(groups, keyless)``: ``groups`` maps a group key to its members,
@@ -47,6 +57,8 @@ import datetime
 import functools
 import re
 from collections import namedtuple
+
+from ._inputs import InvalidOption
 
 try:
     from zoneinfo import ZoneInfo
@@ -78,10 +90,18 @@ def window_of(connector):
     return Window(canonical, int(hour), int(duration), connector.get("timezone") or "UTC")
 
 
-@functools.lru_cache(maxsize=None)
-def _zone(name):
-    if not name or name == "UTC":
+def zone(name):
+    """The ``tzinfo`` of an IANA time zone name; ``None``, ``""`` and ``UTC`` are UTC. Raises ``UnknownTimezone`` for
+    anything this controller cannot judge (an unknown name, a value that is no name, no zoneinfo)."""
+    if name is None or name in ("", "UTC"):
         return UTC
+    if not isinstance(name, str):
+        raise UnknownTimezone("time zone %r is not a name" % (name,))
+    return _zone_named(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _zone_named(name):
     if ZoneInfo is None:
         raise UnknownTimezone("time zone %s cannot be judged: Python 3.9 or later (zoneinfo) is needed" % name)
     try:
@@ -90,14 +110,14 @@ def _zone(name):
         raise UnknownTimezone("unknown time zone %s (%s)" % (name, exc)) from None
 
 
-def _to_utc(local, zone):
+def _to_utc(local, tz):
     """Both readings (fold 0 and 1) of a naive local time, in UTC: equal except at DST gaps and repeats."""
-    return [local.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
+    return [local.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1)]
 
 
 @functools.lru_cache(maxsize=4096)
 def _intervals(days, hour, duration, timezone, start, weeks):
-    zone = _zone(timezone)
+    local_zone = zone(timezone)
     wanted = set(days)
     found = []
     for offset in range(-1, 7 * weeks + 1):
@@ -105,33 +125,90 @@ def _intervals(days, hour, duration, timezone, start, weeks):
         if DAYS[(date.weekday() + 1) % 7] not in wanted:
             continue
         local_open = datetime.datetime.combine(date, datetime.time(hour))
-        opens = _to_utc(local_open, zone)
-        closes = _to_utc(local_open + datetime.timedelta(hours=duration), zone)
+        opens = _to_utc(local_open, local_zone)
+        closes = _to_utc(local_open + datetime.timedelta(hours=duration), local_zone)
         found.append((min(opens), max(closes + [max(opens) + datetime.timedelta(hours=duration)])))
     return tuple(sorted(found))
 
 
 def utc_intervals(window, start, weeks=WEEKS):
     """The window's openings from ``start`` (a date) over ``weeks`` weeks, as sorted UTC ``(open, close)`` pairs."""
+    zone(window.timezone)  # a zone that cannot be judged is refused before the cache would hash it
     return _intervals(tuple(window.days), int(window.hour), int(window.duration), window.timezone or "UTC", start, weeks)
 
 
-def first_overlap(a, b):
-    """The first pair of overlapping intervals of the sorted lists ``a`` and ``b``, or ``None``."""
+def overlapping_pairs(a, b):
+    """Each pair of overlapping intervals (sharing more than an instant) of the sorted lists ``a`` and ``b``: one
+    sweep, in order."""
     i = j = 0
     while i < len(a) and j < len(b):
         if a[i][0] < b[j][1] and b[j][0] < a[i][1]:
-            return a[i], b[j]
+            yield a[i], b[j]
         if a[i][1] <= b[j][1]:
             i += 1
         else:
             j += 1
-    return None
+
+
+def first_overlap(a, b):
+    """The first pair of overlapping intervals of the sorted lists ``a`` and ``b``, or ``None``."""
+    return next(overlapping_pairs(a, b), None)
+
+
+def union(intervals):
+    """Sorted intervals with those that overlap or touch merged."""
+    merged = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def shared_times(first, second):
+    """The times (sorted, disjoint intervals) when both of two lists of ``(start, end)`` intervals are open."""
+    return [(max(x[0], y[0]), min(x[1], y[1])) for x, y in overlapping_pairs(union(first), union(second))]
 
 
 def windows_overlap(first, second, start, weeks=WEEKS):
     """Whether two ``Window`` are ever open at the same instant within ``weeks`` weeks from ``start``."""
     return first_overlap(utc_intervals(first, start, weeks), utc_intervals(second, start, weeks)) is not None
+
+
+BUSINESS_HOURS_RULE = ("must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM on a 24-hour clock; the end, at "
+                       "most 24:00, differs from the start, and one before the start runs past midnight)")
+_BUSINESS_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def business_hours(value, option="business_hours"):
+    """Opening hours ``"09:00-21:00"`` (local time, every day; ``9:00`` too) as ``(start, end)`` minutes after
+    midnight, or ``None`` when unset; a tuple is taken as checked already. Errors name ``option``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, tuple):
+        return value
+    match = _BUSINESS_HOURS.match(str(value))
+    if not match:
+        raise InvalidOption(option, BUSINESS_HOURS_RULE, value)
+    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start_m > 59 or end_m > 59 or start >= 1440 or end > 1440 or start == end:
+        raise InvalidOption(option, BUSINESS_HOURS_RULE, value)
+    return start, end
+
+
+def opens_inside(hours, hour):
+    """Whether a window opening at the local whole ``hour`` opens inside business ``hours`` (``(start, end)``)."""
+    if hours is None:
+        return False
+    minute, (start, end) = hour * 60, hours
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
+def hours_text(hours):
+    """Business hours ``(start, end)`` as people write them: ``09:00-21:00``."""
+    return "%02d:%02d-%02d:%02d" % (hours[0] // 60, hours[0] % 60, hours[1] // 60, hours[1] % 60)
 
 
 def _site_roles(sites):

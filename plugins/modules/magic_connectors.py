@@ -153,25 +153,162 @@ options:
   maintenance_window:
     description:
       - Instead of O(connectors), the settings of the C(cloudflare.magic_transit.maintenance_window) role (its
-        variables without the C(maintenance_window_) prefix, such as C(preset), C(hour), C(targets), C(group_by),
-        C(ha_conflict), C(latest_end_hour), C(use_sites)). The module checks them before any call, lists the
-        connectors once and the Magic WAN sites once (unless C(use_sites) is false), plans every target's window
-        with the whole account as the plan's world, and writes the plan from the same list.
+        variables without the C(maintenance_window_) prefix; O(maintenance_window.targets) is the role's
+        C(maintenance_window_connectors)). The module checks them before any call, lists the connectors once and the
+        Magic WAN sites once (unless O(maintenance_window.use_sites=false)), plans every target's window with the whole
+        account as the plan's world, and writes the plan from the same list.
       - This is how the role costs one connector list call per run. The rules and the HA guarantee are documented
-        with the role.
+        with the role. Unset sub-options take the role's defaults.
     type: dict
     version_added: 1.0.0
+    suboptions:
+      preset:
+        description:
+          - The standard window - V(weekend_nights) (Saturday and Sunday, 01:00 for 4 h), V(weeknights) (Monday to
+            Thursday, 01:00 for 3 h), V(sunday_early) (Sunday, 03:00 for 3 h) or V(always_on_short) (every day, 04:00
+            for 1 h). O(maintenance_window.days), O(maintenance_window.hour) and O(maintenance_window.duration)
+            override it; without all three a preset is required.
+        type: str
+        choices: [always_on_short, sunday_early, weekend_nights, weeknights]
+      days:
+        description: The days of the window (any casing); overrides the preset's days.
+        type: list
+        elements: str
+      hour:
+        description: The local hour (0 to 23) the window opens; overrides the preset's hour.
+        type: int
+      duration:
+        description: The window's length in whole hours (1 to 24); overrides the preset's duration.
+        type: int
+      timezone:
+        description: An IANA time zone for every connector of this run; unset keeps each connector's own.
+        type: str
+      targets:
+        description:
+          - The connectors to plan, each a mapping with C(id), C(device_id), C(device_serial_number) or C(notes), and
+            optionally its own C(timezone) and C(group), or a bare connector id. Unset or empty means every connector
+            (of O(maintenance_window.device_type)); the others are not planned but their windows are kept apart from.
+        type: list
+        elements: raw
+      device_type:
+        description: Only connectors of this device type; unset or empty means both.
+        type: str
+        choices: ["", MANAGED, LICENSED]
+      group_by:
+        description:
+          - How HA groups are found besides sites and C(site_id), which always count - V(site_id) (every target must
+            have one), V(notes) (else the first capture group of O(maintenance_window.group_pattern) on the notes), or
+            empty (the default). With a value, a target no source groups fails the run before any write.
+        type: str
+        choices: ["", site_id, notes]
+      group_pattern:
+        description: The regular expression whose first capture group names a connector's group; C(^(\S+)) when unset.
+        type: str
+      allow_ungrouped:
+        description: With O(maintenance_window.group_by) set, plan a target that no source groups as a single site instead of failing (default V(false)).
+        type: bool
+      use_sites:
+        description: Whether the account's Magic WAN sites are listed (one call) and used as the first source of HA groups (default V(true)).
+        type: bool
+      ha_conflict:
+        description:
+          - When a target's window would overlap the current window of an HA peer that the run does not touch -
+            V(shift) (the default; the next free window on the same days) or V(fail) (the run fails before any write).
+        type: str
+        choices: [shift, fail]
+      ha_strategy:
+        description:
+          - How HA peers are kept apart - V(consecutive) (the default; one duration after the other) or
+            V(alternate_days) (the same hours, member p of n on every n-th day of the days).
+        type: str
+        choices: [consecutive, alternate_days]
+      latest_end_hour:
+        description: The local hour (1 to 24) by which every planned window closes, opening the same day; unset or V(0) sets no limit.
+        type: int
+      stagger_hours:
+        description: Hours between the windows of consecutive groups, with O(maintenance_window.stagger_slots) above 1 (default V(0)).
+        type: int
+      stagger_slots:
+        description: Into how many staggered start times groups are spread, round robin (default V(1)).
+        type: int
+      freeze_periods:
+        description: Freeze periods, each a mapping with C(start) and C(end) (C(YYYY-MM-DD), both included), made embargo dates.
+        type: list
+        elements: dict
+      embargo_dates:
+        description: Single embargo dates (C(YYYY-MM-DD)). Past dates are dropped; at most 100 in all.
+        type: list
+        elements: str
+      purge_embargo_dates:
+        description: Whether the embargo dates given replace each connector's dates (V(true)) or are added to them (the default).
+        type: bool
+      today:
+        description: The first date kept of the embargo dates and the first day of the 53 weeks judged (C(YYYY-MM-DD)); today when unset.
+        type: str
+      business_hours:
+        description:
+          - Opening hours C(HH:MM-HH:MM) in each connector's local time (start included, end excluded, at most
+            C(24:00); an end before the start wraps past midnight), such as C(08:00-22:00). No planned window opens
+            inside them.
+        type: str
+        version_added: 1.1.0
+      timezone_mismatch:
+        description:
+          - When the members of an HA group the run touches are in different time zones - V(report) (the default; the
+            summary lists them), V(fail) (the run fails before any write) or V(primary) (the planned members take
+            their primary's zone).
+        type: str
+        choices: [report, fail, primary]
+        version_added: 1.1.0
+      error_names:
+        description:
+          - How errors name the settings - V(options) (as these sub-options, such as C(maintenance_window.hour)) or
+            V(role_variables) (as the role's variables, such as C(maintenance_window_hour); the role sets this).
+        type: str
+        choices: [options, role_variables]
+        default: options
+        version_added: 1.1.0
   change_freeze:
     description:
-      - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role - C(dates)
-        (C(YYYY-MM-DD)), C(state) (V(present) adds them to each connector's embargo dates, V(absent) removes exactly
-        them, past or not), C(targets) (identities; empty for every connector), C(device_type), C(purge_past) (also
-        remove every date before C(today); version 1.1.0) and C(today) (C(YYYY-MM-DD), today when not set; version
-        1.1.0). The connectors are listed once and the entries planned from that list; an entry that removes dates
-        holds the whole remaining list and replaces it whatever O(purge_embargo_dates) says.
+      - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role. The connectors are
+        listed once and the entries planned from that list; an entry that removes dates holds the whole remaining
+        list and replaces it whatever O(purge_embargo_dates) says.
       - Only embargo dates are written; a freeze never moves a window.
     type: dict
     version_added: 1.0.0
+    suboptions:
+      dates:
+        description: The freeze dates (C(YYYY-MM-DD)).
+        type: list
+        elements: str
+      state:
+        description: V(present) (the default) adds the dates to each connector's embargo dates, V(absent) removes exactly them, past or not.
+        type: str
+        choices: [present, absent]
+      targets:
+        description: The connectors, by identity (as O(maintenance_window.targets)); unset or empty for every connector.
+        type: list
+        elements: raw
+      device_type:
+        description: Only connectors of this device type; unset or empty means both.
+        type: str
+        choices: ["", MANAGED, LICENSED]
+      purge_past:
+        description: Also remove every embargo date before O(change_freeze.today) (default V(false)).
+        type: bool
+        version_added: 1.1.0
+      today:
+        description: Today's date for O(change_freeze.purge_past) (C(YYYY-MM-DD)); today when unset.
+        type: str
+        version_added: 1.1.0
+      error_names:
+        description:
+          - How errors name the settings - V(options) (as these sub-options, such as C(change_freeze.state)) or
+            V(role_variables) (as the role's variables, such as C(change_freeze_state); the role sets this).
+        type: str
+        choices: [options, role_variables]
+        default: options
+        version_added: 1.1.0
   purge_embargo_dates:
     description:
       - With V(true), each entry's O(connectors[].interrupt_window_embargo_dates) is the whole list.
@@ -435,6 +572,7 @@ api_calls:
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_fleet import ConnectorFleet
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import CHANGE_FREEZE_SPEC, MAINTENANCE_WINDOW_SPEC
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -443,8 +581,8 @@ ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", 
 
 ARGUMENT_SPEC = dict(
     connectors=dict(type="list", elements="dict", options=ENTRY_SPEC, required_one_of=[IDENTITIES + ("notes",)]),
-    maintenance_window=dict(type="dict"),
-    change_freeze=dict(type="dict"),
+    maintenance_window=dict(type="dict", options=MAINTENANCE_WINDOW_SPEC),
+    change_freeze=dict(type="dict", options=CHANGE_FREEZE_SPEC),
     purge_embargo_dates=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=4),
     create_missing=dict(type="bool", default=False),

@@ -166,7 +166,7 @@ def test_business_hours_keep_every_planned_window_out_of_store_hours(ansible, si
     assert simulator.writes() == []
 
     run, dummy = run_role(ansible, tmp_path, rc=2, business_hours="8-22")
-    assert "maintenance_window_business_hours must be written HH:MM-HH:MM" in run.output and simulator.writes() == []
+    assert "maintenance_window_business_hours must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM" in run.output and simulator.writes() == []
 
     run, result = run_role(ansible, tmp_path, connectors=[dict(id=SECONDARY)], business_hours="08:00-22:00")
     assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "opens before the store does"

@@ -212,7 +212,7 @@ MW_ROWS = [
     ("rate_limit_wait", -5, r"maintenance_window_rate_limit_wait must be a number of seconds, 0 or more"),
     ("calendar_dir", "/etc/hostname", r"maintenance_window_calendar_dir a directory or a path to create"),
     ("today", "2026-02-30", r"maintenance_window_today must be a real date written YYYY-MM-DD, got '2026-02-30'"),
-    ("business_hours", "8-22", r"maintenance_window_business_hours must be written HH:MM-HH:MM"),
+    ("business_hours", "8-22", r"maintenance_window_business_hours must be local opening hours such as 09:00-21:00 \(HH:MM-HH:MM"),
     ("timezone_mismatch", "site", _choice("maintenance_window_timezone_mismatch")),
 ]
 CF_ROWS = [

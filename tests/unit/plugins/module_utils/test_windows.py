@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import connector_name
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
+    UnknownTimezone,
     Window,
+    business_hours,
     first_overlap,
     group_label,
     ha_groups,
+    opens_inside,
+    overlapping_pairs,
+    shared_times,
     utc_intervals,
     window_of,
     windows_overlap,
+    zone,
 )
 
 UTC = datetime.timezone.utc
@@ -95,3 +105,62 @@ def test_ha_groups_take_the_sources_in_order():
     assert group_label("site:s1") == "s1"
     groups, keyless = ha_groups(connectors[:2])
     assert len(keyless) == 2, "notes are used only with group_by notes"
+
+
+@pytest.mark.parametrize("name", [None, "", "UTC"])
+def test_no_zone_is_utc(name):
+    assert zone(name) is datetime.timezone.utc
+
+
+@pytest.mark.parametrize("name, said", [("Moon/Base", "unknown time zone Moon/Base"), (7, "time zone 7 is not a name"),
+                                        (["Europe/Berlin"], "is not a name")])
+def test_a_zone_that_cannot_be_judged_is_an_error_never_utc(name, said):
+    with pytest.raises(UnknownTimezone, match=said):
+        zone(name)
+    with pytest.raises(UnknownTimezone):
+        utc_intervals(Window(("Sunday",), 1, 4, name), START)
+
+
+def test_the_overlap_sweep_yields_every_overlapping_pair_in_order():
+    a = [(at(2027, 1, 1, 0), at(2027, 1, 1, 4)), (at(2027, 1, 2, 0), at(2027, 1, 2, 4))]
+    b = [(at(2027, 1, 1, 4), at(2027, 1, 1, 6)), (at(2027, 1, 1, 3), at(2027, 1, 2, 1))]
+    b.sort()
+    assert list(overlapping_pairs(a, b)) == [(a[0], b[0]), (a[1], b[0])]
+    assert first_overlap(a, b) == (a[0], b[0])
+    assert first_overlap(a, b[1:]) is None, "touching at an instant is no overlap"
+
+
+def test_shared_times_are_the_disjoint_times_both_are_open():
+    a = [(at(2027, 1, 1, 0), at(2027, 1, 1, 4)), (at(2027, 1, 1, 4), at(2027, 1, 1, 8))]  # touching: one stretch
+    b = [(at(2027, 1, 1, 2), at(2027, 1, 1, 6)), (at(2027, 1, 1, 7), at(2027, 1, 1, 9))]
+    assert shared_times(a, b) == [(at(2027, 1, 1, 2), at(2027, 1, 1, 6)), (at(2027, 1, 1, 7), at(2027, 1, 1, 8))]
+    assert shared_times(a, []) == []
+
+
+@pytest.mark.parametrize("value, expected", [("08:00-22:00", (480, 1320)), ("9:00-17:30", (540, 1050)),
+                                             (" 22:00 - 06:00 ", (1320, 360)), ("00:00-24:00", (0, 1440)),
+                                             (None, None), ("", None)])
+def test_business_hours_are_read_one_way(value, expected):
+    assert business_hours(value, "x") == expected
+
+
+@pytest.mark.parametrize("value", ["8-22", "08:00", "08:00-08:00", "24:00-06:00", "08:60-22:00", "08:00-24:01", ["08:00-22:00"]])
+def test_bad_business_hours_name_the_option_given(value):
+    with pytest.raises(InvalidOption, match="^shop_hours must be local opening hours such as 09:00-21:00"):
+        business_hours(value, "shop_hours")
+
+
+def test_a_window_opens_inside_business_hours_by_its_opening_hour():
+    assert [opens_inside((1320, 360), h) for h in (21, 22, 0, 5, 6)] == [False, True, True, True, False]
+    assert opens_inside(None, 9) is False
+
+
+@pytest.mark.parametrize("connector, name, with_id", [
+    (dict(id="c1", notes="ber-01", device=dict(serial_number="SN1")), "ber-01", "ber-01 (c1)"),
+    (dict(id="c1", notes="", device=dict(serial_number="SN1")), "SN1", "SN1 (c1)"),
+    (dict(id="c1", device="not a mapping"), "c1", "c1"),
+    (dict(id="c1", notes=42), "42", "42 (c1)"),
+])
+def test_a_connector_is_named_for_people_one_way(connector, name, with_id):
+    assert connector_name(connector) == name
+    assert connector_name(connector, with_id=True) == with_id

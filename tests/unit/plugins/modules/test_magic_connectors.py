@@ -163,9 +163,33 @@ def test_maintenance_window_plans_from_one_connector_list_and_one_sites_list(api
 
 
 def test_maintenance_window_settings_are_refused_before_any_call(api, run_module):
+    # ansible-core validates the sub-options' types and choices, naming the option, before the module builds a client
+    # (the api fixture fails the test on any call).
     result = run_module(magic_connectors, maintenance_window=dict(preset="weekend_nights", hour="two"))
-    assert result["failed"] and result["msg"] == "maintenance_window_hour must be a whole number, got 'two'"
+    assert result["failed"] and result["msg"].startswith("argument 'hour' is of type str found in 'maintenance_window'")
+    result = run_module(magic_connectors, maintenance_window=dict(preset="weekend_nights", ha_conflict="ignore"))
+    assert result["failed"] and "value of ha_conflict must be one of: shift, fail" in result["msg"]
+    assert "found in maintenance_window" in result["msg"]
+
+
+@pytest.mark.parametrize("error_names, name", [("options", "maintenance_window.business_hours"),
+                                               ("role_variables", "maintenance_window_business_hours")])
+def test_rules_ansible_cannot_express_name_the_option_or_the_role_variable(api, run_module, error_names, name):
+    result = run_module(magic_connectors, maintenance_window=dict(preset="weekend_nights", business_hours="8-22",
+                                                                  error_names=error_names))
+    assert result["failed"] and result["msg"] == (
+        "%s must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM on a 24-hour clock; the end, at most 24:00, "
+        "differs from the start, and one before the start runs past midnight), got '8-22'" % name)
     assert result["api_calls"] == {}
+
+
+@pytest.mark.parametrize("naming, name", [({}, "change_freeze.targets[0]"),
+                                          (dict(error_names="role_variables"), "change_freeze_connectors[0]")])
+def test_change_freeze_errors_name_the_option_or_the_role_variable(api, run_module, naming, name):
+    api.expect("GET", PATH, result=FLEET[:2])
+    result = run_module(magic_connectors, change_freeze=dict(dates=["2027-01-01"], targets=[dict(notes="nowhere")], **naming))
+    assert result["failed"] and result["msg"].startswith(name + " matches no listed connector")
+    assert result["api_calls"] == {"GET": 1}
 
 
 def test_change_freeze_writes_only_embargo_dates_from_one_list(api, run_module):
