@@ -273,8 +273,8 @@ CATALOGUE = [
     ("cf-unknown-connector", "CF", {"change_freeze_dates": ["2027-01-01"], "change_freeze_connectors": [{"notes": "no such connector"}]},
      r"change_freeze_connectors\[0\] matches no listed connector", READS),
     ("cf-over-100-dates", "CF", {"change_freeze_dates": MANY_DATES[95:]},
-     r"the freeze \(change_freeze_start to change_freeze_end, and change_freeze_dates\) adds too many dates: connector %s "
-     r"\(MWC2301A0417\) would hold 101 embargo dates, more than 100" % BER_ID, READS),
+     r"the freeze \(change_freeze_start to change_freeze_end, and change_freeze_dates\) adds too many dates: connector "
+     r"ber-branch-01 primary \(%s\) would hold 101 embargo dates, more than 100" % BER_ID, READS),
 
     # --- magic_connector_report: thresholds and the standard window, before the list call ------------------------------
     ("rep-min-version", "REP", {"dest": "/nonexistent/report", "min_version": "2026.x"},
