@@ -155,8 +155,8 @@ def activation_fixture(simulator, tmp_path):
         running.stop()
 
 
-def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, activation):
-    names = dict((c["id"], (c["device"].get("serial_number") or c["id"])) for c in api.get(
+def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulator_api, activation):
+    names = dict((c["id"], (c["device"].get("serial_number") or c["id"])) for c in simulator_api.get(
         "/accounts/%s/magic/connectors" % simulator.account_id).json()["result"])
 
     # 1. the state at start: New York offline, confirmed over the first two polls
@@ -166,7 +166,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, ac
 
     # 2. an interrupt waits for the offline appliance; it is seen pending at a sites refresh, then runs
     looked = len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK))
-    assert api.post("/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
+    assert simulator_api.post("/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
                     json={"reboot": {"purge": False}}).status_code == 200
     deadline = time.monotonic() + WAIT
     while len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK)) <= looked and time.monotonic() < deadline:

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import connector_list
+
 FREE_DEVICE = "MWC2405C0101"  # a registered hardware device without a connector in the sample data
 BERLIN = "MWC2301A0417"       # the device of "ber-branch-01 primary"
 
 
-def connectors(simulator):
-    return list(simulator.state()["accounts"][simulator.account_id]["connectors"].values())
-
-
 def by_serial(simulator, serial):
-    found = [c for c in connectors(simulator) if c["device"].get("serial_number") == serial]
+    found = [c for c in connector_list(simulator) if c["device"].get("serial_number") == serial]
     assert len(found) <= 1
     return found[0] if found else None
 
 
 def test_create_check_apply_reapply(ansible, simulator):
-    count = len(connectors(simulator))
+    count = len(connector_list(simulator))
     ansible.playbook("magic_connector_create.yml", check=True, diff=True,
                      extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=True))
     assert simulator.writes() == [] and by_serial(simulator, FREE_DEVICE) is None
@@ -34,7 +32,7 @@ def test_create_check_apply_reapply(ansible, simulator):
 
     simulator.clear_log()
     ansible.playbook("magic_connector_create.yml", extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=False))
-    assert simulator.writes() == [] and len(connectors(simulator)) == count + 1
+    assert simulator.writes() == [] and len(connector_list(simulator)) == count + 1
 
 
 def test_each_setting_is_edited_with_one_patch(ansible, simulator):
@@ -64,7 +62,7 @@ def test_embargo_merge_and_purge(ansible, simulator):
 def test_virtual_connector_create_find_rekey(ansible, simulator):
     run = ansible.playbook("magic_connector_virtual.yml")
     assert [w["method"] for w in simulator.writes()] == ["POST", "PATCH"]
-    assert sum(1 for c in connectors(simulator) if c.get("notes") == "fra-aws-vcon-01") == 1
+    assert sum(1 for c in connector_list(simulator) if c.get("notes") == "fra-aws-vcon-01") == 1
     assert "license_key" not in run.output or "censored" in run.output
 
 

@@ -12,6 +12,8 @@ import json
 import os
 import stat
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import result_of, stored
+
 SYDNEY = "dd54928d783446aeb068b242b1e286a1"      # syd-branch-07 primary: no site yet
 SYDNEY_SITE = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
 NEW_YORK = "d5fcbf8464854891bdc163cff7831dc1"    # nyc-dc-02 primary
@@ -26,11 +28,6 @@ LAB_GRE = "f1e2d3c4b5a647382910abcdef012345"
 CONNECTOR = "cloudflare.magic_transit.magic_connector"
 INTERRUPT = "cloudflare.magic_transit.magic_connector_interrupt"
 INTERCONNECT = "cloudflare.magic_transit.cf_interconnect"
-
-
-def result_of(run):
-    """The module result of a one-host ad-hoc run (``localhost | CHANGED => {...}``)."""
-    return json.loads(run.stdout.split("=>", 1)[1])
 
 
 def posts(simulator, path_end):
@@ -99,7 +96,7 @@ def test_rekey_into_license_key_dest_leaks_no_key(ansible, simulator, tmp_path):
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
     key = dest.read_text().strip()
     assert key and key not in run.output, "the license key is in the file only"
-    device = simulator.state()["accounts"][simulator.account_id]["devices"][vcon["device"]["id"]]
+    device = stored(simulator, "devices")[vcon["device"]["id"]]
     assert device["license_fingerprint"] == hashlib.sha256(key.encode()).hexdigest()[:16], "the file holds the valid key"
     assert sorted(os.listdir(dest.parent)) == ["vcon.key"]
 
@@ -115,11 +112,11 @@ def test_rekey_into_an_unwritable_folder_sends_nothing(ansible, simulator, tmp_p
 
 def test_strict_devices_unknown_serial_is_named_and_nothing_created(ansible, simulator):
     simulator.admin("PUT", "settings", {"strict_devices": True})
-    count = len(simulator.state()["accounts"][simulator.account_id]["connectors"])
+    count = len(stored(simulator, "connectors"))
     run = ansible.adhoc(CONNECTOR, "device_serial_number=MWC9999Z9999 notes=typo", rc=2)
     assert "device_serial_number names no device Cloudflare knows" in run.stdout and "MWC9999Z9999" in run.stdout
     assert "no connector was created" in run.stdout
-    assert len(simulator.state()["accounts"][simulator.account_id]["connectors"]) == count
+    assert len(stored(simulator, "connectors")) == count
 
 
 # --- interrupts --------------------------------------------------------------------------------------------
@@ -142,7 +139,7 @@ def test_interrupt_by_notes_then_pending_then_409(ansible, simulator):
     assert "a reboot is already pending since" in run.stdout and "Nothing was written" in run.stdout
     statuses = [w["status"] for w in posts(simulator, "/interrupts")]
     assert statuses == [200, 409], "the 409 POST was not repeated"
-    assert len(simulator.state()["accounts"][simulator.account_id]["interrupts"][NEW_YORK]) == 1, "only the first"
+    assert len(stored(simulator, "interrupts")[NEW_YORK]) == 1, "only the first"
 
 
 def test_interrupt_wait_returns_triggered_at(ansible, simulator):

@@ -8,7 +8,7 @@
 * ``playbooks``: a :class:`support.PlaybookRunner` writing generated playbooks into the test's temporary folder.
 * ``accounts``: :class:`support.Accounts`, one simulator account per table row.
 
-``simulator``, ``simulator_server`` and ``api`` come from ``tests/conftest.py``. The tests run from the build copy
+``simulator``, ``simulator_server`` and ``simulator_api`` come from ``tests/conftest.py``. The tests run from the build copy
 (``make sync``), where this folder is importable as ``ansible_collections.cloudflare.magic_transit.tests.reliability``.
 """
 

@@ -33,7 +33,7 @@ import pytest
 from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN, INVENTORY
-from ansible_collections.cloudflare.magic_transit.tests.integration.test_inventory import plain
+from ansible_collections.cloudflare.magic_transit.tests.helpers import plain
 
 CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 
@@ -117,9 +117,9 @@ def payload(kind, mark):
 class Estate:
     """The seed account with one payload class in the notes of each of the first connectors, marks per path."""
 
-    def __init__(self, ansible, simulator, api, folder):
-        self.ansible, self.simulator, self.api, self.folder = ansible, simulator, api, folder
-        listed = api.get("magic/connectors").json()["result"]
+    def __init__(self, ansible, simulator, simulator_api, folder):
+        self.ansible, self.simulator, self.api, self.folder = ansible, simulator, simulator_api, folder
+        listed = simulator_api.get("magic/connectors").json()["result"]
         self.ids = dict(zip(PAYLOADS, sorted(c["id"] for c in listed)))
         assert len(self.ids) == len(PAYLOADS), "the seed needs a connector per payload class"
         (folder / "marks").mkdir()
@@ -238,8 +238,8 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     assert ran == expected, completed.stdout + completed.stderr
 
 
-def test_api_strings_never_run_on_any_path(ansible, simulator, api, tmp_path):
-    estate = Estate(ansible, simulator, api, tmp_path)
+def test_api_strings_never_run_on_any_path(ansible, simulator, simulator_api, tmp_path):
+    estate = Estate(ansible, simulator, simulator_api, tmp_path)
     table = []
     for path in PATHS:
         seen = seen_by_path(estate, path)

@@ -13,6 +13,8 @@ import pytest
 from simulator import appliances
 from simulator.state import format_timestamp
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import result
+
 BER_PRIMARY = "711f8eedc6d84336a6f7d256ddd00fce"
 BER_SECONDARY = "64180894674b44869153f5fed0c2c654"
 SYD = "dd54928d783446aeb068b242b1e286a1"   # last report 2.7 days ago: silent
@@ -98,19 +100,17 @@ def test_deleted_connector_loses_its_record():
 
 # ---------------------------------------------------------------------------------------------------- over HTTP
 
-def connector(api, connector_id):
-    answer = api.get("magic/connectors/" + connector_id)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["result"]
+def connector(simulator_api, connector_id):
+    return result(simulator_api.get("magic/connectors/" + connector_id))
 
 
 def heartbeats(simulator):
     return simulator.admin("GET", "heartbeats")["accounts"][simulator.account_id]
 
 
-def test_default_keeps_heartbeats_as_stored(api, simulator):
+def test_default_keeps_heartbeats_as_stored(simulator_api, simulator):
     assert simulator.admin("GET", "settings")["heartbeat_interval"] == 0
-    assert connector(api, BER_PRIMARY)["last_heartbeat"] == simulator.connector(BER_PRIMARY)["last_heartbeat"]
+    assert connector(simulator_api, BER_PRIMARY)["last_heartbeat"] == simulator.connector(BER_PRIMARY)["last_heartbeat"]
     timeline = heartbeats(simulator)
     # The seeded reboot of February, with the default downtime of 30 s.
     assert timeline[BER_PRIMARY]["online"] is True and timeline[BER_PRIMARY]["away"] == SEEDED_REBOOT
@@ -118,13 +118,13 @@ def test_default_keeps_heartbeats_as_stored(api, simulator):
     assert timeline[SFO] == {"online": False, "last_heartbeat": None, "away": [{"from": None, "until": None, "reason": "silent"}]}
 
 
-def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(api, simulator):
+def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(simulator_api, simulator):
     simulator.admin("PUT", "settings", {"heartbeat_interval": 10, "interrupt_downtime": 3600, "interrupt_delay": 0})
-    before = connector(api, BER_SECONDARY)["last_heartbeat"]
-    posted = api.post("magic/connectors/%s/interrupts" % BER_SECONDARY, json={"reboot": {"purge": False}})
+    before = connector(simulator_api, BER_SECONDARY)["last_heartbeat"]
+    posted = simulator_api.post("magic/connectors/%s/interrupts" % BER_SECONDARY, json={"reboot": {"purge": False}})
     assert posted.status_code == 200
-    triggered = api.get("magic/connectors/%s/interrupts" % BER_SECONDARY).json()["result"][-1]["triggered_at"]
-    after = connector(api, BER_SECONDARY)["last_heartbeat"]
+    triggered = simulator_api.get("magic/connectors/%s/interrupts" % BER_SECONDARY).json()["result"][-1]["triggered_at"]
+    after = connector(simulator_api, BER_SECONDARY)["last_heartbeat"]
     # Silent for an hour from triggered_at: the last heartbeat is the one before the reboot ran.
     assert before <= after <= triggered
     away = heartbeats(simulator)[BER_SECONDARY]["away"]
@@ -135,7 +135,7 @@ def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(api, sim
     assert simulator.connector(BER_SECONDARY)["last_heartbeat"] <= before
 
 
-def test_admin_offline_and_online(api, simulator):
+def test_admin_offline_and_online(simulator_api, simulator):
     simulator.admin("PUT", "settings", {"heartbeat_interval": 10})
     assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY) == {
         "connector_id": BER_PRIMARY, "online": False, "changed": True}
@@ -143,9 +143,9 @@ def test_admin_offline_and_online(api, simulator):
     timeline = heartbeats(simulator)[BER_PRIMARY]
     assert timeline["online"] is False and timeline["away"][-1]["reason"] == "offline" and timeline["away"][-1]["until"] is None
     offline_at = timeline["away"][-1]["from"]
-    assert connector(api, BER_PRIMARY)["last_heartbeat"] <= offline_at
+    assert connector(simulator_api, BER_PRIMARY)["last_heartbeat"] <= offline_at
     simulator.admin("PUT", "connectors/%s/online" % SFO)
-    assert connector(api, SFO)["last_heartbeat"] >= heartbeats(simulator)[SFO]["away"][0]["until"]
+    assert connector(simulator_api, SFO)["last_heartbeat"] >= heartbeats(simulator)[SFO]["away"][0]["until"]
     simulator.admin("PUT", "connectors/%s/online" % BER_PRIMARY)
     timeline = heartbeats(simulator)[BER_PRIMARY]
     assert timeline["online"] is True and timeline["away"][-1]["until"] >= offline_at

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -14,13 +15,10 @@ from ansible_collections.cloudflare.magic_transit.plugins.filter.maintenance imp
     embargo_dates,
     maintenance_windows,
 )
+from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
 
 
-def connector(number, notes, **fields):
-    obj = dict(id="%032x" % number, notes=notes, device={"id": "%032x" % (100 + number), "serial_number": "SN%d" % number},
-               interrupt_window_embargo_dates=[])
-    obj.update(fields)
-    return obj
+connector = functools.partial(api_connector, serial="SN%d", interrupt_window_embargo_dates=[])
 
 
 FLEET = [

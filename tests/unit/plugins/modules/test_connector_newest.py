@@ -7,6 +7,7 @@ written to a file, unknown serial numbers, asynchronous interrupts (one pending 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import stat
@@ -21,6 +22,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.modules import (
     magic_connectors,
 )
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
+from ansible_collections.cloudflare.magic_transit.tests.helpers import edited
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 ID = "4f1c2b3a5d6e7f8091a2b3c4d5e6f708"
@@ -37,8 +39,7 @@ INTERRUPTS = PATH + "/" + ID + "/interrupts"
 SUBMITTED = "2026-12-02T07:30:00.123456Z"
 
 
-def connector(**fields):
-    return dict(copy.deepcopy(CONNECTOR), **fields)
+connector = functools.partial(edited, CONNECTOR)
 
 
 # --- site_id and primary --------------------------------------------------------------------------------

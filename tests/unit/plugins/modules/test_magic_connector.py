@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.modules import (
     magic_connector_interrupt,
 )
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
+from ansible_collections.cloudflare.magic_transit.tests.helpers import edited
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 ID = "4f1c2b3a5d6e7f8091a2b3c4d5e6f708"
@@ -35,10 +37,7 @@ OTHER = dict(CONNECTOR, id="e" * 32, notes="muc-branch-02", device={"id": "d" * 
 VIRTUAL = dict(CONNECTOR, id="c" * 32, notes="aws vcon", device={"id": "b" * 32, "type": "LICENSED"})
 
 
-def connector(**fields):
-    obj = copy.deepcopy(CONNECTOR)
-    obj.update(fields)
-    return obj
+connector = functools.partial(edited, CONNECTOR)
 
 
 def test_edit_patches_only_what_differs(api, run_module):

@@ -15,6 +15,7 @@ The waits asserted are the fake clock's: what the module planned, never wall tim
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import math
 import re
@@ -25,14 +26,12 @@ import requests
 
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connectors
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL
+from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 
 
-def connector(number, **fields):
-    return dict({"id": "%032x" % number, "notes": "site-%04d" % number, "timezone": "UTC",
-                 "device": {"id": "%032x" % (100000 + number), "serial_number": "SN%04d" % number, "type": "MANAGED"}},
-                **fields)
+connector = functools.partial(api_connector, notes="site-%04d", serial="SN%04d", timezone="UTC")
 
 
 class Budget:
