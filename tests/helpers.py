@@ -3,7 +3,8 @@
 """Helpers every test suite shares: import them from here, never copy them into a test file.
 
 * Answers of the (simulated) API: :func:`result`, :func:`errors_of`.
-* What the simulator stores: :func:`stored`, :func:`stored_connectors` (by id), :func:`connector_list` (a list).
+* The simulator: :func:`stored`, :func:`stored_connectors` (by id), :func:`connector_list` (a list),
+  :func:`put_settings`.
 * Ansible runs: :func:`result_of` (the module result of an ad-hoc run), :func:`plain` (data without unsafe marks).
 * Fake API data: :func:`api_connector`, :func:`edited`.
 
@@ -46,6 +47,11 @@ def stored_connectors(simulator):
 def connector_list(simulator):
     """The simulator's stored connectors, as a list."""
     return list(stored_connectors(simulator).values())
+
+
+def put_settings(simulator, **values):
+    """Change the simulator's settings (``/__admin/settings``); returns them all."""
+    return simulator.admin("PUT", "settings", values)
 
 
 def result_of(run):

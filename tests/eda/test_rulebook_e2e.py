@@ -8,6 +8,7 @@ ansible-rulebook printed, a job's view of an event, and the simulator's request 
 """
 
 import ast
+import itertools
 import json
 import os
 import signal
@@ -226,7 +227,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
     lists = [e for e in lists if e["path"].endswith("/magic/connectors")]
     assert len(lists) >= 10
     times = [time_of(e) for e in lists]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= INTERVAL * 0.8, gaps
     sites = simulator.requests("GET", "/magic/sites")
     successful_polls = len([e for e in lists if e["status"] == 200])

@@ -8,8 +8,6 @@ The simulator serves Magic WAN sites: these tests always run (a 404 for ``magic/
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ansible_collections.cloudflare.magic_transit.tests.helpers import result_of

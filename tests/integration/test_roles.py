@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.tests.integration.test_collection_playbooks import playbook
 from ansible_collections.cloudflare.magic_transit.tests.helpers import stored_connectors
+from ansible_collections.cloudflare.magic_transit.tests.integration.test_collection_playbooks import playbook
 
 FREEZE = ["2027-03-30", "2027-03-31", "2027-04-01", "2027-04-02"]
 

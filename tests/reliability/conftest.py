@@ -17,7 +17,6 @@ from __future__ import annotations
 import pytest
 
 # Re-exported so that pytest registers the integration suite's fixture for this folder too.
-from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import ansible  # pylint: disable=unused-import
 from ansible_collections.cloudflare.magic_transit.tests.reliability.support import Accounts, PlaybookRunner
 
 

@@ -29,11 +29,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from ansible.release import __version__ as ANSIBLE_VERSION
 
-from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN, INVENTORY
 from ansible_collections.cloudflare.magic_transit.tests.helpers import plain
+from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN, INVENTORY
 
 CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 
@@ -120,7 +119,7 @@ class Estate:
     def __init__(self, ansible, simulator, simulator_api, folder):
         self.ansible, self.simulator, self.api, self.folder = ansible, simulator, simulator_api, folder
         listed = simulator_api.get("magic/connectors").json()["result"]
-        self.ids = dict(zip(PAYLOADS, sorted(c["id"] for c in listed)))
+        self.ids = dict(zip(PAYLOADS, sorted(c["id"] for c in listed), strict=False))
         assert len(self.ids) == len(PAYLOADS), "the seed needs a connector per payload class"
         (folder / "marks").mkdir()
 
@@ -226,7 +225,7 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     pass because its payload was broken. (ansible-core 2.19+ templates in a sandbox that refuses the attribute walks
     even in trusted text; on 2.16 and 2.18 they run.)"""
     marks = dict((kind, tmp_path / ("control-%d" % index)) for index, kind in enumerate(PAYLOADS))
-    tasks = "".join('    - name: Control {0}\n      ansible.builtin.debug:\n        msg: "{1}"\n      ignore_errors: true\n'.format(
+    tasks = "".join('    - name: Control {}\n      ansible.builtin.debug:\n        msg: "{}"\n      ignore_errors: true\n'.format(
         index, payload(kind, marks[kind]).replace('"', '\\"')) for index, kind in enumerate(PAYLOADS))
     playbook = tmp_path / "control.yml"
     playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks, encoding="utf-8")

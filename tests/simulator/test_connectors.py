@@ -1,10 +1,14 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Magic WAN connectors: CRUD, device rules, license keys, constraints, interrupts, telemetry, fleets."""
+"""Magic WAN connectors: CRUD, device rules, license keys, constraints, interrupts, telemetry, fleets; site_id and
+primary, virtual serial numbers, strict devices, asynchronous interrupts (one pending at a time)."""
+
+import datetime
+import time
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.tests.helpers import errors_of, result, stored
+from ansible_collections.cloudflare.magic_transit.tests.helpers import errors_of, put_settings, result, stored
 
 BER_PRIMARY = "711f8eedc6d84336a6f7d256ddd00fce"   # MANAGED, serial MWC2301A0417
 SFO_LICENSED = "32d9a8741af047e39c4a6ee61a5daaba"  # LICENSED
@@ -12,6 +16,10 @@ SPARE_SERIAL = "MWC2405C0101"                      # registered device without a
 SPARE_LICENSED_DEVICE = "9681d2552ec53ab9a801ed434a5b4680"
 SPARE_SERVICE_TAG = "CFVA-9681D2552EC5"            # its serial number (a virtual appliance's service tag)
 ALL_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+BER_SECONDARY = "64180894674b44869153f5fed0c2c654"
+NYC = "d5fcbf8464854891bdc163cff7831dc1"
+SITE_SYD = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
+SYD = "dd54928d783446aeb068b242b1e286a1"
 
 
 def path(connector_id="", suffix=""):
@@ -305,3 +313,134 @@ def test_fleet(simulator_api, simulator):
     simulator.reset()
     simulator.add_fleet(1)
     assert result(simulator_api.get(path()))[-1]["id"] == fleet[0]["id"]
+
+
+# ------------------------------------------------------------------------------------------- connectors: sites
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+def test_site_id_and_primary_are_writable(simulator_api, simulator, method):
+    edited = result(simulator_api.request(method, "magic/connectors/" + SYD, json={"site_id": SITE_SYD, "primary": False}))
+    assert edited["site_id"] == SITE_SYD and edited["primary"] is False
+    assert simulator.connector(SYD)["site_id"] == SITE_SYD
+    assert result(simulator_api.patch("magic/connectors/" + SYD, json={"site_id": ""}))["site_id"] == ""
+
+
+def test_put_resets_site_id_and_primary(simulator_api):
+    replaced = result(simulator_api.put("magic/connectors/" + BER_SECONDARY, json={"notes": "replaced"}))
+    assert "site_id" not in replaced and replaced["primary"] is True
+
+
+def test_create_with_site_id_and_primary(simulator_api, simulator):
+    created = result(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}, "site_id": SITE_SYD,
+                                                        "primary": False}))
+    assert created["site_id"] == SITE_SYD and created["primary"] is False
+    plain = result(simulator_api.post("magic/connectors", json={"device": {"provision_license": True}}))
+    assert plain["primary"] is True and "site_id" not in plain
+
+
+@pytest.mark.parametrize("body, pointer, message", [
+    ({"site_id": "0" * 32}, "/site_id", "site_id %s is not a site of this account (GET /magic/sites lists them)" % ("0" * 32)),
+    ({"site_id": 7}, "/site_id", "site_id must be a string"),
+    ({"site_id": None}, "/site_id", "site_id: type string is not permitted to be null"),
+    ({"primary": "yes"}, "/primary", "primary must be a boolean"),
+])
+def test_site_id_and_primary_validation(simulator_api, simulator, body, pointer, message):
+    before = simulator.state()
+    for method, path in (("PATCH", "magic/connectors/" + SYD), ("PUT", "magic/connectors/" + SYD),
+                         ("POST", "magic/connectors")):
+        sent = dict(body, device={"serial_number": SPARE_SERIAL}) if method == "POST" else body
+        errors = errors_of(simulator_api.request(method, path, json=sent))
+        assert errors[(1022 if "null" in message else 1004, pointer)] == message
+    assert simulator.state() == before
+
+
+# --------------------------------------------------------------------------------- virtual serials, strict devices
+
+def test_new_virtual_device_has_a_service_tag_and_is_found_by_it(simulator_api, simulator):
+    created = result(simulator_api.post("magic/connectors", json={"device": {"provision_license": True}, "notes": "vcon"}))
+    tag = created["device"]["serial_number"]
+    assert tag.startswith("CFVA-") and len(tag) == 17
+    state = simulator.state()["accounts"][simulator.account_id]
+    assert state["devices"][created["device"]["id"]]["serial_number"] == tag
+    assert [item["id"] for item in result(simulator_api.get("magic/connectors")) if item["device"].get("serial_number") == tag] == [created["id"]]
+    # The same service tag again: the device already has a connector.
+    assert errors_of(simulator_api.post("magic/connectors", json={"device": {"serial_number": tag}}), 409)
+    # A registered virtual device is created by its service tag like hardware by its serial.
+    by_tag = result(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERVICE_TAG}}))
+    assert by_tag["device"]["type"] == "LICENSED" and "license_key" not in by_tag
+
+
+def test_strict_devices_refuses_unknown_serials(simulator_api, simulator):
+    assert simulator.admin("GET", "settings") == {"interrupt_delay": 0.0, "strict_devices": False, "heartbeat_interval": 0.0,
+                                                  "interrupt_downtime": 30.0, "connector_schema": "2026-08"}
+    assert put_settings(simulator, strict_devices=True)["strict_devices"] is True
+    before = simulator.state()
+    errors = errors_of(simulator_api.post("magic/connectors", json={"device": {"serial_number": "MWC2609Z0001"}, "notes": "x"}), 404)
+    assert errors == {(1003, "/device/serial_number"):
+                      "no device with serial number MWC2609Z0001 is registered to this account"}
+    assert simulator.state() == before
+    # Registered hardware and new virtual appliances are still fine.
+    assert result(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}}))["device"]["type"] == "MANAGED"
+    assert result(simulator_api.post("magic/connectors", json={"device": {"provision_license": True}}))["license_key"]
+    simulator.reset()
+    assert simulator.admin("GET", "settings")["strict_devices"] is False
+    assert result(simulator_api.post("magic/connectors", json={"device": {"serial_number": "MWC2609Z0001"}}))
+
+
+@pytest.mark.parametrize("values", [{"strict_devices": "yes"}, {"interrupt_delay": "soon"}, {"interrupt_delay": True},
+                                    {"colour": 1}])
+def test_admin_settings_validation(simulator, values):
+    with pytest.raises(AssertionError, match="HTTP 400"):
+        put_settings(simulator, **values)
+
+
+# ----------------------------------------------------------------------------------------------------- interrupts
+
+def interrupts(simulator_api, connector_id=NYC):
+    return result(simulator_api.get("magic/connectors/%s/interrupts" % connector_id))
+
+
+def post_interrupt(simulator_api, body, connector_id=NYC):
+    return simulator_api.post("magic/connectors/%s/interrupts" % connector_id, json=body)
+
+
+def test_interrupt_pending_until_the_delay_then_triggered(simulator_api, simulator):
+    assert put_settings(simulator, interrupt_delay=0.6)["interrupt_delay"] == 0.6
+    created = result(post_interrupt(simulator_api, {"reboot": {"purge": False}}))
+    assert set(created) == {"submitted_at", "reboot"}
+    assert interrupts(simulator_api) == [created]
+    errors = errors_of(post_interrupt(simulator_api, {"restart": {}}), 409)
+    message = errors[(1006, None)]
+    assert "already has a pending reboot, submitted at %s" % created["submitted_at"] in message
+    assert "only one interrupt may be pending" in message
+    # Another connector is not affected.
+    assert result(post_interrupt(simulator_api, {"shutdown": {}}, connector_id=BER_PRIMARY))
+    time.sleep(0.7)
+    ran = interrupts(simulator_api)
+    assert len(ran) == 1 and set(ran[0]) == {"submitted_at", "triggered_at", "reboot"}
+    submitted = datetime.datetime.fromisoformat(created["submitted_at"].replace("Z", "+00:00"))
+    triggered = datetime.datetime.fromisoformat(ran[0]["triggered_at"].replace("Z", "+00:00"))
+    assert abs((triggered - submitted).total_seconds() - 0.6) < 0.01
+    assert stored(simulator, "interrupts")[NYC] == ran
+    assert result(post_interrupt(simulator_api, {"restart": {}}))["restart"] == {"purge": False}
+
+
+def test_interrupt_never_triggers_until_the_setting_changes(simulator_api, simulator):
+    put_settings(simulator, interrupt_delay="never")
+    assert simulator.admin("GET", "settings")["interrupt_delay"] == "never"
+    result(post_interrupt(simulator_api, {"reboot": {}}))
+    errors_of(post_interrupt(simulator_api, {"reboot": {}}), 409)
+    assert "triggered_at" not in interrupts(simulator_api)[0]
+    assert len(simulator.writes()) == 2
+    put_settings(simulator, interrupt_delay=0)  # the appliance checks in
+    assert interrupts(simulator_api)[0]["triggered_at"]
+    simulator.reset()
+    assert simulator.admin("GET", "settings")["interrupt_delay"] == 0.0
+
+
+def test_default_delay_runs_interrupts_at_once(simulator_api):
+    for action in ("reboot", "restart", "shutdown"):
+        result(post_interrupt(simulator_api, {action: {"purge": True}}))
+    assert all(item["triggered_at"] == item["submitted_at"] for item in interrupts(simulator_api))
+
+

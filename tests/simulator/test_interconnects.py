@@ -1,24 +1,31 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""CF interconnects: list/get, the health-check target header, update semantics, validate_only, validation."""
+"""CF interconnects: list/get, the health-check target header, update semantics, validate_only, validation, and
+the current rules (automatic return routing, target forms, unique names, health-check sources)."""
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.tests.helpers import errors_of
+from ansible_collections.cloudflare.magic_transit.tests.helpers import errors_of, result
 
 FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"      # version 1, GRE, default health-check target
 AMS_V15 = "c0a66efd2b834c23976c56694bb0a45c"      # version 1.5, saved target 192.168.10.1
 LHR_V2 = "3d8f178ccc144d6089165dca06f11d1d"       # version 2, BGP with md5_key
 SIN_BIDIR = "39a186d8c1ee41e1a92eb0d6b08f99f7"    # version 1.5, bidirectional health check
 NEW_HC_TARGET = {"x-magic-new-hc-target": "true"}
+LAB_ACCOUNT = "7d4c2b1a0f9e8d7c6b5a4f3e2d1c0b9a"  # no coupler_integration flag
+LAB_GRE = "f1e2d3c4b5a647382910abcdef012345"
 
 
 def path(interconnect_id=""):
     return "magic/cf_interconnects/" + interconnect_id if interconnect_id else "magic/cf_interconnects"
 
 
-def put(simulator_api, interconnect_id, body, **kwargs):
-    return simulator_api.put(path(interconnect_id), json=body, **kwargs)
+def put(simulator_api, interconnect_id, body, account=None, **kwargs):
+    """PUT an interconnect of the seed's account, or of ``account``."""
+    target = path(interconnect_id)
+    if account:
+        target = "/accounts/%s/%s" % (account, target)
+    return simulator_api.put(target, json=body, **kwargs)
 
 
 def test_list_and_get(simulator_api):
@@ -280,3 +287,81 @@ def test_md5_key_masked_in_log(simulator_api, simulator):
     entry = simulator.requests("PUT")[0]
     assert entry["body"] == {"bgp": {"customer_asn": 64512, "md5_key": "********"}}
     assert secret not in str(simulator.requests())
+
+
+# -------------------------------------------------------------------------------------------- interconnect rules
+
+@pytest.mark.parametrize("validate_only", [False, True])
+def test_automatic_return_routing_needs_the_account_flag(simulator_api, simulator, validate_only):
+    params = {"validate_only": "true"} if validate_only else None
+    errors = errors_of(put(simulator_api, LAB_GRE, {"automatic_return_routing": True}, account=LAB_ACCOUNT, params=params))
+    assert errors == {(1004, "/automatic_return_routing"):
+                      "automatic_return_routing can only be enabled on accounts with the coupler_integration flag"}
+    assert result(put(simulator_api, LAB_GRE, {"automatic_return_routing": False}, account=LAB_ACCOUNT, params=params))
+    assert result(put(simulator_api, FRA_GRE, {"automatic_return_routing": True}, params=params))  # the seed account has the flag
+
+
+@pytest.mark.parametrize("validate_only", [False, True])
+def test_target_form_must_match_the_header(simulator_api, validate_only):
+    params = {"validate_only": "true"} if validate_only else None
+    as_object = {"health_check": {"type": "request", "target": {"saved": "10.1.2.3"}}}
+    as_string = {"health_check": {"type": "request", "target": "10.1.2.3"}}
+    assert (1004, "/health_check/target") in errors_of(put(simulator_api, FRA_GRE, as_object, params=params))
+    assert (1004, "/health_check/target") in errors_of(put(simulator_api, FRA_GRE, as_string, params=params, headers=NEW_HC_TARGET))
+    assert (1004, "/health_check/target") in errors_of(
+        put(simulator_api, FRA_GRE, as_object, params=params, headers={"x-magic-new-hc-target": "false"}))
+    assert result(put(simulator_api, FRA_GRE, as_object, params=params, headers=NEW_HC_TARGET))
+    assert result(put(simulator_api, FRA_GRE, as_string, params=params))
+
+
+@pytest.mark.parametrize("name", ["gre-fra-dc1", "ipsec-ber-branch-01", "ams-cni-1"])
+def test_names_unique_across_tunnels(simulator_api, simulator, name):
+    before = simulator.interconnect(FRA_GRE)
+    for params in ({"validate_only": "true"}, None):
+        errors = errors_of(put(simulator_api, FRA_GRE, {"name": name}, params=params))
+        assert errors == {(1004, "/name"): "name must be unique: another tunnel or interconnect of this account is "
+                                           "already named %r" % name}
+    assert simulator.interconnect(FRA_GRE) == before
+    # Tunnels of another account do not count.
+    assert result(put(simulator_api, LAB_GRE, {"name": "gre-fra-dc1"}, account=LAB_ACCOUNT))
+
+
+@pytest.mark.parametrize("health_check, message", [
+    ({"direction": "bidirectional"}, "health_check.source is required when health_check.direction is bidirectional"),
+    ({"direction": "bidirectional", "source": "169.254.1.1"},
+     "health_check.source must be an IPv4 address in RFC 1918, 169.254.240.0/20 or 198.41.199.224/27"),
+    ({"direction": "bidirectional", "source": "198.41.199.192"},
+     "health_check.source must be an IPv4 address in RFC 1918, 169.254.240.0/20 or 198.41.199.224/27"),
+    ({"direction": "unidirectional", "source": "10.0.0.1"},
+     "health_check.source is only allowed with health_check.direction bidirectional (omit it for unidirectional: it is cleared)"),
+])
+def test_health_check_source_rules(simulator_api, simulator, health_check, message):
+    before = simulator.state()
+    for params in ({"validate_only": "true"}, None):
+        assert errors_of(put(simulator_api, SIN_BIDIR, {"health_check": health_check}, params=params)) == \
+            {(1004, "/health_check/source"): message}
+    assert simulator.state() == before
+
+
+@pytest.mark.parametrize("source", ["10.20.30.40", "172.31.0.1", "192.168.0.9", "169.254.255.254", "198.41.199.225"])
+def test_health_check_source_accepted_ranges_and_switch_to_unidirectional(simulator_api, simulator, source):
+    bidirectional = {"health_check": {"direction": "bidirectional", "source": source}}
+    assert result(put(simulator_api, AMS_V15, bidirectional))["modified_interconnect"]["health_check"]["source"] == source
+    switched = result(put(simulator_api, AMS_V15, {"health_check": {"direction": "unidirectional", "rate": "low"}}))
+    assert "source" not in switched["modified_interconnect"]["health_check"]
+    assert "source" not in simulator.interconnect(AMS_V15)["health_check"]
+
+
+def test_seeded_interconnects_pass_the_rules_they_are_judged_by(simulator_api, simulator):
+    """Sending every seeded interconnect back whole (with the header) is accepted: the seed obeys its own rules."""
+    for account_id, account in simulator.state()["accounts"].items():
+        for interconnect in account["interconnects"].values():
+            body = {key: value for key, value in interconnect.items()
+                    if key in ("name", "description", "interface_address", "interface_address6", "mtu",
+                               "automatic_return_routing", "gre", "health_check", "bgp")}
+            body["health_check"] = dict(body["health_check"], target={"saved": body["health_check"]["target"]})
+            response = put(simulator_api, interconnect["id"], body, account=account_id, params={"validate_only": "true"},
+                           headers=NEW_HC_TARGET)
+            assert response.status_code == 200, (interconnect["name"], response.text)
+
+

@@ -11,9 +11,8 @@ import sys
 
 import pytest
 
-from simulator.app import COMPILED_ROUTES
-
 from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
+from simulator.app import COMPILED_ROUTES
 
 try:
     import cloudflare

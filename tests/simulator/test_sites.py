@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Magic WAN sites: CRUD, the ?connectorid= filter, connector slots, location rules and the documented assumptions."""
+"""Magic WAN sites: CRUD, the ?connectorid= filter, connector slots, location rules and the documented assumptions;
+the seeded and fleet sites agree with their connectors."""
 
 import json
 
@@ -14,6 +15,8 @@ SFO_LICENSED = "32d9a8741af047e39c4a6ee61a5daaba"   # in no site
 SYD_CONNECTOR = "dd54928d783446aeb068b242b1e286a1"  # in no site
 SITE_BER = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
 SITE_SYD = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
+SITE_NYC = "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
+SITE_TYO = "2b7c9d1e3f5a4b6c8d0e2f4a6b8c0d1e"
 
 
 def test_create_get_list_and_defaults(simulator_api, simulator):
@@ -140,3 +143,56 @@ def test_state_file_persists_sites_and_children(simulator, tmp_path):
     stored = json.loads(state_file.read_text())["accounts"][simulator.account_id]
     assert stored["sites"][site["id"]]["name"] == "persisted"
     assert stored["wans"][wan["id"]] == dict(wan)
+
+
+# ------------------------------------------------------------------------------------------------------ sites
+
+def test_sites_list_and_get(simulator_api, simulator):
+    sites = result(simulator_api.get("magic/sites"))
+    assert isinstance(sites, list) and [site["id"] for site in sites] == [SITE_BER, SITE_NYC, SITE_TYO, SITE_SYD]
+    ber = sites[0]
+    assert ber == {"id": SITE_BER, "name": "ber-branch-01", "description": "Berlin branch office, HA pair",
+                   "connector_id": BER_PRIMARY, "secondary_connector_id": BER_SECONDARY, "ha_mode": True,
+                   "location": {"lat": "52.5200", "lon": "13.4050"}}
+    assert result(simulator_api.get("magic/sites/" + SITE_NYC))["ha_mode"] is False
+    assert "connector_id" not in result(simulator_api.get("magic/sites/" + SITE_SYD))
+    assert result(simulator_api.get("magic/sites", params={"connectorid": BER_SECONDARY})) == [ber]
+    assert result(simulator_api.get("magic/sites", params={"connectorid": SFO_LICENSED})) == []
+    errors = errors_of(simulator_api.get("magic/sites/" + "0" * 32), 404)
+    assert errors == {(1003, None): "site %s not found" % ("0" * 32)}
+    assert errors_of(simulator_api.get("magic/sites/bad.id"), 404)
+    # Sites are writable now (tests/simulator/test_sites.py); a POST on one site is still no route's method.
+    assert simulator_api.post("magic/sites/" + SITE_NYC, json={"name": "x"}).status_code == 405
+
+
+def test_sites_and_connectors_agree(simulator_api):
+    connectors = {item["id"]: item for item in result(simulator_api.get("magic/connectors"))}
+    for site in result(simulator_api.get("magic/sites")):
+        if "connector_id" in site:
+            assert connectors[site["connector_id"]]["site_id"] == site["id"]
+            assert connectors[site["connector_id"]]["primary"] is True
+        if site.get("ha_mode"):
+            assert connectors[site["secondary_connector_id"]]["site_id"] == site["id"]
+            assert connectors[site["secondary_connector_id"]]["primary"] is False
+    assert "site_id" not in connectors[SFO_LICENSED] and "site_id" not in connectors[SYD_CONNECTOR]
+    assert all(isinstance(item["primary"], bool) for item in connectors.values())
+
+
+def test_fleet_sites_pair_connectors(simulator_api, simulator):
+    simulator.add_fleet(5)
+    connectors = [item for item in result(simulator_api.get("magic/connectors")) if item["notes"].startswith("fleet-")]
+    sites = {site["id"]: site for site in result(simulator_api.get("magic/sites")) if site["name"].startswith("fleet-site-")}
+    assert len(sites) == 3
+    for first, second in ((0, 1), (2, 3)):
+        site = sites[connectors[first]["site_id"]]
+        assert connectors[second]["site_id"] == site["id"] and site["ha_mode"] is True
+        assert (site["connector_id"], site["secondary_connector_id"]) == (connectors[first]["id"], connectors[second]["id"])
+        assert connectors[first]["primary"] is True and connectors[second]["primary"] is False
+    single = sites[connectors[4]["site_id"]]
+    assert single["ha_mode"] is False and "secondary_connector_id" not in single
+    # The next fleet continues the numbering: connector 6 completes the site of connector 5.
+    simulator.add_fleet(1)
+    site = result(simulator_api.get("magic/sites/" + single["id"]))
+    assert site["ha_mode"] is True and site["secondary_connector_id"] == result(simulator_api.get("magic/connectors"))[-1]["id"]
+
+

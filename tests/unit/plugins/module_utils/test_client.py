@@ -18,7 +18,6 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client i
     InvalidOption,
     without_nulls,
 )
-
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
 
 PATH = "/accounts/%s/magic/cf_interconnects" % ACCOUNT

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connectors
-from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
+from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 
