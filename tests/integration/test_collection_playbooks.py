@@ -130,6 +130,7 @@ def test_maintenance_window_apply_check_apply_reapply(ansible, simulator, tmp_pa
     assert simulator.writes() == [] and connector_list(simulator) == before and "'changed': 6" in output
 
     playbook(ansible, tmp_path, name, extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
+    assert connector_list(simulator), "the seed has connectors"
     assert all(c["interrupt_window_days_of_week"] == ["Sunday"] for c in connector_list(simulator))
 
     simulator.clear_log()

@@ -74,7 +74,9 @@ def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
     assert len(gets) == 2 and all(g.endswith("/magic/connectors") for g in gets), \
         "one connector list call per role run, and one after writing to check the account"
     assert windows(simulator) == windows_before, "a freeze never moves a window"
-    for connector in stored_connectors(simulator).values():
+    frozen = stored_connectors(simulator).values()
+    assert frozen, "the seed has connectors"
+    for connector in frozen:
         assert set(FREEZE) <= set(connector["interrupt_window_embargo_dates"])
     assert set(tokyo_before) <= set(by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"])
 
@@ -148,6 +150,7 @@ def test_change_freeze_removed_after_it_is_over_and_past_dates_purged(ansible, s
     """Issue 23: a removal run after the freeze removes the same range; one that finds nothing says so; an option
     purges every past embargo date."""
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
+    assert stored_connectors(simulator), "the seed has connectors"
     assert all(set(FREEZE) <= set(c["interrupt_window_embargo_dates"]) for c in stored_connectors(simulator).values())
     windows_before = windows(simulator)
 

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Issue 21: a connector's notes are written by anyone with dashboard access, so every API string is hostile.
+"""A connector's notes are written by anyone with dashboard access, so every API string is hostile.
 
 One table row per payload class x path where API data meets Ansible's templating: the inventory plugin while it parses
 (``compose``, ``groups``, ``keyed_groups``), a play using the host variables (directly, through ``hostvars``,

@@ -354,7 +354,9 @@ def test_health_check_source_accepted_ranges_and_switch_to_unidirectional(simula
 
 def test_seeded_interconnects_pass_the_rules_they_are_judged_by(simulator_api, simulator):
     """Sending every seeded interconnect back whole (with the header) is accepted: the seed obeys its own rules."""
-    for account_id, account in simulator.state()["accounts"].items():
+    accounts = simulator.state()["accounts"]
+    assert sum(len(account["interconnects"]) for account in accounts.values()) >= 2, "the seed has interconnects"
+    for account_id, account in accounts.items():
         for interconnect in account["interconnects"].values():
             body = {key: value for key, value in interconnect.items()
                     if key in ("name", "description", "interface_address", "interface_address6", "mtu",

@@ -216,7 +216,7 @@ def test_empty_environment_variables_count_as_unset(api, run_module, monkeypatch
     assert result["cf_interconnects"] == [] and api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
 
 
-# --- issue 17: the client boundary -----------------------------------------------------------------
+# --- the client boundary --------------------------------------------------------------------------
 
 def _adapter_sends(monkeypatch):
     """Capture what requests hands its transport (after it merged the environment's settings)."""
