@@ -233,7 +233,7 @@ def test_no_ha_pair_down_says_so():
     assert "No HA pair is down at the same time." in render_all(rep, "Audit")["report.html"]
 
 
-# --- issue 23 ----------------------------------------------------------------------------------------------------------
+# --- business hours, HA members in different zones, the store roll-up, long lists --------------------------------------
 
 @pytest.mark.parametrize("hours, opening_hours, inside", [
     ("09:00-21:00", [9, 10, 20], True), ("09:00-21:00", [21, 23, 0, 8], False),
