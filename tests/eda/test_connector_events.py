@@ -6,11 +6,12 @@ import asyncio
 import datetime
 
 import pytest
-from eda_fakes import UTC, FakeClient, FakeClock, Stop, api_error
 
 from ansible_collections.cloudflare.magic_transit.plugins.inventory import connectors as inventory
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _hostnames
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+
+from eda_fakes import UTC, FakeClient, FakeClock, Stop, api_error
 
 START = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 ARGS = dict(api_token="secret-token-value-0001", account_id="023e105f4ecef8ad9ca31a8372d0c353", interval=60)

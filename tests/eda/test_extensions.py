@@ -11,10 +11,11 @@ from pathlib import Path
 import jq
 import pytest
 import yaml
-from eda_fakes import COLLECTION, SOURCE_FILE
 
 from ansible_collections.cloudflare.magic_transit.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
+
+from eda_fakes import COLLECTION, SOURCE_FILE
 
 BIN = Path(sys.executable).parent
 RULEBOOKS = sorted((COLLECTION / "extensions" / "eda" / "rulebooks").glob("*.yml"))
