@@ -241,7 +241,7 @@ def test_no_ha_pair_down_says_so():
     ("00:00-24:00", [0, 12, 23], True), ("09:30-21:00", [9], False), ("09:30-21:00", [10], True),
 ])
 def test_business_hours(hours, opening_hours, inside):
-    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import business_hours, opens_inside  # pylint: disable=import-outside-toplevel
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import business_hours, opens_inside
     assert [opens_inside(business_hours(hours), h) for h in opening_hours] == [inside] * len(opening_hours)
 
 
