@@ -73,7 +73,7 @@ STRICT ?= $(if $(filter true 1 yes,$(CI)),1,)
 
 # make test: the longest first, so that the short ones fill the gaps at the end.
 STAGES := reliability sanity $(SANITY_MATRIX:%=sanity-%) integration $(INTEGRATION_MATRIX:%=integration-%) \
-    units $(MATRIX:%=units-%) eda lint import-check docs-lint changelog-lint
+    units $(MATRIX:%=units-%) eda lint import-check docs-lint changelog-lint ruff
 
 # Interpreter discovery, evaluated once and only by the targets that need it.
 PY_MAIN = $(eval PY_MAIN := $(shell FORCED_PYTHON='$(PYTHON_MAIN)' '$(ROOT)/hack/find_python.sh' $(PYTHONS_$(MAIN_CORE))))$(PY_MAIN)
@@ -267,11 +267,11 @@ $(SANITY_MATRIX:%=sanity-%): sanity-%: venv-% sync-% ## (sanity-X.Y) ansible-tes
 	$(call need_controller,$*)
 	$(call sanity,$(ROOT)/.venv-$*,$(BUILD)/sanity-$*/ansible_collections/$(NAMESPACE)/$(NAME))
 
-units: venv-main sync ## pytest tests/unit tests/simulator and the property tests (ansible-core 2.21)
-	@$(call stage,unit and simulator tests on ansible-core $(MAIN_CORE))
-	run '$(ROOT)/hack/ensure_chromium.sh'  # the HTML report is tested in headless Chromium: installed when missing, never skipped
+units: venv-main sync ## pytest tests/unit tests/simulator tests/properties tests/browser (ansible-core 2.21)
+	@$(call stage,unit simulator property and browser tests on ansible-core $(MAIN_CORE))
+	run '$(ROOT)/hack/ensure_chromium.sh'  # tests/browser: the HTML report in headless Chromium, installed when missing, never skipped
 	cd '$(COPY)'
-	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/reliability/test_properties.py tests/reliability/test_planner_properties.py $(PYTEST_ARGS)
+	run '$(VENV)/bin/python' -m pytest tests/unit tests/simulator tests/properties tests/browser $(PYTEST_ARGS)
 
 $(MATRIX:%=units-%): units-%: venv-% sync ## (units-X.Y) pytest tests/unit on ansible-core X.Y (2.16 to 2.20)
 	@$(call stage,unit tests on ansible-core $*)
@@ -295,7 +295,7 @@ $(INTEGRATION_MATRIX:%=integration-%): integration-%: venv-% sync ## (integratio
 reliability: venv-main sync ## pytest tests/reliability: faults, rate-limit block, concurrency, bad input, secrets
 	@$(call stage,reliability tests)
 	cd '$(COPY)'
-	run '$(VENV)/bin/python' -m pytest tests/reliability --ignore=tests/reliability/test_properties.py --ignore=tests/reliability/test_planner_properties.py $(PYTEST_ARGS)
+	run '$(VENV)/bin/python' -m pytest tests/reliability $(PYTEST_ARGS)
 
 eda: venv-main venv-eda sync ## the events source: unit tests, ansible-rulebook end to end (Java 17), decision environment
 	@$(call stage,Event-Driven Ansible: the connector_events source and its rulebooks)
@@ -329,6 +329,14 @@ docs-lint: venv-main sync ## antsibull-docs lint-collection-docs --plugin-docs (
 docs: venv-main sync ## build the HTML documentation site offline into .build/docs/build/html
 	@$(call stage,documentation site)
 	'$(ROOT)/hack/docs.sh' build '$(VENV)' '$(COPY)' '$(BUILD)/docs'
+
+ruff: venv-main sync ## ruff check and ruff format --check over plugins/ simulator/ tests/ hack/ (ruff.toml)
+	@$(call stage,ruff lint and format check)
+	cd '$(COPY)'
+	rc=0
+	run '$(VENV)/bin/ruff' check --no-cache plugins simulator tests hack || rc=$$?
+	run '$(VENV)/bin/ruff' format --no-cache --check plugins simulator tests hack || rc=$$?
+	exit $$rc
 
 # --- the live lane: a real account, opt-in only (never part of make test) ---------------------------
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure a headless Chromium is there for the browser tests of the HTML report (tests/unit/.../test_report_browser.py).
+# Make sure a headless Chromium is there for the browser tests of the HTML report (tests/browser/test_report_browser.py).
 #
 #   hack/ensure_chromium.sh        prints the browser's path; installs Debian's `chromium` with apt when missing
 #

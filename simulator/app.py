@@ -20,8 +20,20 @@ import time
 import traceback
 
 from . import appliances, resources, sites
-from .errors import (CODE_AUTH, CODE_FORBIDDEN, CODE_INTERNAL, CODE_MALFORMED_JSON, CODE_METHOD, CODE_ROUTE, ApiError,
-                     failure_envelope, rate_limited, server_error, status_error, success_envelope)
+from .errors import (
+    CODE_AUTH,
+    CODE_FORBIDDEN,
+    CODE_INTERNAL,
+    CODE_MALFORMED_JSON,
+    CODE_METHOD,
+    CODE_ROUTE,
+    ApiError,
+    failure_envelope,
+    rate_limited,
+    server_error,
+    status_error,
+    success_envelope,
+)
 from .faults import FaultConfigError, until_reached
 from .requestlog import LOGGED_HEADERS, mask_raw, mask_secrets
 from .settings import Settings, SettingsError

@@ -16,7 +16,7 @@ import secrets
 import uuid
 
 from . import appliances, telemetry, validation
-from .errors import ApiError, CODE_BAD_OBJECT, CODE_NOT_FOUND, bad_request, conflict, not_found
+from .errors import CODE_BAD_OBJECT, CODE_NOT_FOUND, ApiError, bad_request, conflict, not_found
 from .state import format_timestamp, parse_timestamp, utc_now
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")

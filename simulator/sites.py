@@ -15,7 +15,7 @@ import re
 import uuid
 
 from .errors import Collector, bad_request, conflict, not_found
-from .validation import _is_type, check_fields, check_string_list, field_name, pointer, require_object, TYPE_LABELS
+from .validation import TYPE_LABELS, _is_type, check_fields, check_string_list, field_name, pointer, require_object
 
 MAC_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
 HEX_VALUE_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*$")

@@ -4,9 +4,9 @@
 
 * ``simulator_server`` (session): one ``python -m simulator`` process for the whole run.
 * ``simulator``: that server reset to the seed (``POST /__admin/reset``) before the test; a :class:`Simulator`.
-* ``api``: a small ``requests`` client for the simulated API (read/write token by default).
+* ``simulator_api``: a small ``requests`` client for the simulated API (read/write token by default).
 
-This module needs only the standard library at import time (``requests`` is imported by the ``api`` fixture
+This module needs only the standard library at import time (``requests`` is imported by the ``simulator_api`` fixture
 alone), so that any test run can load it.
 """
 
@@ -299,8 +299,8 @@ def simulator_fixture(simulator_server, tmp_path_factory):
         handle.stop_extra()
 
 
-@pytest.fixture(name="api")
-def api_fixture(simulator):
+@pytest.fixture(name="simulator_api")
+def simulator_api_fixture(simulator):
     """An :class:`ApiClient` (``requests``, environment proxies ignored) for the reset simulator."""
     import requests  # pylint: disable=import-outside-toplevel
 

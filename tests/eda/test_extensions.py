@@ -40,6 +40,7 @@ def test_the_documentation_says_what_the_argument_spec_does(source_module):
     documented = dict(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"], **docs["options"])
     spec = source_module.ARGUMENT_SPEC
     assert set(documented) == set(spec)
+    assert docs["options"], "the source documents its options"
     for name, option in docs["options"].items():
         assert option["type"] == spec[name]["type"], name
         assert option.get("default") == (spec[name].get("default") if name != "events" else None), name
@@ -58,6 +59,7 @@ def test_each_rulebook_uses_the_source_with_arguments_it_accepts(path, source_mo
     (ruleset,) = load(path)
     (source,) = ruleset["sources"]
     source_module.check_arguments(source[SOURCE])
+    assert ruleset["rules"], path
     for rule in ruleset["rules"]:
         kinds = [k for k in source_module.EVENT_TYPES if '"%s"' % k in rule["condition"]]
         assert kinds and set(kinds) <= set(source[SOURCE].get("events", source_module.EVENT_TYPES)), rule["name"]
@@ -75,6 +77,7 @@ def test_the_eda_credential_type_injects_what_the_source_reads():
     assert set(definition) == {"name", "description", "inputs", "injectors"}
     assert set(definition["injectors"]) == {"env"}
     fields = dict((field["id"], field) for field in definition["inputs"]["fields"])
+    assert definition["injectors"]["env"], "the credential type injects the connection variables"
     for env_name, template in definition["injectors"]["env"].items():
         option = template.strip("{} ")
         assert CONNECTION_ARGUMENT_SPEC[option]["fallback"][1] == [env_name]
@@ -113,6 +116,7 @@ def test_event_query_of_lists_and_of_a_device_without_serial_number():
 
 def test_event_query_names_only_modules_that_exist():
     queries = load(COLLECTION / "extensions" / "audit" / "event_query.yml")
+    assert queries, "the event query names modules"
     for name in queries:
         assert (COLLECTION / "plugins" / "modules" / (name.rsplit(".", 1)[1] + ".py")).exists(), name
 

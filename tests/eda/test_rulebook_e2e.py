@@ -8,6 +8,7 @@ ansible-rulebook printed, a job's view of an event, and the simulator's request 
 """
 
 import ast
+import itertools
 import json
 import os
 import signal
@@ -155,8 +156,8 @@ def activation_fixture(simulator, tmp_path):
         running.stop()
 
 
-def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, activation):
-    names = dict((c["id"], (c["device"].get("serial_number") or c["id"])) for c in api.get(
+def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulator_api, activation):
+    names = dict((c["id"], (c["device"].get("serial_number") or c["id"])) for c in simulator_api.get(
         "/accounts/%s/magic/connectors" % simulator.account_id).json()["result"])
 
     # 1. the state at start: New York offline, confirmed over the first two polls
@@ -166,7 +167,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, ac
 
     # 2. an interrupt waits for the offline appliance; it is seen pending at a sites refresh, then runs
     looked = len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK))
-    assert api.post("/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
+    assert simulator_api.post("/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
                     json={"reboot": {"purge": False}}).status_code == 200
     deadline = time.monotonic() + WAIT
     while len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK)) <= looked and time.monotonic() < deadline:
@@ -226,7 +227,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, api, ac
     lists = [e for e in lists if e["path"].endswith("/magic/connectors")]
     assert len(lists) >= 10
     times = [time_of(e) for e in lists]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= INTERVAL * 0.8, gaps
     sites = simulator.requests("GET", "/magic/sites")
     successful_polls = len([e for e in lists if e["status"] == 200])

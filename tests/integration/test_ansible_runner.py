@@ -20,6 +20,8 @@ import pytest
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
+
 BIN = Path(sys.executable).parent
 COLLECTION = Path(os.path.abspath(__file__)).parents[2]
 CREDENTIAL_TYPES = COLLECTION / "awx" / "credential_types"
@@ -85,7 +87,7 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
     # (before ansible-core 2.19 a templated number reaches set_stats as a string)
     assert stats and int(stats[-1]["event_data"]["artifact_data"]["connector_audit_connectors"]) == 6
     findings = stats[-1]["event_data"]["artifact_data"]["connector_audit_findings"]
-    assert sorted(f["id"] for f in findings) == sorted(simulator.state()["accounts"][simulator.account_id]["connectors"])
+    assert sorted(f["id"] for f in findings) == sorted(stored(simulator, "connectors"))
 
     # What AWX shows and stores of a job: its output and its events. (ansible-runner's own "command" artifact
     # holds the whole environment by design; AWX keeps a masked copy of it instead.)

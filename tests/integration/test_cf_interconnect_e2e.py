@@ -1,13 +1,19 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""cf_interconnect and cf_interconnect_info through real ansible-playbook / ansible runs."""
+"""cf_interconnect and cf_interconnect_info through real ansible-playbook / ansible runs, and the current interconnect
+rules judged by the server in check mode."""
 
 from __future__ import annotations
 
 import json
 
 INTERCONNECT = "fra-gre-1"  # a version 1 GRE interconnect of the simulator's sample data
+FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"      # fra-gre-1, version 1
+AMS_V15 = "c0a66efd2b834c23976c56694bb0a45c"      # ams-cni-1, version 1.5
+LAB_ACCOUNT = "7d4c2b1a0f9e8d7c6b5a4f3e2d1c0b9a"
+LAB_GRE = "f1e2d3c4b5a647382910abcdef012345"
+INTERCONNECT_MODULE = "cloudflare.magic_transit.cf_interconnect"
 
 
 def by_name(simulator, name):
@@ -97,3 +103,29 @@ def test_the_deprecated_bgp_endpoints_survive_a_change_of_customer_asn(ansible, 
     simulator.clear_log()
     run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}}))
     assert '"changed": false' in run.stdout and simulator.writes() == []
+
+
+# --- the current interconnect rules, judged by Cloudflare in check mode --------------------------------------
+
+def test_newest_interconnect_rules_are_judged_by_the_server_in_check_mode(ansible, simulator):
+    before = simulator.interconnect(FRA_GRE)
+    # The newest text: a /30 or /31, a /31 on version 1.5. The module lets a /29 through (an older text allowed it on
+    # 1.5, as the .3 host), and the server refuses it (validate_only), on every version.
+    run = ansible.adhoc(INTERCONNECT_MODULE, "id=%s interface_address=10.212.0.19/29" % FRA_GRE, "--check", rc=2)
+    assert "interface_address" in run.stdout and "400 code 1004" in run.stdout
+    run = ansible.adhoc(INTERCONNECT_MODULE, "id=%s interface_address=10.212.0.19/29" % AMS_V15, "--check", rc=2)
+    assert "interface_address must be a /31 prefix on version 1.5 interconnects" in run.stdout
+    # A /31 on version 1.5 is allowed.
+    run = ansible.adhoc(INTERCONNECT_MODULE, "id=%s interface_address=10.212.0.20/31" % AMS_V15, "--check")
+    assert "CHANGED" in run.stdout
+    writes = simulator.writes()
+    assert [(w["method"], w["query"]) for w in writes] == [("PUT", {"validate_only": "true"})] * 3
+    assert simulator.interconnect(FRA_GRE) == before and simulator.interconnect(AMS_V15)["interface_address"] == "10.212.0.10/31"
+
+
+def test_automatic_return_routing_needs_the_account_flag(ansible, simulator):
+    run = ansible.adhoc(INTERCONNECT_MODULE, "id=%s automatic_return_routing=true" % LAB_GRE, "--check", rc=2,
+                        env=dict(CLOUDFLARE_ACCOUNT_ID=LAB_ACCOUNT))
+    assert "automatic_return_routing" in run.stdout and "coupler_integration" in run.stdout
+    assert [w["query"] for w in simulator.writes()] == [{"validate_only": "true"}]
+    assert simulator.interconnect(LAB_GRE)["automatic_return_routing"] is False

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import connector_list, stored
+
 BIN = Path(sys.executable).parent
 AUDIT = "cloudflare.magic_transit.connector_audit"
 BASELINE = "cloudflare.magic_transit.interconnect_health_check_baseline"
@@ -28,7 +30,7 @@ def playbook(ansible, tmp_path, name, *args, extra_vars=None, rc=0):
 
 
 def interconnects(simulator):
-    return dict((i["name"], i) for i in simulator.state()["accounts"][simulator.account_id]["interconnects"].values())
+    return dict((i["name"], i) for i in stored(simulator, "interconnects").values())
 
 
 def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tmp_path):
@@ -121,18 +123,15 @@ def test_baseline_refuses_unknown_names(ansible, simulator, tmp_path):
     assert "No such interconnect: nope-1" in output and simulator.writes() == []
 
 
-def connectors(simulator):
-    return list(simulator.state()["accounts"][simulator.account_id]["connectors"].values())
-
-
 def test_maintenance_window_apply_check_apply_reapply(ansible, simulator, tmp_path):
     name = "cloudflare.magic_transit.maintenance_window_apply"
-    before = connectors(simulator)
+    before = connector_list(simulator)
     output = playbook(ansible, tmp_path, name, "--check", "--diff", extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
-    assert simulator.writes() == [] and connectors(simulator) == before and "'changed': 6" in output
+    assert simulator.writes() == [] and connector_list(simulator) == before and "'changed': 6" in output
 
     playbook(ansible, tmp_path, name, extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
-    assert all(c["interrupt_window_days_of_week"] == ["Sunday"] for c in connectors(simulator))
+    assert connector_list(simulator), "the seed has connectors"
+    assert all(c["interrupt_window_days_of_week"] == ["Sunday"] for c in connector_list(simulator))
 
     simulator.clear_log()
     output = playbook(ansible, tmp_path, name, extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
@@ -143,9 +142,9 @@ def test_change_freeze_apply_adds_then_removes(ansible, simulator, tmp_path):
     name = "cloudflare.magic_transit.change_freeze_apply"
     period = dict(change_freeze_apply_start="2027-12-30", change_freeze_apply_end="2027-12-31")
     playbook(ansible, tmp_path, name, extra_vars=period)
-    assert all({"2027-12-30", "2027-12-31"} <= set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator))
+    assert all({"2027-12-30", "2027-12-31"} <= set(c["interrupt_window_embargo_dates"]) for c in connector_list(simulator))
     playbook(ansible, tmp_path, name, extra_vars=dict(period, change_freeze_apply_state="absent"))
-    assert not any("2027-12-30" in c["interrupt_window_embargo_dates"] for c in connectors(simulator))
+    assert not any("2027-12-30" in c["interrupt_window_embargo_dates"] for c in connector_list(simulator))
 
 
 def test_change_freeze_apply_needs_its_dates(ansible, simulator, tmp_path):

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The connector_audit playbook's failures name the variable the user set (issue 22), before any API call."""
+"""The connector_audit playbook's failures name the variable the user set, before any API call."""
 
 from __future__ import annotations
 

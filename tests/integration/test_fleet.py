@@ -15,15 +15,13 @@ import json
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import stored_connectors
+
 SPARE_SERIALS = ["MWC2405C0101", "MWC2405C0102", "MWC2405C0103"]
 
 
-def connectors(simulator):
-    return simulator.state()["accounts"][simulator.account_id]["connectors"]
-
-
 def fleet(simulator):
-    return sorted((c for c in connectors(simulator).values() if (c.get("notes") or "").startswith("fleet-")),
+    return sorted((c for c in stored_connectors(simulator).values() if (c.get("notes") or "").startswith("fleet-")),
                   key=lambda c: c["notes"])
 
 
@@ -85,19 +83,19 @@ def test_rate_limit_wait_0_keeps_stop_and_report(simulator, run_fleet):
 
 
 def test_bulk_create_and_delete_check_apply_reapply(simulator, run_fleet):
-    before = connectors(simulator)
+    before = stored_connectors(simulator)
     doomed = next(c for c in before.values() if c["notes"] == "syd-branch-07 primary (awaiting activation)")
     entries = [dict(device_serial_number=serial, notes="new store %d" % n, timezone="Europe/Berlin")
                for n, serial in enumerate(SPARE_SERIALS)] + [dict(notes="syd-branch-07 primary (awaiting activation)", state="absent")]
 
     result, run = run_fleet(entries, check=True, diff=True, create_missing=True)
-    assert simulator.writes() == [] and connectors(simulator) == before
+    assert simulator.writes() == [] and stored_connectors(simulator) == before
     assert result["summary"]["changed"] == 4 and "new store 0" in run.stdout
 
     simulator.clear_log()
     result = run_fleet(entries, create_missing=True)[0]
     assert sorted(r["method"] for r in simulator.writes()) == ["DELETE", "POST", "POST", "POST"]
-    after = connectors(simulator)
+    after = stored_connectors(simulator)
     assert doomed["id"] not in after
     created = [c for c in after.values() if c["notes"].startswith("new store")]
     assert sorted(c["device"]["serial_number"] for c in created) == SPARE_SERIALS
@@ -146,7 +144,7 @@ def test_twenty_virtual_appliances_onboarded_in_one_task(simulator, run_fleet, t
     assert len(set(keys)) == 20 and all(key.startswith("MWCL-") for key in keys)
     assert all(oct(path.stat().st_mode & 0o777) == "0o600" for path in files)
     assert not any(key in run.output for key in keys), "a license key meant for a file was printed"
-    created = [c for c in connectors(simulator).values() if (c.get("notes") or "").startswith("onboard vcon ")]
+    created = [c for c in stored_connectors(simulator).values() if (c.get("notes") or "").startswith("onboard vcon ")]
     assert len(created) == 20 and all(c["device"]["type"] == "LICENSED" for c in created)
 
     mtimes = [path.stat().st_mtime_ns for path in files]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ansible.release import __version__ as ANSIBLE_VERSION
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import plain
+
 BIN = Path(sys.executable).parent
 CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 INVENTORY = Path(os.path.abspath(__file__)).parent / "inventory.yml"
@@ -37,17 +39,6 @@ cache_timeout: 600
 """
 HARDWARE = ["MWC2301A0417", "MWC2301A0418", "MWC2306B1120", "MWC2405C0077"]
 VIRTUAL = ["32d9a8741af047e39c4a6ee61a5daaba", "59c6e7a1d3994ac79947d3bdc4a78c71"]  # LICENSED: no serial number
-
-
-def plain(value):
-    """ansible-core 2.19+ marks strings that are not trusted as templates (all API data) as {"__ansible_unsafe": s}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((k, plain(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def inventory_list(ansible, tmp_path, source, *args, env=None):

@@ -1,28 +1,39 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""magic_connector, magic_connector_info and magic_connector_interrupt through real ansible runs."""
+"""magic_connector, magic_connector_info and magic_connector_interrupt through real ansible runs: settings, site_id and
+primary, virtual appliances found by serial number, re-keys into a file, unknown serial numbers, asynchronous
+interrupts (one pending at a time)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
+
 import pytest
+
+from ansible_collections.cloudflare.magic_transit.tests.helpers import connector_list, result_of, stored
 
 FREE_DEVICE = "MWC2405C0101"  # a registered hardware device without a connector in the sample data
 BERLIN = "MWC2301A0417"       # the device of "ber-branch-01 primary"
-
-
-def connectors(simulator):
-    return list(simulator.state()["accounts"][simulator.account_id]["connectors"].values())
+SYDNEY = "dd54928d783446aeb068b242b1e286a1"      # syd-branch-07 primary: no site yet
+SYDNEY_SITE = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
+NEW_YORK = "d5fcbf8464854891bdc163cff7831dc1"    # nyc-dc-02 primary
+NEW_YORK_NOTES = "nyc-dc-02 primary"
+FREE_VIRTUAL_SERIAL = "CFVA-9681D2552EC5"         # a registered virtual device without a connector
+CONNECTOR = "cloudflare.magic_transit.magic_connector"
+INTERRUPT = "cloudflare.magic_transit.magic_connector_interrupt"
 
 
 def by_serial(simulator, serial):
-    found = [c for c in connectors(simulator) if c["device"].get("serial_number") == serial]
+    found = [c for c in connector_list(simulator) if c["device"].get("serial_number") == serial]
     assert len(found) <= 1
     return found[0] if found else None
 
 
 def test_create_check_apply_reapply(ansible, simulator):
-    count = len(connectors(simulator))
+    count = len(connector_list(simulator))
     ansible.playbook("magic_connector_create.yml", check=True, diff=True,
                      extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=True))
     assert simulator.writes() == [] and by_serial(simulator, FREE_DEVICE) is None
@@ -34,7 +45,7 @@ def test_create_check_apply_reapply(ansible, simulator):
 
     simulator.clear_log()
     ansible.playbook("magic_connector_create.yml", extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=False))
-    assert simulator.writes() == [] and len(connectors(simulator)) == count + 1
+    assert simulator.writes() == [] and len(connector_list(simulator)) == count + 1
 
 
 def test_each_setting_is_edited_with_one_patch(ansible, simulator):
@@ -64,7 +75,7 @@ def test_embargo_merge_and_purge(ansible, simulator):
 def test_virtual_connector_create_find_rekey(ansible, simulator):
     run = ansible.playbook("magic_connector_virtual.yml")
     assert [w["method"] for w in simulator.writes()] == ["POST", "PATCH"]
-    assert sum(1 for c in connectors(simulator) if c.get("notes") == "fra-aws-vcon-01") == 1
+    assert sum(1 for c in connector_list(simulator) if c.get("notes") == "fra-aws-vcon-01") == 1
     assert "license_key" not in run.output or "censored" in run.output
 
 
@@ -142,3 +153,130 @@ def test_info_notes_pattern_and_near_match_warning(ansible, simulator):
     # (ansible-core 2.16 wraps a warning's lines: compared with its white space as single spaces)
     assert "match no connector exactly (near matches: '%s'" % VIRTUAL_NOTES in " ".join(run.output.split())
     assert [r["method"] for r in simulator.requests()] == ["GET", "GET"]
+
+
+def posts(simulator, path_end):
+    return [w for w in simulator.writes() if w["method"] == "POST" and w["path"].endswith(path_end)]
+
+
+# --- site_id and primary ----------------------------------------------------------------------------------
+
+def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
+    args = "id=%s site_id=%s primary=false" % (SYDNEY, SYDNEY_SITE)
+    run = ansible.adhoc(CONNECTOR, args, "--check", "--diff")
+    assert "CHANGED" in run.stdout and simulator.writes() == []
+    assert simulator.connector(SYDNEY).get("site_id") in (None, "")
+
+    result = result_of(ansible.adhoc(CONNECTOR, args))
+    assert result["changed"] is True and result["magic_connector"]["site_id"] == SYDNEY_SITE
+    assert [(w["method"], w["body"]) for w in simulator.writes()] == [("PATCH", {"site_id": SYDNEY_SITE, "primary": False})]
+    stored = simulator.connector(SYDNEY)
+    assert stored["site_id"] == SYDNEY_SITE and stored["primary"] is False
+
+    simulator.clear_log()
+    assert result_of(ansible.adhoc(CONNECTOR, args))["changed"] is False
+    assert simulator.writes() == []
+
+
+def test_site_id_and_primary_in_fleet_entries(ansible, simulator):
+    entries = [dict(id=SYDNEY, site_id=SYDNEY_SITE, primary=True), dict(id=NEW_YORK, primary=False)]
+    ansible.playbook("magic_connectors_sites.yml", extra_vars=dict(entries=entries, expect_changed=True))
+    bodies = dict((w["path"].rsplit("/", 1)[1], w["body"]) for w in simulator.writes())
+    assert bodies == {SYDNEY: {"site_id": SYDNEY_SITE}, NEW_YORK: {"primary": False}}, "only what differs is sent"
+    assert simulator.connector(SYDNEY)["site_id"] == SYDNEY_SITE and simulator.connector(NEW_YORK)["primary"] is False
+    simulator.clear_log()
+    ansible.playbook("magic_connectors_sites.yml", extra_vars=dict(entries=entries, expect_changed=False))
+    assert simulator.writes() == []
+
+
+# --- virtual appliances have serial numbers ----------------------------------------------------------------
+
+def test_virtual_connector_created_and_found_by_its_serial_number(ansible, simulator):
+    args = "device_serial_number=%s notes='gcp vcon' timezone=UTC" % FREE_VIRTUAL_SERIAL
+    created = result_of(ansible.adhoc(CONNECTOR, args))
+    assert created["changed"] is True and created["magic_connector"]["device"]["type"] == "LICENSED"
+    assert [w["body"]["device"] for w in simulator.writes()] == [{"serial_number": FREE_VIRTUAL_SERIAL}]
+    simulator.clear_log()
+    found = result_of(ansible.adhoc(CONNECTOR, args))
+    assert found["changed"] is False and found["magic_connector"]["id"] == created["magic_connector"]["id"]
+    assert simulator.writes() == []
+
+
+def test_rekey_into_license_key_dest_leaks_no_key(ansible, simulator, tmp_path):
+    vcon = result_of(ansible.adhoc(CONNECTOR, "device_serial_number=%s notes=vcon" % FREE_VIRTUAL_SERIAL))["magic_connector"]
+    dest = tmp_path / "keys" / "vcon.key"
+    dest.parent.mkdir()
+
+    check = ansible.adhoc(CONNECTOR, "device_serial_number=%s provision_license=true license_key_dest=%s" % (FREE_VIRTUAL_SERIAL, dest),
+                          "--check", "--diff")
+    assert "CHANGED" in check.stdout and "revoked at once" in check.stdout
+    assert not dest.exists() and [w["method"] for w in simulator.writes()] == ["POST"]
+
+    simulator.clear_log()
+    run = ansible.adhoc(CONNECTOR, "device_serial_number=%s provision_license=true license_key_dest=%s" % (FREE_VIRTUAL_SERIAL, dest),
+                        "-vvvv", "--diff")
+    result = result_of(run)
+    assert result["changed"] is True and result["license_key_dest"] == str(dest)
+    assert [(w["method"], w["body"]) for w in simulator.writes()] == [("PATCH", {"provision_license": True})]
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+    key = dest.read_text().strip()
+    assert key and key not in run.output, "the license key is in the file only"
+    device = stored(simulator, "devices")[vcon["device"]["id"]]
+    assert device["license_fingerprint"] == hashlib.sha256(key.encode()).hexdigest()[:16], "the file holds the valid key"
+    assert sorted(os.listdir(dest.parent)) == ["vcon.key"]
+
+
+def test_rekey_into_an_unwritable_folder_sends_nothing(ansible, simulator, tmp_path):
+    run = ansible.adhoc(CONNECTOR, "device_serial_number=%s notes=new provision_license=true license_key_dest=%s"
+                        % (FREE_VIRTUAL_SERIAL, tmp_path / "missing" / "vcon.key"), rc=2)
+    assert "license_key_dest must be in an existing directory" in run.stdout
+    assert simulator.requests() == []
+
+
+# --- unknown serial numbers ----------------------------------------------------------------------------
+
+def test_strict_devices_unknown_serial_is_named_and_nothing_created(ansible, simulator):
+    simulator.admin("PUT", "settings", {"strict_devices": True})
+    count = len(stored(simulator, "connectors"))
+    run = ansible.adhoc(CONNECTOR, "device_serial_number=MWC9999Z9999 notes=typo", rc=2)
+    assert "device_serial_number names no device Cloudflare knows" in run.stdout and "MWC9999Z9999" in run.stdout
+    assert "no connector was created" in run.stdout
+    assert len(stored(simulator, "connectors")) == count
+
+
+# --- interrupts --------------------------------------------------------------------------------------------
+
+def test_interrupt_by_notes_then_pending_then_409(ansible, simulator):
+    simulator.admin("PUT", "settings", {"interrupt_delay": "never"})
+    first = result_of(ansible.adhoc(INTERRUPT, "notes='%s' action=reboot" % NEW_YORK_NOTES))
+    assert first["changed"] is True and first["msg"] == "reboot submitted to connector '%s' (%s)" % (NEW_YORK_NOTES, NEW_YORK)
+    assert len(posts(simulator, "/interrupts")) == 1
+
+    # Pending: refused from the interrupts read first, in check mode and for real; nothing is sent.
+    for extra in (["--check"], []):
+        run = ansible.adhoc(INTERRUPT, "notes='%s' action=restart" % NEW_YORK_NOTES, *extra, rc=2)
+        assert "a reboot is already pending since %s" % first["magic_connector_interrupt"]["submitted_at"] in run.stdout
+    assert len(posts(simulator, "/interrupts")) == 1
+
+    # Another operator is faster: the read sees nothing pending, Cloudflare answers 409. One POST, never two.
+    simulator.add_rule(match={"method": "GET", "path": "/interrupts$"}, action="shape", shape="empty_list")
+    run = ansible.adhoc(INTERRUPT, "id=%s action=restart" % NEW_YORK, rc=2)
+    assert "a reboot is already pending since" in run.stdout and "Nothing was written" in run.stdout
+    statuses = [w["status"] for w in posts(simulator, "/interrupts")]
+    assert statuses == [200, 409], "the 409 POST was not repeated"
+    assert len(stored(simulator, "interrupts")[NEW_YORK]) == 1, "only the first"
+
+
+def test_interrupt_wait_returns_triggered_at(ansible, simulator):
+    simulator.admin("PUT", "settings", {"interrupt_delay": 2})
+    ansible.playbook("magic_connector_interrupt_wait.yml", extra_vars=dict(notes=NEW_YORK_NOTES))
+    assert len(posts(simulator, "/interrupts")) == 1
+    polls = [r for r in simulator.requests("GET") if r["path"].endswith("/interrupts")]
+    assert 2 <= len(polls) <= 6, "a sensible interval: %d reads for a 2 s delay" % len(polls)
+
+
+def test_interrupt_whose_answer_was_lost_is_not_sent_again(ansible, simulator):
+    simulator.add_rule(match={"method": "POST", "path": "/interrupts$"}, action="status", status=502, when="after")
+    run = ansible.adhoc(INTERRUPT, "id=%s action=reboot" % NEW_YORK)
+    assert result_of(run)["changed"] is True and "show it was received" in run.output
+    assert len(posts(simulator, "/interrupts")) == 1

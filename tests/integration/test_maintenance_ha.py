@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
+from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
 
 PRIMARY, SECONDARY = "711f8eedc6d84336a6f7d256ddd00fce", "64180894674b44869153f5fed0c2c654"  # site ber-branch-01
 TODAY = "2026-12-01"
@@ -101,9 +102,9 @@ def test_group_by_site_id_with_connectors_without_one_fails_before_any_write(ans
     assert not overlap(simulator, PRIMARY, SECONDARY)
 
 
-def test_sites_are_the_first_source_of_ha_groups(ansible, simulator, api, tmp_path):
+def test_sites_are_the_first_source_of_ha_groups(ansible, simulator, simulator_api, tmp_path):
     # The secondary loses its site_id: only the site (connector_id / secondary_connector_id) still pairs it.
-    api.patch("magic/connectors/" + SECONDARY, json={"site_id": ""}).raise_for_status()
+    simulator_api.patch("magic/connectors/" + SECONDARY, json={"site_id": ""}).raise_for_status()
     assert not simulator.connector(SECONDARY).get("site_id")
     targets = [dict(id=PRIMARY), dict(id=SECONDARY)]
     run, dummy = run_role(ansible, tmp_path, rc=2, connectors=targets, group_by="site_id", use_sites=False)
@@ -137,7 +138,7 @@ def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansib
     source = tmp_path / "sim.connectors.yml"
     source.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
     secondary_host = simulator.connector(SECONDARY)["device"]["serial_number"]
-    others_before = dict((c, simulator.connector(c)) for c in simulator.state()["accounts"][simulator.account_id]["connectors"]
+    others_before = dict((c, simulator.connector(c)) for c in stored(simulator, "connectors")
                          if c != SECONDARY)
     simulator.clear_log()
     playbook = str(PLAYBOOKS / "maintenance_window_limit.yml")
@@ -173,8 +174,8 @@ def test_business_hours_keep_every_planned_window_out_of_store_hours(ansible, si
     assert not overlap(simulator, PRIMARY, SECONDARY)
 
 
-def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned(ansible, simulator, api, tmp_path):
-    api.patch("magic/connectors/" + SECONDARY, json={"timezone": "UTC"}).raise_for_status()  # left on the API default
+def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned(ansible, simulator, simulator_api, tmp_path):
+    simulator_api.patch("magic/connectors/" + SECONDARY, json={"timezone": "UTC"}).raise_for_status()  # left on the API default
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, check=True, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)])
     assert simulator.writes() == []

@@ -10,24 +10,21 @@ import re
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import stored_connectors
 from ansible_collections.cloudflare.magic_transit.tests.integration.test_collection_playbooks import playbook
 
 FREEZE = ["2027-03-30", "2027-03-31", "2027-04-01", "2027-04-02"]
 
 
-def connectors(simulator):
-    return simulator.state()["accounts"][simulator.account_id]["connectors"]
-
-
 def by_notes(simulator, notes):
-    return next(c for c in connectors(simulator).values() if c.get("notes") == notes)
+    return next(c for c in stored_connectors(simulator).values() if c.get("notes") == notes)
 
 
 def test_maintenance_window_check_apply_reapply(ansible, simulator):
-    before = connectors(simulator)
+    before = stored_connectors(simulator)
     size = len(before)
     run = ansible.playbook("maintenance_window.yml", check=True, diff=True, extra_vars=dict(expect_changed=True, fleet_size=size))
-    assert simulator.writes() == [] and connectors(simulator) == before
+    assert simulator.writes() == [] and stored_connectors(simulator) == before
     assert "Monday" in run.stdout, "the diff previews the new windows"
 
     simulator.clear_log()
@@ -62,7 +59,7 @@ def test_maintenance_window_costs_one_patch_per_change_on_a_large_fleet(ansible,
 
 def windows(simulator):
     fields = ("timezone", "interrupt_window_days_of_week", "interrupt_window_hour_of_day", "interrupt_window_duration_hours")
-    return dict((i, [c.get(f) for f in fields]) for i, c in connectors(simulator).items())
+    return dict((i, [c.get(f) for f in fields]) for i, c in stored_connectors(simulator).items())
 
 
 def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
@@ -77,7 +74,9 @@ def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
     assert len(gets) == 2 and all(g.endswith("/magic/connectors") for g in gets), \
         "one connector list call per role run, and one after writing to check the account"
     assert windows(simulator) == windows_before, "a freeze never moves a window"
-    for connector in connectors(simulator).values():
+    frozen = stored_connectors(simulator).values()
+    assert frozen, "the seed has connectors"
+    for connector in frozen:
         assert set(FREEZE) <= set(connector["interrupt_window_embargo_dates"])
     assert set(tokyo_before) <= set(by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"])
 
@@ -87,7 +86,7 @@ def test_change_freeze_add_then_remove_keeps_other_dates(ansible, simulator):
 
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="absent", expect_changed=True))
     assert by_notes(simulator, "tyo-store-114 virtual")["interrupt_window_embargo_dates"] == tokyo_before
-    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in stored_connectors(simulator).values())
     assert windows(simulator) == windows_before
 
 
@@ -101,12 +100,12 @@ def test_role_arguments_are_validated_before_any_call(ansible, simulator):
 def test_maintenance_window_draws_the_calendar_before_and_after_its_plan_in_check_mode(ansible, simulator, tmp_path):
     # The seed's Berlin pair overlaps (02:00 and 03:00 Berlin time, for 4 hours); alternate_days gives the secondary
     # the other day of weekend_nights, so after the plan they are never down together whatever the date.
-    before = connectors(simulator)
+    before = stored_connectors(simulator)
     calendars = tmp_path / "change-request"
     ansible.playbook("maintenance_window_vars.yml", check=True, extra_vars=dict(
         maintenance_window_preset="weekend_nights", maintenance_window_ha_strategy="alternate_days",
         maintenance_window_calendar_dir=str(calendars), result_file=str(tmp_path / "result.json")))
-    assert simulator.writes() == [] and connectors(simulator) == before, "check mode: nothing sent"
+    assert simulator.writes() == [] and stored_connectors(simulator) == before, "check mode: nothing sent"
     paths = [r["path"].rsplit("/", 1)[1] for r in simulator.requests()]
     assert sorted(paths) == ["connectors", "connectors", "sites", "sites"], "the calendar costs one more list of each"
     drawn = dict((name, (calendars / ("calendar-%s.svg" % name)).read_text(encoding="utf-8")) for name in ("before", "after"))
@@ -151,7 +150,8 @@ def test_change_freeze_removed_after_it_is_over_and_past_dates_purged(ansible, s
     """Issue 23: a removal run after the freeze removes the same range; one that finds nothing says so; an option
     purges every past embargo date."""
     ansible.playbook("change_freeze.yml", extra_vars=dict(state="present", expect_changed=True))
-    assert all(set(FREEZE) <= set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    assert stored_connectors(simulator), "the seed has connectors"
+    assert all(set(FREEZE) <= set(c["interrupt_window_embargo_dates"]) for c in stored_connectors(simulator).values())
     windows_before = windows(simulator)
 
     after_the_freeze = ("-e", "change_freeze_today=2027-05-01")
@@ -160,20 +160,20 @@ def test_change_freeze_removed_after_it_is_over_and_past_dates_purged(ansible, s
                            extra_vars=dict(state="absent", expect_changed=True))
     assert simulator.writes() == [] and "removing the freeze 2027-03-30..2027-04-02" in run.stdout
     run = ansible.playbook("change_freeze.yml", *after_the_freeze, extra_vars=dict(state="absent", expect_changed=True))
-    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in connectors(simulator).values())
+    assert not any(set(FREEZE) & set(c["interrupt_window_embargo_dates"]) for c in stored_connectors(simulator).values())
     assert windows(simulator) == windows_before
 
     simulator.clear_log()
     run = ansible.playbook("change_freeze.yml", *after_the_freeze, extra_vars=dict(state="absent", expect_changed=False))
     assert simulator.writes() == []
-    assert "nothing to remove: none of the %d target connectors holds any of these dates" % len(connectors(simulator)) in run.stdout
+    assert "nothing to remove: none of the %d target connectors holds any of these dates" % len(stored_connectors(simulator)) in run.stdout
 
-    past = dict((i, [d for d in c["interrupt_window_embargo_dates"] if d < "2027-05-01"]) for i, c in connectors(simulator).items())
+    past = dict((i, [d for d in c["interrupt_window_embargo_dates"] if d < "2027-05-01"]) for i, c in stored_connectors(simulator).items())
     assert any(past.values()), "the seed holds past embargo dates"
     run = ansible.playbook("change_freeze.yml", *after_the_freeze, "-e", "change_freeze_purge_past=true",
                            extra_vars=dict(state="absent", expect_changed=True))
     assert "purging the embargo dates before 2027-05-01: %d of" % sum(1 for p in past.values() if p) in run.stdout
-    assert not any(d < "2027-05-01" for c in connectors(simulator).values() for d in c["interrupt_window_embargo_dates"])
+    assert not any(d < "2027-05-01" for c in stored_connectors(simulator).values() for d in c["interrupt_window_embargo_dates"])
     assert windows(simulator) == windows_before
 
 

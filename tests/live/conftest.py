@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import result_of
+
 HERE = Path(os.path.abspath(__file__)).parent
 PLAYBOOKS = HERE / "playbooks"
 BIN = Path(sys.executable).parent
@@ -84,7 +86,7 @@ class Live:
         completed = self.run([str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
                               "-e", "ansible_python_interpreter=%s" % sys.executable, "-m", module,
                               "-a", json.dumps(args)])
-        return json.loads(completed.stdout.split("=>", 1)[1])
+        return result_of(completed)
 
     def connector_notes(self):
         found = self.module("cloudflare.magic_transit.magic_connector_info", id=self.connector_id)["magic_connectors"]

@@ -196,7 +196,7 @@ def test_two_role_runs_at_once_never_pass_silently(simulator, accounts, playbook
             assert re.search(message, text) and "run the roles one at a time" in text, (key, side, text)
 
 
-def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simulator, api, playbooks):
+def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simulator, simulator_api, playbooks):
     """The dashboard row: someone reads the dates in the dashboard before the role writes and saves after it, with a
     date of their own. The role's date is gone; its re-read finds that and fails naming the date (the other order, a
     dashboard save landing between the role's read and its write, is invisible to any read of the role: the docs say
@@ -216,7 +216,7 @@ def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simul
         threading.Event().wait(0.05)
         deadline -= 0.05
     assert deadline > 0, "the role's write never landed"
-    api.patch("magic/connectors/" + PRIMARY, json={"interrupt_window_embargo_dates": dashboard_read + ["2027-07-01"]}).raise_for_status()
+    simulator_api.patch("magic/connectors/" + PRIMARY, json={"interrupt_window_embargo_dates": dashboard_read + ["2027-07-01"]}).raise_for_status()
     worker.join(240)
 
     dates = simulator.connector(PRIMARY)["interrupt_window_embargo_dates"]

@@ -28,6 +28,7 @@ import time
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
 from ansible_collections.cloudflare.magic_transit.tests.reliability.support import case_tasks, role_tasks, spread
 
 # Keep every retry fast: a row that should give up must give up within seconds.
@@ -585,7 +586,7 @@ def _assert_reruns_converge(playbooks, accounts, rows):
 
 
 @pytest.mark.slow
-def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, api, playbooks):
+def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, simulator_api, playbooks):
     """Past Cloudflare's limit every call of the account is refused for 5 minutes: each module stops at once and says
     for how long, whether the block began before its first call or between its read and its write. The fleet module
     does better: its list call's Ratelimit header says the budget is spent, so it sends no write at all."""
@@ -595,7 +596,7 @@ def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, api, play
     simulator.set_faults(rate_limit={"requests": 1, "window": 300})
     for name in writers + ["connector_info"]:
         # One call uses up the account's allowance: the module's first call is refused.
-        assert api.get("/accounts/%s/magic/connectors" % ids["%s/blocked-from-start" % name]).status_code == 200
+        assert simulator_api.get("/accounts/%s/magic/connectors" % ids["%s/blocked-from-start" % name]).status_code == 200
     tasks = []
     for key in keys:
         operation = OPERATIONS[key.split("/")[0]]
@@ -645,7 +646,7 @@ def test_a_license_key_lost_with_its_answer_is_replaced(simulator, playbooks, wr
     method = "POST" if write == "create" else "PATCH"
     simulator.set_faults(rules=[{"match": {"method": method, "path": "/magic/connectors(/[0-9a-f]+)?$"}, "action": fault, "when": "after"}])
     results = playbooks.run_cases([case_tasks(write, "cloudflare.magic_transit.magic_connector", dict(args, **FAST))], name="lost-key")[1]
-    connectors = simulator.state()["accounts"][simulator.account_id]["connectors"].values()
+    connectors = stored(simulator, "connectors").values()
     matching = [c for c in connectors if c["notes"].startswith("sfo-lab virtual connector")]
     assert len(matching) == (2 if write == "create" else 1), "never a duplicate"
     result = results[write]["result"]

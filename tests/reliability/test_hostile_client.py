@@ -444,7 +444,7 @@ def test_an_endless_retry_after_gives_up_at_once_with_a_clear_message(server, va
 
 @pytest.mark.parametrize("value", ["nan", "-5", "soon", "-inf"])
 def test_a_meaningless_retry_after_falls_back_to_bounded_backoff(server, value):
-    for attempt in range(3):
+    for _attempt in range(3):
         server.answer(status=503, headers={"Retry-After": value}, envelope={"success": False, "errors": [], "result": None})
     sleeps = []
     with pytest.raises(CloudflareAPIError) as exc:
@@ -493,7 +493,7 @@ TRICKLED_HEADS = [
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("what, method, retries", TRICKLED_HEADS)
 def test_a_trickled_status_line_or_headers_end_at_the_timeout(server, what, method, retries):
-    for attempt in range(retries + 1):
+    for _attempt in range(retries + 1):
         server.answer(trickle_head=what, trickle=0.05)
     sleeps = []
     client = make_client(server, sleeps, timeout=1, max_retries=retries)
@@ -517,7 +517,7 @@ def test_a_trickled_status_line_or_headers_end_at_the_timeout(server, what, meth
 def test_the_deadline_covers_the_fleet_s_worker_threads_each_on_its_own(server):
     # Several threads share one client (as the fleet's workers do): each call's deadline cuts its own connection only.
     client = make_client(server, timeout=1)
-    for attempt in range(3):
+    for _attempt in range(3):
         server.answer(trickle_head="headers", trickle=0.05)
     outcomes = []
 
@@ -553,7 +553,7 @@ SERVER_ERRORS = [
 
 @pytest.mark.parametrize("method, status, retried, unknown", SERVER_ERRORS)
 def test_server_errors_after_a_write_are_unknown_outcomes(server, method, status, retried, unknown):
-    for attempt in range(2):
+    for _attempt in range(2):
         server.answer(status=status, envelope={"success": False, "errors": [{"code": 1000, "message": "boom"}], "result": None})
     with pytest.raises(CloudflareAPIError) as exc:
         make_client(server, max_retries=1).request(method, PATH, body=None if method in ("GET", "DELETE") else {"notes": "x"})

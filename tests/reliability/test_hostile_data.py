@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Issue 21: a connector's notes are written by anyone with dashboard access, so every API string is hostile.
+"""A connector's notes are written by anyone with dashboard access, so every API string is hostile.
 
 One table row per payload class x path where API data meets Ansible's templating: the inventory plugin while it parses
 (``compose``, ``groups``, ``keyed_groups``), a play using the host variables (directly, through ``hostvars``,
@@ -29,11 +29,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from ansible.release import __version__ as ANSIBLE_VERSION
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import plain
 from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN, INVENTORY
-from ansible_collections.cloudflare.magic_transit.tests.integration.test_inventory import plain
 
 CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 
@@ -117,10 +116,10 @@ def payload(kind, mark):
 class Estate:
     """The seed account with one payload class in the notes of each of the first connectors, marks per path."""
 
-    def __init__(self, ansible, simulator, api, folder):
-        self.ansible, self.simulator, self.api, self.folder = ansible, simulator, api, folder
-        listed = api.get("magic/connectors").json()["result"]
-        self.ids = dict(zip(PAYLOADS, sorted(c["id"] for c in listed)))
+    def __init__(self, ansible, simulator, simulator_api, folder):
+        self.ansible, self.simulator, self.api, self.folder = ansible, simulator, simulator_api, folder
+        listed = simulator_api.get("magic/connectors").json()["result"]
+        self.ids = dict(zip(PAYLOADS, sorted(c["id"] for c in listed), strict=False))
         assert len(self.ids) == len(PAYLOADS), "the seed needs a connector per payload class"
         (folder / "marks").mkdir()
 
@@ -226,7 +225,7 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     pass because its payload was broken. (ansible-core 2.19+ templates in a sandbox that refuses the attribute walks
     even in trusted text; on 2.16 and 2.18 they run.)"""
     marks = dict((kind, tmp_path / ("control-%d" % index)) for index, kind in enumerate(PAYLOADS))
-    tasks = "".join('    - name: Control {0}\n      ansible.builtin.debug:\n        msg: "{1}"\n      ignore_errors: true\n'.format(
+    tasks = "".join('    - name: Control {}\n      ansible.builtin.debug:\n        msg: "{}"\n      ignore_errors: true\n'.format(
         index, payload(kind, marks[kind]).replace('"', '\\"')) for index, kind in enumerate(PAYLOADS))
     playbook = tmp_path / "control.yml"
     playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks, encoding="utf-8")
@@ -238,8 +237,8 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     assert ran == expected, completed.stdout + completed.stderr
 
 
-def test_api_strings_never_run_on_any_path(ansible, simulator, api, tmp_path):
-    estate = Estate(ansible, simulator, api, tmp_path)
+def test_api_strings_never_run_on_any_path(ansible, simulator, simulator_api, tmp_path):
+    estate = Estate(ansible, simulator, simulator_api, tmp_path)
     table = []
     for path in PATHS:
         seen = seen_by_path(estate, path)

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""A license key that cannot be written to its file (issue 21): the destination's directory passes the probe made
+"""A license key that cannot be written to its file: the destination's directory passes the probe made
 before any call, the create or re-key is sent, and only then does the file become impossible to write. Each row makes
 that happen for real while the write waits in the simulator (a "delay" rule holds it a few seconds), then runs the
 playbook at ``-vvvv --diff`` and searches everything printed and logged for the key in every form.

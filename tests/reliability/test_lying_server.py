@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""A server that processed the write but answered an error, and a server whose answers have the wrong shape (issue 17).
+"""A server that processed the write but answered an error, and a server whose answers have the wrong shape.
 
 Two tables, run as one batch with the machinery of ``test_fault_matrix`` (one account per row, a few playbooks at once,
 every injected fault used up, a re-run without faults converges):

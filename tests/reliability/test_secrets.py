@@ -20,8 +20,10 @@ from pathlib import Path
 import requests
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import secret_forms
-from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import BIN
-from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import PLAYBOOKS as INTEGRATION_PLAYBOOKS
+from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import (
+    BIN,
+    PLAYBOOKS as INTEGRATION_PLAYBOOKS,
+)
 
 PLAYBOOKS = Path(__file__).parent / "playbooks"
 SEED_MD5_KEY = "sim-md5-demo-key-9f2c"

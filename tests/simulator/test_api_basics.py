@@ -25,8 +25,8 @@ def assert_failure(response, status, code, pointer=None):
     return body["errors"]
 
 
-def test_success_envelope(api):
-    response = api.get("magic/connectors")
+def test_success_envelope(simulator_api):
+    response = simulator_api.get("magic/connectors")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     body = response.json()
@@ -44,22 +44,22 @@ def test_success_envelope(api):
     {"X-Auth-Email": "someone@example.com", "X-Auth-Key": "sim0global0api0key0000000000000000000a"},
     {"X-Auth-Key": "sim0global0api0key0000000000000000000a"},
 ], ids=["none", "bad-token", "basic", "empty-bearer", "bad-key", "bad-email", "key-without-email"])
-def test_401_for_missing_or_invalid_credentials(api, auth):
-    errors = assert_failure(api.get("magic/cf_interconnects", auth=auth), 401, 10000)
+def test_401_for_missing_or_invalid_credentials(simulator_api, auth):
+    errors = assert_failure(simulator_api.get("magic/cf_interconnects", auth=auth), 401, 10000)
     assert errors[0]["message"] == "Authentication error"
 
 
-def test_both_auth_styles_read_and_write(api, simulator):
+def test_both_auth_styles_read_and_write(simulator_api, simulator):
     for auth in ("rw", "key"):
-        assert api.get("magic/cf_interconnects", auth=auth).status_code == 200
-        response = api.patch("magic/connectors/" + CONNECTOR, auth=auth, json={"notes": "via " + auth})
+        assert simulator_api.get("magic/cf_interconnects", auth=auth).status_code == 200
+        response = simulator_api.patch("magic/connectors/" + CONNECTOR, auth=auth, json={"notes": "via " + auth})
         assert response.status_code == 200, response.text
     assert simulator.connector(CONNECTOR)["notes"] == "via key"
     assert [entry["auth"] for entry in simulator.writes()] == ["token", "key"]
 
 
-def test_403_read_only_token_on_every_write(api, simulator):
-    assert api.get("magic/connectors", auth="ro").status_code == 200
+def test_403_read_only_token_on_every_write(simulator_api, simulator):
+    assert simulator_api.get("magic/connectors", auth="ro").status_code == 200
     calls = [
         ("PUT", "magic/cf_interconnects/" + INTERCONNECT, {"mtu": 1400}),
         ("POST", "magic/connectors", {"device": {"provision_license": True}}),
@@ -70,44 +70,44 @@ def test_403_read_only_token_on_every_write(api, simulator):
     ]
     before = simulator.state()
     for method, path, body in calls:
-        errors = assert_failure(api.request(method, path, auth="ro", json=body), 403, 9109)
+        errors = assert_failure(simulator_api.request(method, path, auth="ro", json=body), 403, 9109)
         assert errors[0]["message"] == "Unauthorized to access requested resource"
     assert simulator.state() == before
 
 
-def test_404_unknown_account_object_and_route(api):
+def test_404_unknown_account_object_and_route(simulator_api):
     unknown_account = "/accounts/ffffffffffffffffffffffffffffffff/magic/connectors"
-    errors = assert_failure(api.get(unknown_account), 404, 7003)
+    errors = assert_failure(simulator_api.get(unknown_account), 404, 7003)
     assert "perhaps your object identifier is invalid" in errors[0]["message"]
-    assert_failure(api.get("magic/connectors/0123456789abcdef0123456789abcdef"), 404, 1003)
-    assert_failure(api.get("magic/cf_interconnects/0123456789abcdef0123456789abcdef"), 404, 1003)
-    assert_failure(api.get("magic/connectors/not-a-valid-identifier-because-too-long-for-cloudflare"), 404, 7003)
-    assert_failure(api.get("magic/gre_tunnels"), 404, 7000)
-    assert_failure(api.get("/nothing/here"), 404, 7000)
+    assert_failure(simulator_api.get("magic/connectors/0123456789abcdef0123456789abcdef"), 404, 1003)
+    assert_failure(simulator_api.get("magic/cf_interconnects/0123456789abcdef0123456789abcdef"), 404, 1003)
+    assert_failure(simulator_api.get("magic/connectors/not-a-valid-identifier-because-too-long-for-cloudflare"), 404, 7003)
+    assert_failure(simulator_api.get("magic/gre_tunnels"), 404, 7000)
+    assert_failure(simulator_api.get("/nothing/here"), 404, 7000)
 
 
-def test_auth_is_checked_before_the_account(api):
-    assert_failure(api.get("/accounts/ffffffffffffffffffffffffffffffff/magic/connectors", auth="none"), 401, 10000)
+def test_auth_is_checked_before_the_account(simulator_api):
+    assert_failure(simulator_api.get("/accounts/ffffffffffffffffffffffffffffffff/magic/connectors", auth="none"), 401, 10000)
 
 
-def test_405_wrong_method(api):
-    response = api.delete("magic/cf_interconnects/" + INTERCONNECT)
+def test_405_wrong_method(simulator_api):
+    response = simulator_api.delete("magic/cf_interconnects/" + INTERCONNECT)
     assert_failure(response, 405, 7001)
     assert response.headers["Allow"] == "GET, PUT"
-    assert_failure(api.post("magic/connectors/%s/telemetry/events" % CONNECTOR, json={}), 405, 7001)
+    assert_failure(simulator_api.post("magic/connectors/%s/telemetry/events" % CONNECTOR, json={}), 405, 7001)
 
 
 @pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'"text"', b'{"notes": NaN}', b"\xff\xfe"],
                          ids=["broken", "empty", "array", "string", "nan", "not-utf8"])
-def test_400_malformed_body(api, simulator, data):
-    response = api.patch("magic/connectors/" + CONNECTOR, data=data, headers={"Content-Type": "application/json"})
+def test_400_malformed_body(simulator_api, simulator, data):
+    response = simulator_api.patch("magic/connectors/" + CONNECTOR, data=data, headers={"Content-Type": "application/json"})
     assert_failure(response, 400, 1001)
     assert simulator.connector(CONNECTOR)["notes"] == "ber-branch-01 primary"
 
 
-def test_ratelimit_headers_on_normal_answers(api):
-    first = api.get("magic/connectors")
-    second = api.get("magic/connectors/nope")
+def test_ratelimit_headers_on_normal_answers(simulator_api):
+    first = simulator_api.get("magic/connectors")
+    second = simulator_api.get("magic/connectors/nope")
     for response in (first, second):
         assert re.fullmatch(r'"default";r=\d+;t=\d+', response.headers["Ratelimit"])
         assert response.headers["Ratelimit-Policy"] == '"burst";q=1200;w=300'
@@ -116,19 +116,19 @@ def test_ratelimit_headers_on_normal_answers(api):
     assert remaining == [1199, 1198]
 
 
-def test_verify_token(api):
-    response = api.get("/user/tokens/verify")
+def test_verify_token(simulator_api):
+    response = simulator_api.get("/user/tokens/verify")
     assert response.status_code == 200
     assert response.json()["result"]["status"] == "active"
-    assert_failure(api.get("/user/tokens/verify", auth="none"), 401, 10000)
+    assert_failure(simulator_api.get("/user/tokens/verify", auth="none"), 401, 10000)
 
 
-def test_trailing_slash_and_unknown_query_are_accepted(api):
-    assert api.get("magic/connectors/", params={"unknown": "1"}).status_code == 200
+def test_trailing_slash_and_unknown_query_are_accepted(simulator_api):
+    assert simulator_api.get("magic/connectors/", params={"unknown": "1"}).status_code == 200
 
 
-def test_admin_api_needs_no_auth_and_is_not_logged(api, simulator):
-    api.get("magic/connectors")
+def test_admin_api_needs_no_auth_and_is_not_logged(simulator_api, simulator):
+    simulator_api.get("magic/connectors")
     entries = simulator.requests()
     assert len(entries) == 1
     assert simulator.admin("GET", "health") == {"ok": True}
@@ -137,8 +137,8 @@ def test_admin_api_needs_no_auth_and_is_not_logged(api, simulator):
     assert simulator.requests() == []
 
 
-def test_request_log_entry_shape(api, simulator):
-    api.patch("magic/connectors/" + CONNECTOR, json={"notes": "logged"}, params={"validate_only": "true"},
+def test_request_log_entry_shape(simulator_api, simulator):
+    simulator_api.patch("magic/connectors/" + CONNECTOR, json={"notes": "logged"}, params={"validate_only": "true"},
               headers={"User-Agent": "pytest-sim"})
     entry = simulator.requests("PATCH")[0]
     assert set(entry) >= {"seq", "time", "method", "path", "query", "body", "status", "auth", "fault"}

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The appliances behind the connectors: heartbeats, silences after interrupts, admin offline/online, the timeline.
+"""The appliances behind the connectors: heartbeats, silences after interrupts, admin offline/online, the timeline; seed
+data relative to now.
 
 The heartbeat arithmetic is tested on the pure functions with explicit instants (never the wall clock); the HTTP tests
 use settings whose outcome does not depend on how long a call takes (a downtime of an hour, a frozen interval).
@@ -10,6 +11,7 @@ import datetime
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import result
 from simulator import appliances
 from simulator.state import format_timestamp
 
@@ -19,6 +21,8 @@ SYD = "dd54928d783446aeb068b242b1e286a1"   # last report 2.7 days ago: silent
 SFO = "32d9a8741af047e39c4a6ee61a5daaba"   # never reported
 SEEDED_REBOOT = [{"from": "2026-02-10T03:00:40.000000Z", "until": "2026-02-10T03:01:10.000000Z", "reason": "reboot"}]
 T0 = datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.timezone.utc)
+NYC = "d5fcbf8464854891bdc163cff7831dc1"
+TYO_VIRTUAL = "59c6e7a1d3994ac79947d3bdc4a78c71"
 
 
 def at(seconds):
@@ -98,19 +102,17 @@ def test_deleted_connector_loses_its_record():
 
 # ---------------------------------------------------------------------------------------------------- over HTTP
 
-def connector(api, connector_id):
-    answer = api.get("magic/connectors/" + connector_id)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["result"]
+def connector(simulator_api, connector_id):
+    return result(simulator_api.get("magic/connectors/" + connector_id))
 
 
 def heartbeats(simulator):
     return simulator.admin("GET", "heartbeats")["accounts"][simulator.account_id]
 
 
-def test_default_keeps_heartbeats_as_stored(api, simulator):
+def test_default_keeps_heartbeats_as_stored(simulator_api, simulator):
     assert simulator.admin("GET", "settings")["heartbeat_interval"] == 0
-    assert connector(api, BER_PRIMARY)["last_heartbeat"] == simulator.connector(BER_PRIMARY)["last_heartbeat"]
+    assert connector(simulator_api, BER_PRIMARY)["last_heartbeat"] == simulator.connector(BER_PRIMARY)["last_heartbeat"]
     timeline = heartbeats(simulator)
     # The seeded reboot of February, with the default downtime of 30 s.
     assert timeline[BER_PRIMARY]["online"] is True and timeline[BER_PRIMARY]["away"] == SEEDED_REBOOT
@@ -118,13 +120,13 @@ def test_default_keeps_heartbeats_as_stored(api, simulator):
     assert timeline[SFO] == {"online": False, "last_heartbeat": None, "away": [{"from": None, "until": None, "reason": "silent"}]}
 
 
-def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(api, simulator):
+def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(simulator_api, simulator):
     simulator.admin("PUT", "settings", {"heartbeat_interval": 10, "interrupt_downtime": 3600, "interrupt_delay": 0})
-    before = connector(api, BER_SECONDARY)["last_heartbeat"]
-    posted = api.post("magic/connectors/%s/interrupts" % BER_SECONDARY, json={"reboot": {"purge": False}})
+    before = connector(simulator_api, BER_SECONDARY)["last_heartbeat"]
+    posted = simulator_api.post("magic/connectors/%s/interrupts" % BER_SECONDARY, json={"reboot": {"purge": False}})
     assert posted.status_code == 200
-    triggered = api.get("magic/connectors/%s/interrupts" % BER_SECONDARY).json()["result"][-1]["triggered_at"]
-    after = connector(api, BER_SECONDARY)["last_heartbeat"]
+    triggered = simulator_api.get("magic/connectors/%s/interrupts" % BER_SECONDARY).json()["result"][-1]["triggered_at"]
+    after = connector(simulator_api, BER_SECONDARY)["last_heartbeat"]
     # Silent for an hour from triggered_at: the last heartbeat is the one before the reboot ran.
     assert before <= after <= triggered
     away = heartbeats(simulator)[BER_SECONDARY]["away"]
@@ -135,7 +137,7 @@ def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(api, sim
     assert simulator.connector(BER_SECONDARY)["last_heartbeat"] <= before
 
 
-def test_admin_offline_and_online(api, simulator):
+def test_admin_offline_and_online(simulator_api, simulator):
     simulator.admin("PUT", "settings", {"heartbeat_interval": 10})
     assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY) == {
         "connector_id": BER_PRIMARY, "online": False, "changed": True}
@@ -143,9 +145,9 @@ def test_admin_offline_and_online(api, simulator):
     timeline = heartbeats(simulator)[BER_PRIMARY]
     assert timeline["online"] is False and timeline["away"][-1]["reason"] == "offline" and timeline["away"][-1]["until"] is None
     offline_at = timeline["away"][-1]["from"]
-    assert connector(api, BER_PRIMARY)["last_heartbeat"] <= offline_at
+    assert connector(simulator_api, BER_PRIMARY)["last_heartbeat"] <= offline_at
     simulator.admin("PUT", "connectors/%s/online" % SFO)
-    assert connector(api, SFO)["last_heartbeat"] >= heartbeats(simulator)[SFO]["away"][0]["until"]
+    assert connector(simulator_api, SFO)["last_heartbeat"] >= heartbeats(simulator)[SFO]["away"][0]["until"]
     simulator.admin("PUT", "connectors/%s/online" % BER_PRIMARY)
     timeline = heartbeats(simulator)[BER_PRIMARY]
     assert timeline["online"] is True and timeline["away"][-1]["until"] >= offline_at
@@ -169,3 +171,38 @@ def test_switch_errors(simulator):
     assert requests.put("%s/connectors/%s/offline" % (simulator.admin_url, "0" * 32), timeout=10).status_code == 404
     answer = requests.put("%s/settings" % simulator.admin_url, json={"interrupt_downtime": -1}, timeout=10)
     assert answer.status_code == 400 and "interrupt_downtime must be a number of seconds >= 0" in answer.json()["error"]
+
+
+# ------------------------------------------------------------------------------------------- seed relative to now
+
+def age_seconds(timestamp):
+    moment = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return (datetime.datetime.now(datetime.timezone.utc) - moment).total_seconds()
+
+
+def test_heartbeats_and_versions_are_relative_to_now(simulator_api, simulator):
+    connectors = {item["id"]: item for item in result(simulator_api.get("magic/connectors"))}
+    for connector_id in (BER_PRIMARY, BER_SECONDARY, NYC, TYO_VIRTUAL):
+        assert 0 <= age_seconds(connectors[connector_id]["last_heartbeat"]) < 600
+    assert 2 * 86400 < age_seconds(connectors[SYD]["last_heartbeat"]) < 3 * 86400
+    assert "last_heartbeat" not in connectors[SFO]
+    # Second precision, the form Cloudflare's examples use (and the connector audit parses).
+    assert len(connectors[NYC]["last_heartbeat"]) == len("2026-03-01T09:59:41Z")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    newest = connectors[BER_PRIMARY]["last_seen_version"]
+    year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+    assert newest == "%d.%d.1" % (year, month)
+    versions = [tuple(int(part) for part in connectors[key]["last_seen_version"].split(".")) for key in (BER_PRIMARY, NYC, SYD)]
+    assert versions == sorted(versions, reverse=True) and len(set(versions)) == 3
+    # A fleet is current too: most connectors checked in within minutes, every tenth three days ago.
+    simulator.add_fleet(10)
+    fleet = [item for item in result(simulator_api.get("magic/connectors")) if item["notes"].startswith("fleet-")]
+    assert all(age_seconds(item["last_heartbeat"]) < 600 for item in fleet[:9])
+    assert age_seconds(fleet[9]["last_heartbeat"]) > 2 * 86400
+
+
+def test_admin_state_accepts_relative_values(simulator):
+    state = simulator.state()
+    state["accounts"][simulator.account_id]["connectors"][SFO]["last_heartbeat"] = {"seconds_ago": 3600}
+    simulator.admin("PUT", "state", state)
+    assert 3590 < age_seconds(simulator.connector(SFO)["last_heartbeat"]) < 3700

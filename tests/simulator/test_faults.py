@@ -27,23 +27,23 @@ def connector_path():
     return "magic/connectors/" + CONNECTOR
 
 
-def patch_notes(api, notes, **kwargs):
-    return api.patch(connector_path(), json={"notes": notes}, **kwargs)
+def patch_notes(simulator_api, notes, **kwargs):
+    return simulator_api.patch(connector_path(), json={"notes": notes}, **kwargs)
 
 
-def test_rate_limit_blocks_every_call_of_the_account(api, simulator):
+def test_rate_limit_blocks_every_call_of_the_account(simulator_api, simulator):
     simulator.set_faults(rate_limit={"requests": 3, "window": 1})
-    ok = [api.get("magic/connectors") for attempt in range(3)]
+    ok = [simulator_api.get("magic/connectors") for attempt in range(3)]
     assert [response.status_code for response in ok] == [200, 200, 200]
     assert [response.headers["Ratelimit"].split(";")[1] for response in ok] == ["r=2", "r=1", "r=0"]
     assert ok[0].headers["Ratelimit-Policy"] == '"burst";q=3;w=1'
-    blocked = api.get("magic/connectors")
+    blocked = simulator_api.get("magic/connectors")
     assert blocked.status_code == 429
     assert blocked.json() == {"success": False, "errors": [RATE_LIMIT_ERROR], "messages": [], "result": None}
     assert blocked.headers["retry-after"] == "1"
     # Every call of the account is refused during the block: other endpoints, writes, other credentials.
-    for response in (api.get("magic/cf_interconnects"), patch_notes(api, "blocked"), api.get("magic/connectors", auth="ro"),
-                     api.get("magic/connectors", auth="key")):
+    for response in (simulator_api.get("magic/cf_interconnects"), patch_notes(simulator_api, "blocked"), simulator_api.get("magic/connectors", auth="ro"),
+                     simulator_api.get("magic/connectors", auth="key")):
         assert response.status_code == 429 and response.json()["errors"] == [RATE_LIMIT_ERROR]
         assert 1 <= int(response.headers["retry-after"]) <= 1
     assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
@@ -51,27 +51,27 @@ def test_rate_limit_blocks_every_call_of_the_account(api, simulator):
     # The admin API is never rate limited.
     assert simulator.admin("GET", "health") == {"ok": True}
     time.sleep(1.05)
-    again = api.get("magic/connectors")
+    again = simulator_api.get("magic/connectors")
     assert again.status_code == 200
     # Refused calls were not counted: a fresh window.
     assert again.headers["Ratelimit"].split(";")[1] == "r=2"
 
 
-def test_reset_clears_rate_limit_counters(api, simulator):
+def test_reset_clears_rate_limit_counters(simulator_api, simulator):
     simulator.set_faults(rate_limit={"requests": 1, "window": 60})
-    api.get("magic/connectors")
-    assert api.get("magic/connectors").status_code == 429
+    simulator_api.get("magic/connectors")
+    assert simulator_api.get("magic/connectors").status_code == 429
     simulator.set_faults(rate_limit={"requests": 1, "window": 60})
-    assert api.get("magic/connectors").status_code == 200
+    assert simulator_api.get("magic/connectors").status_code == 200
     simulator.reset()
     assert simulator.admin("GET", "faults")["rate_limit"] is None
-    assert all(api.get("magic/connectors").status_code == 200 for attempt in range(5))
+    assert all(simulator_api.get("magic/connectors").status_code == 200 for attempt in range(5))
 
 
-def test_error_rate_answers_5xx_before_processing(api, simulator):
+def test_error_rate_answers_5xx_before_processing(simulator_api, simulator):
     simulator.set_faults(error_rate=1.0)
     for index in range(8):
-        response = patch_notes(api, "error-%d" % index)
+        response = patch_notes(simulator_api, "error-%d" % index)
         assert response.status_code in (500, 502, 503, 504)
         body = response.json()
         assert body["success"] is False and body["result"] is None and body["errors"][0]["code"] == 1000
@@ -79,29 +79,29 @@ def test_error_rate_answers_5xx_before_processing(api, simulator):
     assert {entry["fault"] for entry in simulator.requests()} == {"error"}
 
 
-def test_random_faults_are_reproducible_with_a_seed(api, simulator):
+def test_random_faults_are_reproducible_with_a_seed(simulator_api, simulator):
     def statuses():
         simulator.set_faults(error_rate=0.5, random_seed=42)
-        return [api.get("magic/connectors").status_code for attempt in range(20)]
+        return [simulator_api.get("magic/connectors").status_code for attempt in range(20)]
 
     first = statuses()
     assert first == statuses()
     assert 200 in first and set(first) - {200}
 
 
-def test_drop_closes_the_connection_without_an_answer(api, simulator):
+def test_drop_closes_the_connection_without_an_answer(simulator_api, simulator):
     simulator.set_faults(drop_rate=1.0)
     with pytest.raises(requests.ConnectionError):
-        patch_notes(api, "dropped")
+        patch_notes(simulator_api, "dropped")
     simulator.set_faults()
     assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
     entry = simulator.requests("PATCH")[0]
     assert entry["status"] is None and entry["fault"] == "drop"
 
 
-def test_malformed_answer_is_broken_json(api, simulator):
+def test_malformed_answer_is_broken_json(simulator_api, simulator):
     simulator.set_faults(malformed_rate=1.0)
-    response = patch_notes(api, "malformed")
+    response = patch_notes(simulator_api, "malformed")
     assert response.status_code == 200
     with pytest.raises(ValueError):
         response.json()
@@ -110,46 +110,46 @@ def test_malformed_answer_is_broken_json(api, simulator):
     assert simulator.requests("PATCH")[0]["fault"] == "malformed"
 
 
-def test_rule_before_status_consumed_then_normal(api, simulator):
+def test_rule_before_status_consumed_then_normal(simulator_api, simulator):
     config = simulator.add_rule(match={"method": "PATCH", "path": "/magic/connectors/"}, times=2, action="status", status=503,
                                 retry_after=1)
     assert config["rules"][0]["times"] == 2
-    assert api.get(connector_path()).status_code == 200  # GET does not match
-    first, second = patch_notes(api, "one"), patch_notes(api, "two")
+    assert simulator_api.get(connector_path()).status_code == 200  # GET does not match
+    first, second = patch_notes(simulator_api, "one"), patch_notes(simulator_api, "two")
     assert [first.status_code, second.status_code] == [503, 503]
     assert first.headers["retry-after"] == "1"
     assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
     assert simulator.admin("GET", "faults")["rules"] == []
-    assert patch_notes(api, "three").status_code == 200
+    assert patch_notes(simulator_api, "three").status_code == 200
     assert simulator.connector(CONNECTOR)["notes"] == "three"
     assert [entry["fault"] for entry in simulator.writes()] == ["status", "status", None]
 
 
-def test_rule_status_429_sends_the_cloudflare_body(api, simulator):
+def test_rule_status_429_sends_the_cloudflare_body(simulator_api, simulator):
     simulator.add_rule(match={"path": "cf_interconnects"}, action="status", status=429, retry_after=7)
-    response = api.get("magic/cf_interconnects")
+    response = simulator_api.get("magic/cf_interconnects")
     assert response.status_code == 429
     assert response.json()["errors"] == [RATE_LIMIT_ERROR]
     assert response.headers["retry-after"] == "7"
-    assert api.get("magic/cf_interconnects").status_code == 200
+    assert simulator_api.get("magic/cf_interconnects").status_code == 200
 
 
-def test_rule_after_drop_persists_the_write(api, simulator):
+def test_rule_after_drop_persists_the_write(simulator_api, simulator):
     simulator.add_rule(match={"method": "PATCH"}, action="drop", when="after")
     with pytest.raises(requests.ConnectionError):
-        patch_notes(api, "landed but unheard")
+        patch_notes(simulator_api, "landed but unheard")
     assert simulator.connector(CONNECTOR)["notes"] == "landed but unheard"
     entry = simulator.requests("PATCH")[0]
     assert entry["fault"] == "drop_after" and entry["status"] is None
 
 
-def test_rule_after_status_and_malformed_persist_the_write(api, simulator):
+def test_rule_after_status_and_malformed_persist_the_write(simulator_api, simulator):
     simulator.add_rule(match={"method": "PUT"}, action="status", status=500, when="after")
     simulator.add_rule(match={"method": "PATCH"}, action="malformed", when="after")
-    response = api.put("magic/cf_interconnects/" + INTERCONNECT, json={"mtu": 1400})
+    response = simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json={"mtu": 1400})
     assert response.status_code == 500
     assert simulator.interconnect(INTERCONNECT)["mtu"] == 1400
-    response = patch_notes(api, "half an answer")
+    response = patch_notes(simulator_api, "half an answer")
     assert response.status_code == 200
     assert response.text.startswith('{"success": true')
     with pytest.raises(ValueError):
@@ -232,9 +232,9 @@ def test_a_bad_barrier_is_refused(until, message):
         app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "status", "until": {"count": 1}}]})
 
 
-def test_delay_rules_apply_over_http(api, simulator):
+def test_delay_rules_apply_over_http(simulator_api, simulator):
     simulator.add_rule(match={"method": "GET", "path": "connectors$"}, action="delay", delay_s=0.1)
-    assert api.get("magic/connectors").status_code == 200
+    assert simulator_api.get("magic/connectors").status_code == 200
     assert [entry["fault"] for entry in simulator.requests()] == ["delay"]
 
 
@@ -297,63 +297,63 @@ def landed(simulator, method, path):
 
 @pytest.mark.parametrize("method, path, body", WRITES)
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_every_write_lands_before_an_after_status(api, simulator, method, path, body, status):
+def test_every_write_lands_before_an_after_status(simulator_api, simulator, method, path, body, status):
     simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="status", status=status,
                        when="after")
-    response = api.request(method, path, json=body)
+    response = simulator_api.request(method, path, json=body)
     assert response.status_code == status and response.json()["success"] is False
     assert landed(simulator, method, path)
     assert simulator.writes()[0]["fault"] == "status_after"
 
 
 @pytest.mark.parametrize("method, path, body", WRITES)
-def test_every_write_lands_before_an_after_drop(api, simulator, method, path, body):
+def test_every_write_lands_before_an_after_drop(simulator_api, simulator, method, path, body):
     simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="drop", when="after")
     with pytest.raises(requests.ConnectionError):
-        api.request(method, path, json=body)
+        simulator_api.request(method, path, json=body)
     assert landed(simulator, method, path)
     assert simulator.writes()[0]["fault"] == "drop_after"
 
 
-def shaped(api, simulator, method, path, shape, **extra):
+def shaped(simulator_api, simulator, method, path, shape, **extra):
     simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="shape", shape=shape, **extra)
-    response = api.request(method, path, json={"notes": "shaped"} if method == "PATCH" else None)
+    response = simulator_api.request(method, path, json={"notes": "shaped"} if method == "PATCH" else None)
     assert response.status_code == 200, response.text
     return response
 
 
 @pytest.mark.parametrize("shape, expected", [("null", None), ("empty_object", {}), ("empty_list", [])])
-def test_shape_constant_results(api, simulator, shape, expected):
-    body = shaped(api, simulator, "GET", "magic/connectors", shape).json()
+def test_shape_constant_results(simulator_api, simulator, shape, expected):
+    body = shaped(simulator_api, simulator, "GET", "magic/connectors", shape).json()
     assert body == {"success": True, "errors": [], "messages": [], "result": expected}
     assert simulator.requests()[0]["fault"] == "shape_after"
-    assert len(api.get("magic/connectors").json()["result"]) == 6  # used up
+    assert len(simulator_api.get("magic/connectors").json()["result"]) == 6  # used up
 
 
-def test_shape_list_where_an_object_is_expected_and_object_where_a_list(api, simulator):
-    single = api.get(connector_path()).json()["result"]
-    assert shaped(api, simulator, "GET", connector_path(), "list").json()["result"] == [single]
-    listed = api.get("magic/connectors").json()["result"]
-    assert shaped(api, simulator, "GET", "magic/connectors", "object").json()["result"] == listed[0]
+def test_shape_list_where_an_object_is_expected_and_object_where_a_list(simulator_api, simulator):
+    single = simulator_api.get(connector_path()).json()["result"]
+    assert shaped(simulator_api, simulator, "GET", connector_path(), "list").json()["result"] == [single]
+    listed = simulator_api.get("magic/connectors").json()["result"]
+    assert shaped(simulator_api, simulator, "GET", "magic/connectors", "object").json()["result"] == listed[0]
 
 
-def test_shape_wrapping_keys(api, simulator):
-    listed = api.get("magic/connectors").json()["result"]
-    assert shaped(api, simulator, "GET", "magic/connectors", "wrap", key="connectors").json()["result"] == {"connectors": listed}
-    interconnect = api.get("magic/cf_interconnects/" + INTERCONNECT).json()["result"]["interconnect"]
-    assert shaped(api, simulator, "GET", "magic/cf_interconnects/" + INTERCONNECT, "unwrap").json()["result"] == interconnect
-    interconnects = api.get("magic/cf_interconnects").json()["result"]["interconnects"]
-    assert shaped(api, simulator, "GET", "magic/cf_interconnects", "unwrap").json()["result"] == interconnects
+def test_shape_wrapping_keys(simulator_api, simulator):
+    listed = simulator_api.get("magic/connectors").json()["result"]
+    assert shaped(simulator_api, simulator, "GET", "magic/connectors", "wrap", key="connectors").json()["result"] == {"connectors": listed}
+    interconnect = simulator_api.get("magic/cf_interconnects/" + INTERCONNECT).json()["result"]["interconnect"]
+    assert shaped(simulator_api, simulator, "GET", "magic/cf_interconnects/" + INTERCONNECT, "unwrap").json()["result"] == interconnect
+    interconnects = simulator_api.get("magic/cf_interconnects").json()["result"]["interconnects"]
+    assert shaped(simulator_api, simulator, "GET", "magic/cf_interconnects", "unwrap").json()["result"] == interconnects
 
 
-def test_shape_after_a_write_the_write_landed(api, simulator):
-    response = shaped(api, simulator, "PATCH", connector_path(), "null")
+def test_shape_after_a_write_the_write_landed(simulator_api, simulator):
+    response = shaped(simulator_api, simulator, "PATCH", connector_path(), "null")
     assert response.json()["result"] is None
     assert simulator.connector(CONNECTOR)["notes"] == "shaped"
 
 
-def test_shape_not_json(api, simulator):
-    response = shaped(api, simulator, "GET", "magic/connectors", "not_json")
+def test_shape_not_json(simulator_api, simulator):
+    response = shaped(simulator_api, simulator, "GET", "magic/connectors", "not_json")
     assert response.headers["content-type"] == "text/html"
     with pytest.raises(ValueError):
         response.json()
@@ -421,9 +421,9 @@ def test_a_fixed_window_resets_all_at_once_and_says_when():
     assert (decision.remaining, decision.reset) == (2, 30)
 
 
-def test_the_ratelimit_headers_can_be_left_out(api, simulator):
+def test_the_ratelimit_headers_can_be_left_out(simulator_api, simulator):
     simulator.set_faults(rate_limit="5/10", rate_limit_headers=False)
-    response = api.get("magic/connectors")
+    response = simulator_api.get("magic/connectors")
     assert response.status_code == 200 and "Ratelimit" not in response.headers
     assert "Ratelimit-Policy" not in response.headers
 

@@ -55,11 +55,11 @@ def assert_envelope(response):
 
 @SETTINGS
 @given(body=bodies(INTERCONNECT_KEYS))
-def test_interconnect_update_never_breaks(simulator, api, body):
+def test_interconnect_update_never_breaks(simulator, simulator_api, body):
     before = simulator.interconnect(INTERCONNECT)
-    dry = assert_envelope(api.put("magic/cf_interconnects/" + INTERCONNECT, json=body, params={"validate_only": "true"}))
+    dry = assert_envelope(simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json=body, params={"validate_only": "true"}))
     assert simulator.interconnect(INTERCONNECT) == before
-    real = assert_envelope(api.put("magic/cf_interconnects/" + INTERCONNECT, json=body))
+    real = assert_envelope(simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json=body))
     assert dry["success"] == real["success"]
     if not real["success"]:
         assert dry["errors"] == real["errors"]
@@ -69,10 +69,10 @@ def test_interconnect_update_never_breaks(simulator, api, body):
 
 @SETTINGS
 @given(body=bodies(CONNECTOR_KEYS), method=st.sampled_from(["PATCH", "PUT", "POST"]))
-def test_connector_writes_never_break(simulator, api, body, method):
+def test_connector_writes_never_break(simulator, simulator_api, body, method):
     before = simulator.state()
     path = "magic/connectors" if method == "POST" else "magic/connectors/" + CONNECTOR
-    answer = assert_envelope(api.request(method, path, json=body))
+    answer = assert_envelope(simulator_api.request(method, path, json=body))
     if not answer["success"]:
         assert simulator.state() == before
     simulator.reset()

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
 from simulator.app import COMPILED_ROUTES
 
 try:
@@ -41,7 +42,7 @@ def client_fixture(simulator):
         yield sdk
 
 
-def plain(model):
+def sdk_fields(model):
     """An SDK model as a plain dict of the fields the server sent (``created_on`` etc. back as strings)."""
     return model.model_dump(mode="json", exclude_unset=True)
 
@@ -51,7 +52,7 @@ def same_timestamp(sdk_value, stored):
 
 
 def assert_interconnect_matches(model, stored, target_form):
-    data = plain(model)
+    data = sdk_fields(model)
     for key in ("id", "name", "colo_name", "description", "interface_address", "interface_address6", "mtu",
                 "automatic_return_routing", "version"):
         assert data.get(key) == stored.get(key), key
@@ -123,7 +124,7 @@ def test_sdk_validation_error_is_a_bad_request(client, simulator):
 
 
 def connector_fields(model):
-    data = plain(model)
+    data = sdk_fields(model)
     data["interrupt_window_duration_hours"] = float(data["interrupt_window_duration_hours"])
     data["interrupt_window_hour_of_day"] = float(data["interrupt_window_hour_of_day"])
     return data
@@ -220,9 +221,9 @@ def test_sdk_interrupts_and_telemetry(client, simulator):
 def test_sdk_lists_and_gets_sites(client, simulator):
     """The SDK 5.9.0 has ``magic_transit.sites`` (list is a single unpaged page of ``Site``)."""
     sites = list(client.magic_transit.sites.list(account_id=simulator.account_id))
-    stored = simulator.state()["accounts"][simulator.account_id]["sites"]
-    assert [type(site).__name__ for site in sites] == ["Site"] * len(stored) and len(sites) == 4
-    assert [plain(site) for site in sites] == list(stored.values())
+    kept = stored(simulator, "sites")
+    assert [type(site).__name__ for site in sites] == ["Site"] * len(kept) and len(sites) == 4
+    assert [sdk_fields(site) for site in sites] == list(kept.values())
     ber = client.magic_transit.sites.get(SITE_BER, account_id=simulator.account_id)
     assert ber.ha_mode is True and (ber.connector_id, ber.secondary_connector_id) == (BER_PRIMARY, BER_SECONDARY)
     assert ber.location.lat == "52.5200"
@@ -262,7 +263,7 @@ def test_sdk_builds_and_edits_a_store(client, simulator):
     assert [item.id for item in sdk.acls.list(site.id, account_id=account)] == [acl.id]
     assert sdk.edit(site.id, account_id=account, description="edited").description == "edited"
     stored = simulator.state()["accounts"][account]
-    assert plain(sdk.lans.get(lan.id, account_id=account, site_id=site.id)) == stored["lans"][lan.id]
+    assert sdk_fields(sdk.lans.get(lan.id, account_id=account, site_id=site.id)) == stored["lans"][lan.id]
     with pytest.raises(cloudflare.BadRequestError) as raised:
         sdk.lans.create(site.id, account_id=account, name="second-ha", ha_link=True)
     assert "only one LAN per site can be the HA link" in str(raised.value)
@@ -272,11 +273,11 @@ def test_sdk_builds_and_edits_a_store(client, simulator):
 
 def test_sdk_connector_site_fields(client, simulator):
     got = client.magic_transit.connectors.get(BER_SECONDARY, account_id=simulator.account_id)
-    assert plain(got)["site_id"] == SITE_BER and plain(got)["primary"] is False
+    assert sdk_fields(got)["site_id"] == SITE_BER and sdk_fields(got)["primary"] is False
     # 5.9.0 has no site_id/primary parameters yet: they go as extra body fields.
     edited = client.magic_transit.connectors.edit(NYC, account_id=simulator.account_id,
                                                   extra_body={"site_id": SITE_SYD, "primary": False})
-    assert plain(edited)["site_id"] == SITE_SYD and simulator.connector(NYC)["primary"] is False
+    assert sdk_fields(edited)["site_id"] == SITE_SYD and simulator.connector(NYC)["primary"] is False
 
 
 def test_sdk_second_pending_interrupt_is_a_conflict(client, simulator):

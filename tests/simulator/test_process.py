@@ -223,29 +223,29 @@ def test_secrets_never_in_log_or_process_output(simulator):
     assert "PUT /client/v4/accounts/%s/magic/cf_interconnects/%s -> 200" % (simulator.account_id, INTERCONNECT) in output
 
 
-def test_session_server_output_has_no_secrets(simulator, simulator_server, api):
-    api.put("magic/cf_interconnects/" + INTERCONNECT, json={"bgp": {"customer_asn": 64512, "md5_key": "shared-md5"}})
+def test_session_server_output_has_no_secrets(simulator, simulator_server, simulator_api):
+    simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json={"bgp": {"customer_asn": 64512, "md5_key": "shared-md5"}})
     output = simulator_server.output()
     for secret in (simulator.token, simulator.readonly_token, simulator.api_key, "shared-md5"):
         assert secret not in output
 
 
-def test_admin_state_replace_and_reset(api, simulator):
+def test_admin_state_replace_and_reset(simulator_api, simulator):
     state = simulator.state()
     account = state["accounts"][simulator.account_id]
     account["connectors"][CONNECTORS[0]]["notes"] = "from PUT /__admin/state"
     del account["interconnects"][INTERCONNECT]
     assert simulator.admin("PUT", "state", state) == {"ok": True}
-    assert api.get("magic/connectors/" + CONNECTORS[0]).json()["result"]["notes"] == "from PUT /__admin/state"
-    assert api.get("magic/cf_interconnects/" + INTERCONNECT).status_code == 404
+    assert simulator_api.get("magic/connectors/" + CONNECTORS[0]).json()["result"]["notes"] == "from PUT /__admin/state"
+    assert simulator_api.get("magic/cf_interconnects/" + INTERCONNECT).status_code == 404
     with pytest.raises(AssertionError, match="HTTP 400"):
         simulator.admin("PUT", "state", {"nothing": True})
     simulator.reset()
-    assert api.get("magic/cf_interconnects/" + INTERCONNECT).status_code == 200
+    assert simulator_api.get("magic/cf_interconnects/" + INTERCONNECT).status_code == 200
     assert simulator.requests() != [] and simulator.writes() == []
 
 
-def test_concurrent_creates_are_consistent(api, simulator):
+def test_concurrent_creates_are_consistent(simulator_api, simulator):
     results = []
 
     def create(index):
@@ -261,4 +261,4 @@ def test_concurrent_creates_are_consistent(api, simulator):
         thread.join(10)
     # 4 distinct new serials: exactly one create each wins, the others find the device taken.
     assert sorted(results) == [200] * 4 + [409] * 12
-    assert len(api.get("magic/connectors").json()["result"]) == 10
+    assert len(simulator_api.get("magic/connectors").json()["result"]) == 10

@@ -35,6 +35,7 @@ def test_survey_matches_the_playbook_variables(path):
     public = set(name for name in variables if "__" not in name)
     asked = [question["variable"] for question in survey["spec"]]
     assert sorted(asked) == sorted(public), "the survey asks exactly the playbook's public variables"
+    assert survey["spec"], "the survey asks questions"
     for question in survey["spec"]:
         assert question["type"] in TYPES and question["question_name"] and isinstance(question["required"], bool)
         default = variables[question["variable"]]

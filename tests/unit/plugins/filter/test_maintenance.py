@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -14,13 +15,9 @@ from ansible_collections.cloudflare.magic_transit.plugins.filter.maintenance imp
     embargo_dates,
     maintenance_windows,
 )
+from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
 
-
-def connector(number, notes, **fields):
-    obj = dict(id="%032x" % number, notes=notes, device={"id": "%032x" % (100 + number), "serial_number": "SN%d" % number},
-               interrupt_window_embargo_dates=[])
-    obj.update(fields)
-    return obj
+connector = functools.partial(api_connector, serial="SN%d", interrupt_window_embargo_dates=[])
 
 
 FLEET = [
@@ -188,7 +185,12 @@ NEW_YORK_PAIR = [dict(p, timezone="America/New_York") for p in PAIR]
 
 def test_back_to_back_windows_overlap_on_the_spring_forward_sunday_beyond_8_weeks():
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
-        WEEKS, Window, first_overlap, utc_intervals, windows_overlap)
+        WEEKS,
+        Window,
+        first_overlap,
+        utc_intervals,
+        windows_overlap,
+    )
     primary = Window(("Sunday",), 1, 4, "America/New_York")
     secondary = Window(("Sunday",), 5, 4, "America/New_York")
     start = datetime.date(2027, 1, 4)
@@ -207,7 +209,7 @@ def at(*args):
 def test_the_planner_keeps_the_pair_apart_all_year_and_a_replan_near_a_transition_moves_nothing(today):
     entries = maintenance_windows(NEW_YORK_PAIR, dict(preset="weekend_nights", today="2027-01-04"))
     assert [e["interrupt_window_hour_of_day"] for e in entries] == [1, 6]
-    applied = [dict(c, **dict((k, v) for k, v in e.items() if k != "id")) for c, e in zip(NEW_YORK_PAIR, entries)]
+    applied = [dict(c, **dict((k, v) for k, v in e.items() if k != "id")) for c, e in zip(NEW_YORK_PAIR, entries, strict=True)]
     assert maintenance_windows(applied, dict(preset="weekend_nights", today=today)) == entries
 
 
@@ -271,7 +273,10 @@ def test_a_freeze_removed_after_it_is_over_is_removed_whole():
 
 
 def test_past_embargo_dates_can_be_purged_and_a_removal_that_finds_nothing_says_so():
-    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import freeze_from_account, freeze_entries
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
+        freeze_entries,
+        freeze_from_account,
+    )
 
     fleet = [connector(1, "a", interrupt_window_embargo_dates=["2026-11-01", "2027-05-01"]), connector(2, "b")]
     added = freeze_entries(fleet, ["2027-06-01"], "present", purge_before="2027-01-10")

@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.cloudflare.magic_transit.plugins.filter.report import FilterModule, maintenance_calendar, with_changes
+from ansible_collections.cloudflare.magic_transit.plugins.filter.report import (
+    FilterModule,
+    maintenance_calendar,
+    with_changes,
+)
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.report_data import BER_A, BER_B, SITES
 
 

@@ -172,6 +172,7 @@ def test_timezone_group_names(zone, group):
 def test_secrets_never_become_host_variables(api, refresh):
     api.expect("GET", LIST, result=FLEET)
     inventory, _plugin = refresh()
+    assert inventory.hosts, "the fleet became hosts"
     for host in inventory.hosts:
         text = json.dumps(hostvars(inventory, host))
         assert "license_key" not in text and "LICENSE-KEY-SECRET" not in text and TOKEN not in text
@@ -406,7 +407,7 @@ def test_a_host_never_takes_the_name_of_a_group_made_for_another_host(api, refre
     assert sorted(inventory.hosts) == sorted(["ber-branch-01 primary", later["id"]])
 
 
-# --- issue 21: Cloudflare's values are data, never templates or variable names ---------------------------------------
+# --- Cloudflare's values are data, never templates or variable names ---------------------------------------
 
 HOSTILE_NOTES = "{{ lookup('pipe', 'touch /nonexistent/pwned') }}"
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError, RateBudget, shape_problem
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
+    CloudflareAPIError,
+    RateBudget,
+    shape_problem,
+)
 
 
 class FakeClient:

@@ -7,21 +7,19 @@ is on summer time and the UK is not yet (8 to 29 March 2026), and a pair that ne
 from __future__ import annotations
 
 import datetime
+import functools
+
+from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
 
 UTC = datetime.timezone.utc
 #: Tuesday 10 March 2026, 12:00 UTC: New York is on summer time since 8 March, London only from 29 March
 NOW = datetime.datetime(2026, 3, 10, 12, tzinfo=UTC)
 
 
-def connector(number, notes, **fields):
-    base = dict(
-        id="%032x" % number, activated=True, notes=notes, timezone="UTC", interrupt_window_days_of_week=["Saturday", "Sunday"],
-        interrupt_window_hour_of_day=1, interrupt_window_duration_hours=4.0, interrupt_window_embargo_dates=[],
-        primary=True, device=dict(id="%032x" % (1000 + number), serial_number="MWC%05d" % number, type="MANAGED"),
-        last_heartbeat="2026-03-10T11:59:00Z", last_seen_version="2026.3.1",
-    )
-    base.update(fields)
-    return base
+connector = functools.partial(
+    api_connector, serial="MWC%05d", activated=True, timezone="UTC", interrupt_window_days_of_week=["Saturday", "Sunday"],
+    interrupt_window_hour_of_day=1, interrupt_window_duration_hours=4.0, interrupt_window_embargo_dates=[], primary=True,
+    last_heartbeat="2026-03-10T11:59:00Z", last_seen_version="2026.3.1")
 
 
 LON = connector(1, "lon-store-01 primary", timezone="Europe/London", site_id="s1", interrupt_window_days_of_week=["Sunday"],

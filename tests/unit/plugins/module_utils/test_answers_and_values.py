@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The engine's answer shapes and generic value rules (issue 17), through the real client and every resource."""
+"""The engine's answer shapes and generic value rules, through the real client and every resource."""
 
 from __future__ import annotations
 

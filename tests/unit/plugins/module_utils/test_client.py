@@ -18,7 +18,6 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client i
     InvalidOption,
     without_nulls,
 )
-
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
 
 PATH = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
@@ -217,7 +216,7 @@ def test_empty_environment_variables_count_as_unset(api, run_module, monkeypatch
     assert result["cf_interconnects"] == [] and api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
 
 
-# --- issue 17: the client boundary -----------------------------------------------------------------
+# --- the client boundary --------------------------------------------------------------------------
 
 def _adapter_sends(monkeypatch):
     """Capture what requests hands its transport (after it merged the environment's settings)."""

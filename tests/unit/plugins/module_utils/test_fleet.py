@@ -32,7 +32,7 @@ WIDGETS = [dict(id="w%d" % n, name="widget %d" % n, size=n, colour="red") for n 
 
 def plans(resource, sizes):
     planned = []
-    for index, (current, size) in enumerate(zip(resource.list(), sizes)):
+    for index, (current, size) in enumerate(zip(resource.list(), sizes, strict=False)):
         desired = dict(size=size)
         planned.append(Change(index, current, desired, *resource.plan(current, desired)))
     return planned

@@ -233,7 +233,7 @@ def test_no_ha_pair_down_says_so():
     assert "No HA pair is down at the same time." in render_all(rep, "Audit")["report.html"]
 
 
-# --- issue 23 ----------------------------------------------------------------------------------------------------------
+# --- business hours, HA members in different zones, the store roll-up, long lists --------------------------------------
 
 @pytest.mark.parametrize("hours, opening_hours, inside", [
     ("09:00-21:00", [9, 10, 20], True), ("09:00-21:00", [21, 23, 0, 8], False),
@@ -241,8 +241,7 @@ def test_no_ha_pair_down_says_so():
     ("00:00-24:00", [0, 12, 23], True), ("09:30-21:00", [9], False), ("09:30-21:00", [10], True),
 ])
 def test_business_hours(hours, opening_hours, inside):
-    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import (  # pylint: disable=import-outside-toplevel
-        business_hours, opens_inside)
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import business_hours, opens_inside
     assert [opens_inside(business_hours(hours), h) for h in opening_hours] == [inside] * len(opening_hours)
 
 

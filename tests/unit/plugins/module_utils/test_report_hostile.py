@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Issue 21: the report's files with hostile API strings (every format escapes them its own way), and bad values
+"""The report's files with hostile API strings (every format escapes them its own way), and bad values
 that become findings or clear messages instead of raw exceptions."""
 
 from __future__ import annotations

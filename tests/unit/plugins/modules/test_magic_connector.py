@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import copy
+import functools
 
 import pytest
 import requests
@@ -12,7 +12,9 @@ from ansible_collections.cloudflare.magic_transit.plugins.modules import (
     magic_connector,
     magic_connector_info,
     magic_connector_interrupt,
+    magic_connectors,
 )
+from ansible_collections.cloudflare.magic_transit.tests.helpers import edited
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
@@ -33,12 +35,20 @@ CONNECTOR = {
 }
 OTHER = dict(CONNECTOR, id="e" * 32, notes="muc-branch-02", device={"id": "d" * 32, "serial_number": "CF999", "type": "MANAGED"})
 VIRTUAL = dict(CONNECTOR, id="c" * 32, notes="aws vcon", device={"id": "b" * 32, "type": "LICENSED"})
+# The seed's "ber-branch-01 primary" and a virtual connector with a service tag, as the newest schema answers them.
+SITE = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
+VCON_LICENSE = "mconn-LICENSE-KEY-SECRET-0002"
+BER_PRIMARY = {
+    "id": ID, "activated": True, "notes": "ber-branch-01 primary", "timezone": "Europe/Berlin",
+    "interrupt_window_hour_of_day": 2.0, "interrupt_window_duration_hours": 4.0,
+    "device": {"id": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d", "serial_number": "MWC2301A0417", "type": "MANAGED"},
+}
+AWS_VCON = {"id": "c" * 32, "notes": "aws vcon", "primary": True,
+            "device": {"id": "b" * 32, "serial_number": "CFVA-BBBBBBBBBBBB", "type": "LICENSED"}}
 
 
-def connector(**fields):
-    obj = copy.deepcopy(CONNECTOR)
-    obj.update(fields)
-    return obj
+connector = functools.partial(edited, CONNECTOR)
+ber_primary = functools.partial(edited, BER_PRIMARY)
 
 
 def test_edit_patches_only_what_differs(api, run_module):
@@ -269,3 +279,95 @@ def test_info_refuses_a_bad_id_before_any_call(api, run_module):
     result = run_module(magic_connector_info, id="../x")
     assert result["failed"] and result["msg"].startswith("id must be 1 to 32 letters or digits")
     assert api.calls == []
+
+
+# --- site_id and primary --------------------------------------------------------------------------------
+
+def test_site_id_and_primary_are_patched_when_they_differ_and_shown_in_the_diff(api, run_module):
+    api.expect("GET", PATH + "/" + ID, result=ber_primary(primary=True))
+    api.expect("PATCH", PATH + "/" + ID, body={"site_id": SITE, "primary": False},
+               result=ber_primary(site_id=SITE, primary=False))
+    result = run_module(magic_connector, diff=True, id=ID, site_id=SITE, primary=False)
+    assert result["changed"] is True
+    assert result["diff"] == {"before": {"site_id": "", "primary": True}, "after": {"site_id": SITE, "primary": False}}
+
+
+def test_site_id_and_primary_as_they_are_write_nothing(api, run_module):
+    api.expect("GET", PATH + "/" + ID, result=ber_primary(site_id=SITE, primary=False))
+    assert run_module(magic_connector, id=ID, site_id=SITE, primary=False)["changed"] is False
+    # An answer with one of them means Cloudflare's default for the other: no site, primary.
+    api.expect("GET", PATH + "/" + ID, result=ber_primary(primary=True))
+    assert run_module(magic_connector, id=ID, site_id="", primary=True)["changed"] is False
+    # An answer with neither is Cloudflare's newest schema (issue 24): both are refused before any write.
+    api.expect("GET", PATH + "/" + ID, result=ber_primary())
+    result = run_module(magic_connector, id=ID, site_id="", primary=True)
+    assert result["failed"] and result["msg"].startswith("site_id cannot be set") and "magic_site" in result["msg"]
+    assert api.writes() == []
+
+
+def test_fleet_entries_take_site_id_and_primary(api, run_module):
+    other = ber_primary(id="e" * 32, device={"id": "d" * 32, "serial_number": "MWC2301A0418", "type": "MANAGED"})
+    api.expect("GET", PATH, result=[ber_primary(site_id=SITE), other])
+    api.expect("PATCH", PATH + "/" + "e" * 32, body={"site_id": SITE, "primary": False}, result=dict(other, site_id=SITE, primary=False))
+    result = run_module(magic_connectors, connectors=[
+        dict(device_serial_number="MWC2301A0417", site_id=SITE, primary=True),
+        dict(device_serial_number="MWC2301A0418", site_id=SITE, primary=False),
+    ])
+    assert [e["status"] for e in result["magic_connectors"]] == ["unchanged", "changed"]
+
+
+def test_a_bad_site_id_is_refused_before_any_call(api, run_module):
+    result = run_module(magic_connector, id=ID, site_id="../sites")
+    assert result["failed"] and result["msg"].startswith("site_id must be 1 to 32 letters or digits")
+    assert api.calls == []
+
+
+# --- unknown devices ------------------------------------------------------------------------------------
+
+def test_an_unknown_serial_number_fails_naming_it_and_saying_nothing_was_created(api, run_module):
+    api.expect("GET", PATH, result=[BER_PRIMARY])
+    api.expect("POST", PATH, status=404, errors=[{"code": 1003, "message": "no device with serial number MWC9 is registered"}])
+    result = run_module(magic_connector, device_serial_number="MWC9", notes="new")
+    assert result["failed"] and result["msg"].startswith("device_serial_number names no device Cloudflare knows")
+    assert "no connector was created" in result["msg"] and "'MWC9'" in result["msg"]
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_create_answered_with_a_server_error_is_re_read(api, run_module, status):
+    created = ber_primary(id="a" * 32, device={"id": "f" * 32, "serial_number": "CFNEW", "type": "MANAGED"}, notes="new")
+    api.expect("GET", PATH, result=[BER_PRIMARY])
+    api.expect("POST", PATH, status=status)
+    api.expect("GET", PATH, result=[BER_PRIMARY, created])
+    result = run_module(magic_connector, device_serial_number="CFNEW", notes="new")
+    assert result["changed"] is True and result["magic_connector"]["id"] == "a" * 32
+    assert "a re-read shows the change landed" in repr(result["warnings"])
+    assert [c.method for c in api.calls].count("POST") == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(notes=""), "notes must not be empty"),
+    (dict(notes="  ", state="absent"), "notes must not be empty"),
+    (dict(device_serial_number=""), "device_serial_number must not be empty"),
+])
+def test_an_empty_identity_is_refused_before_any_call(api, run_module, args, message):
+    result = run_module(magic_connector, **args)
+    assert result["failed"] and result["msg"].startswith(message)
+    assert api.calls == []
+
+
+def test_empty_notes_as_a_setting_are_allowed(api, run_module):
+    api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
+    api.expect("PATCH", PATH + "/" + ID, body={"notes": ""}, result=ber_primary(notes=""))
+    assert run_module(magic_connector, id=ID, notes="")["changed"] is True
+
+
+# --- info: notes ----------------------------------------------------------------------------------------
+
+def test_info_filters_by_exact_notes(api, run_module):
+    # Since 1.1.0 (issue 21) notes are compared in Unicode NFC without surrounding white space: a trailing space
+    # matches, another case or inner spacing does not.
+    api.expect("GET", PATH, result=[BER_PRIMARY, AWS_VCON, ber_primary(id="e" * 32, notes="ber-branch-01 primary "),
+                                    ber_primary(id="f" * 32, notes="Ber-branch-01 primary"),
+                                    ber_primary(id="a" * 32, notes="ber-branch-01  primary")])
+    result = run_module(magic_connector_info, notes="ber-branch-01 primary")
+    assert [c["id"] for c in result["magic_connectors"]] == [ID, "e" * 32]

@@ -1,8 +1,9 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""magic_connector (and _info) 1.1.0: rekey with every identity, a license key that cannot be saved (masked, kept in
-a fallback file), notes compared after NFC and trimming, serial numbers without case, notes_pattern and near-match
+"""magic_connector (and _info): rekey with every identity, a license key that cannot be saved (masked, kept in
+a fallback file), license_key_dest (a 0600 file; refused before any call when unusable), virtual connectors found by
+their service tag, notes compared after NFC and trimming, serial numbers without case, notes_pattern and near-match
 hints. Every test scripts the exact HTTP calls."""
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ import pytest
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _license_keys
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connector, magic_connector_info
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.modules.test_magic_connector import (
+    AWS_VCON,
+    BER_PRIMARY,
     CONNECTOR,
+    ID,
     LICENSE,
     OTHER,
     PATH,
+    VCON_LICENSE,
     VIRTUAL,
 )
 
@@ -274,3 +279,89 @@ def test_info_exact_notes_found_gives_no_warning(api, run_module):
     assert [c["id"] for c in result["magic_connectors"]] == [STORES[0]["id"]]
     # (module warnings of earlier tests in this process may linger in the result: look for this one only)
     assert "'ber-store-101' match no connector" not in repr(result.get("warnings", []))
+
+
+# --- virtual appliances have serial numbers -----------------------------------------------------------------
+
+def test_a_virtual_connector_is_found_by_its_service_tag_and_re_keyed(api, run_module):
+    api.expect("GET", PATH, result=[BER_PRIMARY, AWS_VCON])
+    api.expect("PATCH", PATH + "/" + AWS_VCON["id"], body={"provision_license": True}, result=dict(AWS_VCON, license_key=VCON_LICENSE))
+    result = run_module(magic_connector, device_serial_number="CFVA-BBBBBBBBBBBB", provision_license=True)
+    assert result["changed"] is True and result["magic_connector"]["license_key"] == VCON_LICENSE
+
+
+# --- re-keys: the diff, license_key_dest ----------------------------------------------------------------
+
+def test_rekey_in_check_mode_diff_says_the_key_is_rotated_and_shows_no_key(api, run_module):
+    api.expect("GET", PATH + "/" + AWS_VCON["id"], result=AWS_VCON)
+    result = run_module(magic_connector, check_mode=True, diff=True, id=AWS_VCON["id"], provision_license=True)
+    assert result["changed"] is True and api.writes() == []
+    assert "revoked" in result["diff"]["before"]["license_key"] and "new key" in result["diff"]["after"]["license_key"]
+
+
+def test_rekey_into_license_key_dest_writes_a_0600_file_and_returns_only_where(api, run_module, tmp_path):
+    dest = tmp_path / "vcon.key"
+    api.expect("GET", PATH + "/" + AWS_VCON["id"], result=AWS_VCON)
+    api.expect("PATCH", PATH + "/" + AWS_VCON["id"], body={"provision_license": True}, result=dict(AWS_VCON, license_key=VCON_LICENSE))
+    result = run_module(magic_connector, id=AWS_VCON["id"], provision_license=True, license_key_dest=str(dest))
+    assert result["changed"] is True and result["license_key_dest"] == str(dest)
+    assert VCON_LICENSE not in json.dumps(result)
+    assert dest.read_text() == VCON_LICENSE + "\n"
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+    assert os.listdir(tmp_path) == ["vcon.key"], "no temporary file is left behind"
+
+
+def test_create_into_license_key_dest(api, run_module, tmp_path):
+    dest = tmp_path / "new.key"
+    api.expect("GET", PATH, result=[BER_PRIMARY])
+    api.expect("POST", PATH, body={"device": {"provision_license": True}, "notes": "aws vcon"}, result=dict(AWS_VCON, license_key=VCON_LICENSE))
+    result = run_module(magic_connector, notes="aws vcon", provision_license=True, license_key_dest=str(dest))
+    assert result["license_key_dest"] == str(dest) and dest.read_text().strip() == VCON_LICENSE
+    assert VCON_LICENSE not in json.dumps(result)
+
+
+def test_a_lost_key_is_replaced_once_into_license_key_dest(api, run_module, tmp_path):
+    dest = tmp_path / "vcon.key"
+    api.expect("GET", PATH + "/" + AWS_VCON["id"], result=AWS_VCON)
+    api.expect("PATCH", PATH + "/" + AWS_VCON["id"], status=502)  # retried: a PATCH is idempotent
+    api.expect("PATCH", PATH + "/" + AWS_VCON["id"], raw="{broken")
+    api.expect("GET", PATH + "/" + AWS_VCON["id"], result=AWS_VCON)
+    api.expect("PATCH", PATH + "/" + AWS_VCON["id"], body={"provision_license": True}, result=dict(AWS_VCON, license_key=VCON_LICENSE))
+    result = run_module(magic_connector, id=AWS_VCON["id"], provision_license=True, license_key_dest=str(dest))
+    assert result["changed"] is True and dest.read_text().strip() == VCON_LICENSE
+    assert "re-keyed once; the new key is in %s" % dest in repr(result["warnings"])
+    assert VCON_LICENSE not in json.dumps(result)
+
+
+def unwritable_folder(tmp_path):
+    """A folder this user cannot create files in: a read-only one, or (for root, who may write anywhere) /sys."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    for folder in (str(locked), "/sys"):
+        try:
+            os.close(os.open(os.path.join(folder, "probe"), os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:
+            return folder
+        os.unlink(os.path.join(folder, "probe"))
+    pytest.skip("no folder on this machine refuses a new file to this user")
+    return None
+
+
+@pytest.mark.parametrize("dest, message", [
+    ("{tmp}/missing/vcon.key", "license_key_dest must be in an existing directory"),
+    ("{locked}/vcon.key", "license_key_dest must be in a directory this user can write"),
+    ("{tmp}", "license_key_dest must be a file path, not a directory"),
+])
+def test_an_unwritable_license_key_dest_fails_before_any_call(api, run_module, tmp_path, dest, message):
+    locked = unwritable_folder(tmp_path) if "{locked}" in dest else None
+    for check_mode in (False, True):
+        result = run_module(magic_connector, check_mode=check_mode, id=AWS_VCON["id"], provision_license=True,
+                            license_key_dest=dest.format(tmp=tmp_path, locked=locked))
+        assert result["failed"] and result["msg"].startswith(message), result["msg"]
+    assert api.calls == []
+
+
+def test_license_key_dest_needs_provision_license(api, run_module, tmp_path):
+    result = run_module(magic_connector, id=ID, notes="x", license_key_dest=str(tmp_path / "k"))
+    assert result["failed"] and result["msg"].startswith("license_key_dest needs provision_license=true")
+    assert api.calls == []

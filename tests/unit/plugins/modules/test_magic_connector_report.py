@@ -87,7 +87,7 @@ def test_bad_options_fail_before_any_call(api, run_module, tmp_path, args, messa
     assert api.calls == [] and not (tmp_path / "audit").exists()
 
 
-# --- issue 23: the audit for a manager ----------------------------------------------------------------------------
+# --- the audit for a manager -------------------------------------------------------------------------------------
 
 def test_a_rerun_with_the_same_findings_is_no_change_and_a_new_finding_is(api, run_module, tmp_path):
     dest = tmp_path / "audit"

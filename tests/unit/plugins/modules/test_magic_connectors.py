@@ -3,29 +3,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connectors
+from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 
 
-def connector(number, **fields):
-    obj = {
-        "id": "%032x" % number,
-        "notes": "site-%02d" % number,
-        "timezone": "UTC",
-        "interrupt_window_days_of_week": ["Sunday"],
-        "interrupt_window_hour_of_day": 0.0,
-        "interrupt_window_duration_hours": 4.0,
-        "interrupt_window_embargo_dates": ["2026-12-24"],
-        "device": {"id": "%032x" % (1000 + number), "serial_number": "SN%02d" % number, "type": "MANAGED"},
-    }
-    obj.update(fields)
-    return obj
+connector = functools.partial(api_connector, timezone="UTC", interrupt_window_days_of_week=["Sunday"],
+                              interrupt_window_hour_of_day=0.0, interrupt_window_duration_hours=4.0,
+                              interrupt_window_embargo_dates=["2026-12-24"])
 
 
 FLEET = [connector(n) for n in range(1, 6)]

@@ -15,6 +15,8 @@ The waits asserted are the fake clock's: what the module planned, never wall tim
 from __future__ import annotations
 
 import collections
+import functools
+import itertools
 import json
 import math
 import re
@@ -24,15 +26,13 @@ import pytest
 import requests
 
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connectors
+from ansible_collections.cloudflare.magic_transit.tests.helpers import api_connector
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 
 
-def connector(number, **fields):
-    return dict({"id": "%032x" % number, "notes": "site-%04d" % number, "timezone": "UTC",
-                 "device": {"id": "%032x" % (100000 + number), "serial_number": "SN%04d" % number, "type": "MANAGED"}},
-                **fields)
+connector = functools.partial(api_connector, notes="site-%04d", serial="SN%04d", timezone="UTC")
 
 
 class Budget:
@@ -137,7 +137,7 @@ class Budget:
         return self.connectors[match.group(1)]
 
     def writes(self):
-        return [c for c, s in zip(self.calls, self.statuses) if c[0] != "GET" and s == 200]
+        return [c for c, s in zip(self.calls, self.statuses, strict=False) if c[0] != "GET" and s == 200]
 
 
 @pytest.fixture
@@ -293,7 +293,7 @@ def test_an_earlier_burst_is_waited_for_until_it_leaves_the_window_not_a_whole_w
     assert 429 not in fake.statuses and len(fake.writes()) == 500
     # one pause, which ends when the burst has left the window, at 1100 on the fake clock (plus the margin and the
     # header's rounding to whole seconds)
-    after = [at for before, at in zip(fake.call_times, fake.call_times[1:]) if at - before > 1]
+    after = [at for before, at in itertools.pairwise(fake.call_times) if at - before > 1]
     assert result["pacing"]["pauses"] == 1 and len(after) == 1 and 1100 < after[0] <= 1101.5, (fake.sleeps, after)
 
 

@@ -23,7 +23,11 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DAYS
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS, business_hours, plan_windows
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
+    PRESETS,
+    business_hours,
+    plan_windows,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
 
 EXAMPLES = 200

@@ -20,7 +20,12 @@ import pytest
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import build_report
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report_render import render_all, write_files
-from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.report_data import CONNECTORS, NOW, OPTIONS, SITES
+from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.report_data import (
+    CONNECTORS,
+    NOW,
+    OPTIONS,
+    SITES,
+)
 
 WIDTH, HEIGHT = 1024, 1280
 # The flags this collection's CI uses: no sandbox (containers), no GPU, no network side traffic, a fresh profile.

@@ -17,7 +17,6 @@ import datetime
 import string
 
 import pytest
-
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK, InvalidOption
@@ -54,7 +53,7 @@ NUMBER_AS_API = st.one_of(st.integers(0, 23), st.integers(0, 23).map(float))  # 
 
 
 @st.composite
-def connectors(draw):
+def connector_answers(draw):
     """A connector as the API answers it; any setting may be missing."""
     obj = {"id": draw(HEX32), "device": {"id": draw(HEX32), "type": draw(st.sampled_from(["MANAGED", "LICENSED"]))},
            "last_updated": "2026-01-01T00:00:00Z"}
@@ -187,7 +186,7 @@ def put_interconnect(current, body):
 # --- properties ---------------------------------------------------------------------------------------------------
 
 @SETTINGS_OF_TESTS
-@given(current=connectors(), raw=connector_settings(), purge=st.booleans())
+@given(current=connector_answers(), raw=connector_settings(), purge=st.booleans())
 def test_connector_desired_state_applied_compares_equal(current, raw, purge):
     desired = check_settings(raw)
     try:
@@ -208,7 +207,7 @@ def test_connector_desired_state_applied_compares_equal(current, raw, purge):
 
 
 @SETTINGS_OF_TESTS
-@given(current=connectors(), raw=connector_settings())
+@given(current=connector_answers(), raw=connector_settings())
 def test_connector_body_is_accepted_and_stored_by_the_simulator(current, raw):
     """The same through the simulator's own PATCH validation and rendering: client and simulator agree."""
     desired = check_settings(raw)
@@ -245,7 +244,7 @@ def test_interconnect_desired_state_applied_compares_equal(current, params):
 
 
 @SETTINGS_OF_TESTS
-@given(obj=st.one_of(connectors(), interconnects()))
+@given(obj=st.one_of(connector_answers(), interconnects()))
 def test_any_object_compared_with_itself_is_unchanged(obj):
     resource = INTERCONNECTS if "colo_name" in obj else CONNECTORS
     canonical = resource.canonical(obj)
@@ -287,7 +286,7 @@ def test_check_settings_is_idempotent_and_canonical(raw):
 
 
 @SETTINGS_OF_TESTS
-@given(current=connectors(), given_dates=st.lists(DATES, max_size=80), purge=st.booleans())
+@given(current=connector_answers(), given_dates=st.lists(DATES, max_size=80), purge=st.booleans())
 def test_merge_embargo_dates(current, given_dates, purge):
     desired = {"interrupt_window_embargo_dates": given_dates, "notes": "x"}
     union = sorted(set(current.get("interrupt_window_embargo_dates") or []) | set(given_dates))
