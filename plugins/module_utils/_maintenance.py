@@ -458,10 +458,10 @@ def _plan_group(group, slot, targets, zones, sites, planned, shifted):
             if index == 0:
                 first_clash = clash
                 if clash[1] and settings["ha_conflict"] == "fail":
+                    what = (_name(member), _name(clash[0]), label, WEEKS)
                     raise InvalidOption(settings["names"]("ha_conflict"), "is fail: the window planned for %s would "
                                         "overlap the current window of its untouched HA peer %s (group %s) in UTC within "
-                                        "%d weeks; target both, or use shift" % (_name(member), _name(clash[0]), label,
-                                                                                WEEKS), "fail")
+                                        "%d weeks; target both, or use shift" % what, "fail")
         if chosen is None:
             _no_room(settings, group, member, start, first_clash, label)
         if first_clash:
