@@ -215,11 +215,10 @@ def check_created_notes(notes, after, warning=None):
     would not find the connector and would create another (with another license): then the run fails, naming it."""
     if notes_key(after.get("notes")) == notes_key(notes):
         return
-    raise AfterWriteFailed("connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run "
-                           "naming it by these notes would not find it and would create another connector. Name it by "
-                           "id %s, or by the notes Cloudflare stored%s" % (after["id"], after.get("notes"), notes,
-                                                                          after["id"], ". " + warning if warning else ""),
-                           after)
+    msg = ("connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run naming it by these "
+           "notes would not find it and would create another connector. Name it by id %s, or by the notes Cloudflare "
+           "stored" % (after["id"], after.get("notes"), notes, after["id"]))
+    raise AfterWriteFailed(msg + (". " + warning if warning else ""), after)
 
 
 def check_site_fields(desired, connectors):
