@@ -22,6 +22,7 @@ import unicodedata
 from ._client import CloudflareAPIError, InvalidOption, Shape, check_id
 from ._files import write_atomically
 from ._fleet import CREATE, DELETE, UNCHANGED, AfterWriteFailed, Planned
+from ._ha_peers import PendingInterrupt, before_interrupt
 from ._resource import IncompleteRun, Resource, at_most
 
 try:
@@ -262,10 +263,13 @@ class Connectors(Resource):
             raise InvalidOption(option, "must identify an existing connector", value)
         name = "connector %r (%s)" % (connector.get("notes") or "", connector["id"])
         before = self.interrupts(connector["id"])
+        done, before = before_interrupt(self, connector, before, params, check_mode, warn)  # if_pending, HA peers
+        if done is not None:
+            return done
         pending = _pending(before)
         if pending:
-            raise InvalidOption("action", "cannot be submitted to %s: %s. Nothing was sent"
-                                % (name, _pending_text(pending)))
+            raise PendingInterrupt("action", "cannot be submitted to %s: %s. Nothing was sent"
+                                   % (name, _pending_text(pending)))
         body = {params["action"]: {"purge": params["purge"]}}
         result = dict(changed=True, magic_connector=self.shown(connector))
         if check_mode:
@@ -289,7 +293,7 @@ class Connectors(Resource):
             except CloudflareAPIError:
                 pending = None
             since = _pending_text(pending) if pending else "Cloudflare says another operation is pending"
-            raise InvalidOption("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
+            raise PendingInterrupt("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
         if not error.outcome_unknown:
             raise error
         try:
