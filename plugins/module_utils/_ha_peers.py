@@ -123,7 +123,9 @@ def before_interrupt(resource, connector, before, params, check_mode, warn):
     if params.get("peer_heartbeat_max_age") is not None and params["peer_heartbeat_max_age"] < 1:
         raise InvalidOption("peer_heartbeat_max_age", "must be at least 1 (seconds)", params["peer_heartbeat_max_age"])
     pending = pending_of(before)
-    if pending and params.get("if_pending") == "wait":
+    if pending and params.get("if_pending") != "wait":
+        return None, before  # the caller refuses it, naming the pending operation, before any peer is read
+    if pending:
         if check_mode:
             return dict(changed=True, magic_connector=resource.shown(connector), magic_connector_interrupt={
                 params["action"]: {"purge": params["purge"]}}, msg="would wait for the %s pending on %s since %s, then "
