@@ -230,12 +230,14 @@ class RollingRun:
         by_id = self.list() if listed is None else dict((c["id"], c) for c in listed)
         active = [store for store in batch if store.status == PLANNED]
         while True:
+            polled = time.monotonic()
             for store in active:
                 self.advance(store, by_id)
             active = [store for store in active if store.status in (PLANNED, RUNNING)]
             if not active:
                 return
-            self.sleep(self.params["poll_interval"])
+            # A poll every poll_interval seconds: the time its calls took counts.
+            self.sleep(max(self.params["poll_interval"] - (time.monotonic() - polled), 0.0))
             waiting = [s.current() for s in active if s.current().status == SUBMITTED]
             self.keep_to_budget(len(waiting) + 1)
             for member in waiting:
