@@ -288,7 +288,10 @@ def rolling_section(tree, collections_path, output):
     numbers = json.loads(re.search(r"ROLLING (\{.*\})", run.stdout.replace('\\"', '"')).group(1))
     members = 2 * numbers["counts"].get("done", 0)
     per_member = ROLLING_APPLIANCES["interrupt_delay"] + ROLLING_APPLIANCES["interrupt_downtime"]
-    floor = (ROLLING_STORES // ROLLING_BATCH) * 2 * per_member
+    delays_floor = (ROLLING_STORES // ROLLING_BATCH) * 2 * per_member
+    # Cloudflare's budget (1200 per 300 s, which the simulator announces): each further 1200 calls wait a window.
+    budget_floor = ((calls["GET"] + calls["POST"] - 1) // 1200) * 300
+    floor = max(delays_floor, budget_floor)
     text = "\n".join([
         "# Performance: a rolling reboot of 100 stores",
         "",
@@ -302,20 +305,24 @@ def rolling_section(tree, collections_path, output):
             ROLLING_APPLIANCES["interrupt_downtime"]),
         "",
         "| stores done | members rebooted | GET calls | POST calls | calls per member | polls | rate-limit pauses (s) | "
-        "away per member, median (s) | wall time (s) | floor (s) | wall / floor |",
+        "away per member, median (s) | wall time (s) | floor: delays / budget (s) | wall / floor |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
-        "| %d | %d | %d | %d | **%.1f** | %d | %.1f | %.1f | %.1f | %d | **%.2f** |" % (
+        "| %d | %d | %d | %d | **%.1f** | %d | %.1f | %.1f | %.1f | %d / %d | **%.2f** |" % (
             numbers["counts"].get("done", 0), members, calls["GET"], calls["POST"],
             (calls["GET"] + calls["POST"]) / max(members, 1), numbers["polls"], numbers["paused_s"],
-            statistics.median([a for a in numbers["away"] if a is not None] or [0]), seconds, floor, seconds / floor),
+            statistics.median([a for a in numbers["away"] if a is not None] or [0]), seconds, delays_floor,
+            budget_floor, seconds / floor),
         "",
-        "The floor is what the delays alone impose: in each of the %d batches the stores run side by side, each store's "
-        "two members one after the other, each at least %d s (the interrupt's delay, then the reboot). Per member the "
+        "The floor is the larger of two. The delays: in each of the %d batches the stores run side by side, each store's "
+        "two members one after the other, each at least %d s (the interrupt's delay, then the reboot). The budget: "
+        "Cloudflare's 1200 requests per 300 s (announced by the simulator, and kept by the run, which pauses rather "
+        "than exceed it), each further 1200 calls waiting one window. Per member the "
         "run needs 3 calls to submit (the connector, its interrupts, the POST), one read of the peer's interrupts per "
         "store, one interrupts read per poll until `triggered_at`, and a share of the one connectors list per poll "
         "that serves every member in flight. With Cloudflare's appliances (a heartbeat every 10 s, reboots of minutes) "
-        "and the default 5 s poll, the same calls spread over far more time: far below the 1200 requests per 300 s "
-        "budget, which the run keeps to in any case." % (ROLLING_STORES // ROLLING_BATCH, per_member),
+        "and the default 5 s poll, the same calls spread over far more time, and the delays are the floor: for 400 "
+        "HA stores, 10 at a time with reboots of 2 minutes, about 160 minutes of delays against 20 minutes of "
+        "budget." % (ROLLING_STORES // ROLLING_BATCH, per_member),
     ]) + "\n"
     write_section(output, "bench rolling reboot (hack/bench.py)", text)
     print(text)

@@ -174,10 +174,10 @@ def busy_with(connector, interrupts):
         return pending[-1], "has a %s pending since %s" % (action_of(pending[-1]), pending[-1].get("submitted_at"))
     ran = [i for i in interrupts if i.get("triggered_at")]
     seen = parse_time(connector.get("last_heartbeat"))
-    if ran and seen is not None and parse_time(ran[-1]["triggered_at"]) is not None \
-            and parse_time(ran[-1]["triggered_at"]) >= seen:
-        return ran[-1], "is away after its %s that ran at %s (no heartbeat since)" % (action_of(ran[-1]),
-                                                                                    ran[-1]["triggered_at"])
+    last = parse_time(ran[-1]["triggered_at"]) if ran else None
+    if last is not None and seen is not None and last >= seen:
+        why = "is away after its %s that ran at %s (no heartbeat since)" % (action_of(ran[-1]), ran[-1]["triggered_at"])
+        return ran[-1], why
     return None, None
 
 
@@ -200,8 +200,8 @@ def wait_for_run(resource, connector, pending, timeout):
     def read():
         found = [i for i in resource.interrupts(connector["id"]) if i.get("submitted_at") == pending.get("submitted_at")]
         return found[-1] if found and found[-1].get("triggered_at") else None
-    return _poll(resource, timeout, "the %s pending on %s since %s" % (action_of(pending), connector_name(connector),
-                                                                    pending.get("submitted_at")), read)
+    what = "the %s pending on %s since %s" % (action_of(pending), connector_name(connector), pending.get("submitted_at"))
+    return _poll(resource, timeout, what, read)
 
 
 def wait_for_peer(resource, peer, pending, timeout):

@@ -382,9 +382,9 @@ def rolling_interrupt(client, params, check_mode, warn):
         report = dict(action=params["action"], batches=[[s.name for s in b] for b in plan],
                       stores=[s.report() for s in stores], lines=plan_lines(stores, params["batch"]))
         runnable = sum(1 for s in stores if s.status == PLANNED)
-        return dict(changed=runnable > 0, rolling_interrupt=report, msg="would %s %d stores in %d batches of at "
-                    "most %d (check mode: nothing was sent); %d skipped" % (params["action"], runnable, len(plan),
-                                                                              params["batch"], len(stores) - runnable))
+        msg = "would %s %d stores in %d batches of at most %d (check mode: nothing was sent); %d skipped" % (
+            params["action"], runnable, len(plan), params["batch"], len(stores) - runnable)
+        return dict(changed=runnable > 0, rolling_interrupt=report, msg=msg)
     run = RollingRun(resource, params, stores, warn)
     run.run(listed)
     report = run.report()

@@ -26,7 +26,7 @@ description:
     after the batch in flight and the task fails; the stores not run are reported as C(not_run).
   - B(Polling is bounded.) Every O(poll_interval) seconds, one connectors list serves every member in flight, plus
     one interrupts read per member still waiting for C(triggered_at). Every call keeps to Cloudflare's rate budget
-    (the C(Ratelimit) answers): the run pauses until the window resets rather than exceed it.
+    (the C(Ratelimit) answers); the run pauses until the window resets rather than exceed it.
   - The C(POST) of each member goes through the path of M(cloudflare.magic_transit.magic_connector_interrupt) (never
     sent twice; an unknown outcome is re-read).
   - Every option is checked before any call; a bad one fails naming it. C(shutdown) is refused.

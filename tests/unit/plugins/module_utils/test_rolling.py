@@ -132,8 +132,8 @@ def test_an_ha_store_runs_secondary_then_primary_each_waiting_for_its_return(api
     store = result["rolling_interrupt"]["stores"][0]
     assert store["status"] == "done" and [m["id"] for m in store["members"]] == [A2, A1]
     assert [m["away_s"] for m in store["members"]] == [30.0, 30.0]
-    assert [c.path for c in api.calls if c.method == "POST"] == [PATH + "/" + A2 + "/interrupts",
-                                                                  PATH + "/" + A1 + "/interrupts"]
+    posts = [c.path for c in api.calls if c.method == "POST"]
+    assert posts == [PATH + "/" + A2 + "/interrupts", PATH + "/" + A1 + "/interrupts"]
     assert api.sleeps == [pytest.approx(3, abs=1)] * 2 and result["changed"] is True
     assert result["rolling_interrupt"]["lines"] == [
         "store-a: done (secondary connector 'store-a secondary' (%s) away 30.0 s, then primary connector "
