@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime
 import time
 
-from ._client import InvalidOption, Shape
+from ._client import InvalidOption
 from ._resource import IncompleteRun
+from ._sites import Sites
 from ._windows import _site_roles, ha_groups
 
 #: a peer whose last heartbeat is older than this (seconds) counts as offline; appliances report every 10 s
@@ -97,8 +98,7 @@ def role_of(connector_id, members, sites):
 def peers_of(resource, connector):
     """The connector's store peers (connectors), read with one sites list filtered by the connector (both slots),
     else, for a connector in no site, the connectors sharing its ``site_id`` (one connectors list)."""
-    sites = resource.client.get(resource.client.account_path("magic", "sites"), params={"connectorid": connector["id"]},
-                                shape=Shape(list))
+    sites = Sites(resource.client).list(params={"connectorid": connector["id"]})
     ids = set()
     for site in sites:
         ids.update(site.get(slot) for slot in ("connector_id", "secondary_connector_id"))

@@ -30,9 +30,10 @@ description:
   - B(HA-aware.) The connector's store peers (the other connector of its Magic WAN site, found with one sites list
     filtered by the connector; for a connector in no site, the connectors sharing its C(site_id)) are read with their
     interrupts before anything is sent. The interrupt is refused, naming the peer, while a peer has an interrupt
-    pending (both could be down together) or is offline (its C(last_heartbeat) older than O(peer_heartbeat_max_age)
-    seconds: the store would go dark). O(ignore_peer=true) overrides both; O(if_pending=wait) waits for the peer's
-    pending interrupt to run and for the peer to be back instead.
+    pending (both could be down together), is away after one that ran (no heartbeat since its C(triggered_at)), or is
+    offline (its C(last_heartbeat) older than O(peer_heartbeat_max_age) seconds, so the store would go dark).
+    O(ignore_peer=true) overrides; O(if_pending=wait) waits for the peer's interrupt to run and for the peer to be
+    back instead.
   - To reboot or restart many stores, one member at a time per store, use
     M(cloudflare.magic_transit.magic_rolling_interrupt) or the role C(cloudflare.magic_transit.rolling_interrupt).
 author:

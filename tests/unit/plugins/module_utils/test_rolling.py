@@ -20,6 +20,8 @@ PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 SITES = "/accounts/%s/magic/sites" % ACCOUNT
 A1, A2, B1, C1 = "a1" * 16, "a2" * 16, "b1" * 16, "c1" * 16
 SITE_A, SITE_B = "5a" * 16, "5b" * 16
+# Heartbeats are judged against the clock when a test runs: "fresh" (5 s before the import) stays within the hour
+# of heartbeat_max_age however late the test runs; "offline" is a day old.
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 TRIGGERED = (NOW + datetime.timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
 SUBMITTED = NOW.strftime("%Y-%m-%dT%H:%M:%S.123456Z")
@@ -41,7 +43,7 @@ SITE_LIST = [dict(id=SITE_A, name="store-a", connector_id=A1, secondary_connecto
              dict(id=SITE_B, name="store-b", connector_id=B1, ha_mode=False),
              dict(id="5c" * 16, name="empty-store", ha_mode=False)]
 PARAMS = dict(action="reboot", purge=False, all_stores=False, stores=None, connectors=None, batch=1,
-              heartbeat_max_age=60, member_timeout=900, max_failures=0, poll_interval=10, option_prefix="")
+              heartbeat_max_age=3600, member_timeout=900, max_failures=0, poll_interval=10, option_prefix="")
 
 
 def run(check_mode=False, warnings=None, **params):
@@ -107,7 +109,7 @@ def test_targets_naming_nothing_fail_after_the_two_lists_and_before_any_write(ap
 
 
 def test_check_mode_plans_batches_secondary_first_and_skips_a_store_with_an_offline_member(api):
-    connectors = [dict(c, last_heartbeat=beat(3600)) if c["id"] == B1 else c for c in CONNECTORS]
+    connectors = [dict(c, last_heartbeat=beat(86400)) if c["id"] == B1 else c for c in CONNECTORS]
     listed(api, connectors)
     result = run(check_mode=True, all_stores=True, batch=2)
     plan = result["rolling_interrupt"]
@@ -115,7 +117,7 @@ def test_check_mode_plans_batches_secondary_first_and_skips_a_store_with_an_offl
     assert [m["id"] for m in plan["stores"][1]["members"]] == [A2, A1]
     assert [m["role"] for m in plan["stores"][1]["members"]] == ["secondary", "primary"]
     assert [s["status"] for s in plan["stores"]] == ["planned", "planned", "skipped"]
-    assert "is offline (last heartbeat %s" % beat(3600) in plan["stores"][2]["reason"]
+    assert "is offline (last heartbeat %s" % beat(86400) in plan["stores"][2]["reason"]
     assert plan["lines"][0].startswith("batch 1: lab box (single connector 'lab box'")
     assert result["changed"] is True and "would reboot 2 stores in 2 batches" in result["msg"]
     assert len(api.calls) == 2
@@ -236,7 +238,7 @@ def test_polls_keep_to_the_rate_budget(api):
 
 def peers_params(**params):
     return dict(dict(id=A1, action="reboot", purge=False, wait=False, wait_timeout=30, if_pending="fail",
-                     ignore_peer=False, peer_heartbeat_max_age=60), **params)
+                     ignore_peer=False, peer_heartbeat_max_age=3600), **params)
 
 
 def interrupt(**params):
@@ -257,7 +259,7 @@ def peer_reads(api, peer, interrupts):
     (CONNECTORS[1], [{"reboot": {"purge": False}, "submitted_at": SUBMITTED}], "has a reboot pending since"),
     (dict(CONNECTORS[1], last_heartbeat=beat(20)), [{"restart": {}, "submitted_at": beat(30), "triggered_at": beat(10)}],
      "is away after its restart that ran at %s (no heartbeat since)" % beat(10)),
-    (dict(CONNECTORS[1], last_heartbeat=beat(600)), [], "is offline (last heartbeat %s, " % beat(600)),
+    (dict(CONNECTORS[1], last_heartbeat=beat(86400)), [], "is offline (last heartbeat %s, " % beat(86400)),
 ])
 def test_an_interrupt_is_refused_while_the_store_peer_is_pending_away_or_offline(api, peer, interrupts, message):
     peer_reads(api, peer, interrupts)
