@@ -16,9 +16,9 @@ import time
 from ._client import CloudflareAPIError, InvalidOption, Shape
 from ._connector_identity import describe, given_identity
 from ._connectors import Connectors
+from ._ha_peers import PendingInterrupt, action_of, before_interrupt, pending_of
 from ._resource import IncompleteRun, Operation
 
-INTERRUPT_ACTIONS = ("reboot", "restart", "shutdown")
 #: waiting for an interrupt to run: the first poll after this many seconds, doubling up to the cap
 WAIT_FIRST_POLL, WAIT_MAX_POLL = 1.0, 15.0
 
@@ -43,10 +43,13 @@ class Interrupt(Operation):
             raise InvalidOption(option, "must identify an existing connector", value)
         name = describe(connector)
         before = self.interrupts(connector["id"])
-        pending = _pending(before)
+        done, before = before_interrupt(self, connector, before, params, check_mode, self.module.warn)
+        if done is not None:  # with if_pending=wait, the interrupt asked for was already pending and has run
+            return done
+        pending = pending_of(before)
         if pending:
-            raise InvalidOption("action", "cannot be submitted to %s: %s. Nothing was sent"
-                                % (name, _pending_text(pending)))
+            raise PendingInterrupt("action", "cannot be submitted to %s: %s. Nothing was sent"
+                                   % (name, _pending_text(pending)))
         body = {params["action"]: {"purge": params["purge"]}}
         result = dict(changed=True, magic_connector=self.connectors.shown(connector))
         if check_mode:
@@ -70,11 +73,11 @@ class Interrupt(Operation):
         """The interrupt a failed POST submitted after all (its outcome unknown), or the right failure."""
         if error.status == 409:
             try:
-                pending = _pending(self.interrupts(connector_id))
+                pending = pending_of(self.interrupts(connector_id))
             except CloudflareAPIError:
                 pending = None
             since = _pending_text(pending) if pending else "Cloudflare says another operation is pending"
-            raise InvalidOption("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
+            raise PendingInterrupt("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
         if not error.outcome_unknown:
             raise error
         try:
@@ -117,13 +120,8 @@ class Interrupt(Operation):
             interval = min(interval * 2, WAIT_MAX_POLL)
 
 
-def _pending(interrupts):
-    """The interrupts not run yet (no ``triggered_at``)."""
-    return [item for item in interrupts if not item.get("triggered_at")]
-
-
 def _pending_text(pending):
     item = pending[-1]
-    action = next((key for key in INTERRUPT_ACTIONS if key in item), "an operation")
+    action = action_of(item)
     return ("a %s is already pending since %s (Cloudflare runs it when the appliance next checks in, and allows one "
             "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time"))

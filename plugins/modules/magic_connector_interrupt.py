@@ -27,6 +27,15 @@ description:
     most likely nothing was received.
   - In check mode the interrupts are read and nothing is sent; C(changed) when the operation could be submitted,
     a failure when it would be refused because one is pending.
+  - B(HA-aware.) The connector's store peers (the other connector of its Magic WAN site, found with one sites list
+    filtered by the connector; for a connector in no site, the connectors sharing its C(site_id)) are read with their
+    interrupts before anything is sent. The interrupt is refused, naming the peer, while a peer has an interrupt
+    pending (both could be down together), is away after one that ran (no heartbeat since its C(triggered_at)), or is
+    offline (its C(last_heartbeat) older than O(peer_heartbeat_max_age) seconds, so the store would go dark).
+    O(ignore_peer=true) overrides; O(if_pending=wait) waits for the peer's interrupt to run and for the peer to be
+    back instead.
+  - To reboot or restart many stores, one member at a time per store, use
+    M(cloudflare.magic_transit.magic_rolling_interrupt) or the role C(cloudflare.magic_transit.rolling_interrupt).
 author:
   - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
@@ -81,10 +90,36 @@ options:
     default: false
     version_added: 1.0.0
   wait_timeout:
-    description: How long O(wait=true) waits, in seconds.
+    description: How long O(wait=true) waits, in seconds; also how long O(if_pending=wait) waits for each pending interrupt.
     type: int
     default: 600
     version_added: 1.0.0
+  if_pending:
+    description:
+      - What to do when an interrupt is already pending on the connector or on a store peer.
+      - V(fail) fails the task naming the pending operation, and sends nothing.
+      - V(wait) waits (at most O(wait_timeout) seconds each) until it ran. The connector's own pending interrupt,
+        if it is the O(action) asked for, is then the task's result (not C(changed), nothing sent); another action is
+        submitted once it ran. A peer's pending interrupt is waited for until it ran and the peer reports a heartbeat
+        newer than its C(triggered_at). In check mode nothing is waited for; the result says what a run would wait for.
+    type: str
+    choices: [fail, wait]
+    default: fail
+    version_added: 1.1.0
+  ignore_peer:
+    description:
+      - Interrupt the connector even while a store peer is offline or has an interrupt pending (the store may go
+        dark). The peers are then not read.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  peer_heartbeat_max_age:
+    description:
+      - A store peer whose C(last_heartbeat) is older than this many seconds counts as offline (appliances report every
+        10 seconds).
+    type: int
+    default: 60
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -100,6 +135,13 @@ EXAMPLES = r"""
     wait: true
     wait_timeout: 300
   register: restarted
+
+- name: Restart the primary of an HA store once the secondary's pending reboot ran and the secondary is back
+  cloudflare.magic_transit.magic_connector_interrupt:
+    notes: ber-branch-01 primary
+    action: restart
+    if_pending: wait
+    wait_timeout: 900
 
 - name: Show when it ran
   ansible.builtin.debug:
@@ -149,7 +191,8 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_identity import IDENTITIES, IDENTITY_ARGUMENT_SPEC
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import INTERRUPT_ACTIONS, Interrupt
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import DEFAULT_HEARTBEAT_MAX_AGE, IF_PENDING, INTERRUPT_ACTIONS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import Interrupt
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
 ARGUMENT_SPEC = dict(
@@ -158,6 +201,9 @@ ARGUMENT_SPEC = dict(
     notes=dict(type="str"),
     wait=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=600),
+    if_pending=dict(type="str", choices=list(IF_PENDING), default="fail"),
+    ignore_peer=dict(type="bool", default=False),
+    peer_heartbeat_max_age=dict(type="int", default=DEFAULT_HEARTBEAT_MAX_AGE),
     **IDENTITY_ARGUMENT_SPEC
 )
 

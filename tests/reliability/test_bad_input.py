@@ -31,11 +31,13 @@ MODULES = {
     "INT": "cloudflare.magic_transit.magic_connector_interrupt",
     "MCS": "cloudflare.magic_transit.magic_connectors",
     "REP": "cloudflare.magic_transit.magic_connector_report",
+    "RI": "cloudflare.magic_transit.magic_rolling_interrupt",
 }
 # Rows of a role give its variables; the connection reaches its modules as module_defaults (support.role_tasks).
 ROLES = {
     "MW": "cloudflare.magic_transit.maintenance_window",
     "CF": "cloudflare.magic_transit.change_freeze",
+    "RIR": "cloudflare.magic_transit.rolling_interrupt",
 }
 NONE, READS = "no call", "reads only"
 
@@ -191,6 +193,20 @@ CATALOGUE = [
     ("int-purge-text", "INT", {"device_serial_number": BER, "action": "reboot", "purge": "yes please"}, _type("purge", "bool"), NONE),
     ("int-unknown-serial", "INT", {"device_serial_number": "NOPE0000", "action": "reboot"},
      r"^device_serial_number must identify an existing connector, got 'NOPE0000'$", READS),
+    ("int-if-pending-enum", "INT", {"device_serial_number": BER, "action": "reboot", "if_pending": "retry"},
+     _choices("if_pending", ["fail", "wait"], "retry"), NONE),
+    ("int-peer-age-0", "INT", {"device_serial_number": BER, "action": "reboot", "peer_heartbeat_max_age": 0},
+     r"^peer_heartbeat_max_age must be at least 1 \(seconds\), got 0$", READS),
+    # --- magic_rolling_interrupt and its role ---------------------------------------------------------------------
+    ("ri-shutdown", "RI", {"action": "shutdown", "all_stores": True}, r"^action must be reboot or restart: a shutdown is refused", NONE),
+    ("ri-no-targets", "RI", {"action": "reboot"}, r"^stores or connectors must name the targets, or all_stores=true", NONE),
+    ("ri-batch-0", "RI", {"action": "reboot", "all_stores": True, "batch": 0}, r"^batch must be at least 1, got 0$", NONE),
+    ("ri-unknown-store", "RI", {"action": "reboot", "stores": ["nowhere"]},
+     r"^stores\[0\] must name a Magic WAN site with connectors; no site has this name, got 'nowhere'$", READS),
+    ("rir-shutdown", "RIR", {"rolling_interrupt_action": "shutdown", "rolling_interrupt_all_stores": True},
+     r"^rolling_interrupt_action must be reboot or restart: a shutdown is refused", NONE),
+    ("rir-failures-negative", "RIR", {"rolling_interrupt_stores": ["ber-branch-01"], "rolling_interrupt_max_failures": -1},
+     r"^rolling_interrupt_max_failures must be at least 0, got -1$", NONE),
     ("mci-device-type-enum", "MCI", {"device_type": "VIRTUAL"}, _choices("device_type", ["MANAGED", "LICENSED"], "VIRTUAL"), NONE),
     ("mci-id-path", "MCI", {"id": "../x"}, r"^id %s" % ID_RULE, NONE),
     # --- magic_connectors: every entry is judged before any write, errors name the entry ----------------------------

@@ -18,6 +18,7 @@ from ansible_collections.cloudflare.magic_transit.tests.helpers import edited
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
+SITES = "/accounts/%s/magic/sites" % ACCOUNT
 ID = "4f1c2b3a5d6e7f8091a2b3c4d5e6f708"
 SERIAL = "CF1A2B3C4D"
 LICENSE = "LICENSE-KEY-SECRET-0001"
@@ -229,10 +230,12 @@ def test_info_filters_and_opt_in_telemetry(api, run_module):
 def test_interrupt_always_changes_and_sends_nothing_in_check_mode(api, run_module):
     api.expect("GET", PATH, result=[CONNECTOR])
     api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])
     result = run_module(magic_connector_interrupt, check_mode=True, device_serial_number=SERIAL, action="reboot")
     assert result["changed"] is True and api.writes() == []
     api.expect("GET", PATH, result=[CONNECTOR])
     api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])
     api.expect("POST", PATH + "/" + ID + "/interrupts", body={"restart": {"purge": True}},
                result={"restart": {"purge": True}, "submitted_at": "2026-11-22T03:15:00Z"})
     result = run_module(magic_connector_interrupt, device_serial_number=SERIAL, action="restart", purge=True)
@@ -242,6 +245,7 @@ def test_interrupt_always_changes_and_sends_nothing_in_check_mode(api, run_modul
 def test_interrupt_post_is_not_repeated_when_the_answer_was_lost(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=CONNECTOR)
     api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])
     api.expect("POST", PATH + "/" + ID + "/interrupts", raises=requests.exceptions.ReadTimeout("read timed out"))
     api.expect("GET", PATH + "/" + ID + "/interrupts", result=[])
     result = run_module(magic_connector_interrupt, id=ID, action="reboot")

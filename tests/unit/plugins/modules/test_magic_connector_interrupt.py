@@ -19,6 +19,7 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.modules.tes
 )
 
 INTERRUPTS = PATH + "/" + ID + "/interrupts"
+SITES = PATH.replace("/connectors", "/sites")
 SUBMITTED = "2026-12-02T07:30:00.123456Z"
 
 
@@ -29,6 +30,7 @@ def pending(action="reboot"):
 def test_interrupt_by_notes_names_the_connector(api, run_module):
     api.expect("GET", PATH, result=[BER_PRIMARY, AWS_VCON])
     api.expect("GET", INTERRUPTS, result=[dict(pending(), triggered_at="2026-12-01T00:00:00Z")])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     api.expect("POST", INTERRUPTS, body={"reboot": {"purge": False}}, result=pending())
     result = run_module(magic_connector_interrupt, notes="ber-branch-01 primary", action="reboot")
     assert result["changed"] is True
@@ -60,6 +62,7 @@ def test_a_pending_interrupt_fails_saying_since_when_and_sends_nothing(api, run_
 def test_a_409_fails_saying_since_when_with_no_second_post(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
     api.expect("GET", INTERRUPTS, result=[])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     api.expect("POST", INTERRUPTS, status=409, errors=[{"code": 1006, "message": "already has a pending reboot"}])
     api.expect("GET", INTERRUPTS, result=[pending()])
     result = run_module(magic_connector_interrupt, id=ID, action="reboot")
@@ -71,6 +74,7 @@ def test_a_409_fails_saying_since_when_with_no_second_post(api, run_module):
 def test_check_mode_reports_an_interrupt_that_could_be_submitted(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
     api.expect("GET", INTERRUPTS, result=[dict(pending(), triggered_at="2026-12-01T00:00:00Z")])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     result = run_module(magic_connector_interrupt, check_mode=True, id=ID, action="shutdown", purge=True)
     assert result["changed"] is True and result["magic_connector_interrupt"] == {"shutdown": {"purge": True}}
     assert api.writes() == []
@@ -79,6 +83,7 @@ def test_check_mode_reports_an_interrupt_that_could_be_submitted(api, run_module
 def test_wait_polls_until_triggered_at_is_set(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
     api.expect("GET", INTERRUPTS, result=[])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     api.expect("POST", INTERRUPTS, result=pending())
     api.expect("GET", INTERRUPTS, result=[pending()])
     api.expect("GET", INTERRUPTS, result=[pending()])
@@ -92,6 +97,7 @@ def test_wait_polls_until_triggered_at_is_set(api, run_module):
 def test_wait_is_bounded_by_wait_timeout(api, run_module):
     api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
     api.expect("GET", INTERRUPTS, result=[])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     api.expect("POST", INTERRUPTS, result=pending())
     for _poll in range(7):  # polls at once, then after 1, 2, 4, 8, 15 and the last 10 s
         api.expect("GET", INTERRUPTS, result=[pending()])
@@ -107,6 +113,7 @@ def test_an_interrupt_whose_answer_was_lost_is_found_in_the_interrupts_not_sent_
     api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
     earlier = {"reboot": {"purge": False}, "submitted_at": "2026-12-01T00:00:00Z", "triggered_at": "2026-12-01T00:00:09Z"}
     api.expect("GET", INTERRUPTS, result=[earlier])
+    api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     api.expect("POST", INTERRUPTS, **failure)
     api.expect("GET", INTERRUPTS, result=[earlier, pending()])
     result = run_module(magic_connector_interrupt, id=ID, action="reboot")
