@@ -113,12 +113,18 @@ class SiteChild(Resource):
             for part in path[:-1]:
                 parent = parent.get(part) if isinstance(parent, dict) else None
             if isinstance(parent, dict) and isinstance(parent.get(path[-1]), list):
-                parent[path[-1]] = sorted(parent[path[-1]], key=lambda item, key=key: str(item.get(key)))
+                parent[path[-1]] = sorted(parent[path[-1]], key=lambda item, key=key: order(item.get(key)))
         return obj
 
     def site(self):
         """The site this description is bound to (one GET)."""
         return Sites(self.client, self.hide, self.warn).get(self.parent_ids["site_id"]) or {}
+
+
+def order(value):
+    """A sort key for numbers (in numeric order) and anything else (as text) alike."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return (0, value, "") if number else (1, 0, str(value))
 
 
 def completed(desired, current):
