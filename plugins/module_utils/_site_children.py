@@ -102,8 +102,8 @@ class SiteChild(Resource):
             return super().prepare(params, current, desired)
         missing = [field for field in self.required_on_create if current is None and field not in desired]
         if missing:
-            raise InvalidOption(missing[0], "is required to create a %s (%r is not in the site)"
-                                % (self.label, params.get("name")))
+            raise InvalidOption(missing[0], "is required to create a new %s (no %s of the site is named %r)"
+                                % (self.label, self.label, params.get("name")))
         return completed(desired, self.canonical(current) if current is not None else {})
 
     def canonical(self, obj):

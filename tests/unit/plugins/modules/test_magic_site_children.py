@@ -154,7 +154,7 @@ def test_a_wan_create_needs_its_port_and_answers_an_array(api, run_module):
     site_by_name(api)
     api.expect("GET", WANS, result=[])
     result = run_module(magic_site_wan, name="fibre", priority=1, **BY_NAME)
-    assert result["failed"] and result["msg"] == "physport is required to create a WAN ('fibre' is not in the site)"
+    assert result["failed"] and result["msg"] == "physport is required to create a new WAN (no WAN of the site is named 'fibre')"
     site_by_name(api)
     api.expect("GET", WANS, result=[])
     api.expect("POST", WANS, result=[FIBRE], body={"name": "fibre", "physport": 1, "priority": 1, "static_addressing": {
