@@ -13,7 +13,8 @@ A benchmark, not a test: it prints numbers (and writes docs/performance.md) and 
    scaled to the slice (240 / 300 s);  5. one magic_connector task against one uri task, alternating;
 6. a fleet change bigger than one budget window (300 changes at 120 requests per 30 s, Cloudflare's rate scaled
    down ten times), alone and with another consumer spending a third of the budget;  7. onboarding 200
-   connectors with one magic_connectors task against a magic_connector loop.
+   connectors with one magic_connectors task against a magic_connector loop;  8. Magic WAN sites
+   (hack/bench_sites.py, its own section): 400 stores in one magic_sites task, 40 changed, and the re-run.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ class Simulator:
 def playbook(name, env, extra_vars=None):
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(HERE / "inventory.yml"), str(HERE / name)]
     if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
+        # a string is passed as is: "@file.json" for entries longer than one command-line argument may be
+        command += ["-e", extra_vars if isinstance(extra_vars, str) else json.dumps(extra_vars)]
     started = time.monotonic()
     run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     return time.monotonic() - started, run
@@ -257,3 +259,5 @@ def row(label, connectors, seconds, calls, run):
 
 if __name__ == "__main__":
     main(*sys.argv[1:4])
+    import bench_sites  # pylint: disable=wrong-import-position
+    bench_sites.main(*sys.argv[1:4])
