@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ._client import InvalidOption, check_id
 from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
-from ._resource import CHANGED, CREATE, DELETE, FAILED, NOT_SENT, UNCHANGED, AmbiguousMatch, IncompleteRun, Operation
+from ._resource import CHANGED, CREATE, DELETE, FAILED, NOT_SENT, UNCHANGED, IncompleteRun, Operation
 from ._site_children import Acls, Lans, Wans, below
 from ._sites import Sites
 
@@ -177,7 +177,7 @@ class _Run:
         seen = {}
         for entry in self.entries:
             change = entry["site"]
-            current = _pick(listed, change.params, change.where, "site")
+            current = self._site_of(listed, change)
             if current is None:
                 change.name = "new site %r" % change.params.get("name")
             change.facts["resource"] = Sites(self.client, self.module.hide, self.module.warn)
@@ -186,6 +186,13 @@ class _Run:
                 if current["id"] in seen:
                     raise InvalidOption(change.where[:-1], "names the same site (%s) as %s" % (current["id"], seen[current["id"]]))
                 seen[current["id"]] = change.where[:-1]
+
+    def _site_of(self, listed, change):
+        """The site an entry names: by ``id`` among those listed, else by its exact name (two are ambiguous)."""
+        if change.params.get("id") is not None:
+            check_id(change.where + "id", change.params["id"])
+            return next((site for site in listed if site["id"] == change.params["id"]), None)
+        return self.sites.find_by_title(change.params["name"], change.where + "name")
 
     def read_children(self):
         """The lists of the kinds each entry manages, of the existing sites in the task (paced, concurrently)."""
@@ -219,8 +226,7 @@ class _Run:
                                 _after_all(existing["lans"], entry["lans"], predicted))
             for kind, cls in KINDS:
                 if kind in kinds:
-                    if kind != "acls":
-                        self.reads.seed(below(cls, self.sites, obj["id"]).path_of(), existing[kind])
+                    self.reads.seed(below(cls, self.sites, obj["id"]).path_of(), existing[kind])
                     entry[kind] = self._plan_kind(entry, kind, cls, obj, existing[kind])
 
     def _listed(self, site, kind):
@@ -239,8 +245,8 @@ class _Run:
         if params["state"] != "absent":
             for number, child in enumerate(params.get(kind) or []):
                 change = self._begin_child(cls, child, "%s%s[%d]." % (entry["site"].where, kind, number), number)
-                changes.append(self._plan_one(planning, writing, change, _pick(existing, child, change.where, cls.label),
-                                              site))
+                current = planning.find_by_title(child["name"], change.where + "name")
+                changes.append(self._plan_one(planning, writing, change, current, site))
         if params["state"] == "absent" or self._purges(params, kind):
             named = set(child["name"] for child in params.get(kind) or [])
             for obj in existing:
@@ -316,17 +322,6 @@ def _object_result(change):
     if change.outcome_unknown:
         result["outcome_unknown"] = True
     return result
-
-
-def _pick(listed, params, where, label):
-    """The object an entry names among ``listed``: by ``id``, else by its exact ``name`` (two are ambiguous)."""
-    if params.get("id") is not None:
-        check_id(where + "id", params["id"])
-        return next((obj for obj in listed if obj.get("id") == params["id"]), None)
-    found = [obj for obj in listed if obj.get("name") == params.get("name")]
-    if len(found) > 1:
-        raise AmbiguousMatch(label, where + "name", params.get("name"), found)
-    return found[0] if found else None
 
 
 def _expected(sites, change, predicted):
