@@ -36,8 +36,8 @@ notes:
     (server-filled defaults, lists that are sets compared without order) and sends only what differs; a nested
     object is sent whole, the current values merged with yours.
   - Every rule of the option values is checked before any write, with a message naming the option.
-  - Check mode is computed on the controller (the sites API has no C(validate_only)): it reads, predicts the object and
-    writes nothing.
+  - Check mode is computed on the controller, since the sites API has no C(validate_only). It reads, predicts the object
+    and writes nothing.
   - A write whose outcome is unknown (a lost answer, a 5xx after Cloudflare processed it) is re-read; a create whose
     answer was lost is found again by its name within the site, never made twice.
 """

@@ -11,7 +11,7 @@ version_added: 1.1.0
 description:
   - Manages one Magic WAN site, found by O(id) or by O(name).
   - A site is where Magic WAN Connectors (Cloudflare One Appliances) are placed; a connector carries no traffic until
-    it is in a site. B(High availability is defined here): O(connector_id) is the primary connector,
+    it is in a site. B(High availability is defined here). O(connector_id) is the primary connector,
     O(secondary_connector_id) the secondary one, and O(ha_mode) turns the pair on. Cloudflare's newest published
     schema no longer has C(site_id) and C(primary) on connectors.
   - Each connector slot is given either as an id or as a reference (O(connector), O(secondary_connector)) that
@@ -188,7 +188,7 @@ ARGUMENT_SPEC = dict(id=dict(type="str"), state=dict(type="str", default="presen
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[("id", "name")],
-                              mutually_exclusive=[(option, slot) for option, slot in REFERENCES.items()],
+                              mutually_exclusive=list(REFERENCES.items()),
                               supports_check_mode=True)
     module.run(ResourceModule(module, Sites).ensure)
 

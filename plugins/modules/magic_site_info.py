@@ -33,7 +33,7 @@ options:
   details:
     description:
       - Also return each site's LANs, WANs and ACLs (RV(magic_sites[].lans), RV(magic_sites[].wans),
-        RV(magic_sites[].acls)): three list calls per site returned.
+        RV(magic_sites[].acls)), with three list calls per site returned.
     type: bool
     default: false
     version_added: 1.1.0

@@ -97,8 +97,8 @@ ROWS = [
      r"^static_addressing\.dhcp_server\.dhcp_options\[0\]\.value must match type hex", NONE),
     ("lan-option-type", "LAN", dict(LAN, **_option(type="string")), r"value of type must be one of: text, hex, ip, byte, short, integer",
      NONE),
-    ("lan-relay-and-server", "LAN", dict(LAN, static_addressing={"address": "10.60.0.2/24", "dhcp_server": {},
-                                                               "dhcp_relay": {"server_addresses": ["10.0.0.1"]}}),
+    ("lan-relay-and-server", "LAN", dict(LAN, static_addressing={
+        "address": "10.60.0.2/24", "dhcp_server": {}, "dhcp_relay": {"server_addresses": ["10.0.0.1"]}}),
      r"parameters are mutually exclusive: dhcp_relay\|dhcp_server found in static_addressing", NONE),
     ("lan-unknown-site", "LAN", dict(LAN, site_name="no-such-site"), r"^site_name must identify an existing site, got 'no-such-site'$",
      READS),
@@ -113,8 +113,8 @@ ROWS = [
     ("wan-physport-0", "WAN", dict(WAN, physport=0), r"^physport must be at least 1, got 0$", NONE),
     ("wan-vlan-negative", "WAN", dict(WAN, physport=1, vlan_tag=-1), r"^vlan_tag must be from 0 to 4094, got -1$", NONE),
     ("wan-priority-negative", "WAN", dict(WAN, physport=1, priority=-1), r"^priority must be at least 0, got -1$", NONE),
-    ("wan-gateway-cidr", "WAN", dict(WAN, physport=1, static_addressing={"address": "198.51.100.2/30",
-                                                                          "gateway_address": "198.51.100.1/30"}),
+    ("wan-gateway-cidr", "WAN", dict(WAN, physport=1, static_addressing={
+        "address": "198.51.100.2/30", "gateway_address": "198.51.100.1/30"}),
      r"^static_addressing\.gateway_address must be an IPv4 address", NONE),
     ("wan-rate", "WAN", dict(WAN, physport=1, health_check_rate="fast"), r"value of health_check_rate must be one of: low, mid, high",
      NONE),

@@ -39,8 +39,8 @@ ACL = {"id": "e" * 32, "site_id": SITE["id"], "name": "printers", "description":
        "protocols": ["udp", "tcp"], "forward_locally": False, "unidirectional": True}
 
 
-def site_by_name(api, site=SITE):
-    api.expect("GET", SITES, result=[site])
+def site_by_name(api, site=None):
+    api.expect("GET", SITES, result=[site or SITE])
 
 
 def test_a_lan_is_created_in_the_site_named_and_the_array_answer_taken(api, run_module):
