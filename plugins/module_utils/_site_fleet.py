@@ -170,8 +170,8 @@ class _Run:
         if not isinstance(params.get("name"), str) or not params["name"].strip():
             raise InvalidOption(where + "name", "is required: a site's %ss are named in the entry" % cls.label,
                                 params.get("name"))
-        return cls(self.reads, self.module.hide, self.module.warn).begin(dict(params, state=params.get("state")
-                                                                             or "present"), number, where)
+        params = dict(params, state=params.get("state") or "present")
+        return cls(self.reads, self.module.hide, self.module.warn).begin(params, number, where)
 
     def plan_sites(self, listed):
         seen = {}

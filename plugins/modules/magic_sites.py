@@ -207,7 +207,8 @@ options:
                     type: str
           static_addressing:
             description:
-            - The LAN's addresses and DHCP. Sent whole, the LAN's current values merged with yours (also inside O(sites[].lans[].static_addressing.dhcp_server)).
+            - The LAN's addresses and DHCP. Sent whole, the LAN's current values merged with yours (also inside
+              O(sites[].lans[].static_addressing.dhcp_server)).
             - O(sites[].lans[].static_addressing.dhcp_server) and O(sites[].lans[].static_addressing.dhcp_relay) exclude
               each other; giving one removes the other from the LAN.
             type: dict

@@ -28,7 +28,6 @@ from ansible_collections.cloudflare.magic_transit.tests.reliability.test_fault_m
     OPERATIONS,
     UNCHANGED,
     WARNED,
-    Operation,
     check_rows,
 )
 from ansible_collections.cloudflare.magic_transit.tests.reliability.test_lying_server import SHAPE_KINDS
@@ -36,7 +35,6 @@ from ansible_collections.cloudflare.magic_transit.tests.reliability.test_secrets
 from ansible_collections.cloudflare.magic_transit.tests.reliability.test_site_faults import (
     BER_SITE,
     LIST_ANSWER_SHAPES,
-    SITE_PATH,
     LanCreate,
     WanUpdate,
 )
@@ -66,7 +64,7 @@ BAD_INPUT = [
      r"^sites\[0\]\.acls\[0\]\.lan_1\.port_ranges\[0\] must be a range", NONE),
     ("fleet-same-site", "FLEET", _sites(dict(BER), dict(BER)), r"^sites\[1\] names the same site", READS),
     ("fleet-unknown-lan", "FLEET", _sites(dict(BER, acls=[dict(name="a", lan_1=dict(lan_name="tills"),
-                                                         lan_2=dict(lan_name="ber-guest"))])),
+                                                               lan_2=dict(lan_name="ber-guest"))])),
      r"^sites\[0\]\.acls\[0\]\.lan_1\.lan_name must name a LAN of site", READS),
     ("fleet-acl-names-a-purged-lan", "FLEET", _sites(dict(BER, lans=[dict(name="ber-guest")], acls=[dict(name="a", **SIDES)]),
                                                      purge_lans=True),
