@@ -108,12 +108,18 @@ def playbook(name, env, extra_vars=None):
     return time.monotonic() - started, run
 
 
-def main(tree, collections_path, output):
+def start(tree, collections_path):
+    """A simulator, and the environment of the playbooks run against it."""
     workdir = tempfile.mkdtemp(prefix="bench-")
     simulator = Simulator(tree, workdir)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_HOME=os.path.join(workdir, "home"),
                ANSIBLE_NOCOLOR="1", CLOUDFLARE_BASE_URL=simulator.root + "/client/v4", CLOUDFLARE_API_TOKEN=TOKEN,
                CLOUDFLARE_ACCOUNT_ID=ACCOUNT)
+    return simulator, env
+
+
+def main(tree, collections_path, output):
+    simulator, env = start(tree, collections_path)
     rows = []
     try:
         full = {"requests": 1200, "window": 300}

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import ACCOUNT, TOKEN, Simulator, playbook
+from bench import playbook, start
 from perfdoc import write_section
 
 STORES, CHANGED, LIMIT, WINDOW, LATENCY_MS = 400, 40, 1200, 300, 25
@@ -37,9 +37,10 @@ def store(number, changed=False):
 
 
 def run_entries(simulator, env, workdir, label, entries, limit):
-    """One magic_sites run: its calls, 429 answers, pauses and wall time, from a fresh rate-limit window."""
+    """One magic_sites run: its calls, 429 answers, pauses and wall time, from a fresh rate-limit window (without
+    ``limit``: no latency and a budget the run cannot exhaust, for the setup)."""
     simulator.admin("PUT", "/faults", dict(latency_ms=LATENCY_MS if limit else 0,
-                                           **({"rate_limit": {"requests": LIMIT, "window": WINDOW}} if limit else {})))
+                                           rate_limit={"requests": LIMIT if limit else 100 * LIMIT, "window": WINDOW}))
     simulator.admin("DELETE", "/requests")
     path = Path(workdir) / "entries.json"
     path.write_text(json.dumps({"entries": entries}))
@@ -91,11 +92,7 @@ def section(results):
 
 
 def main(tree, collections_path, output):
-    workdir = tempfile.mkdtemp(prefix="bench-")
-    simulator = Simulator(tree, workdir)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_HOME=os.path.join(workdir, "home"),
-               ANSIBLE_NOCOLOR="1", CLOUDFLARE_BASE_URL=simulator.root + "/client/v4", CLOUDFLARE_API_TOKEN=TOKEN,
-               CLOUDFLARE_ACCOUNT_ID=ACCOUNT)
+    simulator, env = start(tree, collections_path)
     try:
         text = section(rows(simulator, env))
     finally:
