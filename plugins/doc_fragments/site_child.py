@@ -7,6 +7,17 @@ from __future__ import annotations
 class ModuleDocFragment:
     # The options of every module managing an object below a Magic WAN site (a LAN, a WAN, an ACL).
     DOCUMENTATION = r"""
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Computed on the controller; only reads are sent.
+  diff_mode:
+    support: full
+    details:
+      - Before and after of the options you manage; on create and delete the whole object against nothing.
+  idempotent:
+    support: full
 options:
   site_id:
     description:

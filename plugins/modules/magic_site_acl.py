@@ -24,17 +24,6 @@ extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes
   - cloudflare.magic_transit.site_child
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Computed on the controller; only reads are sent.
-  diff_mode:
-    support: full
-    details:
-      - Before and after of the options you manage; on create and delete the whole ACL against nothing.
-  idempotent:
-    support: full
 options:
   name:
     description:
