@@ -14,7 +14,8 @@ A benchmark, not a test: it prints numbers (and writes docs/performance.md) and 
 6. a fleet change bigger than one budget window (300 changes at 120 requests per 30 s, Cloudflare's rate scaled
    down ten times), alone and with another consumer spending a third of the budget;  7. onboarding 200
    connectors with one magic_connectors task against a magic_connector loop.
-Its own section: a rolling reboot of 100 HA stores (``hack/bench.py ... rolling`` runs only it).
+Their own sections: a rolling reboot of 100 HA stores (``hack/bench.py ... rolling`` runs only it), and Magic WAN
+sites (hack/bench_sites.py; ``... sites`` runs only it): 400 stores in one magic_sites task, 40 changed, the re-run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import bench_sites
 from perfdoc import write_section
 
 HERE = Path(__file__).resolve().parent / "bench"
@@ -101,18 +103,25 @@ class Simulator:
 def playbook(name, env, extra_vars=None):
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(HERE / "inventory.yml"), str(HERE / name)]
     if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
+        # a string is passed as is: "@file.json" for entries longer than one command-line argument may be
+        command += ["-e", extra_vars if isinstance(extra_vars, str) else json.dumps(extra_vars)]
     started = time.monotonic()
     run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     return time.monotonic() - started, run
 
 
-def main(tree, collections_path, output):
+def start(tree, collections_path):
+    """A simulator, and the environment of the playbooks run against it."""
     workdir = tempfile.mkdtemp(prefix="bench-")
     simulator = Simulator(tree, workdir)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_HOME=os.path.join(workdir, "home"),
                ANSIBLE_NOCOLOR="1", CLOUDFLARE_BASE_URL=simulator.root + "/client/v4", CLOUDFLARE_API_TOKEN=TOKEN,
                CLOUDFLARE_ACCOUNT_ID=ACCOUNT)
+    return simulator, env
+
+
+def main(tree, collections_path, output):
+    simulator, env = start(tree, collections_path)
     rows = []
     try:
         full = {"requests": 1200, "window": 300}
@@ -330,8 +339,12 @@ def rolling_section(tree, collections_path, output):
 
 
 if __name__ == "__main__":
-    if sys.argv[4:5] == ["rolling"]:
+    scenario = sys.argv[4:5]
+    if scenario == ["rolling"]:
         rolling_section(*sys.argv[1:4])
+    elif scenario == ["sites"]:
+        bench_sites.main(*sys.argv[1:4])
     else:
         main(*sys.argv[1:4])
         rolling_section(*sys.argv[1:4])
+        bench_sites.main(*sys.argv[1:4])

@@ -30,6 +30,13 @@ options:
       - When several sites have this name the module fails, listing their ids; use O(id) then.
       - Mutually exclusive with O(id).
     type: str
+  details:
+    description:
+      - Also return each site's LANs, WANs and ACLs (RV(magic_sites[].lans), RV(magic_sites[].wans),
+        RV(magic_sites[].acls)), with three list calls per site returned.
+    type: bool
+    default: false
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -45,6 +52,16 @@ EXAMPLES = r"""
   cloudflare.magic_transit.magic_site_info:
     name: ber-branch-01
   register: ber
+
+- name: One site with its LANs, WANs and ACLs
+  cloudflare.magic_transit.magic_site_info:
+    name: ber-branch-01
+    details: true
+  register: ber_store
+
+- name: The LAN that carries the HA election
+  ansible.builtin.debug:
+    msg: "{{ ber_store.magic_sites[0].lans | selectattr('ha_link') | map(attribute='name') | first }}"
 """
 
 RETURN = r"""
@@ -65,6 +82,25 @@ magic_sites:
       location:
         lat: "52.52"
         lon: "13.40"
+  contains:
+    lans:
+      description: The site's LANs, as M(cloudflare.magic_transit.magic_site_lan) returns one.
+      returned: with O(details=true)
+      type: list
+      elements: dict
+      version_added: 1.1.0
+    wans:
+      description: The site's WANs, as M(cloudflare.magic_transit.magic_site_wan) returns one.
+      returned: with O(details=true)
+      type: list
+      elements: dict
+      version_added: 1.1.0
+    acls:
+      description: The site's ACLs, as M(cloudflare.magic_transit.magic_site_acl) returns one.
+      returned: with O(details=true)
+      type: list
+      elements: dict
+      version_added: 1.1.0
 api_calls:
   description: The API calls this run made, per HTTP method.
   returned: always
@@ -75,14 +111,14 @@ api_calls:
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_children import SitesWithChildren
 
-ARGUMENT_SPEC = dict(id=dict(type="str"), name=dict(type="str"))
+ARGUMENT_SPEC = dict(id=dict(type="str"), name=dict(type="str"), details=dict(type="bool", default=False))
 
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[("id", "name")], supports_check_mode=True)
-    module.run(ResourceModule(module, Sites).info)
+    module.run(ResourceModule(module, SitesWithChildren).info)
 
 
 if __name__ == "__main__":

@@ -59,3 +59,29 @@ def test_a_bad_id_fails_before_any_call(api, run_module):
     result = run_module(magic_site_info, id="../connectors")
     assert result["failed"] and result["msg"].startswith("id must be 1 to 32 letters or digits")
     assert api.calls == []
+
+
+def test_details_return_each_site_with_its_lans_wans_and_acls(api, run_module):
+    lan = {"id": "c" * 32, "site_id": BER["id"], "name": "store"}
+    wan = {"id": "d" * 32, "site_id": BER["id"], "name": "fibre", "physport": 1}
+    api.expect("GET", PATH, result=[BER, MUC])
+    for site, children in ((BER, ([lan], [wan], [])), (MUC, ([], [], []))):
+        for kind, listed in zip(("lans", "wans", "acls"), children):
+            api.expect("GET", "%s/%s/%s" % (PATH, site["id"], kind), result=listed)
+    result = run_module(magic_site_info, details=True)
+    assert result["magic_sites"] == [dict(BER, lans=[lan], wans=[wan], acls=[]), dict(MUC, lans=[], wans=[], acls=[])]
+    assert result["api_calls"] == {"GET": 7}
+
+
+def test_details_of_one_site_list_only_its_children(api, run_module):
+    api.expect("GET", PATH + "/" + BER["id"], result=BER)
+    for kind in ("lans", "wans", "acls"):
+        api.expect("GET", "%s/%s/%s" % (PATH, BER["id"], kind), result=[])
+    assert run_module(magic_site_info, id=BER["id"], details=True)["magic_sites"] == [dict(BER, lans=[], wans=[], acls=[])]
+
+
+def test_a_wrong_shaped_children_list_fails_naming_the_call(api, run_module):
+    api.expect("GET", PATH + "/" + BER["id"], result=BER)
+    api.expect("GET", "%s/%s/lans" % (PATH, BER["id"]), result={"lans": []})
+    result = run_module(magic_site_info, id=BER["id"], details=True)
+    assert result["failed"] and "GET" in result["msg"] and "/lans" in result["msg"], result["msg"]
