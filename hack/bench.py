@@ -31,7 +31,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import bench_sites
 from perfdoc import write_section
 
 HERE = Path(__file__).resolve().parent / "bench"
@@ -339,6 +338,8 @@ def rolling_section(tree, collections_path, output):
 
 
 if __name__ == "__main__":
+    import bench_sites  # pylint: disable=wrong-import-position  # it uses this file's helpers: imported after them
+
     scenario = sys.argv[4:5]
     if scenario == ["rolling"]:
         rolling_section(*sys.argv[1:4])
