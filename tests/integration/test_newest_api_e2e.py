@@ -12,6 +12,8 @@ import json
 import os
 import stat
 
+import pytest
+
 SYDNEY = "dd54928d783446aeb068b242b1e286a1"      # syd-branch-07 primary: no site yet
 SYDNEY_SITE = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
 NEW_YORK = "d5fcbf8464854891bdc163cff7831dc1"    # nyc-dc-02 primary
@@ -37,8 +39,9 @@ def posts(simulator, path_end):
     return [w for w in simulator.writes() if w["method"] == "POST" and w["path"].endswith(path_end)]
 
 
-# --- site_id and primary ----------------------------------------------------------------------------------
+# --- site_id and primary (the older connector schema; the newest keeps HA membership on sites) -------------------
 
+@pytest.mark.usefixtures("older_connector_schema")  # the 2026-08 form: connectors carry both fields
 def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
     args = "id=%s site_id=%s primary=false" % (SYDNEY, SYDNEY_SITE)
     run = ansible.adhoc(CONNECTOR, args, "--check", "--diff")
@@ -56,6 +59,7 @@ def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
     assert simulator.writes() == []
 
 
+@pytest.mark.usefixtures("older_connector_schema")  # the 2026-08 form: connectors carry both fields
 def test_site_id_and_primary_in_fleet_entries(ansible, simulator):
     entries = [dict(id=SYDNEY, site_id=SYDNEY_SITE, primary=True), dict(id=NEW_YORK, primary=False)]
     ansible.playbook("magic_connectors_sites.yml", extra_vars=dict(entries=entries, expect_changed=True))

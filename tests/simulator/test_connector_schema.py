@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connector schema switch: 2026-08 (site_id, primary; the default) and the newest 2026-10 (HA lives on sites)."""
+"""Connector schema switch: the newest 2026-10 (the default; HA lives on sites) and the older 2026-08 (site_id, primary)."""
 
 BER_SECONDARY = "64180894674b44869153f5fed0c2c654"
 SITE_BER = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
@@ -17,14 +17,14 @@ def errors_of(response):
     return {(error["code"], error.get("source", {}).get("pointer")): error["message"] for error in response.json()["errors"]}
 
 
-def test_default_serves_site_id_and_primary(api, simulator):
-    assert simulator.admin("GET", "settings")["connector_schema"] == "2026-08"
+def test_older_schema_serves_site_id_and_primary(api, simulator):
+    simulator.admin("PUT", "settings", {"connector_schema": "2026-08"})
     got = result(api.get("magic/connectors/" + BER_SECONDARY))
     assert got["site_id"] == SITE_BER and got["primary"] is False
 
 
 def test_newest_schema_drops_and_refuses_site_fields(api, simulator):
-    simulator.admin("PUT", "settings", {"connector_schema": "2026-10"})
+    assert simulator.admin("GET", "settings")["connector_schema"] == "2026-10"
     listed = result(api.get("magic/connectors"))
     assert len(listed) == 6 and all("site_id" not in item and "primary" not in item for item in listed)
     got = result(api.get("magic/connectors/" + BER_SECONDARY))
@@ -42,9 +42,11 @@ def test_newest_schema_drops_and_refuses_site_fields(api, simulator):
     assert "primary" not in created and "primary" not in edited and edited["notes"] == "new"
     # The site still names both members: that is where HA membership lives now.
     assert result(api.get("magic/sites/" + SITE_BER))["secondary_connector_id"] == BER_SECONDARY
-    # Back to the older form (or after a reset): the stored fields are served again.
-    simulator.reset()
+    # Back to the older form: the stored fields are served again; a reset returns to the newest default.
+    simulator.admin("PUT", "settings", {"connector_schema": "2026-08"})
     assert result(api.get("magic/connectors/" + BER_SECONDARY))["primary"] is False
+    simulator.reset()
+    assert "primary" not in result(api.get("magic/connectors/" + BER_SECONDARY))
 
 
 def test_bad_schema_setting(simulator):

@@ -53,7 +53,8 @@ def test_create_by_registered_serial_with_defaults(api, simulator):
     assert created["activated"] is False and created["notes"] == "" and created["timezone"] == "UTC"
     assert created["interrupt_window_hour_of_day"] == 0 and created["interrupt_window_duration_hours"] == 4.0
     assert created["interrupt_window_days_of_week"] == ALL_DAYS
-    assert created["interrupt_window_embargo_dates"] == [] and created["primary"] is True
+    # The newest schema (the default) has no site_id/primary; their 2026-08 defaults: tests/simulator/test_newest_schema.py.
+    assert created["interrupt_window_embargo_dates"] == [] and "primary" not in created and "site_id" not in created
     assert "license_key" not in created and created["last_updated"]
     assert simulator.connector(created["id"])["device"]["serial_number"] == SPARE_SERIAL
     assert len(result(api.get(path()))) == 7
@@ -217,7 +218,7 @@ def test_accepted_values_and_normalisation(api, simulator):
     edited = result(api.patch(path(BER_PRIMARY), json={
         "timezone": "America/Argentina/Buenos_Aires", "interrupt_window_hour_of_day": 23.0, "interrupt_window_duration_hours": 24,
         "interrupt_window_days_of_week": ["Saturday", "Monday", "Sunday"], "interrupt_window_embargo_dates": list(reversed(dates)),
-        "notes": "x" * 2048, "activated": False, "primary": False}))
+        "notes": "x" * 2048, "activated": False}))
     assert edited["interrupt_window_hour_of_day"] == 23 and edited["interrupt_window_duration_hours"] == 24.0
     # Days come back in week order and dates sorted: compare as sets, never positionally.
     assert edited["interrupt_window_days_of_week"] == ["Sunday", "Monday", "Saturday"]

@@ -65,6 +65,7 @@ def test_sites_list_and_get(api, simulator):
     assert api.post("magic/sites/" + SITE_NYC, json={"name": "x"}).status_code == 405
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_sites_and_connectors_agree(api):
     connectors = {item["id"]: item for item in result(api.get("magic/connectors"))}
     for site in result(api.get("magic/sites")):
@@ -78,6 +79,7 @@ def test_sites_and_connectors_agree(api):
     assert all(isinstance(item["primary"], bool) for item in connectors.values())
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_fleet_sites_pair_connectors(api, simulator):
     simulator.add_fleet(5)
     connectors = [item for item in result(api.get("magic/connectors")) if item["notes"].startswith("fleet-")]
@@ -98,6 +100,7 @@ def test_fleet_sites_pair_connectors(api, simulator):
 
 # ------------------------------------------------------------------------------------------- connectors: sites
 
+@pytest.mark.usefixtures("older_connector_schema")
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 def test_site_id_and_primary_are_writable(api, simulator, method):
     edited = result(api.request(method, "magic/connectors/" + SYD, json={"site_id": SITE_SYD, "primary": False}))
@@ -106,11 +109,13 @@ def test_site_id_and_primary_are_writable(api, simulator, method):
     assert result(api.patch("magic/connectors/" + SYD, json={"site_id": ""}))["site_id"] == ""
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_put_resets_site_id_and_primary(api):
     replaced = result(api.put("magic/connectors/" + BER_SECONDARY, json={"notes": "replaced"}))
     assert "site_id" not in replaced and replaced["primary"] is True
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_create_with_site_id_and_primary(api, simulator):
     created = result(api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}, "site_id": SITE_SYD,
                                                         "primary": False}))
@@ -125,6 +130,7 @@ def test_create_with_site_id_and_primary(api, simulator):
     ({"site_id": None}, "/site_id", "site_id: type string is not permitted to be null"),
     ({"primary": "yes"}, "/primary", "primary must be a boolean"),
 ])
+@pytest.mark.usefixtures("older_connector_schema")
 def test_site_id_and_primary_validation(api, simulator, body, pointer, message):
     before = simulator.state()
     for method, path in (("PATCH", "magic/connectors/" + SYD), ("PUT", "magic/connectors/" + SYD),
@@ -153,7 +159,7 @@ def test_new_virtual_device_has_a_service_tag_and_is_found_by_it(api, simulator)
 
 def test_strict_devices_refuses_unknown_serials(api, simulator):
     assert simulator.admin("GET", "settings") == {"interrupt_delay": 0.0, "strict_devices": False, "heartbeat_interval": 0.0,
-                                                  "interrupt_downtime": 30.0, "connector_schema": "2026-08"}
+                                                  "interrupt_downtime": 30.0, "connector_schema": "2026-10"}
     assert settings(simulator, strict_devices=True)["strict_devices"] is True
     before = simulator.state()
     errors = errors_of(api.post("magic/connectors", json={"device": {"serial_number": "MWC2609Z0001"}, "notes": "x"}), 404)
