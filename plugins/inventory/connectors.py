@@ -454,9 +454,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             group = self.inventory.add_group(site_group(site))
             if group in owner and owner[group].get("id") != site.get("id"):
+                names = (safe_host_name(site_label(owner[group])), safe_host_name(site_label(site)))
                 self.display.warning("%s: the sites %s and %s share the group %s (their names differ only in characters "
-                                     "a group name cannot hold)" % (PLUGIN, safe_host_name(site_label(owner[group])),
-                                                                     safe_host_name(site_label(site)), group))
+                                     "a group name cannot hold)" % ((PLUGIN,) + names + (group,)))
             owner.setdefault(group, site)
             groups[id(site)] = group
         return groups

@@ -100,12 +100,14 @@ def finding_keys(dest):
 
 
 def test_site_findings_in_the_written_report(ansible, simulator, api, tmp_path):
-    """The four site findings against the simulator: an HA site with an empty secondary slot, a site naming a deleted
-    connector, a connector in two sites (planted: the simulator refuses it through the API), an HA site down."""
-    api.patch("magic/sites/" + SITE_NYC, json={"ha_mode": True}).raise_for_status()
+    """The four site findings against the simulator: an HA site with an empty secondary slot and a connector in two
+    sites (both planted in the state: the simulator refuses them through the API), a site naming a deleted connector,
+    an HA site down."""
     api.delete("magic/connectors/" + TYO_VIRTUAL).raise_for_status()
     state = simulator.state()
-    state["accounts"][simulator.account_id]["sites"][SITE_SYD]["connector_id"] = NYC
+    sites = state["accounts"][simulator.account_id]["sites"]
+    sites[SITE_NYC]["ha_mode"] = True
+    sites[SITE_SYD]["connector_id"] = NYC
     simulator.admin("PUT", "state", state)
     simulator.clear_log()
     dest = tmp_path / "report"
@@ -115,9 +117,9 @@ def test_site_findings_in_the_written_report(ansible, simulator, api, tmp_path):
     assert {"offline", "site_down"} <= set(keys["ber-branch-01 primary"]) and "site_down" in keys["ber-branch-01 secondary"]
     assert {"site_no_secondary", "in_two_sites"} <= set(keys["nyc-dc-02 primary"])
     markdown = (dest / "report.md").read_text(encoding="utf-8")
-    assert "site tyo\\-store\\-114 names primary connector %s, which does not exist" % TYO_VIRTUAL in markdown
-    assert "connector nyc\\-dc\\-02 primary is in 2 sites: nyc\\-dc\\-02, syd\\-branch\\-07" in markdown
-    assert "HA site ber\\-branch\\-01 is down" in markdown and "| HA site down | 2 | critical |" in markdown
+    assert "site tyo-store-114 names primary connector %s, which does not exist" % TYO_VIRTUAL in markdown
+    assert "connector nyc-dc-02 primary is in 2 sites: nyc-dc-02, syd-branch-07" in markdown
+    assert "HA site ber-branch-01 is down" in markdown and "| HA site down | 2 | critical |" in markdown
     page = (dest / "report.html").read_text(encoding="utf-8")
     assert '<td class="count" id="count-site_no_secondary">1</td>' in page
     assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [("GET", "connectors"), ("GET", "sites")]

@@ -180,19 +180,26 @@ def edit_cache_entry(entry, collection, field, planted):
     entry.write_text(json.dumps(stored if wrapped else lists), encoding="utf-8")
 
 
+def run_from_poisoned_cache(estate, play, name, collection, field, planted):
+    """Fill the inventory cache, plant ``planted`` in it (``edit_cache_entry``), and run ``play`` from it: what each
+    host saw, with no API call."""
+    cache = CACHE.format(folder=estate.folder / "cache")
+    estate.run("ansible-inventory", "-i", str(estate.source(cache)), "--list", name="fill cache " + name)
+    [entry] = list((estate.folder / "cache").iterdir())
+    edit_cache_entry(entry, collection, field, planted)
+    estate.simulator.clear_log()
+    seen = estate.playbook(play, name, estate.source(cache))
+    assert estate.simulator.requests() == [], "a cached run must not call Cloudflare"
+    return seen
+
+
 def seen_by_path(estate, path):
     """Run one path with the payloads planted; returns {payload class: whether the path saw the text verbatim}."""
     if path == "poisoned inventory cache":
         # The cache is filled from the clean seed, then its entry is edited: the next run reads it, no API call.
         estate.simulator.reset()
-        cache = CACHE.format(folder=estate.folder / "cache")
-        estate.run("ansible-inventory", "-i", str(estate.source(cache)), "--list", name="fill cache")
-        [entry] = list((estate.folder / "cache").iterdir())
         planted = estate.notes(path)
-        edit_cache_entry(entry, "connectors", "notes", planted)
-        estate.simulator.clear_log()
-        seen = estate.playbook(HOST_PLAY, path, estate.source(cache))
-        assert estate.simulator.requests() == [], "a cached run must not call Cloudflare"
+        seen = run_from_poisoned_cache(estate, HOST_PLAY, path, "connectors", "notes", planted)
         return dict((kind, seen[i]["variable"] == planted[i]) for kind, i in estate.ids.items())
 
     planted = estate.plant(path)
@@ -244,18 +251,22 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     assert ran == expected, completed.stdout + completed.stderr
 
 
-def test_api_strings_never_run_on_any_path(ansible, simulator, api, tmp_path):
-    estate = Estate(ansible, simulator, api, tmp_path)
+def check_table(estate, paths, seen_by, rows):
+    """Run every path (``seen_by(estate, path)``) and check each row: the text seen verbatim, its command never run."""
     table = []
-    for path in PATHS:
-        seen = seen_by_path(estate, path)
+    for path in paths:
+        seen = seen_by(estate, path)
         for kind in PAYLOADS:
             table.append((path, kind, seen[kind], estate.mark(path, kind).exists()))
-    assert len(table) == len(PATHS) * len(PAYLOADS) == 35
+    assert len(table) == len(paths) * len(PAYLOADS) == rows
     failures = ["%s / %s: %s" % (path, kind, "RAN" if ran else "text not seen verbatim")
                 for path, kind, seen, ran in table if ran or not seen]
     assert failures == [], "\n".join(failures)
     assert not any(estate.folder.joinpath("marks").iterdir())
+
+
+def test_api_strings_never_run_on_any_path(ansible, simulator, api, tmp_path):
+    check_table(Estate(ansible, simulator, api, tmp_path), PATHS, seen_by_path, 35)
 
 
 @pytest.mark.parametrize("prefix", ["", "ansible_", "a-b"])
@@ -338,14 +349,8 @@ class SiteEstate(Estate):
 def site_name_seen_by_path(estate, path):
     """Run one path with the payloads in the site names; {payload class: whether it saw the name verbatim}."""
     if path == "poisoned inventory cache":
-        cache = CACHE.format(folder=estate.folder / "cache")
-        estate.run("ansible-inventory", "-i", str(estate.source(cache)), "--list", name="fill site cache")
-        [entry] = list((estate.folder / "cache").iterdir())
         planted = estate.names(path)
-        edit_cache_entry(entry, "sites", "name", planted)
-        estate.simulator.clear_log()
-        seen = estate.playbook(SITE_PLAY, "site " + path, estate.source(cache))
-        assert estate.simulator.requests() == [], "a cached run must not call Cloudflare"
+        seen = run_from_poisoned_cache(estate, SITE_PLAY, "site " + path, "sites", "name", planted)
         return dict((kind, seen[member]["variable"] == planted[site]) for kind, (site, member) in estate.ids.items())
     planted = estate.plant(path)
     if path.startswith("inventory"):
@@ -372,14 +377,4 @@ def site_name_seen_by_path(estate, path):
 
 
 def test_site_names_never_run_on_any_path(ansible, simulator, api, tmp_path):
-    estate = SiteEstate(ansible, simulator, api, tmp_path)
-    table = []
-    for path in SITE_PATHS:
-        seen = site_name_seen_by_path(estate, path)
-        for kind in PAYLOADS:
-            table.append((path, kind, seen[kind], estate.mark(path, kind).exists()))
-    assert len(table) == len(SITE_PATHS) * len(PAYLOADS) == 25
-    failures = ["%s / %s: %s" % (path, kind, "RAN" if ran else "text not seen verbatim")
-                for path, kind, seen, ran in table if ran or not seen]
-    assert failures == [], "\n".join(failures)
-    assert not any(estate.folder.joinpath("marks").iterdir())
+    check_table(SiteEstate(ansible, simulator, api, tmp_path), SITE_PATHS, site_name_seen_by_path, 25)
