@@ -13,7 +13,7 @@ from .app import Application
 from .faults import FaultConfigError, Faults, parse_rate_limit
 from .requestlog import RequestLog
 from .server import NotLoopbackError, base_url, loopback_address, make_server
-from .settings import CONNECTOR_SCHEMAS, Settings, SettingsError, interrupt_delay, seconds
+from .settings import CONNECTOR_SCHEMAS, NEWEST_CONNECTOR_SCHEMA, Settings, SettingsError, interrupt_delay, seconds
 from .state import SeedError, Store, atomic_write_text
 
 
@@ -63,9 +63,9 @@ def build_parser():
                                 "Cloudflare's appliances report every 10); default 0: heartbeats stay as stored")
     behaviour.add_argument("--interrupt-downtime", type=_seconds("interrupt_downtime"), default=30.0, metavar="S",
                            help="seconds an appliance sends no heartbeat after a reboot or restart ran; default %(default)s")
-    behaviour.add_argument("--connector-schema", choices=CONNECTOR_SCHEMAS, default=CONNECTOR_SCHEMAS[0],
-                           help="2026-08: connectors carry site_id and primary (default); 2026-10: the newest published "
-                                "schema, without them (HA membership lives on sites)")
+    behaviour.add_argument("--connector-schema", choices=CONNECTOR_SCHEMAS, default=NEWEST_CONNECTOR_SCHEMA,
+                           help="2026-10: the newest published schema, connectors without site_id and primary (HA "
+                                "membership lives on sites; default); 2026-08: the older form that carries them")
     behaviour.add_argument("--strict-devices", action="store_true",
                            help="refuse (404) a create naming an unknown hardware serial number instead of registering it")
     faults = parser.add_argument_group("fault injection (all off by default; change at run time with PUT /__admin/faults)")

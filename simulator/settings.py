@@ -8,8 +8,9 @@
 * ``heartbeat_interval``: seconds between an appliance's heartbeats (``last_heartbeat`` advances with the clock);
   ``0`` freezes every heartbeat at its stored value (see simulator/appliances.py).
 * ``interrupt_downtime``: seconds an appliance is away (no heartbeat) after a reboot or restart ran.
-* ``connector_schema``: ``2026-08`` (connectors carry ``site_id`` and ``primary``, the default while the collection
-  still reads them) or ``2026-10`` (the newest published schema: neither in answers, both refused in writes).
+* ``connector_schema``: ``2026-10`` (the default: the newest published schema, neither ``site_id`` nor ``primary``
+  in answers, both refused in writes; HA membership lives on sites) or ``2026-08`` (the older form that carries
+  them, for tests about those two fields).
 """
 
 import math
@@ -83,7 +84,7 @@ class Settings:
     """The current settings; ``reset`` returns to the command line's."""
 
     def __init__(self, interrupt_delay_s=0.0, strict_devices=False, heartbeat_interval_s=0.0, interrupt_downtime_s=30.0,
-                 connector_schema_name=CONNECTOR_SCHEMAS[0]):
+                 connector_schema_name=NEWEST_CONNECTOR_SCHEMA):
         self._lock = threading.Lock()
         self._defaults = {"interrupt_delay": interrupt_delay_s, "strict_devices": strict_devices,
                           "heartbeat_interval": heartbeat_interval_s, "interrupt_downtime": interrupt_downtime_s,

@@ -299,6 +299,14 @@ def simulator_fixture(simulator_server, tmp_path_factory):
         handle.stop_extra()
 
 
+@pytest.fixture(name="older_connector_schema")
+def older_connector_schema_fixture(simulator):
+    """The simulator serving the older connector form (2026-08: ``site_id`` and ``primary``), for tests about those
+    two fields; the newest schema (without them) is the default and comes back with the next reset."""
+    simulator.admin("PUT", "settings", {"connector_schema": "2026-08"})
+    return simulator
+
+
 @pytest.fixture(name="simulator_api")
 def simulator_api_fixture(simulator):
     """An :class:`ApiClient` (``requests``, environment proxies ignored) for the reset simulator."""

@@ -9,8 +9,9 @@ short_description: Magic WAN Connectors as inventory hosts
 version_added: 0.1.0
 description:
   - Every Magic WAN Connector of a Cloudflare account becomes a host, with the connector's fields as host variables.
-  - A refresh costs B(one) API call, whatever the number of connectors (Cloudflare's list is not paginated).
-    With O(cache=true) a refresh inside O(cache_timeout) costs none.
+  - A refresh costs B(two) API calls, whatever the number of connectors, the connectors list and the Magic WAN sites
+    list (neither is paginated). With O(cache=true) a refresh inside O(cache_timeout) costs none (the sites are
+    cached with the connectors).
   - Hosts are put in default groups (see O(default_groups)) and, with the O(compose), O(groups) and
     O(keyed_groups) options, in any group built from the host variables.
   - The inventory source is a YAML file whose name ends with C(connectors.yml) or C(connectors.yaml), such as
@@ -18,9 +19,15 @@ description:
   - "Connectors are Cloudflare-managed appliances that Ansible cannot log in to. Run plays over these hosts with
     C(gather_facts: false) and C(delegate_to: localhost) on the tasks (the collection's modules talk to the
     Cloudflare API from the controller)."
-  - Every field of the connector becomes a host variable with O(prefix), among them C(site_id) (its Magic WAN site,
-    V("") or undefined when it has none) and C(primary) (whether it is its site's primary connector), plus
-    C(device_id), C(device_serial_number) and C(device_type) from its device.
+  - Every field of the connector becomes a host variable with O(prefix), plus C(device_id),
+    C(device_serial_number) and C(device_type) from its device.
+  - "HA membership comes from the Magic WAN sites (the newest API keeps it there only: a site's C(connector_id) is
+    its primary, C(secondary_connector_id) its secondary). Each host gets C(site_name) (with O(prefix): the name of
+    the site that names the connector, or V(\"\") when none does) and C(ha_role): V(primary) or V(secondary), the
+    slot of that site holding it (whatever the site's C(ha_mode)), or V(none). A connector that two sites name takes
+    the site where it is primary, else the first one listed, with a warning naming both sites. Connectors still
+    answered with the older C(site_id) and C(primary) fields keep them as host variables too (C(cloudflare_site_id),
+    C(cloudflare_primary)); the sites decide C(ha_role)."
   - Secrets never become host variables. A connector's C(license_key) is not returned by the list call anyway,
     and would be dropped if it were.
   - Every value that comes from Cloudflare or from the inventory cache is data, never a template. Anyone who can
@@ -31,7 +38,8 @@ description:
     reserves (such as C(hostvars) or C(inventory_hostname)); a field whose name is not a plain identifier is left
     out too, each with a warning naming the connector and the field.
   - Group names made by O(keyed_groups) from Cloudflare's values keep only letters, digits and C(_) (Ansible's rule
-    for inventory plugins, which this plugin keeps), so no group name can hold a template.
+    for inventory plugins, which this plugin keeps), so no group name can hold a template. The site groups of
+    O(site_groups) follow the same rule; a site name is never templated (its host variable is marked unsafe).
 author:
   - Magic Transit collection maintainers (@cloudflare)
 extends_documentation_fragment:
@@ -59,7 +67,8 @@ options:
         that Ansible or this plugin gives a meaning (C(all), C(ungrouped), C(localhost), C(127.0.0.1), the IPv6 loopback address, the
         default groups C(connectors), C(activated), C(not_activated), C(managed), C(licensed), any C(timezone_...), or a
         group already in the inventory; compared without regard to case) is never a host name, and such a connector is
-        named by its id, with a warning naming the connector.
+        named by its id, with a warning naming the connector. Names starting with C(site_) are kept for the site
+        groups (O(site_groups)) the same way.
     type: str
     choices: [serial_number, id, notes]
     default: serial_number
@@ -98,9 +107,24 @@ options:
         C(managed) or C(licensed) (the device type), and C(timezone_<zone>) (for example C(timezone_europe_berlin);
         C(+) and C(-) before a digit are spelled C(plus) and C(minus), every other character that is not a letter or
         digit becomes C(_)).
-      - Set to V(false) to get only the groups of O(groups) and O(keyed_groups).
+      - Set to V(false) to get only the groups of O(groups) and O(keyed_groups) (no site groups either).
     type: bool
     default: true
+  site_groups:
+    description:
+      - With O(default_groups), put each host in the group C(site_<name>) of its Magic WAN site, so that a play can
+        target a store's pair (a play with C(hosts) set to C(site_ber_branch_01), and C(serial) 1 to take one
+        member at a time). A site groups the connectors in both of its slots (C(connector_id),
+        C(secondary_connector_id)); a connector that two sites name is in both groups.
+      - The name is the site name in lower case, every run of characters other than letters and digits spelled
+        C(_) (C(ber-branch-01) gives C(site_ber_branch_01)); a site whose name leaves nothing is named by its id. Two
+        sites whose names give the same group share it, with a warning naming both.
+      - On by default, like the other default groups. The groups come from the sites list the host variables
+        C(site_name) and C(ha_role) need anyway (no extra call), and a pair is what HA-aware plays target. Set to
+        V(false) to leave them out (the host variables stay).
+    type: bool
+    default: true
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -154,6 +178,8 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostname
     connector_host_name,
     safe_host_name,
 )
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report_sites import memberships, site_label
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
 
 # Connection options, in the order of CONNECTION_ARGUMENT_SPEC; the string ones may be templates in the source file.
 STRING_OPTIONS = ("api_token", "api_email", "api_key", "account_id", "base_url")
@@ -169,11 +195,22 @@ MAGIC_VARIABLES = frozenset((
 PLUGIN = "cloudflare.magic_transit.connectors"
 
 
+def _group_name(prefix, text):
+    """``prefix`` + the text in lower case with every run of other characters than letters and digits as ``_`` (no
+    group name can hold a template), or None when nothing is left."""
+    name = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return prefix + name if name else None
+
+
 def timezone_group(timezone):
     """``Europe/Berlin`` -> ``timezone_europe_berlin``; ``Etc/GMT+5`` -> ``timezone_etc_gmtplus5``."""
-    name = re.sub(r"-(?=\d)", "minus", timezone.lower().replace("+", "plus"))
-    name = re.sub(r"[^a-z0-9]+", "_", name).strip("_")
-    return "timezone_" + name if name else None
+    return _group_name("timezone_", re.sub(r"-(?=\d)", "minus", timezone.lower().replace("+", "plus")))
+
+
+def site_group(site):
+    """``ber-branch-01`` -> ``site_ber_branch_01``; a site whose name leaves nothing is named by its id."""
+    name = site.get("name")
+    return (isinstance(name, str) and _group_name("site_", name)) or _group_name("site_", str(site.get("id")))
 
 
 def check_prefix(prefix):
@@ -237,11 +274,22 @@ def check_cache_folder(folder):
         os.chmod(folder, 0o700)
 
 
-def cached_connectors(entry):
-    """A cache entry as a list of connectors without secrets, or None when it is not one (a refresh replaces it)."""
-    if not isinstance(entry, list) or not all(isinstance(c, dict) for c in entry):
+def _objects(value):
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def cached_lists(entry):
+    """A cache entry as ``(connectors without secrets, sites)``, or None when it is not one (a refresh replaces it)."""
+    if not isinstance(entry, dict) or not _objects(entry.get("connectors")) or not _objects(entry.get("sites")):
         return None
-    return [Connectors(None).without_secrets(c) for c in entry]
+    return [Connectors(None).without_secrets(c) for c in entry["connectors"]], entry["sites"]
+
+
+def site_variables(pairs, prefix):
+    """The host variables ``site_name`` and ``ha_role`` of a connector from its (site, role) pairs (primary first);
+    the name marked unsafe (API data, never a template)."""
+    site, role = pairs[0] if pairs else ({}, "none")
+    return {prefix + "site_name": wrap_var(site.get("name") or ""), prefix + "ha_role": role}
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -269,27 +317,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("%s: %s" % (PLUGIN, exc)) from None
         connection = self._connection_options(source)
 
+        # (the "sites" part: entries of the connectors-only form are never read, they expire)
         cache_key = "%s_%s" % (self.get_cache_key(path), self._get_cache_prefix(
-            "%s|%s|%s" % (connection["account_id"], connection["base_url"], self.get_option("device_type"))))
+            "%s|%s|%s|sites" % (connection["account_id"], connection["base_url"], self.get_option("device_type"))))
         use_cache = self.get_option("cache") and cache
         update_cache = self.get_option("cache") and not cache
-        connectors = None
+        lists = None
         if use_cache:
             try:
-                connectors = cached_connectors(self._cache[cache_key])
+                lists = cached_lists(self._cache[cache_key])
             except KeyError:
                 update_cache = True
             else:
-                if connectors is None:
-                    self.display.warning("%s: the inventory cache entry is not a list of connectors; it is refreshed "
-                                         "from Cloudflare" % PLUGIN)
+                if lists is None:
+                    self.display.warning("%s: the inventory cache entry is not the connectors and sites lists; it is "
+                                         "refreshed from Cloudflare" % PLUGIN)
                     update_cache = True
-        if connectors is None:
-            connectors = self._list_connectors(connection)
+        if lists is None:
+            lists = self._list(connection)
         if update_cache:
-            self._cache[cache_key] = connectors
+            self._cache[cache_key] = dict(connectors=lists[0], sites=lists[1])
 
-        self._populate(connectors)
+        self._populate(*lists)
 
     # --- options ---------------------------------------------------------------------------------------
 
@@ -322,9 +371,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                      "inventory source or in the CLOUDFLARE_ACCOUNT_ID environment variable")
         return options
 
-    # --- the one API call --------------------------------------------------------------------------------
+    # --- the two API calls --------------------------------------------------------------------------------
 
-    def _list_connectors(self, connection):
+    def _list(self, connection):
+        """(connectors, sites): one list call each."""
         if not HAS_REQUESTS:
             raise AnsibleError("cloudflare.magic_transit.connectors needs the Python library requests on the "
                                "controller (pip install requests)")
@@ -335,16 +385,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for warning in client.warnings:
             self.display.warning("cloudflare.magic_transit.connectors: %s" % warning)
         device_type = self.get_option("device_type")
-        try:
-            listed = Connectors(client).list(params={"device_type": device_type} if device_type else None)
-        except CloudflareAPIError as exc:
-            raise AnsibleParserError("cloudflare.magic_transit.connectors: listing the connectors failed: %s"
-                                     % client.redact(str(exc))) from None
-        if not isinstance(listed, list):
-            raise AnsibleParserError("cloudflare.magic_transit.connectors: Cloudflare answered the connector list "
-                                     "with a %s instead of a list" % type(listed).__name__)
+        # (the client checks each answer's shape: a list of objects, or a failure naming the call)
+        listed = self._read(client, "connectors", Connectors(client).list,
+                            params={"device_type": device_type} if device_type else None)
+        sites = self._read(client, "sites", Sites(client).list)
         # What is kept (and cached) never holds a secret: the resource description says which fields are.
-        return [Connectors(None).without_secrets(c) for c in listed if isinstance(c, dict)]
+        return [Connectors(None).without_secrets(c) for c in listed], sites
+
+    @staticmethod
+    def _read(client, what, call, **kwargs):
+        try:
+            return call(**kwargs)
+        except CloudflareAPIError as exc:
+            raise AnsibleParserError("cloudflare.magic_transit.connectors: listing the %s failed: %s"
+                                     % (what, client.redact(str(exc)))) from None
 
     # --- hosts and groups ----------------------------------------------------------------------------
 
@@ -356,10 +410,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("cloudflare.magic_transit.connectors: %s" % warning)
         return name
 
-    def _populate(self, connectors):
+    def _populate(self, connectors, sites):
         prefix = self.get_option("prefix")
         strict = self.get_option("strict")
         default_groups = self.get_option("default_groups")
+        members = memberships(sites)
+        # (made before any host, so that no host takes the name of a site group)
+        site_groups = (self._site_groups(sites, set(c.get("id") for c in connectors if isinstance(c.get("id"), str)))
+                       if default_groups and self.get_option("site_groups") else {})
         taken = set()
         for connector in sorted(connectors, key=lambda c: str(c.get("id"))):
             if not connector.get("id"):
@@ -369,19 +427,46 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             taken.add(name)
             host = self.inventory.add_host(name)
+            pairs = members.get(connector["id"], []) if isinstance(connector["id"], str) else []
+            self._warn_two_sites(connector, pairs)
             variables, refused = host_variables(connector, prefix)
             for variable, reason in refused:
                 self.display.warning("%s: connector %s: the field %r is not a host variable: %s" % (
                     PLUGIN, safe_host_name(connector.get("id")), variable[len(prefix):], reason))
+            variables.update(site_variables(pairs, prefix))
             for key, value in variables.items():
                 self.inventory.set_variable(host, key, value)
             if default_groups:
-                for group in self._default_groups(connector):
+                for group in self._default_groups(connector) + [site_groups[id(site)] for site, dummy in pairs
+                                                                if id(site) in site_groups]:
                     self.inventory.add_child(self.inventory.add_group(group), host)
             # The values are marked unsafe: a template in a connector's notes is text to these expressions.
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
+
+    def _site_groups(self, sites, listed):
+        """``{id(site): group name}`` of every site naming a listed connector, each group added; two sites whose names
+        give one group share it, with a warning naming both."""
+        groups, owner = {}, {}
+        for site in sites:
+            if not any(isinstance(site.get(key), str) and site[key] in listed for key in ("connector_id", "secondary_connector_id")):
+                continue
+            group = self.inventory.add_group(site_group(site))
+            if group in owner and owner[group].get("id") != site.get("id"):
+                names = (safe_host_name(site_label(owner[group])), safe_host_name(site_label(site)))
+                self.display.warning("%s: the sites %s and %s share the group %s (their names differ only in characters "
+                                     "a group name cannot hold)" % ((PLUGIN,) + names + (group,)))
+            owner.setdefault(group, site)
+            groups[id(site)] = group
+        return groups
+
+    def _warn_two_sites(self, connector, pairs):
+        distinct = list(dict((id(site), site_label(site)) for site, dummy in pairs).values())
+        if len(distinct) > 1:
+            self.display.warning("%s: connector %s is named by %d sites (%s); its site_name and ha_role come from %s" % (
+                PLUGIN, safe_host_name(connector["id"]), len(distinct), ", ".join(safe_host_name(n) for n in distinct),
+                safe_host_name(distinct[0])))
 
     @staticmethod
     def _default_groups(connector):

@@ -16,7 +16,7 @@ import re
 
 #: the choices of the ``hostname`` option, of the inventory plugin and of the events source
 HOSTNAME_CHOICES = ("serial_number", "id", "notes")
-# The groups the inventory plugin adds (timezone_<zone> too) and the names Ansible gives a meaning (its implicit
+# The groups the inventory plugin adds (timezone_<zone> and site_<name> too) and the names Ansible gives a meaning (its implicit
 # localhost is ansible.constants.LOCALHOST; module_utils cannot import the controller's constants): no host takes them.
 DEFAULT_GROUPS = ("connectors", "activated", "not_activated", "managed", "licensed")
 LOCALHOST_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -32,9 +32,13 @@ def safe_host_name(name):
     return name.strip(" _")
 
 
+# Prefixes of the groups the inventory plugin names from data (time zones, Magic WAN sites).
+GROUP_PREFIXES = ("timezone_", "site_")
+
+
 def reserved_name(name):
     lowered = name.lower()
-    return lowered in RESERVED_NAMES or lowered.startswith("timezone_")
+    return lowered in RESERVED_NAMES or lowered.startswith(GROUP_PREFIXES)
 
 
 def device_of(connector):

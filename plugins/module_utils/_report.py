@@ -22,6 +22,7 @@ from ._connectors import Connectors
 from ._hostnames import connector_name, device_of
 from ._maintenance import PRESETS
 from ._report_render import SEVERITIES, render_all, write_files
+from ._report_sites import attach as attach_site_findings, site_findings
 from ._resource import MAX_NAMED, IncompleteRun, Operation, at_most
 from ._sites import Sites
 from ._windows import WEEKS as HA_WEEKS
@@ -37,6 +38,7 @@ FINDINGS = (
     ("offline", "critical", "Offline", "no heartbeat for more than offline_hours, or never"),
     ("ha_overlap", "critical", "HA peers down together", "its window overlaps the window of its HA peer (in UTC, next %d weeks)"
      % HA_WEEKS),
+    ("site_down", "critical", "HA site down", "both members of its HA site are offline"),
     ("ha_timezones_differ", "warning", "HA peers in different time zones",
      "the members of its HA group do not share one time zone, so their windows are not where the store expects them"),
     ("window_in_business_hours", "warning", "Window in business hours",
@@ -49,6 +51,10 @@ FINDINGS = (
     ("no_window", "warning", "No window", "the window has no day, so the connector is never updated"),
     ("duplicate_notes", "warning", "Duplicate notes", "another connector has the same notes"),
     ("no_site", "warning", "No site", "the account has sites but the connector is in none"),
+    ("site_no_secondary", "warning", "HA site without secondary", "its site has HA on but no secondary connector"),
+    ("site_unknown_connector", "warning", "Site names a missing connector",
+     "its site names a connector that does not exist (listed under Stores when no member exists)"),
+    ("in_two_sites", "warning", "Connector in two sites", "more than one site names the connector"),
     ("window_differs", "notice", "Non-standard window", "its window differs from standard_window"),
     ("past_embargo_dates", "notice", "Past embargo dates", "holds embargo dates that are already past"),
 )
@@ -264,6 +270,8 @@ def build_report(connectors, sites=None, options=None, now=None):
     per_connector = dict(peer=peer_findings, zones=_zone_findings(groups, by_id), notes_count=_notes_count(connectors),
                          sites=sites, standard_text=_standard_text(standard))
     rows = [_row(c, site_of(c), intervals[c["id"]], now, options, per_connector) for c in connectors]
+    found_at_sites = attach_site_findings(rows, site_findings(sites, rows + excluded, options.get("connectors_complete", True)),
+                                          _SEVERITY_OF)
     attention = sorted((r for r in rows if r["findings"]), key=_severity_key)
     summary = [dict(key=key, severity=severity, title=title, meaning=meaning,
                     count=sum(1 for r in rows if any(f["key"] == key for f in r["findings"])))
@@ -276,7 +284,7 @@ def build_report(connectors, sites=None, options=None, now=None):
         sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
                                                    standard_window=standard, standard_window_text=per_connector["standard_text"]),
         summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
-        ha_overlaps=ha_overlaps, ha_down=ha_down_together(pairs, now), calendar=calendar(connectors, intervals, pairs, now),
+        site_findings=found_at_sites, ha_overlaps=ha_overlaps, ha_down=ha_down_together(pairs, now), calendar=calendar(connectors, intervals, pairs, now),
     )
 
 
@@ -658,6 +666,7 @@ class Report(Operation):
     def run(self, params, check_mode):
         names = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
         options = check_options(dict((k, params[k]) for k in names))
+        options["connectors_complete"] = not params["device_type"]  # a filtered list cannot tell a connector missing
         dest = os.path.abspath(os.path.expanduser(params["dest"]))
         if os.path.exists(dest) and not os.path.isdir(dest):
             raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
@@ -695,4 +704,5 @@ def without_findings(report, ignored):
     report["summary"] = [dict(item, count=sum(1 for r in rows if any(f["key"] == item["key"] for f in r["findings"])))
                          for item in report["summary"] if item["key"] not in ignored]
     report["zones"] = zone_counts(rows)
+    report["site_findings"] = [f for f in report.get("site_findings", ()) if f["key"] not in ignored]
     return report

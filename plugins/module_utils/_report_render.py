@@ -120,6 +120,7 @@ def _stores_lines(report):
                                                                 len(stores["without_redundancy"]))
     lines = [("down", "%s (%s)" % (s["store"], ", ".join(s["members"]))) for s in stores["down"]]
     lines += [("no redundancy", "%s: %s" % (s["store"], s["reason"])) for s in stores["without_redundancy"]]
+    lines += [(f["severity"], f["text"]) for f in report.get("site_findings", ())]
     return headline, lines
 
 

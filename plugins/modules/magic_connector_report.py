@@ -36,7 +36,8 @@ description:
     are red and listed, and the next embargo (freeze) dates are shown.
   - "Findings, worst first: C(offline) (critical): no heartbeat for more than O(offline_hours), or never;
     C(ha_overlap) (critical): the window overlaps the window of an HA peer at some time in the next 53 weeks
-    (every DST change of the next 12 months), compared in UTC with each connector's own time zone; C(ha_timezones_differ) (warning): the
+    (every DST change of the next 12 months), compared in UTC with each connector's own time zone; C(site_down)
+    (critical): both members of its HA site are offline; C(ha_timezones_differ) (warning): the
     members of its HA group are not all in one time zone; C(window_in_business_hours) (warning): the window opens
     inside O(business_hours); C(unknown_timezone) (warning): the
     connector's time zone is unknown to the controller, so its windows cannot be judged; C(unreadable_window)
@@ -45,7 +46,11 @@ description:
     C(old_version) (warning): runs a version older than O(min_version); C(no_window) (warning): the window has no
     day, so the connector is never updated; C(duplicate_notes) (warning): another
     connector has the same notes; C(no_site) (warning): the account has sites and the connector is in none (only
-    with O(sites=true)); C(window_differs) (notice): the window differs from O(standard_window); and
+    with O(sites=true)); C(site_no_secondary) (warning): its site has HA on but an empty secondary slot;
+    C(site_unknown_connector) (warning): its site names a connector that does not exist (not judged with
+    O(device_type)); C(in_two_sites) (warning): more than one site names it (the four site findings only with
+    O(sites=true); each is also listed under the report's Stores, a site none of whose connectors exists only there);
+    C(window_differs) (notice): the window differs from O(standard_window); and
     C(past_embargo_dates) (notice): embargo dates that are already past, in the connector's time zone."
   - HA groups are the sites (C(connector_id) and C(secondary_connector_id)) when O(sites=true), then, for
     connectors no site names, the connectors that share a C(site_id), as in the maintenance_window role.
@@ -131,8 +136,9 @@ options:
     description: Findings left out of the report, its counts and drift mode.
     type: list
     elements: str
-    choices: [offline, ha_overlap, ha_timezones_differ, window_in_business_hours, unknown_timezone, unreadable_window,
-              not_activated, old_version, no_window, duplicate_notes, no_site, window_differs, past_embargo_dates]
+    choices: [offline, ha_overlap, site_down, ha_timezones_differ, window_in_business_hours, unknown_timezone,
+              unreadable_window, not_activated, old_version, no_window, duplicate_notes, no_site, site_no_secondary,
+              site_unknown_connector, in_two_sites, window_differs, past_embargo_dates]
     default: []
   business_hours:
     description:

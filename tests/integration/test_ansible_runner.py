@@ -78,8 +78,9 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
     assert "6 connector(s) audited, 6 with findings" in stdout
     assert (tmp_path / "report" / "report.html").is_file()
 
-    # the inventory source's list, then the report's connectors and sites lists: reads only
-    assert [c["method"] for c in simulator.requests()] == ["GET", "GET", "GET"] and simulator.writes() == []
+    # the inventory source's connectors and sites lists, then the report's: reads only
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [
+        ("GET", "connectors"), ("GET", "sites"), ("GET", "connectors"), ("GET", "sites")] and simulator.writes() == []
 
     # set_stats reaches AWX as the job's artifacts (the stats event's artifact_data)
     events = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((artifacts / "job_events").glob("*.json"))]

@@ -60,7 +60,9 @@ def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tm
         assert row["last_heartbeat"] == connector.get("last_heartbeat", "")
         assert row["version"] == connector.get("last_seen_version", "")
         assert row["serial_number"] == connector["device"].get("serial_number", "")
-        assert row["site"] == next((s["name"] for s in sites.values() if s["id"] == connector.get("site_id")), "")
+        # (HA membership lives on sites: the site whose slot names the connector)
+        assert row["site"] == next((s["name"] for s in sites.values()
+                                    if row["id"] in (s.get("connector_id"), s.get("secondary_connector_id"))), "")
     by_notes = dict((r["notes"], r["findings"]) for r in rows)
     assert "runs %s, older than %s" % (older, minimum) in by_notes["nyc-dc-02 primary"]
     assert "never sent a heartbeat" in by_notes["sfo-lab virtual connector"]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -86,3 +87,44 @@ def test_check_mode_then_apply_then_reapply(ansible, simulator, tmp_path):
         assert "<svg" not in run.stdout and "<html" not in run.stdout.lower(), "no file content is printed as a diff"
     assert simulator.writes() == [], "the report writes nothing to Cloudflare"
     assert "Since the previous report" in first_page
+
+
+BER_PRIMARY, BER_SECONDARY = "711f8eedc6d84336a6f7d256ddd00fce", "64180894674b44869153f5fed0c2c654"
+NYC, TYO_VIRTUAL = "d5fcbf8464854891bdc163cff7831dc1", "59c6e7a1d3994ac79947d3bdc4a78c71"
+SITE_NYC, SITE_SYD = "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
+
+
+def finding_keys(dest):
+    with open(dest / "connectors.csv", encoding="utf-8", newline="") as stream:
+        return dict((row["notes"], row["finding_keys"].split(";")) for row in csv.DictReader(stream))
+
+
+def test_site_findings_in_the_written_report(ansible, simulator, api, tmp_path):
+    """The four site findings against the simulator: an HA site with an empty secondary slot and a connector in two
+    sites (both planted in the state: the simulator refuses them through the API), a site naming a deleted connector,
+    an HA site down."""
+    api.delete("magic/connectors/" + TYO_VIRTUAL).raise_for_status()
+    state = simulator.state()
+    sites = state["accounts"][simulator.account_id]["sites"]
+    sites[SITE_NYC]["ha_mode"] = True
+    sites[SITE_SYD]["connector_id"] = NYC
+    simulator.admin("PUT", "state", state)
+    simulator.clear_log()
+    dest = tmp_path / "report"
+    # (every seeded heartbeat is seconds old: 0.001 h = 3.6 s judges them all offline, so ber-branch-01 is down)
+    ansible.adhoc("cloudflare.magic_transit.magic_connector_report", "dest=%s offline_hours=0.001" % dest)
+    keys = finding_keys(dest)
+    assert {"offline", "site_down"} <= set(keys["ber-branch-01 primary"]) and "site_down" in keys["ber-branch-01 secondary"]
+    assert {"site_no_secondary", "in_two_sites"} <= set(keys["nyc-dc-02 primary"])
+    markdown = (dest / "report.md").read_text(encoding="utf-8")
+    assert "site tyo-store-114 names primary connector %s, which does not exist" % TYO_VIRTUAL in markdown
+    assert "connector nyc-dc-02 primary is in 2 sites: nyc-dc-02, syd-branch-07" in markdown
+    assert "HA site ber-branch-01 is down" in markdown and "| HA site down | 2 | critical |" in markdown
+    page = (dest / "report.html").read_text(encoding="utf-8")
+    assert '<td class="count" id="count-site_no_secondary">1</td>' in page
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [("GET", "connectors"), ("GET", "sites")]
+
+    # A list filtered by device type cannot tell a connector missing: no such finding then.
+    ansible.adhoc("cloudflare.magic_transit.magic_connector_report", "dest=%s device_type=MANAGED" % (tmp_path / "managed"))
+    assert "does not exist" not in (tmp_path / "managed" / "report.md").read_text(encoding="utf-8")
+    assert "site_unknown_connector" not in json.dumps(finding_keys(tmp_path / "managed"))

@@ -57,11 +57,12 @@ def hosts_of(listing, group):
     return sorted(listing.get(group, {}).get("hosts", []))
 
 
-def test_every_connector_is_a_host_from_one_call(ansible, simulator, tmp_path):
+def test_every_connector_is_a_host_from_two_calls(ansible, simulator, tmp_path):
     listing, _stderr = inventory_list(ansible, tmp_path, SOURCE)
     calls = simulator.requests()
     assert [(c["method"], c["path"]) for c in calls] == [
-        ("GET", "/client/v4/accounts/%s/magic/connectors" % simulator.account_id)]
+        ("GET", "/client/v4/accounts/%s/magic/connectors" % simulator.account_id),
+        ("GET", "/client/v4/accounts/%s/magic/sites" % simulator.account_id)]
 
     hostvars = listing["_meta"]["hostvars"]
     assert sorted(hostvars) == sorted(HARDWARE + VIRTUAL)
@@ -81,11 +82,47 @@ def test_every_connector_is_a_host_from_one_call(ansible, simulator, tmp_path):
     assert hosts_of(listing, newest) == sorted(["MWC2301A0417", "MWC2301A0418", "59c6e7a1d3994ac79947d3bdc4a78c71"])
     assert hosts_of(listing, "version_none") == ["32d9a8741af047e39c4a6ee61a5daaba"]
 
+    # HA membership from the sites (the simulator answers the newest schema: connectors carry no site_id/primary)
+    assert not any("cloudflare_site_id" in variables or "cloudflare_primary" in variables for variables in hostvars.values())
+    roles = dict((host, (v["cloudflare_site_name"], v["cloudflare_ha_role"])) for host, v in hostvars.items())
+    assert roles == {"MWC2301A0417": ("ber-branch-01", "primary"), "MWC2301A0418": ("ber-branch-01", "secondary"),
+                     "MWC2306B1120": ("nyc-dc-02", "primary"), "59c6e7a1d3994ac79947d3bdc4a78c71": ("tyo-store-114", "primary"),
+                     "MWC2405C0077": ("", "none"), "32d9a8741af047e39c4a6ee61a5daaba": ("", "none")}
+    assert hosts_of(listing, "site_ber_branch_01") == ["MWC2301A0417", "MWC2301A0418"]
+    assert hosts_of(listing, "site_nyc_dc_02") == ["MWC2306B1120"]
+    assert hosts_of(listing, "site_tyo_store_114") == ["59c6e7a1d3994ac79947d3bdc4a78c71"]
+    assert "site_syd_branch_07" not in listing, "a site that names no connector makes no group"
+
+
+def test_a_hostile_site_name_is_data_in_a_play(ansible, simulator, api, tmp_path):
+    """A site name holding a template reaches a play as text; its group name holds no template."""
+    hostile = "{{ lookup('pipe', 'touch %s') }}" % (tmp_path / "pwned")
+    api.patch("magic/sites/5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b", json={"name": hostile}).raise_for_status()
+    listing, _stderr = inventory_list(ansible, tmp_path, "plugin: cloudflare.magic_transit.connectors\n")
+    groups = [name for name in listing if name.startswith("site_lookup_pipe_touch")]
+    assert len(groups) == 1 and "{" not in groups[0] and hosts_of(listing, groups[0]) == ["MWC2301A0417", "MWC2301A0418"]
+    assert listing["_meta"]["hostvars"]["MWC2301A0417"]["cloudflare_site_name"] == hostile
+    playbook = tmp_path / "show.yml"
+    playbook.write_text(textwrap.dedent("""\
+        - hosts: %s
+          gather_facts: false
+          tasks:
+            - ansible.builtin.debug:
+                msg: "site={{ cloudflare_site_name }} role={{ cloudflare_ha_role }}"
+              delegate_to: localhost
+        """ % groups[0]), encoding="utf-8")
+    completed = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), str(playbook)],
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=120, check=False, env=ansible.env())
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "role=primary" in completed.stdout and "role=secondary" in completed.stdout
+    assert "touch" in completed.stdout and not (tmp_path / "pwned").exists(), "the site name is never templated"
+
 
 def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
     source = SOURCE + CACHE.format(cache_dir=tmp_path / "inventory-cache")
     first, _stderr = inventory_list(ansible, tmp_path, source)
-    assert len(simulator.requests()) == 1
+    assert len(simulator.requests()) == 2, "the connectors and the sites"
 
     simulator.clear_log()
     second, _stderr = inventory_list(ansible, tmp_path, source)
@@ -103,7 +140,7 @@ def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
             capture_output=True, text=True, cwd=str(tmp_path), timeout=120, check=False, env=ansible.env())
         assert completed.returncode == 0, completed.stdout + completed.stderr
         third, _stderr = inventory_list(ansible, tmp_path, source)
-    assert len(simulator.requests()) == 1 and third == first
+    assert len(simulator.requests()) == 2 and third == first
 
 
 def test_failed_refresh_says_why_and_never_shows_the_token(ansible, simulator, tmp_path):
@@ -145,4 +182,4 @@ def test_play_over_the_inventory_runs_modules_on_the_controller(ansible, simulat
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "ok=2" in completed.stdout and "failed=0" in completed.stdout
     gets = simulator.requests("GET")
-    assert len(gets) == 3  # the inventory's list, and one list per virtual connector
+    assert len(gets) == 4  # the inventory's two lists (connectors, sites), and one list per virtual connector

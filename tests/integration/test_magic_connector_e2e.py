@@ -163,6 +163,7 @@ def posts(simulator, path_end):
 
 # --- site_id and primary ----------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("older_connector_schema")  # the 2026-08 form: connectors carry both fields
 def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
     args = "id=%s site_id=%s primary=false" % (SYDNEY, SYDNEY_SITE)
     run = ansible.adhoc(CONNECTOR, args, "--check", "--diff")
@@ -180,6 +181,7 @@ def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
     assert simulator.writes() == []
 
 
+@pytest.mark.usefixtures("older_connector_schema")  # the 2026-08 form: connectors carry both fields
 def test_site_id_and_primary_in_fleet_entries(ansible, simulator):
     entries = [dict(id=SYDNEY, site_id=SYDNEY_SITE, primary=True), dict(id=NEW_YORK, primary=False)]
     ansible.playbook("magic_connectors_sites.yml", extra_vars=dict(entries=entries, expect_changed=True))

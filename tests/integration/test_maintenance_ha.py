@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
 from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
 
@@ -88,6 +90,7 @@ def test_latest_end_hour_that_leaves_no_room_fails_saying_what_fits(ansible, sim
     assert "would fit" in run.output
 
 
+@pytest.mark.usefixtures("older_connector_schema")  # group_by site_id reads the 2026-08 connector field
 def test_group_by_site_id_with_connectors_without_one_fails_before_any_write(ansible, simulator, tmp_path):
     simulator.clear_log()
     run, dummy = run_role(ansible, tmp_path, rc=2, group_by="site_id")
@@ -103,9 +106,10 @@ def test_group_by_site_id_with_connectors_without_one_fails_before_any_write(ans
 
 
 def test_sites_are_the_first_source_of_ha_groups(ansible, simulator, simulator_api, tmp_path):
-    # The secondary loses its site_id: only the site (connector_id / secondary_connector_id) still pairs it.
-    simulator_api.patch("magic/connectors/" + SECONDARY, json={"site_id": ""}).raise_for_status()
-    assert not simulator.connector(SECONDARY).get("site_id")
+    # The newest schema (the simulator's default) answers connectors without site_id: only the site
+    # (connector_id / secondary_connector_id) pairs them.
+    answered = simulator_api.get("magic/connectors").json()["result"]
+    assert [c["id"] for c in answered if "site_id" in c or "primary" in c] == [] and len(answered) == 6
     targets = [dict(id=PRIMARY), dict(id=SECONDARY)]
     run, dummy = run_role(ansible, tmp_path, rc=2, connectors=targets, group_by="site_id", use_sites=False)
     assert "ber-branch-01 secondary (%s)" % SECONDARY in run.output, "without sites the secondary has no group"
@@ -148,7 +152,8 @@ def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansib
         capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env())
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 of 6 connectors planned" in completed.stdout and completed.stdout.count("conflicts shifted") == 1
-    assert list_calls(simulator) == (3, 1, 5), "the inventory's list, the role's list and sites list, one PATCH, the check's list"
+    assert list_calls(simulator) == (3, 2, 6), \
+        "the inventory's lists (connectors, sites), the role's list and sites list, one PATCH, the check's list"
     assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "shifted away from the untouched primary"
     assert all(simulator.connector(c) == before for c, before in others_before.items())
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import textwrap
 from pathlib import Path
@@ -166,26 +167,38 @@ class Estate:
         return dict((p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in evidence.iterdir())
 
 
+def edit_cache_entry(entry, collection, field, planted):
+    """Plant ``{object id: text}`` in ``field`` of the ``collection`` (connectors, sites) of an inventory cache entry."""
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    wrapped = isinstance(stored, dict) and "__payload__" in stored  # ansible-core 2.19+
+    lists = json.loads(stored["__payload__"]) if wrapped else stored
+    for item in lists[collection]:
+        item[field] = planted.get(item["id"], item.get(field))
+    if wrapped:
+        stored["__payload__"] = json.dumps(lists)
+    entry.write_text(json.dumps(stored if wrapped else lists), encoding="utf-8")
+
+
+def run_from_poisoned_cache(estate, play, name, collection, field, planted):
+    """Fill the inventory cache, plant ``planted`` in it (``edit_cache_entry``), and run ``play`` from it: what each
+    host saw, with no API call."""
+    cache = CACHE.format(folder=estate.folder / "cache")
+    estate.run("ansible-inventory", "-i", str(estate.source(cache)), "--list", name="fill cache " + name)
+    [entry] = list((estate.folder / "cache").iterdir())
+    edit_cache_entry(entry, collection, field, planted)
+    estate.simulator.clear_log()
+    seen = estate.playbook(play, name, estate.source(cache))
+    assert estate.simulator.requests() == [], "a cached run must not call Cloudflare"
+    return seen
+
+
 def seen_by_path(estate, path):
     """Run one path with the payloads planted; returns {payload class: whether the path saw the text verbatim}."""
     if path == "poisoned inventory cache":
         # The cache is filled from the clean seed, then its entry is edited: the next run reads it, no API call.
         estate.simulator.reset()
-        cache = CACHE.format(folder=estate.folder / "cache")
-        estate.run("ansible-inventory", "-i", str(estate.source(cache)), "--list", name="fill cache")
-        [entry] = list((estate.folder / "cache").iterdir())
         planted = estate.notes(path)
-        stored = json.loads(entry.read_text(encoding="utf-8"))
-        wrapped = isinstance(stored, dict) and "__payload__" in stored  # ansible-core 2.19+
-        connectors = json.loads(stored["__payload__"]) if wrapped else stored
-        for connector in connectors:
-            connector["notes"] = planted.get(connector["id"], connector["notes"])
-        if wrapped:
-            stored["__payload__"] = json.dumps(connectors)
-        entry.write_text(json.dumps(stored if wrapped else connectors), encoding="utf-8")
-        estate.simulator.clear_log()
-        seen = estate.playbook(HOST_PLAY, path, estate.source(cache))
-        assert estate.simulator.requests() == [], "a cached run must not call Cloudflare"
+        seen = run_from_poisoned_cache(estate, HOST_PLAY, path, "connectors", "notes", planted)
         return dict((kind, seen[i]["variable"] == planted[i]) for kind, i in estate.ids.items())
 
     planted = estate.plant(path)
@@ -237,18 +250,22 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     assert ran == expected, completed.stdout + completed.stderr
 
 
-def test_api_strings_never_run_on_any_path(ansible, simulator, simulator_api, tmp_path):
-    estate = Estate(ansible, simulator, simulator_api, tmp_path)
+def check_table(estate, paths, seen_by, rows):
+    """Run every path (``seen_by(estate, path)``) and check each row: the text seen verbatim, its command never run."""
     table = []
-    for path in PATHS:
-        seen = seen_by_path(estate, path)
+    for path in paths:
+        seen = seen_by(estate, path)
         for kind in PAYLOADS:
             table.append((path, kind, seen[kind], estate.mark(path, kind).exists()))
-    assert len(table) == len(PATHS) * len(PAYLOADS) == 35
+    assert len(table) == len(paths) * len(PAYLOADS) == rows
     failures = ["%s / %s: %s" % (path, kind, "RAN" if ran else "text not seen verbatim")
                 for path, kind, seen, ran in table if ran or not seen]
     assert failures == [], "\n".join(failures)
     assert not any(estate.folder.joinpath("marks").iterdir())
+
+
+def test_api_strings_never_run_on_any_path(ansible, simulator, simulator_api, tmp_path):
+    check_table(Estate(ansible, simulator, simulator_api, tmp_path), PATHS, seen_by_path, 35)
 
 
 @pytest.mark.parametrize("prefix", ["", "ansible_", "a-b"])
@@ -277,3 +294,86 @@ def test_a_shared_world_writable_cache_folder_is_refused(ansible, simulator, tmp
     assert completed.returncode != 0
     assert "cache_connection must not be a folder that every user can write" in " ".join(completed.stderr.split())
     assert simulator.requests() == [] and list(shared.iterdir()) == []
+
+
+# --- Magic WAN site names: the inventory's site_name, site groups and the audit report -------------------------------
+
+SITE_PATHS = ("inventory compose", "inventory site groups", "play host variables", "poisoned inventory cache",
+              "connector_audit playbook")
+SITE_SOURCE = """\
+plugin: cloudflare.magic_transit.connectors
+hostname: id
+compose:
+  copied: cloudflare_site_name ~ ''
+"""
+# The same reads of the site name instead of the notes.
+SITE_PLAY = HOST_PLAY.replace("the notes", "the site name").replace("cloudflare_notes", "cloudflare_site_name")
+
+
+class SiteEstate(Estate):
+    """The seed account where every connector is in a site (sites made for those in none), one payload class in the
+    name of each site that names a connector; ``ids`` maps a payload class to (site id, a member connector id)."""
+
+    def __init__(self, ansible, simulator, api, folder):  # pylint: disable=super-init-not-called
+        self.ansible, self.simulator, self.api, self.folder = ansible, simulator, api, folder
+        sites = api.get("magic/sites").json()["result"]
+        named = set(s.get(k) for s in sites for k in ("connector_id", "secondary_connector_id"))
+        free = sorted(c["id"] for c in api.get("magic/connectors").json()["result"] if c["id"] not in named)
+        for site in sites:
+            if not site.get("connector_id") and free:
+                api.patch("magic/sites/" + site["id"], json={"connector_id": free.pop()}).raise_for_status()
+        for number, connector_id in enumerate(free):
+            api.post("magic/sites", json={"name": "hostile-%d" % number, "connector_id": connector_id}).raise_for_status()
+        members = sorted((s["id"], s["connector_id"]) for s in api.get("magic/sites").json()["result"] if s.get("connector_id"))
+        self.ids = dict(zip(PAYLOADS, members))
+        assert len(self.ids) == len(PAYLOADS), "the seed needs a site per payload class"
+        (folder / "marks").mkdir()
+
+    def names(self, path):
+        """{site id: the name planted for this path}"""
+        return dict((self.ids[kind][0], payload(kind, self.mark(path, kind))) for kind in PAYLOADS)
+
+    def plant(self, path):
+        for site_id, name in self.names(path).items():
+            answer = self.api.patch("magic/sites/" + site_id, json={"name": name})
+            assert answer.status_code == 200, answer.text
+        return self.names(path)
+
+    def source(self, extra=""):
+        path = self.folder / "hostile.connectors.yml"
+        path.write_text(SITE_SOURCE + extra, encoding="utf-8")
+        return path
+
+
+def site_name_seen_by_path(estate, path):
+    """Run one path with the payloads in the site names; {payload class: whether it saw the name verbatim}."""
+    if path == "poisoned inventory cache":
+        planted = estate.names(path)
+        seen = run_from_poisoned_cache(estate, SITE_PLAY, "site " + path, "sites", "name", planted)
+        return dict((kind, seen[member]["variable"] == planted[site]) for kind, (site, member) in estate.ids.items())
+    planted = estate.plant(path)
+    if path.startswith("inventory"):
+        listing = estate.inventory("site " + path)
+        groups = dict((name, set(group.get("hosts", []))) for name, group in listing.items() if name != "_meta")
+        if path == "inventory compose":
+            return dict((kind, listing["_meta"]["hostvars"][member]["copied"] == planted[site])
+                        for kind, (site, member) in estate.ids.items())
+        # a site group made of the name, braces replaced, holding the member
+        return dict((kind, [n for n, hosts in groups.items() if n.startswith("site_") and member in hosts]
+                     == ["site_" + "_".join(filter(None, re.split(r"[^a-z0-9]+", planted[site].lower())))])
+                    for kind, (site, member) in estate.ids.items())
+    if path == "play host variables":
+        seen = estate.playbook(SITE_PLAY, "site " + path, estate.source())
+        return dict((kind, seen[member]["variable"] == seen[member]["hostvars"] == seen[member]["fact"]
+                     == seen[member]["composed"] == planted[site] and any(n.startswith("site_") for n in seen[member]["group_names"]))
+                    for kind, (site, member) in estate.ids.items())
+    report = estate.folder / "site-report"
+    estate.run("ansible-playbook", "-i", str(INVENTORY), str(COLLECTION / "playbooks" / "connector_audit.yml"),
+               "-e", json.dumps({"connector_audit_report_dir": str(report)}), name="site " + path)
+    with open(report / "connectors.csv", encoding="utf-8", newline="") as stream:
+        rows = dict((row["id"], row["site"]) for row in csv.DictReader(stream))
+    return dict((kind, rows.get(member) == planted[site]) for kind, (site, member) in estate.ids.items())
+
+
+def test_site_names_never_run_on_any_path(ansible, simulator, simulator_api, tmp_path):
+    check_table(SiteEstate(ansible, simulator, simulator_api, tmp_path), SITE_PATHS, site_name_seen_by_path, 25)

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connector schema switch: 2026-08 (site_id, primary; the default) and the newest 2026-10 (HA lives on sites)."""
+"""Connector schema switch: the newest 2026-10 (the default; HA lives on sites) and the older 2026-08 (site_id, primary)."""
 
 from ansible_collections.cloudflare.magic_transit.tests.helpers import errors_of, result
 
@@ -9,14 +9,14 @@ SITE_BER = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
 SPARE_SERIAL = "MWC2405C0101"
 
 
-def test_default_serves_site_id_and_primary(simulator_api, simulator):
-    assert simulator.admin("GET", "settings")["connector_schema"] == "2026-08"
+def test_older_schema_serves_site_id_and_primary(simulator_api, simulator):
+    simulator.admin("PUT", "settings", {"connector_schema": "2026-08"})
     got = result(simulator_api.get("magic/connectors/" + BER_SECONDARY))
     assert got["site_id"] == SITE_BER and got["primary"] is False
 
 
 def test_newest_schema_drops_and_refuses_site_fields(simulator_api, simulator):
-    simulator.admin("PUT", "settings", {"connector_schema": "2026-10"})
+    assert simulator.admin("GET", "settings")["connector_schema"] == "2026-10"
     listed = result(simulator_api.get("magic/connectors"))
     assert len(listed) == 6 and all("site_id" not in item and "primary" not in item for item in listed)
     got = result(simulator_api.get("magic/connectors/" + BER_SECONDARY))
@@ -34,9 +34,11 @@ def test_newest_schema_drops_and_refuses_site_fields(simulator_api, simulator):
     assert "primary" not in created and "primary" not in edited and edited["notes"] == "new"
     # The site still names both members: that is where HA membership lives now.
     assert result(simulator_api.get("magic/sites/" + SITE_BER))["secondary_connector_id"] == BER_SECONDARY
-    # Back to the older form (or after a reset): the stored fields are served again.
-    simulator.reset()
+    # Back to the older form: the stored fields are served again; a reset returns to the newest default.
+    simulator.admin("PUT", "settings", {"connector_schema": "2026-08"})
     assert result(simulator_api.get("magic/connectors/" + BER_SECONDARY))["primary"] is False
+    simulator.reset()
+    assert "primary" not in result(simulator_api.get("magic/connectors/" + BER_SECONDARY))
 
 
 def test_bad_schema_setting(simulator):

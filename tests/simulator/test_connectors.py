@@ -51,7 +51,8 @@ def test_create_by_registered_serial_with_defaults(simulator_api, simulator):
     assert created["activated"] is False and created["notes"] == "" and created["timezone"] == "UTC"
     assert created["interrupt_window_hour_of_day"] == 0 and created["interrupt_window_duration_hours"] == 4.0
     assert created["interrupt_window_days_of_week"] == ALL_DAYS
-    assert created["interrupt_window_embargo_dates"] == [] and created["primary"] is True
+    # The newest schema (the default) has no site_id/primary; their 2026-08 defaults: tests/simulator/test_newest_schema.py.
+    assert created["interrupt_window_embargo_dates"] == [] and "primary" not in created and "site_id" not in created
     assert "license_key" not in created and created["last_updated"]
     assert simulator.connector(created["id"])["device"]["serial_number"] == SPARE_SERIAL
     assert len(result(simulator_api.get(path()))) == 7
@@ -215,7 +216,7 @@ def test_accepted_values_and_normalisation(simulator_api, simulator):
     edited = result(simulator_api.patch(path(BER_PRIMARY), json={
         "timezone": "America/Argentina/Buenos_Aires", "interrupt_window_hour_of_day": 23.0, "interrupt_window_duration_hours": 24,
         "interrupt_window_days_of_week": ["Saturday", "Monday", "Sunday"], "interrupt_window_embargo_dates": list(reversed(dates)),
-        "notes": "x" * 2048, "activated": False, "primary": False}))
+        "notes": "x" * 2048, "activated": False}))
     assert edited["interrupt_window_hour_of_day"] == 23 and edited["interrupt_window_duration_hours"] == 24.0
     # Days come back in week order and dates sorted: compare as sets, never positionally.
     assert edited["interrupt_window_days_of_week"] == ["Sunday", "Monday", "Saturday"]
@@ -317,6 +318,7 @@ def test_fleet(simulator_api, simulator):
 
 # ------------------------------------------------------------------------------------------- connectors: sites
 
+@pytest.mark.usefixtures("older_connector_schema")
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 def test_site_id_and_primary_are_writable(simulator_api, simulator, method):
     edited = result(simulator_api.request(method, "magic/connectors/" + SYD, json={"site_id": SITE_SYD, "primary": False}))
@@ -325,11 +327,13 @@ def test_site_id_and_primary_are_writable(simulator_api, simulator, method):
     assert result(simulator_api.patch("magic/connectors/" + SYD, json={"site_id": ""}))["site_id"] == ""
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_put_resets_site_id_and_primary(simulator_api):
     replaced = result(simulator_api.put("magic/connectors/" + BER_SECONDARY, json={"notes": "replaced"}))
     assert "site_id" not in replaced and replaced["primary"] is True
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_create_with_site_id_and_primary(simulator_api, simulator):
     created = result(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}, "site_id": SITE_SYD,
                                                         "primary": False}))
@@ -338,6 +342,7 @@ def test_create_with_site_id_and_primary(simulator_api, simulator):
     assert plain["primary"] is True and "site_id" not in plain
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 @pytest.mark.parametrize("body, pointer, message", [
     ({"site_id": "0" * 32}, "/site_id", "site_id %s is not a site of this account (GET /magic/sites lists them)" % ("0" * 32)),
     ({"site_id": 7}, "/site_id", "site_id must be a string"),
@@ -372,7 +377,7 @@ def test_new_virtual_device_has_a_service_tag_and_is_found_by_it(simulator_api, 
 
 def test_strict_devices_refuses_unknown_serials(simulator_api, simulator):
     assert simulator.admin("GET", "settings") == {"interrupt_delay": 0.0, "strict_devices": False, "heartbeat_interval": 0.0,
-                                                  "interrupt_downtime": 30.0, "connector_schema": "2026-08"}
+                                                  "interrupt_downtime": 30.0, "connector_schema": "2026-10"}
     assert put_settings(simulator, strict_devices=True)["strict_devices"] is True
     before = simulator.state()
     errors = errors_of(simulator_api.post("magic/connectors", json={"device": {"serial_number": "MWC2609Z0001"}, "notes": "x"}), 404)

@@ -165,6 +165,7 @@ def test_sites_list_and_get(simulator_api, simulator):
     assert simulator_api.post("magic/sites/" + SITE_NYC, json={"name": "x"}).status_code == 405
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_sites_and_connectors_agree(simulator_api):
     connectors = {item["id"]: item for item in result(simulator_api.get("magic/connectors"))}
     sites = result(simulator_api.get("magic/sites"))
@@ -180,6 +181,7 @@ def test_sites_and_connectors_agree(simulator_api):
     assert connectors and all(isinstance(item["primary"], bool) for item in connectors.values())
 
 
+@pytest.mark.usefixtures("older_connector_schema")
 def test_fleet_sites_pair_connectors(simulator_api, simulator):
     simulator.add_fleet(5)
     connectors = [item for item in result(simulator_api.get("magic/connectors")) if item["notes"].startswith("fleet-")]

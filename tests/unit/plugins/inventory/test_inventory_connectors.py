@@ -53,6 +53,13 @@ VIRTUAL = {
     "license_key": "LICENSE-KEY-SECRET-0001",
 }
 FLEET = [BERLIN, NEW_YORK, VIRTUAL]
+SITES = "/accounts/%s/magic/sites" % ACCOUNT
+
+
+def expect_lists(api, connectors, sites=(), params=None, account=ACCOUNT, base=""):
+    """Script one refresh: the connectors list, then the sites list (two calls)."""
+    api.expect("GET", base + "/accounts/%s/magic/connectors" % account, params=params, result=connectors)
+    api.expect("GET", base + "/accounts/%s/magic/sites" % account, result=list(sites))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -120,9 +127,10 @@ def members(inventory, group):
 
 
 def test_one_list_call_every_connector_a_host(api, refresh):
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     inventory, _plugin = refresh()
-    assert len(api.calls) == 1 and api.calls[0].params in ({}, None)
+    # two calls: the connectors, then the sites (HA membership lives on sites)
+    assert [call.path for call in api.calls] == [LIST, SITES] and api.calls[0].params in ({}, None)
     assert api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
     # serial numbers name hardware; a virtual connector has none and is named by its id
     assert sorted(inventory.hosts) == sorted(["MWC2301A0417", "MWC2306B1120", VIRTUAL["id"]])
@@ -137,7 +145,7 @@ def test_one_list_call_every_connector_a_host(api, refresh):
 
 
 def test_default_groups(api, refresh):
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     inventory, _plugin = refresh()
     assert members(inventory, "connectors") == sorted(inventory.hosts)
     assert members(inventory, "activated") == sorted(["MWC2301A0417", VIRTUAL["id"]])
@@ -150,7 +158,7 @@ def test_default_groups(api, refresh):
 
 
 def test_no_default_groups(api, refresh):
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     inventory, _plugin = refresh(default_groups=False)
     assert set(inventory.groups) == {"all", "ungrouped"}
     assert len(inventory.hosts) == 3
@@ -170,7 +178,7 @@ def test_timezone_group_names(zone, group):
 
 
 def test_secrets_never_become_host_variables(api, refresh):
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     inventory, _plugin = refresh()
     assert inventory.hosts, "the fleet became hosts"
     for host in inventory.hosts:
@@ -179,7 +187,7 @@ def test_secrets_never_become_host_variables(api, refresh):
 
 
 def test_hostname_id(api, refresh):
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     inventory, _plugin = refresh(hostname="id")
     assert sorted(inventory.hosts) == sorted(c["id"] for c in FLEET)
 
@@ -187,7 +195,7 @@ def test_hostname_id(api, refresh):
 def test_hostname_notes_falls_back_to_id_when_empty_or_taken(api, refresh, monkeypatch):
     twin = dict(NEW_YORK, id="f" * 32, notes="ber-branch-01 primary",
                 device={"id": "e" * 32, "serial_number": "MWC0", "type": "MANAGED"})
-    api.expect("GET", LIST, result=FLEET + [twin])
+    expect_lists(api, FLEET + [twin])
     warnings = []
     plugin = inventory_loader.get(PLUGIN)
     monkeypatch.setattr(type(plugin.display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
@@ -199,7 +207,7 @@ def test_hostname_notes_falls_back_to_id_when_empty_or_taken(api, refresh, monke
 
 
 def test_prefix(api, refresh):
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     inventory, _plugin = refresh(prefix="cf_")
     variables = hostvars(inventory, "MWC2301A0417")
     assert variables["cf_notes"] == "ber-branch-01 primary" and variables["cf_device_id"] == BERLIN["device"]["id"]
@@ -207,13 +215,13 @@ def test_prefix(api, refresh):
 
 
 def test_device_type_is_filtered_by_cloudflare(api, refresh):
-    api.expect("GET", LIST, params={"device_type": "LICENSED"}, result=[VIRTUAL])
+    expect_lists(api, [VIRTUAL], params={"device_type": "LICENSED"})
     inventory, _plugin = refresh(device_type="LICENSED")
     assert list(inventory.hosts) == [VIRTUAL["id"]]
 
 
 def test_constructed_compose_groups_keyed_groups(api, refresh):
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     inventory, _plugin = refresh(
         compose={"window_start": "cloudflare_interrupt_window_hour_of_day + 1"},
         groups={"night_window": "cloudflare_interrupt_window_hour_of_day < 6"},
@@ -232,7 +240,7 @@ def test_constructed_compose_groups_keyed_groups(api, refresh):
 
 
 def test_strict_compose_error_fails(api, refresh):
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     with pytest.raises(AnsibleError, match="window_start"):
         refresh(compose={"window_start": "no_such_variable + 1"}, strict=True)
 
@@ -241,7 +249,7 @@ def test_connection_from_environment(api, refresh, environment):
     environment.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     environment.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
     environment.setenv("CLOUDFLARE_BASE_URL", BASE_URL)
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     inventory, _plugin = refresh(connection=False)
     assert list(inventory.hosts) == ["MWC2301A0417"]
     assert api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
@@ -250,7 +258,7 @@ def test_connection_from_environment(api, refresh, environment):
 def test_legacy_key_from_environment(api, refresh, environment):
     environment.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
     environment.setenv("CLOUDFLARE_API_KEY", "global-key-0001")
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(account_id=ACCOUNT, base_url=BASE_URL, connection=False)
     headers = api.calls[0].headers
     assert headers["X-Auth-Email"] == "ops@example.com" and headers["X-Auth-Key"] == "global-key-0001"
@@ -262,20 +270,20 @@ def test_empty_environment_variables_count_as_unset(api, refresh, environment):
     for name, value in (("CLOUDFLARE_API_TOKEN", TOKEN), ("CLOUDFLARE_ACCOUNT_ID", ACCOUNT), ("CLOUDFLARE_BASE_URL", BASE_URL),
                         ("CLOUDFLARE_EMAIL", ""), ("CLOUDFLARE_API_KEY", "")):
         environment.setenv(name, value)
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     inventory, _plugin = refresh(connection=False)
     assert list(inventory.hosts) == ["MWC2301A0417"]
 
 
 def test_empty_base_url_means_cloudflare(api, refresh, environment):
     environment.setenv("CLOUDFLARE_BASE_URL", "")
-    api.expect("GET", re.escape("https://api.cloudflare.com/client/v4" + LIST), result=[BERLIN])
+    expect_lists(api, [BERLIN], base=re.escape("https://api.cloudflare.com/client/v4"))
     refresh(account_id=ACCOUNT, api_token=TOKEN, connection=False)
-    assert len(api.calls) == 1
+    assert len(api.calls) == 2
 
 
 def test_token_template_in_the_source_file_is_rendered(api, refresh):
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(api_token="{{ 'unit-test-token-never-printed' ~ '-0000000000' }}")
     assert api.calls[0].headers["Authorization"] == "Bearer " + TOKEN
 
@@ -284,7 +292,7 @@ def test_token_template_in_the_environment_is_not_rendered(api, refresh, environ
     """A credential injected through the environment is data: a Jinja expression in it must not run."""
     token = "{{ 'never' ~ 'rendered' }}"
     environment.setenv("CLOUDFLARE_API_TOKEN", token)
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(account_id=ACCOUNT, base_url=BASE_URL, connection=False)
     assert api.calls[0].headers["Authorization"] == "Bearer " + token
 
@@ -318,7 +326,7 @@ def test_api_error_names_the_call_and_never_the_token(api, refresh):
 
 def test_rate_limit_is_retried_once_then_succeeds(api, refresh):
     api.expect("GET", LIST, status=429, errors=[{"code": 971, "message": "Please wait"}], headers={"Retry-After": "2"})
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     inventory, _plugin = refresh()
     assert list(inventory.hosts) == ["MWC2301A0417"] and api.sleeps == [2.0]
 
@@ -346,35 +354,35 @@ def test_verify_file(tmp_path, name, accepted):
 def test_cache_second_refresh_makes_no_call(api, refresh, tmp_path):
     cache_dir = tmp_path / "cache"
     cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
-    api.expect("GET", LIST, result=FLEET)
+    expect_lists(api, FLEET)
     first, _plugin = refresh(**cache)
-    assert len(api.calls) == 1
+    assert len(api.calls) == 2
     files = list(cache_dir.iterdir())
     assert len(files) == 1
     stored = files[0].read_text(encoding="utf-8")
     assert TOKEN not in stored and "LICENSE-KEY-SECRET" not in stored
 
     second, _plugin = refresh(**cache)
-    assert len(api.calls) == 1, "a cached refresh must not call Cloudflare"
+    assert len(api.calls) == 2, "a cached refresh must not call Cloudflare"
     assert sorted(second.hosts) == sorted(first.hosts)
     assert members(second, "licensed") == [VIRTUAL["id"]]
 
     # --flush-cache (cache=False): one new call, and the cache is refreshed
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     third, _plugin = refresh(flush=True, **cache)
-    assert len(api.calls) == 2 and list(third.hosts) == ["MWC2301A0417"]
+    assert len(api.calls) == 4 and list(third.hosts) == ["MWC2301A0417"]
     fourth, _plugin = refresh(**cache)
-    assert len(api.calls) == 2 and list(fourth.hosts) == ["MWC2301A0417"]
+    assert len(api.calls) == 4 and list(fourth.hosts) == ["MWC2301A0417"]
 
 
 def test_cache_is_per_account(api, refresh, tmp_path):
     cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(tmp_path / "cache"))
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(**cache)
     other = "0" * 32
-    api.expect("GET", "/accounts/%s/magic/connectors" % other, result=[NEW_YORK])
+    expect_lists(api, [NEW_YORK], account=other)
     inventory, _plugin = refresh(account_id=other, **cache)
-    assert list(inventory.hosts) == ["MWC2306B1120"] and len(api.calls) == 2
+    assert list(inventory.hosts) == ["MWC2306B1120"] and len(api.calls) == 4
 
 
 @pytest.mark.parametrize("notes, named", [
@@ -386,7 +394,7 @@ def test_cache_is_per_account(api, refresh, tmp_path):
 def test_hostname_notes_are_sanitised_and_never_reserved(api, refresh, monkeypatch, notes, named):
     """Notes that are a group's name or localhost would hijack or break the inventory: named by the id instead; unsafe
     characters are replaced. Each with a warning naming the connector."""
-    api.expect("GET", LIST, result=[dict(BERLIN, notes=notes)])
+    expect_lists(api, [dict(BERLIN, notes=notes)])
     warnings = []
     plugin = inventory_loader.get(PLUGIN)
     monkeypatch.setattr(type(plugin.display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
@@ -402,7 +410,7 @@ def test_a_host_never_takes_the_name_of_a_group_made_for_another_host(api, refre
     # Berlin is in timezone_europe_berlin, and keyed group names are groups too: a later connector's notes naming a
     # group already in the inventory are not a host name.
     later = dict(NEW_YORK, id="f" * 32, notes="not_activated")
-    api.expect("GET", LIST, result=[BERLIN, later])
+    expect_lists(api, [BERLIN, later])
     inventory, _plugin = refresh(hostname="notes")
     assert sorted(inventory.hosts) == sorted(["ber-branch-01 primary", later["id"]])
 
@@ -422,7 +430,7 @@ def is_unsafe(value):
 
 
 def test_every_string_from_cloudflare_is_marked_unsafe(api, refresh):
-    api.expect("GET", LIST, result=[dict(BERLIN, notes=HOSTILE_NOTES)])
+    expect_lists(api, [dict(BERLIN, notes=HOSTILE_NOTES)])
     inventory, _plugin = refresh()
     variables = hostvars(inventory, "MWC2301A0417")
     assert variables["cloudflare_notes"] == HOSTILE_NOTES and is_unsafe(variables["cloudflare_notes"])
@@ -434,7 +442,7 @@ def test_every_string_from_cloudflare_is_marked_unsafe(api, refresh):
 
 
 def test_compose_and_keyed_groups_see_the_text_never_run_it(api, refresh):
-    api.expect("GET", LIST, result=[dict(BERLIN, notes=HOSTILE_NOTES)])
+    expect_lists(api, [dict(BERLIN, notes=HOSTILE_NOTES)])
     inventory, _plugin = refresh(compose={"copied": "cloudflare_notes ~ '!'"},
                                  keyed_groups=[{"key": "cloudflare_notes", "prefix": "notes"}], strict=True)
     copied = hostvars(inventory, "MWC2301A0417")["copied"]
@@ -457,7 +465,7 @@ def test_fields_that_would_configure_ansible_or_shadow_magic_variables_are_dropp
     hostile = dict(BERLIN, nsible_python_interpreter="/tmp/evil", nsible_connection="local",
                    **{"bad name": 1, "{{ x }}": 2})
     hostile["hostvars"] = "shadow"
-    api.expect("GET", LIST, result=[hostile])
+    expect_lists(api, [hostile])
     warnings = []
     plugin = inventory_loader.get(PLUGIN)
     monkeypatch.setattr(type(plugin.display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
@@ -471,21 +479,22 @@ def test_fields_that_would_configure_ansible_or_shadow_magic_variables_are_dropp
 
 
 def edit_cache_entry(path, edit):
-    """Change the connectors stored in a jsonfile cache entry (ansible-core 2.19+ wraps them in a JSON payload)."""
+    """Change what a jsonfile cache entry stores, ``{"connectors": [...], "sites": [...]}`` (ansible-core 2.19+ wraps
+    it in a JSON payload)."""
     stored = json.loads(path.read_text(encoding="utf-8"))
     wrapped = isinstance(stored, dict) and "__payload__" in stored
-    connectors = json.loads(stored["__payload__"]) if wrapped else stored
-    connectors = edit(connectors)
+    lists = json.loads(stored["__payload__"]) if wrapped else stored
+    lists = edit(lists)
     if wrapped:
-        stored["__payload__"] = json.dumps(connectors)
-    path.write_text(json.dumps(stored if wrapped else connectors), encoding="utf-8")
+        stored["__payload__"] = json.dumps(lists)
+    path.write_text(json.dumps(stored if wrapped else lists), encoding="utf-8")
 
 
 def cached_berlin(api, refresh, tmp_path):
     """Cache options of a jsonfile cache in ``tmp_path``, and its one entry after a refresh that listed Berlin."""
     cache_dir = tmp_path / "cache"
     cache = dict(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(**cache)
     [entry] = list(cache_dir.iterdir())
     return cache, entry
@@ -493,9 +502,10 @@ def cached_berlin(api, refresh, tmp_path):
 
 def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
     cache, entry = cached_berlin(api, refresh, tmp_path)
-    edit_cache_entry(entry, lambda connectors: [dict(connectors[0], notes=HOSTILE_NOTES, license_key="PLANTED-KEY")])
+    edit_cache_entry(entry, lambda lists: dict(lists, connectors=[dict(lists["connectors"][0], notes=HOSTILE_NOTES,
+                                                                       license_key="PLANTED-KEY")]))
     inventory, _plugin = refresh(**cache)
-    assert len(api.calls) == 1, "the cached refresh makes no call"
+    assert len(api.calls) == 2, "the cached refresh makes no call"
     variables = hostvars(inventory, "MWC2301A0417")
     assert variables["cloudflare_notes"] == HOSTILE_NOTES and is_unsafe(variables["cloudflare_notes"])
     assert "cloudflare_license_key" not in variables
@@ -503,10 +513,10 @@ def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
 
 def test_a_cache_entry_that_is_not_a_list_of_connectors_is_refreshed(api, refresh, tmp_path):
     cache, entry = cached_berlin(api, refresh, tmp_path)
-    edit_cache_entry(entry, lambda connectors: {"ansible_python_interpreter": "/tmp/evil"})
-    api.expect("GET", LIST, result=[NEW_YORK])
+    edit_cache_entry(entry, lambda lists: {"ansible_python_interpreter": "/tmp/evil"})
+    expect_lists(api, [NEW_YORK])
     inventory, _plugin = refresh(**cache)
-    assert len(api.calls) == 2 and list(inventory.hosts) == ["MWC2306B1120"]
+    assert len(api.calls) == 4 and list(inventory.hosts) == ["MWC2306B1120"]
 
 
 def test_a_cache_folder_every_user_can_write_is_refused(api, refresh, tmp_path):
@@ -522,14 +532,155 @@ def test_the_cache_folder_is_private(api, refresh, tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
     folder.chmod(0o775)
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(folder))
     assert folder.stat().st_mode & 0o777 == 0o700
 
 
 def test_the_default_cache_folder_is_under_the_users_ansible_folder(api, refresh, environment, tmp_path):
     environment.setenv("HOME", str(tmp_path / "home"))
-    api.expect("GET", LIST, result=[BERLIN])
+    expect_lists(api, [BERLIN])
     refresh(cache=True, cache_plugin="ansible.builtin.jsonfile")
     folder = tmp_path / "home" / ".ansible" / "tmp" / "cloudflare_magic_transit_inventory"
     assert len(list(folder.iterdir())) == 1 and folder.stat().st_mode & 0o777 == 0o700
+
+
+# --- Magic WAN sites: site_name, ha_role and the site_<name> groups -------------------------------------------------
+
+SECONDARY = dict(NEW_YORK, id="64180894674b44869153f5fed0c2c654", notes="ber-branch-01 secondary",
+                 device={"id": "1c2b", "serial_number": "MWC2301A0418", "type": "MANAGED"})
+SITE_BER = {"id": "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b", "name": "ber-branch-01", "ha_mode": True,
+            "connector_id": BERLIN["id"], "secondary_connector_id": SECONDARY["id"]}
+SITE_NYC = {"id": "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "name": "NYC DC/02", "ha_mode": False, "connector_id": NEW_YORK["id"]}
+SITE_EMPTY = {"id": "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a", "name": "syd-branch-07"}
+
+
+def warnings_of(monkeypatch):
+    warnings = []
+    monkeypatch.setattr(type(inventory_loader.get(PLUGIN).display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
+    return warnings
+
+
+def test_site_name_ha_role_and_site_groups_from_one_sites_call(api, refresh):
+    expect_lists(api, FLEET + [SECONDARY], [SITE_BER, SITE_NYC, SITE_EMPTY])
+    inventory, _plugin = refresh()
+    assert [call.path for call in api.calls] == [LIST, SITES]
+    roles = dict((host, (hostvars(inventory, host)["cloudflare_site_name"], hostvars(inventory, host)["cloudflare_ha_role"]))
+                 for host in inventory.hosts)
+    assert roles == {"MWC2301A0417": ("ber-branch-01", "primary"), "MWC2301A0418": ("ber-branch-01", "secondary"),
+                     "MWC2306B1120": ("NYC DC/02", "primary"), VIRTUAL["id"]: ("", "none")}
+    assert members(inventory, "site_ber_branch_01") == ["MWC2301A0417", "MWC2301A0418"]
+    assert members(inventory, "site_nyc_dc_02") == ["MWC2306B1120"]
+    # a site that names no listed connector makes no group
+    assert sorted(name for name in inventory.groups if name.startswith("site_")) == ["site_ber_branch_01", "site_nyc_dc_02"]
+
+
+def test_site_groups_can_be_turned_off_and_follow_default_groups(api, refresh):
+    for options in (dict(site_groups=False), dict(default_groups=False)):
+        expect_lists(api, [BERLIN, SECONDARY], [SITE_BER])
+        inventory, _plugin = refresh(**options)
+        assert not any(name.startswith("site_") for name in inventory.groups)
+        assert hostvars(inventory, "MWC2301A0418")["cloudflare_ha_role"] == "secondary"
+    assert [call.path for call in api.calls] == [LIST, SITES, LIST, SITES]
+
+
+def test_the_prefix_names_the_site_variables_too(api, refresh):
+    expect_lists(api, [BERLIN], [SITE_BER])
+    inventory, _plugin = refresh(prefix="cf_")
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert (variables["cf_site_name"], variables["cf_ha_role"]) == ("ber-branch-01", "primary")
+
+
+def test_sites_decide_the_role_over_the_older_connector_fields(api, refresh):
+    # An answer of the older schema still carries site_id and primary: they stay host variables, the site decides.
+    expect_lists(api, [dict(SECONDARY, site_id=SITE_BER["id"], primary=True)], [SITE_BER])
+    inventory, _plugin = refresh()
+    variables = hostvars(inventory, "MWC2301A0418")
+    assert variables["cloudflare_primary"] is True and variables["cloudflare_site_id"] == SITE_BER["id"]
+    assert variables["cloudflare_ha_role"] == "secondary"
+
+
+def test_a_connector_in_two_sites_is_in_both_groups_and_takes_the_site_where_it_is_primary(api, refresh, monkeypatch):
+    warnings = warnings_of(monkeypatch)
+    other = dict(SITE_NYC, name="lab", secondary_connector_id=BERLIN["id"], connector_id=NEW_YORK["id"])
+    expect_lists(api, [BERLIN, NEW_YORK], [other, SITE_BER])
+    inventory, _plugin = refresh()
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert (variables["cloudflare_site_name"], variables["cloudflare_ha_role"]) == ("ber-branch-01", "primary")
+    assert members(inventory, "site_lab") == ["MWC2301A0417", "MWC2306B1120"]
+    assert members(inventory, "site_ber_branch_01") == ["MWC2301A0417"]
+    assert warnings == ["%s: connector %s is named by 2 sites (ber-branch-01, lab); its site_name and ha_role come from "
+                        "ber-branch-01" % (PLUGIN, BERLIN["id"])]
+
+
+HOSTILE_SITE = "{{ lookup('pipe', 'touch /nonexistent/pwned') }}"
+
+
+def test_a_hostile_site_name_is_data_and_its_group_name_holds_no_template(api, refresh):
+    expect_lists(api, [BERLIN], [dict(SITE_BER, name=HOSTILE_SITE)])
+    inventory, _plugin = refresh(compose={"copied": "cloudflare_site_name ~ '!'"}, strict=True)
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert variables["cloudflare_site_name"] == HOSTILE_SITE and is_unsafe(variables["cloudflare_site_name"])
+    assert variables["copied"] == HOSTILE_SITE + "!" and is_unsafe(variables["copied"])
+    [group] = [name for name in inventory.groups if name.startswith("site_")]
+    assert group == "site_lookup_pipe_touch_nonexistent_pwned" and members(inventory, group) == ["MWC2301A0417"]
+
+
+def test_site_group_names_sanitised_by_id_when_nothing_is_left_and_shared_with_a_warning(api, refresh, monkeypatch):
+    warnings = warnings_of(monkeypatch)
+    blank = dict(SITE_BER, name="***")
+    twin = dict(SITE_NYC, id="7" * 32, name="nyc_dc-02", connector_id=VIRTUAL["id"])
+    expect_lists(api, FLEET + [SECONDARY], [blank, SITE_NYC, twin])
+    inventory, _plugin = refresh()
+    assert members(inventory, "site_" + SITE_BER["id"]) == ["MWC2301A0417", "MWC2301A0418"]
+    assert members(inventory, "site_nyc_dc_02") == sorted(["MWC2306B1120", VIRTUAL["id"]])
+    assert hostvars(inventory, VIRTUAL["id"])["cloudflare_site_name"] == "nyc_dc-02"
+    assert warnings == ["%s: the sites NYC DC_02 and nyc_dc-02 share the group site_nyc_dc_02 (their names differ only in "
+                        "characters a group name cannot hold)" % PLUGIN]
+
+
+def test_a_host_is_never_named_like_a_site_group(api, refresh, monkeypatch):
+    monkeypatch.setattr(type(inventory_loader.get(PLUGIN).display), "warning", lambda self, msg, *a, **k: None)
+    expect_lists(api, [dict(NEW_YORK, notes="site_lab"), dict(BERLIN, notes="Site_anything")], [SITE_BER])
+    inventory, _plugin = refresh(hostname="notes")
+    assert sorted(inventory.hosts) == sorted([NEW_YORK["id"], BERLIN["id"]])
+
+
+def test_a_failing_sites_call_fails_the_source_naming_it(api, refresh):
+    api.expect("GET", LIST, result=[BERLIN])
+    api.expect("GET", SITES, status=403, errors=[{"code": 9109, "message": "Unauthorized to access requested resource"}])
+    with pytest.raises(AnsibleError) as caught:
+        refresh()
+    message = str(caught.value)
+    assert "listing the sites failed" in message and SITES in message and "9109" in message and TOKEN not in message
+
+
+def test_a_sites_answer_of_the_wrong_shape_fails(api, refresh):
+    api.expect("GET", LIST, result=[BERLIN])
+    for _attempt in range(5):
+        api.expect("GET", SITES, result=[SITE_BER, "not a site"])
+    with pytest.raises(AnsibleError, match=r"listing the sites failed: GET /accounts/[0-9a-f]+/magic/sites: gave up after 5 "
+                       r"attempt\(s\).*result\[1\] is a string where an object was expected"):
+        refresh()
+    assert not api.script
+
+
+def test_the_sites_are_cached_with_the_connectors(api, refresh, tmp_path):
+    cache, entry = cached_berlin(api, refresh, tmp_path)
+    edit_cache_entry(entry, lambda lists: dict(lists, sites=[dict(SITE_BER, name=HOSTILE_SITE)]))
+    inventory, _plugin = refresh(**cache)
+    assert len(api.calls) == 2, "the cached refresh makes no call"
+    variables = hostvars(inventory, "MWC2301A0417")
+    assert variables["cloudflare_site_name"] == HOSTILE_SITE and is_unsafe(variables["cloudflare_site_name"])
+    assert variables["cloudflare_ha_role"] == "primary"
+    assert members(inventory, "site_lookup_pipe_touch_nonexistent_pwned") == ["MWC2301A0417"]
+
+
+def test_a_cache_entry_without_sites_is_refreshed(api, refresh, tmp_path, monkeypatch):
+    warnings = warnings_of(monkeypatch)
+    cache, entry = cached_berlin(api, refresh, tmp_path)
+    edit_cache_entry(entry, lambda lists: dict(lists, sites={"not": "a list"}))
+    expect_lists(api, [NEW_YORK], [SITE_NYC])
+    inventory, _plugin = refresh(**cache)
+    assert len(api.calls) == 4 and hostvars(inventory, "MWC2306B1120")["cloudflare_site_name"] == "NYC DC/02"
+    assert any("not the connectors and sites lists" in w for w in warnings)

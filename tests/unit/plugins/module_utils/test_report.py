@@ -45,7 +45,8 @@ def test_counts_per_finding():
     rep = report()
     assert dict((s["key"], s["count"]) for s in rep["summary"]) == dict(
         offline=2, ha_overlap=4, ha_timezones_differ=2, window_in_business_hours=0, unknown_timezone=0, unreadable_window=0,
-        not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1)
+        not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1,
+        site_down=0, site_no_secondary=0, site_unknown_connector=0, in_two_sites=0)
     assert (rep["total"], rep["attention_count"]) == (8, 8)
     clean = dict(BER_A, site_id=None)
     assert report([clean], sites=None)["attention"] == [], "online, current, on the standard, no peer: no finding"
@@ -167,9 +168,10 @@ def test_drift_message_names_connectors_by_notes_at_most_twenty():
 
 def test_ignored_findings_leave_counts_attention_and_drift():
     rep = without_findings(report(), {"window_differs", "duplicate_notes", "ha_overlap"})
-    assert [s["key"] for s in rep["summary"]] == ["offline", "ha_timezones_differ", "window_in_business_hours",
+    assert [s["key"] for s in rep["summary"]] == ["offline", "site_down", "ha_timezones_differ", "window_in_business_hours",
                                                   "unknown_timezone", "unreadable_window", "not_activated",
-                                                  "old_version", "no_window", "no_site", "past_embargo_dates"]
+                                                  "old_version", "no_window", "no_site", "site_no_secondary",
+                                                  "site_unknown_connector", "in_two_sites", "past_embargo_dates"]
     # (lon-store-01's members still differ in time zone, a warning)
     assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "lon-store-01 primary",
                                                      "lon-store-01 secondary <b>", "muc-branch-02"]
