@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """How options name a connector: by id, by its device (id or serial number), or by its exact notes; and one way to
-name a connector for people (``describe``).
+name a connector for people is ``_hostnames.describe``.
 
 A connector's device never changes: every device identity given must match the connector found.
 """
@@ -11,20 +11,12 @@ from __future__ import annotations
 
 from ._client import InvalidOption, check_id
 from ._connector_settings import notes_key
+from ._hostnames import device_of
 from ._resource import at_most
 
 #: the options that name a connector by its device or id, in the order they are looked at
 IDENTITIES = ("id", "device_id", "device_serial_number")
 IDENTITY_ARGUMENT_SPEC = dict((name, dict(type="str")) for name in IDENTITIES)
-
-
-def device_of(connector):
-    return connector.get("device") or {}
-
-
-def describe(connector):
-    """A connector as people know it: ``connector 'notes' (id)``."""
-    return "connector %r (%s)" % (connector.get("notes") or "", connector.get("id"))
 
 
 def named_by_device(params):

@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from ._client import InvalidOption, check_id
+from ._windows import DAYS
 
 try:
     from zoneinfo import available_timezones
@@ -22,7 +23,6 @@ except ImportError:  # Python < 3.9 has no zoneinfo: Cloudflare alone judges tim
     def available_timezones():
         return set()
 
-DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 # ASSUMPTIONS, each in no published source (docs/api-notes.md lists them): at most 100 embargo dates, an interrupt
 # window opening at hour 0 to 23, notes of at most 2048 characters.
 MAX_EMBARGO_DATES = 100

@@ -16,6 +16,7 @@ import datetime
 import time
 
 from ._client import InvalidOption
+from ._hostnames import describe
 from ._resource import IncompleteRun
 from ._sites import Sites
 from ._windows import _site_roles, ha_groups
@@ -57,10 +58,6 @@ def is_online(connector, max_age, now=None):
 def offline_text(connector, now=None):
     age = heartbeat_age(connector, now)
     return "never reported" if age is None else "last heartbeat %s, %d s ago" % (connector.get("last_heartbeat"), age)
-
-
-def connector_name(connector):
-    return "connector %r (%s)" % (connector.get("notes") or "", connector["id"])
 
 
 def pending_of(interrupts):
@@ -129,13 +126,13 @@ def before_interrupt(op, connector, before, params, check_mode, warn):
         if check_mode:
             return dict(changed=True, magic_connector=op.connectors.shown(connector), magic_connector_interrupt={
                 params["action"]: {"purge": params["purge"]}}, msg="would wait for the %s pending on %s since %s, then "
-                "submit a %s" % (action_of(pending[-1]), connector_name(connector), pending[-1].get("submitted_at"),
+                "submit a %s" % (action_of(pending[-1]), describe(connector), pending[-1].get("submitted_at"),
                                  params["action"])), before
         ran = wait_for_run(op, connector, pending[-1], params["wait_timeout"])
         if action_of(ran) == params["action"]:
             return dict(changed=False, magic_connector=op.connectors.shown(connector), magic_connector_interrupt=ran,
                         msg="the %s pending on %s since %s ran at %s; nothing was sent" % (
-                            params["action"], connector_name(connector), ran.get("submitted_at"),
+                            params["action"], describe(connector), ran.get("submitted_at"),
                             ran.get("triggered_at"))), before
         before = op.interrupts(connector["id"])
     if not params.get("ignore_peer"):
@@ -152,17 +149,17 @@ def check_peers(op, connector, params, check_mode, warn):
         busy, why = busy_with(peer, op.interrupts(peer["id"]))
         if busy is not None and params.get("if_pending") == "wait":
             if check_mode:
-                warn("check mode: the store peer %s %s; a run would wait for it to be back" % (connector_name(peer), why))
+                warn("check mode: the store peer %s %s; a run would wait for it to be back" % (describe(peer), why))
             else:
                 wait_for_peer(op, peer, busy, params["wait_timeout"])
         elif busy is not None:
             raise PendingInterrupt("action", "is refused for %s: its store peer %s %s, and both would be down together. "
                                    "Nothing was sent (if_pending=wait waits for the peer to be back, ignore_peer=true "
-                                   "overrides)" % (connector_name(connector), connector_name(peer), why))
+                                   "overrides)" % (describe(connector), describe(peer), why))
         elif not is_online(peer, max_age):
             raise InvalidOption("action", "is refused for %s: its store peer %s is offline (%s; online means a heartbeat "
                                 "within peer_heartbeat_max_age=%d s), so the store would go dark. Nothing was sent "
-                                "(ignore_peer=true overrides)" % (connector_name(connector), connector_name(peer),
+                                "(ignore_peer=true overrides)" % (describe(connector), describe(peer),
                                                                   offline_text(peer), max_age))
 
 
@@ -200,7 +197,7 @@ def wait_for_run(op, connector, pending, timeout):
     def read():
         found = [i for i in op.interrupts(connector["id"]) if i.get("submitted_at") == pending.get("submitted_at")]
         return found[-1] if found and found[-1].get("triggered_at") else None
-    what = "the %s pending on %s since %s" % (action_of(pending), connector_name(connector), pending.get("submitted_at"))
+    what = "the %s pending on %s since %s" % (action_of(pending), describe(connector), pending.get("submitted_at"))
     return _poll(op, timeout, what, read)
 
 
@@ -215,4 +212,4 @@ def wait_for_peer(op, peer, pending, timeout):
         seen = parse_time(current.get("last_heartbeat"))
         return current if seen is not None and triggered is not None and seen > triggered else None
     return _poll(op, max(timeout - (time.monotonic() - started), 1), "the return of the store peer %s after its "
-                 "%s" % (connector_name(peer), action_of(ran)), back)
+                 "%s" % (describe(peer), action_of(ran)), back)

@@ -58,6 +58,11 @@ def connector_name(connector, with_id=False):
     return name
 
 
+def describe(connector):
+    """A connector in a sentence, ``connector 'ber-01' (0123...)``: named as ``connector_name`` names it, with its id."""
+    return "connector %r (%s)" % (connector_name(connector), connector.get("id"))
+
+
 def connector_host_name(connector, choice, taken, groups=()):
     """``(name, warnings)``: the host name of one connector, or None to leave it out, and what to tell the user.
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 
 from ._client import CloudflareAPIError, InvalidOption, Shape
-from ._connector_identity import describe, given_identity
+from ._connector_identity import given_identity
 from ._connectors import Connectors
+from ._hostnames import describe
 from ._ha_peers import PendingInterrupt, action_of, before_interrupt, pending_of
 from ._resource import IncompleteRun, Operation
 

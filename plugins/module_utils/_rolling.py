@@ -22,8 +22,9 @@ import time
 from ._client import CloudflareAPIError, InvalidOption
 from ._connectors import device_of, notes_key, serial_key
 from ._fleet import PAUSE_MARGIN, RATE_LIMIT_RESERVE
-from ._ha_peers import (PendingInterrupt, busy_with, connector_name, is_online, now_utc, offline_text, parse_time,
+from ._ha_peers import (PendingInterrupt, busy_with, is_online, now_utc, offline_text, parse_time,
                         role_of, stores as ha_stores)
+from ._hostnames import describe
 from ._interrupts import Interrupt
 from ._resource import IncompleteRun, Operation, at_most
 from ._sites import Sites
@@ -73,7 +74,7 @@ class Member:
     """One connector to interrupt, and what happened to it."""
 
     def __init__(self, connector, role):
-        self.id, self.name, self.role = connector["id"], connector_name(connector), role
+        self.id, self.name, self.role = connector["id"], describe(connector), role
         self.status, self.error, self.sent, self.started = WAITING, None, None, None
         self.triggered_at = self.back_at = self.away_s = None
 
@@ -170,7 +171,7 @@ def judge_store(store, by_id, max_age, started):
         if current is not None and is_online(current, max_age, now):
             continue
         member = store.current()
-        who = "itself" if connector["id"] == member.id else "its store peer %s" % connector_name(connector)
+        who = "itself" if connector["id"] == member.id else "its store peer %s" % describe(connector)
         why = "is no longer listed" if current is None else "is offline (%s)" % offline_text(current, now)
         text = "%s was not interrupted: %s %s; nothing was sent to it" % (member.name, who, why)
         store.finish(FAILED if started else SKIPPED, text)
@@ -299,7 +300,7 @@ class RollingRun:
             busy, why = busy_with(by_id.get(peer["id"], peer), self.interrupt.interrupts(peer["id"]))
             if busy is not None:
                 raise PendingInterrupt("action", "is not submitted to %s: its store peer %s %s"
-                                       % (member.name, connector_name(peer), why))
+                                       % (member.name, describe(peer), why))
 
     def read_interrupt(self, member):
         """The member's interrupt: ``TRIGGERED`` once it has ``triggered_at``."""

@@ -56,7 +56,7 @@ class _Reads:
             try:
                 self.seed(path, self.client.get(path, params=params, headers=headers, shape=shape))
             finally:
-                self.guard.release(None, None)
+                self.guard.release(None, None, True)
         with self.lock:
             return copy.deepcopy(self.memo[path])
 
