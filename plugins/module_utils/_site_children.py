@@ -277,10 +277,9 @@ class SitesWithChildren(Sites):
         if not changes.get("ha_mode") or current.get("ha_mode"):
             return
         for lan in below(Lans, self, current["id"]).list():
-            missing = [key for key in HA_ADDRESSES if (lan.get("static_addressing") or {}) and
-                       not lan["static_addressing"].get(key)]
+            static = lan.get("static_addressing")
+            missing = [key for key in HA_ADDRESSES if static and not static.get(key)]
             if missing:
                 raise InvalidOption("ha_mode", "cannot be turned on while LAN %s (%s) of the site has static addressing "
-                                    "without %s (an HA pair needs %s)" % (lan.get("id"), lan.get("name"),
-                                                                         " and ".join(missing), ", ".join(HA_ADDRESSES)),
-                                    True)
+                                    "without %s (an HA pair needs %s)"
+                                    % (lan.get("id"), lan.get("name"), " and ".join(missing), ", ".join(HA_ADDRESSES)), True)
