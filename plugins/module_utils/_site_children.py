@@ -15,7 +15,7 @@ import copy
 
 from ._client import ONE_IN_LIST, InvalidOption, Shape
 from ._resource import AmbiguousMatch, Parent, Resource
-from ._site_rules import check_acl, check_lan, check_static_addressing, check_wan, check_wan_addressing
+from ._site_rules import HA_ADDRESSES, check_acl, check_lan, check_static_addressing, check_wan, check_wan_addressing
 from ._sites import Sites, without_nulls
 
 SITE = Parent(Sites, "site_id", "site_name")
@@ -260,12 +260,26 @@ def resolved_side(side, lans, option, site_id):
 
 
 class SitesWithChildren(Sites):
-    """Sites as ``magic_site_info`` lists them: with ``details``, each with its ``lans``, ``wans`` and ``acls``
-    (three list calls per site)."""
+    """Sites as ``magic_site`` and ``magic_site_info`` see them: with their LANs, WANs and ACLs. With ``details``, an
+    info run returns each site with its ``lans``, ``wans`` and ``acls`` (three list calls per site); turning
+    ``ha_mode`` on is refused, before the write, while a LAN of the site lacks the addresses an HA pair needs."""
+
+    children = (("lans", Lans), ("wans", Wans), ("acls", Acls))
 
     def select(self, params):
         sites = super().select(params)
         if not params.get("details"):
             return sites
-        return [dict(site, **dict((cls.results_key.rsplit("_", 1)[1], below(cls, self, site["id"]).list())
-                                  for cls in (Lans, Wans, Acls))) for site in sites]
+        return [dict(site, **dict((key, below(cls, self, site["id"]).list()) for key, cls in self.children))
+                for site in sites]
+
+    def check_change(self, changes, current):
+        if not changes.get("ha_mode") or current.get("ha_mode"):
+            return
+        for lan in below(Lans, self, current["id"]).list():
+            static = lan.get("static_addressing")
+            missing = [key for key in HA_ADDRESSES if static and not static.get(key)]
+            if missing:
+                raise InvalidOption("ha_mode", "cannot be turned on while LAN %s (%s) of the site has static addressing "
+                                    "without %s (an HA pair needs %s)"
+                                    % (lan.get("id"), lan.get("name"), " and ".join(missing), ", ".join(HA_ADDRESSES)), True)

@@ -55,7 +55,8 @@ options:
     description:
       - Whether the site runs its two connectors as a high-availability pair.
       - Turning it on needs every LAN of the site with static addressing to carry C(address), C(secondary_address)
-        and C(virtual_address) (Cloudflare refuses it otherwise).
+        and C(virtual_address), as Cloudflare requires. The module lists the site's LANs (one call) and refuses it
+        before any write otherwise, naming the LAN.
     type: bool
   location:
     description:
@@ -176,21 +177,18 @@ api_calls:
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import (
-    REFERENCE_ARGUMENT_SPEC,
-    REFERENCES,
-    Sites,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_children import SitesWithChildren
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import REFERENCE_ARGUMENT_SPEC, REFERENCES
 
 ARGUMENT_SPEC = dict(id=dict(type="str"), state=dict(type="str", default="present", choices=["present", "absent"]),
-                     **dict(Sites.argument_spec, **REFERENCE_ARGUMENT_SPEC))
+                     **dict(SitesWithChildren.argument_spec, **REFERENCE_ARGUMENT_SPEC))
 
 
 def main():
     module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[("id", "name")],
                               mutually_exclusive=list(REFERENCES.items()),
                               supports_check_mode=True)
-    module.run(ResourceModule(module, Sites).ensure)
+    module.run(ResourceModule(module, SitesWithChildren).ensure)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
+from ansible_collections.cloudflare.magic_transit.plugins.modules import (
+    magic_site,
+    magic_site_acl,
+    magic_site_info,
+    magic_site_lan,
+    magic_site_wan,
+)
+
 SITE = "ham-store-01"
 PLAYBOOK = "magic_site_store.yml"
 SYDNEY_CONNECTOR = "dd54928d783446aeb068b242b1e286a1"  # device MWC2405C0077, in no site in the seed
@@ -82,3 +92,14 @@ def test_info_details_returns_each_site_with_its_network(ansible, simulator):
     assert sorted(wan["name"] for wan in site["wans"]) == ["ber-fibre", "ber-lte"]
     assert [acl["name"] for acl in site["acls"]] == ["store-to-guest-printers"]
     assert [r["path"].split("/magic/", 1)[1].split("/")[-1] for r in simulator.requests()] == ["sites", "lans", "wans", "acls"]
+
+
+def test_the_examples_of_every_site_module_run_against_the_simulator(ansible, simulator, tmp_path):
+    tasks = [task for module in (magic_site, magic_site_wan, magic_site_lan, magic_site_acl, magic_site_info)
+             for task in yaml.safe_load(module.EXAMPLES)]
+    playbook = tmp_path / "examples.yml"
+    playbook.write_text(yaml.safe_dump([dict(name="The examples", hosts="localhost", gather_facts=False, tasks=tasks)]))
+    run = ansible.playbook(str(playbook))
+    assert run.recap()["failed"] == 0 and run.recap()["ok"] == len(tasks)
+    sydney = account(simulator)["sites"]["9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"]
+    assert (sydney["connector_id"], sydney.get("secondary_connector_id"), sydney["ha_mode"]) == (SYDNEY_CONNECTOR, None, False)

@@ -61,6 +61,9 @@ ROWS = [
     ("site-unknown-serial", "SITE", {"name": "x", "connector": {"device_serial_number": "MWC0000NOPE"}},
      r"^connector\.device_serial_number must name an existing connector .*got 'MWC0000NOPE'$", READS),
     ("site-unknown-id", "SITE", {"id": "0" * 32, "description": "x"}, r"^id must identify an existing site", READS),
+    ("site-ha-lan-addresses", "SITE", {"name": "nyc-dc-02", "ha_mode": True},
+     r"^ha_mode cannot be turned on while LAN [0-9a-f]{32} \(nyc-dc\) of the site has static addressing without "
+     r"secondary_address and virtual_address", READS),
     ("sitei-id-path", "SITEI", {"id": "../x", "details": True}, r"^id %s" % ID_RULE, NONE),
     # --- magic_site_lan -----------------------------------------------------------------------------------------------
     ("lan-no-site", "LAN", {"name": "pos", "physport": 5}, r"^one of the following is required: site_id, site_name$", NONE),

@@ -134,3 +134,17 @@ def test_a_wrong_shaped_answer_fails_naming_the_call(api, run_module):
     result = run_module(magic_site, name="x")
     assert result["failed"] and "GET" in result["msg"] and "magic/sites" in result["msg"], result["msg"]
     assert api.writes() == []
+
+
+def test_ha_is_turned_on_only_when_every_static_lan_has_the_three_addresses(api, run_module):
+    lans = SITES + "/" + SINGLE["id"] + "/lans"
+    api.expect("GET", SITES, result=[SINGLE])
+    api.expect("GET", lans, result=[{"id": "c" * 32, "name": "store", "static_addressing": {"address": "10.1.0.2/24"}}])
+    result = run_module(magic_site, check_mode=True, name=SINGLE["name"], ha_mode=True)
+    assert result["failed"] and result["msg"].startswith(
+        "ha_mode cannot be turned on while LAN %s (store) of the site has static addressing without secondary_address "
+        "and virtual_address" % ("c" * 32))
+    api.expect("GET", SITES, result=[SINGLE])
+    api.expect("GET", lans, result=[{"id": "c" * 32, "name": "dhcp-client"}])
+    api.expect("PATCH", SITES + "/" + SINGLE["id"], body={"ha_mode": True}, result=dict(SINGLE, ha_mode=True))
+    assert run_module(magic_site, name=SINGLE["name"], ha_mode=True)["changed"] is True
