@@ -12,7 +12,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _maintenance
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 
 PRESETS = _maintenance.PRESETS
 

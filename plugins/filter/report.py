@@ -9,7 +9,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import build_report
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report_render import render_svg
 

@@ -165,13 +165,9 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 from ansible.vars.reserved import is_reserved_name
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-    DEFAULT_BASE_URL,
-    HAS_REQUESTS,
-    CloudflareAPIError,
-    CloudflareClient,
-    InvalidOption,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import DEFAULT_BASE_URL, CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._http import HAS_REQUESTS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, device_of
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import (
     DEFAULT_GROUPS,

@@ -28,15 +28,11 @@ from urllib.parse import quote
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
-# The client is this layer's entry point: modules, plugins and tests import these names from here too.
-# pylint: disable=unused-import
-from ._answers import ONE_IN_LIST, Shape, failure_text, more_pages, read_envelope, shape_problem, shaped, without_nulls
-from ._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Cut, check_base_url, exchange, new_session, origin, transport_problem
+from ._answers import failure_text, more_pages, read_envelope, shape_problem, shaped, without_nulls
+from ._http import HAS_REQUESTS, Cut, check_base_url, exchange, new_session, origin, transport_problem
 from ._inputs import CloudflareAPIError, InvalidOption, check_credential, check_id, secret_forms
-from ._ratelimit import RETRY_AFTER_CAP, RateBudget, RateLog, parse_retry_after, retry_time
+from ._ratelimit import RateLog, parse_retry_after, retry_time
 from ._version import COLLECTION_NAME, COLLECTION_VERSION
-
-# pylint: enable=unused-import
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 # The defaults of the connection options, for modules (CONNECTION_ARGUMENT_SPEC) and the inventory plugin alike.

@@ -7,14 +7,15 @@ from one list call, before anything is sent; the fleet operation that writes the
 
 from __future__ import annotations
 
-from ._client import InvalidOption, check_id
+from ._inputs import check_id, InvalidOption
 from ._connector_identity import given_identity, named_by_device, select_connector
 from ._connector_settings import notes_key
 from ._connectors import Connectors
 from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
 from ._license_keys import check_key_files
 from ._maintenance import SITES_READ, freeze_from_account, plan_from_account, verify_after_write
-from ._resource import DELETE, UNCHANGED, Operation
+from ._change import DELETE, UNCHANGED
+from ._resource import Operation
 
 
 def plan_fleet(resource, entries, purge_default, create_missing=False, listed=None, key_dir=None):

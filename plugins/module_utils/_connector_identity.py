@@ -9,10 +9,10 @@ A connector's device never changes: every device identity given must match the c
 
 from __future__ import annotations
 
-from ._client import InvalidOption, check_id
+from ._inputs import check_id, InvalidOption
 from ._connector_settings import notes_key
 from ._hostnames import device_of
-from ._resource import at_most
+from ._change import at_most
 
 #: the options that name a connector by its device or id, in the order they are looked at
 IDENTITIES = ("id", "device_id", "device_serial_number")

@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 
-from ._client import InvalidOption, check_id
+from ._inputs import check_id, InvalidOption
 from ._windows import DAYS
 
 try:

@@ -11,7 +11,7 @@ re-keyed, and a license key lost with its answer is replaced) are hooks of the d
 
 from __future__ import annotations
 
-from ._client import InvalidOption, check_id
+from ._inputs import check_id, InvalidOption
 from ._connector_identity import (
     IDENTITIES,
     IDENTITY_ARGUMENT_SPEC,
@@ -41,7 +41,8 @@ from ._connector_settings import (
     notes_key,
 )
 from ._license_keys import check_key_dest, keep_license_key, rekey_step
-from ._resource import CREATE, AfterWriteFailed, Resource, Step
+from ._change import CREATE, AfterWriteFailed, Step
+from ._resource import Resource
 
 # The connector's helpers other modules and plugins reach through this file (the planners, the report, inventory).
 __all__ = ["DAYS", "DEVICE_TYPES", "IDENTITIES", "IDENTITY_ARGUMENT_SPEC", "MAX_EMBARGO_DATES", "Connectors",

@@ -32,18 +32,9 @@ import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ._client import CloudflareAPIError, InvalidOption, retry_time
-from ._resource import (
-    CHANGED,
-    FAILED,
-    MAX_NAMED,
-    NOT_SENT,
-    STATUSES,
-    UNCHANGED,
-    AfterWriteFailed,
-    IncompleteRun,
-    at_most,
-)
+from ._inputs import CloudflareAPIError, InvalidOption
+from ._ratelimit import retry_time
+from ._change import CHANGED, FAILED, MAX_NAMED, NOT_SENT, STATUSES, UNCHANGED, AfterWriteFailed, at_most, IncompleteRun
 
 MAX_CONCURRENCY = 10
 # What magic_connectors may pause in all by default: a pause is at most one window (300 s, plus a half-second margin),

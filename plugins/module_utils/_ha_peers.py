@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime
 import time
 
-from ._client import InvalidOption
+from ._inputs import InvalidOption
 from ._hostnames import describe
-from ._resource import IncompleteRun
+from ._change import IncompleteRun
 from ._sites import Sites
 from ._windows import _site_roles, ha_groups
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from ._client import InvalidOption, Shape, check_id
+from ._answers import Shape
+from ._inputs import check_id, InvalidOption
 from ._resource import Resource
 
 HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import time
 
-from ._client import CloudflareAPIError, InvalidOption, Shape
+from ._answers import Shape
+from ._inputs import CloudflareAPIError, InvalidOption
 from ._connector_identity import given_identity
 from ._connectors import Connectors
 from ._hostnames import describe
 from ._ha_peers import PendingInterrupt, action_of, before_interrupt, pending_of
-from ._resource import IncompleteRun, Operation
+from ._change import IncompleteRun
+from ._resource import Operation
 
 #: waiting for an interrupt to run: the first poll after this many seconds, doubling up to the cap
 WAIT_FIRST_POLL, WAIT_MAX_POLL = 1.0, 15.0

@@ -14,11 +14,11 @@ import os
 import re
 import tempfile
 
-from ._client import InvalidOption
+from ._inputs import InvalidOption
 from ._connector_identity import named_by_device
 from ._connector_settings import notes_key
 from ._files import write_atomically
-from ._resource import AfterWriteFailed, Step
+from ._change import AfterWriteFailed, Step
 
 
 def check_key_dest(path, option="license_key_dest"):

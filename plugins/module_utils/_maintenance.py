@@ -49,10 +49,10 @@ from __future__ import annotations
 import datetime
 import re
 
-from ._client import InvalidOption
+from ._inputs import InvalidOption
 from ._connectors import DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, select_connector
 from ._hostnames import connector_name, device_of
-from ._resource import IncompleteRun, at_most
+from ._change import at_most, IncompleteRun
 from ._sites import Sites
 from ._windows import (DAYS, WEEKS, UnknownTimezone, Window, business_hours, first_overlap, group_label, ha_groups,
                        opens_inside, utc_intervals, window_of, windows_overlap)

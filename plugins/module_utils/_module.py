@@ -9,15 +9,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
-from ._client import (
-    CONNECTION_DEFAULTS,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    CloudflareAPIError,
-    CloudflareClient,
-    InvalidOption,
-)
-from ._resource import MAX_NAMED, IncompleteRun, Operation, check_values
+from ._client import CONNECTION_DEFAULTS, CloudflareClient
+from ._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ._inputs import CloudflareAPIError, InvalidOption
+from ._change import MAX_NAMED, IncompleteRun
+from ._resource import Operation
+from ._values import check_values
 
 
 def env_fallback(*names):

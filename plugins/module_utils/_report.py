@@ -17,13 +17,14 @@ import math
 import os
 import re
 
-from ._client import InvalidOption
+from ._inputs import InvalidOption
 from ._connectors import Connectors
 from ._hostnames import connector_name, device_of
 from ._maintenance import PRESETS
 from ._report_render import SEVERITIES, render_all, write_files
 from ._report_sites import attach as attach_site_findings, site_findings
-from ._resource import MAX_NAMED, IncompleteRun, Operation, at_most
+from ._change import MAX_NAMED, at_most, IncompleteRun
+from ._resource import Operation
 from ._sites import Sites
 from ._windows import WEEKS as HA_WEEKS
 from ._windows import (DAYS, UnknownTimezone, business_hours, group_label, ha_groups, hours_text, opens_inside, shared_times,
@@ -663,14 +664,19 @@ class Report(Operation):
     """magic_connector_report: check every option, list the connectors (and sites), write the files, and fail
     naming the connectors that need attention when ``fail_on_findings`` is set."""
 
-    def run(self, params, check_mode):
-        names = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
-        options = check_options(dict((k, params[k]) for k in names))
-        options["connectors_complete"] = not params["device_type"]  # a filtered list cannot tell a connector missing
+    OPTIONS = ("offline_hours", "min_version", "standard_window", "business_hours", "worklist_limit", "exclude")
+
+    def check(self, params):
+        check_options(dict((k, params[k]) for k in self.OPTIONS))
         dest = os.path.abspath(os.path.expanduser(params["dest"]))
         if os.path.exists(dest) and not os.path.isdir(dest):
             raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
                                 "file", params["dest"])
+
+    def run(self, params, check_mode):
+        options = check_options(dict((k, params[k]) for k in self.OPTIONS))  # canonical forms of the options checked
+        options["connectors_complete"] = not params["device_type"]  # a filtered list cannot tell a connector missing
+        dest = os.path.abspath(os.path.expanduser(params["dest"]))
         client = self.module.client
         connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
         sites = Sites(client).list() if params["sites"] else None

@@ -14,9 +14,9 @@ import re
 import unicodedata
 from html import escape as _html_escape
 
-from ._client import InvalidOption
+from ._inputs import InvalidOption
 from ._files import write_atomically
-from ._resource import MAX_NAMED
+from ._change import MAX_NAMED
 
 CSV_COLUMNS = ("id", "notes", "site", "device_type", "serial_number", "timezone", "last_heartbeat", "heartbeat_age_hours",
                "version", "activated", "window_local", "window_utc", "findings", "finding_keys")

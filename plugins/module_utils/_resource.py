@@ -22,22 +22,14 @@ import copy
 import functools
 import inspect
 from collections import namedtuple
-from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
-from ._client import SECRET_MASK, CloudflareAPIError, InvalidOption, Shape, check_id
-
-
-# A message names at most this many objects, then says how many more: short whatever the fleet size.
-MAX_NAMED = 20
-
-
-def at_most(items, limit=MAX_NAMED, name=str):
-    """``items`` named (``name``) and joined with commas, at most ``limit`` of them, then "and N more"."""
-    shown = ", ".join(name(item) for item in items[:limit])
-    return shown + (" and %d more" % (len(items) - limit) if len(items) > limit else "")
+from ._change import NO_GUARD, CHANGED, CREATE, DELETE, NOT_SENT, UNCHANGED, UPDATE, AfterWriteFailed, Change, IncompleteRun, Step, at_most
+from ._answers import Shape
+from ._client import SECRET_MASK
+from ._inputs import check_id, CloudflareAPIError, InvalidOption
+from ._values import check_values, desired_from_params, differences, fields_of, managed_view, merged, parent_and_key, writable
 
 
 #: The verbs of a resource's calls, each with its own answer (``Resource.answers``); ``write`` stands for every write
@@ -57,107 +49,6 @@ class AmbiguousMatch(InvalidOption):
         ids = at_most(matches, name=lambda obj: str(obj.get("id")))
         super().__init__(option, "matches %d %ss (ids: %s)" % (len(matches), label, ids), value)
         self.args = ("%d %ss match %s %r (ids: %s): identify it by id" % (len(matches), label, option, value, ids),)
-
-
-class IncompleteRun(Exception):
-    """A run that wrote part of what it was asked to: ``result`` says exactly what landed."""
-
-    def __init__(self, msg, result):
-        super().__init__(msg)
-        self.msg = msg
-        self.result = result
-
-
-class AfterWriteFailed(Exception):
-    """The write landed, but what had to follow it failed (a license key could not be saved): ``after`` is the object
-    written, ``extra`` more keys of the result. The change counts as made, with an error, and nothing more is sent."""
-
-    def __init__(self, msg, after, extra=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.after = after
-        self.extra = extra or {}
-
-
-# What a change's write is, and what happened to it.
-UPDATE, CREATE, DELETE = "update", "create", "delete"
-CHANGED, UNCHANGED, FAILED, NOT_SENT = "changed", "unchanged", "failed", "not_sent"
-STATUSES = (CHANGED, UNCHANGED, FAILED, NOT_SENT)
-
-
-@dataclass
-class Step:
-    """A write of a change: its main one (create, update, delete), or one a description declares after it (the
-    ``steps`` hook: a re-key). ``run(change)`` sends it and returns the object after it; ``writes``: it sends a
-    request of its own (a fleet admits it through the rate budget). ``planned`` (check mode) and ``done`` are the
-    result's ``msg``; ``diff``, ``{field: (before, after)}``, what the diff shows of it."""
-
-    name: str
-    run: Callable
-    writes: bool = True
-    planned: str = ""
-    done: str = ""
-    diff: dict = field(default_factory=dict)
-
-
-class _NoGuard:
-    """How a single-object run sends: at once, nothing to hold."""
-
-    def admit(self):
-        return None
-
-    def release(self, error, change, admitted):
-        """A step ended (``error``: how it failed, or None; ``admitted``: a write ``admit`` let through)."""
-
-    def holding(self):
-        return contextlib.nullcontext()
-
-
-_NO_GUARD = _NoGuard()
-
-
-@dataclass
-class Change:
-    """One object's change, the value every step of the write path completes and passes on: the options (``params``,
-    a module's or one fleet entry's, named after ``where``), the object found (``current``, None: to be created), the
-    ``desired`` fields, the plan (``before``, ``changes``, ``body``, ``action``, ``forced``, declared ``steps``), and
-    what happened (``after``, ``status``, ``error``, ``sent``, ``warnings``, ``messages``, ``outcome_unknown``).
-    ``facts`` holds what hooks learn during the run (the list a connector was found in); ``extra`` more keys of the
-    result; ``reread`` finds a created object again after a lost answer; ``name`` names it for people."""
-
-    index: int
-    current: Optional[dict]
-    desired: dict
-    before: Optional[dict] = None
-    changes: dict = field(default_factory=dict)
-    body: dict = field(default_factory=dict)
-    action: str = UPDATE
-    params: dict = field(default_factory=dict)
-    where: str = ""
-    forced: dict = field(default_factory=dict)
-    steps: list = field(default_factory=list)
-    after: Optional[dict] = None
-    status: Optional[str] = None
-    error: Optional[str] = None
-    sent: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    messages: list = field(default_factory=list)
-    facts: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
-    name: Optional[str] = None
-    reread: Optional[Callable] = None
-    outcome_unknown: bool = False
-    guard: object = _NO_GUARD
-
-    def __post_init__(self):
-        if self.after is None:
-            self.after = self.current
-        if self.status is None:
-            self.status = CHANGED if self.changes or self.action != UPDATE else UNCHANGED
-
-    def warn(self, text):
-        if text:
-            self.warnings.append(text)
 
 
 class Resource:
@@ -300,7 +191,7 @@ class Resource:
         """A copy of an API object in the form options are compared in: sets sorted, API quirks undone."""
         obj = copy.deepcopy(obj or {})
         for path in self.set_paths:
-            parent, key = _parent(obj, path)
+            parent, key = parent_and_key(obj, path)
             if parent is not None and isinstance(parent.get(key), list):
                 parent[key] = sorted(set(parent[key]), key=str)
         return obj
@@ -470,7 +361,7 @@ class Resource:
             change.after = self._checked(change)
             change.messages.extend(step.planned for step in change.steps if step.planned)
             return change
-        guard = change.guard = guard or _NO_GUARD
+        guard = change.guard = guard or NO_GUARD
         writes = ([] if change.action == UPDATE and not (change.changes or change.forced) else
                   [Step(change.action, self._main_write)]) + change.steps + [Step("settle", self._settled, writes=False)]
         for step in writes:
@@ -550,7 +441,7 @@ class Resource:
 
     def predicted(self, current, changes):
         """The object as it will be after ``changes``, for check mode where the API cannot tell."""
-        return _merged(current, self.api_form(changes))
+        return merged(current, self.api_form(changes))
 
     def hook(self, name, *args, change=None):
         """Call the hook ``name``; one that declares a ``change`` parameter also gets the run's ``Change``: the only
@@ -602,7 +493,7 @@ class Resource:
         host variables and cache)."""
         obj = copy.deepcopy(obj)
         for path in self.secret_paths + self.one_time_secret_paths:
-            parent, key = _parent(obj, path)
+            parent, key = parent_and_key(obj, path)
             if parent is not None:
                 parent.pop(key, None)
         return obj
@@ -611,7 +502,7 @@ class Resource:
         """A copy with every secret replaced by a mask, for results and diffs."""
         obj = copy.deepcopy(obj)
         for path in self.secret_paths + (self.one_time_secret_paths if one_time_too else ()):
-            parent, key = _parent(obj, path)
+            parent, key = parent_and_key(obj, path)
             if parent is not None and parent.get(key) not in (None, ""):
                 parent[key] = SECRET_MASK
         return obj
@@ -654,116 +545,6 @@ def _named_at(where):
 
 def _ignore(*_args):
     """What ``hide`` and ``warn`` do when no module listens (plugins, unit tests of the engine)."""
-
-
-def _parent(obj, path):
-    for key in path[:-1]:
-        obj = obj.get(key) if isinstance(obj, dict) else None
-    return (obj, path[-1]) if isinstance(obj, dict) else (None, path[-1])
-
-
-def _same(have, want):
-    # bool is an int in Python: True must not equal 1. Numbers compare numerically (4 == 4.0).
-    if isinstance(have, bool) != isinstance(want, bool):
-        return False
-    return have == want
-
-
-def managed_view(obj, desired):
-    """The part of ``obj`` that ``desired`` manages: its keys, and inside nested objects only their keys."""
-    view = {}
-    for key, want in desired.items():
-        have = (obj or {}).get(key)
-        view[key] = managed_view(have if isinstance(have, dict) else {}, want) if isinstance(want, dict) else have
-    return view
-
-
-def differences(current, desired):
-    """The top-level fields of ``desired`` whose values differ from ``current`` (both canonical).
-
-    A nested object differs when any key the user set differs; it is then returned as current merged with
-    desired, because the API replaces nested objects whole.
-    """
-    changes = {}
-    for key, want in desired.items():
-        have = current.get(key)
-        if isinstance(want, dict):
-            have = have if isinstance(have, dict) else {}
-            if any(not _same(have.get(k), v) for k, v in want.items()):
-                merged = dict(have)
-                merged.update(want)
-                changes[key] = merged
-        elif not _same(have, want):
-            changes[key] = want
-    return changes
-
-
-_NUMBER_TYPES = {"int": "a whole number", "float": "a number"}
-
-
-def check_values(argument_spec, params, where="", max_lengths=None):
-    """Refuse, naming the option, what an argument spec lets through and the API refuses: a boolean for a number
-    (a bool is an int in Python, and YAML reads ``yes``, ``no``, ``true``, ``false`` as booleans), and a string
-    longer than ``max_lengths`` allows. Sub-options and the entries of lists of objects are checked too."""
-    for option, spec in argument_spec.items():
-        value = params.get(option) if isinstance(params, dict) else None
-        if value is None:
-            continue
-        name = where + option
-        kind, elements = spec.get("type", "str"), spec.get("elements")
-        if kind in _NUMBER_TYPES and isinstance(value, bool):
-            raise InvalidOption(name, "must be %s, not a boolean (YAML reads yes, no, true and false as booleans)"
-                                % _NUMBER_TYPES[kind], value)
-        if kind == "list" and elements in _NUMBER_TYPES and isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, bool):
-                    raise InvalidOption("%s[%d]" % (name, index), "must be %s, not a boolean" % _NUMBER_TYPES[elements],
-                                        item)
-        limit = (max_lengths or {}).get(option)
-        if limit is not None and isinstance(value, str) and len(value) > limit:
-            raise InvalidOption(name, "must be at most %d characters (Cloudflare refuses longer ones), got %d"
-                                % (limit, len(value)))
-        suboptions = spec.get("options")
-        if suboptions and kind == "dict" and isinstance(value, dict):
-            check_values(suboptions, value, name + ".")
-        elif suboptions and kind == "list" and isinstance(value, list):
-            for index, item in enumerate(value):
-                check_values(suboptions, item, "%s[%d]." % (name, index))
-
-
-def fields_of(argument_spec):
-    """The writable fields of an argument-spec fragment: option -> sorted sub-options (or None)."""
-    return dict((name, sorted(spec.get("options") or {}) or None) for name, spec in argument_spec.items())
-
-
-def desired_from_params(params, fields):
-    """The options the user set, among ``fields`` (option -> list of sub-options, or None for a plain value).
-
-    Unset options and unset sub-options (None) are not managed and never sent.
-    """
-    desired = {}
-    for option, suboptions in fields.items():
-        value = params.get(option)
-        if value is None:
-            continue
-        if suboptions:
-            value = dict((k, v) for k, v in value.items() if k in suboptions and v is not None)
-            if not value:
-                continue
-        desired[option] = value
-    return desired
-
-
-def writable(changes, fields):
-    """Keep only the keys of nested objects that can be written (the sub-options): read-only keys the server
-    returned (ids, deprecated fields, computed values) must not be sent back."""
-    body = {}
-    for key, value in changes.items():
-        suboptions = fields.get(key)
-        if suboptions and isinstance(value, dict):
-            value = dict((k, v) for k, v in value.items() if k in suboptions and v is not None)
-        body[key] = value
-    return body
 
 
 class Operation:
@@ -817,13 +598,3 @@ class ResourceModule:
             for warning in change.warnings:
                 self.module.warn(warning)
         return resource.result_of(change, self.module._diff)
-
-
-def _merged(obj, changes):
-    merged = copy.deepcopy(obj)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key].update(value)
-        else:
-            merged[key] = value
-    return merged

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import time
 
-from ._client import CloudflareAPIError, InvalidOption
+from ._inputs import CloudflareAPIError, InvalidOption
 from ._connectors import device_of, notes_key, serial_key
 from ._fleet import PAUSE_MARGIN, RATE_LIMIT_RESERVE
 from ._ha_peers import (PendingInterrupt, busy_with, is_online, now_utc, offline_text, parse_time,
                         role_of, stores as ha_stores)
 from ._hostnames import describe
 from ._interrupts import Interrupt
-from ._resource import IncompleteRun, Operation, at_most
+from ._change import at_most, IncompleteRun
+from ._resource import Operation
 from ._sites import Sites
 
 ACTIONS = ("reboot", "restart")

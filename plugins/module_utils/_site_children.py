@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import copy
 
-from ._client import ONE_IN_LIST, InvalidOption, Shape
+from ._answers import ONE_IN_LIST, Shape
+from ._inputs import InvalidOption
 from ._resource import AmbiguousMatch, Parent, Resource
 from ._site_rules import HA_ADDRESSES, check_acl, check_lan, check_static_addressing, check_wan, check_wan_addressing
 from ._sites import Sites, without_nulls

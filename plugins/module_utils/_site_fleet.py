@@ -21,9 +21,10 @@ import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ._client import InvalidOption, check_id
+from ._inputs import check_id, InvalidOption
 from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
-from ._resource import CHANGED, CREATE, DELETE, FAILED, NOT_SENT, UNCHANGED, IncompleteRun, Operation
+from ._change import CHANGED, CREATE, DELETE, FAILED, NOT_SENT, UNCHANGED, IncompleteRun
+from ._resource import Operation
 from ._site_children import Acls, Lans, Wans, below
 from ._sites import Sites
 

@@ -13,7 +13,7 @@ import ipaddress
 import math
 import re
 
-from ._client import InvalidOption
+from ._inputs import InvalidOption
 
 MAX_VLAN_TAG = 4094
 MAX_PORT = 65535

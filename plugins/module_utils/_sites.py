@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 
-from ._client import InvalidOption, check_id
+from ._inputs import check_id, InvalidOption
 from ._connectors import Connectors, select_connector
 from ._resource import Resource
 from ._site_rules import check_location, number

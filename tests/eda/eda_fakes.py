@@ -7,7 +7,7 @@ import datetime
 import importlib.util
 from pathlib import Path
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError
 
 COLLECTION = Path(__file__).resolve().parents[2]
 SOURCE_FILE = COLLECTION / "extensions" / "eda" / "plugins" / "event_source" / "connector_events.py"

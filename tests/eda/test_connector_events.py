@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.cloudflare.magic_transit.plugins.inventory import connectors as inventory
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _hostnames
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 
 from eda_fakes import UTC, FakeClient, FakeClock, Stop, api_error
 

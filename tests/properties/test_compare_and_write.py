@@ -19,7 +19,8 @@ import string
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     DAYS,
     Connectors,
@@ -27,11 +28,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connecto
     merge_embargo_dates,
 )
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import Interconnects
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import (
-    desired_from_params,
-    differences,
-    managed_view,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import desired_from_params, differences, managed_view
 from simulator import resources as sim_resources, validation as sim_validation
 
 SETTINGS_OF_TESTS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DAYS
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
     PRESETS,

@@ -21,14 +21,10 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-    RETRY_AFTER_CAP,
-    CloudflareAPIError,
-    CloudflareClient,
-    InvalidOption,
-    Shape,
-    parse_retry_after,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import Shape
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ratelimit import RETRY_AFTER_CAP, parse_retry_after
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 TOKEN = "cf-hostile-token-0123456789abcdefABCDEF"

@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import secret_forms
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import secret_forms
 
 LICENSE_KEY = re.compile(r"MWCL(?:-[0-9A-Za-z]{5}){5}")
 # How long the simulator holds the write: the test changes the file system meanwhile.

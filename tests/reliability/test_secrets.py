@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import secret_forms
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import secret_forms
 from ansible_collections.cloudflare.magic_transit.tests.integration.conftest import (
     BIN,
     PLAYBOOKS as INTEGRATION_PLAYBOOKS,

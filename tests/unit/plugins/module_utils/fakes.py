@@ -8,11 +8,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-    CloudflareAPIError,
-    RateBudget,
-    shape_problem,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import shape_problem
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ratelimit import RateBudget
 
 
 class FakeClient:

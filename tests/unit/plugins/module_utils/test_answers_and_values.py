@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-    CloudflareAPIError,
-    CloudflareClient,
-    InvalidOption,
-    Shape,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import Shape
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import (
     Interconnects,
     check_interconnect_change,
 )
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import check_values
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import check_values
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
 

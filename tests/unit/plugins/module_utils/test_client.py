@@ -12,12 +12,9 @@ import requests
 import urllib3
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils import _client
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-    CloudflareAPIError,
-    CloudflareClient,
-    InvalidOption,
-    without_nulls,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import Shape, without_nulls
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
 
 PATH = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
@@ -328,9 +325,9 @@ def test_a_429_is_known_not_processed(api):
 
 def test_a_required_shape_unwraps_its_key(api):
     api.expect("GET", PATH, result={"interconnects": [{"id": "a"}]})
-    assert client().get(PATH, shape=_client.Shape(list, "interconnects")) == [{"id": "a"}]
+    assert client().get(PATH, shape=Shape(list, "interconnects")) == [{"id": "a"}]
     with pytest.raises(CloudflareAPIError) as exc:
-        client().check_shape({"modified": True}, _client.Shape(dict, "modified_interconnect"), "PUT", PATH)
+        client().check_shape({"modified": True}, Shape(dict, "modified_interconnect"), "PUT", PATH)
     assert str(exc.value) == ("PUT %s: HTTP 2xx answer of the wrong shape: result has no key 'modified_interconnect' "
                               "(keys: modified)" % PATH)
     assert exc.value.outcome_unknown and not exc.value.retryable

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     Connectors,
     given_identity,
     select_connector,
 )
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._license_keys import keep_license_key
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Change
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import Change
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 
 HARDWARE = dict(id="c1", notes="ber", device=dict(id="d1", serial_number="SN1", type="MANAGED"),

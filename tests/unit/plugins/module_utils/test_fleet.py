@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import (
     CHANGED,
     FAILED,
@@ -15,7 +15,8 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet im
     UNCHANGED,
     FleetWriter,
 )
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Change, IncompleteRun, Resource
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import Change, IncompleteRun
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Resource
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 
 

@@ -11,13 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-    ONE_IN_LIST,
-    CloudflareClient,
-    InvalidOption,
-    Shape,
-    shape_problem,
-)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import ONE_IN_LIST, Shape, shape_problem
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import (
     Parent,

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import build_report, parse_version
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report_render import (
     FSI,

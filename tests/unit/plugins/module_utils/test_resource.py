@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import AmbiguousMatch, Resource
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import PendingInterrupt
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import IncompleteRun
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import IncompleteRun
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import Interrupt
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._rolling import RollingInterrupt
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN

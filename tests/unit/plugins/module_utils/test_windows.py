@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import connector_name
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
     UnknownTimezone,

@@ -14,9 +14,10 @@ import pytest
 
 from ansible.module_utils.common.warnings import _global_warnings
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareAPIError, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FAILED, FleetWriter
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import IncompleteRun, Resource, ResourceModule, Step
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import IncompleteRun, Step
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Resource, ResourceModule
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connector, magic_connectors
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
