@@ -168,7 +168,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
     # 2. an interrupt waits for the offline appliance; it is seen pending at a sites refresh, then runs
     looked = len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK))
     assert simulator_api.post("/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
-                    json={"reboot": {"purge": False}}).status_code == 200
+                              json={"reboot": {"purge": False}}).status_code == 200
     deadline = time.monotonic() + WAIT
     while len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK)) <= looked and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -139,7 +139,7 @@ def test_admin_api_needs_no_auth_and_is_not_logged(simulator_api, simulator):
 
 def test_request_log_entry_shape(simulator_api, simulator):
     simulator_api.patch("magic/connectors/" + CONNECTOR, json={"notes": "logged"}, params={"validate_only": "true"},
-              headers={"User-Agent": "pytest-sim"})
+                        headers={"User-Agent": "pytest-sim"})
     entry = simulator.requests("PATCH")[0]
     assert set(entry) >= {"seq", "time", "method", "path", "query", "body", "status", "auth", "fault"}
     assert entry["path"] == "/client/v4/accounts/%s/magic/connectors/%s" % (simulator.account_id, CONNECTOR)

@@ -336,7 +336,7 @@ def test_put_resets_site_id_and_primary(simulator_api):
 @pytest.mark.usefixtures("older_connector_schema")
 def test_create_with_site_id_and_primary(simulator_api, simulator):
     created = result(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}, "site_id": SITE_SYD,
-                                                        "primary": False}))
+                                                                  "primary": False}))
     assert created["site_id"] == SITE_SYD and created["primary"] is False
     plain = result(simulator_api.post("magic/connectors", json={"device": {"provision_license": True}}))
     assert plain["primary"] is True and "site_id" not in plain
@@ -447,5 +447,3 @@ def test_default_delay_runs_interrupts_at_once(simulator_api):
     for action in ("reboot", "restart", "shutdown"):
         result(post_interrupt(simulator_api, {action: {"purge": True}}))
     assert all(item["triggered_at"] == item["submitted_at"] for item in interrupts(simulator_api))
-
-

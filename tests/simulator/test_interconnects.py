@@ -229,7 +229,7 @@ def test_interface_address6_rules(simulator_api, value, ok):
 
 def test_json_null_is_1022(simulator_api, simulator):
     errors = errors_of(put(simulator_api, FRA_GRE, {"description": None, "mtu": None, "health_check": {"rate": None},
-                                          "bgp": {"customer_asn": 1, "extra_prefixes": [None]}}))
+                                                    "bgp": {"customer_asn": 1, "extra_prefixes": [None]}}))
     assert errors[(1022, "/description")] == "description: type string is not permitted to be null"
     assert errors[(1022, "/mtu")] == "mtu: type integer is not permitted to be null"
     assert errors[(1022, "/health_check/rate")] == "health_check.rate: type string is not permitted to be null"
@@ -365,5 +365,3 @@ def test_seeded_interconnects_pass_the_rules_they_are_judged_by(simulator_api, s
             response = put(simulator_api, interconnect["id"], body, account=account_id, params={"validate_only": "true"},
                            headers=NEW_HC_TARGET)
             assert response.status_code == 200, (interconnect["name"], response.text)
-
-

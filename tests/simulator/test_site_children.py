@@ -19,7 +19,7 @@ def site_fixture(simulator_api):
 @pytest.fixture(name="ha_site")
 def ha_site_fixture(simulator_api):
     return result(simulator_api.post("magic/sites", json={"name": "ha-store", "connector_id": SFO, "secondary_connector_id": SYD,
-                                                "ha_mode": True}))
+                                                          "ha_mode": True}))
 
 
 def under(site, kind, child_id=""):
@@ -119,7 +119,7 @@ def test_turning_ha_on_needs_the_lans_ready(simulator_api, site):
 
 def test_wan_rules_and_nullable_flag(simulator_api, site):
     found = errors_of(simulator_api.post(under(site, "wans"), json={"priority": -1, "health_check_rate": "fast", "vlan_tag": -1,
-                                                          "static_addressing": {"address": "203.0.113.2/29"}}))
+                                                                    "static_addressing": {"address": "203.0.113.2/29"}}))
     assert found == {
         (1004, "/physport"): "physport is required",
         (1004, "/priority"): "priority must be >= 0",
@@ -157,7 +157,7 @@ def test_acl_rules_defaults_and_lan_names(simulator_api, site):
     assert errors_of(simulator_api.post(under(site, "acls"), json=same)) == {
         (1004, "/lan_2/lan_id"): "lan_2.lan_id must name a different LAN than lan_1.lan_id"}
     acl = result(simulator_api.post(under(site, "acls"), json={"name": "pos-office", "lan_1": {"lan_id": lans[0]["id"], "lan_name": "ignored"},
-                                                     "lan_2": {"lan_id": lans[1]["id"], "subnets": ["10.3.0.5"]}}))
+                                                               "lan_2": {"lan_id": lans[1]["id"], "subnets": ["10.3.0.5"]}}))
     assert acl == {"id": acl["id"], "site_id": site["id"], "name": "pos-office", "description": "",
                    "lan_1": {"lan_id": lans[0]["id"], "lan_name": "pos"},
                    "lan_2": {"lan_id": lans[1]["id"], "subnets": ["10.3.0.5"], "lan_name": "office"},

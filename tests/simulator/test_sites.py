@@ -21,7 +21,7 @@ SITE_TYO = "2b7c9d1e3f5a4b6c8d0e2f4a6b8c0d1e"
 
 def test_create_get_list_and_defaults(simulator_api, simulator):
     created = result(simulator_api.post("magic/sites", json={"name": "muc-store-1", "connector_id": SFO_LICENSED,
-                                                   "location": {"lat": "48.1351", "lon": "11.5820"}}))
+                                                             "location": {"lat": "48.1351", "lon": "11.5820"}}))
     assert created == {"id": created["id"], "name": "muc-store-1", "description": "", "connector_id": SFO_LICENSED,
                        "ha_mode": False, "location": {"lat": "48.1351", "lon": "11.5820"}}
     assert result(simulator_api.get("magic/sites/" + created["id"])) == created
@@ -38,7 +38,7 @@ def test_connectorid_filter_matches_either_slot(simulator_api):
 
 def test_patch_changes_only_what_is_sent_and_ha_mode_is_updatable(simulator_api):
     edited = result(simulator_api.patch("magic/sites/" + SITE_SYD, json={"connector_id": SYD_CONNECTOR, "secondary_connector_id": SFO_LICENSED,
-                                                               "ha_mode": True}))
+                                                                         "ha_mode": True}))
     assert edited["ha_mode"] is True and edited["secondary_connector_id"] == SFO_LICENSED
     assert edited["name"] == "syd-branch-07" and edited["location"] == {"lat": "-33.8688", "lon": "151.2093"}
     # An empty string clears a slot.
@@ -71,7 +71,7 @@ def test_every_bad_field_in_one_answer_and_nothing_written(simulator_api, simula
     assert errors_of(simulator_api.post("magic/sites", json={"name": "x", "location": {"lat": "1", "lon": "-180.5"}})) == {
         (1004, "/location/lon"): "location.lon must be a decimal number between -180 and 180, as a string"}
     assert errors_of(simulator_api.patch("magic/sites/" + SITE_SYD, json={"connector_id": SYD_CONNECTOR,
-                                                                "secondary_connector_id": SYD_CONNECTOR})) == {
+                                                                          "secondary_connector_id": SYD_CONNECTOR})) == {
         (1004, "/secondary_connector_id"): "secondary_connector_id must differ from connector_id"}
     assert errors_of(simulator_api.patch("magic/sites/" + SITE_SYD, json={"name": None}))[(1022, "/name")]
     # Judged on the result: moving the secondary into the primary slot alone would name it twice.
@@ -198,5 +198,3 @@ def test_fleet_sites_pair_connectors(simulator_api, simulator):
     simulator.add_fleet(1)
     site = result(simulator_api.get("magic/sites/" + single["id"]))
     assert site["ha_mode"] is True and site["secondary_connector_id"] == result(simulator_api.get("magic/connectors"))[-1]["id"]
-
-
