@@ -41,8 +41,20 @@ def admin(port, path):
 def start_simulator(copy, connectors, workdir):
     port_file = Path(workdir) / "port"
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, "-m", "simulator", "--port", "0", "--port-file", str(port_file), "--quiet",
-         "--fleet", str(connectors)], cwd=str(copy))
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--quiet",
+            "--fleet",
+            str(connectors),
+        ],
+        cwd=str(copy),
+    )
     deadline = time.monotonic() + 60
     while not port_file.exists():
         if time.monotonic() > deadline or process.poll() is not None:
@@ -54,15 +66,19 @@ def start_simulator(copy, connectors, workdir):
 
 def load_source(copy):
     spec = importlib.util.spec_from_file_location(
-        "connector_events", Path(copy) / "extensions" / "eda" / "plugins" / "event_source" / "connector_events.py")
+        "connector_events", Path(copy) / "extensions" / "eda" / "plugins" / "event_source" / "connector_events.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 async def measure(module, port, interval, seconds):
-    os.environ.update(CLOUDFLARE_BASE_URL="http://127.0.0.1:%d/client/v4" % port, CLOUDFLARE_API_TOKEN=TOKEN,
-                      CLOUDFLARE_ACCOUNT_ID=ACCOUNT)
+    os.environ.update(
+        CLOUDFLARE_BASE_URL="http://127.0.0.1:%d/client/v4" % port,
+        CLOUDFLARE_API_TOKEN=TOKEN,
+        CLOUDFLARE_ACCOUNT_ID=ACCOUNT,
+    )
     source = module.ConnectorEvents(dict(interval=interval))
     rows = []
     started = time.monotonic()
@@ -70,8 +86,14 @@ async def measure(module, port, interval, seconds):
         poll_started, cpu = time.monotonic(), time.process_time()
         events = await source.poll()
         kinds = sorted(set(e["type"] for e in events))
-        rows.append(dict(cpu=time.process_time() - cpu, wall=time.monotonic() - poll_started, events=len(events),
-                         kinds=", ".join("%s %d" % (k, sum(1 for e in events if e["type"] == k)) for k in kinds)))
+        rows.append(
+            dict(
+                cpu=time.process_time() - cpu,
+                wall=time.monotonic() - poll_started,
+                events=len(events),
+                kinds=", ".join("%s %d" % (k, sum(1 for e in events if e["type"] == k)) for k in kinds),
+            )
+        )
         await asyncio.sleep(max(0.0, interval - (time.monotonic() - poll_started)))
     return source, rows
 
@@ -100,27 +122,42 @@ def main():
     cpu = [r["cpu"] * 1000 for r in rows]
     wall = [r["wall"] * 1000 for r in rows]
     table = ["| poll | CPU (ms) | wall (ms) | events |", "|---|---|---|---|"]
-    table += ["| %d | %.0f | %.0f | %s |" % (i + 1, r["cpu"] * 1000, r["wall"] * 1000, r["kinds"] or "none")
-              for i, r in enumerate(rows)]
-    text = "\n".join([
-        "## Event-Driven Ansible: the connector_events source",
-        "",
-        "Measured by `hack/bench_eda.py` on %s (%d cores), %s: the source polled a simulated estate of %d connectors "
-        "(%d with the seed's; the simulator's fleet comes in HA pairs and every tenth connector is not activated, so "
-        "the second poll, which confirms the state at start, reports those pairs degraded: `emit_initial_state: "
-        "problems`) every %g s for %g s, in one Python process (%s); the simulator ran in another process, so its CPU "
-        "is not counted. CPU time is the source's process time during a poll: reading and decoding the list (the "
-        "HTTP client's thread included), comparing, naming hosts and building the events. Numbers from one run on a "
-        "shared machine." % (platform.node() or "this machine", os.cpu_count() or 0, datetime.date.today().isoformat(),
-                             args.connectors, admin_total, args.interval, args.seconds, platform.python_version()),
-        "",
-    ] + table + [
-        "",
-        "Per poll: CPU median **%.0f ms** (max %.0f ms), wall median %.0f ms. API calls in %d polls: %d connectors lists "
-        "(one per poll), %d sites lists (every `sites_every` = 10 polls, and the first), %d interrupt reads (the "
-        "offline connectors, at most 10 per poll)." % (
-            statistics.median(cpu), max(cpu), statistics.median(wall), len(rows), lists, sites, interrupts),
-    ])
+    table += [
+        "| %d | %.0f | %.0f | %s |" % (i + 1, r["cpu"] * 1000, r["wall"] * 1000, r["kinds"] or "none")
+        for i, r in enumerate(rows)
+    ]
+    text = "\n".join(
+        [
+            "## Event-Driven Ansible: the connector_events source",
+            "",
+            "Measured by `hack/bench_eda.py` on %s (%d cores), %s: the source polled a simulated estate of %d connectors "
+            "(%d with the seed's; the simulator's fleet comes in HA pairs and every tenth connector is not activated, so "
+            "the second poll, which confirms the state at start, reports those pairs degraded: `emit_initial_state: "
+            "problems`) every %g s for %g s, in one Python process (%s); the simulator ran in another process, so its CPU "
+            "is not counted. CPU time is the source's process time during a poll: reading and decoding the list (the "
+            "HTTP client's thread included), comparing, naming hosts and building the events. Numbers from one run on a "
+            "shared machine."
+            % (
+                platform.node() or "this machine",
+                os.cpu_count() or 0,
+                datetime.date.today().isoformat(),
+                args.connectors,
+                admin_total,
+                args.interval,
+                args.seconds,
+                platform.python_version(),
+            ),
+            "",
+        ]
+        + table
+        + [
+            "",
+            "Per poll: CPU median **%.0f ms** (max %.0f ms), wall median %.0f ms. API calls in %d polls: %d connectors lists "
+            "(one per poll), %d sites lists (every `sites_every` = 10 polls, and the first), %d interrupt reads (the "
+            "offline connectors, at most 10 per poll)."
+            % (statistics.median(cpu), max(cpu), statistics.median(wall), len(rows), lists, sites, interrupts),
+        ]
+    )
     print(text)
     write_section(args.output, "eda-bench (hack/bench_eda.py)", text)
 

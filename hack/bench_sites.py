@@ -27,20 +27,33 @@ STORES, CHANGED, LIMIT, WINDOW, LATENCY_MS = 400, 40, 1200, 300, 25
 def store(number, changed=False):
     """One store as a magic_sites entry; a changed one moves its LTE uplink's priority (one PATCH)."""
     net = "10.%d.%d" % (100 + number // 200, number % 200)
-    return dict(name="bench-store-%03d" % number,
-                wans=[dict(name="fibre", physport=1, priority=1),
-                      dict(name="lte", physport=2, priority=3 if changed else 2, health_check_rate="low")],
-                lans=[dict(name="store", physport=3, static_addressing=dict(address=net + ".1/24")),
-                      dict(name="guest", physport=4, vlan_tag=20)],
-                acls=[dict(name="store-to-guest", lan_1=dict(lan_name="store"), lan_2=dict(lan_name="guest"),
-                           protocols=["tcp"])])
+    return dict(
+        name="bench-store-%03d" % number,
+        wans=[
+            dict(name="fibre", physport=1, priority=1),
+            dict(name="lte", physport=2, priority=3 if changed else 2, health_check_rate="low"),
+        ],
+        lans=[
+            dict(name="store", physport=3, static_addressing=dict(address=net + ".1/24")),
+            dict(name="guest", physport=4, vlan_tag=20),
+        ],
+        acls=[
+            dict(name="store-to-guest", lan_1=dict(lan_name="store"), lan_2=dict(lan_name="guest"), protocols=["tcp"])
+        ],
+    )
 
 
 def run_entries(simulator, env, workdir, label, entries, limit):
     """One magic_sites run: its calls, 429 answers, pauses and wall time, from a fresh rate-limit window (without
     ``limit``: no latency and a budget the run cannot exhaust, for the setup)."""
-    simulator.admin("PUT", "/faults", dict(latency_ms=LATENCY_MS if limit else 0,
-                                           rate_limit={"requests": LIMIT if limit else 100 * LIMIT, "window": WINDOW}))
+    simulator.admin(
+        "PUT",
+        "/faults",
+        dict(
+            latency_ms=LATENCY_MS if limit else 0,
+            rate_limit={"requests": LIMIT if limit else 100 * LIMIT, "window": WINDOW},
+        ),
+    )
     simulator.admin("DELETE", "/requests")
     path = Path(workdir) / "entries.json"
     path.write_text(json.dumps({"entries": entries}))
@@ -51,7 +64,9 @@ def run_entries(simulator, env, workdir, label, entries, limit):
         raise SystemExit("bench: %s failed (exit code %d)" % (label, run.returncode))
     pacing = json.loads(re.search(r"PACING (\{.*\})", run.stdout.replace('\\"', '"')).group(1))
     requests = calls["GET"] + calls["PATCH"] + calls["POST"]
-    return dict(label=label, requests=requests, seconds=seconds, pauses=pacing["pauses"], floor=floor(requests), **calls)
+    return dict(
+        label=label, requests=requests, seconds=seconds, pauses=pacing["pauses"], floor=floor(requests), **calls
+    )
 
 
 def floor(requests):
@@ -65,8 +80,10 @@ def rows(simulator, env):
     simulator.admin("POST", "/reset")
     run_entries(simulator, env, workdir, "setup", [store(n) for n in range(1, STORES + 1)], limit=False)
     entries = [store(n, changed=n % (STORES // CHANGED) == 0) for n in range(1, STORES + 1)]
-    return [run_entries(simulator, env, workdir, "8a. %d stores, %d changed" % (STORES, CHANGED), entries, limit=True),
-            run_entries(simulator, env, workdir, "8b. the same run again (nothing to change)", entries, limit=True)]
+    return [
+        run_entries(simulator, env, workdir, "8a. %d stores, %d changed" % (STORES, CHANGED), entries, limit=True),
+        run_entries(simulator, env, workdir, "8b. the same run again (nothing to change)", entries, limit=True),
+    ]
 
 
 def section(results):
@@ -78,16 +95,27 @@ def section(results):
         "(%d requests per %d s, sliding window, counted afresh for each run); measured by `make bench` on %s (%d cores), "
         "%s. The task reads the sites once and each store's three lists (LANs, WANs, ACLs), paced like its writes. The "
         "floor is the time the rate limit alone imposes on the run's requests. Targets: no 429; a re-run writes nothing."
-        % (STORES, STORES * 5, CHANGED, LATENCY_MS, LIMIT, WINDOW, os.uname().nodename, os.cpu_count(),
-           time.strftime("%Y-%m-%d")),
+        % (
+            STORES,
+            STORES * 5,
+            CHANGED,
+            LATENCY_MS,
+            LIMIT,
+            WINDOW,
+            os.uname().nodename,
+            os.cpu_count(),
+            time.strftime("%Y-%m-%d"),
+        ),
         "",
         "| run | API calls | GET | PATCH | 429 answers | pauses | wall time (s) | floor (s) | wall / floor |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         ratio = "%.2f" % (r["seconds"] / r["floor"]) if r["floor"] else "-"
-        lines.append("| %s | %d | %d | %d | %d | %d | %.1f | %d | %s |" % (
-            r["label"], r["requests"], r["GET"], r["PATCH"], r["429"], r["pauses"], r["seconds"], r["floor"], ratio))
+        lines.append(
+            "| %s | %d | %d | %d | %d | %d | %.1f | %d | %s |"
+            % (r["label"], r["requests"], r["GET"], r["PATCH"], r["429"], r["pauses"], r["seconds"], r["floor"], ratio)
+        )
     return "\n".join(lines) + "\n"
 
 

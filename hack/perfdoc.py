@@ -13,7 +13,7 @@ def write_section(output, name, text):
     path = Path(output)
     current = path.read_text(encoding="utf-8") if path.exists() else ""
     if begin in current and end in current:
-        current = current[:current.index(begin)] + block + current[current.index(end) + len(end):]
+        current = current[: current.index(begin)] + block + current[current.index(end) + len(end) :]
     else:
         current = current.rstrip("\n") + ("\n\n" if current.strip() else "") + block + "\n"
     path.write_text(current, encoding="utf-8")

@@ -107,8 +107,10 @@ def main() -> int:
         return 2
     source, destination = (os.path.abspath(arg) for arg in sys.argv[1:])
     inside = os.path.relpath(destination, source)
-    if inside == "." or source.startswith(destination + os.sep) or (
-        not inside.startswith("..") and not excluded(inside.split(os.sep)[0], inside.split(os.sep)[0])
+    if (
+        inside == "."
+        or source.startswith(destination + os.sep)
+        or (not inside.startswith("..") and not excluded(inside.split(os.sep)[0], inside.split(os.sep)[0]))
     ):
         print("sync_tree.py: the destination must not overlap the source (except under .build/)", file=sys.stderr)
         return 2

@@ -37,56 +37,122 @@ def _seconds(name):
             return seconds(name, text)
         except SettingsError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+
     return parse
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
-        description="Local simulator of Cloudflare's Magic Transit / Magic WAN API (/client/v4), for demos and tests.")
+        description="Local simulator of Cloudflare's Magic Transit / Magic WAN API (/client/v4), for demos and tests.",
+    )
     server = parser.add_argument_group("server")
-    server.add_argument("--host", default="127.0.0.1", help="loopback address to bind (127.0.0.0/8, ::1, localhost); default %(default)s")
-    server.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port, 0 picks a free one; default %(default)s")
+    server.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="loopback address to bind (127.0.0.0/8, ::1, localhost); default %(default)s",
+    )
+    server.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="TCP port, 0 picks a free one; default %(default)s"
+    )
     server.add_argument("--port-file", metavar="PATH", help="write the bound port here (atomically) once listening")
     server.add_argument("--quiet", action="store_true", help="no access log on stderr")
     data = parser.add_argument_group("data")
-    data.add_argument("--seed", metavar="PATH", default=DEFAULT_SEED, help="seed document (default: simulator/seed.json)")
-    data.add_argument("--state-file", metavar="PATH",
-                      help="load state from PATH if it exists (else the seed) and persist every acknowledged write to it atomically")
-    data.add_argument("--fleet", type=int, default=0, metavar="N", help="add N generated connectors (SIM-FLEET-00001...) to the seed")
+    data.add_argument(
+        "--seed", metavar="PATH", default=DEFAULT_SEED, help="seed document (default: simulator/seed.json)"
+    )
+    data.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="load state from PATH if it exists (else the seed) and persist every acknowledged write to it atomically",
+    )
+    data.add_argument(
+        "--fleet", type=int, default=0, metavar="N", help="add N generated connectors (SIM-FLEET-00001...) to the seed"
+    )
     behaviour = parser.add_argument_group("behaviour (change at run time with PUT /__admin/settings)")
-    behaviour.add_argument("--interrupt-delay", type=_delay, default=0.0, metavar="S",
-                           help="seconds until a submitted interrupt runs (gets triggered_at); 'never' or a negative "
-                                "number keeps it pending; default 0")
-    behaviour.add_argument("--heartbeat-interval", type=_seconds("heartbeat_interval"), default=0.0, metavar="S",
-                           help="seconds between an appliance's heartbeats (last_heartbeat advances with the clock; "
-                                "Cloudflare's appliances report every 10); default 0: heartbeats stay as stored")
-    behaviour.add_argument("--interrupt-downtime", type=_seconds("interrupt_downtime"), default=30.0, metavar="S",
-                           help="seconds an appliance sends no heartbeat after a reboot or restart ran; default %(default)s")
-    behaviour.add_argument("--connector-schema", choices=CONNECTOR_SCHEMAS, default=NEWEST_CONNECTOR_SCHEMA,
-                           help="2026-10: the newest published schema, connectors without site_id and primary (HA "
-                                "membership lives on sites; default); 2026-08: the older form that carries them")
-    behaviour.add_argument("--strict-devices", action="store_true",
-                           help="refuse (404) a create naming an unknown hardware serial number instead of registering it")
-    faults = parser.add_argument_group("fault injection (all off by default; change at run time with PUT /__admin/faults)")
-    faults.add_argument("--latency-ms", type=float, default=0, metavar="MS", help="delay every API call by MS milliseconds")
-    faults.add_argument("--rate-limit", metavar="N/W", help="allow N calls per W seconds per account, then answer 429 for W seconds")
-    faults.add_argument("--rate-limit-mode", choices=("sliding", "fixed"), default="sliding",
-                        help="sliding: the calls of the last W seconds count; fixed: the calls since the window began")
-    faults.add_argument("--other-consumer", metavar="N/W", help="another client spends N calls per W seconds of the same budget")
-    faults.add_argument("--other-consumer-mode", choices=("steady", "burst"), default="steady",
-                        help="steady: evenly, as if running for a window already; burst: N calls at once just before the first call")
-    faults.add_argument("--no-rate-limit-headers", action="store_true", help="leave the Ratelimit headers out of every answer")
-    faults.add_argument("--error-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 500/502/503/504 unprocessed")
-    faults.add_argument("--drop-rate", type=_rate, default=0.0, metavar="F", help="share of calls whose connection is closed unanswered")
-    faults.add_argument("--malformed-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 200 with broken JSON")
+    behaviour.add_argument(
+        "--interrupt-delay",
+        type=_delay,
+        default=0.0,
+        metavar="S",
+        help="seconds until a submitted interrupt runs (gets triggered_at); 'never' or a negative "
+        "number keeps it pending; default 0",
+    )
+    behaviour.add_argument(
+        "--heartbeat-interval",
+        type=_seconds("heartbeat_interval"),
+        default=0.0,
+        metavar="S",
+        help="seconds between an appliance's heartbeats (last_heartbeat advances with the clock; "
+        "Cloudflare's appliances report every 10); default 0: heartbeats stay as stored",
+    )
+    behaviour.add_argument(
+        "--interrupt-downtime",
+        type=_seconds("interrupt_downtime"),
+        default=30.0,
+        metavar="S",
+        help="seconds an appliance sends no heartbeat after a reboot or restart ran; default %(default)s",
+    )
+    behaviour.add_argument(
+        "--connector-schema",
+        choices=CONNECTOR_SCHEMAS,
+        default=NEWEST_CONNECTOR_SCHEMA,
+        help="2026-10: the newest published schema, connectors without site_id and primary (HA "
+        "membership lives on sites; default); 2026-08: the older form that carries them",
+    )
+    behaviour.add_argument(
+        "--strict-devices",
+        action="store_true",
+        help="refuse (404) a create naming an unknown hardware serial number instead of registering it",
+    )
+    faults = parser.add_argument_group(
+        "fault injection (all off by default; change at run time with PUT /__admin/faults)"
+    )
+    faults.add_argument(
+        "--latency-ms", type=float, default=0, metavar="MS", help="delay every API call by MS milliseconds"
+    )
+    faults.add_argument(
+        "--rate-limit", metavar="N/W", help="allow N calls per W seconds per account, then answer 429 for W seconds"
+    )
+    faults.add_argument(
+        "--rate-limit-mode",
+        choices=("sliding", "fixed"),
+        default="sliding",
+        help="sliding: the calls of the last W seconds count; fixed: the calls since the window began",
+    )
+    faults.add_argument(
+        "--other-consumer", metavar="N/W", help="another client spends N calls per W seconds of the same budget"
+    )
+    faults.add_argument(
+        "--other-consumer-mode",
+        choices=("steady", "burst"),
+        default="steady",
+        help="steady: evenly, as if running for a window already; burst: N calls at once just before the first call",
+    )
+    faults.add_argument(
+        "--no-rate-limit-headers", action="store_true", help="leave the Ratelimit headers out of every answer"
+    )
+    faults.add_argument(
+        "--error-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 500/502/503/504 unprocessed"
+    )
+    faults.add_argument(
+        "--drop-rate", type=_rate, default=0.0, metavar="F", help="share of calls whose connection is closed unanswered"
+    )
+    faults.add_argument(
+        "--malformed-rate", type=_rate, default=0.0, metavar="F", help="share of calls answered 200 with broken JSON"
+    )
     faults.add_argument("--random-seed", type=int, metavar="N", help="seed of the fault dice, for reproducible runs")
     return parser
 
 
 def fault_defaults(args):
-    config = {"latency_ms": args.latency_ms, "error_rate": args.error_rate, "drop_rate": args.drop_rate,
-              "malformed_rate": args.malformed_rate, "random_seed": args.random_seed}
+    config = {
+        "latency_ms": args.latency_ms,
+        "error_rate": args.error_rate,
+        "drop_rate": args.drop_rate,
+        "malformed_rate": args.malformed_rate,
+        "random_seed": args.random_seed,
+    }
     if args.rate_limit:
         config["rate_limit"] = dict(parse_rate_limit(args.rate_limit), mode=args.rate_limit_mode)
     if args.other_consumer:
@@ -112,9 +178,16 @@ def main(argv=None):
         print("simulator: error: cannot write the state file %s: %s" % (args.state_file, exc), file=sys.stderr)
         return 1
     try:
-        settings = Settings(args.interrupt_delay, args.strict_devices, args.heartbeat_interval, args.interrupt_downtime,
-                            args.connector_schema)
-        server = make_server(args.host, args.port, Application(store, faults, RequestLog(), settings=settings, quiet=args.quiet))
+        settings = Settings(
+            args.interrupt_delay,
+            args.strict_devices,
+            args.heartbeat_interval,
+            args.interrupt_downtime,
+            args.connector_schema,
+        )
+        server = make_server(
+            args.host, args.port, Application(store, faults, RequestLog(), settings=settings, quiet=args.quiet)
+        )
     except OSError as exc:
         print("simulator: error: cannot listen on %s port %s: %s" % (args.host, args.port, exc), file=sys.stderr)
         return 1

@@ -54,12 +54,24 @@ _CONNECTOR = _ACCOUNT + r"/magic/connectors/(?P<connector_id>[^/]+)"
 # (path pattern below /client/v4, {method: handler}); the first pattern that matches owns the path.
 ROUTES = [
     (r"/user/tokens/verify", {"GET": resources.verify_token}),
-    (_ACCOUNT + r"/magic/cf_interconnects", {"GET": resources.list_interconnects, "PUT": resources.bulk_update_interconnects}),
-    (_ACCOUNT + r"/magic/cf_interconnects/(?P<interconnect_id>[^/]+)",
-     {"GET": resources.get_interconnect, "PUT": resources.update_interconnect}),
+    (
+        _ACCOUNT + r"/magic/cf_interconnects",
+        {"GET": resources.list_interconnects, "PUT": resources.bulk_update_interconnects},
+    ),
+    (
+        _ACCOUNT + r"/magic/cf_interconnects/(?P<interconnect_id>[^/]+)",
+        {"GET": resources.get_interconnect, "PUT": resources.update_interconnect},
+    ),
     (_ACCOUNT + r"/magic/connectors", {"GET": resources.list_connectors, "POST": resources.create_connector}),
-    (_CONNECTOR, {"GET": resources.get_connector, "PATCH": resources.edit_connector, "PUT": resources.replace_connector,
-                  "DELETE": resources.delete_connector}),
+    (
+        _CONNECTOR,
+        {
+            "GET": resources.get_connector,
+            "PATCH": resources.edit_connector,
+            "PUT": resources.replace_connector,
+            "DELETE": resources.delete_connector,
+        },
+    ),
     (_CONNECTOR + r"/interrupts", {"GET": resources.list_interrupts, "POST": resources.create_interrupt}),
     (_CONNECTOR + r"/telemetry/events", {"GET": resources.list_events}),
     (_CONNECTOR + r"/telemetry/events/latest", {"GET": resources.latest_events}),
@@ -235,7 +247,11 @@ class Application:
     @staticmethod
     def _malformed(processed):
         """A 200 whose JSON body is cut short (half of the real answer when there is one)."""
-        body = processed.body[:max(1, len(processed.body) // 2)] if processed is not None and processed.body else MALFORMED_BODY
+        body = (
+            processed.body[: max(1, len(processed.body) // 2)]
+            if processed is not None and processed.body
+            else MALFORMED_BODY
+        )
         return Answer(200, body, {"Content-Type": "application/json"})
 
     def _process(self, request):
@@ -259,8 +275,12 @@ class Application:
                 raise resources.invalid_identifier(request.path)
         handler = methods.get(request.method)
         if handler is None:
-            raise ApiError.single(405, CODE_METHOD, "Method %s not allowed for %s" % (request.method, request.path),
-                                  headers={"Allow": ", ".join(sorted(methods))})
+            raise ApiError.single(
+                405,
+                CODE_METHOD,
+                "Method %s not allowed for %s" % (request.method, request.path),
+                headers={"Allow": ", ".join(sorted(methods))},
+            )
         if request.method in WRITE_METHODS and identity.access != "read_write":
             raise ApiError.single(403, CODE_FORBIDDEN, "Unauthorized to access requested resource")
         body = self._body(request) if request.method in BODY_METHODS else None
@@ -308,22 +328,34 @@ class Application:
             except (ValueError, UnicodeDecodeError):
                 body = mask_raw(request.raw_body.decode("utf-8", errors="replace"))
         status = None if answer.drop else answer.status
-        self.log.record({
-            "time": utc_now(),
-            "method": request.method,
-            "path": request.path,
-            "query": dict(request.query),
-            "body": body,
-            "status": status,
-            "auth": auth_style(request.headers),
-            "fault": fault,
-            "headers": {name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
-            "duration_ms": round((time.monotonic() - started) * 1000, 1),
-        })
+        self.log.record(
+            {
+                "time": utc_now(),
+                "method": request.method,
+                "path": request.path,
+                "query": dict(request.query),
+                "body": body,
+                "status": status,
+                "auth": auth_style(request.headers),
+                "fault": fault,
+                "headers": {name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            }
+        )
         if not self.quiet:
             # Never print bodies or headers here: they may hold secrets.
-            print("%s %s %s -> %s%s" % (request.client, request.method, request.path, "dropped" if status is None else status,
-                                        " [fault: %s]" % fault if fault else ""), file=sys.stderr, flush=True)
+            print(
+                "%s %s %s -> %s%s"
+                % (
+                    request.client,
+                    request.method,
+                    request.path,
+                    "dropped" if status is None else status,
+                    " [fault: %s]" % fault if fault else "",
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _is_loopback_name(name):
@@ -363,7 +395,7 @@ class AdminApi:
         refusal = self.refusal(request.headers)
         if refusal:
             return json_answer(403, {"error": refusal})
-        path = request.path[len(ADMIN_PREFIX):].rstrip("/") or "/"
+        path = request.path[len(ADMIN_PREFIX) :].rstrip("/") or "/"
         switch = ADMIN_CONNECTOR_SWITCH.match(path)
         if switch:
             if request.method != "PUT":
@@ -373,7 +405,9 @@ class AdminApi:
         if handler is None:
             allowed = sorted(method for method, known in self.routes if known == path)
             if allowed:
-                return json_answer(405, {"error": "method %s not allowed here" % request.method}, {"Allow": ", ".join(allowed)})
+                return json_answer(
+                    405, {"error": "method %s not allowed here" % request.method}, {"Allow": ", ".join(allowed)}
+                )
             return json_answer(404, {"error": "no admin endpoint %s %s" % (request.method, request.path)})
         try:
             body = parse_json(request.raw_body) if request.raw_body.strip() else None
@@ -387,19 +421,23 @@ class AdminApi:
         reset the simulator's state: a browser sends no-cors POSTs to 127.0.0.1 with an ``Origin`` header, and a
         page served from a name that resolves to 127.0.0.1 (DNS rebinding) sends its own name as ``Host``."""
         if "origin" in headers:
-            return ("the admin API refuses requests with an Origin header (a web page's): only tools on this machine "
-                    "may change the simulator's state")
+            return (
+                "the admin API refuses requests with an Origin header (a web page's): only tools on this machine "
+                "may change the simulator's state"
+            )
         host = headers.get("host")
         if host is None:
             return None
         name = host.strip()
         if name.startswith("["):
-            name = name[:name.find("]") + 1] if "]" in name else name
+            name = name[: name.find("]") + 1] if "]" in name else name
         elif name.count(":") == 1:
             name = name.split(":")[0]
         if not _is_loopback_name(name):
-            return ("the admin API refuses a Host header that is not a loopback address (127.0.0.1, [::1] or "
-                    "localhost, with a port): got %r" % host[:100])
+            return (
+                "the admin API refuses a Host header that is not a loopback address (127.0.0.1, [::1] or "
+                "localhost, with a port): got %r" % host[:100]
+            )
         return None
 
     @staticmethod
@@ -417,7 +455,7 @@ class AdminApi:
 
     def put_state(self, body):
         if not isinstance(body, dict):
-            raise ValueError("send the state as a JSON object {\"accounts\": ...}")
+            raise ValueError('send the state as a JSON object {"accounts": ...}')
         self.app.store.replace(body)
         return {"ok": True}
 
@@ -450,7 +488,7 @@ class AdminApi:
         body = body or {}
         count = body.get("count") if isinstance(body, dict) else None
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100000:
-            raise ValueError("send {\"count\": N} with 0 <= N <= 100000")
+            raise ValueError('send {"count": N} with 0 <= N <= 100000')
         total = self.app.store.add_fleet(count, body.get("account_id"))
         return {"added": count, "connectors": total}
 
@@ -477,7 +515,12 @@ class AdminApi:
         """The appliances' timeline: per account and connector, online now, last_heartbeat and every away interval."""
         settings = self.app.settings
         with self.app.store.lock:
-            return {"now": appliances.format_timestamp(appliances.now_utc()),
-                    "heartbeat_interval": settings.heartbeat_interval, "interrupt_downtime": settings.interrupt_downtime,
-                    "accounts": {account_id: appliances.timeline(account, settings.heartbeat_interval, settings.interrupt_downtime)
-                                 for account_id, account in self._settled_accounts().items()}}
+            return {
+                "now": appliances.format_timestamp(appliances.now_utc()),
+                "heartbeat_interval": settings.heartbeat_interval,
+                "interrupt_downtime": settings.interrupt_downtime,
+                "accounts": {
+                    account_id: appliances.timeline(account, settings.heartbeat_interval, settings.interrupt_downtime)
+                    for account_id, account in self._settled_accounts().items()
+                },
+            }

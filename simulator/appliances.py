@@ -140,8 +140,14 @@ def timeline(account, interval_s, downtime_s, now=None):
         result[connector_id] = {
             "online": is_online(account, connector_id, now),
             "last_heartbeat": last_heartbeat(account, connector, interval_s, downtime_s, now),
-            "away": [{"from": None if start == NEVER else format_timestamp(start),
-                      "until": None if end is None else format_timestamp(end), "reason": reason}
-                     for start, end, reason in away_windows(account, connector_id, downtime_s) if start <= now],
+            "away": [
+                {
+                    "from": None if start == NEVER else format_timestamp(start),
+                    "until": None if end is None else format_timestamp(end),
+                    "reason": reason,
+                }
+                for start, end, reason in away_windows(account, connector_id, downtime_s)
+                if start <= now
+            ],
         }
     return result

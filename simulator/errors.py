@@ -8,18 +8,18 @@ Every answer of the simulated API is ``{"success", "errors", "messages", "result
 
 # Error codes (documented in simulator/README.md). Cloudflare reuses codes across products; these follow what
 # its API answers for the same classes of failure.
-CODE_INTERNAL = 1000            # 5xx: injected server errors and unexpected simulator failures
-CODE_MALFORMED_JSON = 1001      # 400: body is not JSON, not an object, or missing
-CODE_NOT_FOUND = 1003           # 404: well-formed id of an interconnect / connector / event that does not exist
-CODE_VALIDATION = 1004          # 400: a field breaks a rule (the message names the field and the rule)
-CODE_CONFLICT = 1006            # 409: e.g. the device already has a connector
-CODE_NULL = 1022                # 400: JSON null sent for a field
-CODE_ROUTE = 7000               # 404: no such endpoint
-CODE_METHOD = 7001              # 405: endpoint exists, method does not
-CODE_BAD_OBJECT = 7003          # 404: unknown account, or an object id that is not a valid identifier
-CODE_RATE_LIMIT = 971           # 429: rate limited
-CODE_FORBIDDEN = 9109           # 403: valid credentials without the permission (read-only token on a write)
-CODE_AUTH = 10000               # 401: missing or invalid credentials
+CODE_INTERNAL = 1000  # 5xx: injected server errors and unexpected simulator failures
+CODE_MALFORMED_JSON = 1001  # 400: body is not JSON, not an object, or missing
+CODE_NOT_FOUND = 1003  # 404: well-formed id of an interconnect / connector / event that does not exist
+CODE_VALIDATION = 1004  # 400: a field breaks a rule (the message names the field and the rule)
+CODE_CONFLICT = 1006  # 409: e.g. the device already has a connector
+CODE_NULL = 1022  # 400: JSON null sent for a field
+CODE_ROUTE = 7000  # 404: no such endpoint
+CODE_METHOD = 7001  # 405: endpoint exists, method does not
+CODE_BAD_OBJECT = 7003  # 404: unknown account, or an object id that is not a valid identifier
+CODE_RATE_LIMIT = 971  # 429: rate limited
+CODE_FORBIDDEN = 9109  # 403: valid credentials without the permission (read-only token on a write)
+CODE_AUTH = 10000  # 401: missing or invalid credentials
 
 RATE_LIMIT_MESSAGE = "Please wait and consider throttling your request speed"
 

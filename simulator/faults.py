@@ -44,8 +44,17 @@ WHEN = ("before", "after")
 ERROR_STATUSES = (500, 502, 503, 504)
 # Cloudflare's published policy, used for the Ratelimit headers when no limit is enforced.
 NOMINAL_LIMIT = (1200, 300)
-CONFIG_KEYS = ("latency_ms", "rate_limit", "other_consumer", "rate_limit_headers", "error_rate", "drop_rate", "malformed_rate",
-               "random_seed", "rules")
+CONFIG_KEYS = (
+    "latency_ms",
+    "rate_limit",
+    "other_consumer",
+    "rate_limit_headers",
+    "error_rate",
+    "drop_rate",
+    "malformed_rate",
+    "random_seed",
+    "rules",
+)
 RATE_MODES = ("sliding", "fixed")
 OTHER_MODES = ("steady", "burst")
 RULE_KEYS = ("match", "times", "action", "status", "retry_after", "delay_s", "when", "shape", "key", "until")
@@ -106,8 +115,9 @@ def _rule(raw, index):
         if rule["shape"] not in SHAPES:
             raise FaultConfigError("rules[%d].shape must be one of %s" % (index, ", ".join(SHAPES)))
         if rule["when"] != "after":
-            raise FaultConfigError("rules[%d]: a shape fault distorts the answer of the processed call, so its when is after"
-                                   % index)
+            raise FaultConfigError(
+                "rules[%d]: a shape fault distorts the answer of the processed call, so its when is after" % index
+            )
         if (rule["shape"] == "wrap") != isinstance(rule["key"], str):
             raise FaultConfigError("rules[%d].key (a string) is required with shape wrap, and only there" % index)
     elif "shape" in raw or "key" in raw:
@@ -126,15 +136,21 @@ def _until(raw, index, action):
         re.compile(raw.get("path") or "")
     except (re.error, TypeError) as exc:
         raise FaultConfigError("rules[%d].until.path is not a valid regex: %s" % (index, exc)) from exc
-    return {"method": raw["method"].upper() if raw.get("method") else None, "path": raw.get("path"),
-            "count": _number(raw, "count", 1, integer=True) if "count" in raw else 1}
+    return {
+        "method": raw["method"].upper() if raw.get("method") else None,
+        "path": raw.get("path"),
+        "count": _number(raw, "count", 1, integer=True) if "count" in raw else 1,
+    }
 
 
 def until_reached(until, entries):
     """Whether the request log's ``entries`` hold ``until["count"]`` answered calls that ``until`` matches."""
-    seen = sum(1 for entry in entries
-               if (until["method"] is None or entry["method"] == until["method"])
-               and (until["path"] is None or re.search(until["path"], entry["path"])))
+    seen = sum(
+        1
+        for entry in entries
+        if (until["method"] is None or entry["method"] == until["method"])
+        and (until["path"] is None or re.search(until["path"], entry["path"]))
+    )
     return seen >= until["count"]
 
 
@@ -158,7 +174,9 @@ def normalise_config(raw):
     }
     if config["error_rate"] + config["drop_rate"] + config["malformed_rate"] > 1:
         raise FaultConfigError("error_rate + drop_rate + malformed_rate must not exceed 1")
-    if config["random_seed"] is not None and (isinstance(config["random_seed"], bool) or not isinstance(config["random_seed"], int)):
+    if config["random_seed"] is not None and (
+        isinstance(config["random_seed"], bool) or not isinstance(config["random_seed"], int)
+    ):
         raise FaultConfigError("random_seed must be an integer")
     if not isinstance(config["rate_limit_headers"], bool):
         raise FaultConfigError("rate_limit_headers must be true or false")
@@ -167,24 +185,29 @@ def normalise_config(raw):
         limit = parse_rate_limit(limit)
     if limit is not None:
         if not isinstance(limit, dict) or not {"requests", "window"} <= set(limit) <= {"requests", "window", "mode"}:
-            raise FaultConfigError("rate_limit must be {\"requests\": N, \"window\": W[, \"mode\": sliding|fixed]} or \"N/W\"")
+            raise FaultConfigError('rate_limit must be {"requests": N, "window": W[, "mode": sliding|fixed]} or "N/W"')
         if limit.get("mode", "sliding") not in RATE_MODES:
             raise FaultConfigError("rate_limit.mode must be one of %s" % ", ".join(RATE_MODES))
-        config["rate_limit"] = {"requests": _number(limit, "requests", 1, integer=True),
-                                "window": _number(limit, "window", 1, integer=True),
-                                "mode": limit.get("mode", "sliding")}
+        config["rate_limit"] = {
+            "requests": _number(limit, "requests", 1, integer=True),
+            "window": _number(limit, "window", 1, integer=True),
+            "mode": limit.get("mode", "sliding"),
+        }
     other = raw.get("other_consumer")
     if isinstance(other, str):
         other = parse_rate_limit(other)
     if other is not None:
         if not isinstance(other, dict) or not {"requests", "window"} <= set(other) <= {"requests", "window", "mode"}:
-            raise FaultConfigError("other_consumer must be {\"requests\": N, \"window\": W[, \"mode\": steady|burst]} "
-                                   "or \"N/W\"")
+            raise FaultConfigError(
+                'other_consumer must be {"requests": N, "window": W[, "mode": steady|burst]} or "N/W"'
+            )
         if other.get("mode", "steady") not in OTHER_MODES:
             raise FaultConfigError("other_consumer.mode must be one of %s" % ", ".join(OTHER_MODES))
-        config["other_consumer"] = {"requests": _number(other, "requests", 1, integer=True),
-                                    "window": _number(other, "window", 1, integer=True),
-                                    "mode": other.get("mode", "steady")}
+        config["other_consumer"] = {
+            "requests": _number(other, "requests", 1, integer=True),
+            "window": _number(other, "window", 1, integer=True),
+            "mode": other.get("mode", "steady"),
+        }
     return config
 
 
@@ -257,8 +280,13 @@ class Faults:
             headers = self._config["rate_limit_headers"]
             state = self._windows.get(key)
             if state is None:
-                state = self._windows[key] = {"times": collections.deque(), "blocked_until": 0.0, "start": now,
-                                              "other_next": None, "other_refused": 0}
+                state = self._windows[key] = {
+                    "times": collections.deque(),
+                    "blocked_until": 0.0,
+                    "start": now,
+                    "other_next": None,
+                    "other_refused": 0,
+                }
             other = self._config["other_consumer"]
             if other and other["mode"] == "burst":
                 if state["other_next"] is None:
@@ -309,8 +337,17 @@ class Faults:
     def rate_state(self):
         """Per key: calls counted in the window, the block's end (monotonic, 0: none), the other consumer's refusals."""
         with self._lock:
-            return dict((key, {"counted": len(state["times"]), "blocked": state["blocked_until"] > self._clock(),
-                               "other_refused": state["other_refused"]}) for key, state in self._windows.items())
+            return dict(
+                (
+                    key,
+                    {
+                        "counted": len(state["times"]),
+                        "blocked": state["blocked_until"] > self._clock(),
+                        "other_refused": state["other_refused"],
+                    },
+                )
+                for key, state in self._windows.items()
+            )
 
     def take_rule(self, method, path, when):
         """The first pending rule matching the call for phase ``when``, consuming one of its ``times``."""

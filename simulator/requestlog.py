@@ -29,8 +29,10 @@ _RAW_SECRET = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*"' % "|".join(sorted
 def mask_secrets(value):
     """A copy of a JSON value with every secret field's value replaced by the mask."""
     if isinstance(value, dict):
-        return {key: (MASK if key in SECRET_FIELDS and value[key] is not None else mask_secrets(item))
-                for key, item in value.items()}
+        return {
+            key: (MASK if key in SECRET_FIELDS and value[key] is not None else mask_secrets(item))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [mask_secrets(item) for item in value]
     return value

@@ -38,9 +38,22 @@ CONNECTOR_DEFAULTS = {
 }
 # Kept by a PUT (replace): what the client cannot set.
 CONNECTOR_PRESERVED = ("id", "device", "last_heartbeat", "last_seen_version")
-CONNECTOR_ORDER = ("id", "activated", "notes", "timezone", "interrupt_window_hour_of_day", "interrupt_window_duration_hours",
-                   "interrupt_window_days_of_week", "interrupt_window_embargo_dates", "primary", "device", "site_id",
-                   "last_heartbeat", "last_seen_version", "last_updated")
+CONNECTOR_ORDER = (
+    "id",
+    "activated",
+    "notes",
+    "timezone",
+    "interrupt_window_hour_of_day",
+    "interrupt_window_duration_hours",
+    "interrupt_window_days_of_week",
+    "interrupt_window_embargo_dates",
+    "primary",
+    "device",
+    "site_id",
+    "last_heartbeat",
+    "last_seen_version",
+    "last_updated",
+)
 
 
 class Call:
@@ -68,7 +81,9 @@ class Call:
 
 
 def invalid_identifier(path):
-    return ApiError.single(404, CODE_BAD_OBJECT, "Could not route to %s, perhaps your object identifier is invalid?" % path)
+    return ApiError.single(
+        404, CODE_BAD_OBJECT, "Could not route to %s, perhaps your object identifier is invalid?" % path
+    )
 
 
 def _lookup(call, collection, key, what):
@@ -82,6 +97,7 @@ def _lookup(call, collection, key, what):
 
 
 # ---------------------------------------------------------------------------------------------- interconnects
+
 
 def default_health_check_target(interconnect):
     """The computed default target: the customer-side address of ``interface_address``."""
@@ -167,15 +183,18 @@ def update_interconnect(call):
 
 
 def bulk_update_interconnects(call):
-    raise bad_request("bulk update of interconnects is not simulated (its body format is undocumented): "
-                      "update one interconnect per call with PUT /cf_interconnects/{id}")
+    raise bad_request(
+        "bulk update of interconnects is not simulated (its body format is undocumented): "
+        "update one interconnect per call with PUT /cf_interconnects/{id}"
+    )
 
 
 # ------------------------------------------------------------------------------------------------- connectors
 
+
 def _new_license_key():
     characters = "".join(secrets.SystemRandom().choices(LICENSE_ALPHABET, k=25))
-    return "MWCL-" + "-".join(characters[start:start + 5] for start in range(0, 25, 5))
+    return "MWCL-" + "-".join(characters[start : start + 5] for start in range(0, 25, 5))
 
 
 def _issue_license(device):
@@ -195,8 +214,9 @@ def render_connector(stored, license_key=None, call=None):
     newest = call is not None and call.settings.newest_connector_schema
     if call is not None and call.settings.heartbeat_interval:
         _settled_interrupts(call, stored)
-        heartbeat = appliances.last_heartbeat(call.account, stored, call.settings.heartbeat_interval,
-                                              call.settings.interrupt_downtime)
+        heartbeat = appliances.last_heartbeat(
+            call.account, stored, call.settings.heartbeat_interval, call.settings.interrupt_downtime
+        )
         if heartbeat is not None:
             item["last_heartbeat"] = heartbeat
     item.setdefault("primary", CONNECTOR_DEFAULTS["primary"])
@@ -253,8 +273,12 @@ def _resolve_device(account, spec, strict):
             if device.get("serial_number") == spec["serial_number"]:
                 return device, False
         if strict:
-            raise ApiError.single(404, CODE_NOT_FOUND, "no device with serial number %s is registered to this account"
-                                  % spec["serial_number"], "/device/serial_number")
+            raise ApiError.single(
+                404,
+                CODE_NOT_FOUND,
+                "no device with serial number %s is registered to this account" % spec["serial_number"],
+                "/device/serial_number",
+            )
         return {"id": uuid.uuid4().hex, "serial_number": spec["serial_number"], "type": "MANAGED"}, True
     device_id = uuid.uuid4().hex
     return {"id": device_id, "serial_number": SERVICE_TAG_PREFIX + device_id[:12].upper(), "type": "LICENSED"}, True
@@ -264,8 +288,9 @@ def create_connector(call):
     """POST (HTTP 200, like Cloudflare). ``license_key`` is in the answer only when a license was provisioned."""
     with call.store.lock:
         account = call.account
-        settings, device_spec = validation.connector_create_body(call.body, set(account["sites"]),
-                                                                 call.settings.newest_connector_schema)
+        settings, device_spec = validation.connector_create_body(
+            call.body, set(account["sites"]), call.settings.newest_connector_schema
+        )
         device, new_device = _resolve_device(account, device_spec, call.settings.strict_devices)
         existing = _connector_of_device(account, device["id"])
         if existing is not None:
@@ -291,11 +316,14 @@ def _change_connector(call, replace):
     """
     with call.store.lock:
         current = _lookup(call, "connectors", "connector_id", "connector")
-        settings, provision_license = validation.connector_edit_body(call.body, set(call.account["sites"]),
-                                                                     call.settings.newest_connector_schema)
+        settings, provision_license = validation.connector_edit_body(
+            call.body, set(call.account["sites"]), call.settings.newest_connector_schema
+        )
         device = call.account["devices"].setdefault(current["device"]["id"], _public_device(current["device"]))
         if provision_license and device.get("type") != "LICENSED":
-            raise bad_request("provision_license is only valid for connectors of LICENSED devices", "/provision_license")
+            raise bad_request(
+                "provision_license is only valid for connectors of LICENSED devices", "/provision_license"
+            )
         if replace:
             updated = {key: copy.deepcopy(current[key]) for key in CONNECTOR_PRESERVED if key in current}
             updated.update(copy.deepcopy(CONNECTOR_DEFAULTS))
@@ -328,6 +356,7 @@ def delete_connector(call):
 
 
 # ------------------------------------------------------------------------------------------ interrupts, telemetry
+
 
 def _settled_interrupts(call, connector):
     """The connector's interrupts after running those whose delay has passed (see :func:`settle_interrupts`)."""
@@ -370,8 +399,10 @@ def create_interrupt(call):
         pending = [item for item in _settled_interrupts(call, connector) if "triggered_at" not in item]
         if pending:
             kind = next((key for key in validation.INTERRUPT_ACTIONS if key in pending[0]), "interrupt")
-            raise conflict("connector %s already has a pending %s, submitted at %s and not yet triggered: only one "
-                           "interrupt may be pending at a time" % (connector["id"], kind, pending[0]["submitted_at"]))
+            raise conflict(
+                "connector %s already has a pending %s, submitted at %s and not yet triggered: only one "
+                "interrupt may be pending at a time" % (connector["id"], kind, pending[0]["submitted_at"])
+            )
         interrupt = {"submitted_at": utc_now(), action: options}
         call.account["interrupts"].setdefault(connector["id"], []).append(interrupt)
         call.store.commit()

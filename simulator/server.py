@@ -33,8 +33,10 @@ def loopback_address(host):
     except ValueError:
         address = None
     if address is None or not address.is_loopback:
-        raise NotLoopbackError("refusing to listen on %r: the simulator binds to loopback addresses only "
-                               "(127.0.0.0/8, ::1 or localhost)" % host)
+        raise NotLoopbackError(
+            "refusing to listen on %r: the simulator binds to loopback addresses only "
+            "(127.0.0.0/8, ::1 or localhost)" % host
+        )
     return str(address)
 
 

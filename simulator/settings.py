@@ -35,9 +35,9 @@ def interrupt_delay(value):
         try:
             value = float(text)
         except ValueError:
-            raise SettingsError("interrupt_delay must be a number of seconds or \"never\", got %r" % value) from None
+            raise SettingsError('interrupt_delay must be a number of seconds or "never", got %r' % value) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SettingsError("interrupt_delay must be a number of seconds or \"never\", got %r" % (value,))
+        raise SettingsError('interrupt_delay must be a number of seconds or "never", got %r' % (value,))
     return None if value < 0 else float(value)
 
 
@@ -83,12 +83,22 @@ def connector_schema(value):
 class Settings:
     """The current settings; ``reset`` returns to the command line's."""
 
-    def __init__(self, interrupt_delay_s=0.0, strict_devices=False, heartbeat_interval_s=0.0, interrupt_downtime_s=30.0,
-                 connector_schema_name=NEWEST_CONNECTOR_SCHEMA):
+    def __init__(
+        self,
+        interrupt_delay_s=0.0,
+        strict_devices=False,
+        heartbeat_interval_s=0.0,
+        interrupt_downtime_s=30.0,
+        connector_schema_name=NEWEST_CONNECTOR_SCHEMA,
+    ):
         self._lock = threading.Lock()
-        self._defaults = {"interrupt_delay": interrupt_delay_s, "strict_devices": strict_devices,
-                          "heartbeat_interval": heartbeat_interval_s, "interrupt_downtime": interrupt_downtime_s,
-                          "connector_schema": connector_schema_name}
+        self._defaults = {
+            "interrupt_delay": interrupt_delay_s,
+            "strict_devices": strict_devices,
+            "heartbeat_interval": heartbeat_interval_s,
+            "interrupt_downtime": interrupt_downtime_s,
+            "connector_schema": connector_schema_name,
+        }
         self._current = dict(self._defaults)
 
     @property
@@ -124,7 +134,10 @@ class Settings:
     def snapshot(self):
         with self._lock:
             delay = self._current["interrupt_delay"]
-            return {"interrupt_delay": NEVER if delay is None else delay, "strict_devices": self._current["strict_devices"],
-                    "heartbeat_interval": self._current["heartbeat_interval"],
-                    "interrupt_downtime": self._current["interrupt_downtime"],
-                    "connector_schema": self._current["connector_schema"]}
+            return {
+                "interrupt_delay": NEVER if delay is None else delay,
+                "strict_devices": self._current["strict_devices"],
+                "heartbeat_interval": self._current["heartbeat_interval"],
+                "interrupt_downtime": self._current["interrupt_downtime"],
+                "connector_schema": self._current["connector_schema"],
+            }

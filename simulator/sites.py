@@ -29,15 +29,44 @@ UNSIGNED_LIMITS = {"byte": 255, "short": 65535, "integer": 4294967295}
 MAX_VLAN_TAG = 4094
 MAX_TEXT_OPTION_BYTES = 255
 
-SITE_FIELDS = {"name": "string", "description": "string", "connector_id": "string", "secondary_connector_id": "string",
-               "ha_mode": "boolean", "location": "object"}
-LAN_FIELDS = {"name": "string", "physport": "integer", "vlan_tag": "integer", "bond_id": "integer", "is_breakout": "boolean",
-              "is_prioritized": "boolean", "ha_link": "boolean", "nat": "object", "routed_subnets": "array",
-              "static_addressing": "object"}
-WAN_FIELDS = {"name": "string", "physport": "integer", "priority": "integer", "vlan_tag": "integer",
-              "static_addressing": "object", "health_check_rate": "string", "load_balance_inner_flows": "boolean"}
-ACL_FIELDS = {"name": "string", "description": "string", "lan_1": "object", "lan_2": "object", "protocols": "array",
-              "forward_locally": "boolean", "unidirectional": "boolean"}
+SITE_FIELDS = {
+    "name": "string",
+    "description": "string",
+    "connector_id": "string",
+    "secondary_connector_id": "string",
+    "ha_mode": "boolean",
+    "location": "object",
+}
+LAN_FIELDS = {
+    "name": "string",
+    "physport": "integer",
+    "vlan_tag": "integer",
+    "bond_id": "integer",
+    "is_breakout": "boolean",
+    "is_prioritized": "boolean",
+    "ha_link": "boolean",
+    "nat": "object",
+    "routed_subnets": "array",
+    "static_addressing": "object",
+}
+WAN_FIELDS = {
+    "name": "string",
+    "physport": "integer",
+    "priority": "integer",
+    "vlan_tag": "integer",
+    "static_addressing": "object",
+    "health_check_rate": "string",
+    "load_balance_inner_flows": "boolean",
+}
+ACL_FIELDS = {
+    "name": "string",
+    "description": "string",
+    "lan_1": "object",
+    "lan_2": "object",
+    "protocols": "array",
+    "forward_locally": "boolean",
+    "unidirectional": "boolean",
+}
 READ_ONLY = ("id", "site_id")
 
 # Server-filled defaults of a create (and of a PUT, which replaces). ASSUMPTION where the schema names no default:
@@ -54,10 +83,31 @@ ACL_REQUIRED = ("name", "lan_1", "lan_2")
 NULLABLE_ON_UPDATE = ("load_balance_inner_flows",)
 
 SITE_ORDER = ("id", "name", "description", "connector_id", "secondary_connector_id", "ha_mode", "location")
-LAN_ORDER = ("id", "site_id", "name", "physport", "vlan_tag", "bond_id", "is_breakout", "is_prioritized", "ha_link", "nat",
-             "routed_subnets", "static_addressing")
-WAN_ORDER = ("id", "site_id", "name", "physport", "priority", "vlan_tag", "static_addressing", "health_check_rate",
-             "load_balance_inner_flows")
+LAN_ORDER = (
+    "id",
+    "site_id",
+    "name",
+    "physport",
+    "vlan_tag",
+    "bond_id",
+    "is_breakout",
+    "is_prioritized",
+    "ha_link",
+    "nat",
+    "routed_subnets",
+    "static_addressing",
+)
+WAN_ORDER = (
+    "id",
+    "site_id",
+    "name",
+    "physport",
+    "priority",
+    "vlan_tag",
+    "static_addressing",
+    "health_check_rate",
+    "load_balance_inner_flows",
+)
 ACL_ORDER = ("id", "site_id", "name", "description", "lan_1", "lan_2", "protocols", "forward_locally", "unidirectional")
 
 
@@ -70,6 +120,7 @@ def _ordered(stored, order):
 def _object_id(call, key):
     # Imported here: resources imports this module for its routes' handlers.
     from .resources import ID_PATTERN, invalid_identifier  # pylint: disable=import-outside-toplevel
+
     object_id = call.params[key]
     if not ID_PATTERN.match(object_id):
         raise invalid_identifier(call.path)
@@ -99,6 +150,7 @@ def _children(account, collection, site_id):
 
 # ------------------------------------------------------------------------------------------------ field checks
 
+
 def _ipv4(value, path, errors):
     try:
         return ipaddress.IPv4Address(value)
@@ -114,7 +166,9 @@ def _cidr_interface(value, path, errors):
     except ValueError:
         interface = None
     if interface is None:
-        errors.add("%s must be an IPv4 address in CIDR notation, e.g. 192.168.10.1/24" % field_name(path), pointer(path))
+        errors.add(
+            "%s must be an IPv4 address in CIDR notation, e.g. 192.168.10.1/24" % field_name(path), pointer(path)
+        )
     return interface
 
 
@@ -125,8 +179,10 @@ def _cidr_network(value, path, errors, bare_address=False):
     except ValueError:
         network = None
     if network is None:
-        errors.add("%s must be an IPv4 prefix in CIDR notation without host bits, e.g. 10.10.0.0/24" % field_name(path),
-                   pointer(path))
+        errors.add(
+            "%s must be an IPv4 prefix in CIDR notation without host bits, e.g. 10.10.0.0/24" % field_name(path),
+            pointer(path),
+        )
     return network
 
 
@@ -145,8 +201,10 @@ def _typed_list(values, path, type_name, errors):
         if value is None:
             errors.null(field_name(where), TYPE_LABELS[type_name], pointer(where))
         elif not _is_type(value, type_name):
-            errors.add("%s must be %s" % (field_name(where), "an integer" if type_name == "integer" else "an object"),
-                       pointer(where))
+            errors.add(
+                "%s must be %s" % (field_name(where), "an integer" if type_name == "integer" else "an object"),
+                pointer(where),
+            )
         else:
             accepted.append((index, value))
     return accepted
@@ -187,14 +245,21 @@ def _dhcp_option(item, where, errors):
         if not 1 <= code <= 254:
             errors.add("%s.code must be between 1 and 254" % field_name(where), pointer(where + ("code",)))
         elif code in DHCP_RESERVED_CODES:
-            errors.add("%s.code must not be 3, 6 or 51 (router, DNS servers and lease time are managed by the connector)"
-                       % field_name(where), pointer(where + ("code",)))
+            errors.add(
+                "%s.code must not be 3, 6 or 51 (router, DNS servers and lease time are managed by the connector)"
+                % field_name(where),
+                pointer(where + ("code",)),
+            )
     kind = fields.get("type")
     if kind is not None and kind not in DHCP_OPTION_TYPES:
-        errors.add("%s.type must be one of %s" % (field_name(where), ", ".join(DHCP_OPTION_TYPES)), pointer(where + ("type",)))
+        errors.add(
+            "%s.type must be one of %s" % (field_name(where), ", ".join(DHCP_OPTION_TYPES)), pointer(where + ("type",))
+        )
     elif kind is not None and "value" in fields and not _option_value_matches(kind, fields["value"]):
-        errors.add("%s.value does not match type %s (%s)" % (field_name(where), kind, OPTION_VALUE_RULES[kind]),
-                   pointer(where + ("value",)))
+        errors.add(
+            "%s.value does not match type %s (%s)" % (field_name(where), kind, OPTION_VALUE_RULES[kind]),
+            pointer(where + ("value",)),
+        )
     return fields
 
 
@@ -223,19 +288,35 @@ def _option_value_matches(kind, value):
 
 
 def _dhcp_server(value, path, subnet, errors):
-    fields = check_fields(value, {"dhcp_pool_start": "string", "dhcp_pool_end": "string", "dns_servers": "array",
-                                  "dns_server": "string", "reservations": "object", "dhcp_options": "array"},
-                          errors, path=path)
+    fields = check_fields(
+        value,
+        {
+            "dhcp_pool_start": "string",
+            "dhcp_pool_end": "string",
+            "dns_servers": "array",
+            "dns_server": "string",
+            "reservations": "object",
+            "dhcp_options": "array",
+        },
+        errors,
+        path=path,
+    )
     pool = {}
     for key in ("dhcp_pool_start", "dhcp_pool_end"):
         if key in fields:
             address = _ipv4(fields[key], path + (key,), errors)
             if address is not None and subnet is not None and address not in subnet:
-                errors.add("%s must be inside the LAN's subnet %s" % (field_name(path + (key,)), subnet), pointer(path + (key,)))
+                errors.add(
+                    "%s must be inside the LAN's subnet %s" % (field_name(path + (key,)), subnet),
+                    pointer(path + (key,)),
+                )
             elif address is not None:
                 pool[key] = address
     if len(pool) == 2 and pool["dhcp_pool_start"] > pool["dhcp_pool_end"]:
-        errors.add("%s.dhcp_pool_start must not be after dhcp_pool_end" % field_name(path), pointer(path + ("dhcp_pool_start",)))
+        errors.add(
+            "%s.dhcp_pool_start must not be after dhcp_pool_end" % field_name(path),
+            pointer(path + ("dhcp_pool_start",)),
+        )
     if "dns_servers" in fields:
         for index, address in enumerate(check_string_list(fields["dns_servers"], path + ("dns_servers",), errors)):
             _ipv4(address, path + ("dns_servers", index), errors)
@@ -245,8 +326,10 @@ def _dhcp_server(value, path, subnet, errors):
         for mac, address in fields["reservations"].items():
             where = path + ("reservations", mac)
             if not MAC_PATTERN.match(mac):
-                errors.add("%s.reservations key %r must be a MAC address such as 00:11:22:33:44:55" % (field_name(path), mac),
-                           pointer(where))
+                errors.add(
+                    "%s.reservations key %r must be a MAC address such as 00:11:22:33:44:55" % (field_name(path), mac),
+                    pointer(where),
+                )
             if not isinstance(address, str):
                 errors.add("%s must be an IPv4 address string" % field_name(where), pointer(where))
                 continue
@@ -264,8 +347,18 @@ def _dhcp_server(value, path, subnet, errors):
 
 
 def _lan_static_addressing(value, path, ha_mode, errors):
-    fields = check_fields(value, {"address": "string", "secondary_address": "string", "virtual_address": "string",
-                                  "dhcp_relay": "object", "dhcp_server": "object"}, errors, path=path)
+    fields = check_fields(
+        value,
+        {
+            "address": "string",
+            "secondary_address": "string",
+            "virtual_address": "string",
+            "dhcp_relay": "object",
+            "dhcp_server": "object",
+        },
+        errors,
+        path=path,
+    )
     subnet = None
     if "address" not in value:
         errors.add("%s.address is required" % field_name(path), pointer(path + ("address",)))
@@ -276,11 +369,16 @@ def _lan_static_addressing(value, path, ha_mode, errors):
         if key in fields:
             _cidr_interface(fields[key], path + (key,), errors)
         elif ha_mode and key not in value:
-            errors.add("%s.%s is required in a high-availability site (ha_mode: true): an HA LAN with static addressing "
-                       "needs address, secondary_address and virtual_address" % (field_name(path), key), pointer(path + (key,)))
+            errors.add(
+                "%s.%s is required in a high-availability site (ha_mode: true): an HA LAN with static addressing "
+                "needs address, secondary_address and virtual_address" % (field_name(path), key),
+                pointer(path + (key,)),
+            )
     if "dhcp_server" in fields and "dhcp_relay" in fields:
         # ASSUMPTION: a LAN either serves DHCP or relays it, not both.
-        errors.add("%s: dhcp_server and dhcp_relay exclude each other" % field_name(path), pointer(path + ("dhcp_relay",)))
+        errors.add(
+            "%s: dhcp_server and dhcp_relay exclude each other" % field_name(path), pointer(path + ("dhcp_relay",))
+        )
     if "dhcp_relay" in fields:
         relay = check_fields(fields["dhcp_relay"], {"server_addresses": "array"}, errors, path=path + ("dhcp_relay",))
         where = path + ("dhcp_relay", "server_addresses")
@@ -292,8 +390,9 @@ def _lan_static_addressing(value, path, ha_mode, errors):
 
 
 def _wan_static_addressing(value, path, errors):
-    fields = check_fields(value, {"address": "string", "gateway_address": "string", "secondary_address": "string"},
-                          errors, path=path)
+    fields = check_fields(
+        value, {"address": "string", "gateway_address": "string", "secondary_address": "string"}, errors, path=path
+    )
     for key in ("address", "gateway_address"):
         if key not in value:
             errors.add("%s.%s is required" % (field_name(path), key), pointer(path + (key,)))
@@ -313,12 +412,18 @@ def _common_lan_wan(fields, errors):
 
 
 def _acl_side(value, path, lans, errors):
-    fields = check_fields(value, {"lan_id": "string", "lan_name": "string", "ports": "array", "port_ranges": "array",
-                                  "subnets": "array"}, errors, path=path)
+    fields = check_fields(
+        value,
+        {"lan_id": "string", "lan_name": "string", "ports": "array", "port_ranges": "array", "subnets": "array"},
+        errors,
+        path=path,
+    )
     if "lan_id" not in value:
         errors.add("%s.lan_id is required" % field_name(path), pointer(path + ("lan_id",)))
     elif "lan_id" in fields and fields["lan_id"] not in lans:
-        errors.add("%s.lan_id %s is not a LAN of this site" % (field_name(path), fields["lan_id"]), pointer(path + ("lan_id",)))
+        errors.add(
+            "%s.lan_id %s is not a LAN of this site" % (field_name(path), fields["lan_id"]), pointer(path + ("lan_id",))
+        )
     if "ports" in fields:
         for index, port in _typed_list(fields["ports"], path + ("ports",), "integer", errors):
             _int_range(port, path + ("ports", index), 1, 65535, errors)
@@ -327,8 +432,11 @@ def _acl_side(value, path, lans, errors):
             match = PORT_RANGE_PATTERN.match(text)
             low, high = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
             if not match or not 1 <= low <= high <= 65535:
-                errors.add("%s must be a range \"a-b\" of ports with 1 <= a <= b <= 65535" % field_name(path + ("port_ranges", index)),
-                           pointer(path + ("port_ranges", index)))
+                errors.add(
+                    '%s must be a range "a-b" of ports with 1 <= a <= b <= 65535'
+                    % field_name(path + ("port_ranges", index)),
+                    pointer(path + ("port_ranges", index)),
+                )
     if "subnets" in fields:
         for index, subnet in enumerate(check_string_list(fields["subnets"], path + ("subnets",), errors)):
             _cidr_network(subnet, path + ("subnets", index), errors, bare_address=True)
@@ -342,11 +450,13 @@ def _acl_side(value, path, lans, errors):
 
 # ------------------------------------------------------------------------------------------------ body checks
 
+
 def _accepted(body, fields, errors, update):
     """Type-checked entries; on update the nullable fields may be null (returned as None: cleared)."""
     nulls = {key: None for key in NULLABLE_ON_UPDATE if update and key in body and body[key] is None}
-    accepted = check_fields({key: value for key, value in body.items() if key not in nulls}, fields, errors,
-                            read_only=READ_ONLY)
+    accepted = check_fields(
+        {key: value for key, value in body.items() if key not in nulls}, fields, errors, read_only=READ_ONLY
+    )
     accepted.update(nulls)
     return accepted
 
@@ -375,14 +485,25 @@ def site_body(body, account, site_id, create):
     for key in ("connector_id", "secondary_connector_id"):
         value = fields.get(key)
         if value and value not in account["connectors"]:
-            errors.add("%s %s is not a connector of this account (GET /magic/connectors lists them)" % (key, value), "/" + key)
+            errors.add(
+                "%s %s is not a connector of this account (GET /magic/connectors lists them)" % (key, value), "/" + key
+            )
         elif value:
             # ASSUMPTION: a connector belongs to at most one site.
-            other = next((site for site in account["sites"].values() if site["id"] != site_id
-                          and value in (site.get("connector_id"), site.get("secondary_connector_id"))), None)
+            other = next(
+                (
+                    site
+                    for site in account["sites"].values()
+                    if site["id"] != site_id and value in (site.get("connector_id"), site.get("secondary_connector_id"))
+                ),
+                None,
+            )
             if other is not None:
-                errors.add("%s %s is already in site %s (%s): a connector can be in one site only"
-                           % (key, value, other["id"], other.get("name")), "/" + key)
+                errors.add(
+                    "%s %s is already in site %s (%s): a connector can be in one site only"
+                    % (key, value, other["id"], other.get("name")),
+                    "/" + key,
+                )
     if fields.get("connector_id") and fields.get("connector_id") == fields.get("secondary_connector_id"):
         errors.add("secondary_connector_id must differ from connector_id", "/secondary_connector_id")
     if "location" in fields:
@@ -394,8 +515,10 @@ def site_body(body, account, site_id, create):
                 except ValueError:
                     number = None
                 if number is None or math.isnan(number) or not -limit <= number <= limit:
-                    errors.add("location.%s must be a decimal number between %d and %d, as a string" % (key, -limit, limit),
-                               "/location/" + key)
+                    errors.add(
+                        "location.%s must be a decimal number between %d and %d, as a string" % (key, -limit, limit),
+                        "/location/" + key,
+                    )
         fields["location"] = location
     errors.raise_if_any()
     return fields
@@ -415,8 +538,11 @@ def lan_body(body, site, lans_of_site, lan_id, create):
     if fields.get("ha_link"):
         other = next((lan for lan in lans_of_site if lan.get("ha_link") and lan["id"] != lan_id), None)
         if other is not None:
-            errors.add("ha_link: only one LAN per site can be the HA link, and LAN %s (%s) already is"
-                       % (other["id"], other.get("name", "")), "/ha_link")
+            errors.add(
+                "ha_link: only one LAN per site can be the HA link, and LAN %s (%s) already is"
+                % (other["id"], other.get("name", "")),
+                "/ha_link",
+            )
     errors.raise_if_any()
     return fields
 
@@ -456,6 +582,7 @@ def acl_body(body, lans, create, current=None):
 
 # ------------------------------------------------------------------------------------------------ handlers
 
+
 def _apply(current, changes, defaults, kept, replace):
     """The updated object: PATCH merges; PUT resets what is not sent to the defaults (keeping ``kept`` fields)."""
     if replace:
@@ -481,7 +608,9 @@ def list_sites(call):
     with call.store.lock:
         sites = list(call.account["sites"].values())
         if connector_id is not None:
-            sites = [site for site in sites if connector_id in (site.get("connector_id"), site.get("secondary_connector_id"))]
+            sites = [
+                site for site in sites if connector_id in (site.get("connector_id"), site.get("secondary_connector_id"))
+            ]
         return [render_site(site) for site in sites], {}
 
 
@@ -507,8 +636,11 @@ def _change_site(call, replace):
         updated = _apply(current, fields, SITE_DEFAULTS, SITE_REQUIRED, replace)
         if updated.get("connector_id") and updated.get("connector_id") == updated.get("secondary_connector_id"):
             # Judged on the result: a PATCH of one slot must not make both slots name the same connector.
-            raise bad_request("secondary_connector_id must differ from connector_id (a PATCH moving a member to the other "
-                              "slot must empty or change the other slot too)", "/secondary_connector_id")
+            raise bad_request(
+                "secondary_connector_id must differ from connector_id (a PATCH moving a member to the other "
+                "slot must empty or change the other slot too)",
+                "/secondary_connector_id",
+            )
         if updated.get("ha_mode") and not current.get("ha_mode"):
             _check_lans_fit_ha(call.account, current["id"])
         call.account["sites"][current["id"]] = updated
@@ -523,8 +655,11 @@ def _check_lans_fit_ha(account, site_id):
         static = lan.get("static_addressing") or {}
         missing = [key for key in ("secondary_address", "virtual_address") if static and key not in static]
         if missing:
-            errors.add("ha_mode: true needs LAN %s (%s) to have static_addressing.%s first"
-                       % (lan["id"], lan.get("name", ""), " and ".join(missing)), "/ha_mode")
+            errors.add(
+                "ha_mode: true needs LAN %s (%s) to have static_addressing.%s first"
+                % (lan["id"], lan.get("name", ""), " and ".join(missing)),
+                "/ha_mode",
+            )
     errors.raise_if_any()
 
 
@@ -540,10 +675,17 @@ def delete_site(call):
     """ASSUMPTION: a site that still has LANs, WANs or ACLs is not deleted (409 naming what is left)."""
     with call.store.lock:
         site = _site(call)
-        left = {collection: len(_children(call.account, collection, site["id"])) for collection in ("acls", "lans", "wans")}
+        left = {
+            collection: len(_children(call.account, collection, site["id"])) for collection in ("acls", "lans", "wans")
+        }
         if any(left.values()):
-            raise conflict("site %s still has %s: delete them first (ACLs, then LANs and WANs)" % (
-                site["id"], ", ".join("%d %s" % (count, name.upper()[:-1] + "s") for name, count in left.items() if count)))
+            raise conflict(
+                "site %s still has %s: delete them first (ACLs, then LANs and WANs)"
+                % (
+                    site["id"],
+                    ", ".join("%d %s" % (count, name.upper()[:-1] + "s") for name, count in left.items() if count),
+                )
+            )
         del call.account["sites"][site["id"]]
         call.store.commit()
         return render_site(site), {}
@@ -578,6 +720,7 @@ def _list_children(collection):
         with call.store.lock:
             site = _site(call)
             return [_render_child(collection, item) for item in _children(call.account, collection, site["id"])], {}
+
     return handler
 
 
@@ -587,6 +730,7 @@ def _get_child(collection):
     def handler(call):
         with call.store.lock:
             return _render_child(collection, _child(call, collection, key, label)[1]), {}
+
     return handler
 
 
@@ -604,6 +748,7 @@ def _create_child(collection):
             call.store.commit()
             rendered = _render_child(collection, item)
             return ([rendered] if collection in ("lans", "wans") else rendered), {}
+
     return handler
 
 
@@ -620,6 +765,7 @@ def _change_child(collection, replace):
             call.account[collection][current["id"]] = updated
             call.store.commit()
             return _render_child(collection, updated), {}
+
     return handler
 
 
@@ -638,14 +784,20 @@ def _delete_child(collection):
             _unused, current = _child(call, collection, key, label)
             if collection == "lans":
                 # ASSUMPTION: a LAN an ACL names is not deleted (409): the ACL would point at nothing.
-                users = [acl for acl in call.account["acls"].values()
-                         if current["id"] in (acl.get("lan_1", {}).get("lan_id"), acl.get("lan_2", {}).get("lan_id"))]
+                users = [
+                    acl
+                    for acl in call.account["acls"].values()
+                    if current["id"] in (acl.get("lan_1", {}).get("lan_id"), acl.get("lan_2", {}).get("lan_id"))
+                ]
                 if users:
-                    raise conflict("LAN %s is used by ACL %s: delete the ACL first"
-                                   % (current["id"], ", ".join("%s (%s)" % (acl["id"], acl.get("name")) for acl in users)))
+                    raise conflict(
+                        "LAN %s is used by ACL %s: delete the ACL first"
+                        % (current["id"], ", ".join("%s (%s)" % (acl["id"], acl.get("name")) for acl in users))
+                    )
             del call.account[collection][current["id"]]
             call.store.commit()
             return _render_child(collection, current), {}
+
     return handler
 
 
@@ -658,7 +810,15 @@ def routes(account_pattern):
     ]
     for collection, (key, _label, _order, _defaults, _kept) in KINDS.items():
         table.append((site + "/" + collection, {"GET": _list_children(collection), "POST": _create_child(collection)}))
-        table.append((site + "/%s/(?P<%s>[^/]+)" % (collection, key),
-                      {"GET": _get_child(collection), "PUT": _change_child(collection, True),
-                       "PATCH": _change_child(collection, False), "DELETE": _delete_child(collection)}))
+        table.append(
+            (
+                site + "/%s/(?P<%s>[^/]+)" % (collection, key),
+                {
+                    "GET": _get_child(collection),
+                    "PUT": _change_child(collection, True),
+                    "PATCH": _change_child(collection, False),
+                    "DELETE": _delete_child(collection),
+                },
+            )
+        )
     return table

@@ -31,11 +31,27 @@ import tempfile
 import threading
 
 STATE_FORMAT = "cloudflare.magic_transit simulator state"
-ACCOUNT_COLLECTIONS = ("interconnects", "connectors", "devices", "sites", "lans", "wans", "acls", "tunnels", "appliances")
+ACCOUNT_COLLECTIONS = (
+    "interconnects",
+    "connectors",
+    "devices",
+    "sites",
+    "lans",
+    "wans",
+    "acls",
+    "tunnels",
+    "appliances",
+)
 
 FLEET_SERIAL_PREFIX = "SIM-FLEET-"
-FLEET_TIMEZONES = ("Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/London", "America/Chicago",
-                   "Australia/Sydney")
+FLEET_TIMEZONES = (
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Singapore",
+    "Europe/London",
+    "America/Chicago",
+    "Australia/Sydney",
+)
 FLEET_DAY_PATTERNS = (
     ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
     ["Sunday", "Saturday"],
@@ -197,6 +213,7 @@ def normalise_accounts(data):
 
 def _init_appliances(accounts):
     from . import appliances  # pylint: disable=import-outside-toplevel  # appliances imports this module
+
     for account in accounts.values():
         appliances.init_account(account)
 
@@ -237,10 +254,17 @@ def fleet_site_id(pair):
 def _join_fleet_site(account, connector, number):
     """Put fleet connector ``number`` into its site: the first of a pair creates it, the second makes it HA."""
     pair = (number + 1) // 2
-    site = account["sites"].setdefault(connector["site_id"], {
-        "id": connector["site_id"], "name": "fleet-site-%05d" % pair, "description": "generated fleet site %d" % pair,
-        "connector_id": connector["id"], "ha_mode": False,
-        "location": {"lat": "%.4f" % (40 + pair % 20), "lon": "%.4f" % (-(pair % 120) + 10)}})
+    site = account["sites"].setdefault(
+        connector["site_id"],
+        {
+            "id": connector["site_id"],
+            "name": "fleet-site-%05d" % pair,
+            "description": "generated fleet site %d" % pair,
+            "connector_id": connector["id"],
+            "ha_mode": False,
+            "location": {"lat": "%.4f" % (40 + pair % 20), "lon": "%.4f" % (-(pair % 120) + 10)},
+        },
+    )
     if not connector["primary"]:
         site.update(secondary_connector_id=connector["id"], ha_mode=True)
         _add_fleet_store_network(account, site["id"], pair)
@@ -257,33 +281,61 @@ def _add_fleet_store_network(account, site_id, pair):
     for index in (1, 2):
         wan_id = fleet_child_id("wan", pair, index)
         account["wans"][wan_id] = {
-            "id": wan_id, "site_id": site_id, "name": "wan%d" % index, "physport": index, "priority": index, "vlan_tag": 0,
-            "health_check_rate": "mid"}
+            "id": wan_id,
+            "site_id": site_id,
+            "name": "wan%d" % index,
+            "physport": index,
+            "priority": index,
+            "vlan_tag": 0,
+            "health_check_rate": "mid",
+        }
     lans = [("store", 3, 0, True), ("guest", 4, 100, False)] if pair % 5 == 0 else [("store", 3, 0, True)]
     for index, (name, port, vlan, ha_link) in enumerate(lans, start=1):
         lan_id = fleet_child_id("lan", pair, index)
         subnet = "10.%d.%d" % (high % 100 + (100 if vlan else 0), low)
         account["lans"][lan_id] = {
-            "id": lan_id, "site_id": site_id, "name": name, "physport": port, "vlan_tag": vlan, "is_breakout": False,
-            "is_prioritized": False, "ha_link": ha_link,
-            "static_addressing": {"address": subnet + ".2/24", "secondary_address": subnet + ".3/24",
-                                  "virtual_address": subnet + ".1/24",
-                                  "dhcp_server": {"dhcp_pool_start": subnet + ".100", "dhcp_pool_end": subnet + ".199",
-                                                  "dns_servers": [subnet + ".1"]}}}
+            "id": lan_id,
+            "site_id": site_id,
+            "name": name,
+            "physport": port,
+            "vlan_tag": vlan,
+            "is_breakout": False,
+            "is_prioritized": False,
+            "ha_link": ha_link,
+            "static_addressing": {
+                "address": subnet + ".2/24",
+                "secondary_address": subnet + ".3/24",
+                "virtual_address": subnet + ".1/24",
+                "dhcp_server": {
+                    "dhcp_pool_start": subnet + ".100",
+                    "dhcp_pool_end": subnet + ".199",
+                    "dns_servers": [subnet + ".1"],
+                },
+            },
+        }
     if len(lans) == 2:
         acl_id = fleet_child_id("acl", pair, 1)
         account["acls"][acl_id] = {
-            "id": acl_id, "site_id": site_id, "name": "store-to-guest", "description": "",
+            "id": acl_id,
+            "site_id": site_id,
+            "name": "store-to-guest",
+            "description": "",
             "lan_1": {"lan_id": fleet_child_id("lan", pair, 1), "lan_name": "store", "ports": [443]},
             "lan_2": {"lan_id": fleet_child_id("lan", pair, 2), "lan_name": "guest"},
-            "protocols": ["tcp"], "forward_locally": False, "unidirectional": False}
+            "protocols": ["tcp"],
+            "forward_locally": False,
+            "unidirectional": False,
+        }
 
 
 def add_fleet(account, count):
     """Append ``count`` generated connectors, numbered after the account's existing fleet; return how many."""
-    existing = [device["serial_number"] for device in account["devices"].values()
-                if str(device.get("serial_number", "")).startswith(FLEET_SERIAL_PREFIX)]
-    start = 1 + max((int(serial[len(FLEET_SERIAL_PREFIX):]) for serial in existing), default=0)
+    existing = [
+        device["serial_number"]
+        for device in account["devices"].values()
+        if str(device.get("serial_number", "")).startswith(FLEET_SERIAL_PREFIX)
+    ]
+    start = 1 + max((int(serial[len(FLEET_SERIAL_PREFIX) :]) for serial in existing), default=0)
     now = datetime.datetime.now(datetime.timezone.utc)
     for number in range(start, start + count):
         connector, device = fleet_connector(number)

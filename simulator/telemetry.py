@@ -24,14 +24,22 @@ MAX_SCANNED_SLOTS = 200000
 LATEST_EVENTS = 10
 # Routine work dominates; the rest shows up now and then.
 EVENT_KINDS = ("Reconcile",) * 6 + (
-    "HaTransition", "StartUpgrade", "FinishUpgradeSuccess", "RekeyStart", "RekeyAdvance", "RekeyComplete", "StartRotatePki",
-    "FinishRotatePkiSuccess", "BlessSlotSuccess")
+    "HaTransition",
+    "StartUpgrade",
+    "FinishUpgradeSuccess",
+    "RekeyStart",
+    "RekeyAdvance",
+    "RekeyComplete",
+    "StartRotatePki",
+    "FinishRotatePkiSuccess",
+    "BlessSlotSuccess",
+)
 
 
 def _unit(*parts):
     """A deterministic number in [0, 1) from the given parts."""
     digest = hashlib.sha256(":".join(str(part) for part in parts).encode()).hexdigest()
-    return int(digest[:13], 16) / float(16 ** 13)
+    return int(digest[:13], 16) / float(16**13)
 
 
 def _version(connector):
@@ -112,7 +120,11 @@ def list_events(connector, query):
     start, end = _range(query)
     limit = _limit(query)
     kind = query.get("k")
-    slot, n = _decode_cursor(query["cursor"]) if query.get("cursor") else (math.ceil(start / EVENT_INTERVAL) * EVENT_INTERVAL, 0)
+    slot, n = (
+        _decode_cursor(query["cursor"])
+        if query.get("cursor")
+        else (math.ceil(start / EVENT_INTERVAL) * EVENT_INTERVAL, 0)
+    )
     items = []
     scanned = 0
     while slot <= end and scanned < MAX_SCANNED_SLOTS:
@@ -174,7 +186,11 @@ def get_event(connector, event_ref):
 def list_snapshots(connector, query):
     start, end = _range(query)
     limit = _limit(query)
-    slot = _decode_cursor(query["cursor"])[0] if query.get("cursor") else math.ceil(start / SNAPSHOT_INTERVAL) * SNAPSHOT_INTERVAL
+    slot = (
+        _decode_cursor(query["cursor"])[0]
+        if query.get("cursor")
+        else math.ceil(start / SNAPSHOT_INTERVAL) * SNAPSHOT_INTERVAL
+    )
     items = []
     while slot <= end:
         if len(items) == limit:
@@ -234,24 +250,52 @@ def snapshot(connector, slot):
         "ha_value": float(ha_state[1] if activated else 0),
         "site_id": connector.get("site_id") or "",
         "interfaces": [
-            {"name": "wan0", "operstate": "up", "speed": 1000.0,
-             "health_score": float(90 + int(_unit(cid, "health", slot) * 11)) if activated else 0.0,
-             "health_reason": "healthy" if activated else "not activated",
-             "ip_addresses": [{"interface_name": "wan0", "ip_address": "192.0.2.%d/24" % wan_host}]},
-            {"name": "lan0", "operstate": "up", "speed": 1000.0, "health_score": 100.0, "health_reason": "healthy",
-             "ip_addresses": [{"interface_name": "lan0", "ip_address": "10.%d.0.1/24" % lan_net}]},
+            {
+                "name": "wan0",
+                "operstate": "up",
+                "speed": 1000.0,
+                "health_score": float(90 + int(_unit(cid, "health", slot) * 11)) if activated else 0.0,
+                "health_reason": "healthy" if activated else "not activated",
+                "ip_addresses": [{"interface_name": "wan0", "ip_address": "192.0.2.%d/24" % wan_host}],
+            },
+            {
+                "name": "lan0",
+                "operstate": "up",
+                "speed": 1000.0,
+                "health_score": 100.0,
+                "health_reason": "healthy",
+                "ip_addresses": [{"interface_name": "lan0", "ip_address": "10.%d.0.1/24" % lan_net}],
+            },
         ],
         "routes": [
-            {"destination": "0.0.0.0/0", "interface_name": "wan0", "kind": "static", "metric": 100.0,
-             "gateway": "192.0.2.1", "weight": 1.0},
+            {
+                "destination": "0.0.0.0/0",
+                "interface_name": "wan0",
+                "kind": "static",
+                "metric": 100.0,
+                "gateway": "192.0.2.1",
+                "weight": 1.0,
+            },
             {"destination": "10.%d.0.0/24" % lan_net, "interface_name": "lan0", "kind": "connected", "metric": 0.0},
         ],
         "tunnels": [
-            {"tunnel_id": hashlib.sha256(("tunnel:%s:%d" % (cid, index)).encode()).hexdigest()[:32],
-             "interface_name": "wan0", "health_state": tunnel_state[0], "health_value": float(tunnel_state[1]),
-             "latency_ms": latency + index, "jitter_ms": round(latency / 10, 2), "probed_mtu": 1476.0}
+            {
+                "tunnel_id": hashlib.sha256(("tunnel:%s:%d" % (cid, index)).encode()).hexdigest()[:32],
+                "interface_name": "wan0",
+                "health_state": tunnel_state[0],
+                "health_value": float(tunnel_state[1]),
+                "latency_ms": latency + index,
+                "jitter_ms": round(latency / 10, 2),
+                "probed_mtu": 1476.0,
+            }
             for index in range(2)
         ],
-        "thermals": [{"label": "cpu", "current_celcius": round(40 + _unit(cid, "temp", slot) * 25, 1),
-                      "max_celcius": 95.0, "critical_celcius": 105.0}],
+        "thermals": [
+            {
+                "label": "cpu",
+                "current_celcius": round(40 + _unit(cid, "temp", slot) * 25, 1),
+                "max_celcius": 95.0,
+                "critical_celcius": 105.0,
+            }
+        ],
     }

@@ -25,14 +25,18 @@ MAX_NOTES_LENGTH = 2048
 MIN_MTU = 576
 MAX_ASN = 4294967295
 
-INTERFACE_RANGES = tuple(ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"))
+INTERFACE_RANGES = tuple(
+    ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
+)
 HEALTH_CHECK_SOURCE_RANGES = tuple(
-    ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.240.0/20", "198.41.199.224/27"))
+    ipaddress.ip_network(net)
+    for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.240.0/20", "198.41.199.224/27")
+)
 # Version 1.5 interconnects need a /31 (the others a /30 or a /31), and only they support bidirectional health checks.
 # Their BGP endpoints are derived from interface_address, so they are read-only there.
 VERSION_15 = "1.5"
 # Printable ASCII except the quotation mark and the question mark (Cloudflare's documented md5_key alphabet).
-MD5_KEY_PATTERN = re.compile(r'^[\x20-\x21\x23-\x3e\x40-\x7e]+$')
+MD5_KEY_PATTERN = re.compile(r"^[\x20-\x21\x23-\x3e\x40-\x7e]+$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 HEALTH_CHECK_ENUMS = {
@@ -44,30 +48,61 @@ HEALTH_CHECK_DEFAULTS = {"enabled": True, "rate": "mid", "type": "reply", "direc
 
 # Writable fields and their JSON types; read-only fields are refused with their own message.
 INTERCONNECT_FIELDS = {
-    "name": "string", "description": "string", "interface_address": "string", "interface_address6": "string",
-    "mtu": "integer", "automatic_return_routing": "boolean", "gre": "object", "health_check": "object", "bgp": "object",
+    "name": "string",
+    "description": "string",
+    "interface_address": "string",
+    "interface_address6": "string",
+    "mtu": "integer",
+    "automatic_return_routing": "boolean",
+    "gre": "object",
+    "health_check": "object",
+    "bgp": "object",
 }
 INTERCONNECT_READ_ONLY = ("id", "colo_name", "version", "created_on", "modified_on", "virtual_port_reservation_id")
 GRE_FIELDS = {"cloudflare_endpoint": "string"}
-HEALTH_CHECK_FIELDS = {"enabled": "boolean", "rate": "string", "type": "string", "direction": "string",
-                       "target": "target", "source": "string"}
+HEALTH_CHECK_FIELDS = {
+    "enabled": "boolean",
+    "rate": "string",
+    "type": "string",
+    "direction": "string",
+    "target": "target",
+    "source": "string",
+}
 TARGET_FIELDS = {"saved": "string", "effective": "string"}
-BGP_FIELDS = {"customer_asn": "integer", "extra_prefixes": "array", "import_filter_id": "string",
-              "export_filter_id": "string", "md5_key": "string"}
+BGP_FIELDS = {
+    "customer_asn": "integer",
+    "extra_prefixes": "array",
+    "import_filter_id": "string",
+    "export_filter_id": "string",
+    "md5_key": "string",
+}
 # Deprecated inputs: accepted (and stored) on versions 1 and 2, read-only on 1.5 (derived from interface_address).
 BGP_DEPRECATED = {"as_no": "integer", "cloudflare_endpoint": "string", "customer_endpoint": "string"}
 
 CONNECTOR_SETTINGS = {
-    "activated": "boolean", "notes": "string", "timezone": "string", "interrupt_window_hour_of_day": "number",
-    "interrupt_window_duration_hours": "number", "interrupt_window_days_of_week": "array",
-    "interrupt_window_embargo_dates": "array", "primary": "boolean", "site_id": "string",
+    "activated": "boolean",
+    "notes": "string",
+    "timezone": "string",
+    "interrupt_window_hour_of_day": "number",
+    "interrupt_window_duration_hours": "number",
+    "interrupt_window_days_of_week": "array",
+    "interrupt_window_embargo_dates": "array",
+    "primary": "boolean",
+    "site_id": "string",
 }
 CONNECTOR_READ_ONLY = ("id", "last_heartbeat", "last_seen_version", "last_updated", "license_key")
 DEVICE_FIELDS = {"id": "string", "serial_number": "string", "provision_license": "boolean"}
 INTERRUPT_ACTIONS = ("reboot", "restart", "shutdown")
 
-TYPE_LABELS = {"target": "string", "array": "array", "object": "object", "boolean": "boolean", "integer": "integer",
-               "number": "number", "string": "string"}
+TYPE_LABELS = {
+    "target": "string",
+    "array": "array",
+    "object": "object",
+    "boolean": "boolean",
+    "integer": "integer",
+    "number": "number",
+    "string": "string",
+}
 
 _TIMEZONES = None
 
@@ -117,8 +152,12 @@ def _is_type(value, type_name):
 
 
 def _type_description(type_name):
-    return {"target": "a string or an object {saved}", "integer": "an integer", "object": "an object",
-            "array": "an array"}.get(type_name, "a " + type_name)
+    return {
+        "target": "a string or an object {saved}",
+        "integer": "an integer",
+        "object": "an object",
+        "array": "an array",
+    }.get(type_name, "a " + type_name)
 
 
 def check_fields(body, fields, errors, path=(), read_only=(), refuse=None):
@@ -181,6 +220,7 @@ def _ipv4_address(value):
 
 # ---------------------------------------------------------------------------------------------- interconnects
 
+
 def interconnect_update_body(body, current, rules):
     """Validate a ``PUT /cf_interconnects/{id}`` body against the stored interconnect ``current`` and ``rules``.
 
@@ -198,15 +238,20 @@ def interconnect_update_body(body, current, rules):
         if not name.strip():
             errors.add("name must not be empty", "/name")
         elif name in rules.other_names:
-            errors.add("name must be unique: another tunnel or interconnect of this account is already named %r" % name, "/name")
+            errors.add(
+                "name must be unique: another tunnel or interconnect of this account is already named %r" % name,
+                "/name",
+            )
         else:
             changes["name"] = name
     if "description" in fields:
         changes["description"] = fields["description"]
     if "automatic_return_routing" in fields:
         if fields["automatic_return_routing"] and not rules.coupler_integration:
-            errors.add("automatic_return_routing can only be enabled on accounts with the coupler_integration flag",
-                       "/automatic_return_routing")
+            errors.add(
+                "automatic_return_routing can only be enabled on accounts with the coupler_integration flag",
+                "/automatic_return_routing",
+            )
         else:
             changes["automatic_return_routing"] = fields["automatic_return_routing"]
     if "mtu" in fields:
@@ -242,7 +287,9 @@ def _check_interface_address(value, version, errors):
     except ValueError:
         interface = None
     if interface is None or interface.version != 4 or "/" not in value:
-        errors.add("interface_address must be an IPv4 address with a prefix length, e.g. 10.212.0.8/31", "/interface_address")
+        errors.add(
+            "interface_address must be an IPv4 address with a prefix length, e.g. 10.212.0.8/31", "/interface_address"
+        )
         return False
     network = interface.network
     if version == VERSION_15 and network.prefixlen != 31:
@@ -252,8 +299,10 @@ def _check_interface_address(value, version, errors):
         errors.add("interface_address must be a /30 or /31 prefix", "/interface_address")
         return False
     if not any(interface.network.subnet_of(allowed) for allowed in INTERFACE_RANGES):
-        errors.add("interface_address must be within RFC 1918 (10/8, 172.16/12, 192.168/16) or link-local 169.254/16 space",
-                   "/interface_address")
+        errors.add(
+            "interface_address must be within RFC 1918 (10/8, 172.16/12, 192.168/16) or link-local 169.254/16 space",
+            "/interface_address",
+        )
         return False
     return True
 
@@ -267,7 +316,10 @@ def _check_interface_address6(value, errors):
         errors.add("interface_address6 must be an IPv6 /127 prefix", "/interface_address6")
         return False
     if interface.ip != interface.network.network_address:
-        errors.add("interface_address6 must be the first address of its /127 subnet (%s)" % interface.network, "/interface_address6")
+        errors.add(
+            "interface_address6 must be the first address of its /127 subnet (%s)" % interface.network,
+            "/interface_address6",
+        )
         return False
     return True
 
@@ -313,15 +365,22 @@ def _health_check(value, version, new_target_form, errors):
         if version != VERSION_15:
             errors.add("health_check.source is only supported on version 1.5 interconnects", "/health_check/source")
         elif not bidirectional:
-            errors.add("health_check.source is only allowed with health_check.direction bidirectional (omit it for "
-                       "unidirectional: it is cleared)", "/health_check/source")
+            errors.add(
+                "health_check.source is only allowed with health_check.direction bidirectional (omit it for "
+                "unidirectional: it is cleared)",
+                "/health_check/source",
+            )
         elif address is None or not any(address in allowed for allowed in HEALTH_CHECK_SOURCE_RANGES):
-            errors.add("health_check.source must be an IPv4 address in RFC 1918, 169.254.240.0/20 or 198.41.199.224/27",
-                       "/health_check/source")
+            errors.add(
+                "health_check.source must be an IPv4 address in RFC 1918, 169.254.240.0/20 or 198.41.199.224/27",
+                "/health_check/source",
+            )
         else:
             result["source"] = source
     elif bidirectional and "source" not in value:
-        errors.add("health_check.source is required when health_check.direction is bidirectional", "/health_check/source")
+        errors.add(
+            "health_check.source is required when health_check.direction is bidirectional", "/health_check/source"
+        )
     return None if len(errors.errors) > count else result
 
 
@@ -332,10 +391,15 @@ def _health_check_target(value, new_target_form, errors):
     """
     path = ("health_check", "target")
     if isinstance(value, dict) != new_target_form:
-        errors.add("health_check.target must be %s" % (
-            "an object {saved} when the x-magic-new-hc-target header is true" if new_target_form else
-            "a string without the x-magic-new-hc-target: true header (send the header to use the object form)"),
-            pointer(path))
+        errors.add(
+            "health_check.target must be %s"
+            % (
+                "an object {saved} when the x-magic-new-hc-target header is true"
+                if new_target_form
+                else "a string without the x-magic-new-hc-target: true header (send the header to use the object form)"
+            ),
+            pointer(path),
+        )
         return None
     if isinstance(value, dict):
         fields = check_fields(value, TARGET_FIELDS, errors, path=path)
@@ -371,11 +435,15 @@ def _bgp(value, version, errors):
             try:
                 ipaddress.ip_network(prefix)
             except ValueError:
-                errors.add("bgp.extra_prefixes[%d] must be a valid CIDR prefix without host bits" % index,
-                           "/bgp/extra_prefixes/%d" % index)
+                errors.add(
+                    "bgp.extra_prefixes[%d] must be a valid CIDR prefix without host bits" % index,
+                    "/bgp/extra_prefixes/%d" % index,
+                )
     if "md5_key" in fields and not MD5_KEY_PATTERN.match(fields["md5_key"]):
         # Never echo the key itself: it is a secret.
-        errors.add("bgp.md5_key must be non-empty printable ASCII without quotation marks or question marks", "/bgp/md5_key")
+        errors.add(
+            "bgp.md5_key must be non-empty printable ASCII without quotation marks or question marks", "/bgp/md5_key"
+        )
     return None if len(errors.errors) > count else fields
 
 
@@ -388,9 +456,14 @@ CONNECTOR_SITE_FIELDS = ("site_id", "primary")
 def _without_site_fields(refuse, newest_schema):
     """In the newest schema a connector's site_id/primary are unknown fields (ASSUMPTION: refused, not ignored)."""
     if newest_schema:
-        refuse = dict(refuse, **{key: "%s is not a valid field: the newest connector schema has no %s (a site names its "
-                                      "connectors: connector_id, secondary_connector_id)" % (key, key)
-                                 for key in CONNECTOR_SITE_FIELDS})
+        refuse = dict(
+            refuse,
+            **{
+                key: "%s is not a valid field: the newest connector schema has no %s (a site names its "
+                "connectors: connector_id, secondary_connector_id)" % (key, key)
+                for key in CONNECTOR_SITE_FIELDS
+            },
+        )
     return refuse
 
 
@@ -411,7 +484,10 @@ def connector_create_body(body, site_ids=frozenset(), newest_schema=False):
     if "device" in accepted:
         device = _device(accepted["device"], errors)
     elif "device" not in body:
-        errors.add("device is required: send exactly one of device.id, device.serial_number, device.provision_license", "/device")
+        errors.add(
+            "device is required: send exactly one of device.id, device.serial_number, device.provision_license",
+            "/device",
+        )
     errors.raise_if_any()
     return settings, device
 
@@ -436,8 +512,11 @@ def _device(value, errors):
     if fields.get("provision_license") is True:
         chosen.append("provision_license")
     if len(errors.errors) == count and len(chosen) != 1:
-        errors.add("device must have exactly one of id, serial_number, provision_license: true (got %s)"
-                   % (", ".join(chosen) or "none"), "/device")
+        errors.add(
+            "device must have exactly one of id, serial_number, provision_license: true (got %s)"
+            % (", ".join(chosen) or "none"),
+            "/device",
+        )
     for key in ("id", "serial_number"):
         if key in fields and not fields[key].strip():
             errors.add("device.%s must not be empty" % key, "/device/%s" % key)
@@ -455,7 +534,9 @@ def _connector_settings(fields, site_ids, errors):
             settings[key] = fields[key]
     if "site_id" in fields:
         if fields["site_id"] and fields["site_id"] not in site_ids:
-            errors.add("site_id %s is not a site of this account (GET /magic/sites lists them)" % fields["site_id"], "/site_id")
+            errors.add(
+                "site_id %s is not a site of this account (GET /magic/sites lists them)" % fields["site_id"], "/site_id"
+            )
         else:
             settings["site_id"] = fields["site_id"]
     if "notes" in fields:
@@ -471,14 +552,19 @@ def _connector_settings(fields, site_ids, errors):
     if "interrupt_window_hour_of_day" in fields:
         hour = fields["interrupt_window_hour_of_day"]
         if not _whole_number(hour, 0, MAX_HOUR_OF_DAY):
-            errors.add("interrupt_window_hour_of_day must be a whole number between 0 and %d" % MAX_HOUR_OF_DAY,
-                       "/interrupt_window_hour_of_day")
+            errors.add(
+                "interrupt_window_hour_of_day must be a whole number between 0 and %d" % MAX_HOUR_OF_DAY,
+                "/interrupt_window_hour_of_day",
+            )
         else:
             settings["interrupt_window_hour_of_day"] = hour
     if "interrupt_window_duration_hours" in fields:
         duration = fields["interrupt_window_duration_hours"]
         if not _whole_number(duration, 1, 24):
-            errors.add("interrupt_window_duration_hours must be a whole number between 1 and 24", "/interrupt_window_duration_hours")
+            errors.add(
+                "interrupt_window_duration_hours must be a whole number between 1 and 24",
+                "/interrupt_window_duration_hours",
+            )
         else:
             settings["interrupt_window_duration_hours"] = duration
     if "interrupt_window_days_of_week" in fields:
@@ -499,8 +585,10 @@ def _days(values, errors):
     days = check_string_list(values, path, errors)
     for index, day in enumerate(days):
         if day not in DAYS:
-            errors.add("interrupt_window_days_of_week[%d] must be one of %s (exact capitalisation)" % (index, ", ".join(DAYS)),
-                       pointer(path + (index,)))
+            errors.add(
+                "interrupt_window_days_of_week[%d] must be one of %s (exact capitalisation)" % (index, ", ".join(DAYS)),
+                pointer(path + (index,)),
+            )
     if len(set(days)) != len(days):
         errors.add("interrupt_window_days_of_week must not contain duplicates", pointer(path))
     if len(errors.errors) > count:
@@ -521,7 +609,10 @@ def _embargo_dates(values, errors):
         except ValueError:
             valid = False
         if not valid:
-            errors.add("interrupt_window_embargo_dates[%d] must be a real date formatted YYYY-MM-DD" % index, pointer(path + (index,)))
+            errors.add(
+                "interrupt_window_embargo_dates[%d] must be a real date formatted YYYY-MM-DD" % index,
+                pointer(path + (index,)),
+            )
     if len(set(dates)) != len(dates):
         errors.add("interrupt_window_embargo_dates must not contain duplicates", pointer(path))
     if len(errors.errors) > count:

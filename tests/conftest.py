@@ -46,7 +46,9 @@ def _http_json(method, url, body=None, timeout=30):
         with _OPENER.open(request, timeout=timeout) as response:
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
-        raise AssertionError("%s %s -> HTTP %s: %s" % (method, url, exc.code, exc.read().decode("utf-8", "replace"))) from None
+        raise AssertionError(
+            "%s %s -> HTTP %s: %s" % (method, url, exc.code, exc.read().decode("utf-8", "replace"))
+        ) from None
 
 
 class SimulatorProcess:
@@ -78,7 +80,9 @@ class SimulatorProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("the simulator exited with %s before listening:\n%s" % (self.process.returncode, self.output()))
+                raise RuntimeError(
+                    "the simulator exited with %s before listening:\n%s" % (self.process.returncode, self.output())
+                )
             try:
                 text = self.port_file.read_text(encoding="utf-8").strip()
             except FileNotFoundError:
@@ -87,12 +91,17 @@ class SimulatorProcess:
                 return int(text)
             time.sleep(0.05)
         self.kill()
-        raise RuntimeError("the simulator did not write %s within %.0f s:\n%s" % (self.port_file, timeout, self.output()))
+        raise RuntimeError(
+            "the simulator did not write %s within %.0f s:\n%s" % (self.port_file, timeout, self.output())
+        )
 
     def output(self):
         """Everything the process printed so far (stdout then stderr)."""
-        return "".join(path.read_text(encoding="utf-8", errors="replace") for path in (self.stdout_path, self.stderr_path)
-                       if path.exists())
+        return "".join(
+            path.read_text(encoding="utf-8", errors="replace")
+            for path in (self.stdout_path, self.stderr_path)
+            if path.exists()
+        )
 
     @property
     def running(self):
@@ -145,8 +154,12 @@ class Simulator:
         """``os.environ`` without any ``CLOUDFLARE_*`` variable, plus CLOUDFLARE_BASE_URL, CLOUDFLARE_API_TOKEN and
         CLOUDFLARE_ACCOUNT_ID for this simulator, loopback exempt from proxies, then ``overrides`` (None removes)."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("CLOUDFLARE_")}
-        env.update(CLOUDFLARE_BASE_URL=self.base_url, CLOUDFLARE_API_TOKEN=self.token, CLOUDFLARE_ACCOUNT_ID=self.account_id)
-        no_proxy = ",".join(part for part in (env.get("NO_PROXY") or env.get("no_proxy"), "127.0.0.1,localhost,::1") if part)
+        env.update(
+            CLOUDFLARE_BASE_URL=self.base_url, CLOUDFLARE_API_TOKEN=self.token, CLOUDFLARE_ACCOUNT_ID=self.account_id
+        )
+        no_proxy = ",".join(
+            part for part in (env.get("NO_PROXY") or env.get("no_proxy"), "127.0.0.1,localhost,::1") if part
+        )
         env["NO_PROXY"] = env["no_proxy"] = no_proxy
         for key, value in overrides.items():
             if value is None:
@@ -164,9 +177,12 @@ class Simulator:
     def requests(self, method=None, path_contains=None):
         """Request log entries (oldest first), optionally only one method and/or paths containing a string."""
         entries = self.admin("GET", "requests")
-        return [entry for entry in entries
-                if (method is None or entry["method"] == method.upper())
-                and (path_contains is None or path_contains in entry["path"])]
+        return [
+            entry
+            for entry in entries
+            if (method is None or entry["method"] == method.upper())
+            and (path_contains is None or path_contains in entry["path"])
+        ]
 
     def writes(self):
         """Log entries of POST/PUT/PATCH/DELETE calls, whatever their query (validate_only included)."""
@@ -289,8 +305,10 @@ def simulator_server_fixture(tmp_path_factory):
 def simulator_fixture(simulator_server, tmp_path_factory):
     """The session's simulator, back to the seed with default faults, an empty log and fresh rate-limit counters."""
     if not simulator_server.running:
-        pytest.fail("the session's simulator is no longer running (exit code %s):\n%s"
-                    % (simulator_server.process.returncode, simulator_server.output()))
+        pytest.fail(
+            "the session's simulator is no longer running (exit code %s):\n%s"
+            % (simulator_server.process.returncode, simulator_server.output())
+        )
     handle = Simulator(simulator_server, workdir_factory=lambda: tmp_path_factory.mktemp("extra-simulator"))
     handle.reset()
     try:

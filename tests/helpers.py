@@ -82,9 +82,15 @@ def api_connector(number, notes="site-%02d", serial="SN%02d", **fields):
     ``number``; ``fields`` add or replace fields. A test file binds its own defaults once:
     ``connector = functools.partial(api_connector, timezone="UTC")``.
     """
+
     def text(pattern):
         return pattern % number if "%" in pattern else pattern
 
-    return edited({"id": "%032x" % number, "notes": text(notes),
-                   "device": {"id": "%032x" % (10 ** 6 + number), "serial_number": text(serial), "type": "MANAGED"}},
-                  **fields)
+    return edited(
+        {
+            "id": "%032x" % number,
+            "notes": text(notes),
+            "device": {"id": "%032x" % (10**6 + number), "serial_number": text(serial), "type": "MANAGED"},
+        },
+        **fields,
+    )

@@ -24,14 +24,22 @@ def _filter_error(function, *args):
         raise AnsibleFilterError(str(exc)) from None
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False,
-                  today_option="today"):
+def embargo_dates(
+    freeze_periods=None,
+    dates=None,
+    today=None,
+    option="freeze_periods",
+    dates_option="dates",
+    keep_past=False,
+    today_option="today",
+):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
     dropped unless ``keep_past``, at most 100. Errors name the periods ``option`` (``{}`` in it: one period of two
     variables, ``x_{}`` naming ``x_start`` and ``x_end``), the single dates ``dates_option`` and ``today``
     ``today_option``."""
-    return _filter_error(_maintenance.embargo_dates, freeze_periods, dates, today, option, dates_option, keep_past,
-                         today_option)
+    return _filter_error(
+        _maintenance.embargo_dates, freeze_periods, dates, today, option, dates_option, keep_past, today_option
+    )
 
 
 def maintenance_windows(connectors, plan, sites=None, names=None):

@@ -166,14 +166,14 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible.vars.reserved import is_reserved_name
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import DEFAULT_BASE_URL, CloudflareClient
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._http import HAS_REQUESTS
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors, device_of
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import (
     DEFAULT_GROUPS,
     connector_host_name,
     safe_host_name,
 )
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._http import HAS_REQUESTS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report_sites import memberships, site_label
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
 
@@ -184,10 +184,25 @@ OTHER_OPTIONS = ("timeout", "validate_certs", "max_retries", "max_retry_wait")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 # Variables Ansible sets for every host (magic variables): a field of the answer never shadows them.
-MAGIC_VARIABLES = frozenset((
-    "hostvars", "groups", "group_names", "inventory_hostname", "inventory_hostname_short", "inventory_dir",
-    "inventory_file", "omit", "playbook_dir", "play_hosts", "role_name", "role_names", "role_path", "vars",
-    "environment"))
+MAGIC_VARIABLES = frozenset(
+    (
+        "hostvars",
+        "groups",
+        "group_names",
+        "inventory_hostname",
+        "inventory_hostname_short",
+        "inventory_dir",
+        "inventory_file",
+        "omit",
+        "playbook_dir",
+        "play_hosts",
+        "role_name",
+        "role_names",
+        "role_path",
+        "vars",
+        "environment",
+    )
+)
 PLUGIN = "cloudflare.magic_transit.connectors"
 
 
@@ -212,12 +227,16 @@ def site_group(site):
 def check_prefix(prefix):
     """The prefix option, refused (InvalidOption) when a field of the answer could name an Ansible variable with it."""
     if not isinstance(prefix, str) or not _PREFIX.match(prefix):
-        raise InvalidOption("prefix", "must start with a letter and hold only letters, digits and _ (an empty prefix "
-                            "would let a field of Cloudflare's answer name any variable, ansible_* ones included)",
-                            prefix)
+        raise InvalidOption(
+            "prefix",
+            "must start with a letter and hold only letters, digits and _ (an empty prefix "
+            "would let a field of Cloudflare's answer name any variable, ansible_* ones included)",
+            prefix,
+        )
     if prefix.lower().startswith("ansible"):
-        raise InvalidOption("prefix", "must not start with 'ansible' (variables named ansible_* configure Ansible "
-                            "itself)", prefix)
+        raise InvalidOption(
+            "prefix", "must not start with 'ansible' (variables named ansible_* configure Ansible itself)", prefix
+        )
     return prefix
 
 
@@ -260,12 +279,19 @@ def check_cache_folder(folder):
         return
     status = os.stat(folder)
     if status.st_uid not in (os.geteuid(), 0):
-        raise InvalidOption("cache_connection", "must be a folder of the user running Ansible (this one is owned by "
-                            "uid %d)" % status.st_uid, folder)
+        raise InvalidOption(
+            "cache_connection",
+            "must be a folder of the user running Ansible (this one is owned by uid %d)" % status.st_uid,
+            folder,
+        )
     if status.st_mode & stat.S_IWOTH:
-        raise InvalidOption("cache_connection", "must not be a folder that every user can write (whoever writes the "
-                            "cache chooses the inventory); use a folder of your own such as the default "
-                            "~/.ansible/tmp/cloudflare_magic_transit_inventory", folder)
+        raise InvalidOption(
+            "cache_connection",
+            "must not be a folder that every user can write (whoever writes the "
+            "cache chooses the inventory); use a folder of your own such as the default "
+            "~/.ansible/tmp/cloudflare_magic_transit_inventory",
+            folder,
+        )
     if status.st_uid == os.geteuid() and stat.S_IMODE(status.st_mode) != 0o700:
         os.chmod(folder, 0o700)
 
@@ -289,7 +315,6 @@ def site_variables(pairs, prefix):
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-
     NAME = "cloudflare.magic_transit.connectors"
 
     def verify_file(self, path):
@@ -297,8 +322,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return False
         if path.endswith(("connectors.yml", "connectors.yaml")):
             return True
-        self.display.vvv("Skipping %s: the name of a cloudflare.magic_transit.connectors source must end with "
-                         "connectors.yml or connectors.yaml" % path)
+        self.display.vvv(
+            "Skipping %s: the name of a cloudflare.magic_transit.connectors source must end with "
+            "connectors.yml or connectors.yaml" % path
+        )
         return False
 
     def parse(self, inventory, loader, path, cache=True):
@@ -314,8 +341,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         connection = self._connection_options(source)
 
         # (the "sites" part: entries of the connectors-only form are never read, they expire)
-        cache_key = "%s_%s" % (self.get_cache_key(path), self._get_cache_prefix(
-            "%s|%s|%s|sites" % (connection["account_id"], connection["base_url"], self.get_option("device_type"))))
+        cache_key = "%s_%s" % (
+            self.get_cache_key(path),
+            self._get_cache_prefix(
+                "%s|%s|%s|sites" % (connection["account_id"], connection["base_url"], self.get_option("device_type"))
+            ),
+        )
         use_cache = self.get_option("cache") and cache
         update_cache = self.get_option("cache") and not cache
         lists = None
@@ -326,8 +357,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 update_cache = True
             else:
                 if lists is None:
-                    self.display.warning("%s: the inventory cache entry is not the connectors and sites lists; it is "
-                                         "refreshed from Cloudflare" % PLUGIN)
+                    self.display.warning(
+                        "%s: the inventory cache entry is not the connectors and sites lists; it is "
+                        "refreshed from Cloudflare" % PLUGIN
+                    )
                     update_cache = True
         if lists is None:
             lists = self._list(connection)
@@ -355,16 +388,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     value = self.templar.template(value)
                 except Exception as exc:
                     # The message of a failed template does not hold the rendered value, never a secret.
-                    raise AnsibleParserError("cloudflare.magic_transit.connectors: could not template %s: %s"
-                                             % (name, exc)) from None
+                    raise AnsibleParserError(
+                        "cloudflare.magic_transit.connectors: could not template %s: %s" % (name, exc)
+                    ) from None
                 value = str(value).strip() if value is not None else None
             options[name] = value or None
         for name in OTHER_OPTIONS:
             options[name] = self.get_option(name)
         options["base_url"] = options["base_url"] or DEFAULT_BASE_URL
         if options["account_id"] is None:
-            raise AnsibleParserError("cloudflare.magic_transit.connectors: account_id is required: set it in the "
-                                     "inventory source or in the CLOUDFLARE_ACCOUNT_ID environment variable")
+            raise AnsibleParserError(
+                "cloudflare.magic_transit.connectors: account_id is required: set it in the "
+                "inventory source or in the CLOUDFLARE_ACCOUNT_ID environment variable"
+            )
         return options
 
     # --- the two API calls --------------------------------------------------------------------------------
@@ -372,8 +408,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _list(self, connection):
         """(connectors, sites): one list call each."""
         if not HAS_REQUESTS:
-            raise AnsibleError("cloudflare.magic_transit.connectors needs the Python library requests on the "
-                               "controller (pip install requests)")
+            raise AnsibleError(
+                "cloudflare.magic_transit.connectors needs the Python library requests on the "
+                "controller (pip install requests)"
+            )
         try:
             client = CloudflareClient(**connection)
         except InvalidOption as exc:
@@ -382,8 +420,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("cloudflare.magic_transit.connectors: %s" % warning)
         device_type = self.get_option("device_type")
         # (the client checks each answer's shape: a list of objects, or a failure naming the call)
-        listed = self._read(client, "connectors", Connectors(client).list,
-                            params={"device_type": device_type} if device_type else None)
+        listed = self._read(
+            client, "connectors", Connectors(client).list, params={"device_type": device_type} if device_type else None
+        )
         sites = self._read(client, "sites", Sites(client).list)
         # What is kept (and cached) never holds a secret: the resource description says which fields are.
         return [Connectors(None).without_secrets(c) for c in listed], sites
@@ -393,8 +432,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             return call(**kwargs)
         except CloudflareAPIError as exc:
-            raise AnsibleParserError("cloudflare.magic_transit.connectors: listing the %s failed: %s"
-                                     % (what, client.redact(str(exc)))) from None
+            raise AnsibleParserError(
+                "cloudflare.magic_transit.connectors: listing the %s failed: %s" % (what, client.redact(str(exc)))
+            ) from None
 
     # --- hosts and groups ----------------------------------------------------------------------------
 
@@ -412,8 +452,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         default_groups = self.get_option("default_groups")
         members = memberships(sites)
         # (made before any host, so that no host takes the name of a site group)
-        site_groups = (self._site_groups(sites, set(c.get("id") for c in connectors if isinstance(c.get("id"), str)))
-                       if default_groups and self.get_option("site_groups") else {})
+        site_groups = (
+            self._site_groups(sites, set(c.get("id") for c in connectors if isinstance(c.get("id"), str)))
+            if default_groups and self.get_option("site_groups")
+            else {}
+        )
         taken = set()
         for connector in sorted(connectors, key=lambda c: str(c.get("id"))):
             if not connector.get("id"):
@@ -427,14 +470,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._warn_two_sites(connector, pairs)
             variables, refused = host_variables(connector, prefix)
             for variable, reason in refused:
-                self.display.warning("%s: connector %s: the field %r is not a host variable: %s" % (
-                    PLUGIN, safe_host_name(connector.get("id")), variable[len(prefix):], reason))
+                self.display.warning(
+                    "%s: connector %s: the field %r is not a host variable: %s"
+                    % (PLUGIN, safe_host_name(connector.get("id")), variable[len(prefix) :], reason)
+                )
             variables.update(site_variables(pairs, prefix))
             for key, value in variables.items():
                 self.inventory.set_variable(host, key, value)
             if default_groups:
-                for group in self._default_groups(connector) + [site_groups[id(site)] for site, dummy in pairs
-                                                                if id(site) in site_groups]:
+                for group in self._default_groups(connector) + [
+                    site_groups[id(site)] for site, dummy in pairs if id(site) in site_groups
+                ]:
                     self.inventory.add_child(self.inventory.add_group(group), host)
             # The values are marked unsafe: a template in a connector's notes is text to these expressions.
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
@@ -446,13 +492,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         give one group share it, with a warning naming both."""
         groups, owner = {}, {}
         for site in sites:
-            if not any(isinstance(site.get(key), str) and site[key] in listed for key in ("connector_id", "secondary_connector_id")):
+            if not any(
+                isinstance(site.get(key), str) and site[key] in listed
+                for key in ("connector_id", "secondary_connector_id")
+            ):
                 continue
             group = self.inventory.add_group(site_group(site))
             if group in owner and owner[group].get("id") != site.get("id"):
                 names = (safe_host_name(site_label(owner[group])), safe_host_name(site_label(site)))
-                self.display.warning("%s: the sites %s and %s share the group %s (their names differ only in characters "
-                                     "a group name cannot hold)" % ((PLUGIN,) + names + (group,)))
+                self.display.warning(
+                    "%s: the sites %s and %s share the group %s (their names differ only in characters "
+                    "a group name cannot hold)" % ((PLUGIN,) + names + (group,))
+                )
             owner.setdefault(group, site)
             groups[id(site)] = group
         return groups
@@ -460,9 +511,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _warn_two_sites(self, connector, pairs):
         distinct = list(dict((id(site), site_label(site)) for site, dummy in pairs).values())
         if len(distinct) > 1:
-            self.display.warning("%s: connector %s is named by %d sites (%s); its site_name and ha_role come from %s" % (
-                PLUGIN, safe_host_name(connector["id"]), len(distinct), ", ".join(safe_host_name(n) for n in distinct),
-                safe_host_name(distinct[0])))
+            self.display.warning(
+                "%s: connector %s is named by %d sites (%s); its site_name and ha_role come from %s"
+                % (
+                    PLUGIN,
+                    safe_host_name(connector["id"]),
+                    len(distinct),
+                    ", ".join(safe_host_name(n) for n in distinct),
+                    safe_host_name(distinct[0]),
+                )
+            )
 
     @staticmethod
     def _default_groups(connector):

@@ -52,7 +52,10 @@ def shape_problem(result, shape):
     if shape.kind in (list, ONE_IN_LIST):
         if not isinstance(result, list):
             return "%s is %s where a list of %s was expected" % (
-                where, _json_type(result), "one object" if shape.kind == ONE_IN_LIST else "objects")
+                where,
+                _json_type(result),
+                "one object" if shape.kind == ONE_IN_LIST else "objects",
+            )
         wrong = [i for i, item in enumerate(result) if not isinstance(item, dict)]
         if wrong:
             return "%s[%d] is %s where an object was expected" % (where, wrong[0], _json_type(result[wrong[0]]))
@@ -108,7 +111,11 @@ def failure_text(status, envelope, errors, reason):
     if envelope.get("success") is True:
         return None
     said = "success is %s" % json.dumps(envelope["success"])[:20] if "success" in envelope else "success is missing"
-    return "HTTP %d but the answer says it failed (%s)%s" % (status, said, ": " + format_errors(errors) if errors else "")
+    return "HTTP %d but the answer says it failed (%s)%s" % (
+        status,
+        said,
+        ": " + format_errors(errors) if errors else "",
+    )
 
 
 def more_pages(result_info):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 # A message names at most this many objects, then says how many more: short whatever the fleet size.
 MAX_NAMED = 20
@@ -88,9 +88,9 @@ class Change:
     result; ``reread`` finds a created object again after a lost answer; ``name`` names it for people."""
 
     index: int
-    current: Optional[dict]
+    current: dict | None
     desired: dict
-    before: Optional[dict] = None
+    before: dict | None = None
     changes: dict = field(default_factory=dict)
     body: dict = field(default_factory=dict)
     action: str = UPDATE
@@ -98,16 +98,16 @@ class Change:
     where: str = ""
     forced: dict = field(default_factory=dict)
     steps: list = field(default_factory=list)
-    after: Optional[dict] = None
-    status: Optional[str] = None
-    error: Optional[str] = None
+    after: dict | None = None
+    status: str | None = None
+    error: str | None = None
     sent: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     facts: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
-    name: Optional[str] = None
-    reread: Optional[Callable] = None
+    name: str | None = None
+    reread: Callable | None = None
     outcome_unknown: bool = False
     guard: object = NO_GUARD
 

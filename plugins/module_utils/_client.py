@@ -36,7 +36,9 @@ from ._version import COLLECTION_NAME, COLLECTION_VERSION
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 # The defaults of the connection options, for modules (CONNECTION_ARGUMENT_SPEC) and the inventory plugin alike.
-CONNECTION_DEFAULTS = dict(base_url=DEFAULT_BASE_URL, timeout=30, validate_certs=True, max_retries=4, max_retry_wait=60.0)
+CONNECTION_DEFAULTS = dict(
+    base_url=DEFAULT_BASE_URL, timeout=30, validate_certs=True, max_retries=4, max_retry_wait=60.0
+)
 SECRET_MASK = "********"
 
 # 429 is retried whatever the method: Cloudflare refused the call unprocessed. 502/503/504 are retried only for
@@ -57,27 +59,24 @@ class CloudflareClient:
     can pace itself. ``warnings`` holds what the caller must show the user (verification turned off).
     """
 
-    def __init__(self, account_id, api_token=None, api_email=None, api_key=None, base_url=DEFAULT_BASE_URL,
-                 timeout=CONNECTION_DEFAULTS["timeout"], validate_certs=CONNECTION_DEFAULTS["validate_certs"],
-                 max_retries=CONNECTION_DEFAULTS["max_retries"], max_retry_wait=CONNECTION_DEFAULTS["max_retry_wait"],
-                 sleep=None, clock=None):
+    def __init__(
+        self,
+        account_id,
+        api_token=None,
+        api_email=None,
+        api_key=None,
+        base_url=DEFAULT_BASE_URL,
+        timeout=CONNECTION_DEFAULTS["timeout"],
+        validate_certs=CONNECTION_DEFAULTS["validate_certs"],
+        max_retries=CONNECTION_DEFAULTS["max_retries"],
+        max_retry_wait=CONNECTION_DEFAULTS["max_retry_wait"],
+        sleep=None,
+        clock=None,
+    ):
         if not HAS_REQUESTS:
             raise RuntimeError("the Python library requests is required")
-        api_token = check_credential("api_token", api_token)
-        api_email = check_credential("api_email", api_email)
-        api_key = check_credential("api_key", api_key)
-        if api_token and (api_email or api_key):
-            raise InvalidOption("api_token", "is mutually exclusive with api_email and api_key: authenticate one way")
-        if not api_token and not (api_email and api_key):
-            raise InvalidOption(
-                "api_token", "is required (or CLOUDFLARE_API_TOKEN), unless both api_email and api_key are given "
-                "(or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)")
-        if timeout is None or math.isnan(timeout) or timeout <= 0 or math.isinf(timeout):
-            raise InvalidOption("timeout", "must be a positive number of seconds", timeout)
-        if max_retries is None or max_retries < 0:
-            raise InvalidOption("max_retries", "must be 0 or more", max_retries)
-        if max_retry_wait is None or math.isnan(max_retry_wait) or max_retry_wait < 0:
-            raise InvalidOption("max_retry_wait", "must be 0 or more seconds", max_retry_wait)
+        api_token, api_email, api_key = _checked_credentials(api_token, api_email, api_key)
+        _check_limits(timeout, max_retries, max_retry_wait)
         self.account_id = check_id("account_id", account_id)
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
@@ -95,14 +94,17 @@ class CloudflareClient:
         if not self.validate_certs:
             self.warnings.append(
                 "validate_certs=false: the TLS certificate of %s is not verified, so anyone on the path can read "
-                "the credentials and answer in Cloudflare's name" % self.base_url)
+                "the credentials and answer in Cloudflare's name" % self.base_url
+            )
 
         self.session = new_session(self.validate_certs)
-        self.session.headers.update({
-            "User-Agent": "%s/%s (ansible-core/%s; python/%d.%d)" % (
-                COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, sys.version_info[0], sys.version_info[1]),
-            "Accept": "application/json",
-        })
+        self.session.headers.update(
+            {
+                "User-Agent": "%s/%s (ansible-core/%s; python/%d.%d)"
+                % (COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, sys.version_info[0], sys.version_info[1]),
+                "Accept": "application/json",
+            }
+        )
         if api_token:
             self.session.headers["Authorization"] = "Bearer %s" % api_token
         else:
@@ -114,8 +116,13 @@ class CloudflareClient:
         """Build a client from the options of ``CONNECTION_ARGUMENT_SPEC``."""
         options = dict((name, params.get(name, default)) for name, default in CONNECTION_DEFAULTS.items())
         options["base_url"] = options["base_url"] or DEFAULT_BASE_URL
-        return cls(account_id=params["account_id"], api_token=params.get("api_token"), api_email=params.get("api_email"),
-                   api_key=params.get("api_key"), **dict(options, **kwargs))
+        return cls(
+            account_id=params["account_id"],
+            api_token=params.get("api_token"),
+            api_email=params.get("api_email"),
+            api_key=params.get("api_key"),
+            **dict(options, **kwargs),
+        )
 
     def account_path(self, *parts):
         """``/accounts/<account_id>/<parts...>`` with every part URL-quoted."""
@@ -216,9 +223,9 @@ class CloudflareClient:
                 if error.retry_after is not None and error.retry_after > 0:
                     delay = error.retry_after
                 else:
-                    delay = random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)
+                    delay = random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
                 if attempt >= self.max_retries or waited + delay > self.max_retry_wait:
-                    raise self._gave_up(error, attempt, waited)
+                    raise self._gave_up(error, attempt, waited) from None
                 self._count("retries")
                 self._sleep(delay)
                 waited += delay
@@ -230,8 +237,12 @@ class CloudflareClient:
         problem = shape_problem(result, shape)
         if problem:
             raise CloudflareAPIError(
-                self.redact("HTTP 2xx answer of the wrong shape: %s" % problem), method=method, path=path,
-                retryable=method == "GET", outcome_unknown=method in WRITE_METHODS)
+                self.redact("HTTP 2xx answer of the wrong shape: %s" % problem),
+                method=method,
+                path=path,
+                retryable=method == "GET",
+                outcome_unknown=method in WRITE_METHODS,
+            )
         return shaped(result, shape)
 
     def _gave_up(self, error, attempt, waited):
@@ -244,10 +255,18 @@ class CloudflareClient:
             )
         else:
             reason = "gave up after %d attempt(s) and %.1f s of waiting (max_retries=%d, max_retry_wait=%g s)" % (
-                attempt + 1, waited, self.max_retries, self.max_retry_wait)
+                attempt + 1,
+                waited,
+                self.max_retries,
+                self.max_retry_wait,
+            )
         return CloudflareAPIError(
-            "%s; last answer: %s" % (reason, error.message), method=error.method, path=error.path,
-            status=error.status, errors=error.errors, outcome_unknown=error.outcome_unknown,
+            "%s; last answer: %s" % (reason, error.message),
+            method=error.method,
+            path=error.path,
+            status=error.status,
+            errors=error.errors,
+            outcome_unknown=error.outcome_unknown,
             retry_after=error.retry_after,
         )
 
@@ -265,8 +284,9 @@ class CloudflareClient:
         sent = self._count(method)
         failure = dict(method=method, path=path)
         try:
-            response, body = exchange(self.session, method, self.base_url + path, data, params, headers, self.timeout,
-                                      self.validate_certs)
+            response, body = exchange(
+                self.session, method, self.base_url + path, data, params, headers, self.timeout, self.validate_certs
+            )
         except CloudflareAPIError as error:
             self._rates.answered(sent)
             error.method, error.path = method, path
@@ -275,8 +295,12 @@ class CloudflareClient:
             raise
         except Cut:
             self._rates.answered(sent)
-            raise self._failure("no answer within timeout=%g s" % self.timeout, retryable=idempotent,
-                                outcome_unknown=method in WRITE_METHODS, **failure) from None
+            raise self._failure(
+                "no answer within timeout=%g s" % self.timeout,
+                retryable=idempotent,
+                outcome_unknown=method in WRITE_METHODS,
+                **failure,
+            ) from None
         except Exception as exc:  # every exception of the HTTP stack: its text may quote headers, never shown
             self._rates.answered(sent)
             message, flags = transport_problem(exc, self.base_url, self.timeout, idempotent, method in WRITE_METHODS)
@@ -290,7 +314,8 @@ class CloudflareClient:
             self._count("rate_limited")
         processed_maybe = method in WRITE_METHODS and status != 429
         failure.update(
-            status=status, retry_after=retry_after,
+            status=status,
+            retry_after=retry_after,
             retryable=status == 429 or (status in RETRY_STATUSES and idempotent),
             outcome_unknown=processed_maybe and (status in SERVER_ERROR_STATUSES or status < 400),
         )
@@ -303,7 +328,8 @@ class CloudflareClient:
             raise self._failure(
                 "HTTP %d redirect to %s, not followed: Cloudflare's API never redirects, and a redirect must not carry "
                 "the credentials elsewhere" % (status, origin(response.headers.get("Location"))),
-                **dict(failure, retryable=False))
+                **dict(failure, retryable=False),
+            )
         # An answer below 400 that is no success was answered, but what happened is unclear: only a read may simply be
         # repeated.
         failed = dict(failure, retryable=method == "GET") if status < 400 else failure
@@ -319,5 +345,33 @@ class CloudflareClient:
             # for the whole account (a connector not seen is one the run would create again, or miss).
             raise self._failure(
                 "the answer is only part of the list (result_info: %s), and this collection reads whole lists only: "
-                "nothing was taken from it" % partial, **dict(failure, retryable=False))
+                "nothing was taken from it" % partial,
+                **dict(failure, retryable=False),
+            )
         return envelope.get("result")
+
+
+def _check_limits(timeout, max_retries, max_retry_wait):
+    """The connection options' numbers, before any call."""
+    if timeout is None or math.isnan(timeout) or timeout <= 0 or math.isinf(timeout):
+        raise InvalidOption("timeout", "must be a positive number of seconds", timeout)
+    if max_retries is None or max_retries < 0:
+        raise InvalidOption("max_retries", "must be 0 or more", max_retries)
+    if max_retry_wait is None or math.isnan(max_retry_wait) or max_retry_wait < 0:
+        raise InvalidOption("max_retry_wait", "must be 0 or more seconds", max_retry_wait)
+
+
+def _checked_credentials(api_token, api_email, api_key):
+    """One way to authenticate, each credential without surrounding white space, before any call."""
+    api_token = check_credential("api_token", api_token)
+    api_email = check_credential("api_email", api_email)
+    api_key = check_credential("api_key", api_key)
+    if api_token and (api_email or api_key):
+        raise InvalidOption("api_token", "is mutually exclusive with api_email and api_key: authenticate one way")
+    if not api_token and not (api_email and api_key):
+        raise InvalidOption(
+            "api_token",
+            "is required (or CLOUDFLARE_API_TOKEN), unless both api_email and api_key are given "
+            "(or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)",
+        )
+    return api_token, api_email, api_key

@@ -7,14 +7,14 @@ from one list call, before anything is sent; the fleet operation that writes the
 
 from __future__ import annotations
 
-from ._inputs import check_id, InvalidOption
+from ._change import DELETE, UNCHANGED
 from ._connector_identity import given_identity, named_by_device, select_connector
 from ._connector_settings import notes_key
 from ._connectors import Connectors
 from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
+from ._inputs import InvalidOption, check_id
 from ._license_keys import check_key_files
 from ._maintenance import SITES_READ, freeze_from_account, plan_from_account, verify_after_write
-from ._change import DELETE, UNCHANGED
 from ._resource import Operation
 
 
@@ -26,8 +26,9 @@ def plan_fleet(resource, entries, purge_default, create_missing=False, listed=No
     connector (or several), two entries naming the same connector or device, or a license key file that could not be
     written (``key_dir``: the task's ``license_key_dir``)."""
     key_files = check_key_files(entries, key_dir)
-    changes = [_begin_entry(resource, index, entry, purge_default, key_files[index])
-               for index, entry in enumerate(entries)]
+    changes = [
+        _begin_entry(resource, index, entry, purge_default, key_files[index]) for index, entry in enumerate(entries)
+    ]
     connectors = resource.list() if listed is None else listed
     seen = {}
     for change in changes:
@@ -35,8 +36,11 @@ def plan_fleet(resource, entries, purge_default, create_missing=False, listed=No
         if change.status == UNCHANGED and change.action == DELETE:
             continue
         if key in seen:
-            raise InvalidOption(change.where[:-1], "names the same connector (%s) as connectors[%d]"
-                                % (key if isinstance(key, str) else "%s %s" % key, seen[key]))
+            raise InvalidOption(
+                change.where[:-1],
+                "names the same connector (%s) as connectors[%d]"
+                % (key if isinstance(key, str) else "%s %s" % key, seen[key]),
+            )
         seen[key] = change.index
     return changes
 
@@ -53,8 +57,10 @@ def _begin_entry(resource, index, entry, purge_default, key_file):
     if entry.get("state") == "absent":
         extra = sorted(k for k in change.desired if not (k == "notes" and not named_by_device(entry)))
         if extra or entry.get("purge_embargo_dates") is not None:
-            raise InvalidOption(where + (extra[0] if extra else "purge_embargo_dates"),
-                                "cannot be used with state=absent (the connector is deleted)")
+            raise InvalidOption(
+                where + (extra[0] if extra else "purge_embargo_dates"),
+                "cannot be used with state=absent (the connector is deleted)",
+            )
     change.facts["license_key_dest"] = key_file
     if key_file:
         change.extra["license_key_dest"] = key_file
@@ -65,17 +71,26 @@ def _plan_entry(resource, change, connectors, create_missing):
     """Find the entry's connector in the list and plan its change; the key that two entries must not share."""
     entry, where = change.params, change.where
     by_notes = not named_by_device(entry)
-    current = select_connector(connectors, entry.get("id"), entry.get("device_id"), entry.get("device_serial_number"),
-                               entry.get("notes") if by_notes else None, where=where)
+    current = select_connector(
+        connectors,
+        entry.get("id"),
+        entry.get("device_id"),
+        entry.get("device_serial_number"),
+        entry.get("notes") if by_notes else None,
+        where=where,
+    )
     change.facts["listed"] = connectors
     if current is None and entry.get("state") != "absent":
         option, value = given_identity(entry)
         if entry.get("provision_license"):
             change.name = "new virtual connector %r" % notes_key(entry["notes"])
         elif not create_missing or option not in ("device_id", "device_serial_number"):
-            hint = ("with create_missing=true, an entry naming a device by device_id or device_serial_number creates "
-                    "its connector" if not create_missing else "only an entry naming a device (device_id or "
-                    "device_serial_number) can create a connector")
+            hint = (
+                "with create_missing=true, an entry naming a device by device_id or device_serial_number creates "
+                "its connector"
+                if not create_missing
+                else "only an entry naming a device (device_id or device_serial_number) can create a connector"
+            )
             raise InvalidOption(where + option, "matches no connector (%s)" % hint, value)
         else:
             change.name = "new connector for %s %s" % (option, value)
@@ -101,20 +116,44 @@ class ConnectorFleet(Operation):
     def run(self, params, check_mode):
         module = self.module
         connectors = Connectors(module.client, hide=module.hide, warn=module.warn)
-        writer = FleetWriter(connectors, "connectors", params["max_concurrency"], check_mode, module._diff, module.warn,
-                             rate_limit_wait=params["rate_limit_wait"], progress=module.log,
-                             full=params["return_connectors"] == "full", diff_summary=params["diff_summary"])
+        writer = FleetWriter(
+            connectors,
+            "connectors",
+            params["max_concurrency"],
+            check_mode,
+            module._diff,
+            module.warn,
+            rate_limit_wait=params["rate_limit_wait"],
+            progress=module.log,
+            full=params["return_connectors"] == "full",
+            diff_summary=params["diff_summary"],
+        )
         entries, listed, plan = params["connectors"], None, None
         for option, planner in self.PLANNERS:
             if params[option] is not None:
                 entries, listed, plan = planner(connectors, params[option])
-        result = writer.run(plan_fleet(connectors, entries, params["purge_embargo_dates"], params["create_missing"],
-                                       listed, key_dir=params["license_key_dir"]))
+        result = writer.run(
+            plan_fleet(
+                connectors,
+                entries,
+                params["purge_embargo_dates"],
+                params["create_missing"],
+                listed,
+                key_dir=params["license_key_dir"],
+            )
+        )
         if plan is None:
             return result
         sites = plan.pop(SITES_READ, None)
         result = dict(result, maintenance_plan=plan)
         if result["changed"] and not check_mode:
-            plan["verified"] = verify_after_write(connectors, entries, listed, params["maintenance_window"] or {}, result,
-                                                  sites, freeze=params["change_freeze"] is not None)
+            plan["verified"] = verify_after_write(
+                connectors,
+                entries,
+                listed,
+                params["maintenance_window"] or {},
+                result,
+                sites,
+                freeze=params["change_freeze"] is not None,
+            )
         return result

@@ -9,10 +9,10 @@ A connector's device never changes: every device identity given must match the c
 
 from __future__ import annotations
 
-from ._inputs import check_id, InvalidOption
+from ._change import at_most
 from ._connector_settings import notes_key
 from ._hostnames import device_of
-from ._change import at_most
+from ._inputs import InvalidOption, check_id
 
 #: the options that name a connector by its device or id, in the order they are looked at
 IDENTITIES = ("id", "device_id", "device_serial_number")
@@ -33,21 +33,26 @@ def select_connector(connectors, connector_id=None, device_id=None, serial_numbe
     """The one connector among ``connectors`` that the first identity given names (id, device id, serial
     number, then notes), or None. Every other device identity given must match it: a connector's device never
     changes. Raises ``InvalidOption`` when several connectors match."""
-    for option, wanted, value_of, key in (
-        ("id", connector_id, lambda c: c.get("id"), _same_value),
-        ("device_id", device_id, lambda c: device_of(c).get("id"), _same_value),
-        ("device_serial_number", serial_number, lambda c: device_of(c).get("serial_number"), serial_key),
-        ("notes", notes, lambda c: c.get("notes"), notes_key),
-    ):
-        if wanted is not None:
-            break
+    option, wanted, value_of, key = next(
+        row
+        for row in (
+            ("id", connector_id, lambda c: c.get("id"), _same_value),
+            ("device_id", device_id, lambda c: device_of(c).get("id"), _same_value),
+            ("device_serial_number", serial_number, lambda c: device_of(c).get("serial_number"), serial_key),
+            ("notes", notes, lambda c: c.get("notes"), notes_key),
+        )
+        if row[1] is not None or row[0] == "notes"
+    )
     found = [c for c in connectors if key(value_of(c)) == key(wanted)]
     if len(found) > 1:
         # Values that match without being equal (case, Unicode form, spaces) are shown: the error names both.
         alike = len(set(value_of(c) for c in found)) == 1
-        raise InvalidOption(where + option, "matches %d connectors (%s): identify the connector by id or device"
-                            % (len(found), at_most(found, name=lambda c: c["id"] if alike else "%s with %r"
-                                                   % (c["id"], value_of(c)))), wanted)
+        raise InvalidOption(
+            where + option,
+            "matches %d connectors (%s): identify the connector by id or device"
+            % (len(found), at_most(found, name=lambda c: c["id"] if alike else "%s with %r" % (c["id"], value_of(c)))),
+            wanted,
+        )
     connector = found[0] if found else None
     if connector is not None:
         check_same_device(connector, device_id, serial_number, where)
@@ -65,12 +70,18 @@ def serial_key(serial):
 
 def check_same_device(connector, device_id=None, serial_number=None, where=""):
     device = device_of(connector)
-    for option, key, wanted, same in (("device_id", "id", device_id, _same_value),
-                                      ("device_serial_number", "serial_number", serial_number, serial_key)):
+    for option, key, wanted, same in (
+        ("device_id", "id", device_id, _same_value),
+        ("device_serial_number", "serial_number", serial_number, serial_key),
+    ):
         if wanted is not None and same(device.get(key)) != same(wanted):
-            raise InvalidOption(where + option, "cannot change: connector %s belongs to the device with %s %r; a "
-                                "connector's device is fixed (delete the connector and create a new one)"
-                                % (connector["id"], key, device.get(key)), wanted)
+            raise InvalidOption(
+                where + option,
+                "cannot change: connector %s belongs to the device with %s %r; a "
+                "connector's device is fixed (delete the connector and create a new one)"
+                % (connector["id"], key, device.get(key)),
+                wanted,
+            )
 
 
 def find_connector(resource, connector_id=None, device_id=None, serial_number=None, notes=None, listed=None):
@@ -116,7 +127,10 @@ def refuse_near_duplicate(connectors, notes, where=""):
     space (a create would make a second connector, and a second license, for what is likely the same appliance)."""
     same = [c for c in connectors or () if _loose_notes_key(c.get("notes")) == _loose_notes_key(notes)]
     if same:
-        raise InvalidOption(where + "notes", "match no connector exactly, but %s differ only by case or white space; "
-                            "nothing was created (give the notes as they are, or the connector's id)"
-                            % at_most(same, name=lambda c: "the notes %r of connector %s" % (c.get("notes"), c["id"])),
-                            notes)
+        raise InvalidOption(
+            where + "notes",
+            "match no connector exactly, but %s differ only by case or white space; "
+            "nothing was created (give the notes as they are, or the connector's id)"
+            % at_most(same, name=lambda c: "the notes %r of connector %s" % (c.get("notes"), c["id"])),
+            notes,
+        )

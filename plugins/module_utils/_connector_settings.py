@@ -14,14 +14,16 @@ import functools
 import re
 import unicodedata
 
-from ._inputs import check_id, InvalidOption
+from ._inputs import InvalidOption, check_id
 from ._windows import DAYS
 
 try:
     from zoneinfo import available_timezones
 except ImportError:  # Python < 3.9 has no zoneinfo: Cloudflare alone judges time zones there.
+
     def available_timezones():
         return set()
+
 
 # ASSUMPTIONS, each in no published source (docs/api-notes.md lists them): at most 100 embargo dates, an interrupt
 # window opening at hour 0 to 23, notes of at most 2048 characters.
@@ -72,8 +74,9 @@ def check_settings(settings, where=""):
         for day in days:
             name = str(day).strip().capitalize()
             if name not in DAYS:
-                raise InvalidOption(where + "interrupt_window_days_of_week", "must list days of the week (%s)"
-                                    % ", ".join(DAYS), day)
+                raise InvalidOption(
+                    where + "interrupt_window_days_of_week", "must list days of the week (%s)" % ", ".join(DAYS), day
+                )
             canonical_days.add(name)
         settings["interrupt_window_days_of_week"] = sorted(canonical_days, key=day_rank)
     dates = settings.get("interrupt_window_embargo_dates")
@@ -98,8 +101,9 @@ def check_embargo_dates(dates, where=""):
             raise InvalidOption(option, "must list real dates written YYYY-MM-DD", value) from None
     unique = sorted(set(dates))
     if len(unique) > MAX_EMBARGO_DATES:
-        raise InvalidOption(option, "may hold at most %d dates (after merging), got %d"
-                            % (MAX_EMBARGO_DATES, len(unique)))
+        raise InvalidOption(
+            option, "may hold at most %d dates (after merging), got %d" % (MAX_EMBARGO_DATES, len(unique))
+        )
     return unique
 
 

@@ -11,7 +11,7 @@ re-keyed, and a license key lost with its answer is replaced) are hooks of the d
 
 from __future__ import annotations
 
-from ._inputs import check_id, InvalidOption
+from ._change import CREATE, AfterWriteFailed, Step
 from ._connector_identity import (
     IDENTITIES,
     IDENTITY_ARGUMENT_SPEC,
@@ -40,14 +40,25 @@ from ._connector_settings import (
     merge_embargo_dates,
     notes_key,
 )
+from ._inputs import InvalidOption, check_id
 from ._license_keys import check_key_dest, keep_license_key, rekey_step
-from ._change import CREATE, AfterWriteFailed, Step
 from ._resource import Resource
 
 # The connector's helpers other modules and plugins reach through this file (the planners, the report, inventory).
-__all__ = ["DAYS", "DEVICE_TYPES", "IDENTITIES", "IDENTITY_ARGUMENT_SPEC", "MAX_EMBARGO_DATES", "Connectors",
-           "check_embargo_dates", "check_settings", "device_of", "given_identity", "merge_embargo_dates",
-           "select_connector"]
+__all__ = [
+    "DAYS",
+    "DEVICE_TYPES",
+    "IDENTITIES",
+    "IDENTITY_ARGUMENT_SPEC",
+    "MAX_EMBARGO_DATES",
+    "Connectors",
+    "check_embargo_dates",
+    "check_settings",
+    "device_of",
+    "given_identity",
+    "merge_embargo_dates",
+    "select_connector",
+]
 
 
 class Connectors(Resource):
@@ -73,8 +84,9 @@ class Connectors(Resource):
                 raise InvalidOption(option, "cannot be used with state=absent")
         if params.get("license_key_dest") is not None:
             if not (params.get("provision_license") or params.get("rekey")):
-                raise InvalidOption("license_key_dest", "needs provision_license=true or rekey=true (a key is only "
-                                    "generated then)")
+                raise InvalidOption(
+                    "license_key_dest", "needs provision_license=true or rekey=true (a key is only generated then)"
+                )
             check_key_dest(params["license_key_dest"])
 
     def desired(self, params):
@@ -89,40 +101,63 @@ class Connectors(Resource):
             listed = self.list()
             if change is not None:
                 change.facts["listed"] = listed
-        return find_connector(self, params.get("id"), params.get("device_id"), params.get("device_serial_number"),
-                              params.get("notes"), listed=listed)
+        return find_connector(
+            self,
+            params.get("id"),
+            params.get("device_id"),
+            params.get("device_serial_number"),
+            params.get("notes"),
+            listed=listed,
+        )
 
     def prepare(self, params, current, desired, change=None):
         listed = change.facts.get("listed") if change is not None else None
         if current is None and params.get("id") is not None:
-            raise InvalidOption("id", "must identify an existing connector (to create one, give device_id, "
-                                "device_serial_number, or notes with provision_license=true)", params.get("id"))
+            raise InvalidOption(
+                "id",
+                "must identify an existing connector (to create one, give device_id, "
+                "device_serial_number, or notes with provision_license=true)",
+                params.get("id"),
+            )
         if current is None and params.get("rekey") and (named_by_device(params) or not params.get("provision_license")):
             option, value = given_identity(params)
-            raise InvalidOption("rekey", "re-keys an existing connector, and %s %r names none; nothing was sent (to "
-                                "create a connector for a new virtual device, give its notes with provision_license=true)"
-                                % (option, value))
+            raise InvalidOption(
+                "rekey",
+                "re-keys an existing connector, and %s %r names none; nothing was sent (to "
+                "create a connector for a new virtual device, give its notes with provision_license=true)"
+                % (option, value),
+            )
         if current is None and not named_by_device(params) and not params.get("provision_license"):
-            raise InvalidOption("notes", "match no connector%s: to create one for a new virtual device set "
-                                "provision_license=true, or give device_id or device_serial_number"
-                                % near_hint(listed, params.get("notes")), params.get("notes"))
+            raise InvalidOption(
+                "notes",
+                "match no connector%s: to create one for a new virtual device set "
+                "provision_license=true, or give device_id or device_serial_number"
+                % near_hint(listed, params.get("notes")),
+                params.get("notes"),
+            )
         if current is None and not named_by_device(params):
             refuse_near_duplicate(listed, params.get("notes"))
         check_site_fields(desired, listed if listed is not None else [current] if current is not None else [])
         desired = merge_embargo_dates(desired, current, params.get("purge_embargo_dates"))
         if self._rekeys(params, current) and device_of(current).get("type") != LICENSED:
-            raise InvalidOption("rekey" if params.get("rekey") else "provision_license", "re-keys only connectors of "
-                                "virtual (LICENSED) devices; connector %s belongs to a %s device"
-                                % (current["id"], device_of(current).get("type")))
+            raise InvalidOption(
+                "rekey" if params.get("rekey") else "provision_license",
+                "re-keys only connectors of "
+                "virtual (LICENSED) devices; connector %s belongs to a %s device"
+                % (current["id"], device_of(current).get("type")),
+            )
         if params.get("provision_license") and current is None and named_by_device(params):
             # Cloudflare publishes no way to read a device's type before a create: the device may be hardware,
             # and a create that landed could not be given a key. Nothing is sent.
             option, value = given_identity(params)
-            raise InvalidOption("provision_license", "with %s %r, which has no connector yet, is refused before any "
-                                "write: Cloudflare tells a device's type (hardware or virtual) only once a connector "
-                                "exists. Create the connector first without provision_license, then re-key it with "
-                                "provision_license=true (virtual devices only); or leave out %s to create a connector "
-                                "for a new virtual device" % (option, value, option))
+            raise InvalidOption(
+                "provision_license",
+                "with %s %r, which has no connector yet, is refused before any "
+                "write: Cloudflare tells a device's type (hardware or virtual) only once a connector "
+                "exists. Create the connector first without provision_license, then re-key it with "
+                "provision_license=true (virtual devices only); or leave out %s to create a connector "
+                "for a new virtual device" % (option, value, option),
+            )
         return desired
 
     def create_body(self, params):
@@ -138,10 +173,16 @@ class Connectors(Resource):
         device = change.body.get("device") or {} if change.action == CREATE else {}
         if error.status != 404 or not (device.get("serial_number") or device.get("id")):
             return None
-        option, value = (("device_serial_number", device["serial_number"]) if device.get("serial_number")
-                         else ("device_id", device["id"]))
-        return InvalidOption(change.where + option, "names no device Cloudflare knows for this account (%s): no "
-                             "connector was created" % error, value)
+        option, value = (
+            ("device_serial_number", device["serial_number"])
+            if device.get("serial_number")
+            else ("device_id", device["id"])
+        )
+        return InvalidOption(
+            change.where + option,
+            "names no device Cloudflare knows for this account (%s): no connector was created" % error,
+            value,
+        )
 
     def steps(self, change):
         """A re-key of an existing connector (a second write: its key saved), or the key of a created one saved."""
@@ -151,8 +192,13 @@ class Connectors(Resource):
         if self._rekeys(params, current):
             return [rekey_step(self, current, dest, option)]
         if current is None and params.get("provision_license"):
-            return [Step("license_key", lambda change: keep_license_key(self, change, change.after, dest, option),
-                         writes=False)]
+            return [
+                Step(
+                    "license_key",
+                    lambda change: keep_license_key(self, change, change.after, dest, option),
+                    writes=False,
+                )
+            ]
         return []
 
     def settle(self, params, current, after, change=None):
@@ -172,10 +218,13 @@ class Connectors(Resource):
         pattern = check_notes_pattern(params.get("notes_pattern"))
         listed = self.list(params={"device_type": params["device_type"]} if params["device_type"] else None)
         found = [
-            c for c in listed
+            c
+            for c in listed
             if params["id"] in (None, c.get("id"))
-            and (params["device_serial_number"] is None
-                 or serial_key(device_of(c).get("serial_number")) == serial_key(params["device_serial_number"]))
+            and (
+                params["device_serial_number"] is None
+                or serial_key(device_of(c).get("serial_number")) == serial_key(params["device_serial_number"])
+            )
             and params["activated"] in (None, c.get("activated"))
             and (params.get("notes") is None or notes_key(c.get("notes")) == notes_key(params["notes"]))
             and (pattern is None or pattern.search(c.get("notes") or ""))
@@ -187,7 +236,8 @@ class Connectors(Resource):
         if params["telemetry"]:
             for connector in found:
                 connector["telemetry_latest"] = self.client.get(
-                    self.path_of(connector["id"], "telemetry", "snapshots", "latest"))
+                    self.path_of(connector["id"], "telemetry", "snapshots", "latest")
+                )
         return found
 
     def shown(self, obj):
@@ -216,9 +266,11 @@ def check_created_notes(notes, after, warning=None):
     would not find the connector and would create another (with another license): then the run fails, naming it."""
     if notes_key(after.get("notes")) == notes_key(notes):
         return
-    msg = ("connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run naming it by these "
-           "notes would not find it and would create another connector. Name it by id %s, or by the notes Cloudflare "
-           "stored" % (after["id"], after.get("notes"), notes, after["id"]))
+    msg = (
+        "connector %s was created, but Cloudflare stored its notes as %r instead of %r: a run naming it by these "
+        "notes would not find it and would create another connector. Name it by id %s, or by the notes Cloudflare "
+        "stored" % (after["id"], after.get("notes"), notes, after["id"])
+    )
     raise AfterWriteFailed(msg + (". " + warning if warning else ""), after)
 
 
@@ -227,6 +279,9 @@ def check_site_fields(desired, connectors):
     carry neither (its newest schema, where high availability lives on sites): such a write could never converge."""
     given = [key for key in SITE_FIELDS if key in desired]
     if given and connectors and not any(key in obj for obj in connectors for key in SITE_FIELDS):
-        raise InvalidOption(given[0], "cannot be set: Cloudflare's connectors no longer carry site_id or primary (its "
-                            "newest schema keeps high availability on sites); manage the site with %s" % SITE_MODULE,
-                            desired[given[0]])
+        raise InvalidOption(
+            given[0],
+            "cannot be set: Cloudflare's connectors no longer carry site_id or primary (its "
+            "newest schema keeps high availability on sites); manage the site with %s" % SITE_MODULE,
+            desired[given[0]],
+        )

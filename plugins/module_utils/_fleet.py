@@ -32,9 +32,9 @@ import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ._change import CHANGED, FAILED, MAX_NAMED, NOT_SENT, STATUSES, UNCHANGED, AfterWriteFailed, IncompleteRun, at_most
 from ._inputs import CloudflareAPIError, InvalidOption
 from ._ratelimit import retry_time
-from ._change import CHANGED, FAILED, MAX_NAMED, NOT_SENT, STATUSES, UNCHANGED, AfterWriteFailed, at_most, IncompleteRun
 
 MAX_CONCURRENCY = 10
 # What magic_connectors may pause in all by default: a pause is at most one window (300 s, plus a half-second margin),
@@ -74,8 +74,19 @@ class FleetWriter:
     entry's result; ``diff_summary`` collapses identical changes into one diff block (None: past 50 changes).
     """
 
-    def __init__(self, resource, option, max_concurrency, check_mode=False, diff_mode=False, warn=None,
-                 rate_limit_wait=0, progress=None, full=True, diff_summary=None):
+    def __init__(
+        self,
+        resource,
+        option,
+        max_concurrency,
+        check_mode=False,
+        diff_mode=False,
+        warn=None,
+        rate_limit_wait=0,
+        progress=None,
+        full=True,
+        diff_summary=None,
+    ):
         self.resource = resource
         self.client = resource.client
         self.option = option
@@ -149,7 +160,9 @@ class FleetWriter:
             self._cond.notify_all()
             if isinstance(error, AfterWriteFailed):
                 self._stop_reason = self._stop_reason or "not sent after %s: %s" % (
-                    self._name(plan), "what had to follow its write failed")
+                    self._name(plan),
+                    "what had to follow its write failed",
+                )
             elif error is not None:
                 self._stop_reason = self._stop_reason or "not sent after the write of %s failed" % self._name(plan)
 
@@ -266,7 +279,10 @@ class FleetWriter:
 
     def _pause(self, seconds):
         line = "paced: %d of %d sent, waiting %d s for Cloudflare's rate-limit window" % (
-            self._sent, self._total, math.ceil(seconds))
+            self._sent,
+            self._total,
+            math.ceil(seconds),
+        )
         self._pausing = True
         self.pacing["lines"].append(line)
         self._cond.release()
@@ -284,11 +300,21 @@ class FleetWriter:
     def _stop_report(self, why, seconds):
         left, within = why
         waited = self.pacing["waited_s"]
-        return ("not sent: Cloudflare's rate limit leaves %d requests for the next %d s, and exceeding it blocks the "
-                "whole account for 5 minutes; waiting %d s more would pass rate_limit_wait=%g s (waited %g s), so %d of "
-                "%d writes were sent; retry after %s (run the task again then to converge)"
-                % (left, within, math.ceil(seconds), self.rate_limit_wait, waited, self._sent, self._total,
-                   retry_time(seconds)))
+        return (
+            "not sent: Cloudflare's rate limit leaves %d requests for the next %d s, and exceeding it blocks the "
+            "whole account for 5 minutes; waiting %d s more would pass rate_limit_wait=%g s (waited %g s), so %d of "
+            "%d writes were sent; retry after %s (run the task again then to converge)"
+            % (
+                left,
+                within,
+                math.ceil(seconds),
+                self.rate_limit_wait,
+                waited,
+                self._sent,
+                self._total,
+                retry_time(seconds),
+            )
+        )
 
     # --- the result ----------------------------------------------------------------------------------
 
@@ -297,7 +323,7 @@ class FleetWriter:
         obj = plan.current or plan.after or {}
         if obj.get("id"):
             title = str(obj.get(self.resource.title_key) or "")
-            title = title if len(title) <= MAX_TITLE_CHARS else title[:MAX_TITLE_CHARS - 3] + "..."
+            title = title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 3] + "..."
             return "%s (%s)" % (title, obj["id"]) if title else str(obj["id"])
         return plan.name or "%s[%d]" % (self.option, plan.index)
 
@@ -305,9 +331,14 @@ class FleetWriter:
         resource, entries, diffs = self.resource, [], []
         for plan in self.plans:
             obj = plan.after if plan.after is not None else (plan.current or {})
-            entry = {"id": obj.get("id"), resource.title_key: obj.get(resource.title_key), "status": plan.status,
-                     "changed": plan.status == CHANGED, "action": plan.action,
-                     "changes": resource.masked(plan.changes, one_time_too=True) if plan.status != UNCHANGED else {}}
+            entry = {
+                "id": obj.get("id"),
+                resource.title_key: obj.get(resource.title_key),
+                "status": plan.status,
+                "changed": plan.status == CHANGED,
+                "action": plan.action,
+                "changes": resource.masked(plan.changes, one_time_too=True) if plan.status != UNCHANGED else {},
+            }
             if plan.error:
                 entry["error"] = plan.error
             if plan.outcome_unknown:
@@ -324,13 +355,26 @@ class FleetWriter:
         summary = dict(total=len(entries))
         for status in STATUSES:
             summary[status] = sum(1 for e in entries if e["status"] == status)
-        result = {"changed": summary[CHANGED] > 0, resource.results_key: entries, "summary": summary,
-                  "pacing": dict(self.pacing, rate_limited=self.client.calls.get("rate_limited", 0))}
+        result = {
+            "changed": summary[CHANGED] > 0,
+            resource.results_key: entries,
+            "summary": summary,
+            "pacing": dict(self.pacing, rate_limited=self.client.calls.get("rate_limited", 0)),
+        }
         if self.diff_mode:
             summarise = self.diff_summary if self.diff_summary is not None else len(diffs) > DIFF_SUMMARY_AUTO
-            result["diff"] = self._summarised(diffs) if summarise else [
-                dict(diff, before_header="%s %s" % (resource.label, name), after_header="%s %s" % (resource.label, name))
-                for name, diff in diffs]
+            result["diff"] = (
+                self._summarised(diffs)
+                if summarise
+                else [
+                    dict(
+                        diff,
+                        before_header="%s %s" % (resource.label, name),
+                        after_header="%s %s" % (resource.label, name),
+                    )
+                    for name, diff in diffs
+                ]
+            )
         return result
 
     def compact(self, result):
@@ -338,12 +382,16 @@ class FleetWriter:
         that failed, changed or carry an error, each with its ``index`` among the entries; the others are counted in
         ``summary``, and why the rest was not sent is said once (``not_sent_reason``). ``full`` keeps every entry."""
         key = self.resource.results_key
-        result[key] = [dict(entry, index=plan.index) for plan, entry in zip(self.plans, result[key])
-                       if plan.status in (FAILED, CHANGED)]
+        result[key] = [
+            dict(entry, index=plan.index)
+            for plan, entry in zip(self.plans, result[key])
+            if plan.status in (FAILED, CHANGED)
+        ]
         reasons = sorted(set(p.error for p in self.plans if p.status == NOT_SENT and p.error))
         if reasons:
-            result["not_sent_reason"] = "; ".join(reasons[:3]) + (" (and %d more reasons)" % (len(reasons) - 3)
-                                                                  if len(reasons) > 3 else "")
+            result["not_sent_reason"] = "; ".join(reasons[:3]) + (
+                " (and %d more reasons)" % (len(reasons) - 3) if len(reasons) > 3 else ""
+            )
         return result
 
     def _summarised(self, diffs):
@@ -360,20 +408,26 @@ class FleetWriter:
     def failure_message(self):
         first = next(p for p in self.plans if p.status in (FAILED, NOT_SENT) or p.error)
         first = next((p for p in self.plans if p.status == FAILED or p.status == CHANGED and p.error), first)
-        counts = ", ".join("%d %s" % (sum(1 for p in self.plans if p.status == s), s.replace("_", " ")) for s in STATUSES)
+        counts = ", ".join(
+            "%d %s" % (sum(1 for p in self.plans if p.status == s), s.replace("_", " ")) for s in STATUSES
+        )
         error = first.error.rstrip(".") + "."
         parts = ["%s: %s" % (self._name(first), error) if first.status != NOT_SENT else error, "Entries: %s." % counts]
         unknown = [p for p in self.plans if p.outcome_unknown]
         if unknown:
-            parts.append("Outcome unknown for %s: Cloudflare may have carried out the write all the same; running the "
-                         "task again reads before it writes." % self._names(unknown))
+            parts.append(
+                "Outcome unknown for %s: Cloudflare may have carried out the write all the same; running the "
+                "task again reads before it writes." % self._names(unknown)
+            )
         named = MAX_NAMED
         for status, label in ((FAILED, "Failed"), (NOT_SENT, "Not sent"), (CHANGED, "Changed before the stop")):
             chosen = [p for p in self.plans if p.status == status]
             if chosen:
                 parts.append("%s: %s." % (label, self._names(chosen, named)))
                 named = max(named - len(chosen), 3)
-        parts.append("Unchanged entries were already as asked; nothing else was written: run the task again to converge.")
+        parts.append(
+            "Unchanged entries were already as asked; nothing else was written: run the task again to converge."
+        )
         return " ".join(parts)
 
     def _names(self, plans, limit=MAX_NAMED):
@@ -381,4 +435,4 @@ class FleetWriter:
 
 
 def _short(text):
-    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 3] + "..."
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."

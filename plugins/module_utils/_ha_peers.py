@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime
 import time
 
-from ._inputs import InvalidOption
-from ._hostnames import describe
 from ._change import IncompleteRun
+from ._hostnames import describe
+from ._inputs import InvalidOption
 from ._sites import Sites
 from ._windows import _site_roles, ha_groups
 
@@ -41,6 +41,7 @@ def parse_time(value):
     """An API timestamp as an aware datetime, or None: ``_report.parse_time``, imported here because ``_report``
     imports ``_connectors``, which imports this module."""
     from ._report import parse_time as parse  # pylint: disable=import-outside-toplevel
+
     return parse(value)
 
 
@@ -124,16 +125,23 @@ def before_interrupt(op, connector, before, params, check_mode, warn):
         return None, before  # the caller refuses it, naming the pending operation, before any peer is read
     if pending:
         if check_mode:
-            return dict(changed=True, magic_connector=op.connectors.shown(connector), magic_connector_interrupt={
-                params["action"]: {"purge": params["purge"]}}, msg="would wait for the %s pending on %s since %s, then "
-                "submit a %s" % (action_of(pending[-1]), describe(connector), pending[-1].get("submitted_at"),
-                                 params["action"])), before
+            return dict(
+                changed=True,
+                magic_connector=op.connectors.shown(connector),
+                magic_connector_interrupt={params["action"]: {"purge": params["purge"]}},
+                msg="would wait for the %s pending on %s since %s, then "
+                "submit a %s"
+                % (action_of(pending[-1]), describe(connector), pending[-1].get("submitted_at"), params["action"]),
+            ), before
         ran = wait_for_run(op, connector, pending[-1], params["wait_timeout"])
         if action_of(ran) == params["action"]:
-            return dict(changed=False, magic_connector=op.connectors.shown(connector), magic_connector_interrupt=ran,
-                        msg="the %s pending on %s since %s ran at %s; nothing was sent" % (
-                            params["action"], describe(connector), ran.get("submitted_at"),
-                            ran.get("triggered_at"))), before
+            return dict(
+                changed=False,
+                magic_connector=op.connectors.shown(connector),
+                magic_connector_interrupt=ran,
+                msg="the %s pending on %s since %s ran at %s; nothing was sent"
+                % (params["action"], describe(connector), ran.get("submitted_at"), ran.get("triggered_at")),
+            ), before
         before = op.interrupts(connector["id"])
     if not params.get("ignore_peer"):
         check_peers(op, connector, params, check_mode, warn)
@@ -153,14 +161,19 @@ def check_peers(op, connector, params, check_mode, warn):
             else:
                 wait_for_peer(op, peer, busy, params["wait_timeout"])
         elif busy is not None:
-            raise PendingInterrupt("action", "is refused for %s: its store peer %s %s, and both would be down together. "
-                                   "Nothing was sent (if_pending=wait waits for the peer to be back, ignore_peer=true "
-                                   "overrides)" % (describe(connector), describe(peer), why))
+            raise PendingInterrupt(
+                "action",
+                "is refused for %s: its store peer %s %s, and both would be down together. "
+                "Nothing was sent (if_pending=wait waits for the peer to be back, ignore_peer=true "
+                "overrides)" % (describe(connector), describe(peer), why),
+            )
         elif not is_online(peer, max_age):
-            raise InvalidOption("action", "is refused for %s: its store peer %s is offline (%s; online means a heartbeat "
-                                "within peer_heartbeat_max_age=%d s), so the store would go dark. Nothing was sent "
-                                "(ignore_peer=true overrides)" % (describe(connector), describe(peer),
-                                                                  offline_text(peer), max_age))
+            raise InvalidOption(
+                "action",
+                "is refused for %s: its store peer %s is offline (%s; online means a heartbeat "
+                "within peer_heartbeat_max_age=%d s), so the store would go dark. Nothing was sent "
+                "(ignore_peer=true overrides)" % (describe(connector), describe(peer), offline_text(peer), max_age),
+            )
 
 
 def busy_with(connector, interrupts):
@@ -194,9 +207,11 @@ def _poll(op, timeout, what, read):
 
 def wait_for_run(op, connector, pending, timeout):
     """The pending interrupt once it ran (it has ``triggered_at``)."""
+
     def read():
         found = [i for i in op.interrupts(connector["id"]) if i.get("submitted_at") == pending.get("submitted_at")]
         return found[-1] if found and found[-1].get("triggered_at") else None
+
     what = "the %s pending on %s since %s" % (action_of(pending), describe(connector), pending.get("submitted_at"))
     return _poll(op, timeout, what, read)
 
@@ -211,5 +226,10 @@ def wait_for_peer(op, peer, pending, timeout):
         current = op.connectors.get(peer["id"]) or {}
         seen = parse_time(current.get("last_heartbeat"))
         return current if seen is not None and triggered is not None and seen > triggered else None
-    return _poll(op, max(timeout - (time.monotonic() - started), 1), "the return of the store peer %s after its "
-                 "%s" % (describe(peer), action_of(ran)), back)
+
+    return _poll(
+        op,
+        max(timeout - (time.monotonic() - started), 1),
+        "the return of the store peer %s after its %s" % (describe(peer), action_of(ran)),
+        back,
+    )

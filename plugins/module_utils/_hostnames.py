@@ -95,8 +95,9 @@ def connector_host_name(connector, choice, taken, groups=()):
         name = None
     name = name or connector_id
     if not name or name in taken or reserved_name(name) or name in groups:
-        warnings.append("a connector with the id %r cannot be a host (no usable, unique name); it is left out"
-                        % connector.get("id"))
+        warnings.append(
+            "a connector with the id %r cannot be a host (no usable, unique name); it is left out" % connector.get("id")
+        )
         return None, warnings
     return name, warnings
 

@@ -33,10 +33,11 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 _READ_CHUNK = 64 * 1024
 # What a base URL may hold: printable ASCII, no backslash (parsers disagree about it), no userinfo marker.
 _URL_PATTERN = re.compile(r"^[\x21-\x7e]+$")
-_URL_RULE = ("must be an https:// URL (plain http:// is allowed only for a loopback host such as the local "
-             "simulator)")
-_URL_PARTS_RULE = ("must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
-                   "characters (parsers read such URLs differently, so the credentials could go elsewhere)")
+_URL_RULE = "must be an https:// URL (plain http:// is allowed only for a loopback host such as the local simulator)"
+_URL_PARTS_RULE = (
+    "must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
+    "characters (parsers read such URLs differently, so the credentials could go elsewhere)"
+)
 
 
 def _is_loopback(host):
@@ -171,11 +172,13 @@ def _watched_connection(base):
 def _watch_pools(manager):
     manager.pool_classes_by_scheme = dict(
         (scheme, type("Watched" + pool.__name__, (pool,), {"ConnectionCls": _watched_connection(pool.ConnectionCls)}))
-        for scheme, pool in manager.pool_classes_by_scheme.items())
+        for scheme, pool in manager.pool_classes_by_scheme.items()
+    )
     return manager
 
 
 if HAS_REQUESTS:
+
     class DeadlineAdapter(requests.adapters.HTTPAdapter):
         """requests' adapter whose connections (direct or through a proxy) the call's deadline can cut."""
 
@@ -207,8 +210,17 @@ def exchange(session, method, url, data, params, headers, timeout, verify):
         try:
             # verify is passed on every call: a session-level verify=False loses against REQUESTS_CA_BUNDLE.
             # Cloudflare's API never redirects; following one would send the credentials elsewhere.
-            response = session.request(method, url, data=data, params=params, headers=headers, timeout=timeout,
-                                       verify=verify, allow_redirects=False, stream=True)
+            response = session.request(
+                method,
+                url,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+                verify=verify,
+                allow_redirects=False,
+                stream=True,
+            )
             body = read_body(response, deadline, timeout)
         except CloudflareAPIError:
             raise
@@ -266,19 +278,27 @@ def transport_problem(exc, base_url, timeout, idempotent, write):
         return "the TLS certificate of %s was refused (%s); nothing was sent" % (host, reason), {}
     if has(requests.exceptions.SSLError, ssl.SSLError):
         return "the TLS connection to %s failed (%s)" % (
-            host, next((c.reason for c in causes if isinstance(c, ssl.SSLError) and c.reason), "TLS error")), unknown
+            host,
+            next((c.reason for c in causes if isinstance(c, ssl.SSLError) and c.reason), "TLS error"),
+        ), unknown
     if has(requests.exceptions.ConnectTimeout, NewConnectionError, ConnectionRefusedError):
         # No connection was made, so nothing was sent: safe to retry whatever the method.
         return "could not connect to %s" % base_url, dict(retryable=True)
     if has(requests.exceptions.Timeout, socket.timeout, TimeoutError):
         return "no answer within timeout=%g s" % timeout, unknown
-    if has(requests.exceptions.ConnectionError, ConnectionError, requests.exceptions.ChunkedEncodingError,
-           requests.exceptions.ContentDecodingError):
+    if has(
+        requests.exceptions.ConnectionError,
+        ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ):
         return "the connection broke before an answer arrived", unknown
     if has(requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL) or (has(ValueError) and not has(OSError)):
         # Refused while building the request: nothing was sent.
-        return ("the request could not be built (%s: a header or the URL holds a character HTTP cannot carry)"
-                % type(exc).__name__), {}
+        return (
+            "the request could not be built (%s: a header or the URL holds a character HTTP cannot carry)"
+            % type(exc).__name__
+        ), {}
     return "the HTTP library failed (%s)" % type(exc).__name__, unknown
 
 

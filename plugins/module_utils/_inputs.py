@@ -36,8 +36,17 @@ class CloudflareAPIError(Exception):
     time-out, a broken or wrong-shaped body): the caller must re-read before deciding anything.
     """
 
-    def __init__(self, message, method=None, path=None, status=None, errors=None, retryable=False,
-                 outcome_unknown=False, retry_after=None):
+    def __init__(
+        self,
+        message,
+        method=None,
+        path=None,
+        status=None,
+        errors=None,
+        retryable=False,
+        outcome_unknown=False,
+        retry_after=None,
+    ):
         super().__init__(message)
         self.message = message
         self.method = method
@@ -90,8 +99,11 @@ def check_credential(option, value):
     if not value:
         return None
     if not _CREDENTIAL_PATTERN.match(value):
-        raise InvalidOption(option, "holds a character that an HTTP header cannot carry (a control character or a "
-                            "non-ASCII character): check it for a stray character (the value is not shown)")
+        raise InvalidOption(
+            option,
+            "holds a character that an HTTP header cannot carry (a control character or a "
+            "non-ASCII character): check it for a stray character (the value is not shown)",
+        )
     return value
 
 

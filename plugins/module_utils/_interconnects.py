@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 
 from ._answers import Shape
-from ._inputs import check_id, InvalidOption
+from ._inputs import InvalidOption, check_id
 from ._resource import Resource
 
 HEALTH_CHECK_TARGET_HEADER = {"x-magic-new-hc-target": "true"}
@@ -28,21 +28,27 @@ ARGUMENT_SPEC = dict(
     interface_address=dict(type="str"),
     interface_address6=dict(type="str"),
     gre=dict(type="dict", options=dict(cloudflare_endpoint=dict(type="str"))),
-    health_check=dict(type="dict", options=dict(
-        enabled=dict(type="bool"),
-        rate=dict(type="str", choices=["low", "mid", "high"]),
-        type=dict(type="str", choices=["reply", "request"]),
-        target=dict(type="str"),
-        direction=dict(type="str", choices=["unidirectional", BIDIRECTIONAL]),
-        source=dict(type="str"),
-    )),
-    bgp=dict(type="dict", options=dict(
-        customer_asn=dict(type="int"),
-        extra_prefixes=dict(type="list", elements="str"),
-        import_filter_id=dict(type="str"),
-        export_filter_id=dict(type="str"),
-        md5_key=dict(type="str", no_log=True),
-    )),
+    health_check=dict(
+        type="dict",
+        options=dict(
+            enabled=dict(type="bool"),
+            rate=dict(type="str", choices=["low", "mid", "high"]),
+            type=dict(type="str", choices=["reply", "request"]),
+            target=dict(type="str"),
+            direction=dict(type="str", choices=["unidirectional", BIDIRECTIONAL]),
+            source=dict(type="str"),
+        ),
+    ),
+    bgp=dict(
+        type="dict",
+        options=dict(
+            customer_asn=dict(type="int"),
+            extra_prefixes=dict(type="list", elements="str"),
+            import_filter_id=dict(type="str"),
+            export_filter_id=dict(type="str"),
+            md5_key=dict(type="str", no_log=True),
+        ),
+    ),
 )
 
 
@@ -51,8 +57,9 @@ class Interconnects(Resource):
     results_key = "cf_interconnects"
     label = "interconnect"
     path = ("magic", "cf_interconnects")
-    answers = dict(list=Shape(list, "interconnects"), get=Shape(dict, "interconnect"),
-                   write=Shape(dict, "modified_interconnect"))
+    answers = dict(
+        list=Shape(list, "interconnects"), get=Shape(dict, "interconnect"), write=Shape(dict, "modified_interconnect")
+    )
     update_method = "PUT"
     validates_writes = True
     # With this header health_check.target is {"saved", "effective"}; comparing "saved" keeps a default
@@ -83,8 +90,11 @@ class Interconnects(Resource):
 
     def select(self, params):
         """Both options filter, and a name may match several interconnects."""
-        return [obj for obj in self.list()
-                if params["id"] in (None, obj.get("id")) and params["name"] in (None, obj.get("name"))]
+        return [
+            obj
+            for obj in self.list()
+            if params["id"] in (None, obj.get("id")) and params["name"] in (None, obj.get("name"))
+        ]
 
     def canonical(self, obj):
         obj = super().canonical(obj)
@@ -97,7 +107,11 @@ class Interconnects(Resource):
         health_check = fields.get("health_check")
         if isinstance(health_check, dict) and "target" in health_check:
             health_check = dict(health_check, target={"saved": health_check["target"]})
-        if isinstance(health_check, dict) and "direction" in health_check and health_check["direction"] != BIDIRECTIONAL:
+        if (
+            isinstance(health_check, dict)
+            and "direction" in health_check
+            and health_check["direction"] != BIDIRECTIONAL
+        ):
             # Unidirectional checks have no source: the API clears it when it is left out, and refuses it sent.
             health_check = dict((k, v) for k, v in health_check.items() if k != "source")
         return dict(fields, health_check=health_check) if health_check is not None else fields
@@ -133,7 +147,9 @@ def check_interconnect_options(params):
         try:
             network = ipaddress.IPv4Interface(address).network
         except ValueError:
-            raise InvalidOption("interface_address", "must be an IPv4 address with a prefix length, such as 10.0.0.0/31", address) from None
+            raise InvalidOption(
+                "interface_address", "must be an IPv4 address with a prefix length, such as 10.0.0.0/31", address
+            ) from None
         if "/" not in address or not 29 <= network.prefixlen <= 31:
             raise InvalidOption("interface_address", "must be a /29, /30 or /31 IPv4 CIDR", address)
     address6 = params.get("interface_address6")
@@ -141,7 +157,9 @@ def check_interconnect_options(params):
         try:
             interface = ipaddress.IPv6Interface(address6)
         except ValueError:
-            raise InvalidOption("interface_address6", "must be an IPv6 address with a /127 prefix length", address6) from None
+            raise InvalidOption(
+                "interface_address6", "must be an IPv6 address with a /127 prefix length", address6
+            ) from None
         if "/" not in address6 or interface.network.prefixlen != 127:
             raise InvalidOption("interface_address6", "must be a /127 IPv6 CIDR", address6)
         if interface.ip != interface.network.network_address:
@@ -156,13 +174,17 @@ def check_interconnect_options(params):
         try:
             ipaddress.ip_network(prefix, strict=False)
         except ValueError:
-            raise InvalidOption("bgp.extra_prefixes", "must be a list of IP prefixes in CIDR notation", prefix) from None
+            raise InvalidOption(
+                "bgp.extra_prefixes", "must be a list of IP prefixes in CIDR notation", prefix
+            ) from None
 
 
 def check_interconnect_change(changes, current):
     """The rules that need the current object to judge, checked before the write."""
     if "gre" in changes and current.get("version") == VERSION_15:
-        raise InvalidOption("gre", "cannot be set on a version 1.5 interconnect (%s)" % current.get("id"), changes["gre"])
+        raise InvalidOption(
+            "gre", "cannot be set on a version 1.5 interconnect (%s)" % current.get("id"), changes["gre"]
+        )
     if "health_check" in changes:
         check_health_check_transition(changes["health_check"], current)
 
@@ -171,8 +193,11 @@ def check_health_check_source(health_check):
     """A health-check source address needs bidirectional health checks: refused before any call when the user gave
     both (with the current object merged in, ``check_health_check_transition`` judges the rest)."""
     if health_check.get("source") and health_check.get("direction") != BIDIRECTIONAL:
-        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
-                            health_check["source"])
+        raise InvalidOption(
+            "health_check.source",
+            "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
+            health_check["source"],
+        )
 
 
 def check_health_check_transition(health_check, current):
@@ -186,14 +211,22 @@ def check_health_check_transition(health_check, current):
     # is left to Cloudflare.
     unidirectional = health_check.get("direction") is not None and not bidirectional
     if source and unidirectional and source != have.get("source"):
-        raise InvalidOption("health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL,
-                            source)
+        raise InvalidOption(
+            "health_check.source", "is only allowed with health_check.direction=%s" % BIDIRECTIONAL, source
+        )
     if bidirectional and not source:
-        raise InvalidOption("health_check.source", "is required with health_check.direction=%s (interconnect %s has "
-                            "none)" % (BIDIRECTIONAL, current.get("id")))
+        raise InvalidOption(
+            "health_check.source",
+            "is required with health_check.direction=%s (interconnect %s has "
+            "none)" % (BIDIRECTIONAL, current.get("id")),
+        )
     if bidirectional and have.get("direction") != BIDIRECTIONAL and current.get("version") != VERSION_15:
-        raise InvalidOption("health_check.direction", "can be %s only on version 1.5 interconnects (%s is version %s)"
-                            % (BIDIRECTIONAL, current.get("id"), current.get("version")), BIDIRECTIONAL)
+        raise InvalidOption(
+            "health_check.direction",
+            "can be %s only on version 1.5 interconnects (%s is version %s)"
+            % (BIDIRECTIONAL, current.get("id"), current.get("version")),
+            BIDIRECTIONAL,
+        )
 
 
 def check_unique_name(interconnects, interconnect_id, name):

@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 
 from ._answers import Shape
-from ._inputs import CloudflareAPIError, InvalidOption
+from ._change import IncompleteRun
 from ._connector_identity import given_identity
 from ._connectors import Connectors
-from ._hostnames import describe
 from ._ha_peers import PendingInterrupt, action_of, before_interrupt, pending_of
-from ._change import IncompleteRun
+from ._hostnames import describe
+from ._inputs import CloudflareAPIError, InvalidOption
 from ._resource import Operation
 
 #: waiting for an interrupt to run: the first poll after this many seconds, doubling up to the cap
@@ -51,21 +51,28 @@ class Interrupt(Operation):
             return done
         pending = pending_of(before)
         if pending:
-            raise PendingInterrupt("action", "cannot be submitted to %s: %s. Nothing was sent"
-                                   % (name, _pending_text(pending)))
+            raise PendingInterrupt(
+                "action", "cannot be submitted to %s: %s. Nothing was sent" % (name, _pending_text(pending))
+            )
         body = {params["action"]: {"purge": params["purge"]}}
         result = dict(changed=True, magic_connector=self.connectors.shown(connector))
         if check_mode:
-            return dict(result, magic_connector_interrupt=body, msg="would submit a %s to %s" % (params["action"], name))
+            return dict(
+                result, magic_connector_interrupt=body, msg="would submit a %s to %s" % (params["action"], name)
+            )
         try:
-            sent = self.module.client.post(self.connectors.path_of(connector["id"], "interrupts"), body, shape=Shape(dict))
+            sent = self.module.client.post(
+                self.connectors.path_of(connector["id"], "interrupts"), body, shape=Shape(dict)
+            )
         except CloudflareAPIError as error:
             sent = self._outcome(error, connector["id"], name, before, params["action"])
         result.update(magic_connector_interrupt=sent, msg="%s submitted to %s" % (params["action"], name))
         if params.get("wait"):
             triggered = self._wait_for(connector["id"], sent, params["wait_timeout"], name, result)
-            result.update(magic_connector_interrupt=triggered, msg="%s of %s ran at %s"
-                          % (params["action"], name, triggered.get("triggered_at")))
+            result.update(
+                magic_connector_interrupt=triggered,
+                msg="%s of %s ran at %s" % (params["action"], name, triggered.get("triggered_at")),
+            )
         return result
 
     def interrupts(self, connector_id):
@@ -80,7 +87,9 @@ class Interrupt(Operation):
             except CloudflareAPIError:
                 pending = None
             since = _pending_text(pending) if pending else "Cloudflare says another operation is pending"
-            raise PendingInterrupt("action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)) from None
+            raise PendingInterrupt(
+                "action", "cannot be submitted to %s: %s (%s). Nothing was written" % (name, since, error)
+            ) from None
         if not error.outcome_unknown:
             raise error
         try:
@@ -90,12 +99,16 @@ class Interrupt(Operation):
         known = set(item.get("submitted_at") for item in before)
         new = [item for item in now if item.get("submitted_at") not in known and action in item]
         if not new:
-            error.message += (". The connector's interrupts, read right after, show no new %s: most likely it was "
-                              "not received. It was not sent again" % action)
+            error.message += (
+                ". The connector's interrupts, read right after, show no new %s: most likely it was "
+                "not received. It was not sent again" % action
+            )
             raise error
-        self.module.warn("%s: the answer to the %s was lost (%s), but a re-read shows the change landed: the "
-                         "connector's interrupts show it was received (submitted at %s); it was not sent again"
-                         % (name, action, error, new[-1].get("submitted_at")))
+        self.module.warn(
+            "%s: the answer to the %s was lost (%s), but a re-read shows the change landed: the "
+            "connector's interrupts show it was received (submitted at %s); it was not sent again"
+            % (name, action, error, new[-1].get("submitted_at"))
+        )
         return new[-1]
 
     def _wait_for(self, connector_id, sent, timeout, name, result):
@@ -107,16 +120,22 @@ class Interrupt(Operation):
             try:
                 listed = self.interrupts(connector_id)
             except CloudflareAPIError as error:
-                raise IncompleteRun("%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
-                                    % (name, sent.get("submitted_at"), error), result) from None
+                raise IncompleteRun(
+                    "%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
+                    % (name, sent.get("submitted_at"), error),
+                    result,
+                ) from None
             found = [item for item in listed if item.get("submitted_at") == sent.get("submitted_at")]
             if found and found[-1].get("triggered_at"):
                 return found[-1]
             left = min(deadline - time.monotonic(), timeout - waited)
             if left <= 0:
-                raise IncompleteRun("%s: the interrupt submitted at %s has not run within wait_timeout=%g s (it runs "
-                                    "when the appliance next checks in; it stays pending, do not submit it again)"
-                                    % (name, sent.get("submitted_at"), timeout), result)
+                raise IncompleteRun(
+                    "%s: the interrupt submitted at %s has not run within wait_timeout=%g s (it runs "
+                    "when the appliance next checks in; it stays pending, do not submit it again)"
+                    % (name, sent.get("submitted_at"), timeout),
+                    result,
+                )
             pause = min(interval, left)
             time.sleep(pause)
             waited += pause
@@ -126,5 +145,7 @@ class Interrupt(Operation):
 def _pending_text(pending):
     item = pending[-1]
     action = action_of(item)
-    return ("a %s is already pending since %s (Cloudflare runs it when the appliance next checks in, and allows one "
-            "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time"))
+    return (
+        "a %s is already pending since %s (Cloudflare runs it when the appliance next checks in, and allows one "
+        "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time")
+    )

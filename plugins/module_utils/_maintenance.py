@@ -49,13 +49,25 @@ from __future__ import annotations
 import datetime
 import re
 
-from ._inputs import InvalidOption
+from ._change import IncompleteRun, at_most
 from ._connectors import DEVICE_TYPES, MAX_EMBARGO_DATES, check_embargo_dates, check_settings, select_connector
 from ._hostnames import connector_name, device_of
-from ._change import at_most, IncompleteRun
+from ._inputs import InvalidOption
 from ._sites import Sites
-from ._windows import (DAYS, WEEKS, UnknownTimezone, Window, business_hours, first_overlap, group_label, ha_groups,
-                       opens_inside, utc_intervals, window_of, windows_overlap)
+from ._windows import (
+    DAYS,
+    WEEKS,
+    UnknownTimezone,
+    Window,
+    business_hours,
+    first_overlap,
+    group_label,
+    ha_groups,
+    opens_inside,
+    utc_intervals,
+    window_of,
+    windows_overlap,
+)
 
 PRESETS = {
     # Saturday and Sunday nights, 01:00 to 05:00.
@@ -84,28 +96,48 @@ SETTING_OF_FIELD = {
 # Where a role calls a setting other than its prefix and the setting's name.
 ROLE_RENAMED = dict(
     maintenance_window=dict(targets="maintenance_window_connectors"),
-    change_freeze=dict(targets="change_freeze_connectors",
-                       dates="the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)"),
+    change_freeze=dict(
+        targets="change_freeze_connectors",
+        dates="the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
+    ),
 )
 
 # The options of magic_connectors' maintenance_window and change_freeze (documented with the module). Defaults are
 # None: the rules below apply them, the same for the module and the filters.
 _ERROR_NAMES_SPEC = dict(type="str", choices=list(ERROR_NAMES), default="options")
 MAINTENANCE_WINDOW_SPEC = dict(
-    preset=dict(type="str", choices=sorted(PRESETS)), days=dict(type="list", elements="str"), hour=dict(type="int"),
-    duration=dict(type="int"), timezone=dict(type="str"), targets=dict(type="list", elements="raw"),
-    device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)), group_by=dict(type="str", choices=[""] + list(GROUP_BY)),
-    group_pattern=dict(type="str"), allow_ungrouped=dict(type="bool"), use_sites=dict(type="bool"),
-    ha_conflict=dict(type="str", choices=list(HA_CONFLICT)), ha_strategy=dict(type="str", choices=list(HA_STRATEGY)),
-    latest_end_hour=dict(type="int"), stagger_hours=dict(type="int"), stagger_slots=dict(type="int"),
-    freeze_periods=dict(type="list", elements="dict"), embargo_dates=dict(type="list", elements="str"),
-    purge_embargo_dates=dict(type="bool"), today=dict(type="str"), business_hours=dict(type="str"),
-    timezone_mismatch=dict(type="str", choices=list(TIMEZONE_MISMATCH)), error_names=_ERROR_NAMES_SPEC,
+    preset=dict(type="str", choices=sorted(PRESETS)),
+    days=dict(type="list", elements="str"),
+    hour=dict(type="int"),
+    duration=dict(type="int"),
+    timezone=dict(type="str"),
+    targets=dict(type="list", elements="raw"),
+    device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)),
+    group_by=dict(type="str", choices=[""] + list(GROUP_BY)),
+    group_pattern=dict(type="str"),
+    allow_ungrouped=dict(type="bool"),
+    use_sites=dict(type="bool"),
+    ha_conflict=dict(type="str", choices=list(HA_CONFLICT)),
+    ha_strategy=dict(type="str", choices=list(HA_STRATEGY)),
+    latest_end_hour=dict(type="int"),
+    stagger_hours=dict(type="int"),
+    stagger_slots=dict(type="int"),
+    freeze_periods=dict(type="list", elements="dict"),
+    embargo_dates=dict(type="list", elements="str"),
+    purge_embargo_dates=dict(type="bool"),
+    today=dict(type="str"),
+    business_hours=dict(type="str"),
+    timezone_mismatch=dict(type="str", choices=list(TIMEZONE_MISMATCH)),
+    error_names=_ERROR_NAMES_SPEC,
 )
 CHANGE_FREEZE_SPEC = dict(
-    dates=dict(type="list", elements="str"), state=dict(type="str", choices=list(FREEZE_STATES)),
-    targets=dict(type="list", elements="raw"), device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)),
-    purge_past=dict(type="bool"), today=dict(type="str"), error_names=_ERROR_NAMES_SPEC,
+    dates=dict(type="list", elements="str"),
+    state=dict(type="str", choices=list(FREEZE_STATES)),
+    targets=dict(type="list", elements="raw"),
+    device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)),
+    purge_past=dict(type="bool"),
+    today=dict(type="str"),
+    error_names=_ERROR_NAMES_SPEC,
 )
 
 
@@ -173,8 +205,15 @@ def _date(value, key):
         raise InvalidOption(key, "must be a real date written YYYY-MM-DD", value) from None
 
 
-def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_periods", dates_option="dates", keep_past=False,
-                  today_option="today"):
+def embargo_dates(
+    freeze_periods=None,
+    dates=None,
+    today=None,
+    option="freeze_periods",
+    dates_option="dates",
+    keep_past=False,
+    today_option="today",
+):
     """Freeze periods ``{start, end}`` (inclusive) and single dates as sorted unique ``YYYY-MM-DD``, past ones
     dropped (kept with ``keep_past``: a removal takes the same range whatever day it runs), at most 100. Errors name
     the periods ``option``, the single dates ``dates_option`` and ``today`` ``today_option``. An ``option`` holding
@@ -195,16 +234,22 @@ def embargo_dates(freeze_periods=None, dates=None, today=None, option="freeze_pe
         if end < start:
             raise InvalidOption(where, "ends before it starts", period)
         if (end - start).days >= MAX_EMBARGO_DATES:
-            raise InvalidOption(where, "spans more than %d days, the most embargo dates a connector can hold"
-                                % MAX_EMBARGO_DATES, period)
+            raise InvalidOption(
+                where,
+                "spans more than %d days, the most embargo dates a connector can hold" % MAX_EMBARGO_DATES,
+                period,
+            )
         found.update(start + datetime.timedelta(days=n) for n in range((end - start).days + 1))
     for index, value in enumerate(dates or []):
         found.add(_date(value, "%s[%d]" % (dates_option, index)))
     upcoming = sorted(d.isoformat() for d in found if keep_past or d >= today)
     if len(upcoming) > MAX_EMBARGO_DATES:
         periods = "%s to %s" % (option.format("start"), option.format("end")) if "{}" in option else option
-        raise InvalidOption("%s and %s" % (periods, dates_option), "expand to %d dates%s; a connector holds at most %d"
-                            % (len(upcoming), "" if keep_past else " from today on", MAX_EMBARGO_DATES))
+        raise InvalidOption(
+            "%s and %s" % (periods, dates_option),
+            "expand to %d dates%s; a connector holds at most %d"
+            % (len(upcoming), "" if keep_past else " from today on", MAX_EMBARGO_DATES),
+        )
     return upcoming
 
 
@@ -245,7 +290,9 @@ def check_plan(plan):
         ha_conflict=_choice(plan.get("ha_conflict"), names("ha_conflict"), HA_CONFLICT, "shift"),
         ha_strategy=_choice(plan.get("ha_strategy"), names("ha_strategy"), HA_STRATEGY, "consecutive"),
         business_hours=business_hours(plan.get("business_hours"), names("business_hours")),
-        timezone_mismatch=_choice(plan.get("timezone_mismatch"), names("timezone_mismatch"), TIMEZONE_MISMATCH, "report"),
+        timezone_mismatch=_choice(
+            plan.get("timezone_mismatch"), names("timezone_mismatch"), TIMEZONE_MISMATCH, "report"
+        ),
         purge_embargo_dates=_boolean(plan.get("purge_embargo_dates"), names("purge_embargo_dates")),
         today=_date(plan["today"], names("today")) if plan.get("today") else datetime.date.today(),
         targets=plan.get("targets") or [],
@@ -254,8 +301,13 @@ def check_plan(plan):
     _check_window(settings, plan)
     settings["embargo_dates"] = None
     if plan.get("freeze_periods") or plan.get("embargo_dates"):
-        settings["embargo_dates"] = embargo_dates(plan.get("freeze_periods"), plan.get("embargo_dates"), settings["today"],
-                                                  names("freeze_periods"), names("embargo_dates"))
+        settings["embargo_dates"] = embargo_dates(
+            plan.get("freeze_periods"),
+            plan.get("embargo_dates"),
+            settings["today"],
+            names("freeze_periods"),
+            names("embargo_dates"),
+        )
     return settings
 
 
@@ -263,8 +315,11 @@ def _preset(plan, hour, duration, names):
     """The preset's window (``{}`` when days, hour and duration are all given and the preset is none)."""
     preset_name = plan.get("preset")
     if preset_name not in PRESETS and not (plan.get("days") and hour is not None and duration):
-        raise InvalidOption(names("preset"), "must be one of %s (or give days, hour and duration)"
-                            % ", ".join(sorted(PRESETS)), preset_name)
+        raise InvalidOption(
+            names("preset"),
+            "must be one of %s (or give days, hour and duration)" % ", ".join(sorted(PRESETS)),
+            preset_name,
+        )
     return PRESETS.get(preset_name, {})
 
 
@@ -276,8 +331,9 @@ def _group_pattern(plan, names):
     except re.error:
         groups = 0
     if groups < 1:
-        raise InvalidOption(names("group_pattern"), "must be a regular expression with a capture group (the group's name)",
-                            pattern)
+        raise InvalidOption(
+            names("group_pattern"), "must be a regular expression with a capture group (the group's name)", pattern
+        )
     return pattern
 
 
@@ -285,8 +341,12 @@ def _check_window(settings, plan):
     """The standard window's own rules (those of the magic_connectors fields, named as the settings) and how it fits
     the business hours and the latest end hour."""
     names = settings["names"]
-    window = dict(interrupt_window_days_of_week=settings["days"], interrupt_window_hour_of_day=settings["hour"],
-                  interrupt_window_duration_hours=settings["duration"], timezone=settings["timezone"])
+    window = dict(
+        interrupt_window_days_of_week=settings["days"],
+        interrupt_window_hour_of_day=settings["hour"],
+        interrupt_window_duration_hours=settings["duration"],
+        timezone=settings["timezone"],
+    )
     try:
         window = check_settings(window)
     except InvalidOption as exc:
@@ -294,13 +354,20 @@ def _check_window(settings, plan):
         raise InvalidOption(names(SETTING_OF_FIELD[exc.option]), exc.rule, exc.value) from None
     settings["days"] = window["interrupt_window_days_of_week"]
     if opens_inside(settings["business_hours"], settings["hour"]):
-        raise InvalidOption(names("hour"), "(%02d:00) opens inside %s %s: choose an hour outside them"
-                            % (settings["hour"], names("business_hours"), plan.get("business_hours")), settings["hour"])
+        raise InvalidOption(
+            names("hour"),
+            "(%02d:00) opens inside %s %s: choose an hour outside them"
+            % (settings["hour"], names("business_hours"), plan.get("business_hours")),
+            settings["hour"],
+        )
     latest = settings["latest_end_hour"]
     if latest is not None and settings["duration"] > latest:
-        raise InvalidOption(names("latest_end_hour"), "leaves no room for a window of %d h (%s): a window must open and "
-                            "close by %02d:00 local time on the same day" % (settings["duration"], names("duration"), latest),
-                            latest)
+        raise InvalidOption(
+            names("latest_end_hour"),
+            "leaves no room for a window of %d h (%s): a window must open and "
+            "close by %02d:00 local time on the same day" % (settings["duration"], names("duration"), latest),
+            latest,
+        )
 
 
 def _label(key, sites):
@@ -323,9 +390,17 @@ def _targets(connectors, targets, option):
         if isinstance(target, str):
             target = dict(id=target)  # a bare connector id, as hostvars give them
         if not isinstance(target, dict):
-            raise InvalidOption(where[:-1], "must be a mapping with id, device_id, device_serial_number or notes", target)
-        connector = select_connector(connectors, target.get("id"), target.get("device_id"),
-                                     target.get("device_serial_number"), target.get("notes"), where)
+            raise InvalidOption(
+                where[:-1], "must be a mapping with id, device_id, device_serial_number or notes", target
+            )
+        connector = select_connector(
+            connectors,
+            target.get("id"),
+            target.get("device_id"),
+            target.get("device_serial_number"),
+            target.get("notes"),
+            where,
+        )
         if connector is None:
             raise InvalidOption(where[:-1], "matches no listed connector", target)
         chosen.append((connector, target))
@@ -354,7 +429,7 @@ def _candidates(settings, position, size, start, timezone):
     """The windows member ``position`` of a group of ``size`` may take, preferred first."""
     days, duration = settings["days"], settings["duration"]
     if settings["ha_strategy"] == "alternate_days":
-        subsets = [tuple(days[(position + r) % size::size]) for r in range(size)]
+        subsets = [tuple(days[(position + r) % size :: size]) for r in range(size)]
         first_hour = start
     else:
         subsets = [tuple(days)]
@@ -382,14 +457,21 @@ def _no_room(settings, group, connector, start, clash, label):
         if settings["business_hours"] is not None:
             raise InvalidOption(names("business_hours"), message)
         raise InvalidOption(names("duration"), "(%d h) " % duration + message)
-    fits = ["a duration of at most %d h" % max(1, (latest - start) // size) if latest - start >= size else None,
-            "%s %d or later" % (names("latest_end_hour"), start + size * duration) if start + size * duration <= 24
-            else None,
-            "%s alternate_days" % names("ha_strategy") if settings["ha_strategy"] == "consecutive"
-            and len(settings["days"]) >= size and start + duration <= latest else None]
+    fits = [
+        "a duration of at most %d h" % max(1, (latest - start) // size) if latest - start >= size else None,
+        "%s %d or later" % (names("latest_end_hour"), start + size * duration)
+        if start + size * duration <= 24
+        else None,
+        "%s alternate_days" % names("ha_strategy")
+        if settings["ha_strategy"] == "consecutive" and len(settings["days"]) >= size and start + duration <= latest
+        else None,
+    ]
     fits = [f for f in fits if f]
-    raise InvalidOption(names("latest_end_hour"), "(%02d:00) %s: the group needs %d windows of %d h from %02d:00%s"
-                        % (latest, message, size, duration, start, "; would fit: " + " or ".join(fits) if fits else ""))
+    raise InvalidOption(
+        names("latest_end_hour"),
+        "(%02d:00) %s: the group needs %d windows of %d h from %02d:00%s"
+        % (latest, message, size, duration, start, "; would fit: " + " or ".join(fits) if fits else ""),
+    )
 
 
 def plan_windows(connectors, plan, sites=None):
@@ -400,7 +482,9 @@ def plan_windows(connectors, plan, sites=None):
     chosen = _targets(eligible, settings["targets"], settings["names"]("targets"))
     targets = dict((c["id"], t) for c, t in chosen)
     explicit = dict((c["id"], t["group"]) for c, t in chosen if t.get("group"))
-    groups, keyless = ha_groups(connectors, sites or (), settings["group_by"] or None, settings["group_pattern"], explicit)
+    groups, keyless = ha_groups(
+        connectors, sites or (), settings["group_by"] or None, settings["group_pattern"], explicit
+    )
     ungrouped = [c for c in keyless if c["id"] in targets]
     _check_groups(groups, targets, ungrouped, settings, sites)
     zones, mismatched = _zones(groups, targets, settings, sites)
@@ -421,21 +505,36 @@ def _check_groups(groups, targets, ungrouped, settings, sites):
     """The rules on the HA groups the run touches: each grouped when ``group_by`` asks, each able to keep apart."""
     names = settings["names"]
     if settings["group_by"] and ungrouped and not settings["allow_ungrouped"]:
-        raise InvalidOption(names("group_by"), "%s finds no HA group for %d connector(s): %s; give them a site, a %s or a "
-                            "target group, or set %s: true to plan them as single sites"
-                            % (settings["group_by"], len(ungrouped), at_most(ungrouped, 20, _name),
-                               "site_id" if settings["group_by"] == "site_id" else
-                               "notes match of %s" % names("group_pattern"), names("allow_ungrouped")))
+        raise InvalidOption(
+            names("group_by"),
+            "%s finds no HA group for %d connector(s): %s; give them a site, a %s or a "
+            "target group, or set %s: true to plan them as single sites"
+            % (
+                settings["group_by"],
+                len(ungrouped),
+                at_most(ungrouped, 20, _name),
+                "site_id" if settings["group_by"] == "site_id" else "notes match of %s" % names("group_pattern"),
+                names("allow_ungrouped"),
+            ),
+        )
     for key, members in groups.items():
         if len(members) < 2 or not any(m["id"] in targets for m in members):
             continue
         if settings["ha_strategy"] == "consecutive" and len(members) * settings["duration"] > 24:
-            raise InvalidOption(names("duration"), "is too long to give the %d connectors of group %r windows that do "
-                                "not overlap within a day" % (len(members), _label(key, sites)), settings["duration"])
+            raise InvalidOption(
+                names("duration"),
+                "is too long to give the %d connectors of group %r windows that do "
+                "not overlap within a day" % (len(members), _label(key, sites)),
+                settings["duration"],
+            )
         if settings["ha_strategy"] == "alternate_days" and len(members) > len(settings["days"]):
-            raise InvalidOption(names("ha_strategy"), "alternate_days needs at least as many days as an HA group has "
-                                "members: group %r has %d, %s %d" % (_label(key, sites), len(members), names("days"),
-                                                                     len(settings["days"])), "alternate_days")
+            raise InvalidOption(
+                names("ha_strategy"),
+                "alternate_days needs at least as many days as an HA group has "
+                "members: group %r has %d, %s %d"
+                % (_label(key, sites), len(members), names("days"), len(settings["days"])),
+                "alternate_days",
+            )
 
 
 def _plan_group(group, slot, targets, zones, sites, planned, shifted):
@@ -459,22 +558,38 @@ def _plan_group(group, slot, targets, zones, sites, planned, shifted):
                 first_clash = clash
                 if clash[1] and settings["ha_conflict"] == "fail":
                     what = (_name(member), _name(clash[0]), label, WEEKS)
-                    raise InvalidOption(settings["names"]("ha_conflict"), "is fail: the window planned for %s would "
-                                        "overlap the current window of its untouched HA peer %s (group %s) in UTC within "
-                                        "%d weeks; target both, or use shift" % what, "fail")
+                    raise InvalidOption(
+                        settings["names"]("ha_conflict"),
+                        "is fail: the window planned for %s would "
+                        "overlap the current window of its untouched HA peer %s (group %s) in UTC within "
+                        "%d weeks; target both, or use shift" % what,
+                        "fail",
+                    )
         if chosen is None:
             _no_room(settings, group, member, start, first_clash, label)
         if first_clash:
-            shifted.append(dict(connector=member["id"], notes=member.get("notes"), peer=first_clash[0]["id"],
-                                group=label, hour=chosen.hour, days=list(chosen.days)))
+            shifted.append(
+                dict(
+                    connector=member["id"],
+                    notes=member.get("notes"),
+                    peer=first_clash[0]["id"],
+                    group=label,
+                    hour=chosen.hour,
+                    days=list(chosen.days),
+                )
+            )
         group.fix(member, chosen, False)
         planned[member["id"]] = chosen
 
 
 def _entry(connector, target, window, settings):
     """The fleet module's entry that gives ``connector`` its planned ``window``."""
-    entry = dict(id=connector["id"], interrupt_window_days_of_week=list(window.days),
-                 interrupt_window_hour_of_day=window.hour, interrupt_window_duration_hours=window.duration)
+    entry = dict(
+        id=connector["id"],
+        interrupt_window_days_of_week=list(window.days),
+        interrupt_window_hour_of_day=window.hour,
+        interrupt_window_duration_hours=window.duration,
+    )
     if target.get("timezone") or settings["timezone"] or window.timezone != (connector.get("timezone") or "UTC"):
         entry["timezone"] = window.timezone
     if settings["embargo_dates"] is not None:
@@ -505,10 +620,18 @@ def _zones(groups, targets, settings, sites):
             described = [dict(connector=m["id"], notes=m.get("notes"), timezone=zones[m["id"]]) for m in members]
             if settings["timezone_mismatch"] == "fail":
                 names = settings["names"]
-                raise InvalidOption(names("timezone_mismatch"), "is fail: the members of HA group %s are in different "
-                                    "time zones: %s; give them one zone (%s), or set %s: primary"
-                                    % (_label(key, sites), at_most(described, name=_zone_name), names("timezone"),
-                                       names("timezone_mismatch")), "fail")
+                raise InvalidOption(
+                    names("timezone_mismatch"),
+                    "is fail: the members of HA group %s are in different "
+                    "time zones: %s; give them one zone (%s), or set %s: primary"
+                    % (
+                        _label(key, sites),
+                        at_most(described, name=_zone_name),
+                        names("timezone"),
+                        names("timezone_mismatch"),
+                    ),
+                    "fail",
+                )
             mismatched.append(dict(group=_label(key, sites), members=described))
     return zones, mismatched
 
@@ -555,21 +678,38 @@ def _summary(connectors, entries, planned, groups, targets, shifted, ungrouped, 
 
 def summary_lines(summary):
     """The summary as the few lines a change request needs."""
-    lines = ["%d of %d connectors planned, %d change; %d HA groups planned (%d partly targeted: untouched peers kept), "
-             "%d conflicts shifted, %d ungrouped; no HA overlap in UTC over %d weeks from %s (every DST change of the next "
-             "12 months, both readings of a window on a day the clock jumps)"
-             % (summary["targets"], summary["connectors"], summary["changing"], summary["ha_groups"],
-                summary["ha_groups_partly_targeted"], summary["conflicts_shifted"], summary["ungrouped"],
-                summary["weeks_checked"], summary["from_date"])]
+    lines = [
+        "%d of %d connectors planned, %d change; %d HA groups planned (%d partly targeted: untouched peers kept), "
+        "%d conflicts shifted, %d ungrouped; no HA overlap in UTC over %d weeks from %s (every DST change of the next "
+        "12 months, both readings of a window on a day the clock jumps)"
+        % (
+            summary["targets"],
+            summary["connectors"],
+            summary["changing"],
+            summary["ha_groups"],
+            summary["ha_groups_partly_targeted"],
+            summary["conflicts_shifted"],
+            summary["ungrouped"],
+            summary["weeks_checked"],
+            summary["from_date"],
+        )
+    ]
     lines += ["window %s: %d" % item for item in summary["windows"].items()]
     lines += ["time zone %s: %d" % item for item in summary["timezones"].items()]
-    lines += ["HA group %s has members in different time zones: %s" % (m["group"], at_most(m["members"], name=_zone_name))
-              for m in summary.get("mismatched_groups", [])]
+    lines += [
+        "HA group %s has members in different time zones: %s" % (m["group"], at_most(m["members"], name=_zone_name))
+        for m in summary.get("mismatched_groups", [])
+    ]
     if summary.get("timezone_mismatches", 0) > len(summary.get("mismatched_groups", [])):
-        lines.append("and %d more HA groups with members in different time zones"
-                     % (summary["timezone_mismatches"] - len(summary["mismatched_groups"])))
-    lines += ["shifted %s (%s) of group %s away from %s: %s %02d:00" % (
-        s["notes"], s["connector"], s["group"], s["peer"], ",".join(s["days"]), s["hour"]) for s in summary["shifted"]]
+        lines.append(
+            "and %d more HA groups with members in different time zones"
+            % (summary["timezone_mismatches"] - len(summary["mismatched_groups"]))
+        )
+    lines += [
+        "shifted %s (%s) of group %s away from %s: %s %02d:00"
+        % (s["notes"], s["connector"], s["group"], s["peer"], ",".join(s["days"]), s["hour"])
+        for s in summary["shifted"]
+    ]
     if summary["freeze"]:
         lines.append("freeze: " + ", ".join(summary["freeze"]))
     return lines
@@ -605,17 +745,30 @@ def freeze_entries(connectors, dates, state="present", targets=None, device_type
         current = set(connector.get("interrupt_window_embargo_dates") or [])
         kept = set(d for d in current if purge_before is None or d >= purge_before)
         if state == "absent":
-            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(kept - set(dates)),
-                                purge_embargo_dates=True))
+            entries.append(
+                dict(
+                    id=connector["id"],
+                    interrupt_window_embargo_dates=sorted(kept - set(dates)),
+                    purge_embargo_dates=True,
+                )
+            )
             continue
         if len(kept | set(dates)) > MAX_EMBARGO_DATES:
-            raise InvalidOption(names("dates"), "adds too many dates: connector %s would hold %d embargo dates, more than %d"
-                                % (_name(connector), len(kept | set(dates)), MAX_EMBARGO_DATES))
+            raise InvalidOption(
+                names("dates"),
+                "adds too many dates: connector %s would hold %d embargo dates, more than %d"
+                % (_name(connector), len(kept | set(dates)), MAX_EMBARGO_DATES),
+            )
         if purge_before is None:
             entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=dates))
         else:
-            entries.append(dict(id=connector["id"], interrupt_window_embargo_dates=sorted(kept | set(dates)),
-                                purge_embargo_dates=True))
+            entries.append(
+                dict(
+                    id=connector["id"],
+                    interrupt_window_embargo_dates=sorted(kept | set(dates)),
+                    purge_embargo_dates=True,
+                )
+            )
     return entries
 
 
@@ -630,29 +783,49 @@ def freeze_from_account(connectors, freeze):
     purge_before = today.isoformat() if purge_past else None
     listed = connectors.list()
     dates = freeze.get("dates") or []
-    entries = freeze_entries(listed, dates, state, freeze.get("targets"), freeze.get("device_type"), purge_before, names)
+    entries = freeze_entries(
+        listed, dates, state, freeze.get("targets"), freeze.get("device_type"), purge_before, names
+    )
     by_id = dict((c["id"], set(c.get("interrupt_window_embargo_dates") or [])) for c in listed)
     holding = [e["id"] for e in entries if by_id[e["id"]] & set(dates)]
     past = [e["id"] for e in entries if purge_before and any(d < purge_before for d in by_id[e["id"]])]
     ranges = date_ranges(dates)
-    lines = ["%s the freeze %s on %d of %d connectors (embargo dates only: no window moves)"
-             % ("adding" if state == "present" else "removing", ", ".join(ranges) or "(no dates)", len(entries), len(listed))]
+    lines = [
+        "%s the freeze %s on %d of %d connectors (embargo dates only: no window moves)"
+        % ("adding" if state == "present" else "removing", ", ".join(ranges) or "(no dates)", len(entries), len(listed))
+    ]
     if state == "absent":
-        lines.append("%d of the %d target connectors hold some of these dates" % (len(holding), len(entries)) if holding
-                     else "nothing to remove: none of the %d target connectors holds any of these dates" % len(entries))
+        lines.append(
+            "%d of the %d target connectors hold some of these dates" % (len(holding), len(entries))
+            if holding
+            else "nothing to remove: none of the %d target connectors holds any of these dates" % len(entries)
+        )
     if purge_past:
-        lines.append("purging the embargo dates before %s: %d of the %d target connectors hold some"
-                     % (purge_before, len(past), len(entries)) if past
-                     else "no embargo date before %s on the %d target connectors: nothing to purge" % (purge_before, len(entries)))
-    summary = dict(connectors=len(listed), targets=len(entries), state=state, freeze=ranges, holding=len(holding),
-                   purged_past=len(past), lines=lines)
+        lines.append(
+            "purging the embargo dates before %s: %d of the %d target connectors hold some"
+            % (purge_before, len(past), len(entries))
+            if past
+            else "no embargo date before %s on the %d target connectors: nothing to purge"
+            % (purge_before, len(entries))
+        )
+    summary = dict(
+        connectors=len(listed),
+        targets=len(entries),
+        state=state,
+        freeze=ranges,
+        holding=len(holding),
+        purged_past=len(past),
+        lines=lines,
+    )
     return entries, listed, summary
 
 
 # --- after the write: another run (or the dashboard) may have written the same connectors meanwhile -----------------
 SITES_READ = "_sites_read"
-RUN_APART = ("run the roles one at a time (an AWX job template without concurrent jobs, one template for both roles "
-             "or a shared lock); running this again reads the current state and repairs it")
+RUN_APART = (
+    "run the roles one at a time (an AWX job template without concurrent jobs, one template for both roles "
+    "or a shared lock); running this again reads the current state and repairs it"
+)
 
 
 def verify_after_write(connectors, entries, listed, plan, result, sites=None, freeze=False):
@@ -674,32 +847,44 @@ def verify_after_write(connectors, entries, listed, plan, result, sites=None, fr
         have = set(current[entry["id"]].get("interrupt_window_embargo_dates") or [])
         # Merged entries hold the dates asked for; a whole list (purge) also holds dates read, which another run may
         # remove on purpose: only the dates this run added must still be there.
-        ours = set(wanted) - set(before.get(entry["id"], {}).get("interrupt_window_embargo_dates") or []) \
-            if entry.get("purge_embargo_dates") else set(wanted)
+        ours = (
+            set(wanted) - set(before.get(entry["id"], {}).get("interrupt_window_embargo_dates") or [])
+            if entry.get("purge_embargo_dates")
+            else set(wanted)
+        )
         missing = sorted(ours - have)
         if missing:
             lost.append((current[entry["id"]], missing))
     if lost:
-        problems.append("embargo dates written by this run are gone (another run or the dashboard wrote the list from an "
-                        "older read): %s" % at_most(lost, name=lambda item: "%s lost %s" % (_name(item[0]), ", ".join(date_ranges(item[1])))))
+        problems.append(
+            "embargo dates written by this run are gone (another run or the dashboard wrote the list from an "
+            "older read): %s"
+            % at_most(lost, name=lambda item: "%s lost %s" % (_name(item[0]), ", ".join(date_ranges(item[1]))))
+        )
     if not freeze:
         settings = check_plan(plan)
-        groups, dummy = ha_groups(list(current.values()), sites or (), settings["group_by"] or None,
-                                  settings["group_pattern"])
+        groups, dummy = ha_groups(
+            list(current.values()), sites or (), settings["group_by"] or None, settings["group_pattern"]
+        )
         touched = set(e["id"] for e in written)
         pairs = []
         for members in groups.values():
             for index, first in enumerate(members):
-                for second in members[index + 1:]:
+                for second in members[index + 1 :]:
                     if first["id"] not in touched and second["id"] not in touched:
                         continue
                     one, other = window_of(first), window_of(second)
                     if one and other and windows_overlap(one, other, settings["today"]):
                         pairs.append((first, second))
         if pairs:
-            problems.append("HA peers are now down together (another run changed a peer's window after this run read "
-                            "it): %s" % at_most(pairs, name=lambda pair: "%s and %s" % (_name(pair[0]), _name(pair[1]))))
+            problems.append(
+                "HA peers are now down together (another run changed a peer's window after this run read "
+                "it): %s" % at_most(pairs, name=lambda pair: "%s and %s" % (_name(pair[0]), _name(pair[1])))
+            )
     if problems:
-        raise IncompleteRun("The writes were sent, but the account re-read after them is not what this run planned: %s. "
-                            "Probably two runs overlapped: %s." % ("; ".join(problems), RUN_APART), result)
+        raise IncompleteRun(
+            "The writes were sent, but the account re-read after them is not what this run planned: %s. "
+            "Probably two runs overlapped: %s." % ("; ".join(problems), RUN_APART),
+            result,
+        )
     return len(written)

@@ -9,10 +9,10 @@ import os
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
+from ._change import MAX_NAMED, IncompleteRun
 from ._client import CONNECTION_DEFAULTS, CloudflareClient
 from ._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ._inputs import CloudflareAPIError, InvalidOption
-from ._change import MAX_NAMED, IncompleteRun
 from ._resource import Operation
 from ._values import check_values
 
@@ -33,7 +33,9 @@ CONNECTION_ARGUMENT_SPEC = dict(
     api_email=dict(type="str", fallback=(env_fallback, ["CLOUDFLARE_EMAIL"])),
     api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_KEY"])),
     account_id=dict(type="str", required=True, fallback=(env_fallback, ["CLOUDFLARE_ACCOUNT_ID"])),
-    base_url=dict(type="str", default=CONNECTION_DEFAULTS["base_url"], fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
+    base_url=dict(
+        type="str", default=CONNECTION_DEFAULTS["base_url"], fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])
+    ),
     timeout=dict(type="float", default=CONNECTION_DEFAULTS["timeout"]),
     validate_certs=dict(type="bool", default=CONNECTION_DEFAULTS["validate_certs"]),
     max_retries=dict(type="int", default=CONNECTION_DEFAULTS["max_retries"]),
@@ -59,7 +61,7 @@ class CloudflareModule(AnsibleModule):
             argument_spec=spec,
             mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE + list(mutually_exclusive or []),
             required_together=CONNECTION_REQUIRED_TOGETHER + list(required_together or []),
-            **kwargs
+            **kwargs,
         )
         if not HAS_REQUESTS:
             self._end({}, failure=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
@@ -98,8 +100,11 @@ class CloudflareModule(AnsibleModule):
         except CloudflareAPIError as exc:
             msg = str(exc)
             if exc.outcome_unknown:
-                msg += (". The outcome is unknown: Cloudflare may have carried out this %s all the same, so check before "
-                        "repeating it (running a task that manages state again is safe: it reads before it writes)" % exc.method)
+                msg += (
+                    ". The outcome is unknown: Cloudflare may have carried out this %s all the same, so check before "
+                    "repeating it (running a task that manages state again is safe: it reads before it writes)"
+                    % exc.method
+                )
             self._end({}, failure=msg, error=exc.as_dict())
         else:
             self._end(result)

@@ -23,8 +23,10 @@ DOCUMENTED_RATE_LIMIT = 1200
 DOCUMENTED_RATE_WINDOW = 300
 
 RateBudget = namedtuple(
-    "RateBudget", "remaining reset seen_at calls_since limit window others others_growth from_header blocked_until",
-    defaults=(DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW, 0, 0.0, False, None))
+    "RateBudget",
+    "remaining reset seen_at calls_since limit window others others_growth from_header blocked_until",
+    defaults=(DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW, 0, 0.0, False, None),
+)
 RateBudget.__doc__ = """What the client knows of Cloudflare's rate budget: ``remaining`` requests and ``reset`` seconds
 as of ``seen_at`` (the client's clock at the answer that told, None when no answer did), and ``calls_since``: the
 calls sent after that answer (they count against ``remaining`` too). ``limit`` and ``window`` are the policy
@@ -134,8 +136,13 @@ class RateLog:
             # of the window's calls, so what others hold stays as the last count said. A 429 without Retry-After says
             # nothing of the budget beyond its own headers (the client backs off briefly and retries).
             with self._lock:
-                self._budget = self._budget._replace(remaining=0, reset=int(math.ceil(retry_after)), seen_at=now,
-                                                     calls_since=0, blocked_until=now + retry_after)
+                self._budget = self._budget._replace(
+                    remaining=0,
+                    reset=int(math.ceil(retry_after)),
+                    seen_at=now,
+                    calls_since=0,
+                    blocked_until=now + retry_after,
+                )
             return
         if "r" in values:
             with self._lock:

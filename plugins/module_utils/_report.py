@@ -17,18 +17,29 @@ import math
 import os
 import re
 
-from ._inputs import InvalidOption
+from ._change import MAX_NAMED, IncompleteRun, at_most
 from ._connectors import Connectors
 from ._hostnames import connector_name, device_of
+from ._inputs import InvalidOption
 from ._maintenance import PRESETS
 from ._report_render import SEVERITIES, render_all, write_files
 from ._report_sites import attach as attach_site_findings, site_findings
-from ._change import MAX_NAMED, at_most, IncompleteRun
 from ._resource import Operation
 from ._sites import Sites
-from ._windows import WEEKS as HA_WEEKS
-from ._windows import (DAYS, UnknownTimezone, business_hours, group_label, ha_groups, hours_text, opens_inside, shared_times,
-                       utc_intervals, window_of, zone)
+from ._windows import (
+    DAYS,
+    WEEKS as HA_WEEKS,
+    UnknownTimezone,
+    business_hours,
+    group_label,
+    ha_groups,
+    hours_text,
+    opens_inside,
+    shared_times,
+    utc_intervals,
+    window_of,
+    zone,
+)
 
 UTC = datetime.timezone.utc
 HOUR = datetime.timedelta(hours=1)
@@ -37,15 +48,31 @@ CALENDAR_DAYS = 7
 # Every finding: its severity, its title in the summary, and what it means (the option that sets its threshold).
 FINDINGS = (
     ("offline", "critical", "Offline", "no heartbeat for more than offline_hours, or never"),
-    ("ha_overlap", "critical", "HA peers down together", "its window overlaps the window of its HA peer (in UTC, next %d weeks)"
-     % HA_WEEKS),
+    (
+        "ha_overlap",
+        "critical",
+        "HA peers down together",
+        "its window overlaps the window of its HA peer (in UTC, next %d weeks)" % HA_WEEKS,
+    ),
     ("site_down", "critical", "HA site down", "both members of its HA site are offline"),
-    ("ha_timezones_differ", "warning", "HA peers in different time zones",
-     "the members of its HA group do not share one time zone, so their windows are not where the store expects them"),
-    ("window_in_business_hours", "warning", "Window in business hours",
-     "its window opens inside business_hours (the connector's local time)"),
-    ("unknown_timezone", "warning", "Unknown time zone",
-     "its time zone is unknown to this controller, so its windows and HA overlaps cannot be judged"),
+    (
+        "ha_timezones_differ",
+        "warning",
+        "HA peers in different time zones",
+        "the members of its HA group do not share one time zone, so their windows are not where the store expects them",
+    ),
+    (
+        "window_in_business_hours",
+        "warning",
+        "Window in business hours",
+        "its window opens inside business_hours (the connector's local time)",
+    ),
+    (
+        "unknown_timezone",
+        "warning",
+        "Unknown time zone",
+        "its time zone is unknown to this controller, so its windows and HA overlaps cannot be judged",
+    ),
     ("unreadable_window", "warning", "Unreadable window", "a field of its window is not a number Cloudflare takes"),
     ("not_activated", "warning", "Not activated", "the connector is not activated"),
     ("old_version", "warning", "Old software", "runs a version older than min_version"),
@@ -53,8 +80,12 @@ FINDINGS = (
     ("duplicate_notes", "warning", "Duplicate notes", "another connector has the same notes"),
     ("no_site", "warning", "No site", "the account has sites but the connector is in none"),
     ("site_no_secondary", "warning", "HA site without secondary", "its site has HA on but no secondary connector"),
-    ("site_unknown_connector", "warning", "Site names a missing connector",
-     "its site names a connector that does not exist (listed under Stores when no member exists)"),
+    (
+        "site_unknown_connector",
+        "warning",
+        "Site names a missing connector",
+        "its site names a connector that does not exist (listed under Stores when no member exists)",
+    ),
     ("in_two_sites", "warning", "Connector in two sites", "more than one site names the connector"),
     ("window_differs", "notice", "Non-standard window", "its window differs from standard_window"),
     ("past_embargo_dates", "notice", "Past embargo dates", "holds embargo dates that are already past"),
@@ -72,13 +103,19 @@ def parse_version(value, option=None):
     text = str(value).strip()
     if not _VERSION.match(text):
         if option:
-            raise InvalidOption(option, "must be a version such as 2026.2.0 (numbers separated by dots)",
-                                value if len(text) <= 40 else text[:40] + "...")
+            raise InvalidOption(
+                option,
+                "must be a version such as 2026.2.0 (numbers separated by dots)",
+                value if len(text) <= 40 else text[:40] + "...",
+            )
         return None
     if any(len(part) > _VERSION_PART_DIGITS for part in text.split(".")):
         if option:
-            raise InvalidOption(option, "must be a version such as 2026.2.0 (each number at most %d digits)"
-                                % _VERSION_PART_DIGITS, text[:40] + "...")
+            raise InvalidOption(
+                option,
+                "must be a version such as 2026.2.0 (each number at most %d digits)" % _VERSION_PART_DIGITS,
+                text[:40] + "...",
+            )
         return None
     numbers = [int(part) for part in text.split(".")]
     while len(numbers) > 1 and numbers[-1] == 0:
@@ -100,8 +137,9 @@ def standard_window(spec):
             window[key] = spec[key]
     missing = [k for k in ("days", "hour", "duration") if k not in window]
     if missing:
-        raise InvalidOption("standard_window", "needs a preset or all of days, hour and duration (missing: %s)"
-                            % ", ".join(missing))
+        raise InvalidOption(
+            "standard_window", "needs a preset or all of days, hour and duration (missing: %s)" % ", ".join(missing)
+        )
     days = set()
     for day in window["days"]:
         name = str(day).strip().capitalize()
@@ -122,8 +160,11 @@ def check_options(options):
     if _number(hours) is None or _number(hours) <= 0:
         raise InvalidOption("offline_hours", "must be a number of hours above 0", hours)
     checked["offline_hours"] = _number(hours)
-    checked["min_version"] = (parse_version(options["min_version"], "min_version") and str(options["min_version"]).strip()
-                              if options.get("min_version") not in (None, "") else None)
+    checked["min_version"] = (
+        parse_version(options["min_version"], "min_version") and str(options["min_version"]).strip()
+        if options.get("min_version") not in (None, "")
+        else None
+    )
     checked["standard_window"] = standard_window(options.get("standard_window"))
     checked["business_hours"] = business_hours(options.get("business_hours"))
     limit = options.get("worklist_limit")
@@ -150,8 +191,12 @@ def exclusions(spec):
         try:
             compiled = re.compile(str(pattern))
         except re.error as exc:
-            raise InvalidOption("exclude.notes_pattern", "must be a Python regular expression (%s)" % exc, pattern)
-    return dict(notes_pattern=compiled, not_activated=bool(spec.get("not_activated")), no_site=bool(spec.get("no_site")))
+            raise InvalidOption(
+                "exclude.notes_pattern", "must be a Python regular expression (%s)" % exc, pattern
+            ) from None
+    return dict(
+        notes_pattern=compiled, not_activated=bool(spec.get("not_activated")), no_site=bool(spec.get("no_site"))
+    )
 
 
 def excluded_reason(connector, exclude, in_a_site):
@@ -233,11 +278,19 @@ def _short(value, limit=40):
 def _local_window(connector):
     if _unreadable_window_fields(connector):
         return "unreadable"
-    hour, duration = _hours(connector.get("interrupt_window_hour_of_day")), _hours(connector.get("interrupt_window_duration_hours"))
+    hour, duration = (
+        _hours(connector.get("interrupt_window_hour_of_day")),
+        _hours(connector.get("interrupt_window_duration_hours")),
+    )
     end = (hour + duration) % 24
     days = connector.get("interrupt_window_days_of_week")
-    return "%s %02d:00-%02d:%02d %s" % (days_text(DAYS if days is None else days), hour, int(end),
-                                        round((end % 1) * 60), connector.get("timezone") or "UTC")
+    return "%s %02d:00-%02d:%02d %s" % (
+        days_text(DAYS if days is None else days),
+        hour,
+        int(end),
+        round((end % 1) * 60),
+        connector.get("timezone") or "UTC",
+    )
 
 
 def _utc_window(intervals, now):
@@ -268,24 +321,52 @@ def build_report(connectors, sites=None, options=None, now=None):
     groups = peer_groups(connectors, sites)
     by_id = dict((c["id"], c) for c in connectors)
     peer_findings, ha_overlaps, pairs = _peer_findings(groups, by_id, intervals, now)
-    per_connector = dict(peer=peer_findings, zones=_zone_findings(groups, by_id), notes_count=_notes_count(connectors),
-                         sites=sites, standard_text=_standard_text(standard))
+    per_connector = dict(
+        peer=peer_findings,
+        zones=_zone_findings(groups, by_id),
+        notes_count=_notes_count(connectors),
+        sites=sites,
+        standard_text=_standard_text(standard),
+    )
     rows = [_row(c, site_of(c), intervals[c["id"]], now, options, per_connector) for c in connectors]
-    found_at_sites = attach_site_findings(rows, site_findings(sites, rows + excluded, options.get("connectors_complete", True)),
-                                          _SEVERITY_OF)
+    found_at_sites = attach_site_findings(
+        rows, site_findings(sites, rows + excluded, options.get("connectors_complete", True)), _SEVERITY_OF
+    )
     attention = sorted((r for r in rows if r["findings"]), key=_severity_key)
-    summary = [dict(key=key, severity=severity, title=title, meaning=meaning,
-                    count=sum(1 for r in rows if any(f["key"] == key for f in r["findings"])))
-               for key, severity, title, meaning in FINDINGS]
+    summary = [
+        dict(
+            key=key,
+            severity=severity,
+            title=title,
+            meaning=meaning,
+            count=sum(1 for r in rows if any(f["key"] == key for f in r["findings"])),
+        )
+        for key, severity, title, meaning in FINDINGS
+    ]
     return dict(
-        generated_at=now.strftime("%Y-%m-%d %H:%M UTC"), total=len(rows), attention_count=len(attention),
-        worklist_limit=options["worklist_limit"], excluded=excluded,
+        generated_at=now.strftime("%Y-%m-%d %H:%M UTC"),
+        total=len(rows),
+        attention_count=len(attention),
+        worklist_limit=options["worklist_limit"],
+        excluded=excluded,
         business_hours=hours_text(options["business_hours"]) if options["business_hours"] else None,
-        stores=store_rollup(connectors, sites, rows), zones=zone_counts(rows), since_previous=None,
-        sites_read=sites is not None, options=dict(offline_hours=_hours(options["offline_hours"]), min_version=options["min_version"],
-                                                   standard_window=standard, standard_window_text=per_connector["standard_text"]),
-        summary=summary, attention=attention, connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
-        site_findings=found_at_sites, ha_overlaps=ha_overlaps, ha_down=ha_down_together(pairs, now), calendar=calendar(connectors, intervals, pairs, now),
+        stores=store_rollup(connectors, sites, rows),
+        zones=zone_counts(rows),
+        since_previous=None,
+        sites_read=sites is not None,
+        options=dict(
+            offline_hours=_hours(options["offline_hours"]),
+            min_version=options["min_version"],
+            standard_window=standard,
+            standard_window_text=per_connector["standard_text"],
+        ),
+        summary=summary,
+        attention=attention,
+        connectors=sorted(rows, key=lambda r: (r["name"], r["id"])),
+        site_findings=found_at_sites,
+        ha_overlaps=ha_overlaps,
+        ha_down=ha_down_together(pairs, now),
+        calendar=calendar(connectors, intervals, pairs, now),
     )
 
 
@@ -334,7 +415,7 @@ def _peer_findings(groups, by_id, intervals, now):
     week_end = now + datetime.timedelta(days=7)
     for group, members in sorted(groups.items()):
         for index, first in enumerate(members):
-            for second in members[index + 1:]:
+            for second in members[index + 1 :]:
                 both = shared_times(intervals[first], intervals[second])
                 if both:
                     pairs.append((group, by_id[first], by_id[second], both))
@@ -342,13 +423,15 @@ def _peer_findings(groups, by_id, intervals, now):
                 if not shared:
                     continue
                 names = [connector_name(by_id[first]), connector_name(by_id[second])]
-                ha_overlaps.append(dict(group=group, connectors=names,
-                                        intervals=[(s.isoformat(), e.isoformat()) for s, e in shared]))
+                ha_overlaps.append(
+                    dict(group=group, connectors=names, intervals=[(s.isoformat(), e.isoformat()) for s, e in shared])
+                )
                 hours = sum((min(e, week_end) - max(s, now)).total_seconds() / 3600 for s, e in shared if s < week_end)
                 for this, other in ((first, names[1]), (second, names[0])):
                     findings.setdefault(this, []).append(
                         "window overlaps its HA peer %s: %s h in the next 7 days, first %s-%s UTC"
-                        % (other, _hours(round(hours, 1)), _fmt(shared[0][0]), shared[0][1].strftime("%H:%M")))
+                        % (other, _hours(round(hours, 1)), _fmt(shared[0][0]), shared[0][1].strftime("%H:%M"))
+                    )
     return findings, ha_overlaps, pairs
 
 
@@ -360,9 +443,15 @@ def _zone_findings(groups, by_id):
         if len(zones) < 2:
             continue
         for member in members:
-            others = ["%s (%s)" % (connector_name(by_id[m]), by_id[m].get("timezone") or "UTC") for m in members if m != member]
+            others = [
+                "%s (%s)" % (connector_name(by_id[m]), by_id[m].get("timezone") or "UTC")
+                for m in members
+                if m != member
+            ]
             findings.setdefault(member, []).append(
-                "its time zone %s differs from its HA peer(s) %s" % (by_id[member].get("timezone") or "UTC", at_most(others)))
+                "its time zone %s differs from its HA peer(s) %s"
+                % (by_id[member].get("timezone") or "UTC", at_most(others))
+            )
     return findings
 
 
@@ -371,21 +460,35 @@ def _row(connector, site, intervals, now, options, per_connector):
     device = device_of(connector)
     heartbeat = parse_time(connector.get("last_heartbeat"))
     age = (now - heartbeat).total_seconds() / 3600 if heartbeat is not None else None
-    findings = (_health_findings(connector, heartbeat, age, options)
-                + [("ha_overlap", text) for text in per_connector["peer"].get(connector["id"], [])]
-                + [("ha_timezones_differ", text) for text in per_connector["zones"].get(connector["id"], [])]
-                + _window_findings(connector, now, options, per_connector["standard_text"]))
+    findings = (
+        _health_findings(connector, heartbeat, age, options)
+        + [("ha_overlap", text) for text in per_connector["peer"].get(connector["id"], [])]
+        + [("ha_timezones_differ", text) for text in per_connector["zones"].get(connector["id"], [])]
+        + _window_findings(connector, now, options, per_connector["standard_text"])
+    )
     if per_connector["notes_count"].get(_notes(connector), 0) > 1:
-        findings.append(("duplicate_notes", "%d connectors have the notes %r"
-                         % (per_connector["notes_count"][_notes(connector)], _notes(connector))))
+        findings.append(
+            (
+                "duplicate_notes",
+                "%d connectors have the notes %r"
+                % (per_connector["notes_count"][_notes(connector)], _notes(connector)),
+            )
+        )
     if per_connector["sites"] and site is None:
         findings.append(("no_site", "in no site (the account has %d)" % len(per_connector["sites"])))
     return dict(
-        id=connector["id"], notes=_notes(connector), name=connector_name(connector),
-        site=(site or {}).get("name") or "", device_type=device.get("type") or "", serial_number=device.get("serial_number") or "",
-        timezone=connector.get("timezone") or "", last_heartbeat=connector.get("last_heartbeat") or "",
-        heartbeat_age_hours=round(age, 1) if age is not None else None, version=connector.get("last_seen_version") or "",
-        activated=bool(connector.get("activated")), window_local=_local_window(connector),
+        id=connector["id"],
+        notes=_notes(connector),
+        name=connector_name(connector),
+        site=(site or {}).get("name") or "",
+        device_type=device.get("type") or "",
+        serial_number=device.get("serial_number") or "",
+        timezone=connector.get("timezone") or "",
+        last_heartbeat=connector.get("last_heartbeat") or "",
+        heartbeat_age_hours=round(age, 1) if age is not None else None,
+        version=connector.get("last_seen_version") or "",
+        activated=bool(connector.get("activated")),
+        window_local=_local_window(connector),
         window_utc=_utc_window(intervals, now),
         findings=[dict(key=k, severity=_SEVERITY_OF[k], text=t) for k, t in sorted(findings, key=_finding_order)],
     )
@@ -400,8 +503,14 @@ def _health_findings(connector, heartbeat, age, options):
     """``offline``, ``not_activated`` and ``old_version``, as ``(key, text)``."""
     findings = []
     if heartbeat is None:
-        findings.append(("offline", "never sent a heartbeat" if not connector.get("last_heartbeat")
-                         else "heartbeat time %s unreadable" % _short(connector["last_heartbeat"])))
+        findings.append(
+            (
+                "offline",
+                "never sent a heartbeat"
+                if not connector.get("last_heartbeat")
+                else "heartbeat time %s unreadable" % _short(connector["last_heartbeat"]),
+            )
+        )
     elif age > options["offline_hours"]:
         findings.append(("offline", "no heartbeat for %d h (more than %s h)" % (age, _hours(options["offline_hours"]))))
     if not connector.get("activated"):
@@ -410,8 +519,12 @@ def _health_findings(connector, heartbeat, age, options):
     if options["min_version"] and version:
         parsed = parse_version(version)
         if parsed is None:
-            findings.append(("old_version", "reports version %s, which cannot be compared with %s"
-                             % (_short(version), options["min_version"])))
+            findings.append(
+                (
+                    "old_version",
+                    "reports version %s, which cannot be compared with %s" % (_short(version), options["min_version"]),
+                )
+            )
         elif parsed < parse_version(options["min_version"]):
             findings.append(("old_version", "runs %s, older than %s" % (version, options["min_version"])))
     return findings
@@ -422,23 +535,44 @@ def _window_findings(connector, now, options, standard_text):
     findings = []
     hours, unreadable = options["business_hours"], _unreadable_window_fields(connector)
     opening = None if unreadable else int(_hours(connector.get("interrupt_window_hour_of_day")))
-    if hours and opening is not None and connector.get("interrupt_window_days_of_week") != [] and opens_inside(hours, opening):
-        findings.append(("window_in_business_hours", "window opens at %02d:00 local, inside business hours %s"
-                         % (opening, hours_text(hours))))
+    if (
+        hours
+        and opening is not None
+        and connector.get("interrupt_window_days_of_week") != []
+        and opens_inside(hours, opening)
+    ):
+        findings.append(
+            (
+                "window_in_business_hours",
+                "window opens at %02d:00 local, inside business hours %s" % (opening, hours_text(hours)),
+            )
+        )
     if _unknown_zone(connector.get("timezone")):
-        findings.append(("unknown_timezone", "time zone %s is unknown to this controller: its windows and HA "
-                         "overlaps cannot be judged" % _short(connector.get("timezone"))))
+        findings.append(
+            (
+                "unknown_timezone",
+                "time zone %s is unknown to this controller: its windows and HA "
+                "overlaps cannot be judged" % _short(connector.get("timezone")),
+            )
+        )
     if unreadable:
         findings.append(("unreadable_window", "window cannot be read: %s" % ", ".join(unreadable)))
     if connector.get("interrupt_window_days_of_week") == []:
         findings.append(("no_window", "the interrupt window has no day: the connector can never be updated"))
     if options["standard_window"] and not _same_window(connector, options["standard_window"]):
         findings.append(("window_differs", "window %s, standard %s" % (_local_window(connector), standard_text)))
-    past = sorted(d for d in connector.get("interrupt_window_embargo_dates") or []
-                  if isinstance(d, str) and d < _local_today(connector, now))
+    past = sorted(
+        d
+        for d in connector.get("interrupt_window_embargo_dates") or []
+        if isinstance(d, str) and d < _local_today(connector, now)
+    )
     if past:
-        findings.append(("past_embargo_dates", "%d past embargo date(s): %s"
-                         % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else ""))))
+        findings.append(
+            (
+                "past_embargo_dates",
+                "%d past embargo date(s): %s" % (len(past), ", ".join(past[:5]) + (" ..." if len(past) > 5 else "")),
+            )
+        )
     return findings
 
 
@@ -461,7 +595,11 @@ def store_rollup(connectors, sites, rows):
         elif len(members) == 1:
             single.append(dict(store=name, reason="one connector only (%s)" % connector_name(members[0])))
         elif unavailable:
-            single.append(dict(store=name, reason="%s offline or not activated" % at_most([connector_name(m) for m in unavailable])))
+            single.append(
+                dict(
+                    store=name, reason="%s offline or not activated" % at_most([connector_name(m) for m in unavailable])
+                )
+            )
     return dict(total=total, down=down, without_redundancy=single)
 
 
@@ -469,7 +607,9 @@ def zone_counts(rows):
     """Connectors and those needing attention per time zone, the zones with most attention first."""
     zones = {}
     for row in rows:
-        entry = zones.setdefault(row["timezone"] or "UTC", dict(zone=row["timezone"] or "UTC", connectors=0, attention=0))
+        entry = zones.setdefault(
+            row["timezone"] or "UTC", dict(zone=row["timezone"] or "UTC", connectors=0, attention=0)
+        )
         entry["connectors"] += 1
         entry["attention"] += 1 if row["findings"] else 0
     return sorted(zones.values(), key=lambda z: (-z["attention"], -z["connectors"], z["zone"]))
@@ -486,10 +626,18 @@ def since_previous(report, previous):
         return dict(previous=False, new=[], resolved=[])
     current = finding_keys(report)
     names = dict((r["id"], r["name"]) for r in report["connectors"])
-    new = ["%s: %s" % (names[i], k.replace("_", " ")) for i, keys in sorted(current.items()) for k in keys
-           if k not in previous.get(i, ())]
-    resolved = ["%s: %s" % (names.get(i, i), k.replace("_", " ")) for i, keys in sorted(previous.items()) for k in keys
-                if k not in current.get(i, ())]
+    new = [
+        "%s: %s" % (names[i], k.replace("_", " "))
+        for i, keys in sorted(current.items())
+        for k in keys
+        if k not in previous.get(i, ())
+    ]
+    resolved = [
+        "%s: %s" % (names.get(i, i), k.replace("_", " "))
+        for i, keys in sorted(previous.items())
+        for k in keys
+        if k not in current.get(i, ())
+    ]
     return dict(previous=True, new=new, resolved=resolved)
 
 
@@ -505,8 +653,11 @@ def ha_down_together(pairs, now):
         if when.startswith("none"):
             when = "from %s-%s UTC" % (_fmt(coming[0][0]), coming[0][1].strftime("%H:%M"))
         names = [connector_name(first), connector_name(second)]
-        found.append(dict(group=group, connectors=names, when=when,
-                          text="%s: %s and %s (%s)" % (when, names[0], names[1], group)))
+        found.append(
+            dict(
+                group=group, connectors=names, when=when, text="%s: %s and %s (%s)" % (when, names[0], names[1], group)
+            )
+        )
     return found
 
 
@@ -519,8 +670,11 @@ def _same_window(connector, standard):
     if _unreadable_window_fields(connector):
         return False
     days = set(connector.get("interrupt_window_days_of_week") or DAYS)
-    return (days == set(standard["days"]) and _number(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
-            and _number(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"])
+    return (
+        days == set(standard["days"])
+        and _number(connector.get("interrupt_window_hour_of_day") or 0) == standard["hour"]
+        and _number(connector.get("interrupt_window_duration_hours") or 0) == standard["duration"]
+    )
 
 
 def _unknown_zone(name):
@@ -562,8 +716,11 @@ def peer_groups(connectors, sites):
     ``{name people read: [connector ids], primary first}``."""
     names = dict(("site:" + s["id"], s.get("name") or s["id"]) for s in sites or [])
     groups, dummy = ha_groups(connectors, sites or ())
-    return dict((names.get(key) or group_label(key), [c["id"] for c in members])
-                for key, members in groups.items() if len(members) > 1)
+    return dict(
+        (names.get(key) or group_label(key), [c["id"] for c in members])
+        for key, members in groups.items()
+        if len(members) > 1
+    )
 
 
 def calendar(connectors, intervals, pairs, now):
@@ -583,8 +740,14 @@ def calendar(connectors, intervals, pairs, now):
             touched = _hours_touched([(opens, closes)], start)
             if touched:
                 ha_hours.update(touched)
-                ha_list.append(dict(group=group, connectors=[connector_name(first), connector_name(second)], start=_fmt(opens),
-                                    end=closes.strftime("%H:%M")))
+                ha_list.append(
+                    dict(
+                        group=group,
+                        connectors=[connector_name(first), connector_name(second)],
+                        start=_fmt(opens),
+                        end=closes.strftime("%H:%M"),
+                    )
+                )
     embargo = {}
     today = start.date().isoformat()
     for connector in connectors:
@@ -592,9 +755,12 @@ def calendar(connectors, intervals, pairs, now):
             if isinstance(date, str) and date >= today:
                 embargo.setdefault(date, []).append(connector_name(connector))
     return dict(
-        days=[d.strftime("%a %m-%d") for d in days], start=start.date().isoformat(), counts=counts,
+        days=[d.strftime("%a %m-%d") for d in days],
+        start=start.date().isoformat(),
+        counts=counts,
         max=max(max(row) for row in counts) if counts else 0,
-        ha_hours=sorted(ha_hours), ha_down=ha_list,
+        ha_hours=sorted(ha_hours),
+        ha_down=ha_list,
         embargo=[dict(date=d, count=len(embargo[d]), connectors=sorted(embargo[d])) for d in sorted(embargo)[:10]],
     )
 
@@ -617,8 +783,10 @@ def _hours_touched(intervals, start):
 
 def drift_message(report, limit=MAX_NAMED):
     """The short failure of drift mode: how many connectors need attention, named by notes (at most ``limit``)."""
-    names = ["%s (%s)" % (r["name"], ", ".join(sorted(set(f["key"].replace("_", " ") for f in r["findings"]))))
-             for r in report["attention"]]
+    names = [
+        "%s (%s)" % (r["name"], ", ".join(sorted(set(f["key"].replace("_", " ") for f in r["findings"]))))
+        for r in report["attention"]
+    ]
     return "%d of %d connector(s) need attention: %s" % (len(names), report["total"], at_most(names, limit))
 
 
@@ -628,15 +796,30 @@ class Drift(IncompleteRun):
 
 def _result_of(report, files):
     return dict(
-        total=report["total"], attention_count=report["attention_count"], generated_at=report["generated_at"],
+        total=report["total"],
+        attention_count=report["attention_count"],
+        generated_at=report["generated_at"],
         summary=dict((item["key"], item["count"]) for item in report["summary"]),
-        attention=[dict(id=r["id"], name=r["name"], notes=r["notes"], site=r["site"],
-                        findings=[dict(key=f["key"], severity=f["severity"], text=f["text"]) for f in r["findings"]])
-                   for r in report["attention"]],
-        ha_down=report["calendar"]["ha_down"], embargo=report["calendar"]["embargo"], files=files,
-        stores=report["stores"], zones=report["zones"], excluded=len(report["excluded"]),
+        attention=[
+            dict(
+                id=r["id"],
+                name=r["name"],
+                notes=r["notes"],
+                site=r["site"],
+                findings=[dict(key=f["key"], severity=f["severity"], text=f["text"]) for f in r["findings"]],
+            )
+            for r in report["attention"]
+        ],
+        ha_down=report["calendar"]["ha_down"],
+        embargo=report["calendar"]["embargo"],
+        files=files,
+        stores=report["stores"],
+        zones=report["zones"],
+        excluded=len(report["excluded"]),
         since_previous=report["since_previous"],
-        message=drift_message(report) if report["attention"] else "none of %d connector(s) needs attention" % report["total"],
+        message=drift_message(report)
+        if report["attention"]
+        else "none of %d connector(s) needs attention" % report["total"],
     )
 
 
@@ -670,15 +853,20 @@ class Report(Operation):
         check_options(dict((k, params[k]) for k in self.OPTIONS))
         dest = os.path.abspath(os.path.expanduser(params["dest"]))
         if os.path.exists(dest) and not os.path.isdir(dest):
-            raise InvalidOption("dest", "must be a directory (the report's files are written into it), not an existing "
-                                "file", params["dest"])
+            raise InvalidOption(
+                "dest",
+                "must be a directory (the report's files are written into it), not an existing file",
+                params["dest"],
+            )
 
     def run(self, params, check_mode):
         options = check_options(dict((k, params[k]) for k in self.OPTIONS))  # canonical forms of the options checked
         options["connectors_complete"] = not params["device_type"]  # a filtered list cannot tell a connector missing
         dest = os.path.abspath(os.path.expanduser(params["dest"]))
         client = self.module.client
-        connectors = Connectors(client).list(params={"device_type": params["device_type"]} if params["device_type"] else None)
+        connectors = Connectors(client).list(
+            params={"device_type": params["device_type"]} if params["device_type"] else None
+        )
         sites = Sites(client).list() if params["sites"] else None
         report = build_report(connectors, sites, options)
         ignored = set(params["ignore_findings"] or [])
@@ -707,8 +895,11 @@ def without_findings(report, ignored):
     report["connectors"] = rows
     report["attention"] = sorted((r for r in rows if r["findings"]), key=_severity_key)
     report["attention_count"] = len(report["attention"])
-    report["summary"] = [dict(item, count=sum(1 for r in rows if any(f["key"] == item["key"] for f in r["findings"])))
-                         for item in report["summary"] if item["key"] not in ignored]
+    report["summary"] = [
+        dict(item, count=sum(1 for r in rows if any(f["key"] == item["key"] for f in r["findings"])))
+        for item in report["summary"]
+        if item["key"] not in ignored
+    ]
     report["zones"] = zone_counts(rows)
     report["site_findings"] = [f for f in report.get("site_findings", ()) if f["key"] not in ignored]
     return report

@@ -54,16 +54,35 @@ def _one_site(site, by_id, complete):
     present = [cid for role, cid in members if cid in by_id]
     found = []
     if site.get("ha_mode") is True and not site.get("secondary_connector_id"):
-        found.append(_finding("site_no_secondary", site, "site %s has HA on but no secondary connector: no "
-                              "redundancy" % site_label(site), present))
+        found.append(
+            _finding(
+                "site_no_secondary",
+                site,
+                "site %s has HA on but no secondary connector: no redundancy" % site_label(site),
+                present,
+            )
+        )
     for role, cid in members:
         if complete and cid not in by_id:
-            found.append(_finding("site_unknown_connector", site, "site %s names %s connector %s, which does not exist"
-                                  % (site_label(site), role, cid), present))
+            found.append(
+                _finding(
+                    "site_unknown_connector",
+                    site,
+                    "site %s names %s connector %s, which does not exist" % (site_label(site), role, cid),
+                    present,
+                )
+            )
     offline = [cid for cid in present if any(f.get("key") == "offline" for f in by_id[cid].get("findings") or ())]
     if site.get("ha_mode") is True and len(members) == 2 and len(offline) == 2:
-        found.append(_finding("site_down", site, "HA site %s is down: both members (%s, %s) are offline"
-                              % (site_label(site), by_id[offline[0]]["name"], by_id[offline[1]]["name"]), offline))
+        found.append(
+            _finding(
+                "site_down",
+                site,
+                "HA site %s is down: both members (%s, %s) are offline"
+                % (site_label(site), by_id[offline[0]]["name"], by_id[offline[1]]["name"]),
+                offline,
+            )
+        )
     return found
 
 
@@ -78,8 +97,15 @@ def site_findings(sites, connectors, complete=True):
         distinct = list(dict((id(site), site) for site, role in pairs).values())
         if len(distinct) > 1:
             name = by_id[cid]["name"] if cid in by_id else cid
-            found.append(_finding("in_two_sites", pairs[0][0], "connector %s is in %d sites: %s" % (
-                name, len(distinct), ", ".join(sorted(site_label(site) for site in distinct))), [cid] if cid in by_id else []))
+            found.append(
+                _finding(
+                    "in_two_sites",
+                    pairs[0][0],
+                    "connector %s is in %d sites: %s"
+                    % (name, len(distinct), ", ".join(sorted(site_label(site) for site in distinct))),
+                    [cid] if cid in by_id else [],
+                )
+            )
     return found
 
 
@@ -91,5 +117,7 @@ def attach(rows, found, severity_of):
         finding["severity"] = severity_of[finding["key"]]
         for cid in finding["connectors"]:
             if cid in by_id:
-                by_id[cid]["findings"].append(dict(key=finding["key"], severity=finding["severity"], text=finding["text"]))
+                by_id[cid]["findings"].append(
+                    dict(key=finding["key"], severity=finding["severity"], text=finding["text"])
+                )
     return found

@@ -25,12 +25,33 @@ from collections import namedtuple
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
 
-from ._change import NO_GUARD, CHANGED, CREATE, DELETE, NOT_SENT, UNCHANGED, UPDATE, AfterWriteFailed, Change, IncompleteRun, Step, at_most
 from ._answers import Shape
+from ._change import (
+    CHANGED,
+    CREATE,
+    DELETE,
+    NO_GUARD,
+    NOT_SENT,
+    UNCHANGED,
+    UPDATE,
+    AfterWriteFailed,
+    Change,
+    IncompleteRun,
+    Step,
+    at_most,
+)
 from ._client import SECRET_MASK
-from ._inputs import check_id, CloudflareAPIError, InvalidOption
-from ._values import check_values, desired_from_params, differences, fields_of, managed_view, merged, parent_and_key, writable
-
+from ._inputs import CloudflareAPIError, InvalidOption, check_id
+from ._values import (
+    check_values,
+    desired_from_params,
+    differences,
+    fields_of,
+    managed_view,
+    merged,
+    parent_and_key,
+    writable,
+)
 
 #: The verbs of a resource's calls, each with its own answer (``Resource.answers``); ``write`` stands for every write
 #: verb a resource does not name.
@@ -113,8 +134,10 @@ class Resource:
         if cls.identities is None:
             cls.identities = ("id", cls.title_key)
         check_description(cls)
-        cls.shapes = dict((verb, shape._replace(required=cls.required_keys))
-                          for verb, shape in dict(DEFAULT_ANSWERS, **cls.answers).items())
+        cls.shapes = dict(
+            (verb, shape._replace(required=cls.required_keys))
+            for verb, shape in dict(DEFAULT_ANSWERS, **cls.answers).items()
+        )
 
     def __init__(self, client, hide=None, warn=None):
         self.client = client
@@ -154,8 +177,9 @@ class Resource:
         judge, and return the desired fields, completed from it where the options ask for that."""
         if current is None:
             option = "id" if params.get("id") is not None else self.title_key
-            raise InvalidOption(option, "must identify an existing %s%s" % (self.label, self.not_found_hint),
-                                params.get(option))
+            raise InvalidOption(
+                option, "must identify an existing %s%s" % (self.label, self.not_found_hint), params.get(option)
+            )
         return desired
 
     def check_change(self, changes, current):
@@ -223,8 +247,9 @@ class Resource:
             if value is None:
                 continue
             if isinstance(value, str) and not value.strip() and not (identified and option in self.fields):
-                raise InvalidOption(where + option, "must not be empty: an empty %s names no %s" % (option, self.label),
-                                    value)
+                raise InvalidOption(
+                    where + option, "must not be empty: an empty %s names no %s" % (option, self.label), value
+                )
             identified = True
 
     # --- the API calls -------------------------------------------------------------------------------
@@ -243,8 +268,11 @@ class Resource:
             option = self.parent.name_option
             name = params.get(option)
             if not isinstance(name, str) or not name.strip():
-                raise InvalidOption(where + self.parent.id_option, "or %s must name the %s this %s belongs to"
-                                    % (where + option, parent.label, self.label), name)
+                raise InvalidOption(
+                    where + self.parent.id_option,
+                    "or %s must name the %s this %s belongs to" % (where + option, parent.label, self.label),
+                    name,
+                )
             found = parent.find_by_title(name, where + option)
         if found is None:
             raise InvalidOption(where + option, "must identify an existing %s" % parent.label, params.get(option))
@@ -269,8 +297,10 @@ class Resource:
             return part
         if part[1:-1] not in self.parent_ids:
             # A programming error, not bad input: a description below a parent is used only once ``located``.
-            raise LookupError("%s: the %s path needs %s; locate the %s first"
-                              % (type(self).__name__, self.label, part, self.parent.resource.label))
+            raise LookupError(
+                "%s: the %s path needs %s; locate the %s first"
+                % (type(self).__name__, self.label, part, self.parent.resource.label)
+            )
         return self.parent_ids[part[1:-1]]
 
     def answer(self, verb):
@@ -292,8 +322,14 @@ class Resource:
     def update(self, object_id, body, validate_only=False):
         params = {"validate_only": "true"} if validate_only else None
         try:
-            return self.client.request(self.update_method, self.path_of(object_id), body=body, params=params,
-                                       headers=self.headers, shape=self.answer("update"))
+            return self.client.request(
+                self.update_method,
+                self.path_of(object_id),
+                body=body,
+                params=params,
+                headers=self.headers,
+                shape=self.answer("update"),
+            )
         except CloudflareAPIError as error:
             # A validation persists nothing, whatever its answer.
             error.outcome_unknown = error.outcome_unknown and not validate_only
@@ -344,8 +380,9 @@ class Resource:
                 change.forced = self.hook("forced", params, current, change=change)
                 change.body = dict(change.body, **change.forced)
             change.steps = list(self.hook("steps", change))
-        change.status = CHANGED if (change.action != UPDATE or change.changes or change.forced or change.steps) \
-            else UNCHANGED
+        change.status = (
+            CHANGED if (change.action != UPDATE or change.changes or change.forced or change.steps) else UNCHANGED
+        )
         return change
 
     def apply_change(self, change, check_mode, guard=None):
@@ -362,8 +399,15 @@ class Resource:
             change.messages.extend(step.planned for step in change.steps if step.planned)
             return change
         guard = change.guard = guard or NO_GUARD
-        writes = ([] if change.action == UPDATE and not (change.changes or change.forced) else
-                  [Step(change.action, self._main_write)]) + change.steps + [Step("settle", self._settled, writes=False)]
+        writes = (
+            (
+                []
+                if change.action == UPDATE and not (change.changes or change.forced)
+                else [Step(change.action, self._main_write)]
+            )
+            + change.steps
+            + [Step("settle", self._settled, writes=False)]
+        )
         for step in writes:
             reason = guard.admit() if step.writes else None
             if reason:
@@ -455,8 +499,9 @@ class Resource:
         """The result of one object's change, for single-object and fleet modules alike: the object (secrets
         masked) under ``key`` (default: ``result_key``), ``changed``, the keys the steps added and their messages
         (``msg``), and in diff mode the diff of the managed fields and of the declared steps."""
-        result = self.outcome(change.before if change.action != CREATE else None, change.after, change.desired,
-                              diff_mode, key)
+        result = self.outcome(
+            change.before if change.action != CREATE else None, change.after, change.desired, diff_mode, key
+        )
         if diff_mode:
             for step in change.steps:
                 for field_name, (before, after) in step.diff.items():
@@ -513,18 +558,33 @@ def check_description(cls):
     (a typo would silently fall back to the default), or a parent whose id the path does not hold."""
     unknown = sorted(set(cls.answers) - set(VERBS + ("write",)))
     if unknown:
-        raise TypeError("%s.answers: unknown verb(s) %s (verbs: %s, write)"
-                        % (cls.__name__, ", ".join(unknown), ", ".join(VERBS)))
+        raise TypeError(
+            "%s.answers: unknown verb(s) %s (verbs: %s, write)" % (cls.__name__, ", ".join(unknown), ", ".join(VERBS))
+        )
     overridden = sorted(name for name in ENGINE_METHODS if name in vars(cls))
     if overridden:
-        raise TypeError("%s overrides the engine's %s: describe what differs with hooks" % (cls.__name__, ", ".join(overridden)))
+        raise TypeError(
+            "%s overrides the engine's %s: describe what differs with hooks" % (cls.__name__, ", ".join(overridden))
+        )
     if cls.parent is not None and "{%s}" % cls.parent.id_option not in cls.path:
         raise TypeError("%s.path must hold {%s}, the id of its parent" % (cls.__name__, cls.parent.id_option))
 
 
 #: the engine's own steps: a description says what differs with hooks, never by overriding these
-ENGINE_METHODS = ("begin", "lookup", "plan_change", "apply_change", "sent_safely", "plan", "hook", "result_of", "outcome",
-                  "located", "path_of", "answer")
+ENGINE_METHODS = (
+    "begin",
+    "lookup",
+    "plan_change",
+    "apply_change",
+    "sent_safely",
+    "plan",
+    "hook",
+    "result_of",
+    "outcome",
+    "located",
+    "path_of",
+    "answer",
+)
 
 
 @functools.lru_cache(maxsize=None)
@@ -592,8 +652,9 @@ class ResourceModule:
         try:
             resource.apply_change(change, self.module.check_mode)
         except AfterWriteFailed as failure:
-            raise IncompleteRun(failure.msg, dict(failure.extra, changed=True,
-                                                  **{resource.result_key: resource.masked(failure.after)})) from None
+            raise IncompleteRun(
+                failure.msg, dict(failure.extra, changed=True, **{resource.result_key: resource.masked(failure.after)})
+            ) from None
         finally:
             for warning in change.warnings:
                 self.module.warn(warning)

@@ -19,21 +19,36 @@ from __future__ import annotations
 
 import time
 
-from ._inputs import CloudflareAPIError, InvalidOption
+from ._change import IncompleteRun, at_most
 from ._connectors import device_of, notes_key, serial_key
 from ._fleet import PAUSE_MARGIN, RATE_LIMIT_RESERVE
-from ._ha_peers import (PendingInterrupt, busy_with, is_online, now_utc, offline_text, parse_time,
-                        role_of, stores as ha_stores)
+from ._ha_peers import (
+    PendingInterrupt,
+    busy_with,
+    is_online,
+    now_utc,
+    offline_text,
+    parse_time,
+    role_of,
+    stores as ha_stores,
+)
 from ._hostnames import describe
+from ._inputs import CloudflareAPIError, InvalidOption
 from ._interrupts import Interrupt
-from ._change import at_most, IncompleteRun
 from ._resource import Operation
 from ._sites import Sites
 
 ACTIONS = ("reboot", "restart")
 # A store's status: planned (not started), running, then one of the last five.
 PLANNED, RUNNING, DONE, SKIPPED, PENDING, FAILED, NOT_RUN = (
-    "planned", "running", "done", "skipped", "pending", "failed", "not_run")
+    "planned",
+    "running",
+    "done",
+    "skipped",
+    "pending",
+    "failed",
+    "not_run",
+)
 STATUSES = (DONE, SKIPPED, PENDING, FAILED, NOT_RUN, PLANNED)
 # A member's progress.
 WAITING, SUBMITTED, TRIGGERED, BACK = "waiting", "submitted", "triggered", "back"
@@ -46,24 +61,35 @@ def check_options(params):
     prefix = params.get("option_prefix") or ""
     action = params["action"]
     if action == "shutdown":
-        raise InvalidOption(prefix + "action", "must be reboot or restart: a shutdown is refused here (a shut-down "
-                            "appliance stays off until someone on site powers it on, so the store's other member would "
-                            "be next; use cloudflare.magic_transit.magic_connector_interrupt for one connector)", action)
+        raise InvalidOption(
+            prefix + "action",
+            "must be reboot or restart: a shutdown is refused here (a shut-down "
+            "appliance stays off until someone on site powers it on, so the store's other member would "
+            "be next; use cloudflare.magic_transit.magic_connector_interrupt for one connector)",
+            action,
+        )
     if action not in ACTIONS:
         raise InvalidOption(prefix + "action", "must be one of %s" % ", ".join(ACTIONS), action)
     for option, low in (("batch", 1), ("heartbeat_max_age", 1), ("member_timeout", 1), ("max_failures", 0)):
         if params[option] < low:
             raise InvalidOption(prefix + option, "must be at least %d" % low, params[option])
     if not 0 < params["poll_interval"] <= params["member_timeout"]:
-        raise InvalidOption(prefix + "poll_interval", "must be more than 0 seconds and at most %smember_timeout (%d)"
-                            % (prefix, params["member_timeout"]), params["poll_interval"])
+        raise InvalidOption(
+            prefix + "poll_interval",
+            "must be more than 0 seconds and at most %smember_timeout (%d)" % (prefix, params["member_timeout"]),
+            params["poll_interval"],
+        )
     given = [o for o in ("stores", "connectors") if params.get(o)]
     if params["all_stores"] and given:
-        raise InvalidOption(prefix + "all_stores", "cannot be combined with %s%s: all stores are every store"
-                            % (prefix, given[0]))
+        raise InvalidOption(
+            prefix + "all_stores", "cannot be combined with %s%s: all stores are every store" % (prefix, given[0])
+        )
     if not params["all_stores"] and not given:
-        raise InvalidOption(prefix + "stores", "or %sconnectors must name the targets, or %sall_stores=true must be "
-                            "set: nothing is rebooted by default" % (prefix, prefix))
+        raise InvalidOption(
+            prefix + "stores",
+            "or %sconnectors must name the targets, or %sall_stores=true must be "
+            "set: nothing is rebooted by default" % (prefix, prefix),
+        )
     for option in given:
         for index, value in enumerate(params[option]):
             if not isinstance(value, str) or not value.strip():
@@ -104,8 +130,12 @@ class Store:
         self.status, self.reason = status, reason
 
     def report(self):
-        report = dict(store=self.name, site_id=self.site_id, status=self.status,
-                      members=[member.report() for member in self.queue])
+        report = dict(
+            store=self.name,
+            site_id=self.site_id,
+            status=self.status,
+            members=[member.report() for member in self.queue],
+        )
         if self.reason:
             report["reason"] = self.reason
         return report
@@ -117,9 +147,11 @@ def _store_name(site, members):
 
 def _matches(connector, value):
     """Whether a ``connectors`` target names this connector: by id, device serial number or notes."""
-    return value in (connector["id"], device_of(connector).get("id")) \
-        or serial_key(device_of(connector).get("serial_number")) == serial_key(value) \
+    return (
+        value in (connector["id"], device_of(connector).get("id"))
+        or serial_key(device_of(connector).get("serial_number")) == serial_key(value)
         or notes_key(connector.get("notes")) == notes_key(value)
+    )
 
 
 def _connector_targets(connectors, values, option):
@@ -128,8 +160,12 @@ def _connector_targets(connectors, values, option):
     for index, value in enumerate(values):
         found = [c for c in connectors if _matches(c, value)]
         if len(found) != 1:
-            raise InvalidOption("%s[%d]" % (option, index), "must name exactly one connector by id, serial number or "
-                                "notes; it names %s" % (at_most(found, name=lambda c: c["id"]) if found else "none"), value)
+            raise InvalidOption(
+                "%s[%d]" % (option, index),
+                "must name exactly one connector by id, serial number or "
+                "notes; it names %s" % (at_most(found, name=lambda c: c["id"]) if found else "none"),
+                value,
+            )
         ids.add(found[0]["id"])
     return ids
 
@@ -145,8 +181,12 @@ def select_stores(connectors, sites, params, prefix=""):
         for index, name in enumerate(params["stores"]):
             if name not in by_name:
                 known = [site for site in sites if site.get("name") == name]
-                raise InvalidOption("%sstores[%d]" % (prefix, index), "must name a Magic WAN site with connectors; "
-                                    "%s" % ("that site has none" if known else "no site has this name"), name)
+                raise InvalidOption(
+                    "%sstores[%d]" % (prefix, index),
+                    "must name a Magic WAN site with connectors; "
+                    "%s" % ("that site has none" if known else "no site has this name"),
+                    name,
+                )
             if by_name[name] in keys:
                 raise InvalidOption("%sstores[%d]" % (prefix, index), "names the same store twice", name)
             keys.append(by_name[name])
@@ -160,7 +200,7 @@ def select_stores(connectors, sites, params, prefix=""):
 
 
 def batches(stores, size):
-    return [stores[start:start + size] for start in range(0, len(stores), size)]
+    return [stores[start : start + size] for start in range(0, len(stores), size)]
 
 
 def judge_store(store, by_id, max_age, started):
@@ -219,8 +259,11 @@ class RollingRun:
             for number, batch in enumerate(self.batches):
                 if self.failures > self.params["max_failures"]:
                     for store in batch:
-                        store.finish(NOT_RUN, "not run: the run stopped after %d failed stores (max_failures=%d)"
-                                     % (self.failures, self.params["max_failures"]))
+                        store.finish(
+                            NOT_RUN,
+                            "not run: the run stopped after %d failed stores (max_failures=%d)"
+                            % (self.failures, self.params["max_failures"]),
+                        )
                     continue
                 self.run_batch(batch, listed if number == 0 else None)
         except CloudflareAPIError as error:
@@ -277,9 +320,18 @@ class RollingRun:
         try:
             if first:
                 self.refuse_pending_peers(store, member, by_id)
-            result = self.interrupt.run(dict(
-                id=member.id, action=self.params["action"], purge=self.params["purge"], wait=False, wait_timeout=1,
-                if_pending="fail", ignore_peer=True), False)
+            result = self.interrupt.run(
+                dict(
+                    id=member.id,
+                    action=self.params["action"],
+                    purge=self.params["purge"],
+                    wait=False,
+                    wait_timeout=1,
+                    if_pending="fail",
+                    ignore_peer=True,
+                ),
+                False,
+            )
         except PendingInterrupt as refused:
             member.status, member.error = PENDING, str(refused)
             store.finish(PENDING, "%s: not retried" % refused)
@@ -300,8 +352,9 @@ class RollingRun:
                 continue
             busy, why = busy_with(by_id.get(peer["id"], peer), self.interrupt.interrupts(peer["id"]))
             if busy is not None:
-                raise PendingInterrupt("action", "is not submitted to %s: its store peer %s %s"
-                                       % (member.name, describe(peer), why))
+                raise PendingInterrupt(
+                    "action", "is not submitted to %s: its store peer %s %s" % (member.name, describe(peer), why)
+                )
 
     def read_interrupt(self, member):
         """The member's interrupt: ``TRIGGERED`` once it has ``triggered_at``."""
@@ -317,21 +370,28 @@ class RollingRun:
         triggered = parse_time(member.triggered_at)
         if seen is None or triggered is None or seen <= triggered:
             return False
-        member.status, member.back_at, member.away_s = BACK, connector["last_heartbeat"], round(
-            (seen - triggered).total_seconds(), 1)
+        member.status, member.back_at, member.away_s = (
+            BACK,
+            connector["last_heartbeat"],
+            round((seen - triggered).total_seconds(), 1),
+        )
         return True
 
     def check_time(self, store, member):
         """Fail the member (and its store) after ``member_timeout`` seconds since its POST."""
         if self.clock() - member.started <= self.params["member_timeout"]:
             return
-        what = ("its %s has not run (no triggered_at; it stays pending, do not submit it again)" % self.params["action"]
-                if member.status == SUBMITTED else "it has not reported a heartbeat since its %s ran at %s"
-                % (self.params["action"], member.triggered_at))
+        what = (
+            "its %s has not run (no triggered_at; it stays pending, do not submit it again)" % self.params["action"]
+            if member.status == SUBMITTED
+            else "it has not reported a heartbeat since its %s ran at %s" % (self.params["action"], member.triggered_at)
+        )
         member.error = "%s s after the POST, %s" % (self.params["member_timeout"], what)
         member.status = FAILED
-        store.finish(FAILED, "%s: %s (member_timeout); the store's other members were not interrupted"
-                     % (member.name, member.error))
+        store.finish(
+            FAILED,
+            "%s: %s (member_timeout); the store's other members were not interrupted" % (member.name, member.error),
+        )
         self.failures += 1
 
     def keep_to_budget(self, needed):
@@ -341,8 +401,11 @@ class RollingRun:
         wait = 0.0
         if budget.blocked_until is not None and now < budget.blocked_until:
             wait = budget.blocked_until - now
-        elif budget.remaining is not None and budget.seen_at is not None \
-                and budget.remaining - budget.calls_since < needed + RATE_LIMIT_RESERVE:
+        elif (
+            budget.remaining is not None
+            and budget.seen_at is not None
+            and budget.remaining - budget.calls_since < needed + RATE_LIMIT_RESERVE
+        ):
             wait = max((budget.reset or budget.window) - (now - budget.seen_at), 0.0)
         if wait > 0:
             self.sleep(wait + PAUSE_MARGIN)
@@ -350,10 +413,16 @@ class RollingRun:
 
     def report(self):
         counts = dict((status, sum(1 for s in self.stores if s.status == status)) for status in STATUSES)
-        return dict(action=self.params["action"], stores=[store.report() for store in self.stores],
-                    counts=dict((k, v) for k, v in counts.items() if v), interrupts_sent=self.sent, polls=self.polls,
-                    paused_s=round(self.paused, 1), batches=[[store.name for store in b] for b in self.batches],
-                    lines=summary_lines(self.stores))
+        return dict(
+            action=self.params["action"],
+            stores=[store.report() for store in self.stores],
+            counts=dict((k, v) for k, v in counts.items() if v),
+            interrupts_sent=self.sent,
+            polls=self.polls,
+            paused_s=round(self.paused, 1),
+            batches=[[store.name for store in b] for b in self.batches],
+            lines=summary_lines(self.stores),
+        )
 
 
 def summary_lines(stores):
@@ -393,11 +462,20 @@ def _rolled(interrupt, params, check_mode, listed, sites):
         by_id = dict((c["id"], c) for c in listed)
         for store in stores:
             judge_store(store, by_id, params["heartbeat_max_age"], False)
-        report = dict(action=params["action"], batches=[[s.name for s in b] for b in plan],
-                      stores=[s.report() for s in stores], lines=plan_lines(stores, params["batch"]))
+        report = dict(
+            action=params["action"],
+            batches=[[s.name for s in b] for b in plan],
+            stores=[s.report() for s in stores],
+            lines=plan_lines(stores, params["batch"]),
+        )
         runnable = sum(1 for s in stores if s.status == PLANNED)
         msg = "would %s %d stores in %d batches of at most %d (check mode: nothing was sent); %d skipped" % (
-            params["action"], runnable, len(plan), params["batch"], len(stores) - runnable)
+            params["action"],
+            runnable,
+            len(plan),
+            params["batch"],
+            len(stores) - runnable,
+        )
         return dict(changed=runnable > 0, rolling_interrupt=report, msg=msg)
     run = RollingRun(interrupt, params, stores)
     run.run(listed)
@@ -406,10 +484,16 @@ def _rolled(interrupt, params, check_mode, listed, sites):
     msg = "rolling %s of %d stores in %d batches: %s" % (params["action"], len(stores), len(plan), counts or "none")
     result = dict(changed=run.sent > 0, rolling_interrupt=report, msg=msg)
     if run.failures > params["max_failures"]:
-        raise IncompleteRun("%s; stopped after the batch in flight: more than %smax_failures=%d stores failed (%s)"
-                            % (msg, prefix, params["max_failures"], at_most(
-                                [s for s in stores if s.status == FAILED], name=lambda s: s.name)),
-                            dict(changed=result["changed"], rolling_interrupt=report))
+        raise IncompleteRun(
+            "%s; stopped after the batch in flight: more than %smax_failures=%d stores failed (%s)"
+            % (
+                msg,
+                prefix,
+                params["max_failures"],
+                at_most([s for s in stores if s.status == FAILED], name=lambda s: s.name),
+            ),
+            dict(changed=result["changed"], rolling_interrupt=report),
+        )
     for store in stores:
         if store.status in (FAILED, PENDING):
             interrupt.module.warn("%s: %s" % (store.name, store.reason))

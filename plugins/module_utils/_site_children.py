@@ -27,7 +27,9 @@ CHILD_ARGUMENT_SPEC = dict(
     site_name=dict(type="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
-CHILD_RULES = dict(mutually_exclusive=[("site_id", "site_name")], required_one_of=[("site_id", "site_name"), ("id", "name")])
+CHILD_RULES = dict(
+    mutually_exclusive=[("site_id", "site_name")], required_one_of=[("site_id", "site_name"), ("id", "name")]
+)
 
 NAT_SPEC = dict(type="dict", options=dict(static_prefix=dict(type="str")))
 LAN_ARGUMENT_SPEC = dict(
@@ -39,44 +41,68 @@ LAN_ARGUMENT_SPEC = dict(
     is_prioritized=dict(type="bool"),
     ha_link=dict(type="bool"),
     nat=NAT_SPEC,
-    routed_subnets=dict(type="list", elements="dict", options=dict(
-        prefix=dict(type="str", required=True), next_hop=dict(type="str", required=True), nat=NAT_SPEC)),
-    static_addressing=dict(type="dict", mutually_exclusive=[("dhcp_relay", "dhcp_server")], options=dict(
-        address=dict(type="str"),
-        secondary_address=dict(type="str"),
-        virtual_address=dict(type="str"),
-        dhcp_relay=dict(type="dict", options=dict(server_addresses=dict(type="list", elements="str"))),
-        dhcp_server=dict(type="dict", options=dict(
-            dhcp_pool_start=dict(type="str"),
-            dhcp_pool_end=dict(type="str"),
-            dns_servers=dict(type="list", elements="str"),
-            dns_server=dict(type="str"),
-            reservations=dict(type="dict"),
-            dhcp_options=dict(type="list", elements="dict", options=dict(
-                code=dict(type="int", required=True),
-                type=dict(type="str", required=True, choices=["text", "hex", "ip", "byte", "short", "integer"]),
-                value=dict(type="str", required=True))),
-        )),
-    )),
+    routed_subnets=dict(
+        type="list",
+        elements="dict",
+        options=dict(prefix=dict(type="str", required=True), next_hop=dict(type="str", required=True), nat=NAT_SPEC),
+    ),
+    static_addressing=dict(
+        type="dict",
+        mutually_exclusive=[("dhcp_relay", "dhcp_server")],
+        options=dict(
+            address=dict(type="str"),
+            secondary_address=dict(type="str"),
+            virtual_address=dict(type="str"),
+            dhcp_relay=dict(type="dict", options=dict(server_addresses=dict(type="list", elements="str"))),
+            dhcp_server=dict(
+                type="dict",
+                options=dict(
+                    dhcp_pool_start=dict(type="str"),
+                    dhcp_pool_end=dict(type="str"),
+                    dns_servers=dict(type="list", elements="str"),
+                    dns_server=dict(type="str"),
+                    reservations=dict(type="dict"),
+                    dhcp_options=dict(
+                        type="list",
+                        elements="dict",
+                        options=dict(
+                            code=dict(type="int", required=True),
+                            type=dict(
+                                type="str", required=True, choices=["text", "hex", "ip", "byte", "short", "integer"]
+                            ),
+                            value=dict(type="str", required=True),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    ),
 )
 WAN_ARGUMENT_SPEC = dict(
     name=dict(type="str"),
     physport=dict(type="int"),
     priority=dict(type="int"),
     vlan_tag=dict(type="int"),
-    static_addressing=dict(type="dict", options=dict(
-        address=dict(type="str"), gateway_address=dict(type="str"), secondary_address=dict(type="str"))),
+    static_addressing=dict(
+        type="dict",
+        options=dict(address=dict(type="str"), gateway_address=dict(type="str"), secondary_address=dict(type="str")),
+    ),
     health_check_rate=dict(type="str", choices=["low", "mid", "high"]),
     load_balance_inner_flows=dict(type="bool"),
 )
 ACL_SIDE_KEYS = ("lan_id", "lan_name")
-ACL_SIDE_SPEC = dict(type="dict", mutually_exclusive=[ACL_SIDE_KEYS], required_one_of=[ACL_SIDE_KEYS], options=dict(
-    lan_id=dict(type="str"),
-    lan_name=dict(type="str"),
-    ports=dict(type="list", elements="int"),
-    port_ranges=dict(type="list", elements="str"),
-    subnets=dict(type="list", elements="str"),
-))
+ACL_SIDE_SPEC = dict(
+    type="dict",
+    mutually_exclusive=[ACL_SIDE_KEYS],
+    required_one_of=[ACL_SIDE_KEYS],
+    options=dict(
+        lan_id=dict(type="str"),
+        lan_name=dict(type="str"),
+        ports=dict(type="list", elements="int"),
+        port_ranges=dict(type="list", elements="str"),
+        subnets=dict(type="list", elements="str"),
+    ),
+)
 ACL_SIDES = ("lan_1", "lan_2")
 ACL_ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -103,8 +129,11 @@ class SiteChild(Resource):
             return super().prepare(params, current, desired)
         missing = [field for field in self.required_on_create if current is None and field not in desired]
         if missing:
-            raise InvalidOption(missing[0], "is required to create a new %s (no %s of the site is named %r)"
-                                % (self.label, self.label, params.get("name")))
+            raise InvalidOption(
+                missing[0],
+                "is required to create a new %s (no %s of the site is named %r)"
+                % (self.label, self.label, params.get("name")),
+            )
         return completed(desired, self.canonical(current) if current is not None else {})
 
     def canonical(self, obj):
@@ -157,7 +186,10 @@ class Lans(SiteChild):
     parent = SITE
     answers = dict(create=Shape(ONE_IN_LIST))
     argument_spec = LAN_ARGUMENT_SPEC
-    set_paths = (("static_addressing", "dhcp_server", "dns_servers"), ("static_addressing", "dhcp_relay", "server_addresses"))
+    set_paths = (
+        ("static_addressing", "dhcp_server", "dns_servers"),
+        ("static_addressing", "dhcp_relay", "server_addresses"),
+    )
     keyed_paths = ((("routed_subnets",), "prefix"), (("static_addressing", "dhcp_server", "dhcp_options"), "code"))
 
     def check(self, params):
@@ -194,8 +226,12 @@ def check_one_ha_link(lans, site_id):
     """At most one LAN per site carries the HA election (``ha_link``)."""
     for lan in lans:
         if lan.get("ha_link"):
-            raise InvalidOption("ha_link", "can be true on one LAN per site only, and LAN %s (%s) of site %s already is "
-                                "the HA link" % (lan.get("id"), lan.get("name"), site_id), True)
+            raise InvalidOption(
+                "ha_link",
+                "can be true on one LAN per site only, and LAN %s (%s) of site %s already is "
+                "the HA link" % (lan.get("id"), lan.get("name"), site_id),
+                True,
+            )
 
 
 class Wans(SiteChild):
@@ -227,7 +263,9 @@ class Acls(SiteChild):
     parent = SITE
     argument_spec = ACL_ARGUMENT_SPEC
     required_on_create = ("name",) + ACL_SIDES
-    set_paths = (("protocols",),) + tuple((side, key) for side in ACL_SIDES for key in ("ports", "port_ranges", "subnets"))
+    set_paths = (("protocols",),) + tuple(
+        (side, key) for side in ACL_SIDES for key in ("ports", "port_ranges", "subnets")
+    )
 
     def check(self, params):
         check_acl(params)
@@ -241,8 +279,11 @@ class Acls(SiteChild):
                 desired[side] = resolved_side(desired[side], lans, side, self.parent_ids["site_id"])
             ids = [(desired.get(side) or (current or {}).get(side) or {}).get("lan_id") for side in ACL_SIDES]
             if ids[0] == ids[1]:
-                raise InvalidOption(given[-1], "must name a different LAN than %s: both sides are LAN %s"
-                                    % ("lan_1" if given[-1] == "lan_2" else "lan_2", ids[0]))
+                raise InvalidOption(
+                    given[-1],
+                    "must name a different LAN than %s: both sides are LAN %s"
+                    % ("lan_1" if given[-1] == "lan_2" else "lan_2", ids[0]),
+                )
         return desired
 
 
@@ -255,8 +296,12 @@ def resolved_side(side, lans, option, site_id):
     if len(found) > 1:
         raise AmbiguousMatch("LAN", "%s.%s" % (option, key), side[key], found)
     if not found:
-        raise InvalidOption("%s.%s" % (option, key), "must name a LAN of site %s (its LANs: %s)"
-                            % (site_id, ", ".join(str(lan.get("name")) for lan in lans) or "none"), side[key])
+        raise InvalidOption(
+            "%s.%s" % (option, key),
+            "must name a LAN of site %s (its LANs: %s)"
+            % (site_id, ", ".join(str(lan.get("name")) for lan in lans) or "none"),
+            side[key],
+        )
     return dict(dict((k, v) for k, v in side.items() if k != "lan_name"), lan_id=found[0]["id"])
 
 
@@ -271,8 +316,10 @@ class SitesWithChildren(Sites):
         sites = super().select(params)
         if not params.get("details"):
             return sites
-        return [dict(site, **dict((key, below(cls, self, site["id"]).list()) for key, cls in self.children))
-                for site in sites]
+        return [
+            dict(site, **dict((key, below(cls, self, site["id"]).list()) for key, cls in self.children))
+            for site in sites
+        ]
 
     def check_change(self, changes, current):
         if not changes.get("ha_mode") or current.get("ha_mode"):
@@ -281,6 +328,10 @@ class SitesWithChildren(Sites):
             static = lan.get("static_addressing")
             missing = [key for key in HA_ADDRESSES if static and not static.get(key)]
             if missing:
-                raise InvalidOption("ha_mode", "cannot be turned on while LAN %s (%s) of the site has static addressing "
-                                    "without %s (an HA pair needs %s)"
-                                    % (lan.get("id"), lan.get("name"), " and ".join(missing), ", ".join(HA_ADDRESSES)), True)
+                raise InvalidOption(
+                    "ha_mode",
+                    "cannot be turned on while LAN %s (%s) of the site has static addressing "
+                    "without %s (an HA pair needs %s)"
+                    % (lan.get("id"), lan.get("name"), " and ".join(missing), ", ".join(HA_ADDRESSES)),
+                    True,
+                )

@@ -21,9 +21,9 @@ import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ._inputs import check_id, InvalidOption
-from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
 from ._change import CHANGED, CREATE, DELETE, FAILED, NOT_SENT, UNCHANGED, IncompleteRun
+from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
+from ._inputs import InvalidOption, check_id
 from ._resource import Operation
 from ._site_children import Acls, Lans, Wans, below
 from ._sites import Sites
@@ -115,9 +115,18 @@ class _Run:
 
     def _writer(self):
         params, waited = self.params, sum(w.pacing["waited_s"] for w in self.writers)
-        writer = FleetWriter(_Each(self.client), "sites", params["max_concurrency"], self.check_mode, self.module._diff,
-                             None, rate_limit_wait=max(params["rate_limit_wait"] - waited, 0),
-                             progress=self.module.log, full=False, diff_summary=params["diff_summary"])
+        writer = FleetWriter(
+            _Each(self.client),
+            "sites",
+            params["max_concurrency"],
+            self.check_mode,
+            self.module._diff,
+            None,
+            rate_limit_wait=max(params["rate_limit_wait"] - waited, 0),
+            progress=self.module.log,
+            full=False,
+            diff_summary=params["diff_summary"],
+        )
         self.writers.append(writer)
         return writer
 
@@ -132,8 +141,13 @@ class _Run:
             for change in self.all_changes():
                 change.facts["resource"].apply_change(change, True)
             return self.result()[0]
-        phases = ((("site",), _not_delete, None), (("lans", "wans"), _not_delete, ("lans", "wans")),
-                  (("acls",), None, ("acls",)), (("lans", "wans"), _delete, None), (("site",), _delete, None))
+        phases = (
+            (("site",), _not_delete, None),
+            (("lans", "wans"), _not_delete, ("lans", "wans")),
+            (("acls",), None, ("acls",)),
+            (("lans", "wans"), _delete, None),
+            (("site",), _delete, None),
+        )
         for kinds, chosen, replan in phases:
             try:
                 if replan:
@@ -156,21 +170,26 @@ class _Run:
             if params["state"] == "absent":
                 given = [key for key in ENTRY_ONLY + tuple(Sites.argument_spec) if key != "name" and params.get(key)]
                 if given:
-                    raise InvalidOption(where + given[0], "cannot be used with state=absent (the site is deleted, "
-                                        "with every LAN, WAN and ACL)")
+                    raise InvalidOption(
+                        where + given[0],
+                        "cannot be used with state=absent (the site is deleted, with every LAN, WAN and ACL)",
+                    )
             site = self.sites.begin(params, index, where)
             entry = dict(site=site)
             for kind, cls in KINDS:
-                entry[kind] = [self._begin_child(cls, child, "%s%s[%d]." % (where, kind, number), number)
-                               for number, child in enumerate(params.get(kind) or [])]
+                entry[kind] = [
+                    self._begin_child(cls, child, "%s%s[%d]." % (where, kind, number), number)
+                    for number, child in enumerate(params.get(kind) or [])
+                ]
                 _check_names(entry[kind], where + kind)
             _check_ha_links(entry["lans"], where)
             self.entries.append(entry)
 
     def _begin_child(self, cls, params, where, number):
         if not isinstance(params.get("name"), str) or not params["name"].strip():
-            raise InvalidOption(where + "name", "is required: a site's %ss are named in the entry" % cls.label,
-                                params.get("name"))
+            raise InvalidOption(
+                where + "name", "is required: a site's %ss are named in the entry" % cls.label, params.get("name")
+            )
         params = dict(params, state=params.get("state") or "present")
         return cls(self.reads, self.module.hide, self.module.warn).begin(params, number, where)
 
@@ -185,7 +204,9 @@ class _Run:
             self.sites.plan_change(change, current)
             if current is not None:
                 if current["id"] in seen:
-                    raise InvalidOption(change.where[:-1], "names the same site (%s) as %s" % (current["id"], seen[current["id"]]))
+                    raise InvalidOption(
+                        change.where[:-1], "names the same site (%s) as %s" % (current["id"], seen[current["id"]])
+                    )
                 seen[current["id"]] = change.where[:-1]
 
     def _site_of(self, listed, change):
@@ -201,8 +222,12 @@ class _Run:
         for entry in self.entries:
             site, params = entry["site"], entry["site"].params
             for kind, cls in KINDS if site.current is not None else ():
-                if params["state"] == "absent" or params.get(kind) or self._purges(params, kind) or \
-                        (kind == "lans" and params.get("acls")):
+                if (
+                    params["state"] == "absent"
+                    or params.get(kind)
+                    or self._purges(params, kind)
+                    or (kind == "lans" and params.get("acls"))
+                ):
                     paths.append(below(cls, self.sites, site.current["id"]).path_of())
         with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
             self.listed = dict(zip(paths, pool.map(self.reads.get, paths)))
@@ -223,8 +248,9 @@ class _Run:
             existing = dict((kind, self._listed(site, kind)) for kind, _cls in KINDS)
             self.reads.seed(self.sites.path_of(obj["id"]), obj)
             if "acls" in kinds:
-                self.reads.seed(below(Lans, self.sites, obj["id"]).path_of(),
-                                _after_all(existing["lans"], entry["lans"], predicted))
+                self.reads.seed(
+                    below(Lans, self.sites, obj["id"]).path_of(), _after_all(existing["lans"], entry["lans"], predicted)
+                )
             for kind, cls in KINDS:
                 if kind in kinds:
                     self.reads.seed(below(cls, self.sites, obj["id"]).path_of(), existing[kind])
@@ -253,7 +279,9 @@ class _Run:
             for obj in existing:
                 if obj.get("name") not in named:
                     where = "%s%s[%s]." % (entry["site"].where, kind, obj.get("name"))
-                    change = planning.begin(dict(id=obj["id"], name=obj.get("name"), state="absent"), len(changes), where)
+                    change = planning.begin(
+                        dict(id=obj["id"], name=obj.get("name"), state="absent"), len(changes), where
+                    )
                     changes.append(self._plan_one(planning, writing, change, obj, site))
         return changes
 
@@ -264,25 +292,45 @@ class _Run:
         return planning.plan_change(change, current)
 
     def all_changes(self, kinds=("site", "lans", "wans", "acls")):
-        return [change for entry in self.entries for kind in kinds
-                for change in ([entry[kind]] if kind == "site" else entry[kind])]
+        return [
+            change
+            for entry in self.entries
+            for kind in kinds
+            for change in ([entry[kind]] if kind == "site" else entry[kind])
+        ]
 
     # --- the result ----------------------------------------------------------------------------------
 
     def result(self):
-        final = FleetWriter(_Each(self.client), "sites", self.params["max_concurrency"], self.check_mode,
-                            self.module._diff, None, full=False, diff_summary=self.params["diff_summary"])
+        final = FleetWriter(
+            _Each(self.client),
+            "sites",
+            self.params["max_concurrency"],
+            self.check_mode,
+            self.module._diff,
+            None,
+            full=False,
+            diff_summary=self.params["diff_summary"],
+        )
         final.plans = self.all_changes()
         flat = final.result()
         entries = [self._entry_result(entry) for entry in self.entries]
-        summary = dict(total=len(entries), **dict((status, sum(1 for e in entries if e["status"] == status))
-                                                  for status in (CHANGED, UNCHANGED, FAILED, NOT_SENT)))
-        pacing = dict(pauses=sum(w.pacing["pauses"] for w in self.writers),
-                      waited_s=round(sum(w.pacing["waited_s"] for w in self.writers), 1),
-                      lines=[line for w in self.writers for line in w.pacing["lines"]],
-                      rate_limited=self.client.calls.get("rate_limited", 0))
-        result = dict(changed=flat["changed"], magic_sites=entries, summary=summary, objects=flat["summary"],
-                      pacing=pacing)
+        summary = dict(
+            total=len(entries),
+            **dict(
+                (status, sum(1 for e in entries if e["status"] == status))
+                for status in (CHANGED, UNCHANGED, FAILED, NOT_SENT)
+            ),
+        )
+        pacing = dict(
+            pauses=sum(w.pacing["pauses"] for w in self.writers),
+            waited_s=round(sum(w.pacing["waited_s"] for w in self.writers), 1),
+            lines=[line for w in self.writers for line in w.pacing["lines"]],
+            rate_limited=self.client.calls.get("rate_limited", 0),
+        )
+        result = dict(
+            changed=flat["changed"], magic_sites=entries, summary=summary, objects=flat["summary"], pacing=pacing
+        )
         if "diff" in flat:
             result["diff"] = flat["diff"]
         for warning in (w for change in final.plans for w in change.warnings):
@@ -305,8 +353,11 @@ class _Run:
             if change.status == CHANGED and not change.sent and not change.error:
                 change.status, change.error = NOT_SENT, "not sent: %s" % reason
         result, final = self.result()
-        result["magic_sites"] = [dict(entry, index=index) for index, entry in enumerate(result["magic_sites"])
-                                 if entry["status"] != UNCHANGED]
+        result["magic_sites"] = [
+            dict(entry, index=index)
+            for index, entry in enumerate(result["magic_sites"])
+            if entry["status"] != UNCHANGED
+        ]
         return IncompleteRun(final.failure_message(), result)
 
 
@@ -316,8 +367,13 @@ def _of(entry):
 
 def _object_result(change):
     obj = change.after if change.after is not None else (change.current or {})
-    result = dict(id=obj.get("id"), name=obj.get("name") or change.params.get("name"), status=change.status,
-                  action=change.action, changes=change.changes if change.status != UNCHANGED else {})
+    result = dict(
+        id=obj.get("id"),
+        name=obj.get("name") or change.params.get("name"),
+        status=change.status,
+        action=change.action,
+        changes=change.changes if change.status != UNCHANGED else {},
+    )
     if change.error:
         result["error"] = change.error
     if change.outcome_unknown:
@@ -346,8 +402,11 @@ def _after_all(existing, changes, predicted):
             continue
         obj = change.after
         if predicted and change.status == CHANGED:
-            obj = dict(change.body, id="new LAN %r" % change.params.get("name")) if change.action == CREATE else \
-                change.facts["resource"].predicted(change.current, change.changes)
+            obj = (
+                dict(change.body, id="new LAN %r" % change.params.get("name"))
+                if change.action == CREATE
+                else change.facts["resource"].predicted(change.current, change.changes)
+            )
         objects[obj["id"]] = obj
     return list(objects.values())
 
@@ -366,8 +425,9 @@ def _check_names(changes, where):
     for change in changes:
         name = change.params["name"]
         if name in seen:
-            raise InvalidOption("%s[%d].name" % (where, change.index), "names the same object as %s[%d]"
-                                % (where, seen[name]), name)
+            raise InvalidOption(
+                "%s[%d].name" % (where, change.index), "names the same object as %s[%d]" % (where, seen[name]), name
+            )
         seen[name] = change.index
 
 
@@ -375,5 +435,8 @@ def _check_ha_links(lans, where):
     """At most one LAN of a site carries the HA election: two entries asking for it are refused here already."""
     linked = [change.index for change in lans if change.params.get("ha_link")]
     if len(linked) > 1:
-        raise InvalidOption("%slans[%d].ha_link" % (where, linked[1]), "can be true on one LAN per site only "
-                            "(lans[%d] already is the HA link)" % linked[0], True)
+        raise InvalidOption(
+            "%slans[%d].ha_link" % (where, linked[1]),
+            "can be true on one LAN per site only (lans[%d] already is the HA link)" % linked[0],
+            True,
+        )

@@ -53,14 +53,19 @@ def prefix(option, value, bare_address=False):
             return ipaddress.IPv4Network(value)
     except ValueError:
         pass
-    raise InvalidOption(option, "must be an IPv4 prefix in CIDR notation without host bits, such as 10.10.0.0/24"
-                        + (" (or one IPv4 address)" if bare_address else ""), value)
+    raise InvalidOption(
+        option,
+        "must be an IPv4 prefix in CIDR notation without host bits, such as 10.10.0.0/24"
+        + (" (or one IPv4 address)" if bare_address else ""),
+        value,
+    )
 
 
 def at_least(option, value, low, high=None):
     if value is not None and (value < low or (high is not None and value > high)):
-        raise InvalidOption(option, "must be from %d to %d" % (low, high) if high is not None else "must be at least %d"
-                            % low, value)
+        raise InvalidOption(
+            option, "must be from %d to %d" % (low, high) if high is not None else "must be at least %d" % low, value
+        )
 
 
 def check_port_and_vlan(params, where=""):
@@ -101,8 +106,11 @@ def check_static_addressing(static, ha_mode=False, creating=False):
             interface(where + key, static[key])
     missing = [key for key in HA_ADDRESSES if not static.get(key)]
     if ha_mode and missing:
-        raise InvalidOption(where + missing[0], "is required in a high-availability site (ha_mode: true): a LAN's static "
-                            "addressing there needs %s" % ", ".join(HA_ADDRESSES))
+        raise InvalidOption(
+            where + missing[0],
+            "is required in a high-availability site (ha_mode: true): a LAN's static "
+            "addressing there needs %s" % ", ".join(HA_ADDRESSES),
+        )
     for index, address in enumerate((static.get("dhcp_relay") or {}).get("server_addresses") or []):
         ipv4("%sdhcp_relay.server_addresses[%d]" % (where, index), address)
     if static.get("dhcp_server"):
@@ -114,7 +122,9 @@ def check_dhcp_server(server, subnet, where):
     for key, address in pool:
         inside(where + key, address, subnet)
     if len(pool) == 2 and pool[0][1] > pool[1][1]:
-        raise InvalidOption(where + "dhcp_pool_start", "must not be after dhcp_pool_end (%s)" % pool[1][1], str(pool[0][1]))
+        raise InvalidOption(
+            where + "dhcp_pool_start", "must not be after dhcp_pool_end (%s)" % pool[1][1], str(pool[0][1])
+        )
     for index, address in enumerate(server.get("dns_servers") or []):
         ipv4("%sdns_servers[%d]" % (where, index), address)
     if server.get("dns_server"):
@@ -141,13 +151,19 @@ def inside(option, address, subnet):
 def check_dhcp_option(option, where):
     code, kind, value = option.get("code"), option.get("type"), option.get("value")
     if not isinstance(code, int) or kind not in OPTION_VALUE_RULES or not isinstance(value, str):
-        raise InvalidOption(where.rstrip("."), "needs code (a number), type (%s) and value (a string)"
-                            % "|".join(OPTION_VALUE_RULES), option)
+        raise InvalidOption(
+            where.rstrip("."),
+            "needs code (a number), type (%s) and value (a string)" % "|".join(OPTION_VALUE_RULES),
+            option,
+        )
     if not 1 <= code <= 254:
         raise InvalidOption(where + "code", "must be from 1 to 254", code)
     if code in RESERVED_DHCP_CODES:
-        raise InvalidOption(where + "code", "must not be 3, 6 or 51 (the connector sets the router, the DNS servers and "
-                            "the lease time itself)", code)
+        raise InvalidOption(
+            where + "code",
+            "must not be 3, 6 or 51 (the connector sets the router, the DNS servers and the lease time itself)",
+            code,
+        )
     if not option_value_matches(kind, value):
         raise InvalidOption(where + "value", "must match type %s (%s)" % (kind, OPTION_VALUE_RULES[kind]), value)
 
@@ -194,8 +210,11 @@ def check_wan_addressing(static, complete=True):
         ipv4("static_addressing.gateway_address", static["gateway_address"])
     missing = [key for key in ("address", "gateway_address") if complete and not static.get(key)]
     if missing:
-        raise InvalidOption("static_addressing." + missing[0], "is required: a WAN's static addressing needs address "
-                            "and gateway_address (leave static_addressing out for DHCP)")
+        raise InvalidOption(
+            "static_addressing." + missing[0],
+            "is required: a WAN's static addressing needs address "
+            "and gateway_address (leave static_addressing out for DHCP)",
+        )
 
 
 def check_acl(params):
@@ -210,8 +229,9 @@ def check_acl_side(side, where):
     for index, text in enumerate(side.get("port_ranges") or []):
         match = PORT_RANGE_PATTERN.match(text)
         if not match or not 1 <= int(match.group(1)) <= int(match.group(2)) <= MAX_PORT:
-            raise InvalidOption("%sport_ranges[%d]" % (where, index), "must be a range \"a-b\" of ports with "
-                                "1 <= a <= b <= 65535", text)
+            raise InvalidOption(
+                "%sport_ranges[%d]" % (where, index), 'must be a range "a-b" of ports with 1 <= a <= b <= 65535', text
+            )
     for index, subnet in enumerate(side.get("subnets") or []):
         prefix("%ssubnets[%d]" % (where, index), subnet, bare_address=True)
 
@@ -229,5 +249,6 @@ def check_location(location):
     for key, limit in LOCATION_LIMITS:
         value = (location or {}).get(key)
         if value is not None and (number(value) is None or not -limit <= number(value) <= limit):
-            raise InvalidOption("location." + key, "must be a number from %d to %d (a string holding one too)"
-                                % (-limit, limit), value)
+            raise InvalidOption(
+                "location." + key, "must be a number from %d to %d (a string holding one too)" % (-limit, limit), value
+            )

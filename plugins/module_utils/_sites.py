@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import copy
 
-from ._inputs import check_id, InvalidOption
 from ._connectors import Connectors, select_connector
+from ._inputs import InvalidOption, check_id
 from ._resource import Resource
 from ._site_rules import check_location, number
 
@@ -31,8 +31,12 @@ SITE_ARGUMENT_SPEC = dict(
 # A connector slot given by reference instead of id: the reference option -> the slot it fills.
 REFERENCES = dict(connector="connector_id", secondary_connector="secondary_connector_id")
 REFERENCE_KEYS = ("id", "device_serial_number", "notes")
-CONNECTOR_REFERENCE_SPEC = dict(type="dict", options=dict((key, dict(type="str")) for key in REFERENCE_KEYS),
-                                mutually_exclusive=[REFERENCE_KEYS], required_one_of=[REFERENCE_KEYS])
+CONNECTOR_REFERENCE_SPEC = dict(
+    type="dict",
+    options=dict((key, dict(type="str")) for key in REFERENCE_KEYS),
+    mutually_exclusive=[REFERENCE_KEYS],
+    required_one_of=[REFERENCE_KEYS],
+)
 REFERENCE_ARGUMENT_SPEC = dict((option, copy.deepcopy(CONNECTOR_REFERENCE_SPEC)) for option in REFERENCES)
 SLOTS = tuple(REFERENCES.values())
 
@@ -61,8 +65,9 @@ class Sites(Resource):
     def canonical(self, obj):
         obj = without_nulls(super().canonical(obj))
         if isinstance(obj.get("location"), dict):
-            obj["location"] = dict((key, number(value) if number(value) is not None else value)
-                                   for key, value in obj["location"].items())
+            obj["location"] = dict(
+                (key, number(value) if number(value) is not None else value) for key, value in obj["location"].items()
+            )
         if "id" in obj:
             # An answer leaves an empty slot out; an option clears it with "".
             for slot in SLOTS:
@@ -73,8 +78,10 @@ class Sites(Resource):
         location = fields.get("location")
         if not isinstance(location, dict):
             return fields
-        return dict(fields, location=dict((key, repr(value) if isinstance(value, float) else value)
-                                          for key, value in location.items()))
+        return dict(
+            fields,
+            location=dict((key, repr(value) if isinstance(value, float) else value) for key, value in location.items()),
+        )
 
 
 def resolve_references(connectors, params):
@@ -88,11 +95,20 @@ def resolve_references(connectors, params):
     slots = {}
     for option, reference in given.items():
         key = next(key for key in REFERENCE_KEYS if reference.get(key) is not None)
-        found = select_connector(listed, reference.get("id"), None, reference.get("device_serial_number"),
-                                 reference.get("notes"), where=option + ".")
+        found = select_connector(
+            listed,
+            reference.get("id"),
+            None,
+            reference.get("device_serial_number"),
+            reference.get("notes"),
+            where=option + ".",
+        )
         if found is None:
-            raise InvalidOption("%s.%s" % (option, key), "must name an existing connector (none of the account's %d has "
-                                "it)" % len(listed), reference[key])
+            raise InvalidOption(
+                "%s.%s" % (option, key),
+                "must name an existing connector (none of the account's %d has it)" % len(listed),
+                reference[key],
+            )
         slots[REFERENCES[option]] = found["id"]
     return slots
 

@@ -11,6 +11,7 @@ import copy
 
 from ._inputs import InvalidOption
 
+
 def parent_and_key(obj, path):
     for key in path[:-1]:
         obj = obj.get(key) if isinstance(obj, dict) else None
@@ -67,17 +68,22 @@ def check_values(argument_spec, params, where="", max_lengths=None):
         name = where + option
         kind, elements = spec.get("type", "str"), spec.get("elements")
         if kind in _NUMBER_TYPES and isinstance(value, bool):
-            raise InvalidOption(name, "must be %s, not a boolean (YAML reads yes, no, true and false as booleans)"
-                                % _NUMBER_TYPES[kind], value)
+            raise InvalidOption(
+                name,
+                "must be %s, not a boolean (YAML reads yes, no, true and false as booleans)" % _NUMBER_TYPES[kind],
+                value,
+            )
         if kind == "list" and elements in _NUMBER_TYPES and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, bool):
-                    raise InvalidOption("%s[%d]" % (name, index), "must be %s, not a boolean" % _NUMBER_TYPES[elements],
-                                        item)
+                    raise InvalidOption(
+                        "%s[%d]" % (name, index), "must be %s, not a boolean" % _NUMBER_TYPES[elements], item
+                    )
         limit = (max_lengths or {}).get(option)
         if limit is not None and isinstance(value, str) and len(value) > limit:
-            raise InvalidOption(name, "must be at most %d characters (Cloudflare refuses longer ones), got %d"
-                                % (limit, len(value)))
+            raise InvalidOption(
+                name, "must be at most %d characters (Cloudflare refuses longer ones), got %d" % (limit, len(value))
+            )
         suboptions = spec.get("options")
         if suboptions and kind == "dict" and isinstance(value, dict):
             check_values(suboptions, value, name + ".")

@@ -134,7 +134,9 @@ def _intervals(days, hour, duration, timezone, start, weeks):
 def utc_intervals(window, start, weeks=WEEKS):
     """The window's openings from ``start`` (a date) over ``weeks`` weeks, as sorted UTC ``(open, close)`` pairs."""
     zone(window.timezone)  # a zone that cannot be judged is refused before the cache would hash it
-    return _intervals(tuple(window.days), int(window.hour), int(window.duration), window.timezone or "UTC", start, weeks)
+    return _intervals(
+        tuple(window.days), int(window.hour), int(window.duration), window.timezone or "UTC", start, weeks
+    )
 
 
 def overlapping_pairs(a, b):
@@ -176,8 +178,10 @@ def windows_overlap(first, second, start, weeks=WEEKS):
     return first_overlap(utc_intervals(first, start, weeks), utc_intervals(second, start, weeks)) is not None
 
 
-BUSINESS_HOURS_RULE = ("must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM on a 24-hour clock; the end, at "
-                       "most 24:00, differs from the start, and one before the start runs past midnight)")
+BUSINESS_HOURS_RULE = (
+    "must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM on a 24-hour clock; the end, at "
+    "most 24:00, differs from the start, and one before the start runs past midnight)"
+)
 _BUSINESS_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 

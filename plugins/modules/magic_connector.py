@@ -313,7 +313,10 @@ api_calls:
     PATCH: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITY_ARGUMENT_SPEC, Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
+    IDENTITY_ARGUMENT_SPEC,
+    Connectors,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import ResourceModule
 
@@ -324,7 +327,7 @@ ARGUMENT_SPEC = dict(
     license_key_dest=dict(type="path"),
     purge_embargo_dates=dict(type="bool", default=True),
     **IDENTITY_ARGUMENT_SPEC,
-    **Connectors.argument_spec
+    **Connectors.argument_spec,
 )
 
 

@@ -190,8 +190,15 @@ api_calls:
     POST: 1
 """
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_identity import IDENTITIES, IDENTITY_ARGUMENT_SPEC
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import DEFAULT_HEARTBEAT_MAX_AGE, IF_PENDING, INTERRUPT_ACTIONS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_identity import (
+    IDENTITIES,
+    IDENTITY_ARGUMENT_SPEC,
+)
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import (
+    DEFAULT_HEARTBEAT_MAX_AGE,
+    IF_PENDING,
+    INTERRUPT_ACTIONS,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import Interrupt
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
@@ -204,7 +211,7 @@ ARGUMENT_SPEC = dict(
     if_pending=dict(type="str", choices=list(IF_PENDING), default="fail"),
     ignore_peer=dict(type="bool", default=False),
     peer_heartbeat_max_age=dict(type="int", default=DEFAULT_HEARTBEAT_MAX_AGE),
-    **IDENTITY_ARGUMENT_SPEC
+    **IDENTITY_ARGUMENT_SPEC,
 )
 
 

@@ -317,9 +317,13 @@ api_calls:
 
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DEVICE_TYPES
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import DEFAULT_WORKLIST_LIMIT, FINDING_KEYS, Report
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import PRESETS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import (
+    DEFAULT_WORKLIST_LIMIT,
+    FINDING_KEYS,
+    Report,
+)
 
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
@@ -328,20 +332,26 @@ ARGUMENT_SPEC = dict(
     sites=dict(type="bool", default=True),
     offline_hours=dict(type="float", default=24),
     min_version=dict(type="str"),
-    standard_window=dict(type="dict", options=dict(
-        preset=dict(type="str", choices=sorted(PRESETS)),
-        days=dict(type="list", elements="str"),
-        hour=dict(type="int"),
-        duration=dict(type="int"),
-    )),
+    standard_window=dict(
+        type="dict",
+        options=dict(
+            preset=dict(type="str", choices=sorted(PRESETS)),
+            days=dict(type="list", elements="str"),
+            hour=dict(type="int"),
+            duration=dict(type="int"),
+        ),
+    ),
     ignore_findings=dict(type="list", elements="str", choices=list(FINDING_KEYS), default=[]),
     business_hours=dict(type="str"),
     worklist_limit=dict(type="int", default=DEFAULT_WORKLIST_LIMIT),
-    exclude=dict(type="dict", options=dict(
-        notes_pattern=dict(type="str"),
-        not_activated=dict(type="bool", default=False),
-        no_site=dict(type="bool", default=False),
-    )),
+    exclude=dict(
+        type="dict",
+        options=dict(
+            notes_pattern=dict(type="str"),
+            not_activated=dict(type="bool", default=False),
+            no_site=dict(type="bool", default=False),
+        ),
+    ),
     fail_on_findings=dict(type="bool", default=False),
 )
 

@@ -570,14 +570,26 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connector_fleet import ConnectorFleet
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import IDENTITIES, IDENTITY_ARGUMENT_SPEC, Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
+    IDENTITIES,
+    IDENTITY_ARGUMENT_SPEC,
+    Connectors,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import CHANGE_FREEZE_SPEC, MAINTENANCE_WINDOW_SPEC
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
+    CHANGE_FREEZE_SPEC,
+    MAINTENANCE_WINDOW_SPEC,
+)
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 
-ENTRY_SPEC = dict(purge_embargo_dates=dict(type="bool"), state=dict(type="str", choices=["present", "absent"], default="present"),
-                  provision_license=dict(type="bool", default=False), license_key_dest=dict(type="path"),
-                  **IDENTITY_ARGUMENT_SPEC, **Connectors.argument_spec)
+ENTRY_SPEC = dict(
+    purge_embargo_dates=dict(type="bool"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    provision_license=dict(type="bool", default=False),
+    license_key_dest=dict(type="path"),
+    **IDENTITY_ARGUMENT_SPEC,
+    **Connectors.argument_spec,
+)
 
 ARGUMENT_SPEC = dict(
     connectors=dict(type="list", elements="dict", options=ENTRY_SPEC, required_one_of=[IDENTITIES + ("notes",)]),
@@ -595,7 +607,9 @@ ARGUMENT_SPEC = dict(
 
 def main():
     sources = ("connectors", "maintenance_window", "change_freeze")
-    module = CloudflareModule(ARGUMENT_SPEC, mutually_exclusive=[sources], required_one_of=[sources], supports_check_mode=True)
+    module = CloudflareModule(
+        ARGUMENT_SPEC, mutually_exclusive=[sources], required_one_of=[sources], supports_check_mode=True
+    )
     module.run(ConnectorFleet(module))
 
 

@@ -180,14 +180,20 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_children import SitesWithChildren
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import REFERENCE_ARGUMENT_SPEC, REFERENCES
 
-ARGUMENT_SPEC = dict(id=dict(type="str"), state=dict(type="str", default="present", choices=["present", "absent"]),
-                     **dict(SitesWithChildren.argument_spec, **REFERENCE_ARGUMENT_SPEC))
+ARGUMENT_SPEC = dict(
+    id=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    **dict(SitesWithChildren.argument_spec, **REFERENCE_ARGUMENT_SPEC),
+)
 
 
 def main():
-    module = CloudflareModule(ARGUMENT_SPEC, required_one_of=[("id", "name")],
-                              mutually_exclusive=list(REFERENCES.items()),
-                              supports_check_mode=True)
+    module = CloudflareModule(
+        ARGUMENT_SPEC,
+        required_one_of=[("id", "name")],
+        mutually_exclusive=list(REFERENCES.items()),
+        supports_check_mode=True,
+    )
     module.run(ResourceModule(module, SitesWithChildren).ensure)
 
 

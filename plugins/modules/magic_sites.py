@@ -575,7 +575,11 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet im
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_children import Acls, Lans, Wans
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_fleet import SiteFleet
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import REFERENCE_ARGUMENT_SPEC, REFERENCES, Sites
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import (
+    REFERENCE_ARGUMENT_SPEC,
+    REFERENCES,
+    Sites,
+)
 
 STATE = dict(type="str", choices=["present", "absent"], default="present")
 
@@ -584,13 +588,27 @@ def children(cls):
     return dict(type="list", elements="dict", options=dict(cls.argument_spec, state=STATE))
 
 
-ENTRY_SPEC = dict(id=dict(type="str"), state=STATE, lans=children(Lans), wans=children(Wans), acls=children(Acls),
-                  purge_lans=dict(type="bool"), purge_wans=dict(type="bool"), purge_acls=dict(type="bool"),
-                  **dict(Sites.argument_spec, **REFERENCE_ARGUMENT_SPEC))
+ENTRY_SPEC = dict(
+    id=dict(type="str"),
+    state=STATE,
+    lans=children(Lans),
+    wans=children(Wans),
+    acls=children(Acls),
+    purge_lans=dict(type="bool"),
+    purge_wans=dict(type="bool"),
+    purge_acls=dict(type="bool"),
+    **dict(Sites.argument_spec, **REFERENCE_ARGUMENT_SPEC),
+)
 
 ARGUMENT_SPEC = dict(
-    sites=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC, required_one_of=[("id", "name")],
-               mutually_exclusive=list(REFERENCES.items())),
+    sites=dict(
+        type="list",
+        elements="dict",
+        required=True,
+        options=ENTRY_SPEC,
+        required_one_of=[("id", "name")],
+        mutually_exclusive=list(REFERENCES.items()),
+    ),
     purge_lans=dict(type="bool", default=False),
     purge_wans=dict(type="bool", default=False),
     purge_acls=dict(type="bool", default=False),

@@ -29,15 +29,26 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_util
 
 WIDTH, HEIGHT = 1024, 1280
 # The flags this collection's CI uses: no sandbox (containers), no GPU, no network side traffic, a fresh profile.
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 def chromium():
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        pytest.fail("headless Chromium is needed to test the HTML report and was not found: run hack/ensure_chromium.sh "
-                    "(as root it installs the Debian package chromium; else it says how), or set CHROMIUM=/path/to/chromium")
+        pytest.fail(
+            "headless Chromium is needed to test the HTML report and was not found: run hack/ensure_chromium.sh "
+            "(as root it installs the Debian package chromium; else it says how), or set CHROMIUM=/path/to/chromium"
+        )
     return path
 
 
@@ -61,8 +72,8 @@ def png_pixels(data):
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     offset, idat, header = 8, b"", None
     while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        chunk = data[offset + 8:offset + 8 + length]
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        chunk = data[offset + 8 : offset + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", chunk)
         elif kind == b"IDAT":
@@ -73,7 +84,7 @@ def png_pixels(data):
     pixel = 3 if colour == 2 else 4
     raw, stride, rows, previous = zlib.decompress(idat), width * pixel, [], bytearray(width * pixel)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for x in range(stride):
             left = line[x - pixel] if x >= pixel else 0
             up, corner = previous[x], previous[x - pixel] if x >= pixel else 0
@@ -85,7 +96,9 @@ def png_pixels(data):
                 line[x] = (line[x] + (left + up) // 2) & 0xFF
             elif kind == 4:
                 estimate = left + up - corner
-                best = min((abs(estimate - left), 0, left), (abs(estimate - up), 1, up), (abs(estimate - corner), 2, corner))[2]
+                best = min(
+                    (abs(estimate - left), 0, left), (abs(estimate - up), 1, up), (abs(estimate - corner), 2, corner)
+                )[2]
                 line[x] = (line[x] + best) & 0xFF
         rows.append(bytes(line))
         previous = line
@@ -95,11 +108,26 @@ def png_pixels(data):
 def test_the_page_renders_with_the_numbers_and_names(tmp_path, written):
     dom = browse(tmp_path, "--dump-dom", (written / "report.html").as_uri())
     assert '<strong id="attention-count">8</strong>' in dom
-    for key, count in dict(offline=2, ha_overlap=4, not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1,
-                           window_differs=5, past_embargo_dates=1).items():
+    for key, count in dict(
+        offline=2,
+        ha_overlap=4,
+        not_activated=1,
+        old_version=1,
+        no_window=0,
+        duplicate_notes=2,
+        no_site=1,
+        window_differs=5,
+        past_embargo_dates=1,
+    ).items():
         assert '<td class="count" id="count-%s">%d</td>' % (key, count) in dom
-    for name in ("sfo-lab", "lon-store-01 primary", "lon-store-01 secondary &lt;b&gt;", "tyo-store-114", "muc-branch-02",
-                 "ber-branch-01 secondary"):
+    for name in (
+        "sfo-lab",
+        "lon-store-01 primary",
+        "lon-store-01 secondary &lt;b&gt;",
+        "tyo-store-114",
+        "muc-branch-02",
+        "ber-branch-01 secondary",
+    ):
         assert name in dom
     assert "<svg" in dom and "Sun 2026-03-15 01:00-02:00" in dom, "the calendar is inline, with the HA hour listed"
 
@@ -113,10 +141,14 @@ def test_screenshots_of_the_page_and_the_calendar_are_not_blank(tmp_path, writte
         colours, inked = set(), 0
         for row in rows[::8]:
             for x in range(0, width * pixel, pixel * 8):
-                rgb = row[x:x + 3]
+                rgb = row[x : x + 3]
                 colours.add(rgb)
                 inked += rgb != b"\xff\xff\xff"
-        assert len(colours) > 20 and inked > 400, "%s looks blank: %d colours, %d inked samples" % (name, len(colours), inked)
+        assert len(colours) > 20 and inked > 400, "%s looks blank: %d colours, %d inked samples" % (
+            name,
+            len(colours),
+            inked,
+        )
         if name == "calendar.svg":
             assert b"\xd9\x30\x25" in colours, "the HA hour is drawn in its own colour (#d93025)"
 

@@ -87,5 +87,11 @@ class FakeClock:
 
 
 def api_error(status, retry_after=None, message="injected"):
-    return CloudflareAPIError(message, method="GET", path="/x", status=status, retry_after=retry_after,
-                              retryable=status in (429, 502, 503, 504, None))
+    return CloudflareAPIError(
+        message,
+        method="GET",
+        path="/x",
+        status=status,
+        retry_after=retry_after,
+        retryable=status in (429, 502, 503, 504, None),
+    )

@@ -23,20 +23,35 @@ def stamp(moment):
 
 
 def connector(connector_id, serial, notes, **extra):
-    found = dict(id=connector_id, activated=True, notes=notes, timezone="UTC", interrupt_window_hour_of_day=2,
-                 interrupt_window_duration_hours=4.0, interrupt_window_days_of_week=["Sunday", "Monday"],
-                 interrupt_window_embargo_dates=[], last_heartbeat=stamp(START), last_seen_version="2026.6.0",
-                 device=dict(id="d" + connector_id[1:], serial_number=serial, type="MANAGED"))
+    found = dict(
+        id=connector_id,
+        activated=True,
+        notes=notes,
+        timezone="UTC",
+        interrupt_window_hour_of_day=2,
+        interrupt_window_duration_hours=4.0,
+        interrupt_window_days_of_week=["Sunday", "Monday"],
+        interrupt_window_embargo_dates=[],
+        last_heartbeat=stamp(START),
+        last_seen_version="2026.6.0",
+        device=dict(id="d" + connector_id[1:], serial_number=serial, type="MANAGED"),
+    )
     found.update(extra)
     return found
 
 
 def estate():
     return FakeClient(
-        connectors=[connector(PRIMARY, "SER-P", "store-1 primary"), connector(SECONDARY, "SER-S", "store-1 secondary"),
-                    connector(SINGLE, "SER-1", "store-2")],
-        sites=[dict(id="5" * 32, name="store-1", ha_mode=True, connector_id=PRIMARY, secondary_connector_id=SECONDARY),
-               dict(id="6" * 32, name="store-2", ha_mode=False, connector_id=SINGLE)])
+        connectors=[
+            connector(PRIMARY, "SER-P", "store-1 primary"),
+            connector(SECONDARY, "SER-S", "store-1 secondary"),
+            connector(SINGLE, "SER-1", "store-2"),
+        ],
+        sites=[
+            dict(id="5" * 32, name="store-1", ha_mode=True, connector_id=PRIMARY, secondary_connector_id=SECONDARY),
+            dict(id="6" * 32, name="store-2", ha_mode=False, connector_id=SINGLE),
+        ],
+    )
 
 
 def make(source_module, client=None, clock=None, **args):
@@ -72,6 +87,7 @@ def kinds(events):
 
 # --- start and liveness ------------------------------------------------------------------------------------------
 
+
 def test_start_is_confirmed_over_two_polls_and_only_problems_are_said(source_module):
     client = estate()
     silence(client, SINGLE, START - datetime.timedelta(hours=1))
@@ -85,10 +101,13 @@ def test_start_is_confirmed_over_two_polls_and_only_problems_are_said(source_mod
     assert poll(source, clock, client) == []
 
 
-@pytest.mark.parametrize("policy, expected", [
-    ("none", []),
-    ("all", [("online", "SER-P"), ("online", "SER-S"), ("offline", "SER-1")]),
-])
+@pytest.mark.parametrize(
+    "policy, expected",
+    [
+        ("none", []),
+        ("all", [("online", "SER-P"), ("online", "SER-S"), ("offline", "SER-1")]),
+    ],
+)
 def test_emit_initial_state(source_module, policy, expected):
     client = estate()
     silence(client, SINGLE, START - datetime.timedelta(hours=1))
@@ -134,6 +153,7 @@ def test_connectors_not_activated_are_not_judged(source_module):
 
 
 # --- HA pairs ------------------------------------------------------------------------------------------------------
+
 
 def test_ha_pair_degraded_down_and_restored_from_the_site(source_module):
     source, client, clock = make(source_module)
@@ -182,25 +202,33 @@ def test_sites_are_listed_every_sites_every_polls(source_module):
 
 # --- versions and configuration -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("poll_at, expected", [
-    # Europe/Berlin, window 03:00-04:00 local every day: 02:00 UTC in winter (CET), 01:00 UTC in summer (CEST).
-    (datetime.datetime(2026, 1, 15, 2, 30, tzinfo=UTC), True),
-    (datetime.datetime(2026, 1, 15, 1, 30, tzinfo=UTC), False),
-    (datetime.datetime(2026, 7, 15, 1, 30, tzinfo=UTC), True),
-    (datetime.datetime(2026, 7, 15, 2, 30, tzinfo=UTC), False),
-    # the night clocks go forward (29 March 2026, 02:00 -> 03:00): the window opens at 01:00 UTC already
-    (datetime.datetime(2026, 3, 29, 1, 30, tzinfo=UTC), True),
-    (datetime.datetime(2026, 3, 29, 2, 30, tzinfo=UTC), False),
-    # and back (25 October 2026, 03:00 -> 02:00): 03:00 CET is 02:00 UTC again
-    (datetime.datetime(2026, 10, 25, 2, 30, tzinfo=UTC), True),
-    (datetime.datetime(2026, 10, 25, 1, 30, tzinfo=UTC), False),
-])
-def test_version_changed_says_whether_it_was_in_the_window_in_the_connectors_time_zone(source_module, poll_at, expected):
+
+@pytest.mark.parametrize(
+    "poll_at, expected",
+    [
+        # Europe/Berlin, window 03:00-04:00 local every day: 02:00 UTC in winter (CET), 01:00 UTC in summer (CEST).
+        (datetime.datetime(2026, 1, 15, 2, 30, tzinfo=UTC), True),
+        (datetime.datetime(2026, 1, 15, 1, 30, tzinfo=UTC), False),
+        (datetime.datetime(2026, 7, 15, 1, 30, tzinfo=UTC), True),
+        (datetime.datetime(2026, 7, 15, 2, 30, tzinfo=UTC), False),
+        # the night clocks go forward (29 March 2026, 02:00 -> 03:00): the window opens at 01:00 UTC already
+        (datetime.datetime(2026, 3, 29, 1, 30, tzinfo=UTC), True),
+        (datetime.datetime(2026, 3, 29, 2, 30, tzinfo=UTC), False),
+        # and back (25 October 2026, 03:00 -> 02:00): 03:00 CET is 02:00 UTC again
+        (datetime.datetime(2026, 10, 25, 2, 30, tzinfo=UTC), True),
+        (datetime.datetime(2026, 10, 25, 1, 30, tzinfo=UTC), False),
+    ],
+)
+def test_version_changed_says_whether_it_was_in_the_window_in_the_connectors_time_zone(
+    source_module, poll_at, expected
+):
     client = estate()
-    client.connector(SINGLE).update(timezone="Europe/Berlin", interrupt_window_hour_of_day=3,
-                                    interrupt_window_duration_hours=1.0,
-                                    interrupt_window_days_of_week=["Sunday", "Monday", "Tuesday", "Wednesday",
-                                                                   "Thursday", "Friday", "Saturday"])
+    client.connector(SINGLE).update(
+        timezone="Europe/Berlin",
+        interrupt_window_hour_of_day=3,
+        interrupt_window_duration_hours=1.0,
+        interrupt_window_days_of_week=["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    )
     clock = FakeClock(poll_at - datetime.timedelta(seconds=120))
     source, client, clock = make(source_module, client, clock)
     poll(source, clock, client)
@@ -233,8 +261,10 @@ def test_config_changed_names_the_fields_and_ignores_forms(source_module):
     item.update(notes="store-2 (moved)", interrupt_window_hour_of_day=5)
     events = poll(source, clock, client)
     assert kinds(events) == [("config_changed", "SER-1")]
-    assert events[0]["changes"] == {"notes": {"before": "store-2", "after": "store-2 (moved)"},
-                                    "interrupt_window_hour_of_day": {"before": 2, "after": 5}}
+    assert events[0]["changes"] == {
+        "notes": {"before": "store-2", "after": "store-2 (moved)"},
+        "interrupt_window_hour_of_day": {"before": 2, "after": 5},
+    }
 
 
 def test_added_and_removed(source_module):
@@ -261,6 +291,7 @@ def test_duplicates_and_repeated_states_are_said_once(source_module):
 
 # --- interrupts -------------------------------------------------------------------------------------------------
 
+
 def test_interrupt_done_only_for_an_interrupt_seen_pending(source_module):
     source, client, clock = make(source_module)
     poll(source, clock, client)
@@ -283,6 +314,7 @@ def test_interrupt_done_only_for_an_interrupt_seen_pending(source_module):
 
 # --- faults --------------------------------------------------------------------------------------------------------
 
+
 def run(source, stop_after):
     queue = asyncio.Queue()
     source.clock.stop_after = stop_after
@@ -294,10 +326,16 @@ def run(source, stop_after):
     return found
 
 
-@pytest.mark.parametrize("error", [
-    api_error(503), api_error(None, message="no answer within timeout=30 s"), api_error(429, retry_after=None),
-    api_error(500), api_error(401),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        api_error(503),
+        api_error(None, message="no answer within timeout=30 s"),
+        api_error(429, retry_after=None),
+        api_error(500),
+        api_error(401),
+    ],
+)
 def test_transient_faults_are_survived_and_said_once(source_module, error):
     source, client, clock = make(source_module)
     client.faults = [("/magic/connectors", error), ("/magic/connectors", error)] if error.status != 401 else []
@@ -324,21 +362,26 @@ def test_the_account_wide_block_is_waited_out(source_module):
 def test_refused_credentials_at_start_stop_the_source(source_module, status):
     source, client, clock = make(source_module)
     client.faults = [("/magic/connectors", api_error(status))]
-    with pytest.raises(source_module.SourceStopped, match=r"credentials \(HTTP %d\) on the first poll; check api_token" % status) as info:
+    with pytest.raises(
+        source_module.SourceStopped, match=r"credentials \(HTTP %d\) on the first poll; check api_token" % status
+    ) as info:
         asyncio.run(source.run(asyncio.Queue()))
     assert "secret-token-value-0001" not in str(info.value)
 
 
-@pytest.mark.parametrize("args, option", [
-    (dict(interval=0), "interval must be 1 or more"),
-    (dict(offline_after=-5), "offline_after must be 1 or more"),
-    (dict(sites_every=0), "sites_every must be 1 or more"),
-    (dict(events=["offline", "exploded"]), "events"),
-    (dict(hostname="fqdn"), "hostname"),
-    (dict(emit_initial_state="some"), "emit_initial_state"),
-    (dict(account_id=None), "account_id"),
-    (dict(interval="soon"), "interval"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (dict(interval=0), "interval must be 1 or more"),
+        (dict(offline_after=-5), "offline_after must be 1 or more"),
+        (dict(sites_every=0), "sites_every must be 1 or more"),
+        (dict(events=["offline", "exploded"]), "events"),
+        (dict(hostname="fqdn"), "hostname"),
+        (dict(emit_initial_state="some"), "emit_initial_state"),
+        (dict(account_id=None), "account_id"),
+        (dict(interval="soon"), "interval"),
+    ],
+)
 def test_bad_arguments_are_refused_before_any_call(source_module, args, option):
     client = estate()
     with pytest.raises(InvalidOption, match=option) as info:
@@ -366,6 +409,7 @@ def test_only_the_event_types_asked_for(source_module):
 
 
 # --- what events carry ------------------------------------------------------------------------------------------
+
 
 def test_api_strings_are_neutralised_for_templating_and_secrets_never_appear(source_module):
     source, client, clock = make(source_module)

@@ -28,8 +28,13 @@ def load(path):
 
 def test_meta_extensions_declares_the_source_folder():
     declared = load(COLLECTION / "meta" / "extensions.yml")["extensions"]
-    assert declared == [{"args": {"ext_dir": "eda/plugins/event_source"},
-                         "directory": "extensions/eda/plugins/event_source", "type": "eda"}]
+    assert declared == [
+        {
+            "args": {"ext_dir": "eda/plugins/event_source"},
+            "directory": "extensions/eda/plugins/event_source",
+            "type": "eda",
+        }
+    ]
     assert SOURCE_FILE.parent == COLLECTION / declared[0]["directory"]
 
 
@@ -66,7 +71,12 @@ def test_each_rulebook_uses_the_source_with_arguments_it_accepts(path, source_mo
 
 
 def test_there_are_the_rulebooks_the_readme_lists():
-    assert [p.stem for p in RULEBOOKS] == ["dashboard_change", "ha_pair_down", "store_offline", "upgrade_outside_window"]
+    assert [p.stem for p in RULEBOOKS] == [
+        "dashboard_change",
+        "ha_pair_down",
+        "store_offline",
+        "upgrade_outside_window",
+    ]
     readme = (COLLECTION / "README.md").read_text(encoding="utf-8")
     for path in RULEBOOKS:
         assert "extensions/eda/rulebooks/%s" % path.name in readme
@@ -87,8 +97,11 @@ def test_the_eda_credential_type_injects_what_the_source_reads():
 
 # --- AAP's indirect node counting -------------------------------------------------------------------------------
 
-CONNECTOR = {"id": "711f8eedc6d84336a6f7d256ddd00fce", "notes": "ber-branch-01 primary",
-             "device": {"id": "8a1d", "serial_number": "MWC2301A0417", "type": "MANAGED"}}
+CONNECTOR = {
+    "id": "711f8eedc6d84336a6f7d256ddd00fce",
+    "notes": "ber-branch-01 primary",
+    "device": {"id": "8a1d", "serial_number": "MWC2301A0417", "type": "MANAGED"},
+}
 VIRTUAL = {"id": "59c6e7a1d3994ac79947d3bdc4a78c71", "notes": "tyo", "device": {"id": "9f", "type": "LICENSED"}}
 
 
@@ -99,19 +112,30 @@ def query(module, result):
 
 def test_event_query_counts_a_connector_by_its_serial_number():
     assert query("cloudflare.magic_transit.magic_connector", {"changed": True, "magic_connector": CONNECTOR}) == [
-        {"name": CONNECTOR["id"], "canonical_facts": {"host_name": "MWC2301A0417"}, "facts": {"device_type": "MANAGED"}}]
+        {"name": CONNECTOR["id"], "canonical_facts": {"host_name": "MWC2301A0417"}, "facts": {"device_type": "MANAGED"}}
+    ]
     assert query("cloudflare.magic_transit.magic_connector", {"changed": False, "magic_connector": {}}) == []
 
 
 def test_event_query_of_lists_and_of_a_device_without_serial_number():
     found = query("cloudflare.magic_transit.magic_connector_info", {"magic_connectors": [CONNECTOR, VIRTUAL]})
     assert [n["canonical_facts"]["host_name"] for n in found] == ["MWC2301A0417", VIRTUAL["id"]]
-    fleet = {"magic_connectors": [{"id": CONNECTOR["id"], "status": "changed", "connector": CONNECTOR},
-                                  {"id": VIRTUAL["id"], "status": "unchanged"}, {"id": None, "status": "changed"}]}
+    fleet = {
+        "magic_connectors": [
+            {"id": CONNECTOR["id"], "status": "changed", "connector": CONNECTOR},
+            {"id": VIRTUAL["id"], "status": "unchanged"},
+            {"id": None, "status": "changed"},
+        ]
+    }
     found = query("cloudflare.magic_transit.magic_connectors", fleet)
     assert [n["canonical_facts"]["host_name"] for n in found] == ["MWC2301A0417", VIRTUAL["id"]]
-    assert query("cloudflare.magic_transit.magic_connector_interrupt",
-                 {"magic_connector": {"id": VIRTUAL["id"], "notes": "tyo"}})[0]["name"] == VIRTUAL["id"]
+    assert (
+        query(
+            "cloudflare.magic_transit.magic_connector_interrupt",
+            {"magic_connector": {"id": VIRTUAL["id"], "notes": "tyo"}},
+        )[0]["name"]
+        == VIRTUAL["id"]
+    )
 
 
 def test_event_query_names_only_modules_that_exist():
@@ -123,14 +147,30 @@ def test_event_query_names_only_modules_that_exist():
 
 # --- the decision environment ------------------------------------------------------------------------------------
 
+
 def test_ansible_builder_accepts_the_decision_environment(tmp_path):
     definition = COLLECTION / "extensions" / "eda" / "decision-environment.yml"
     completed = subprocess.run(
-        [str(BIN / "ansible-builder"), "create", "--file", str(definition), "--context", str(tmp_path / "context"),
-         "--output-filename", "Containerfile"], capture_output=True, text=True, timeout=120, check=False)
+        [
+            str(BIN / "ansible-builder"),
+            "create",
+            "--file",
+            str(definition),
+            "--context",
+            str(tmp_path / "context"),
+            "--output-filename",
+            "Containerfile",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     build = tmp_path / "context" / "_build"
-    assert load(build / "requirements.yml") == {"collections": [{"name": "cloudflare.magic_transit", "version": ">=1.1.0"}]}
+    assert load(build / "requirements.yml") == {
+        "collections": [{"name": "cloudflare.magic_transit", "version": ">=1.1.0"}]
+    }
     python = (build / "requirements.txt").read_text(encoding="utf-8").split()
     assert "ansible-rulebook>=1.1" in python and "requests" in python
     assert "java-17-openjdk-headless [platform:rpm]" in (build / "bindep.txt").read_text(encoding="utf-8")

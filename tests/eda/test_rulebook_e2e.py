@@ -76,19 +76,38 @@ class Activation:
         playbook = tmp_path / "job.yml"
         self.notes_file = tmp_path / "notes-seen-by-the-job.txt"
         playbook.write_text(PLAYBOOK.format(dest=self.notes_file), encoding="utf-8")
-        rulebook.write_text(RULEBOOK.format(interval=INTERVAL, sites_every=SITES_EVERY, playbook=playbook),
-                            encoding="utf-8")
+        rulebook.write_text(
+            RULEBOOK.format(interval=INTERVAL, sites_every=SITES_EVERY, playbook=playbook), encoding="utf-8"
+        )
         # The job runs on the hosts of the event's meta.hosts: Tokyo's host (named by its id: its virtual device
         # has no serial number in the seed) is there, as the connectors inventory plugin would name it.
         (tmp_path / "inventory.yml").write_text(
             "all:\n  hosts:\n    %s:\n      ansible_connection: local\n"
-            "      ansible_python_interpreter: %s\n" % (TOKYO, sys.executable), encoding="utf-8")
-        env = dict(env, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT), PATH="%s:%s" % (BIN, env.get("PATH", "")),
-                   ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"))
+            "      ansible_python_interpreter: %s\n" % (TOKYO, sys.executable),
+            encoding="utf-8",
+        )
+        env = dict(
+            env,
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
+            PATH="%s:%s" % (BIN, env.get("PATH", "")),
+            ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
+        )
         with open(self.out, "wb") as out:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-                [str(BIN / "ansible-rulebook"), "--rulebook", str(rulebook), "--inventory", str(tmp_path / "inventory.yml"), "--verbose"],
-                cwd=str(tmp_path), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                [
+                    str(BIN / "ansible-rulebook"),
+                    "--rulebook",
+                    str(rulebook),
+                    "--inventory",
+                    str(tmp_path / "inventory.yml"),
+                    "--verbose",
+                ],
+                cwd=str(tmp_path),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
 
     def output(self):
         return self.out.read_text(encoding="utf-8", errors="replace")
@@ -111,7 +130,9 @@ class Activation:
             if self.process.poll() is not None:
                 break
             time.sleep(0.5)
-        pytest.fail("no %s event; ansible-rulebook (exit %s) printed:\n%s" % (what, self.process.poll(), self.output()[-6000:]))
+        pytest.fail(
+            "no %s event; ansible-rulebook (exit %s) printed:\n%s" % (what, self.process.poll(), self.output()[-6000:])
+        )
 
     def stop(self):
         if self.process.poll() is None:
@@ -133,13 +154,18 @@ def change_state(simulator, change):
 def heartbeat(connector_id, seconds_ago):
     def change(account):
         account["connectors"][connector_id]["last_heartbeat"] = {"seconds_ago": seconds_ago}
+
     return change
 
 
 def of(kind, host=None, **fields):
     def predicate(event):
-        return event["type"] == kind and (host is None or event.get("host") == host) and all(
-            event.get(k) == v for k, v in fields.items())
+        return (
+            event["type"] == kind
+            and (host is None or event.get("host") == host)
+            and all(event.get(k) == v for k, v in fields.items())
+        )
+
     return predicate
 
 
@@ -157,8 +183,10 @@ def activation_fixture(simulator, tmp_path):
 
 
 def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulator_api, activation):
-    names = dict((c["id"], (c["device"].get("serial_number") or c["id"])) for c in simulator_api.get(
-        "/accounts/%s/magic/connectors" % simulator.account_id).json()["result"])
+    names = dict(
+        (c["id"], (c["device"].get("serial_number") or c["id"]))
+        for c in simulator_api.get("/accounts/%s/magic/connectors" % simulator.account_id).json()["result"]
+    )
 
     # 1. the state at start: New York offline, confirmed over the first two polls
     (initial,) = activation.wait_for(of("offline", names[NEW_YORK]), "initial offline")
@@ -167,8 +195,13 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
 
     # 2. an interrupt waits for the offline appliance; it is seen pending at a sites refresh, then runs
     looked = len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK))
-    assert simulator_api.post("/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
-                              json={"reboot": {"purge": False}}).status_code == 200
+    assert (
+        simulator_api.post(
+            "/accounts/%s/magic/connectors/%s/interrupts" % (simulator.account_id, NEW_YORK),
+            json={"reboot": {"purge": False}},
+        ).status_code
+        == 200
+    )
     deadline = time.monotonic() + WAIT
     while len(simulator.requests("GET", "/%s/interrupts" % NEW_YORK)) <= looked and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -188,6 +221,7 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
     def upgrade(account):
         account["connectors"][TOKYO]["last_seen_version"] = "2099.1.0"
         account["connectors"][TOKYO]["notes"] = "{{ 6 * 7 }} tyo-store-114"
+
     change_state(simulator, upgrade)
     (version,) = activation.wait_for(of("version_changed", names[TOKYO]), "version_changed")
     assert version["to"] == "2099.1.0" and version["in_window"] in (True, False)
@@ -208,8 +242,9 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
     (blocked,) = activation.wait_for(of("source_degraded", status=429), "source_degraded by the block")
     assert 0 < blocked["retry_after"] <= 4
     simulator.set_faults()  # the block ends
-    activation.wait_for(lambda e: e["type"] == "source_recovered" and e["at"] >= blocked["at"],
-                        "source_recovered after the block")
+    activation.wait_for(
+        lambda e: e["type"] == "source_recovered" and e["at"] >= blocked["at"], "source_recovered after the block"
+    )
     assert activation.process.poll() is None, "the activation stopped:\n" + activation.output()[-4000:]
 
     events = activation.events()
@@ -242,9 +277,18 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
     # meta.hosts names the hosts the connectors inventory plugin makes of the same account
     source = activation.out.parent / "estate.connectors.yml"
     source.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
-    listed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(source), "--list"], capture_output=True,
-                            text=True, timeout=120, check=False, env=dict(simulator.env(), ANSIBLE_COLLECTIONS_PATH=str(
-                                COLLECTIONS_ROOT), ANSIBLE_INVENTORY_ENABLED="cloudflare.magic_transit.connectors"))
+    listed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(source), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(
+            simulator.env(),
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
+            ANSIBLE_INVENTORY_ENABLED="cloudflare.magic_transit.connectors",
+        ),
+    )
     assert listed.returncode == 0, listed.stderr
     inventory_hosts = set(json.loads(listed.stdout)["_meta"]["hostvars"])
     named = {host for e in events for host in e["meta"]["hosts"]}
@@ -253,4 +297,5 @@ def test_the_source_in_ansible_rulebook_against_the_simulator(simulator, simulat
 
 def time_of(entry):
     import datetime  # pylint: disable=import-outside-toplevel
+
     return datetime.datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp()

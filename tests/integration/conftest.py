@@ -27,8 +27,10 @@ def collections_path():
     """The folder holding ansible_collections/: the tests run from a copy at .../ansible_collections/cloudflare/magic_transit."""
     root = HERE.parents[3]
     if root.name != "ansible_collections":
-        pytest.fail("run the integration tests from a collection tree at .../ansible_collections/cloudflare/magic_transit "
-                    "(make integration does this); found %s" % HERE.parents[1])
+        pytest.fail(
+            "run the integration tests from a collection tree at .../ansible_collections/cloudflare/magic_transit "
+            "(make integration does this); found %s" % HERE.parents[1]
+        )
     return str(root.parent)
 
 
@@ -86,8 +88,15 @@ def ansible(simulator, tmp_path):
             return self._run(command + list(args), rc, env)
 
         def _run(self, command, rc, env):
-            completed = subprocess.run(command, capture_output=True, text=True, env=self.env(**(env or {})),
-                                       cwd=str(tmp_path), timeout=240, check=False)
+            completed = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                env=self.env(**(env or {})),
+                cwd=str(tmp_path),
+                timeout=240,
+                check=False,
+            )
             run = Run(completed)
             if rc is not None:
                 assert run.rc == rc, "exit code %d, expected %d:\n%s" % (run.rc, rc, run.output)

@@ -32,8 +32,10 @@ def injected_env(credential_type, inputs):
     definition = yaml.safe_load((CREDENTIAL_TYPES / credential_type).read_text(encoding="utf-8"))
     inputs = dict((k, v) for k, v in inputs.items() if v)  # AWX leaves empty inputs out of the namespace
     sandbox = ImmutableSandboxedEnvironment()
-    return dict((name, sandbox.from_string(template).render(**inputs))
-                for name, template in definition["injectors"]["env"].items())
+    return dict(
+        (name, sandbox.from_string(template).render(**inputs))
+        for name, template in definition["injectors"]["env"].items()
+    )
 
 
 @pytest.fixture(name="runner")
@@ -46,8 +48,13 @@ def runner_fixture():
 
 @pytest.mark.parametrize("credential_type", ["cloudflare_api_token.yml", "cloudflare_global_api_key.yml"])
 def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path, credential_type):
-    inputs = dict(api_token=simulator.token, api_email=simulator.email, api_key=simulator.api_key,
-                  account_id=simulator.account_id, base_url=simulator.base_url)
+    inputs = dict(
+        api_token=simulator.token,
+        api_email=simulator.email,
+        api_key=simulator.api_key,
+        account_id=simulator.account_id,
+        base_url=simulator.base_url,
+    )
     credential_env = injected_env(credential_type, inputs)
 
     data = tmp_path / "private_data_dir"
@@ -58,18 +65,34 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
     (data / "env" / "envvars").write_text(json.dumps(credential_env), encoding="utf-8")
     # The seed's versions are relative to today: the newest release's x.y.0 leaves nyc-dc-02 (and syd) behind.
     minimum = simulator.connector("711f8eedc6d84336a6f7d256ddd00fce")["last_seen_version"].rsplit(".", 1)[0] + ".0"
-    (data / "env" / "extravars").write_text(json.dumps({  # survey answers are strings and numbers
-        "connector_audit_min_version": minimum, "connector_audit_max_heartbeat_age_hours": 1000000,
-        "connector_audit_fail_on_findings": "false", "connector_audit_report_dir": str(tmp_path / "report")}),
-        encoding="utf-8")
-    (data / "inventory" / "prod.connectors.yml").write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
+    (data / "env" / "extravars").write_text(
+        json.dumps(
+            {  # survey answers are strings and numbers
+                "connector_audit_min_version": minimum,
+                "connector_audit_max_heartbeat_age_hours": 1000000,
+                "connector_audit_fail_on_findings": "false",
+                "connector_audit_report_dir": str(tmp_path / "report"),
+            }
+        ),
+        encoding="utf-8",
+    )
+    (data / "inventory" / "prod.connectors.yml").write_text(
+        "plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8"
+    )
     (data / "project" / "site.yml").write_text(
         "---\n- name: Connector audit\n  ansible.builtin.import_playbook: cloudflare.magic_transit.connector_audit\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
     completed = subprocess.run(
-        [str(runner), "run", str(data), "-p", "site.yml", "--ident", "audit"], capture_output=True, text=True,
-        cwd=str(tmp_path), timeout=240, check=False, env=dict(base_env, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+        [str(runner), "run", str(data), "-p", "site.yml", "--ident", "audit"],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=240,
+        check=False,
+        env=dict(base_env, ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    )
     artifacts = data / "artifacts" / "audit"
     stdout = (artifacts / "stdout").read_text(encoding="utf-8") if (artifacts / "stdout").exists() else ""
     assert completed.returncode == 0, completed.stdout + completed.stderr + stdout
@@ -80,7 +103,11 @@ def test_connector_audit_job_as_awx_runs_it(runner, ansible, simulator, tmp_path
 
     # the inventory source's connectors and sites lists, then the report's: reads only
     assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [
-        ("GET", "connectors"), ("GET", "sites"), ("GET", "connectors"), ("GET", "sites")] and simulator.writes() == []
+        ("GET", "connectors"),
+        ("GET", "sites"),
+        ("GET", "connectors"),
+        ("GET", "sites"),
+    ] and simulator.writes() == []
 
     # set_stats reaches AWX as the job's artifacts (the stats event's artifact_data)
     events = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((artifacts / "job_events").glob("*.json"))]

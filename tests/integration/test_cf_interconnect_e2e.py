@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 INTERCONNECT = "fra-gre-1"  # a version 1 GRE interconnect of the simulator's sample data
-FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"      # fra-gre-1, version 1
-AMS_V15 = "c0a66efd2b834c23976c56694bb0a45c"      # ams-cni-1, version 1.5
+FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"  # fra-gre-1, version 1
+AMS_V15 = "c0a66efd2b834c23976c56694bb0a45c"  # ams-cni-1, version 1.5
 LAB_ACCOUNT = "7d4c2b1a0f9e8d7c6b5a4f3e2d1c0b9a"
 LAB_GRE = "f1e2d3c4b5a647382910abcdef012345"
 INTERCONNECT_MODULE = "cloudflare.magic_transit.cf_interconnect"
@@ -24,15 +24,20 @@ def by_name(simulator, name):
 def test_check_apply_reapply(ansible, simulator):
     before = by_name(simulator, INTERCONNECT)
 
-    ansible.playbook("cf_interconnect_update.yml", check=True, diff=True,
-                     extra_vars=dict(interconnect=INTERCONNECT, expect_changed=True))
+    ansible.playbook(
+        "cf_interconnect_update.yml",
+        check=True,
+        diff=True,
+        extra_vars=dict(interconnect=INTERCONNECT, expect_changed=True),
+    )
     writes = simulator.writes()
     assert writes and all(w["method"] == "PUT" and w["query"].get("validate_only") == "true" for w in writes), writes
     assert by_name(simulator, INTERCONNECT) == before, "check mode persisted nothing"
 
     simulator.clear_log()
-    run = ansible.playbook("cf_interconnect_update.yml", diff=True,
-                           extra_vars=dict(interconnect=INTERCONNECT, expect_changed=True))
+    run = ansible.playbook(
+        "cf_interconnect_update.yml", diff=True, extra_vars=dict(interconnect=INTERCONNECT, expect_changed=True)
+    )
     assert run.recap()["changed"] == 1
     after = by_name(simulator, INTERCONNECT)
     assert (after["mtu"], after["health_check"]["rate"]) == (1500, "low")
@@ -41,14 +46,18 @@ def test_check_apply_reapply(ansible, simulator):
     assert put[0]["body"]["health_check"]["type"] == "reply", "nested objects are sent whole"
 
     simulator.clear_log()
-    run = ansible.playbook("cf_interconnect_update.yml", extra_vars=dict(interconnect=INTERCONNECT, expect_changed=False))
+    run = ansible.playbook(
+        "cf_interconnect_update.yml", extra_vars=dict(interconnect=INTERCONNECT, expect_changed=False)
+    )
     assert run.recap()["changed"] == 0
     assert simulator.writes() == []
     assert [r["method"] for r in simulator.requests()] == ["GET"], "one list call finds it by name"
 
 
 def test_health_check_target_round_trip(ansible, simulator):
-    ansible.playbook("cf_interconnect_target.yml", extra_vars=dict(interconnect=INTERCONNECT, explicit_target="10.212.0.9"))
+    ansible.playbook(
+        "cf_interconnect_target.yml", extra_vars=dict(interconnect=INTERCONNECT, explicit_target="10.212.0.9")
+    )
     assert by_name(simulator, INTERCONNECT)["health_check"]["target"] in ("", {"saved": ""})
 
 
@@ -79,8 +88,12 @@ def test_bad_input_makes_no_call(ansible, simulator):
 
 
 def test_read_only_token_is_refused_with_cloudflare_message(ansible, simulator):
-    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", "name=%s mtu=1400" % INTERCONNECT, rc=2,
-                        env=dict(CLOUDFLARE_API_TOKEN=simulator.readonly_token))
+    run = ansible.adhoc(
+        "cloudflare.magic_transit.cf_interconnect",
+        "name=%s mtu=1400" % INTERCONNECT,
+        rc=2,
+        env=dict(CLOUDFLARE_API_TOKEN=simulator.readonly_token),
+    )
     assert "403" in run.stdout and simulator.readonly_token not in run.output
     assert json.dumps(by_name(simulator, INTERCONNECT)["mtu"]) == "1476"
 
@@ -94,18 +107,23 @@ def test_the_deprecated_bgp_endpoints_survive_a_change_of_customer_asn(ansible, 
     state["accounts"][simulator.account_id]["interconnects"][lhr["id"]]["bgp"].update(endpoints)
     simulator.admin("PUT", "state", state)
     simulator.clear_log()
-    ansible.adhoc("cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}}))
+    ansible.adhoc(
+        "cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}})
+    )
     after = by_name(simulator, "lhr-cni-2")["bgp"]
     assert after["customer_asn"] == 64999 and dict((k, after.get(k)) for k in endpoints) == endpoints
     put = [w for w in simulator.writes() if w["method"] == "PUT"]
     assert len(put) == 1 and all(put[0]["body"]["bgp"][k] == v for k, v in endpoints.items())
     # and again: nothing to change, nothing written
     simulator.clear_log()
-    run = ansible.adhoc("cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}}))
+    run = ansible.adhoc(
+        "cloudflare.magic_transit.cf_interconnect", json.dumps({"name": "lhr-cni-2", "bgp": {"customer_asn": 64999}})
+    )
     assert '"changed": false' in run.stdout and simulator.writes() == []
 
 
 # --- the current interconnect rules, judged by Cloudflare in check mode --------------------------------------
+
 
 def test_newest_interconnect_rules_are_judged_by_the_server_in_check_mode(ansible, simulator):
     before = simulator.interconnect(FRA_GRE)
@@ -120,12 +138,20 @@ def test_newest_interconnect_rules_are_judged_by_the_server_in_check_mode(ansibl
     assert "CHANGED" in run.stdout
     writes = simulator.writes()
     assert [(w["method"], w["query"]) for w in writes] == [("PUT", {"validate_only": "true"})] * 3
-    assert simulator.interconnect(FRA_GRE) == before and simulator.interconnect(AMS_V15)["interface_address"] == "10.212.0.10/31"
+    assert (
+        simulator.interconnect(FRA_GRE) == before
+        and simulator.interconnect(AMS_V15)["interface_address"] == "10.212.0.10/31"
+    )
 
 
 def test_automatic_return_routing_needs_the_account_flag(ansible, simulator):
-    run = ansible.adhoc(INTERCONNECT_MODULE, "id=%s automatic_return_routing=true" % LAB_GRE, "--check", rc=2,
-                        env=dict(CLOUDFLARE_ACCOUNT_ID=LAB_ACCOUNT))
+    run = ansible.adhoc(
+        INTERCONNECT_MODULE,
+        "id=%s automatic_return_routing=true" % LAB_GRE,
+        "--check",
+        rc=2,
+        env=dict(CLOUDFLARE_ACCOUNT_ID=LAB_ACCOUNT),
+    )
     assert "automatic_return_routing" in run.stdout and "coupler_integration" in run.stdout
     assert [w["query"] for w in simulator.writes()] == [{"validate_only": "true"}]
     assert simulator.interconnect(LAB_GRE)["automatic_return_routing"] is False

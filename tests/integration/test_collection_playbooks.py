@@ -22,8 +22,9 @@ def playbook(ansible, tmp_path, name, *args, extra_vars=None, rc=0):
     command = [str(BIN / "ansible-playbook"), name] + list(args)
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
-                               env=ansible.env())
+    completed = subprocess.run(
+        command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env()
+    )
     output = completed.stdout + completed.stderr
     assert completed.returncode == rc, "exit code %d, expected %d:\n%s" % (completed.returncode, rc, output)
     return output
@@ -37,10 +38,20 @@ def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tm
     # The seed's versions are relative to today: the newest release's x.y.0 leaves only nyc-dc-02 (and syd) behind.
     minimum = simulator.connector("711f8eedc6d84336a6f7d256ddd00fce")["last_seen_version"].rsplit(".", 1)[0] + ".0"
     older = simulator.connector("d5fcbf8464854891bdc163cff7831dc1")["last_seen_version"]
-    output = playbook(ansible, tmp_path, AUDIT, extra_vars=dict(
-        connector_audit_min_version=minimum, connector_audit_max_heartbeat_age_hours=10 ** 6,
-        connector_audit_report_dir=str(tmp_path / "out" / "audit")))
-    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [("GET", "connectors"), ("GET", "sites")]
+    output = playbook(
+        ansible,
+        tmp_path,
+        AUDIT,
+        extra_vars=dict(
+            connector_audit_min_version=minimum,
+            connector_audit_max_heartbeat_age_hours=10**6,
+            connector_audit_report_dir=str(tmp_path / "out" / "audit"),
+        ),
+    )
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [
+        ("GET", "connectors"),
+        ("GET", "sites"),
+    ]
     assert simulator.writes() == []
     account = simulator.state()["accounts"][simulator.account_id]
     connectors, sites = account["connectors"], account["sites"]
@@ -61,8 +72,14 @@ def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tm
         assert row["version"] == connector.get("last_seen_version", "")
         assert row["serial_number"] == connector["device"].get("serial_number", "")
         # (HA membership lives on sites: the site whose slot names the connector)
-        assert row["site"] == next((s["name"] for s in sites.values()
-                                    if row["id"] in (s.get("connector_id"), s.get("secondary_connector_id"))), "")
+        assert row["site"] == next(
+            (
+                s["name"]
+                for s in sites.values()
+                if row["id"] in (s.get("connector_id"), s.get("secondary_connector_id"))
+            ),
+            "",
+        )
     by_notes = dict((r["notes"], r["findings"]) for r in rows)
     assert "runs %s, older than %s" % (older, minimum) in by_notes["nyc-dc-02 primary"]
     assert "never sent a heartbeat" in by_notes["sfo-lab virtual connector"]
@@ -70,7 +87,10 @@ def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tm
     assert by_notes["tyo-store-114 virtual"].startswith("4 past embargo date(s)")
 
     page = (report / "report.html").read_text(encoding="utf-8")
-    assert '<strong id="attention-count">6</strong>' in page and '<td class="count" id="count-not_activated">2</td>' in page
+    assert (
+        '<strong id="attention-count">6</strong>' in page
+        and '<td class="count" id="count-not_activated">2</td>' in page
+    )
     assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     markdown = (report / "report.md").read_text(encoding="utf-8")
     assert "| Not activated | 2 | warning |" in markdown and "| HA peers down together | 2 | critical |" in markdown
@@ -79,14 +99,25 @@ def test_connector_audit_reads_once_and_writes_the_report(ansible, simulator, tm
 
 
 def test_connector_audit_fails_on_findings_when_asked(ansible, simulator, tmp_path):
-    output = playbook(ansible, tmp_path, AUDIT, rc=2, extra_vars=dict(
-        connector_audit_device_type="MANAGED", connector_audit_fail_on_findings="true",
-        connector_audit_max_heartbeat_age_hours=10 ** 6, connector_audit_standard_window="weekend_nights",
-        connector_audit_report_dir=str(tmp_path / "drift")))
+    output = playbook(
+        ansible,
+        tmp_path,
+        AUDIT,
+        rc=2,
+        extra_vars=dict(
+            connector_audit_device_type="MANAGED",
+            connector_audit_fail_on_findings="true",
+            connector_audit_max_heartbeat_age_hours=10**6,
+            connector_audit_standard_window="weekend_nights",
+            connector_audit_report_dir=str(tmp_path / "drift"),
+        ),
+    )
     # MANAGED: the Berlin pair (overlapping, 02:00 and 03:00 Berlin time) first (critical), then the warnings
-    assert ("4 of 4 connector(s) need attention: ber-branch-01 primary (ha overlap, window differs), ber-branch-01 "
-            "secondary (ha overlap, window differs), syd-branch-07 primary (awaiting activation) (no site, not activated, "
-            "window differs), nyc-dc-02 primary (window differs)") in output
+    assert (
+        "4 of 4 connector(s) need attention: ber-branch-01 primary (ha overlap, window differs), ber-branch-01 "
+        "secondary (ha overlap, window differs), syd-branch-07 primary (awaiting activation) (no site, not activated, "
+        "window differs), nyc-dc-02 primary (window differs)"
+    ) in output
     assert [c["query"] for c in simulator.requests(path_contains="connectors")] == [{"device_type": "MANAGED"}]
     assert (tmp_path / "drift" / "report.html").is_file(), "the report is written before the failure"
 
@@ -105,7 +136,9 @@ def test_baseline_check_apply_reapply(ansible, simulator, tmp_path):
     output = playbook(ansible, tmp_path, BASELINE, "--check", "--diff", extra_vars=args)
     assert "changed=1" in output and '"rate": "low"' in output
     writes = simulator.writes()
-    assert len(writes) == 2 and all(w["query"] == {"validate_only": "true"} for w in writes), "check mode only validates"
+    assert len(writes) == 2 and all(w["query"] == {"validate_only": "true"} for w in writes), (
+        "check mode only validates"
+    )
     assert interconnects(simulator) == before
 
     simulator.clear_log()
@@ -121,14 +154,18 @@ def test_baseline_check_apply_reapply(ansible, simulator, tmp_path):
 
 
 def test_baseline_refuses_unknown_names(ansible, simulator, tmp_path):
-    output = playbook(ansible, tmp_path, BASELINE, rc=2, extra_vars=dict(interconnect_health_check_baseline_names=["nope-1"]))
+    output = playbook(
+        ansible, tmp_path, BASELINE, rc=2, extra_vars=dict(interconnect_health_check_baseline_names=["nope-1"])
+    )
     assert "No such interconnect: nope-1" in output and simulator.writes() == []
 
 
 def test_maintenance_window_apply_check_apply_reapply(ansible, simulator, tmp_path):
     name = "cloudflare.magic_transit.maintenance_window_apply"
     before = connector_list(simulator)
-    output = playbook(ansible, tmp_path, name, "--check", "--diff", extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
+    output = playbook(
+        ansible, tmp_path, name, "--check", "--diff", extra_vars=dict(maintenance_window_apply_preset="sunday_early")
+    )
     assert simulator.writes() == [] and connector_list(simulator) == before and "'changed': 6" in output
 
     playbook(ansible, tmp_path, name, extra_vars=dict(maintenance_window_apply_preset="sunday_early"))
@@ -144,18 +181,27 @@ def test_change_freeze_apply_adds_then_removes(ansible, simulator, tmp_path):
     name = "cloudflare.magic_transit.change_freeze_apply"
     period = dict(change_freeze_apply_start="2027-12-30", change_freeze_apply_end="2027-12-31")
     playbook(ansible, tmp_path, name, extra_vars=period)
-    assert all({"2027-12-30", "2027-12-31"} <= set(c["interrupt_window_embargo_dates"]) for c in connector_list(simulator))
+    assert all(
+        {"2027-12-30", "2027-12-31"} <= set(c["interrupt_window_embargo_dates"]) for c in connector_list(simulator)
+    )
     playbook(ansible, tmp_path, name, extra_vars=dict(period, change_freeze_apply_state="absent"))
     assert not any("2027-12-30" in c["interrupt_window_embargo_dates"] for c in connector_list(simulator))
 
 
 def test_change_freeze_apply_needs_its_dates(ansible, simulator, tmp_path):
     output = playbook(ansible, tmp_path, "cloudflare.magic_transit.change_freeze_apply", rc=2)
-    assert "change_freeze_apply_start and change_freeze_apply_end are both needed" in output and simulator.requests() == []
+    assert (
+        "change_freeze_apply_start and change_freeze_apply_end are both needed" in output and simulator.requests() == []
+    )
 
 
 def test_change_freeze_apply_refuses_an_impossible_date_before_any_call(ansible, simulator, tmp_path):
-    output = playbook(ansible, tmp_path, "cloudflare.magic_transit.change_freeze_apply", rc=2,
-                      extra_vars=dict(change_freeze_apply_start="2027-02-30", change_freeze_apply_end="2027-03-02"))
+    output = playbook(
+        ansible,
+        tmp_path,
+        "cloudflare.magic_transit.change_freeze_apply",
+        rc=2,
+        extra_vars=dict(change_freeze_apply_start="2027-02-30", change_freeze_apply_end="2027-03-02"),
+    )
     assert "change_freeze_apply_start must be a real date written YYYY-MM-DD, got '2027-02-30'" in output
     assert simulator.requests() == []

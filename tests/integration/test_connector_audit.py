@@ -19,8 +19,9 @@ AUDIT = "cloudflare.magic_transit.connector_audit"
 
 def run_audit(ansible, tmp_path, extra_vars):
     command = [str(BIN / "ansible-playbook"), AUDIT, "-e", json.dumps(extra_vars)]
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
-                               env=ansible.env())
+    completed = subprocess.run(
+        command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env()
+    )
     return completed.returncode, " ".join((completed.stdout + completed.stderr).split())
 
 
@@ -41,7 +42,9 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("variable, value, rule", BAD_VALUES, ids=["%s=%s" % (v, str(x)[:12]) for v, x, r in BAD_VALUES])
+@pytest.mark.parametrize(
+    "variable, value, rule", BAD_VALUES, ids=["%s=%s" % (v, str(x)[:12]) for v, x, r in BAD_VALUES]
+)
 def test_a_bad_value_names_the_variable_before_any_call(ansible, simulator, tmp_path, variable, value, rule):
     report_dir = tmp_path / "report"
     if value == "FILE":
@@ -58,13 +61,19 @@ def test_a_bad_value_names_the_variable_before_any_call(ansible, simulator, tmp_
 
 
 def test_good_values_write_the_report(ansible, simulator, tmp_path):
-    rc, output = run_audit(ansible, tmp_path, {"connector_audit_report_dir": str(tmp_path / "report"),
-                                               "connector_audit_min_version": "2026.2.0",
-                                               "connector_audit_device_type": "managed",
-                                               "connector_audit_fail_on_findings": "false",
-                                               "connector_audit_business_hours": "09:00-21:00",
-                                               "connector_audit_worklist_limit": 2,
-                                               "connector_audit_exclude_notes": "^lab"})
+    rc, output = run_audit(
+        ansible,
+        tmp_path,
+        {
+            "connector_audit_report_dir": str(tmp_path / "report"),
+            "connector_audit_min_version": "2026.2.0",
+            "connector_audit_device_type": "managed",
+            "connector_audit_fail_on_findings": "false",
+            "connector_audit_business_hours": "09:00-21:00",
+            "connector_audit_worklist_limit": 2,
+            "connector_audit_exclude_notes": "^lab",
+        },
+    )
     assert rc == 0, output
     page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "business hours 09:00-21:00 local" in page and page.count('<tr class="row-') <= 2
@@ -114,7 +123,9 @@ def test_site_findings_in_the_written_report(ansible, simulator, api, tmp_path):
     # (every seeded heartbeat is seconds old: 0.001 h = 3.6 s judges them all offline, so ber-branch-01 is down)
     ansible.adhoc("cloudflare.magic_transit.magic_connector_report", "dest=%s offline_hours=0.001" % dest)
     keys = finding_keys(dest)
-    assert {"offline", "site_down"} <= set(keys["ber-branch-01 primary"]) and "site_down" in keys["ber-branch-01 secondary"]
+    assert {"offline", "site_down"} <= set(keys["ber-branch-01 primary"]) and "site_down" in keys[
+        "ber-branch-01 secondary"
+    ]
     assert {"site_no_secondary", "in_two_sites"} <= set(keys["nyc-dc-02 primary"])
     markdown = (dest / "report.md").read_text(encoding="utf-8")
     assert "site tyo-store-114 names primary connector %s, which does not exist" % TYO_VIRTUAL in markdown
@@ -122,9 +133,14 @@ def test_site_findings_in_the_written_report(ansible, simulator, api, tmp_path):
     assert "HA site ber-branch-01 is down" in markdown and "| HA site down | 2 | critical |" in markdown
     page = (dest / "report.html").read_text(encoding="utf-8")
     assert '<td class="count" id="count-site_no_secondary">1</td>' in page
-    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [("GET", "connectors"), ("GET", "sites")]
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in simulator.requests()] == [
+        ("GET", "connectors"),
+        ("GET", "sites"),
+    ]
 
     # A list filtered by device type cannot tell a connector missing: no such finding then.
-    ansible.adhoc("cloudflare.magic_transit.magic_connector_report", "dest=%s device_type=MANAGED" % (tmp_path / "managed"))
+    ansible.adhoc(
+        "cloudflare.magic_transit.magic_connector_report", "dest=%s device_type=MANAGED" % (tmp_path / "managed")
+    )
     assert "does not exist" not in (tmp_path / "managed" / "report.md").read_text(encoding="utf-8")
     assert "site_unknown_connector" not in json.dumps(finding_keys(tmp_path / "managed"))

@@ -40,8 +40,15 @@ additional_build_files:
 
 
 def run(command, cwd, **env):
-    completed = subprocess.run([str(c) for c in command], cwd=str(cwd), capture_output=True, text=True, timeout=180,
-                               check=False, env=dict(os.environ, **env))
+    completed = subprocess.run(
+        [str(c) for c in command],
+        cwd=str(cwd),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=dict(os.environ, **env),
+    )
     assert completed.returncode == 0, "%s failed:\n%s%s" % (command, completed.stdout, completed.stderr)
     return completed.stdout
 
@@ -61,8 +68,9 @@ def test_collection_metadata_declares_its_python_requirements():
     requirements = (COLLECTION / "meta" / "ee-requirements.txt").read_text(encoding="utf-8").split("\n")
     packages = [line.split("#")[0].strip() for line in requirements if line.split("#")[0].strip()]
     assert "requests" in packages
-    assert not any(p.lower().startswith(("ansible-core", "ansible ", "ansible=")) for p in packages), \
+    assert not any(p.lower().startswith(("ansible-core", "ansible ", "ansible=")) for p in packages), (
         "ansible-core comes from the EE definition or its base image, never from the collection"
+    )
 
 
 def test_builder_context_installs_the_collection_and_requests(builder, tmp_path):
@@ -70,13 +78,25 @@ def test_builder_context_installs_the_collection_and_requests(builder, tmp_path)
     tarball = Path(built.strip().rsplit(" at ", 1)[1])
     (tmp_path / "execution-environment.yml").write_text(EE_DEFINITION.format(tarball=tarball.name), encoding="utf-8")
 
-    run([builder, "create", "--file", "execution-environment.yml", "--context", "context",
-         "--output-filename", "Containerfile"], tmp_path)
+    run(
+        [
+            builder,
+            "create",
+            "--file",
+            "execution-environment.yml",
+            "--context",
+            "context",
+            "--output-filename",
+            "Containerfile",
+        ],
+        tmp_path,
+    )
     context = tmp_path / "context"
     containerfile = (context / "Containerfile").read_text(encoding="utf-8")
     assert "introspect.py introspect" in containerfile
     assert yaml.safe_load((context / "_build" / "requirements.yml").read_text(encoding="utf-8")) == {
-        "collections": [{"name": "collections/" + tarball.name, "type": "file"}]}
+        "collections": [{"name": "collections/" + tarball.name, "type": "file"}]
+    }
     in_context = context / "_build" / "collections" / tarball.name
     with tarfile.open(in_context) as archive:
         metadata = yaml.safe_load(archive.extractfile("meta/execution-environment.yml"))
@@ -85,12 +105,26 @@ def test_builder_context_installs_the_collection_and_requests(builder, tmp_path)
 
     # The galaxy stage: install the collections of _build/requirements.yml (from /build, i.e. _build).
     collections = tmp_path / "usr-share-ansible" / "collections"
-    run([BIN / "ansible-galaxy", "collection", "install", "-r", "requirements.yml", "--collections-path", collections],
-        context / "_build", ANSIBLE_GALAXY_DISABLE_GPG_VERIFY="1")
+    run(
+        [BIN / "ansible-galaxy", "collection", "install", "-r", "requirements.yml", "--collections-path", collections],
+        context / "_build",
+        ANSIBLE_GALAXY_DISABLE_GPG_VERIFY="1",
+    )
     # The builder stage: the context's introspection script collects the installed collections' requirements.
     output = tmp_path / "output"
     output.mkdir()
-    run([sys.executable, context / "_build" / "scripts" / "introspect.py", "introspect",
-         "--write-pip", output / "requirements.txt", "--write-bindep", output / "bindep.txt", collections], tmp_path)
+    run(
+        [
+            sys.executable,
+            context / "_build" / "scripts" / "introspect.py",
+            "introspect",
+            "--write-pip",
+            output / "requirements.txt",
+            "--write-bindep",
+            output / "bindep.txt",
+            collections,
+        ],
+        tmp_path,
+    )
     lines = (output / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert "requests  # from collection cloudflare.magic_transit" in lines

@@ -21,16 +21,22 @@ SPARE_SERIALS = ["MWC2405C0101", "MWC2405C0102", "MWC2405C0103"]
 
 
 def fleet(simulator):
-    return sorted((c for c in stored_connectors(simulator).values() if (c.get("notes") or "").startswith("fleet-")),
-                  key=lambda c: c["notes"])
+    return sorted(
+        (c for c in stored_connectors(simulator).values() if (c.get("notes") or "").startswith("fleet-")),
+        key=lambda c: c["notes"],
+    )
 
 
 @pytest.fixture
 def run_fleet(ansible, tmp_path):
     def run(entries, check=False, diff=False, rc=0, **options):
         result_file = tmp_path / "result.json"
-        extra = dict(fleet_connectors=entries, result_file=str(result_file), fleet_may_fail=rc != 0,
-                     **dict(("fleet_" + k, v) for k, v in options.items()))
+        extra = dict(
+            fleet_connectors=entries,
+            result_file=str(result_file),
+            fleet_may_fail=rc != 0,
+            **dict(("fleet_" + k, v) for k, v in options.items()),
+        )
         run = ansible.playbook("fleet.yml", check=check, diff=diff, extra_vars=extra, rc=0)
         return json.loads(result_file.read_text()), run
 
@@ -45,8 +51,10 @@ def test_a_fleet_bigger_than_one_budget_converges_in_one_run_without_a_429(simul
     simulator.add_fleet(40)
     simulator.set_faults(rate_limit={"requests": 24, "window": 5, "mode": "fixed"})
     simulator.clear_log()
-    entries = [dict(id=c["id"], interrupt_window_hour_of_day=(c["interrupt_window_hour_of_day"] + 1) % 24)
-               for c in fleet(simulator)]
+    entries = [
+        dict(id=c["id"], interrupt_window_hour_of_day=(c["interrupt_window_hour_of_day"] + 1) % 24)
+        for c in fleet(simulator)
+    ]
     result = run_fleet(entries)[0]
     assert result["summary"]["changed"] == 40 and not result.get("failed"), result.get("msg")
     assert 429 not in statuses(simulator) and result["pacing"]["rate_limited"] == 0
@@ -85,8 +93,10 @@ def test_rate_limit_wait_0_keeps_stop_and_report(simulator, run_fleet):
 def test_bulk_create_and_delete_check_apply_reapply(simulator, run_fleet):
     before = stored_connectors(simulator)
     doomed = next(c for c in before.values() if c["notes"] == "syd-branch-07 primary (awaiting activation)")
-    entries = [dict(device_serial_number=serial, notes="new store %d" % n, timezone="Europe/Berlin")
-               for n, serial in enumerate(SPARE_SERIALS)] + [dict(notes="syd-branch-07 primary (awaiting activation)", state="absent")]
+    entries = [
+        dict(device_serial_number=serial, notes="new store %d" % n, timezone="Europe/Berlin")
+        for n, serial in enumerate(SPARE_SERIALS)
+    ] + [dict(notes="syd-branch-07 primary (awaiting activation)", state="absent")]
 
     result, run = run_fleet(entries, check=True, diff=True, create_missing=True)
     assert simulator.writes() == [] and stored_connectors(simulator) == before

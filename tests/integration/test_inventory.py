@@ -46,9 +46,14 @@ def inventory_list(ansible, tmp_path, source, *args, env=None):
     path.write_text(source, encoding="utf-8")
     completed = subprocess.run(
         [str(BIN / "ansible-inventory"), "-i", str(path), "--list"] + list(args),
-        capture_output=True, text=True, cwd=str(tmp_path), timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=120,
+        check=False,
         # A source that fails to parse is an error, not a warning and an empty inventory.
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", **(env or {})))
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", **(env or {})),
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return plain(json.loads(completed.stdout)), completed.stderr
 
@@ -62,7 +67,8 @@ def test_every_connector_is_a_host_from_two_calls(ansible, simulator, tmp_path):
     calls = simulator.requests()
     assert [(c["method"], c["path"]) for c in calls] == [
         ("GET", "/client/v4/accounts/%s/magic/connectors" % simulator.account_id),
-        ("GET", "/client/v4/accounts/%s/magic/sites" % simulator.account_id)]
+        ("GET", "/client/v4/accounts/%s/magic/sites" % simulator.account_id),
+    ]
 
     hostvars = listing["_meta"]["hostvars"]
     assert sorted(hostvars) == sorted(HARDWARE + VIRTUAL)
@@ -77,17 +83,28 @@ def test_every_connector_is_a_host_from_two_calls(ansible, simulator, tmp_path):
     assert hosts_of(listing, "managed") == HARDWARE and hosts_of(listing, "licensed") == sorted(VIRTUAL)
     assert hosts_of(listing, "not_activated") == sorted(["MWC2405C0077", "32d9a8741af047e39c4a6ee61a5daaba"])
     assert hosts_of(listing, "timezone_europe_berlin") == ["MWC2301A0417", "MWC2301A0418"]
-    assert hosts_of(listing, "night_window") == sorted(["MWC2301A0417", "MWC2306B1120", "32d9a8741af047e39c4a6ee61a5daaba"])
-    newest = "version_" + berlin["cloudflare_last_seen_version"].replace(".", "_")  # the seed's versions are relative to today
+    assert hosts_of(listing, "night_window") == sorted(
+        ["MWC2301A0417", "MWC2306B1120", "32d9a8741af047e39c4a6ee61a5daaba"]
+    )
+    newest = "version_" + berlin["cloudflare_last_seen_version"].replace(
+        ".", "_"
+    )  # the seed's versions are relative to today
     assert hosts_of(listing, newest) == sorted(["MWC2301A0417", "MWC2301A0418", "59c6e7a1d3994ac79947d3bdc4a78c71"])
     assert hosts_of(listing, "version_none") == ["32d9a8741af047e39c4a6ee61a5daaba"]
 
     # HA membership from the sites (the simulator answers the newest schema: connectors carry no site_id/primary)
-    assert not any("cloudflare_site_id" in variables or "cloudflare_primary" in variables for variables in hostvars.values())
+    assert not any(
+        "cloudflare_site_id" in variables or "cloudflare_primary" in variables for variables in hostvars.values()
+    )
     roles = dict((host, (v["cloudflare_site_name"], v["cloudflare_ha_role"])) for host, v in hostvars.items())
-    assert roles == {"MWC2301A0417": ("ber-branch-01", "primary"), "MWC2301A0418": ("ber-branch-01", "secondary"),
-                     "MWC2306B1120": ("nyc-dc-02", "primary"), "59c6e7a1d3994ac79947d3bdc4a78c71": ("tyo-store-114", "primary"),
-                     "MWC2405C0077": ("", "none"), "32d9a8741af047e39c4a6ee61a5daaba": ("", "none")}
+    assert roles == {
+        "MWC2301A0417": ("ber-branch-01", "primary"),
+        "MWC2301A0418": ("ber-branch-01", "secondary"),
+        "MWC2306B1120": ("nyc-dc-02", "primary"),
+        "59c6e7a1d3994ac79947d3bdc4a78c71": ("tyo-store-114", "primary"),
+        "MWC2405C0077": ("", "none"),
+        "32d9a8741af047e39c4a6ee61a5daaba": ("", "none"),
+    }
     assert hosts_of(listing, "site_ber_branch_01") == ["MWC2301A0417", "MWC2301A0418"]
     assert hosts_of(listing, "site_nyc_dc_02") == ["MWC2306B1120"]
     assert hosts_of(listing, "site_tyo_store_114") == ["59c6e7a1d3994ac79947d3bdc4a78c71"]
@@ -100,20 +117,34 @@ def test_a_hostile_site_name_is_data_in_a_play(ansible, simulator, api, tmp_path
     api.patch("magic/sites/5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b", json={"name": hostile}).raise_for_status()
     listing, _stderr = inventory_list(ansible, tmp_path, "plugin: cloudflare.magic_transit.connectors\n")
     groups = [name for name in listing if name.startswith("site_lookup_pipe_touch")]
-    assert len(groups) == 1 and "{" not in groups[0] and hosts_of(listing, groups[0]) == ["MWC2301A0417", "MWC2301A0418"]
+    assert (
+        len(groups) == 1 and "{" not in groups[0] and hosts_of(listing, groups[0]) == ["MWC2301A0417", "MWC2301A0418"]
+    )
     assert listing["_meta"]["hostvars"]["MWC2301A0417"]["cloudflare_site_name"] == hostile
     playbook = tmp_path / "show.yml"
-    playbook.write_text(textwrap.dedent("""\
+    playbook.write_text(
+        textwrap.dedent(
+            """\
         - hosts: %s
           gather_facts: false
           tasks:
             - ansible.builtin.debug:
                 msg: "site={{ cloudflare_site_name }} role={{ cloudflare_ha_role }}"
               delegate_to: localhost
-        """ % groups[0]), encoding="utf-8")
+        """
+            % groups[0]
+        ),
+        encoding="utf-8",
+    )
     completed = subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), str(playbook)],
-        capture_output=True, text=True, cwd=str(tmp_path), timeout=120, check=False, env=ansible.env())
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=120,
+        check=False,
+        env=ansible.env(),
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "role=primary" in completed.stdout and "role=secondary" in completed.stdout
     assert "touch" in completed.stdout and not (tmp_path / "pwned").exists(), "the site name is never templated"
@@ -137,7 +168,13 @@ def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
         playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks: []\n", encoding="utf-8")
         completed = subprocess.run(
             [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), "--flush-cache", str(playbook)],
-            capture_output=True, text=True, cwd=str(tmp_path), timeout=120, check=False, env=ansible.env())
+            capture_output=True,
+            text=True,
+            cwd=str(tmp_path),
+            timeout=120,
+            check=False,
+            env=ansible.env(),
+        )
         assert completed.returncode == 0, completed.stdout + completed.stderr
         third, _stderr = inventory_list(ansible, tmp_path, source)
     assert len(simulator.requests()) == 2 and third == first
@@ -147,8 +184,14 @@ def test_failed_refresh_says_why_and_never_shows_the_token(ansible, simulator, t
     path = tmp_path / "sim.connectors.yml"
     path.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
     completed = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"], capture_output=True, text=True, cwd=str(tmp_path),
-        timeout=120, check=False, env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", CLOUDFLARE_API_TOKEN=simulator.token + "x"))
+        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=120,
+        check=False,
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", CLOUDFLARE_API_TOKEN=simulator.token + "x"),
+    )
     assert completed.returncode != 0
     assert "401" in completed.stderr and "10000" in completed.stderr
     assert simulator.token not in completed.stdout + completed.stderr
@@ -158,7 +201,8 @@ def test_play_over_the_inventory_runs_modules_on_the_controller(ansible, simulat
     """The AWX pattern: hosts from the connectors source, each task delegated to the controller."""
     (tmp_path / "sim.connectors.yml").write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
     playbook = tmp_path / "licensed.yml"
-    playbook.write_text(textwrap.dedent("""\
+    playbook.write_text(
+        textwrap.dedent("""\
         - name: Virtual connectors, one API read each, run on the controller
           hosts: licensed
           gather_facts: false
@@ -174,11 +218,25 @@ def test_play_over_the_inventory_runs_modules_on_the_controller(ansible, simulat
                 that:
                   - read.magic_connectors | length == 1
                   - read.magic_connectors[0].notes == cloudflare_notes
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     completed = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), "-i", str(INVENTORY), str(playbook)],
-        capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(tmp_path / "sim.connectors.yml"),
+            "-i",
+            str(INVENTORY),
+            str(playbook),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=240,
+        check=False,
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "ok=2" in completed.stdout and "failed=0" in completed.stdout
     gets = simulator.requests("GET")

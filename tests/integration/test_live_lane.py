@@ -14,17 +14,26 @@ from pathlib import Path
 
 COLLECTION = Path(os.path.abspath(__file__)).parents[2]
 INTERCONNECT = "db6e162c8771430c90b14f6378e8f5cf"  # fra-gre-1
-CONNECTOR = "d5fcbf8464854891bdc163cff7831dc1"     # nyc-dc-02 primary
+CONNECTOR = "d5fcbf8464854891bdc163cff7831dc1"  # nyc-dc-02 primary
 
 
 def run_lane(simulator, tmp_path, *args, **env):
     lane = dict(MAGIC_LIVE_TESTS="1", MAGIC_LIVE_INTERCONNECT_ID=INTERCONNECT, MAGIC_LIVE_CONNECTOR_ID=CONNECTOR)
     lane.update(env)
     environment = simulator.env(**lane)
-    command = [sys.executable, "-m", "pytest", "tests/live", "-p", "no:cacheprovider", "-q",
-               "--basetemp=%s" % (tmp_path / "live")] + list(args)
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=str(COLLECTION),
-                               timeout=280, check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/live",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--basetemp=%s" % (tmp_path / "live"),
+    ] + list(args)
+    completed = subprocess.run(
+        command, capture_output=True, text=True, env=environment, cwd=str(COLLECTION), timeout=280, check=False
+    )
     return completed.returncode, completed.stdout + completed.stderr
 
 
@@ -32,7 +41,9 @@ def assert_only_safe_writes(simulator):
     """Reads, validate_only, and PATCHes of the test connector's notes: nothing else was ever written."""
     for write in simulator.writes():
         if write["method"] == "PUT":
-            assert write["query"] == {"validate_only": "true"} and "/cf_interconnects/%s" % INTERCONNECT in write["path"]
+            assert (
+                write["query"] == {"validate_only": "true"} and "/cf_interconnects/%s" % INTERCONNECT in write["path"]
+            )
         else:
             assert write["method"] == "PATCH" and write["path"].endswith("/connectors/" + CONNECTOR), write
             assert list(write["body"]) == ["notes"], write

@@ -16,12 +16,12 @@ import pytest
 from ansible_collections.cloudflare.magic_transit.tests.helpers import connector_list, result_of, stored
 
 FREE_DEVICE = "MWC2405C0101"  # a registered hardware device without a connector in the sample data
-BERLIN = "MWC2301A0417"       # the device of "ber-branch-01 primary"
-SYDNEY = "dd54928d783446aeb068b242b1e286a1"      # syd-branch-07 primary: no site yet
+BERLIN = "MWC2301A0417"  # the device of "ber-branch-01 primary"
+SYDNEY = "dd54928d783446aeb068b242b1e286a1"  # syd-branch-07 primary: no site yet
 SYDNEY_SITE = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
-NEW_YORK = "d5fcbf8464854891bdc163cff7831dc1"    # nyc-dc-02 primary
+NEW_YORK = "d5fcbf8464854891bdc163cff7831dc1"  # nyc-dc-02 primary
 NEW_YORK_NOTES = "nyc-dc-02 primary"
-FREE_VIRTUAL_SERIAL = "CFVA-9681D2552EC5"         # a registered virtual device without a connector
+FREE_VIRTUAL_SERIAL = "CFVA-9681D2552EC5"  # a registered virtual device without a connector
 CONNECTOR = "cloudflare.magic_transit.magic_connector"
 INTERRUPT = "cloudflare.magic_transit.magic_connector_interrupt"
 
@@ -34,11 +34,17 @@ def by_serial(simulator, serial):
 
 def test_create_check_apply_reapply(ansible, simulator):
     count = len(connector_list(simulator))
-    ansible.playbook("magic_connector_create.yml", check=True, diff=True,
-                     extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=True))
+    ansible.playbook(
+        "magic_connector_create.yml",
+        check=True,
+        diff=True,
+        extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=True),
+    )
     assert simulator.writes() == [] and by_serial(simulator, FREE_DEVICE) is None
 
-    ansible.playbook("magic_connector_create.yml", diff=True, extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=True))
+    ansible.playbook(
+        "magic_connector_create.yml", diff=True, extra_vars=dict(device_serial=FREE_DEVICE, expect_changed=True)
+    )
     assert [w["method"] for w in simulator.writes()] == ["POST"]
     created = by_serial(simulator, FREE_DEVICE)
     assert created["timezone"] == "Europe/Berlin" and created["interrupt_window_hour_of_day"] == 2
@@ -60,8 +66,12 @@ def test_each_setting_is_edited_with_one_patch(ansible, simulator):
 
 def test_settings_in_check_mode_write_nothing(ansible, simulator):
     before = by_serial(simulator, BERLIN)
-    run = ansible.adhoc("cloudflare.magic_transit.magic_connector",
-                        "device_serial_number=%s timezone=UTC interrupt_window_hour_of_day=5" % BERLIN, "--check", "--diff")
+    run = ansible.adhoc(
+        "cloudflare.magic_transit.magic_connector",
+        "device_serial_number=%s timezone=UTC interrupt_window_hour_of_day=5" % BERLIN,
+        "--check",
+        "--diff",
+    )
     assert "CHANGED" in run.stdout and '"timezone": "UTC"' in run.stdout
     assert "Europe/Berlin" in run.stdout, "the diff shows the value before"
     assert simulator.writes() == [] and by_serial(simulator, BERLIN) == before
@@ -80,9 +90,13 @@ def test_virtual_connector_create_find_rekey(ansible, simulator):
 
 
 def test_delete_check_apply_reapply(ansible, simulator):
-    ansible.playbook("magic_connector_delete.yml", check=True, diff=True, extra_vars=dict(device_serial=BERLIN, expect_changed=True))
+    ansible.playbook(
+        "magic_connector_delete.yml", check=True, diff=True, extra_vars=dict(device_serial=BERLIN, expect_changed=True)
+    )
     assert simulator.writes() == [] and by_serial(simulator, BERLIN) is not None
-    ansible.playbook("magic_connector_delete.yml", diff=True, extra_vars=dict(device_serial=BERLIN, expect_changed=True))
+    ansible.playbook(
+        "magic_connector_delete.yml", diff=True, extra_vars=dict(device_serial=BERLIN, expect_changed=True)
+    )
     assert [w["method"] for w in simulator.writes()] == ["DELETE"] and by_serial(simulator, BERLIN) is None
     simulator.clear_log()
     ansible.playbook("magic_connector_delete.yml", extra_vars=dict(device_serial=BERLIN, expect_changed=False))
@@ -96,17 +110,33 @@ def test_interrupt(ansible, simulator):
     assert simulator.writes() == []
     ansible.playbook("magic_connector_interrupt.yml", extra_vars=dict(device_serial=BERLIN))
     writes = simulator.writes()
-    assert len(writes) == 1 and writes[0]["path"].endswith("/interrupts") and writes[0]["body"] == {"reboot": {"purge": False}}
+    assert (
+        len(writes) == 1
+        and writes[0]["path"].endswith("/interrupts")
+        and writes[0]["body"] == {"reboot": {"purge": False}}
+    )
 
 
-@pytest.mark.parametrize("module_args, message", [
-    ("device_serial_number=%s interrupt_window_hour_of_day=24" % BERLIN, "interrupt_window_hour_of_day must be from 0 to 23"),
-    ("device_serial_number=%s interrupt_window_duration_hours=0" % BERLIN, "interrupt_window_duration_hours must be from 1 to 24"),
-    ("device_serial_number=%s timezone=Mars/Olympus_Mons" % BERLIN, "timezone must be an IANA time zone name"),
-    ("device_serial_number=%s interrupt_window_days_of_week=Caturday" % BERLIN, "must list days of the week"),
-    ("device_serial_number=%s interrupt_window_embargo_dates=2026-13-01" % BERLIN, "must list real dates written YYYY-MM-DD"),
-    ("id=../../etc timezone=UTC", "id must be 1 to 32 letters or digits"),
-])
+@pytest.mark.parametrize(
+    "module_args, message",
+    [
+        (
+            "device_serial_number=%s interrupt_window_hour_of_day=24" % BERLIN,
+            "interrupt_window_hour_of_day must be from 0 to 23",
+        ),
+        (
+            "device_serial_number=%s interrupt_window_duration_hours=0" % BERLIN,
+            "interrupt_window_duration_hours must be from 1 to 24",
+        ),
+        ("device_serial_number=%s timezone=Mars/Olympus_Mons" % BERLIN, "timezone must be an IANA time zone name"),
+        ("device_serial_number=%s interrupt_window_days_of_week=Caturday" % BERLIN, "must list days of the week"),
+        (
+            "device_serial_number=%s interrupt_window_embargo_dates=2026-13-01" % BERLIN,
+            "must list real dates written YYYY-MM-DD",
+        ),
+        ("id=../../etc timezone=UTC", "id must be 1 to 32 letters or digits"),
+    ],
+)
 def test_bad_input_fails_before_any_call(ansible, simulator, module_args, message):
     run = ansible.adhoc("cloudflare.magic_transit.magic_connector", module_args, rc=2)
     assert message in run.stdout
@@ -114,8 +144,12 @@ def test_bad_input_fails_before_any_call(ansible, simulator, module_args, messag
 
 
 def test_api_error_is_surfaced_with_code_and_message(ansible, simulator):
-    run = ansible.adhoc("cloudflare.magic_transit.magic_connector", "device_serial_number=%s timezone=UTC" % BERLIN,
-                        rc=2, env=dict(CLOUDFLARE_API_TOKEN=simulator.readonly_token))
+    run = ansible.adhoc(
+        "cloudflare.magic_transit.magic_connector",
+        "device_serial_number=%s timezone=UTC" % BERLIN,
+        rc=2,
+        env=dict(CLOUDFLARE_API_TOKEN=simulator.readonly_token),
+    )
     assert "PATCH /accounts/%s/magic/connectors/" % simulator.account_id in run.stdout and ": 403 code " in run.stdout
     assert simulator.readonly_token not in run.output
 
@@ -163,6 +197,7 @@ def posts(simulator, path_end):
 
 # --- site_id and primary ----------------------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures("older_connector_schema")  # the 2026-08 form: connectors carry both fields
 def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
     args = "id=%s site_id=%s primary=false" % (SYDNEY, SYDNEY_SITE)
@@ -172,7 +207,9 @@ def test_site_id_and_primary_check_apply_reapply(ansible, simulator):
 
     result = result_of(ansible.adhoc(CONNECTOR, args))
     assert result["changed"] is True and result["magic_connector"]["site_id"] == SYDNEY_SITE
-    assert [(w["method"], w["body"]) for w in simulator.writes()] == [("PATCH", {"site_id": SYDNEY_SITE, "primary": False})]
+    assert [(w["method"], w["body"]) for w in simulator.writes()] == [
+        ("PATCH", {"site_id": SYDNEY_SITE, "primary": False})
+    ]
     stored = simulator.connector(SYDNEY)
     assert stored["site_id"] == SYDNEY_SITE and stored["primary"] is False
 
@@ -195,6 +232,7 @@ def test_site_id_and_primary_in_fleet_entries(ansible, simulator):
 
 # --- virtual appliances have serial numbers ----------------------------------------------------------------
 
+
 def test_virtual_connector_created_and_found_by_its_serial_number(ansible, simulator):
     args = "device_serial_number=%s notes='gcp vcon' timezone=UTC" % FREE_VIRTUAL_SERIAL
     created = result_of(ansible.adhoc(CONNECTOR, args))
@@ -207,18 +245,28 @@ def test_virtual_connector_created_and_found_by_its_serial_number(ansible, simul
 
 
 def test_rekey_into_license_key_dest_leaks_no_key(ansible, simulator, tmp_path):
-    vcon = result_of(ansible.adhoc(CONNECTOR, "device_serial_number=%s notes=vcon" % FREE_VIRTUAL_SERIAL))["magic_connector"]
+    vcon = result_of(ansible.adhoc(CONNECTOR, "device_serial_number=%s notes=vcon" % FREE_VIRTUAL_SERIAL))[
+        "magic_connector"
+    ]
     dest = tmp_path / "keys" / "vcon.key"
     dest.parent.mkdir()
 
-    check = ansible.adhoc(CONNECTOR, "device_serial_number=%s provision_license=true license_key_dest=%s" % (FREE_VIRTUAL_SERIAL, dest),
-                          "--check", "--diff")
+    check = ansible.adhoc(
+        CONNECTOR,
+        "device_serial_number=%s provision_license=true license_key_dest=%s" % (FREE_VIRTUAL_SERIAL, dest),
+        "--check",
+        "--diff",
+    )
     assert "CHANGED" in check.stdout and "revoked at once" in check.stdout
     assert not dest.exists() and [w["method"] for w in simulator.writes()] == ["POST"]
 
     simulator.clear_log()
-    run = ansible.adhoc(CONNECTOR, "device_serial_number=%s provision_license=true license_key_dest=%s" % (FREE_VIRTUAL_SERIAL, dest),
-                        "-vvvv", "--diff")
+    run = ansible.adhoc(
+        CONNECTOR,
+        "device_serial_number=%s provision_license=true license_key_dest=%s" % (FREE_VIRTUAL_SERIAL, dest),
+        "-vvvv",
+        "--diff",
+    )
     result = result_of(run)
     assert result["changed"] is True and result["license_key_dest"] == str(dest)
     assert [(w["method"], w["body"]) for w in simulator.writes()] == [("PATCH", {"provision_license": True})]
@@ -226,18 +274,25 @@ def test_rekey_into_license_key_dest_leaks_no_key(ansible, simulator, tmp_path):
     key = dest.read_text().strip()
     assert key and key not in run.output, "the license key is in the file only"
     device = stored(simulator, "devices")[vcon["device"]["id"]]
-    assert device["license_fingerprint"] == hashlib.sha256(key.encode()).hexdigest()[:16], "the file holds the valid key"
+    assert device["license_fingerprint"] == hashlib.sha256(key.encode()).hexdigest()[:16], (
+        "the file holds the valid key"
+    )
     assert sorted(os.listdir(dest.parent)) == ["vcon.key"]
 
 
 def test_rekey_into_an_unwritable_folder_sends_nothing(ansible, simulator, tmp_path):
-    run = ansible.adhoc(CONNECTOR, "device_serial_number=%s notes=new provision_license=true license_key_dest=%s"
-                        % (FREE_VIRTUAL_SERIAL, tmp_path / "missing" / "vcon.key"), rc=2)
+    run = ansible.adhoc(
+        CONNECTOR,
+        "device_serial_number=%s notes=new provision_license=true license_key_dest=%s"
+        % (FREE_VIRTUAL_SERIAL, tmp_path / "missing" / "vcon.key"),
+        rc=2,
+    )
     assert "license_key_dest must be in an existing directory" in run.stdout
     assert simulator.requests() == []
 
 
 # --- unknown serial numbers ----------------------------------------------------------------------------
+
 
 def test_strict_devices_unknown_serial_is_named_and_nothing_created(ansible, simulator):
     simulator.admin("PUT", "settings", {"strict_devices": True})
@@ -250,10 +305,14 @@ def test_strict_devices_unknown_serial_is_named_and_nothing_created(ansible, sim
 
 # --- interrupts --------------------------------------------------------------------------------------------
 
+
 def test_interrupt_by_notes_then_pending_then_409(ansible, simulator):
     simulator.admin("PUT", "settings", {"interrupt_delay": "never"})
     first = result_of(ansible.adhoc(INTERRUPT, "notes='%s' action=reboot" % NEW_YORK_NOTES))
-    assert first["changed"] is True and first["msg"] == "reboot submitted to connector '%s' (%s)" % (NEW_YORK_NOTES, NEW_YORK)
+    assert first["changed"] is True and first["msg"] == "reboot submitted to connector '%s' (%s)" % (
+        NEW_YORK_NOTES,
+        NEW_YORK,
+    )
     assert len(posts(simulator, "/interrupts")) == 1
 
     # Pending: refused from the interrupts read first, in check mode and for real; nothing is sent.

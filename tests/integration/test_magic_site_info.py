@@ -44,5 +44,7 @@ def test_by_name_and_by_id(ansible, simulator, sites, simulator_api):
     assert result_of(ansible.adhoc(MODULE, "name='%s'" % site["name"]))["magic_sites"] == [site]
     assert result_of(ansible.adhoc(MODULE, "id=%s" % site["id"]))["magic_sites"] == [site]
     assert [(r["method"], r["path"].rsplit("/magic/", 1)[1]) for r in simulator.requests()] == [
-        ("GET", "sites"), ("GET", "sites/" + site["id"])]
+        ("GET", "sites"),
+        ("GET", "sites/" + site["id"]),
+    ]
     assert simulator.writes() == []

@@ -37,13 +37,19 @@ def list_calls(simulator):
     """(connector list calls, sites list calls, all requests) of the request log."""
     requests = simulator.requests()
     gets = [r["path"] for r in requests if r["method"] == "GET"]
-    return (sum(1 for p in gets if p.endswith("/magic/connectors")), sum(1 for p in gets if p.endswith("/magic/sites")),
-            len(requests))
+    return (
+        sum(1 for p in gets if p.endswith("/magic/connectors")),
+        sum(1 for p in gets if p.endswith("/magic/sites")),
+        len(requests),
+    )
 
 
 def overlap(simulator, first, second):
-    return windows_overlap(window_of(simulator.connector(first)), window_of(simulator.connector(second)),
-                           datetime.date.fromisoformat(TODAY))
+    return windows_overlap(
+        window_of(simulator.connector(first)),
+        window_of(simulator.connector(second)),
+        datetime.date.fromisoformat(TODAY),
+    )
 
 
 def test_a_single_member_run_next_to_an_untouched_peer_is_shifted(ansible, simulator, tmp_path):
@@ -65,7 +71,12 @@ def test_a_single_member_run_next_to_an_untouched_peer_is_shifted(ansible, simul
     assert (secondary["interrupt_window_hour_of_day"], secondary["interrupt_window_duration_hours"]) == (7, 4)
     assert simulator.connector(PRIMARY) == primary_before and not overlap(simulator, PRIMARY, SECONDARY)
     plan = result["maintenance_plan"]
-    assert (plan["targets"], plan["changing"], plan["conflicts_shifted"], plan["ha_groups_partly_targeted"]) == (1, 1, 1, 1)
+    assert (plan["targets"], plan["changing"], plan["conflicts_shifted"], plan["ha_groups_partly_targeted"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert plan["shifted"][0]["peer"] == PRIMARY and plan["sites_used"] is True
     assert run.stdout.count("conflicts shifted") == 1, "the summary is printed once"
 
@@ -78,7 +89,11 @@ def test_a_single_member_run_fails_with_ha_conflict_fail_naming_both(ansible, si
     simulator.clear_log()
     run, dummy = run_role(ansible, tmp_path, rc=2, connectors=[dict(id=SECONDARY)], ha_conflict="fail")
     assert simulator.writes() == []
-    for text in ("maintenance_window_ha_conflict", "ber-branch-01 secondary (%s)" % SECONDARY, "ber-branch-01 primary (%s)" % PRIMARY):
+    for text in (
+        "maintenance_window_ha_conflict",
+        "ber-branch-01 secondary (%s)" % SECONDARY,
+        "ber-branch-01 primary (%s)" % PRIMARY,
+    ):
         assert text in run.output
 
 
@@ -118,14 +133,28 @@ def test_sites_are_the_first_source_of_ha_groups(ansible, simulator, simulator_a
     run, result = run_role(ansible, tmp_path, connectors=targets, group_by="site_id")
     assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     # Back to back (01:00 and 05:00) they would share an hour on spring-forward Sunday in Berlin (issue 23): 06:00.
-    assert (simulator.connector(PRIMARY)["interrupt_window_hour_of_day"], simulator.connector(SECONDARY)["interrupt_window_hour_of_day"]) == (1, 6)
+    assert (
+        simulator.connector(PRIMARY)["interrupt_window_hour_of_day"],
+        simulator.connector(SECONDARY)["interrupt_window_hour_of_day"],
+    ) == (1, 6)
     assert result["maintenance_plan"]["ha_groups"] == 1 and not overlap(simulator, PRIMARY, SECONDARY)
 
 
 def test_numeric_role_variables_may_be_strings_and_others_are_refused(ansible, simulator, tmp_path):
     simulator.clear_log()
-    run, result = run_role(ansible, tmp_path, args=("-e", "maintenance_window_hour=2", "-e", "maintenance_window_duration=3",
-                                                    "-e", "maintenance_window_latest_end_hour=12"), allow_ungrouped=True)
+    run, result = run_role(
+        ansible,
+        tmp_path,
+        args=(
+            "-e",
+            "maintenance_window_hour=2",
+            "-e",
+            "maintenance_window_duration=3",
+            "-e",
+            "maintenance_window_latest_end_hour=12",
+        ),
+        allow_ungrouped=True,
+    )
     assert list_calls(simulator)[:2] == (2, 1), "a run that writes lists the connectors again to check them"
     assert simulator.connector(PRIMARY)["interrupt_window_hour_of_day"] == 2
     # 02:00 + 3 h in Berlin spans the spring-forward jump (read as 3 real hours it ends at 06:00 CEST): 06:00, not 05:00.
@@ -142,19 +171,37 @@ def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansib
     source = tmp_path / "sim.connectors.yml"
     source.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
     secondary_host = simulator.connector(SECONDARY)["device"]["serial_number"]
-    others_before = dict((c, simulator.connector(c)) for c in stored(simulator, "connectors")
-                         if c != SECONDARY)
+    others_before = dict((c, simulator.connector(c)) for c in stored(simulator, "connectors") if c != SECONDARY)
     simulator.clear_log()
     playbook = str(PLAYBOOKS / "maintenance_window_limit.yml")
     completed = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(source), "-i", str(INVENTORY), playbook, "--limit", secondary_host,
-         "-e", "maintenance_window_today=" + TODAY],
-        capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env())
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(source),
+            "-i",
+            str(INVENTORY),
+            playbook,
+            "--limit",
+            secondary_host,
+            "-e",
+            "maintenance_window_today=" + TODAY,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=240,
+        check=False,
+        env=ansible.env(),
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 of 6 connectors planned" in completed.stdout and completed.stdout.count("conflicts shifted") == 1
-    assert list_calls(simulator) == (3, 2, 6), \
+    assert list_calls(simulator) == (3, 2, 6), (
         "the inventory's lists (connectors, sites), the role's list and sites list, one PATCH, the check's list"
-    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "shifted away from the untouched primary"
+    )
+    assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, (
+        "shifted away from the untouched primary"
+    )
     assert all(simulator.connector(c) == before for c, before in others_before.items())
 
 
@@ -164,36 +211,57 @@ def test_business_hours_keep_every_planned_window_out_of_store_hours(ansible, si
     simulator.clear_log()
     run, dummy = run_role(ansible, tmp_path, rc=2, connectors=[dict(id=SECONDARY)], business_hours="06:00-22:00")
     assert simulator.writes() == []
-    assert ("maintenance_window_business_hours leaves no free window for ber-branch-01 secondary (%s) of HA group "
-            "ber-branch-01 (2 members); every window it may take overlaps ber-branch-01 primary" % SECONDARY) in run.output
+    assert (
+        "maintenance_window_business_hours leaves no free window for ber-branch-01 secondary (%s) of HA group "
+        "ber-branch-01 (2 members); every window it may take overlaps ber-branch-01 primary" % SECONDARY
+    ) in run.output
 
     run, dummy = run_role(ansible, tmp_path, rc=2, hour=9, business_hours="08:00-22:00")
     assert "maintenance_window_hour (09:00) opens inside maintenance_window_business_hours 08:00-22:00" in run.output
     assert simulator.writes() == []
 
     run, dummy = run_role(ansible, tmp_path, rc=2, business_hours="8-22")
-    assert "maintenance_window_business_hours must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM" in run.output and simulator.writes() == []
+    assert (
+        "maintenance_window_business_hours must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM" in run.output
+        and simulator.writes() == []
+    )
 
     run, result = run_role(ansible, tmp_path, connectors=[dict(id=SECONDARY)], business_hours="08:00-22:00")
     assert simulator.connector(SECONDARY)["interrupt_window_hour_of_day"] == 7, "opens before the store does"
     assert not overlap(simulator, PRIMARY, SECONDARY)
 
 
-def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned(ansible, simulator, simulator_api, tmp_path):
-    simulator_api.patch("magic/connectors/" + SECONDARY, json={"timezone": "UTC"}).raise_for_status()  # left on the API default
+def test_ha_members_in_different_time_zones_are_reported_refused_or_aligned(
+    ansible, simulator, simulator_api, tmp_path
+):
+    simulator_api.patch(
+        "magic/connectors/" + SECONDARY, json={"timezone": "UTC"}
+    ).raise_for_status()  # left on the API default
     simulator.clear_log()
     run, result = run_role(ansible, tmp_path, check=True, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)])
     assert simulator.writes() == []
-    assert ("HA group ber-branch-01 has members in different time zones: ber-branch-01 primary (%s) in Europe/Berlin, "
-            "ber-branch-01 secondary (%s) in UTC" % (PRIMARY, SECONDARY)) in run.stdout
+    assert (
+        "HA group ber-branch-01 has members in different time zones: ber-branch-01 primary (%s) in Europe/Berlin, "
+        "ber-branch-01 secondary (%s) in UTC" % (PRIMARY, SECONDARY)
+    ) in run.stdout
     assert result["maintenance_plan"]["timezone_mismatches"] == 1
 
-    run, dummy = run_role(ansible, tmp_path, rc=2, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="fail")
-    assert "maintenance_window_timezone_mismatch is fail: the members of HA group ber-branch-01 are in different" in run.output
+    run, dummy = run_role(
+        ansible, tmp_path, rc=2, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="fail"
+    )
+    assert (
+        "maintenance_window_timezone_mismatch is fail: the members of HA group ber-branch-01 are in different"
+        in run.output
+    )
     assert simulator.writes() == []
 
-    run, result = run_role(ansible, tmp_path, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="primary")
-    assert simulator.connector(SECONDARY)["timezone"] == "Europe/Berlin" and result["maintenance_plan"]["timezone_mismatches"] == 0
+    run, result = run_role(
+        ansible, tmp_path, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="primary"
+    )
+    assert (
+        simulator.connector(SECONDARY)["timezone"] == "Europe/Berlin"
+        and result["maintenance_plan"]["timezone_mismatches"] == 0
+    )
     assert not overlap(simulator, PRIMARY, SECONDARY)
     simulator.clear_log()
     run_role(ansible, tmp_path, connectors=[dict(id=PRIMARY), dict(id=SECONDARY)], timezone_mismatch="primary")

@@ -49,9 +49,20 @@ def moment(text):
 def away(simulator):
     """connector id -> [(from, until, reason)] from the simulator's timeline (until None: still away)."""
     timeline = simulator.admin("GET", "heartbeats")["accounts"][simulator.account_id]
-    return dict((cid, [(moment(a["from"]) if a["from"] else datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
-                        moment(a["until"]) if a["until"] else None, a["reason"]) for a in entry["away"]])
-                for cid, entry in timeline.items())
+    return dict(
+        (
+            cid,
+            [
+                (
+                    moment(a["from"]) if a["from"] else datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
+                    moment(a["until"]) if a["until"] else None,
+                    a["reason"],
+                )
+                for a in entry["away"]
+            ],
+        )
+        for cid, entry in timeline.items()
+    )
 
 
 def take_offline(simulator, connector_id, max_age):
@@ -94,10 +105,16 @@ def test_a_rolling_reboot_of_30_stores_never_takes_a_store_down(ansible, simulat
             assert reboots(timeline[primary]) == [] and reboots(timeline[secondary]) == [], name
             continue
         (secondary_away,), (primary_away,) = reboots(timeline[secondary]), reboots(timeline[primary])
-        assert secondary_away[1] <= primary_away[0], "%s: the secondary goes first and is back before the primary" % name
+        assert secondary_away[1] <= primary_away[0], (
+            "%s: the secondary goes first and is back before the primary" % name
+        )
     # Batches of 5: never more than 5 stores with a member away at once.
-    intervals = [i for name in STORES for cid in (fleet[name]["connector_id"], fleet[name]["secondary_connector_id"])
-                 for i in reboots(timeline[cid])]
+    intervals = [
+        i
+        for name in STORES
+        for cid in (fleet[name]["connector_id"], fleet[name]["secondary_connector_id"])
+        for i in reboots(timeline[cid])
+    ]
     assert max(sum(1 for other in intervals if other[0] <= i[0] < other[1]) for i in intervals) <= 5
     # Skipped stores were never written to; every done member got exactly one POST.
     posts = simulator.requests("POST", "/interrupts")
@@ -107,8 +124,13 @@ def test_a_rolling_reboot_of_30_stores_never_takes_a_store_down(ansible, simulat
 
 def test_a_failure_stops_the_run_after_the_batch_in_flight(ansible, simulator, fleet, tmp_path):
     failing = fleet["fleet-site-00002"]["secondary_connector_id"]
-    simulator.add_rule(match={"method": "POST", "path": "/magic/connectors/%s/interrupts$" % failing}, times=1,
-                       action="status", status=400, when="before")
+    simulator.add_rule(
+        match={"method": "POST", "path": "/magic/connectors/%s/interrupts$" % failing},
+        times=1,
+        action="status",
+        status=400,
+        when="before",
+    )
     run, result = run_role(ansible, tmp_path, rc=2, stores=STORES)
     statuses = dict((s["store"], s["status"]) for s in result["rolling_interrupt"]["stores"])
     assert statuses["fleet-site-00002"] == "failed" and statuses["fleet-site-00005"] == "skipped"
@@ -118,7 +140,9 @@ def test_a_failure_stops_the_run_after_the_batch_in_flight(ansible, simulator, f
     timeline = away(simulator)
     for name in STORES[5:]:
         assert not any(reboots(timeline[fleet[name][slot]]) for slot in ("connector_id", "secondary_connector_id"))
-    assert reboots(timeline[fleet["fleet-site-00002"]["connector_id"]]) == [], "the failed store's primary is left alone"
+    assert reboots(timeline[fleet["fleet-site-00002"]["connector_id"]]) == [], (
+        "the failed store's primary is left alone"
+    )
 
 
 def test_check_mode_prints_the_plan_and_sends_nothing(ansible, simulator, fleet, tmp_path):
@@ -128,8 +152,11 @@ def test_check_mode_prints_the_plan_and_sends_nothing(ansible, simulator, fleet,
     assert result["rolling_interrupt"]["batches"] == [STORES[:5], STORES[5:7]]
     assert "batch 1: fleet-site-00001 (secondary connector 'fleet-00002'" in run.stdout
     assert "fleet-site-00005 (fleet-site-00005 was not interrupted" not in run.stdout
-    assert [s["status"] for s in result["rolling_interrupt"]["stores"]] == ["planned"] * 4 + ["skipped", "planned",
-                                                                                              "planned"]
+    assert [s["status"] for s in result["rolling_interrupt"]["stores"]] == ["planned"] * 4 + [
+        "skipped",
+        "planned",
+        "planned",
+    ]
 
 
 def test_shutdown_is_refused_naming_the_variable(ansible, simulator, fleet, tmp_path):
@@ -140,8 +167,9 @@ def test_shutdown_is_refused_naming_the_variable(ansible, simulator, fleet, tmp_
 
 
 def interrupt(ansible, rc=0, **args):
-    return ansible.adhoc("cloudflare.magic_transit.magic_connector_interrupt",
-                         " ".join("%s=%s" % item for item in args.items()), rc=rc)
+    return ansible.adhoc(
+        "cloudflare.magic_transit.magic_connector_interrupt", " ".join("%s=%s" % item for item in args.items()), rc=rc
+    )
 
 
 def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_asked(ansible, simulator, api, fleet):
@@ -172,11 +200,21 @@ def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_a
 
 def test_the_awx_playbook_plans_stores_given_one_per_line_in_check_mode(ansible, simulator, fleet, tmp_path):
     simulator.clear_log()
-    command = [str(BIN / "ansible-playbook"), "cloudflare.magic_transit.rolling_interrupt_apply", "--check", "-e",
-               json.dumps(dict(rolling_interrupt_apply_stores="fleet-site-00002\n fleet-site-00001\n",
-                               rolling_interrupt_apply_batch="2"))]
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
-                               env=ansible.env())
+    command = [
+        str(BIN / "ansible-playbook"),
+        "cloudflare.magic_transit.rolling_interrupt_apply",
+        "--check",
+        "-e",
+        json.dumps(
+            dict(
+                rolling_interrupt_apply_stores="fleet-site-00002\n fleet-site-00001\n",
+                rolling_interrupt_apply_batch="2",
+            )
+        ),
+    ]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env()
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "batch 1: fleet-site-00002 (secondary connector 'fleet-00004'" in completed.stdout
     assert "; fleet-site-00001 (secondary connector 'fleet-00002'" in completed.stdout

@@ -22,7 +22,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.modules import (
 SITE = "ham-store-01"
 PLAYBOOK = "magic_site_store.yml"
 SYDNEY_CONNECTOR = "dd54928d783446aeb068b242b1e286a1"  # device MWC2405C0077, in no site in the seed
-SFO_CONNECTOR = "32d9a8741af047e39c4a6ee61a5daaba"     # "sfo-lab virtual connector", in no site in the seed
+SFO_CONNECTOR = "32d9a8741af047e39c4a6ee61a5daaba"  # "sfo-lab virtual connector", in no site in the seed
 
 
 def account(simulator):
@@ -35,8 +35,10 @@ def store(simulator):
     site = next((s for s in state["sites"].values() if s["name"] == SITE), None)
     if site is None:
         return None
-    children = dict((kind, sorted((c for c in state[kind].values() if c["site_id"] == site["id"]), key=lambda c: c["name"]))
-                    for kind in ("lans", "wans", "acls"))
+    children = dict(
+        (kind, sorted((c for c in state[kind].values() if c["site_id"] == site["id"]), key=lambda c: c["name"]))
+        for kind in ("lans", "wans", "acls")
+    )
     return dict(site=site, **children)
 
 
@@ -54,7 +56,10 @@ def test_a_store_from_nothing_check_apply_reapply_change_remove(ansible, simulat
     built = store(simulator)
     assert (built["site"]["connector_id"], built["site"]["secondary_connector_id"]) == (SYDNEY_CONNECTOR, SFO_CONNECTOR)
     assert built["site"]["location"] == {"lat": "53.5511", "lon": "9.9937"}, "sent as the API's strings"
-    assert [w["name"] for w in built["wans"]] == ["fibre", "lte"] and [lan["name"] for lan in built["lans"]] == ["guest", "store"]
+    assert [w["name"] for w in built["wans"]] == ["fibre", "lte"] and [lan["name"] for lan in built["lans"]] == [
+        "guest",
+        "store",
+    ]
     dhcp = built["lans"][1]["static_addressing"]["dhcp_server"]
     assert dhcp["reservations"] == {"00:1a:2b:3c:4d:5e": "10.50.0.50"}, "sent in canonical form"
     assert built["acls"][0]["lan_1"]["lan_id"] == built["lans"][1]["id"]
@@ -67,10 +72,17 @@ def test_a_store_from_nothing_check_apply_reapply_change_remove(ansible, simulat
     assert simulator.writes() == []
 
     simulator.clear_log()
-    changed = ansible.playbook(PLAYBOOK, check=True, diff=True, extra_vars=dict(store_changed=True, expect_changed=True, expect_site_changed=False))
+    changed = ansible.playbook(
+        PLAYBOOK,
+        check=True,
+        diff=True,
+        extra_vars=dict(store_changed=True, expect_changed=True, expect_site_changed=False),
+    )
     assert simulator.writes() == [] and store(simulator) == built
     assert '"dhcp_pool_end": "10.50.0.220"' in changed.stdout or "10.50.0.220" in changed.stdout
-    ansible.playbook(PLAYBOOK, diff=True, extra_vars=dict(store_changed=True, expect_changed=True, expect_site_changed=False))
+    ansible.playbook(
+        PLAYBOOK, diff=True, extra_vars=dict(store_changed=True, expect_changed=True, expect_site_changed=False)
+    )
     after = store(simulator)
     assert [m for m, _path in writes(simulator)] == ["PATCH"] * 3, "the LTE uplink, the LAN and the ACL: one write each"
     assert after["wans"][1]["health_check_rate"] == "high" and sorted(after["acls"][0]["protocols"]) == ["tcp", "udp"]
@@ -91,15 +103,27 @@ def test_info_details_returns_each_site_with_its_network(ansible, simulator):
     assert sorted(lan["name"] for lan in site["lans"]) == ["ber-guest", "ber-store"]
     assert sorted(wan["name"] for wan in site["wans"]) == ["ber-fibre", "ber-lte"]
     assert [acl["name"] for acl in site["acls"]] == ["store-to-guest-printers"]
-    assert [r["path"].split("/magic/", 1)[1].split("/")[-1] for r in simulator.requests()] == ["sites", "lans", "wans", "acls"]
+    assert [r["path"].split("/magic/", 1)[1].split("/")[-1] for r in simulator.requests()] == [
+        "sites",
+        "lans",
+        "wans",
+        "acls",
+    ]
 
 
 def test_the_examples_of_every_site_module_run_against_the_simulator(ansible, simulator, tmp_path):
-    tasks = [task for module in (magic_site, magic_site_wan, magic_site_lan, magic_site_acl, magic_site_info)
-             for task in yaml.safe_load(module.EXAMPLES)]
+    tasks = [
+        task
+        for module in (magic_site, magic_site_wan, magic_site_lan, magic_site_acl, magic_site_info)
+        for task in yaml.safe_load(module.EXAMPLES)
+    ]
     playbook = tmp_path / "examples.yml"
     playbook.write_text(yaml.safe_dump([dict(name="The examples", hosts="localhost", gather_facts=False, tasks=tasks)]))
     run = ansible.playbook(str(playbook))
     assert run.recap()["failed"] == 0 and run.recap()["ok"] == len(tasks)
     sydney = account(simulator)["sites"]["9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"]
-    assert (sydney["connector_id"], sydney.get("secondary_connector_id"), sydney["ha_mode"]) == (SYDNEY_CONNECTOR, None, False)
+    assert (sydney["connector_id"], sydney.get("secondary_connector_id"), sydney["ha_mode"]) == (
+        SYDNEY_CONNECTOR,
+        None,
+        False,
+    )

@@ -17,18 +17,45 @@ def store(number, changed=False):
     """One store: two uplinks, a store LAN with DHCP, a guest LAN and an ACL between them."""
     net = "10.%d.%d" % (60 + number // 200, number % 200)
     return dict(
-        name="fleet-store-%02d" % number, description="store %d" % number,
+        name="fleet-store-%02d" % number,
+        description="store %d" % number,
         location=dict(lat=48 + number / 10.0, lon=str(9 + number / 10.0)),
-        wans=[dict(name="fibre", physport=1, priority=1,
-                   static_addressing=dict(address="198.51.100.%d/29" % (8 * (number % 30) + 2),
-                                          gateway_address="198.51.100.%d" % (8 * (number % 30) + 1))),
-              dict(name="lte", physport=2, priority=2, health_check_rate="high" if changed and number % 4 == 0 else "low")],
-        lans=[dict(name="store", physport=3, static_addressing=dict(
-            address=net + ".1/24", dhcp_server=dict(dhcp_pool_start=net + ".100", dhcp_pool_end=net + ".199",
-                                                    dns_servers=[net + ".1", "1.1.1.1"]))),
-              dict(name="guest", physport=4, vlan_tag=20)],
-        acls=[dict(name="store-to-guest-printers", lan_1=dict(lan_name="store", subnets=[net + ".0/24"]),
-                   lan_2=dict(lan_name="guest", port_ranges=["9100-9102"]), protocols=["tcp"])])
+        wans=[
+            dict(
+                name="fibre",
+                physport=1,
+                priority=1,
+                static_addressing=dict(
+                    address="198.51.100.%d/29" % (8 * (number % 30) + 2),
+                    gateway_address="198.51.100.%d" % (8 * (number % 30) + 1),
+                ),
+            ),
+            dict(
+                name="lte", physport=2, priority=2, health_check_rate="high" if changed and number % 4 == 0 else "low"
+            ),
+        ],
+        lans=[
+            dict(
+                name="store",
+                physport=3,
+                static_addressing=dict(
+                    address=net + ".1/24",
+                    dhcp_server=dict(
+                        dhcp_pool_start=net + ".100", dhcp_pool_end=net + ".199", dns_servers=[net + ".1", "1.1.1.1"]
+                    ),
+                ),
+            ),
+            dict(name="guest", physport=4, vlan_tag=20),
+        ],
+        acls=[
+            dict(
+                name="store-to-guest-printers",
+                lan_1=dict(lan_name="store", subnets=[net + ".0/24"]),
+                lan_2=dict(lan_name="guest", port_ranges=["9100-9102"]),
+                protocols=["tcp"],
+            )
+        ],
+    )
 
 
 def stores(changed=False):
@@ -68,12 +95,24 @@ def test_twenty_stores_in_one_task_check_apply_reapply_change_remove(ansible, si
         assert sorted(w["name"] for w in parts["wans"]) == ["fibre", "lte"], name
         lans = dict((lan["name"], lan["id"]) for lan in parts["lans"])
         assert sorted(lans) == ["guest", "store"] and len(parts["acls"]) == 1, name
-        assert (parts["acls"][0]["lan_1"]["lan_id"], parts["acls"][0]["lan_2"]["lan_id"]) == (lans["store"], lans["guest"])
+        assert (parts["acls"][0]["lan_1"]["lan_id"], parts["acls"][0]["lan_2"]["lan_id"]) == (
+            lans["store"],
+            lans["guest"],
+        )
     writes = kinds_written(simulator)
-    assert sorted(set(writes)) == [("POST", "sites"), ("POST", "sites/acls"), ("POST", "sites/lans"), ("POST", "sites/wans")]
+    assert sorted(set(writes)) == [
+        ("POST", "sites"),
+        ("POST", "sites/acls"),
+        ("POST", "sites/lans"),
+        ("POST", "sites/wans"),
+    ]
     assert len(writes) == STORES * 6
-    assert max(i for i, w in enumerate(writes) if w[1] == "sites") < min(i for i, w in enumerate(writes) if w[1] != "sites")
-    assert max(i for i, w in enumerate(writes) if w[1] == "sites/lans") < min(i for i, w in enumerate(writes) if w[1] == "sites/acls")
+    assert max(i for i, w in enumerate(writes) if w[1] == "sites") < min(
+        i for i, w in enumerate(writes) if w[1] != "sites"
+    )
+    assert max(i for i, w in enumerate(writes) if w[1] == "sites/lans") < min(
+        i for i, w in enumerate(writes) if w[1] == "sites/acls"
+    )
 
     simulator.clear_log()
     run = ansible.playbook(PLAYBOOK, extra_vars=dict(sites=stores(), expect_changed=False))
@@ -85,8 +124,12 @@ def test_twenty_stores_in_one_task_check_apply_reapply_change_remove(ansible, si
     simulator.clear_log()
     ansible.playbook(PLAYBOOK, extra_vars=dict(sites=stores(changed=True), expect_changed=True))
     assert kinds_written(simulator) == [("PATCH", "sites/wans")] * (STORES // 4), "only the LTE uplinks that change"
-    assert all(w["health_check_rate"] == "high" for parts in built(simulator).values() for w in parts["wans"]
-               if w["name"] == "lte" and int(parts["site"]["name"][-2:]) % 4 == 0)
+    assert all(
+        w["health_check_rate"] == "high"
+        for parts in built(simulator).values()
+        for w in parts["wans"]
+        if w["name"] == "lte" and int(parts["site"]["name"][-2:]) % 4 == 0
+    )
 
     simulator.clear_log()
     gone = [dict(name=s["name"], state="absent") for s in stores()]

@@ -39,8 +39,9 @@ REQUIRED = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "MAGIC_LIVE_INTERCO
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("MAGIC_LIVE_TESTS") == "1":
         return
-    skip = pytest.mark.skip(reason="the live lane runs only with MAGIC_LIVE_TESTS=1 and %s set (make test-live)"
-                            % ", ".join(REQUIRED))
+    skip = pytest.mark.skip(
+        reason="the live lane runs only with MAGIC_LIVE_TESTS=1 and %s set (make test-live)" % ", ".join(REQUIRED)
+    )
     for item in items:
         item.add_marker(skip)
 
@@ -51,8 +52,10 @@ class Live:
     def __init__(self, tmp_path):
         missing = [name for name in REQUIRED if not os.environ.get(name)]
         if missing:
-            pytest.fail("MAGIC_LIVE_TESTS=1 but %s not set: the live lane needs all of %s"
-                        % (", ".join(missing), ", ".join(REQUIRED)))
+            pytest.fail(
+                "MAGIC_LIVE_TESTS=1 but %s not set: the live lane needs all of %s"
+                % (", ".join(missing), ", ".join(REQUIRED))
+            )
         self.tmp_path = tmp_path
         self.interconnect_id = os.environ["MAGIC_LIVE_INTERCONNECT_ID"]
         self.connector_id = os.environ["MAGIC_LIVE_CONNECTOR_ID"]
@@ -60,32 +63,69 @@ class Live:
     def env(self):
         root = HERE.parents[3]
         if root.name != "ansible_collections":
-            pytest.fail("run the live lane from a collection tree at .../ansible_collections/cloudflare/magic_transit "
-                        "(make test-live does this)")
+            pytest.fail(
+                "run the live lane from a collection tree at .../ansible_collections/cloudflare/magic_transit "
+                "(make test-live does this)"
+            )
         env = dict((k, v) for k, v in os.environ.items() if not k.startswith("ANSIBLE_"))
-        env.update(ANSIBLE_COLLECTIONS_PATH=str(root.parent), ANSIBLE_HOME=str(self.tmp_path / "ansible-home"),
-                   ANSIBLE_LOCAL_TEMP=str(self.tmp_path / "ansible-tmp"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", PATH=str(BIN) + os.pathsep + env.get("PATH", ""))
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=str(root.parent),
+            ANSIBLE_HOME=str(self.tmp_path / "ansible-home"),
+            ANSIBLE_LOCAL_TEMP=str(self.tmp_path / "ansible-tmp"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            PATH=str(BIN) + os.pathsep + env.get("PATH", ""),
+        )
         return env
 
     def run(self, command, check=True):
-        completed = subprocess.run(command, capture_output=True, text=True, env=self.env(), cwd=str(self.tmp_path),
-                                   timeout=240, check=False)
+        completed = subprocess.run(
+            command, capture_output=True, text=True, env=self.env(), cwd=str(self.tmp_path), timeout=240, check=False
+        )
         if check:
-            assert completed.returncode == 0, "exit code %d:\n%s%s" % (completed.returncode, completed.stdout, completed.stderr)
+            assert completed.returncode == 0, "exit code %d:\n%s%s" % (
+                completed.returncode,
+                completed.stdout,
+                completed.stderr,
+            )
         return completed
 
     def playbook(self, name, check=True, **extra_vars):
         variables = dict(interconnect_id=self.interconnect_id, connector_id=self.connector_id, **extra_vars)
-        return self.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                         "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", json.dumps(variables),
-                         str(PLAYBOOKS / name)], check=check)
+        return self.run(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                "localhost,",
+                "-c",
+                "local",
+                "-e",
+                "ansible_python_interpreter=%s" % sys.executable,
+                "-e",
+                json.dumps(variables),
+                str(PLAYBOOKS / name),
+            ],
+            check=check,
+        )
 
     def module(self, module, **args):
         """One module run on localhost; its result."""
-        completed = self.run([str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-                              "-e", "ansible_python_interpreter=%s" % sys.executable, "-m", module,
-                              "-a", json.dumps(args)])
+        completed = self.run(
+            [
+                str(BIN / "ansible"),
+                "localhost",
+                "-i",
+                "localhost,",
+                "-c",
+                "local",
+                "-e",
+                "ansible_python_interpreter=%s" % sys.executable,
+                "-m",
+                module,
+                "-a",
+                json.dumps(args),
+            ]
+        )
         return result_of(completed)
 
     def connector_notes(self):

@@ -23,8 +23,12 @@ def test_check_mode_changes_nothing(live):
 def test_connector_notes_changed_and_restored(live):
     notes = live.connector_notes()
     try:
-        live.playbook("live_notes_round_trip.yml", original_notes=notes, changed_notes=notes + MARK,
-                      fail_after_change=os.environ.get("MAGIC_LIVE_FAIL_AFTER_CHANGE") == "1")
+        live.playbook(
+            "live_notes_round_trip.yml",
+            original_notes=notes,
+            changed_notes=notes + MARK,
+            fail_after_change=os.environ.get("MAGIC_LIVE_FAIL_AFTER_CHANGE") == "1",
+        )
     finally:
         # Should the playbook itself have died before its always section, the notes are restored here.
         if live.connector_notes() != notes:

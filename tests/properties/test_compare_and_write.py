@@ -20,18 +20,24 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import SECRET_MASK
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     DAYS,
     Connectors,
     check_settings,
     merge_embargo_dates,
 )
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import Interconnects
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import desired_from_params, differences, managed_view
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import (
+    desired_from_params,
+    differences,
+    managed_view,
+)
 from simulator import resources as sim_resources, validation as sim_validation
 
-SETTINGS_OF_TESTS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS_OF_TESTS = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 CONNECTORS = Connectors(client=None)
 INTERCONNECTS = Interconnects(client=None)
 SETTINGS = Connectors.fields
@@ -52,15 +58,20 @@ NUMBER_AS_API = st.one_of(st.integers(0, 23), st.integers(0, 23).map(float))  # 
 @st.composite
 def connector_answers(draw):
     """A connector as the API answers it; any setting may be missing."""
-    obj = {"id": draw(HEX32), "device": {"id": draw(HEX32), "type": draw(st.sampled_from(["MANAGED", "LICENSED"]))},
-           "last_updated": "2026-01-01T00:00:00Z"}
+    obj = {
+        "id": draw(HEX32),
+        "device": {"id": draw(HEX32), "type": draw(st.sampled_from(["MANAGED", "LICENSED"]))},
+        "last_updated": "2026-01-01T00:00:00Z",
+    }
     optional = {
         "activated": st.booleans(),
         "notes": TEXT,
         "timezone": TIMEZONES,
         "interrupt_window_hour_of_day": NUMBER_AS_API,
         "interrupt_window_duration_hours": st.integers(1, 24).map(float),
-        "interrupt_window_days_of_week": st.lists(st.sampled_from(DAYS), unique=True).map(lambda d: sorted(d, key=DAYS.index)),
+        "interrupt_window_days_of_week": st.lists(st.sampled_from(DAYS), unique=True).map(
+            lambda d: sorted(d, key=DAYS.index)
+        ),
         "interrupt_window_embargo_dates": st.lists(DATES, unique=True, max_size=60).map(sorted),
         "primary": st.booleans(),
     }
@@ -86,7 +97,7 @@ def connector_settings(draw):
     return dict((key, draw(options[key])) for key in chosen)
 
 
-IPV4_31 = st.integers(0, 2 ** 15 - 1).map(lambda n: "10.%d.%d.%d/31" % (n >> 7 & 255, n & 127, 0))
+IPV4_31 = st.integers(0, 2**15 - 1).map(lambda n: "10.%d.%d.%d/31" % (n >> 7 & 255, n & 127, 0))
 PREFIXES = st.sampled_from(["203.0.113.0/24", "198.51.100.0/24", "2001:db8:1200::/48", "192.0.2.0/25", "2001:db8::/32"])
 MD5 = st.text(alphabet=string.ascii_letters + string.digits, min_size=6, max_size=20).map(lambda s: "md5:" + s)
 TARGETS = st.sampled_from(["", "10.0.0.1", "192.168.10.1"])
@@ -95,9 +106,13 @@ TARGETS = st.sampled_from(["", "10.0.0.1", "192.168.10.1"])
 @st.composite
 def health_checks(draw, as_api):
     hc = {}
-    for key, strategy in (("enabled", st.booleans()), ("rate", st.sampled_from(["low", "mid", "high"])),
-                          ("type", st.sampled_from(["reply", "request"])),
-                          ("direction", st.sampled_from(["unidirectional", "bidirectional"])), ("target", TARGETS)):
+    for key, strategy in (
+        ("enabled", st.booleans()),
+        ("rate", st.sampled_from(["low", "mid", "high"])),
+        ("type", st.sampled_from(["reply", "request"])),
+        ("direction", st.sampled_from(["unidirectional", "bidirectional"])),
+        ("target", TARGETS),
+    ):
         if draw(st.booleans()):
             hc[key] = draw(strategy)
     if hc.get("direction") == "bidirectional" and draw(st.booleans()):
@@ -110,8 +125,13 @@ def health_checks(draw, as_api):
 @st.composite
 def bgps(draw, as_api):
     bgp = {}
-    for key, strategy in (("customer_asn", st.integers(1, 4294967295)), ("extra_prefixes", st.lists(PREFIXES, max_size=4)),
-                          ("md5_key", MD5), ("import_filter_id", HEX32), ("export_filter_id", HEX32)):
+    for key, strategy in (
+        ("customer_asn", st.integers(1, 4294967295)),
+        ("extra_prefixes", st.lists(PREFIXES, max_size=4)),
+        ("md5_key", MD5),
+        ("import_filter_id", HEX32),
+        ("export_filter_id", HEX32),
+    ):
         if draw(st.booleans()):
             bgp[key] = draw(strategy)
     if as_api and draw(st.booleans()):
@@ -122,11 +142,23 @@ def bgps(draw, as_api):
 @st.composite
 def interconnects(draw):
     """An interconnect as the API answers it with x-magic-new-hc-target: true; nested objects may be missing."""
-    obj = {"id": draw(HEX32), "name": draw(TEXT.filter(bool)), "colo_name": "fra01", "version": draw(st.sampled_from(["1", "2"])),
-           "mtu": draw(st.integers(576, 9000)), "created_on": "2025-01-01T00:00:00Z", "modified_on": "2025-01-01T00:00:00Z"}
-    for key, strategy in (("description", TEXT), ("automatic_return_routing", st.booleans()), ("interface_address", IPV4_31),
-                          ("gre", st.fixed_dictionaries({"cloudflare_endpoint": st.sampled_from(["172.64.240.252", "172.64.240.253"])})),
-                          ("health_check", health_checks(as_api=True)), ("bgp", bgps(as_api=True))):
+    obj = {
+        "id": draw(HEX32),
+        "name": draw(TEXT.filter(bool)),
+        "colo_name": "fra01",
+        "version": draw(st.sampled_from(["1", "2"])),
+        "mtu": draw(st.integers(576, 9000)),
+        "created_on": "2025-01-01T00:00:00Z",
+        "modified_on": "2025-01-01T00:00:00Z",
+    }
+    for key, strategy in (
+        ("description", TEXT),
+        ("automatic_return_routing", st.booleans()),
+        ("interface_address", IPV4_31),
+        ("gre", st.fixed_dictionaries({"cloudflare_endpoint": st.sampled_from(["172.64.240.252", "172.64.240.253"])})),
+        ("health_check", health_checks(as_api=True)),
+        ("bgp", bgps(as_api=True)),
+    ):
         if draw(st.booleans()):
             obj[key] = draw(strategy)
     return obj
@@ -136,10 +168,16 @@ def interconnects(draw):
 def interconnect_params(draw):
     """cf_interconnect's module parameters (valid, None for what the user left out), as AnsibleModule hands them over."""
     params = dict((name, None) for name in INTERCONNECT_FIELDS)
-    for key, strategy in (("name", TEXT.filter(bool)), ("description", TEXT), ("mtu", st.integers(576, 9000)),
-                          ("automatic_return_routing", st.booleans()), ("interface_address", IPV4_31),
-                          ("gre", st.fixed_dictionaries({"cloudflare_endpoint": st.sampled_from(["172.64.240.252", "172.64.240.254"])})),
-                          ("health_check", health_checks(as_api=False)), ("bgp", bgps(as_api=False))):
+    for key, strategy in (
+        ("name", TEXT.filter(bool)),
+        ("description", TEXT),
+        ("mtu", st.integers(576, 9000)),
+        ("automatic_return_routing", st.booleans()),
+        ("interface_address", IPV4_31),
+        ("gre", st.fixed_dictionaries({"cloudflare_endpoint": st.sampled_from(["172.64.240.252", "172.64.240.254"])})),
+        ("health_check", health_checks(as_api=False)),
+        ("bgp", bgps(as_api=False)),
+    ):
         if draw(st.booleans()):
             params[key] = draw(strategy)
     for nested in ("gre", "health_check", "bgp"):
@@ -150,6 +188,7 @@ def interconnect_params(draw):
 
 
 # --- the API, as the notes describe it ----------------------------------------------------------------------------
+
 
 def patch_connector(current, body):
     """PATCH: the fields sent replace theirs, the rest is kept; answers with days in week order, dates sorted, the
@@ -181,6 +220,7 @@ def put_interconnect(current, body):
 
 
 # --- properties ---------------------------------------------------------------------------------------------------
+
 
 @SETTINGS_OF_TESTS
 @given(current=connector_answers(), raw=connector_settings(), purge=st.booleans())
@@ -248,7 +288,10 @@ def test_any_object_compared_with_itself_is_unchanged(obj):
     assert resource.canonical(canonical) == canonical, "canonical is idempotent"
     assert differences(canonical, canonical) == {}
     assert differences(canonical, managed_view(canonical, canonical)) == {}
-    assert resource.diff(managed_view(canonical, canonical), managed_view(canonical, canonical)) == {"before": {}, "after": {}}
+    assert resource.diff(managed_view(canonical, canonical), managed_view(canonical, canonical)) == {
+        "before": {},
+        "after": {},
+    }
 
 
 @SETTINGS_OF_TESTS
@@ -291,7 +334,9 @@ def test_merge_embargo_dates(current, given_dates, purge):
         assert merge_embargo_dates(desired, current, True) is desired
         return
     if len(union) > 100:
-        with pytest.raises(InvalidOption, match=r"^interrupt_window_embargo_dates may hold at most 100 dates \(after merging\)"):
+        with pytest.raises(
+            InvalidOption, match=r"^interrupt_window_embargo_dates may hold at most 100 dates \(after merging\)"
+        ):
             merge_embargo_dates(desired, current, False)
         return
     merged = merge_embargo_dates(desired, current, False)
@@ -301,8 +346,11 @@ def test_merge_embargo_dates(current, given_dates, purge):
 
 
 @SETTINGS_OF_TESTS
-@given(before=interconnects(), after=interconnects(), license_key=st.text(alphabet=string.ascii_uppercase, min_size=8).map(
-    lambda s: "MWCL-" + s))
+@given(
+    before=interconnects(),
+    after=interconnects(),
+    license_key=st.text(alphabet=string.ascii_uppercase, min_size=8).map(lambda s: "MWCL-" + s),
+)
 def test_diffs_and_results_never_show_a_secret(before, after, license_key):
     secrets = [obj["bgp"]["md5_key"] for obj in (before, after) if "md5_key" in obj.get("bgp", {})]
     diff = INTERCONNECTS.diff(INTERCONNECTS.canonical(before), INTERCONNECTS.canonical(after))

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import DAYS
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
     PRESETS,
     business_hours,
@@ -31,20 +31,47 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintena
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import window_of, windows_overlap
 
 EXAMPLES = 200
-SETTINGS_OF_TESTS = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS_OF_TESTS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # DST zones of both hemispheres (US, EU, AU), zones without DST (Phoenix, Tokyo, fixed offsets), half-hour zones with
 # and without DST (Kolkata, Adelaide, St John's) and Lord Howe, whose clock jumps by half an hour: all on a 30-minute
 # grid in UTC.
-TIMEZONES = ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "America/Chicago",
-             "Australia/Sydney", "Asia/Tokyo", "Asia/Kolkata", "Australia/Adelaide", "America/St_Johns", "America/Phoenix",
-             "Australia/Lord_Howe", "Etc/GMT+2", "America/Sao_Paulo"]
+TIMEZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Chicago",
+    "Australia/Sydney",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Australia/Adelaide",
+    "America/St_Johns",
+    "America/Phoenix",
+    "Australia/Lord_Howe",
+    "Etc/GMT+2",
+    "America/Sao_Paulo",
+]
 # Any day of two years: the 12 months judged then hold every transition of every zone, wherever the start falls.
 STARTS = st.dates(datetime.date(2026, 12, 1), datetime.date(2028, 11, 30))
 # Transition days (and the days around them) of the zones above, where a re-plan must move nothing.
-NEAR_TRANSITIONS = st.sampled_from([datetime.date(2027, 3, 13), datetime.date(2027, 3, 14), datetime.date(2027, 3, 29),
-                                    datetime.date(2027, 4, 4), datetime.date(2027, 10, 3), datetime.date(2027, 10, 31),
-                                    datetime.date(2027, 11, 7), datetime.date(2028, 3, 26)])
+NEAR_TRANSITIONS = st.sampled_from(
+    [
+        datetime.date(2027, 3, 13),
+        datetime.date(2027, 3, 14),
+        datetime.date(2027, 3, 29),
+        datetime.date(2027, 4, 4),
+        datetime.date(2027, 10, 3),
+        datetime.date(2027, 10, 31),
+        datetime.date(2027, 11, 7),
+        datetime.date(2028, 3, 26),
+    ]
+)
 # Store hours as retail sets them (all after any hour a DST change skips, so the opening hour is unambiguous).
 BUSINESS_HOURS = st.sampled_from([None, None, "08:00-22:00", "06:30-23:00", "09:00-17:00", "10:00-20:30"])
 UTC = datetime.timezone.utc
@@ -52,11 +79,16 @@ GRID = datetime.timedelta(minutes=30)
 # The days the independent checks judge: the day before the start, then 12 months and a week (not the planner's constant).
 DAYS_JUDGED = range(-1, 373)
 
-WINDOWS = st.one_of(st.none(), st.fixed_dictionaries(dict(
-    interrupt_window_days_of_week=st.lists(st.sampled_from(DAYS), min_size=1, max_size=7, unique=True),
-    interrupt_window_hour_of_day=st.integers(0, 23),
-    interrupt_window_duration_hours=st.integers(1, 6),
-)))
+WINDOWS = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        dict(
+            interrupt_window_days_of_week=st.lists(st.sampled_from(DAYS), min_size=1, max_size=7, unique=True),
+            interrupt_window_hour_of_day=st.integers(0, 23),
+            interrupt_window_duration_hours=st.integers(1, 6),
+        )
+    ),
+)
 
 
 @st.composite
@@ -72,12 +104,17 @@ def estates(draw):
             break
         total += size
         source = draw(st.sampled_from(["site", "site_id", "notes"])) if size > 1 else "none"
-        site_id = "%032x" % (10 ** 6 + number)
+        site_id = "%032x" % (10**6 + number)
         members = []
         for position in range(size):
             connector_id = "%032x" % (len(connectors) + 1)
-            connector = dict(id=connector_id, notes="g%04d m%d" % (number, position), primary=position == 0,
-                             timezone=draw(st.sampled_from(TIMEZONES)), interrupt_window_embargo_dates=[])
+            connector = dict(
+                id=connector_id,
+                notes="g%04d m%d" % (number, position),
+                primary=position == 0,
+                timezone=draw(st.sampled_from(TIMEZONES)),
+                interrupt_window_embargo_dates=[],
+            )
             window = draw(WINDOWS)
             if window:
                 connector.update(window)
@@ -88,7 +125,9 @@ def estates(draw):
         if source == "site":
             # The site names the pair; a third member only has the site's id. The site's connector_id is primary,
             # whatever the connectors' own primary flag says.
-            sites.append(dict(id=site_id, name="site %d" % number, connector_id=members[0], secondary_connector_id=members[1]))
+            sites.append(
+                dict(id=site_id, name="site %d" % number, connector_id=members[0], secondary_connector_id=members[1])
+            )
             for connector in connectors[-size:]:
                 connector["primary"] = draw(st.booleans())
         groups.append((source, members))
@@ -97,13 +136,18 @@ def estates(draw):
 
 @st.composite
 def runs(draw, connectors):
-    plan = dict(preset=draw(st.sampled_from(sorted(PRESETS))), allow_ungrouped=True,
-                group_by=draw(st.sampled_from(["", "notes", "site_id"])),
-                ha_strategy=draw(st.sampled_from(["consecutive", "consecutive", "alternate_days"])),
-                latest_end_hour=draw(st.sampled_from([None, None, 12, 16, 24])),
-                stagger_hours=draw(st.sampled_from([0, 1, 5])), stagger_slots=draw(st.sampled_from([1, 2, 3])),
-                today=draw(STARTS), timezone=draw(st.sampled_from([None, None, "Europe/Berlin", "Asia/Kolkata"])),
-                business_hours=draw(BUSINESS_HOURS))
+    plan = dict(
+        preset=draw(st.sampled_from(sorted(PRESETS))),
+        allow_ungrouped=True,
+        group_by=draw(st.sampled_from(["", "notes", "site_id"])),
+        ha_strategy=draw(st.sampled_from(["consecutive", "consecutive", "alternate_days"])),
+        latest_end_hour=draw(st.sampled_from([None, None, 12, 16, 24])),
+        stagger_hours=draw(st.sampled_from([0, 1, 5])),
+        stagger_slots=draw(st.sampled_from([1, 2, 3])),
+        today=draw(STARTS),
+        timezone=draw(st.sampled_from([None, None, "Europe/Berlin", "Asia/Kolkata"])),
+        business_hours=draw(BUSINESS_HOURS),
+    )
     if draw(st.booleans()):
         plan.update(hour=draw(st.integers(0, 23)), duration=draw(st.integers(1, 4)))
     if draw(st.booleans()):
@@ -131,8 +175,10 @@ def openings(window, start):
         local = datetime.datetime(date.year, date.month, date.day, window.hour)
         opens = [local.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
         closes = [o + datetime.timedelta(hours=window.duration) for o in opens]
-        closes += [(local + datetime.timedelta(hours=window.duration)).replace(tzinfo=zone, fold=fold).astimezone(UTC)
-                   for fold in (0, 1)]
+        closes += [
+            (local + datetime.timedelta(hours=window.duration)).replace(tzinfo=zone, fold=fold).astimezone(UTC)
+            for fold in (0, 1)
+        ]
         yield local, opens, closes
 
 
@@ -163,7 +209,11 @@ def opens_inside_business_hours(window, start, hours):
 
 def visible_groups(groups, plan):
     """The intended HA groups the run's sources can see (notes only with group_by notes)."""
-    return [members for source, members in groups if source in ("site", "site_id") or (source == "notes" and plan["group_by"] == "notes")]
+    return [
+        members
+        for source, members in groups
+        if source in ("site", "site_id") or (source == "notes" and plan["group_by"] == "notes")
+    ]
 
 
 @SETTINGS_OF_TESTS
@@ -177,10 +227,17 @@ def test_planned_ha_members_never_overlap_and_a_replan_changes_nothing(data):
         assert exc.option.startswith("maintenance_window_"), exc
         event("refused: %s" % exc.option)
         return
-    event("planned, %s connectors, %s" % ("1-50" if len(connectors) <= 50 else "51-150" if len(connectors) <= 150 else "151-300",
-                                          "partial targets" if plan.get("targets") else "all targets"))
+    event(
+        "planned, %s connectors, %s"
+        % (
+            "1-50" if len(connectors) <= 50 else "51-150" if len(connectors) <= 150 else "151-300",
+            "partial targets" if plan.get("targets") else "all targets",
+        )
+    )
     targets = set(e["id"] for e in entries)
-    assert targets == (set(t["id"] for t in plan["targets"]) if plan.get("targets") else set(c["id"] for c in connectors))
+    assert targets == (
+        set(t["id"] for t in plan["targets"]) if plan.get("targets") else set(c["id"] for c in connectors)
+    )
     after = applied(connectors, entries)
     by_id = dict((c["id"], c) for c in after)
     start = plan["today"]
@@ -192,7 +249,7 @@ def test_planned_ha_members_never_overlap_and_a_replan_changes_nothing(data):
         grids = dict((m, grid_of(by_id[m], start)) for m in members) if checked < 8 else None
         checked += 1
         for index, first in enumerate(members):
-            for second in members[index + 1:]:
+            for second in members[index + 1 :]:
                 if first not in targets and second not in targets:
                     continue  # both untouched: kept as they were
                 pair = (by_id[first], by_id[second])
@@ -221,19 +278,46 @@ def test_planned_ha_members_never_overlap_and_a_replan_changes_nothing(data):
     assert plan_windows(after, later, sites)[0] == entries, "a re-plan near a DST change moves no safe window"
 
 
-DST_ZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "America/St_Johns", "Europe/Berlin",
-             "Europe/London", "Australia/Sydney", "Australia/Adelaide", "Australia/Lord_Howe", "America/Sao_Paulo"]
+DST_ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/St_Johns",
+    "Europe/Berlin",
+    "Europe/London",
+    "Australia/Sydney",
+    "Australia/Adelaide",
+    "Australia/Lord_Howe",
+    "America/Sao_Paulo",
+]
 
 
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(zones=st.lists(st.sampled_from(DST_ZONES + ["America/Phoenix", "Asia/Kolkata"]), min_size=2, max_size=3),
-       hour=st.integers(0, 5), duration=st.integers(1, 5), days=st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True),
-       today=STARTS, hours=BUSINESS_HOURS, strategy=st.sampled_from(["consecutive", "consecutive", "alternate_days"]))
-def test_back_to_back_windows_in_dst_zones_never_overlap_in_the_year(zones, hour, duration, days, today, hours, strategy):
+@given(
+    zones=st.lists(st.sampled_from(DST_ZONES + ["America/Phoenix", "Asia/Kolkata"]), min_size=2, max_size=3),
+    hour=st.integers(0, 5),
+    duration=st.integers(1, 5),
+    days=st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True),
+    today=STARTS,
+    hours=BUSINESS_HOURS,
+    strategy=st.sampled_from(["consecutive", "consecutive", "alternate_days"]),
+)
+def test_back_to_back_windows_in_dst_zones_never_overlap_in_the_year(
+    zones, hour, duration, days, today, hours, strategy
+):
     """Issue 23's case, concentrated: one HA group whose members sit in DST zones (the same or different ones), the
     windows the planner would put back to back, judged over the year on the independent grid."""
-    connectors = [dict(id="%032x" % (n + 1), notes="s1 m%d" % n, primary=n == 0, site_id="s1", timezone=zone,
-                       interrupt_window_embargo_dates=[]) for n, zone in enumerate(zones)]
+    connectors = [
+        dict(
+            id="%032x" % (n + 1),
+            notes="s1 m%d" % n,
+            primary=n == 0,
+            site_id="s1",
+            timezone=zone,
+            interrupt_window_embargo_dates=[],
+        )
+        for n, zone in enumerate(zones)
+    ]
     plan = dict(days=days, hour=hour, duration=duration, today=today, business_hours=hours, ha_strategy=strategy)
     try:
         entries, dummy = plan_windows(connectors, plan)
@@ -244,7 +328,7 @@ def test_back_to_back_windows_in_dst_zones_never_overlap_in_the_year(zones, hour
     after = applied(connectors, entries)
     grids = [grid_of(c, today) for c in after]
     for index, grid in enumerate(grids):
-        for other in grids[index + 1:]:
+        for other in grids[index + 1 :]:
             assert not grid & other, (after, today)
     parsed = business_hours(hours)
     if parsed is not None:

@@ -49,10 +49,15 @@ def role_tasks(key, role, role_vars, connection):
     and the test judges it. The ``reliability_row`` variable makes the ``reliability_results`` callback record the
     role's tasks under ``key``: the row's result is that of the task that failed, or else of the role's last task that called the API.
     """
-    return [{"name": key, "block": [{"ansible.builtin.include_role": {"name": role}}],
-             "rescue": [{"ansible.builtin.meta": "noop"}],
-             "vars": dict(role_vars, reliability_row=key),
-             "module_defaults": {"group/cloudflare.magic_transit.all": connection}}]
+    return [
+        {
+            "name": key,
+            "block": [{"ansible.builtin.include_role": {"name": role}}],
+            "rescue": [{"ansible.builtin.meta": "noop"}],
+            "vars": dict(role_vars, reliability_row=key),
+            "module_defaults": {"group/cloudflare.magic_transit.all": connection},
+        }
+    ]
 
 
 def spread(task_lists, count):
@@ -97,9 +102,18 @@ class PlaybookRunner:
         for index, tasks in enumerate(groups):
             result_file = self.folder / ("%s-%d.json" % (name, index))
             path = self.write("%s-%d" % (name, index), list(tasks), **(play or {}))
-            handles.append(self.start(path, *args, env=dict(
-                env or {}, ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS), ANSIBLE_CALLBACKS_ENABLED="reliability_results",
-                RELIABILITY_RESULTS=str(result_file))))
+            handles.append(
+                self.start(
+                    path,
+                    *args,
+                    env=dict(
+                        env or {},
+                        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS),
+                        ANSIBLE_CALLBACKS_ENABLED="reliability_results",
+                        RELIABILITY_RESULTS=str(result_file),
+                    ),
+                )
+            )
             result_files.append(result_file)
         runs = [handle.finish(0) for handle in handles]
         results = {}
@@ -115,8 +129,14 @@ class Started:
         self.stdout = open(Path(folder) / ("%s.stdout" % name), "w+", encoding="utf-8")  # pylint: disable=consider-using-with
         self.stderr = open(Path(folder) / ("%s.stderr" % name), "w+", encoding="utf-8")  # pylint: disable=consider-using-with
         self.started = time.monotonic()
-        self.process = subprocess.Popen(command, stdout=self.stdout, stderr=self.stderr, text=True, env=env,  # pylint: disable=consider-using-with
-                                        cwd=str(folder))
+        self.process = subprocess.Popen(
+            command,
+            stdout=self.stdout,
+            stderr=self.stderr,
+            text=True,
+            env=env,  # pylint: disable=consider-using-with
+            cwd=str(folder),
+        )
         self._runs = runs
 
     def finish(self, rc=0):

@@ -43,8 +43,13 @@ BARRIER_S = 120
 def held_until_both_read(method, path, account, reads="/accounts/%s/"):
     """A rule holding the two writes of ``method`` on ``path`` until both runs' reads of ``account`` were answered: the
     race happens whatever the start-up time of the two ansible-playbook processes on a busy machine."""
-    return {"match": {"method": method, "path": path}, "action": "delay", "delay_s": BARRIER_S, "times": 2,
-            "until": {"method": "GET", "path": reads % account, "count": 2}}
+    return {
+        "match": {"method": method, "path": path},
+        "action": "delay",
+        "delay_s": BARRIER_S,
+        "times": 2,
+        "until": {"method": "GET", "path": reads % account, "count": 2},
+    }
 
 
 def _connector(account):
@@ -60,32 +65,84 @@ BOTH, ONE = "both land", "exactly one lands (last writer wins)"
 # (key, module or (module A, module B), identity, edit A, edit B, how to read the object, what lands, write method,
 #  path of the write)
 EDITS = [
-    ("connector", SINGLE, {"device_serial_number": "MWC2301A0417"},
-     {"timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3},
-     {"notes": "ber-branch-01 primary (renamed)", "interrupt_window_days_of_week": ["Monday"]},
-     _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
-    ("connector-by-id", SINGLE, {"id": CONNECTOR},
-     {"activated": False, "interrupt_window_duration_hours": 6},
-     {"interrupt_window_embargo_dates": ["2027-03-01"], "timezone": "Europe/Lisbon"},
-     _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
-    ("fleet-and-single", (FLEET, SINGLE), {"id": CONNECTOR},
-     {"timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3},
-     {"notes": "ber-branch-01 primary (renamed)", "interrupt_window_days_of_week": ["Monday"]},
-     _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
-    ("fleet-and-fleet", FLEET, {"device_serial_number": "MWC2301A0417"},
-     {"interrupt_window_duration_hours": 6, "interrupt_window_embargo_dates": ["2027-03-01"]},
-     {"activated": False, "timezone": "Europe/Lisbon"},
-     _connector, BOTH, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
-    ("interconnect", "cloudflare.magic_transit.cf_interconnect", {"name": "lhr-cni-2"},
-     {"mtu": 1400}, {"description": "London CNI v2 (renamed)", "automatic_return_routing": True},
-     _interconnect, BOTH, "PUT", "/magic/cf_interconnects/%s$" % INTERCONNECT),
-    ("interconnect-nested", "cloudflare.magic_transit.cf_interconnect", {"name": "lhr-cni-2"},
-     {"health_check": {"rate": "low"}}, {"health_check": {"enabled": False}},
-     _interconnect, ONE, "PUT", "/magic/cf_interconnects/%s$" % INTERCONNECT),
+    (
+        "connector",
+        SINGLE,
+        {"device_serial_number": "MWC2301A0417"},
+        {"timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3},
+        {"notes": "ber-branch-01 primary (renamed)", "interrupt_window_days_of_week": ["Monday"]},
+        _connector,
+        BOTH,
+        "PATCH",
+        "/magic/connectors/%s$" % CONNECTOR,
+    ),
+    (
+        "connector-by-id",
+        SINGLE,
+        {"id": CONNECTOR},
+        {"activated": False, "interrupt_window_duration_hours": 6},
+        {"interrupt_window_embargo_dates": ["2027-03-01"], "timezone": "Europe/Lisbon"},
+        _connector,
+        BOTH,
+        "PATCH",
+        "/magic/connectors/%s$" % CONNECTOR,
+    ),
+    (
+        "fleet-and-single",
+        (FLEET, SINGLE),
+        {"id": CONNECTOR},
+        {"timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3},
+        {"notes": "ber-branch-01 primary (renamed)", "interrupt_window_days_of_week": ["Monday"]},
+        _connector,
+        BOTH,
+        "PATCH",
+        "/magic/connectors/%s$" % CONNECTOR,
+    ),
+    (
+        "fleet-and-fleet",
+        FLEET,
+        {"device_serial_number": "MWC2301A0417"},
+        {"interrupt_window_duration_hours": 6, "interrupt_window_embargo_dates": ["2027-03-01"]},
+        {"activated": False, "timezone": "Europe/Lisbon"},
+        _connector,
+        BOTH,
+        "PATCH",
+        "/magic/connectors/%s$" % CONNECTOR,
+    ),
+    (
+        "interconnect",
+        "cloudflare.magic_transit.cf_interconnect",
+        {"name": "lhr-cni-2"},
+        {"mtu": 1400},
+        {"description": "London CNI v2 (renamed)", "automatic_return_routing": True},
+        _interconnect,
+        BOTH,
+        "PUT",
+        "/magic/cf_interconnects/%s$" % INTERCONNECT,
+    ),
+    (
+        "interconnect-nested",
+        "cloudflare.magic_transit.cf_interconnect",
+        {"name": "lhr-cni-2"},
+        {"health_check": {"rate": "low"}},
+        {"health_check": {"enabled": False}},
+        _interconnect,
+        ONE,
+        "PUT",
+        "/magic/cf_interconnects/%s$" % INTERCONNECT,
+    ),
     # Adding embargo dates (purge_embargo_dates=false) reads the list, merges and writes it whole: the same race.
-    ("connector-embargo-added", SINGLE, {"id": CONNECTOR, "purge_embargo_dates": False},
-     {"interrupt_window_embargo_dates": ["2027-05-01"]}, {"interrupt_window_embargo_dates": ["2027-06-01"]},
-     _connector, ONE, "PATCH", "/magic/connectors/%s$" % CONNECTOR),
+    (
+        "connector-embargo-added",
+        SINGLE,
+        {"id": CONNECTOR, "purge_embargo_dates": False},
+        {"interrupt_window_embargo_dates": ["2027-05-01"]},
+        {"interrupt_window_embargo_dates": ["2027-06-01"]},
+        _connector,
+        ONE,
+        "PATCH",
+        "/magic/connectors/%s$" % CONNECTOR,
+    ),
 ]
 
 
@@ -114,7 +171,9 @@ def _landed(view, edit, added_dates=False):
 
 def test_concurrent_edits_of_different_fields_both_land(simulator, accounts, playbooks):
     ids = accounts.create([row[0] for row in EDITS])
-    simulator.set_faults(rules=[held_until_both_read(row[7], "/accounts/%s%s" % (ids[row[0]], row[8]), ids[row[0]]) for row in EDITS])
+    simulator.set_faults(
+        rules=[held_until_both_read(row[7], "/accounts/%s%s" % (ids[row[0]], row[8]), ids[row[0]]) for row in EDITS]
+    )
     tasks = {"A": [], "B": []}
     for row in EDITS:
         key, modules, identity, edit_a, edit_b = row[:5]
@@ -151,18 +210,44 @@ PAIR_NAMED = "ber-branch-01 primary (%s) and ber-branch-01 secondary (%s)" % (PR
 ROLE_RACES = [
     # Each plans against the other's old window: the primary moves to 07:00 (away from the secondary's 03:00), the
     # secondary to 07:00 (away from the primary's 02:00); together they are down together every weekend night.
-    ("mw-primary-vs-secondary",
-     (MW, {"maintenance_window_connectors": [PRIMARY], "maintenance_window_today": "2026-12-01"}),
-     (MW, {"maintenance_window_connectors": [SECONDARY], "maintenance_window_today": "2026-12-01"}),
-     re.escape("HA peers are now down together (another run changed a peer's window after this run read it): " + PAIR_NAMED),
-     lambda account: windows_overlap(window_of(account["connectors"][PRIMARY]), window_of(account["connectors"][SECONDARY]),
-                                     datetime.date(2026, 12, 1))),
+    (
+        "mw-primary-vs-secondary",
+        (MW, {"maintenance_window_connectors": [PRIMARY], "maintenance_window_today": "2026-12-01"}),
+        (MW, {"maintenance_window_connectors": [SECONDARY], "maintenance_window_today": "2026-12-01"}),
+        re.escape(
+            "HA peers are now down together (another run changed a peer's window after this run read it): " + PAIR_NAMED
+        ),
+        lambda account: windows_overlap(
+            window_of(account["connectors"][PRIMARY]),
+            window_of(account["connectors"][SECONDARY]),
+            datetime.date(2026, 12, 1),
+        ),
+    ),
     # Each merges its date into the list it read and writes the whole list: the last writer wins.
-    ("cf-two-dates",
-     (CF, {"change_freeze_dates": ["2027-05-01"], "change_freeze_connectors": [{"id": PRIMARY}], "change_freeze_today": "2026-12-01"}),
-     (CF, {"change_freeze_dates": ["2027-06-01"], "change_freeze_connectors": [{"id": PRIMARY}], "change_freeze_today": "2026-12-01"}),
-     r"embargo dates written by this run are gone .*: ber-branch-01 primary \(%s\) lost 2027-0[56]-01" % PRIMARY,
-     lambda account: len({"2027-05-01", "2027-06-01"} & set(account["connectors"][PRIMARY]["interrupt_window_embargo_dates"])) == 1),
+    (
+        "cf-two-dates",
+        (
+            CF,
+            {
+                "change_freeze_dates": ["2027-05-01"],
+                "change_freeze_connectors": [{"id": PRIMARY}],
+                "change_freeze_today": "2026-12-01",
+            },
+        ),
+        (
+            CF,
+            {
+                "change_freeze_dates": ["2027-06-01"],
+                "change_freeze_connectors": [{"id": PRIMARY}],
+                "change_freeze_today": "2026-12-01",
+            },
+        ),
+        r"embargo dates written by this run are gone .*: ber-branch-01 primary \(%s\) lost 2027-0[56]-01" % PRIMARY,
+        lambda account: (
+            len({"2027-05-01", "2027-06-01"} & set(account["connectors"][PRIMARY]["interrupt_window_embargo_dates"]))
+            == 1
+        ),
+    ),
 ]
 
 
@@ -170,15 +255,33 @@ def test_two_role_runs_at_once_never_pass_silently(simulator, accounts, playbook
     ids = accounts.create([row[0] for row in ROLE_RACES])
     # Each write is held before it is applied until both runs have listed the connectors, and its answer after (the
     # other run's write lands meanwhile): the interleaving that loses a write.
-    simulator.set_faults(rules=[
-        held_until_both_read("PATCH", "/accounts/%s/magic/connectors/" % ids[row[0]], ids[row[0]],
-                             reads="/accounts/%s/magic/connectors$") for row in ROLE_RACES] + [
-        {"match": {"method": "PATCH", "path": "/accounts/%s/magic/connectors/" % ids[row[0]]}, "action": "delay",
-         "delay_s": WRITE_DELAY, "times": 2, "when": "after"} for row in ROLE_RACES])
+    simulator.set_faults(
+        rules=[
+            held_until_both_read(
+                "PATCH",
+                "/accounts/%s/magic/connectors/" % ids[row[0]],
+                ids[row[0]],
+                reads="/accounts/%s/magic/connectors$",
+            )
+            for row in ROLE_RACES
+        ]
+        + [
+            {
+                "match": {"method": "PATCH", "path": "/accounts/%s/magic/connectors/" % ids[row[0]]},
+                "action": "delay",
+                "delay_s": WRITE_DELAY,
+                "times": 2,
+                "when": "after",
+            }
+            for row in ROLE_RACES
+        ]
+    )
     tasks = {"A": [], "B": []}
     for key, run_a, run_b, dummy, dummy in ROLE_RACES:
         for side, (role, role_vars) in (("A", run_a), ("B", run_b)):
-            tasks[side] += role_tasks("%s %s" % (key, side), role, role_vars, {"api_token": simulator.token, "account_id": ids[key]})
+            tasks[side] += role_tasks(
+                "%s %s" % (key, side), role, role_vars, {"api_token": simulator.token, "account_id": ids[key]}
+            )
     results = playbooks.run_cases([tasks["A"], tasks["B"]], name="role-races")[1]
 
     state = accounts.all()
@@ -203,11 +306,27 @@ def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simul
     to keep the dashboard out of a run)."""
     dashboard_read = list(simulator.connector(PRIMARY)["interrupt_window_embargo_dates"])
     # The role's write is answered 3 s after it is applied: the dashboard's save lands in between.
-    simulator.set_faults(rules=[{"match": {"method": "PATCH", "path": "/magic/connectors/%s$" % PRIMARY}, "action": "delay",
-                                 "delay_s": 3, "times": 1, "when": "after"}])
-    tasks = role_tasks("cf-dashboard", CF, {"change_freeze_dates": ["2027-05-01"], "change_freeze_connectors": [{"id": PRIMARY}],
-                                            "change_freeze_today": "2026-12-01"},
-                       {"api_token": simulator.token, "account_id": simulator.account_id})
+    simulator.set_faults(
+        rules=[
+            {
+                "match": {"method": "PATCH", "path": "/magic/connectors/%s$" % PRIMARY},
+                "action": "delay",
+                "delay_s": 3,
+                "times": 1,
+                "when": "after",
+            }
+        ]
+    )
+    tasks = role_tasks(
+        "cf-dashboard",
+        CF,
+        {
+            "change_freeze_dates": ["2027-05-01"],
+            "change_freeze_connectors": [{"id": PRIMARY}],
+            "change_freeze_today": "2026-12-01",
+        },
+        {"api_token": simulator.token, "account_id": simulator.account_id},
+    )
     outcome = {}
     worker = threading.Thread(target=lambda: outcome.update(playbooks.run_cases([tasks], name="dashboard")[1]))
     worker.start()
@@ -216,12 +335,16 @@ def test_a_date_the_dashboard_writes_over_is_named_by_the_run_that_lost_it(simul
         threading.Event().wait(0.05)
         deadline -= 0.05
     assert deadline > 0, "the role's write never landed"
-    simulator_api.patch("magic/connectors/" + PRIMARY, json={"interrupt_window_embargo_dates": dashboard_read + ["2027-07-01"]}).raise_for_status()
+    simulator_api.patch(
+        "magic/connectors/" + PRIMARY, json={"interrupt_window_embargo_dates": dashboard_read + ["2027-07-01"]}
+    ).raise_for_status()
     worker.join(240)
 
     dates = simulator.connector(PRIMARY)["interrupt_window_embargo_dates"]
     assert "2027-05-01" not in dates and "2027-07-01" in dates, "the dashboard's save took the role's date away"
     result = outcome["cf-dashboard"]
     assert result["status"] == "failed", result
-    assert re.search(r"embargo dates written by this run are gone .*ber-branch-01 primary \(%s\) lost 2027-05-01" % PRIMARY,
-                     result["result"]["msg"]), result["result"]["msg"]
+    assert re.search(
+        r"embargo dates written by this run are gone .*ber-branch-01 primary \(%s\) lost 2027-05-01" % PRIMARY,
+        result["result"]["msg"],
+    ), result["result"]["msg"]

@@ -87,7 +87,12 @@ class Operation:
 
 class InterconnectUpdate(Operation):
     module = "cloudflare.magic_transit.cf_interconnect"
-    args = {"name": "lhr-cni-2", "mtu": 1450, "description": "London CNI v2 (reliability)", "health_check": {"rate": "low"}}
+    args = {
+        "name": "lhr-cni-2",
+        "mtu": 1450,
+        "description": "London CNI v2 (reliability)",
+        "health_check": {"rate": "low"},
+    }
     write = ("PUT", "magic/cf_interconnects/[0-9a-f]+$")
     read = ("GET", "magic/cf_interconnects$")
 
@@ -105,9 +110,14 @@ class InterconnectUpdate(Operation):
 class ConnectorUpdate(Operation):
     module = "cloudflare.magic_transit.magic_connector"
     serial = "MWC2301A0417"
-    args = {"device_serial_number": serial, "timezone": "Asia/Tokyo", "interrupt_window_hour_of_day": 3,
-            "interrupt_window_duration_hours": 2, "interrupt_window_days_of_week": ["saturday", "sunday"],
-            "interrupt_window_embargo_dates": ["2027-01-01"]}
+    args = {
+        "device_serial_number": serial,
+        "timezone": "Asia/Tokyo",
+        "interrupt_window_hour_of_day": 3,
+        "interrupt_window_duration_hours": 2,
+        "interrupt_window_days_of_week": ["saturday", "sunday"],
+        "interrupt_window_embargo_dates": ["2027-01-01"],
+    }
     write = ("PATCH", "magic/connectors/[0-9a-f]+$")
     read = ("GET", "magic/connectors$")
 
@@ -116,18 +126,30 @@ class ConnectorUpdate(Operation):
 
     def apply(self, before):
         after = copy.deepcopy(before)
-        after.update(timezone="Asia/Tokyo", interrupt_window_hour_of_day=3, interrupt_window_duration_hours=2,
-                     interrupt_window_days_of_week=["Sunday", "Saturday"], interrupt_window_embargo_dates=["2027-01-01"])
+        after.update(
+            timezone="Asia/Tokyo",
+            interrupt_window_hour_of_day=3,
+            interrupt_window_duration_hours=2,
+            interrupt_window_days_of_week=["Sunday", "Saturday"],
+            interrupt_window_embargo_dates=["2027-01-01"],
+        )
         return after
 
 
 class FleetUpdate(Operation):
     """magic_connectors over two connectors, one write at a time: after a failed write nothing more is sent."""
+
     module = "cloudflare.magic_transit.magic_connectors"
     serials = ("MWC2301A0417", "MWC2306B1120")
     # rate_limit_wait 0: the matrix checks stop-and-report (waiting for the window: tests/integration/test_fleet.py)
-    args = {"max_concurrency": 1, "rate_limit_wait": 0, "connectors": [
-        {"device_serial_number": serial, "timezone": "Europe/Lisbon", "interrupt_window_hour_of_day": 5} for serial in serials]}
+    args = {
+        "max_concurrency": 1,
+        "rate_limit_wait": 0,
+        "connectors": [
+            {"device_serial_number": serial, "timezone": "Europe/Lisbon", "interrupt_window_hour_of_day": 5}
+            for serial in serials
+        ],
+    }
     write = ("PATCH", "magic/connectors/[0-9a-f]+$")
     read = ("GET", "magic/connectors$")
     keeps_to_budget = True
@@ -161,16 +183,24 @@ class RoleOperation(Operation):
 
 class MaintenanceWindowRole(RoleOperation):
     role = "cloudflare.magic_transit.maintenance_window"
-    role_vars = {"maintenance_window_preset": "weeknights", "maintenance_window_timezone": "Europe/Lisbon",
-                 "maintenance_window_connectors": [{"device_serial_number": serial} for serial in FleetUpdate.serials],
-                 # rate_limit_wait 0: stop-and-report, as for the fleet module's row
-                 "maintenance_window_max_concurrency": 1, "maintenance_window_rate_limit_wait": 0}
+    role_vars = {
+        "maintenance_window_preset": "weeknights",
+        "maintenance_window_timezone": "Europe/Lisbon",
+        "maintenance_window_connectors": [{"device_serial_number": serial} for serial in FleetUpdate.serials],
+        # rate_limit_wait 0: stop-and-report, as for the fleet module's row
+        "maintenance_window_max_concurrency": 1,
+        "maintenance_window_rate_limit_wait": 0,
+    }
 
     def apply(self, before):
         after = copy.deepcopy(before)
         for connector in after:
-            connector.update(timezone="Europe/Lisbon", interrupt_window_days_of_week=["Monday", "Tuesday", "Wednesday", "Thursday"],
-                             interrupt_window_hour_of_day=1, interrupt_window_duration_hours=3)
+            connector.update(
+                timezone="Europe/Lisbon",
+                interrupt_window_days_of_week=["Monday", "Tuesday", "Wednesday", "Thursday"],
+                interrupt_window_hour_of_day=1,
+                interrupt_window_duration_hours=3,
+            )
         return after
 
 
@@ -179,14 +209,20 @@ class ChangeFreezeRole(RoleOperation):
     keeps_to_budget = True
     dates = ["2027-03-30", "2027-03-31"]
     role = "cloudflare.magic_transit.change_freeze"
-    role_vars = {"change_freeze_dates": dates, "change_freeze_today": "2026-12-01", "change_freeze_max_concurrency": 1,
-                 "change_freeze_rate_limit_wait": 0,
-                 "change_freeze_connectors": [{"device_serial_number": serial} for serial in FleetUpdate.serials]}
+    role_vars = {
+        "change_freeze_dates": dates,
+        "change_freeze_today": "2026-12-01",
+        "change_freeze_max_concurrency": 1,
+        "change_freeze_rate_limit_wait": 0,
+        "change_freeze_connectors": [{"device_serial_number": serial} for serial in FleetUpdate.serials],
+    }
 
     def apply(self, before):
         after = copy.deepcopy(before)
         for connector in after:
-            connector["interrupt_window_embargo_dates"] = sorted(set(connector["interrupt_window_embargo_dates"]) | set(self.dates))
+            connector["interrupt_window_embargo_dates"] = sorted(
+                set(connector["interrupt_window_embargo_dates"]) | set(self.dates)
+            )
         return after
 
 
@@ -200,8 +236,11 @@ class ConnectorCreate(Operation):
     read = ("GET", "magic/connectors$")
 
     def view(self, account):
-        return sorted((c["notes"], c["timezone"], c["interrupt_window_hour_of_day"], c["device"]["type"])
-                      for c in account["connectors"].values() if c.get("notes") == self.notes)
+        return sorted(
+            (c["notes"], c["timezone"], c["interrupt_window_hour_of_day"], c["device"]["type"])
+            for c in account["connectors"].values()
+            if c.get("notes") == self.notes
+        )
 
     def apply(self, before):
         return [(self.notes, "Europe/Paris", 1, "LICENSED")]
@@ -213,14 +252,34 @@ class HardwareConnectorCreate(ConnectorCreate):
     keywords = {}
 
     def view(self, account):
-        return [dict(_without(c, "id", "last_updated"), device=_without(c["device"], "id")) for c in account["connectors"].values()
-                if c["device"].get("serial_number") == self.serial]
+        return [
+            dict(_without(c, "id", "last_updated"), device=_without(c["device"], "id"))
+            for c in account["connectors"].values()
+            if c["device"].get("serial_number") == self.serial
+        ]
 
     def apply(self, before):
-        return [{"activated": True, "notes": "rel-hw-01", "timezone": "UTC", "interrupt_window_hour_of_day": 0,
-                 "interrupt_window_duration_hours": 4,
-                 "interrupt_window_days_of_week": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-                 "interrupt_window_embargo_dates": [], "primary": True, "device": {"serial_number": self.serial, "type": "MANAGED"}}]
+        return [
+            {
+                "activated": True,
+                "notes": "rel-hw-01",
+                "timezone": "UTC",
+                "interrupt_window_hour_of_day": 0,
+                "interrupt_window_duration_hours": 4,
+                "interrupt_window_days_of_week": [
+                    "Sunday",
+                    "Monday",
+                    "Tuesday",
+                    "Wednesday",
+                    "Thursday",
+                    "Friday",
+                    "Saturday",
+                ],
+                "interrupt_window_embargo_dates": [],
+                "primary": True,
+                "device": {"serial_number": self.serial, "type": "MANAGED"},
+            }
+        ]
 
 
 class ConnectorDelete(Operation):
@@ -272,12 +331,14 @@ class ConnectorInfo(InterconnectInfo):
 
 class InterconnectUpdateById(InterconnectUpdate):
     """Found by id: one GET of the interconnect, then the PUT."""
+
     args = dict(_without(InterconnectUpdate.args, "name"), id="3d8f178ccc144d6089165dca06f11d1d")
     read = ("GET", "magic/cf_interconnects/[0-9a-f]+$")
 
 
 class InterconnectCheck(InterconnectUpdate):
     """Check mode: the PUT is a validation (validate_only), nothing is saved."""
+
     keywords = {"check_mode": True}
     converges = False  # check mode reports the change it would make, every time
 
@@ -287,6 +348,7 @@ class InterconnectCheck(InterconnectUpdate):
 
 class ConnectorUpdateById(ConnectorUpdate):
     """Found by id: one GET of the connector, then the PATCH."""
+
     args = dict(_without(ConnectorUpdate.args, "device_serial_number"), id="711f8eedc6d84336a6f7d256ddd00fce")
     read = ("GET", "magic/connectors/[0-9a-f]+$")
 
@@ -317,8 +379,12 @@ OPERATIONS = {
 # A kind of fault: simulator rules ("on": the operation's write or read), module options, credentials.
 KINDS = {
     "429-recover": dict(rules=[dict(on="write", action="status", status=429, retry_after=1, times=2)]),
-    "429-give-up": dict(rules=[dict(on="write", action="status", status=429, retry_after=1, times=3)], options={"max_retries": 2}),
-    "429-long": dict(rules=[dict(on="write", action="status", status=429, retry_after=120)], options={"max_retry_wait": 5}),
+    "429-give-up": dict(
+        rules=[dict(on="write", action="status", status=429, retry_after=1, times=3)], options={"max_retries": 2}
+    ),
+    "429-long": dict(
+        rules=[dict(on="write", action="status", status=429, retry_after=120)], options={"max_retry_wait": 5}
+    ),
     "500": dict(rules=[dict(on="write", action="status", status=500)]),
     "502": dict(rules=[dict(on="write", action="status", status=502)]),
     "503": dict(rules=[dict(on="write", action="status", status=503)]),
@@ -334,8 +400,13 @@ KINDS = {
     "502-after": dict(rules=[dict(on="write", action="status", status=502, when="after")]),
     "503-after": dict(rules=[dict(on="write", action="status", status=503, when="after")]),
     "504-after": dict(rules=[dict(on="write", action="status", status=504, when="after")]),
-    "read-faults": dict(rules=[dict(on="read", action="status", status=503), dict(on="read", action="drop"),
-                               dict(on="read", action="malformed")]),
+    "read-faults": dict(
+        rules=[
+            dict(on="read", action="status", status=503),
+            dict(on="read", action="drop"),
+            dict(on="read", action="malformed"),
+        ]
+    ),
     "read-429": dict(rules=[dict(on="read", action="status", status=429, retry_after=1)]),
     "read-slow": dict(rules=[dict(on="read", action="delay", delay_s=2.5)], options={"timeout": 1}),
     "401": dict(options={"api_token": INVALID_TOKEN}),
@@ -410,7 +481,6 @@ ROWS = [
     ("create", "read-faults", OK, None, DESIRED),
     ("create", "403", FAILED, FORBIDDEN, UNCHANGED),
     ("create_hw", "drop-after", WARNED, None, DESIRED),
-
     ("delete", "429-recover", OK, None, DESIRED),
     ("delete", "500", FAILED, ERROR_500, UNCHANGED),
     ("delete", "503", OK, None, DESIRED),
@@ -420,7 +490,6 @@ ROWS = [
     ("delete", "malformed-before", FAILED, UNREADABLE, UNCHANGED),
     ("delete", "malformed-after", OK, None, DESIRED),
     ("delete", "403", FAILED, FORBIDDEN, UNCHANGED),
-
     # An interrupt is an action: never repeated unless certainly not received. After an unknown outcome the
     # connector's interrupts are read before anything else: the interrupt is there (changed, with a warning), or the
     # task fails saying the outcome is unknown (error.outcome_unknown). The connector got at most one restart.
@@ -431,7 +500,6 @@ ROWS = [
     ("interrupt", "slow-after", WARNED, None, DESIRED),
     ("interrupt", "malformed-after", WARNED, None, DESIRED),
     ("interrupt", "403", FAILED, FORBIDDEN, UNCHANGED),
-
     ("interconnect_info", "read-faults", OK, None, UNCHANGED),
     ("connector_info", "read-429", OK, None, UNCHANGED),
     ("connector_info", "401", FAILED, UNAUTHENTICATED, UNCHANGED),
@@ -496,7 +564,9 @@ def check_rows(simulator, accounts, playbooks, rows, kinds=None, rerun=None):
     rules = [rule for row in rows for rule in _rules(row, ids[_key(row)], kinds)]
     simulator.set_faults(rules=rules)
 
-    runs, results = playbooks.run_cases(spread([_tasks(row, ids[_key(row)], kinds) for row in rows], PARALLEL), name="faulted")
+    runs, results = playbooks.run_cases(
+        spread([_tasks(row, ids[_key(row)], kinds) for row in rows], PARALLEL), name="faulted"
+    )
     _wait_for_delayed_calls(simulator, rules)
     assert simulator.admin("GET", "faults")["rules"] == [], "every injected fault was used"
 
@@ -521,8 +591,14 @@ def check_rows(simulator, accounts, playbooks, rows, kinds=None, rerun=None):
             problems.append("%s: warnings %r, expected %s" % (key, warnings, outcome))
         if end == EITHER and seen not in (DESIRED, UNCHANGED) or end != EITHER and seen != end:
             problems.append("%s: end state %s, expected %s" % (key, seen, end))
-        if failed and seen != UNCHANGED and not (result.get("error", {}).get("outcome_unknown")
-                                                 and "The outcome is unknown: Cloudflare may have carried out" in result["msg"]):
+        if (
+            failed
+            and seen != UNCHANGED
+            and not (
+                result.get("error", {}).get("outcome_unknown")
+                and "The outcome is unknown: Cloudflare may have carried out" in result["msg"]
+            )
+        ):
             problems.append("%s: failed after changing something, without saying that the outcome is unknown" % key)
         if failed and row[1] in SERVER_ERRORS and "error" in result and not result["error"]["outcome_unknown"]:
             # A 5xx may come after Cloudflare processed the write: never "not done" (issue 17).
@@ -536,8 +612,10 @@ def check_rows(simulator, accounts, playbooks, rows, kinds=None, rerun=None):
             problems.append("%s: %d retries (max_retries=%d)" % (key, retries, connection["max_retries"]))
         waited = re.search(r"gave up after \d+ attempt\(s\) and ([0-9.]+) s of waiting", result.get("msg") or "")
         if waited and float(waited.group(1)) > connection["max_retry_wait"]:
-            problems.append("%s: gave up after waiting %s s (max_retry_wait=%g)"
-                            % (key, waited.group(1), connection["max_retry_wait"]))
+            problems.append(
+                "%s: gave up after waiting %s s (max_retry_wait=%g)"
+                % (key, waited.group(1), connection["max_retry_wait"])
+            )
     assert not problems, "\n".join(problems + ["", runs[0].output[-3000:]])
 
     # Writes answered 401 or refused before the write never reached the write.
@@ -549,11 +627,16 @@ def check_rows(simulator, accounts, playbooks, rows, kinds=None, rerun=None):
     rerun = rerun or (lambda row: True)
     for row in rows:
         if not rerun(row):
-            writes = [(e["method"], e["path"]) for e in simulator.requests() if ids[_key(row)] in e["path"] and e["method"] != "GET"]
+            writes = [
+                (e["method"], e["path"])
+                for e in simulator.requests()
+                if ids[_key(row)] in e["path"] and e["method"] != "GET"
+            ]
             assert writes == [], "%s: not re-run, yet it wrote: %s" % (_key(row), writes)
     simulator.set_faults()
-    _assert_reruns_converge(playbooks, accounts, [(_key(row), row[0], ids[_key(row)], ends[_key(row)]) for row in rows
-                                                  if rerun(row)])
+    _assert_reruns_converge(
+        playbooks, accounts, [(_key(row), row[0], ids[_key(row)], ends[_key(row)]) for row in rows if rerun(row)]
+    )
 
 
 def _assert_reruns_converge(playbooks, accounts, rows):
@@ -577,11 +660,15 @@ def _assert_reruns_converge(playbooks, accounts, rows):
         first = converged[key + "#1"]
         assert first["status"] == "ok", "%s: %s" % (key, first["result"].get("msg"))
         if end == DESIRED or operation.read_only:
-            assert not first["result"]["changed"], "%s: the faulted run left the desired state, yet the re-run changed" % key
+            assert not first["result"]["changed"], (
+                "%s: the faulted run left the desired state, yet the re-run changed" % key
+            )
         else:
             assert first["result"]["changed"], key
             second = converged[key + "#2"]
-            assert second["status"] == "ok" and not second["result"]["changed"], "%s: the second re-run changed again" % key
+            assert second["status"] == "ok" and not second["result"]["changed"], (
+                "%s: the second re-run changed again" % key
+            )
         assert operation.view(state[account_id]) == operation.apply(operation.view(accounts.seed)), key
 
 
@@ -590,13 +677,26 @@ def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, simulator
     """Past Cloudflare's limit every call of the account is refused for 5 minutes: each module stops at once and says
     for how long, whether the block began before its first call or between its read and its write. The fleet module
     does better: its list call's Ratelimit header says the budget is spent, so it sends no write at all."""
-    writers = ["interconnect", "update", "create", "delete", "interrupt", "fleet", "maintenance_window", "change_freeze"]
-    keys = ["%s/blocked-from-start" % name for name in writers + ["connector_info"]] + ["%s/blocked-at-write" % name for name in writers]
+    writers = [
+        "interconnect",
+        "update",
+        "create",
+        "delete",
+        "interrupt",
+        "fleet",
+        "maintenance_window",
+        "change_freeze",
+    ]
+    keys = ["%s/blocked-from-start" % name for name in writers + ["connector_info"]] + [
+        "%s/blocked-at-write" % name for name in writers
+    ]
     ids = accounts.create(keys)
     simulator.set_faults(rate_limit={"requests": 1, "window": 300})
     for name in writers + ["connector_info"]:
         # One call uses up the account's allowance: the module's first call is refused.
-        assert simulator_api.get("/accounts/%s/magic/connectors" % ids["%s/blocked-from-start" % name]).status_code == 200
+        assert (
+            simulator_api.get("/accounts/%s/magic/connectors" % ids["%s/blocked-from-start" % name]).status_code == 200
+        )
     tasks = []
     for key in keys:
         operation = OPERATIONS[key.split("/")[0]]
@@ -612,16 +712,21 @@ def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, simulator
         assert results[key]["status"] == "failed", (key, result)
         assert (result.get("pacing") or {}).get("waited_s", 0) == 0, (key, result.get("pacing"))
         if key in kept_to_budget:
-            assert re.search(r"^not sent: Cloudflare's rate limit leaves 0 requests for the next (29\d|30\d) s, and exceeding it "
-                             r"blocks the whole account for 5 minutes; waiting \d+ s more would pass rate_limit_wait=0 s \(waited 0 s\), "
-                             r"so 0 of 2 writes were sent; retry after \d\d:\d\d:\d\d UTC \(run the task again then to converge\)\. Entries: 0 changed, 0 "
-                             r"unchanged, 0 failed, 2 not sent\. Not sent: ", result["msg"]), result["msg"]
+            assert re.search(
+                r"^not sent: Cloudflare's rate limit leaves 0 requests for the next (29\d|30\d) s, and exceeding it "
+                r"blocks the whole account for 5 minutes; waiting \d+ s more would pass rate_limit_wait=0 s \(waited 0 s\), "
+                r"so 0 of 2 writes were sent; retry after \d\d:\d\d:\d\d UTC \(run the task again then to converge\)\. Entries: 0 changed, 0 "
+                r"unchanged, 0 failed, 2 not sent\. Not sent: ",
+                result["msg"],
+            ), result["msg"]
             assert result["api_calls"] == {"GET": 1}
             continue
-        assert re.search(r"Cloudflare's rate limit blocks this account's API for another (29\d|300) s \(retry-after\), longer than "
-                         r"max_retry_wait=60 s allows, so this run stops here and sends nothing more\. Retry after "
-                         r"\d\d:\d\d:\d\d UTC, when the block ends",
-                         result["msg"]), result["msg"]
+        assert re.search(
+            r"Cloudflare's rate limit blocks this account's API for another (29\d|300) s \(retry-after\), longer than "
+            r"max_retry_wait=60 s allows, so this run stops here and sends nothing more\. Retry after "
+            r"\d\d:\d\d:\d\d UTC, when the block ends",
+            result["msg"],
+        ), result["msg"]
         assert result["error"]["status"] == 429 and result["error"]["retry_after"] > 200
         assert result["api_calls"].get("retries", 0) == 0
         expected_method = "GET" if key.endswith("from-start") else OPERATIONS[key.split("/")[0]].second_call
@@ -635,17 +740,27 @@ def test_account_wide_rate_limit_block_fails_fast(simulator, accounts, simulator
     _assert_reruns_converge(playbooks, accounts, [(key, key.split("/")[0], ids[key], UNCHANGED) for key in keys])
 
 
-@pytest.mark.parametrize("write, args, fault", [
-    ("create", dict(notes="sfo-lab virtual connector 2", provision_license=True), "drop"),
-    ("re-key", dict(id="32d9a8741af047e39c4a6ee61a5daaba", provision_license=True), "malformed"),
-], ids=["create-answer-dropped", "re-key-answer-malformed"])
+@pytest.mark.parametrize(
+    "write, args, fault",
+    [
+        ("create", dict(notes="sfo-lab virtual connector 2", provision_license=True), "drop"),
+        ("re-key", dict(id="32d9a8741af047e39c4a6ee61a5daaba", provision_license=True), "malformed"),
+    ],
+    ids=["create-answer-dropped", "re-key-answer-malformed"],
+)
 def test_a_license_key_lost_with_its_answer_is_replaced(simulator, playbooks, write, args, fault):
     """A write that generates a license key (a create with provision_license, a re-key) whose answer is lost: the
     re-read confirms the write, and since Cloudflare never shows a key again, the module must re-key once more and
     return the fresh key (or fail saying the key was lost) - never succeed without it, never create a second connector."""
     method = "POST" if write == "create" else "PATCH"
-    simulator.set_faults(rules=[{"match": {"method": method, "path": "/magic/connectors(/[0-9a-f]+)?$"}, "action": fault, "when": "after"}])
-    results = playbooks.run_cases([case_tasks(write, "cloudflare.magic_transit.magic_connector", dict(args, **FAST))], name="lost-key")[1]
+    simulator.set_faults(
+        rules=[
+            {"match": {"method": method, "path": "/magic/connectors(/[0-9a-f]+)?$"}, "action": fault, "when": "after"}
+        ]
+    )
+    results = playbooks.run_cases(
+        [case_tasks(write, "cloudflare.magic_transit.magic_connector", dict(args, **FAST))], name="lost-key"
+    )[1]
     connectors = stored(simulator, "connectors").values()
     matching = [c for c in connectors if c["notes"].startswith("sfo-lab virtual connector")]
     assert len(matching) == (2 if write == "create" else 1), "never a duplicate"

@@ -24,7 +24,10 @@ import pytest
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import Shape
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ratelimit import RETRY_AFTER_CAP, parse_retry_after
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ratelimit import (
+    RETRY_AFTER_CAP,
+    parse_retry_after,
+)
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 TOKEN = "cf-hostile-token-0123456789abcdefABCDEF"
@@ -75,8 +78,14 @@ class HostileServer:
 
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                server.calls.append(dict(method=self.command, path=self.path, headers=dict(self.headers),
-                                         body=self.rfile.read(length) if length else b""))
+                server.calls.append(
+                    dict(
+                        method=self.command,
+                        path=self.path,
+                        headers=dict(self.headers),
+                        body=self.rfile.read(length) if length else b"",
+                    )
+                )
                 answer = server.answers.pop(0) if server.answers else dict(body=json.dumps(OK_LIST))
                 if answer.get("trickle_head"):
                     self._trickle_head(answer)
@@ -92,7 +101,7 @@ class HostileServer:
                 try:
                     if answer.get("trickle"):
                         for index in range(len(body)):
-                            self.wfile.write(body[index:index + 1])
+                            self.wfile.write(body[index : index + 1])
                             self.wfile.flush()
                             sent += 1
                             time.sleep(answer["trickle"])
@@ -117,7 +126,7 @@ class HostileServer:
                 sent = 0
                 try:
                     for index in range(len(head)):
-                        self.wfile.write(head[index:index + 1])
+                        self.wfile.write(head[index : index + 1])
                         self.wfile.flush()
                         sent += 1
                         time.sleep(answer["trickle"])
@@ -141,8 +150,15 @@ class HostileServer:
     def answer(self, status=200, body=None, headers=None, trickle=None, envelope=None, trickle_head=None):
         if envelope is not None:
             body = json.dumps(envelope)
-        self.answers.append(dict(status=status, body=body if body is not None else json.dumps(OK_LIST),
-                                 headers=headers or {}, trickle=trickle, trickle_head=trickle_head))
+        self.answers.append(
+            dict(
+                status=status,
+                body=body if body is not None else json.dumps(OK_LIST),
+                headers=headers or {},
+                trickle=trickle,
+                trickle_head=trickle_head,
+            )
+        )
         return self
 
     def stop(self):
@@ -207,7 +223,9 @@ def _credentials(option, value):
     return dict(dict(api_token=None, api_email=EMAIL, api_key=KEY), **{option: value})
 
 
-@pytest.mark.parametrize("option, value, sent", CREDENTIALS, ids=["%s-%d" % (row[0], i) for i, row in enumerate(CREDENTIALS)])
+@pytest.mark.parametrize(
+    "option, value, sent", CREDENTIALS, ids=["%s-%d" % (row[0], i) for i, row in enumerate(CREDENTIALS)]
+)
 def test_tricky_credentials_are_stripped_or_refused_naming_the_option(server, option, value, sent):
     if sent is None:
         with pytest.raises(InvalidOption) as exc:
@@ -223,7 +241,9 @@ def test_tricky_credentials_are_stripped_or_refused_naming_the_option(server, op
     if option == "api_token":
         assert headers["Authorization"] == "Bearer " + sent
     else:
-        assert (headers["X-Auth-Email"], headers["X-Auth-Key"]) == ((sent, KEY) if option == "api_email" else (EMAIL, sent))
+        assert (headers["X-Auth-Email"], headers["X-Auth-Key"]) == (
+            (sent, KEY) if option == "api_email" else (EMAIL, sent)
+        )
 
 
 @pytest.mark.parametrize("value", ["", " ", "\n", "\r\n\t"])
@@ -287,10 +307,12 @@ def test_tricky_base_urls_are_refused(url):
         CloudflareClient(ACCOUNT, api_token=TOKEN, base_url=url)
     assert exc.value.option == "base_url"
     rule = str(exc.value).split(", got ", maxsplit=1)[0]
-    assert rule in ("base_url must be an https:// URL (plain http:// is allowed only for a loopback host such as the "
-                    "local simulator)",
-                    "base_url must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
-                    "characters (parsers read such URLs differently, so the credentials could go elsewhere)"), rule
+    assert rule in (
+        "base_url must be an https:// URL (plain http:// is allowed only for a loopback host such as the "
+        "local simulator)",
+        "base_url must not hold user:password@, a backslash, a query, a fragment, white space or non-ASCII "
+        "characters (parsers read such URLs differently, so the credentials could go elsewhere)",
+    ), rule
     assert_no_secret(texts_of(exc.value), TOKEN)
 
 
@@ -306,7 +328,9 @@ def test_an_accepted_loopback_url_really_connects_there(server):
 
 # --- redirects -------------------------------------------------------------------------------------
 
-REDIRECTS = [(method, status) for method in ("GET", "POST", "PUT", "PATCH", "DELETE") for status in (301, 302, 303, 307, 308)]
+REDIRECTS = [
+    (method, status) for method in ("GET", "POST", "PUT", "PATCH", "DELETE") for status in (301, 302, 303, 307, 308)
+]
 
 
 @pytest.mark.parametrize("method, status", REDIRECTS)
@@ -319,8 +343,10 @@ def test_redirects_are_never_followed_and_carry_no_credentials(server, other_ser
     error = exc.value
     assert (error.method, error.path, error.status, error.retryable) == (method, PATH, status, False)
     assert error.outcome_unknown is (method != "GET")
-    assert str(error) == ("%s %s: HTTP %d redirect to http://127.0.0.1:%d, not followed: Cloudflare's API never "
-                          "redirects, and a redirect must not carry the credentials elsewhere" % (method, PATH, status, other_server.port))
+    assert str(error) == (
+        "%s %s: HTTP %d redirect to http://127.0.0.1:%d, not followed: Cloudflare's API never "
+        "redirects, and a redirect must not carry the credentials elsewhere" % (method, PATH, status, other_server.port)
+    )
     assert other_server.calls == [] and len(server.calls) == 1
     assert_no_secret(texts_of(error), TOKEN, KEY)
 
@@ -336,25 +362,55 @@ WRONG_SHAPES = [
     ("null", None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
     ("[]", None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
     ('"success"', None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
-    ("{\"success\": true, \"result\": ", None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
+    ('{"success": true, "result": ', None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
     (b"\xff\xfe\x00garbage", None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
     ("[" * 100000 + "]" * 100000, None, "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
-    ('{"result": [], "success": 1%s}' % ("0" * 5000), None,
-     "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)"),
+    (
+        '{"result": [], "success": 1%s}' % ("0" * 5000),
+        None,
+        "HTTP 200 with an unreadable answer (not a Cloudflare JSON envelope)",
+    ),
     ("{}", None, "HTTP 200 but the answer says it failed (success is missing)"),
     ('{"result": []}', None, "HTTP 200 but the answer says it failed (success is missing)"),
     ('{"success": "true", "result": []}', None, 'HTTP 200 but the answer says it failed (success is "true")'),
-    ('{"success": false, "errors": [], "result": []}', None, "HTTP 200 but the answer says it failed (success is false)"),
-    ('{"success": false, "errors": [{"code": 7003, "message": "no route", "source": "x"}]}', None,
-     "HTTP 200 but the answer says it failed (success is false): code 7003: no route"),
+    (
+        '{"success": false, "errors": [], "result": []}',
+        None,
+        "HTTP 200 but the answer says it failed (success is false)",
+    ),
+    (
+        '{"success": false, "errors": [{"code": 7003, "message": "no route", "source": "x"}]}',
+        None,
+        "HTTP 200 but the answer says it failed (success is false): code 7003: no route",
+    ),
     ('{"success": false, "errors": 12}', None, "HTTP 200 but the answer says it failed (success is false)"),
-    ('{"success": true, "result": null}', CONNECTORS, "result is null where an object with the key 'connectors' was expected"),
+    (
+        '{"success": true, "result": null}',
+        CONNECTORS,
+        "result is null where an object with the key 'connectors' was expected",
+    ),
     ('{"success": true, "result": {}}', CONNECTORS, "result has no key 'connectors' (keys: none)"),
     ('{"success": true, "result": {"connector": []}}', CONNECTORS, "result has no key 'connectors' (keys: connector)"),
-    ('{"success": true, "result": {"connectors": null}}', CONNECTORS, "result['connectors'] is null where a list of objects was expected"),
-    ('{"success": true, "result": {"connectors": {}}}', CONNECTORS, "result['connectors'] is an object where a list of objects was expected"),
-    ('{"success": true, "result": {"connectors": [1]}}', CONNECTORS, "result['connectors'][0] is a number where an object was expected"),
-    ('{"success": true, "result": [{"id": "a"}, "b"]}', Shape(list), "result[1] is a string where an object was expected"),
+    (
+        '{"success": true, "result": {"connectors": null}}',
+        CONNECTORS,
+        "result['connectors'] is null where a list of objects was expected",
+    ),
+    (
+        '{"success": true, "result": {"connectors": {}}}',
+        CONNECTORS,
+        "result['connectors'] is an object where a list of objects was expected",
+    ),
+    (
+        '{"success": true, "result": {"connectors": [1]}}',
+        CONNECTORS,
+        "result['connectors'][0] is a number where an object was expected",
+    ),
+    (
+        '{"success": true, "result": [{"id": "a"}, "b"]}',
+        Shape(list),
+        "result[1] is a string where an object was expected",
+    ),
     ('{"success": true, "result": {}}', Shape(list), "result is an object where a list of objects was expected"),
     ('{"success": true, "result": null}', Shape(list), "result is null where a list of objects was expected"),
     ('{"success": true, "result": []}', CONNECTOR, "result is a list where an object was expected"),
@@ -381,7 +437,9 @@ def test_wrong_shape_answers_are_clear_errors_naming_the_call(server, method, bo
 
 
 def test_a_read_of_the_wrong_shape_is_retried_then_succeeds(server):
-    server.answer(envelope={"success": True, "result": None}).answer(envelope={"success": True, "result": {"connectors": []}})
+    server.answer(envelope={"success": True, "result": None}).answer(
+        envelope={"success": True, "result": {"connectors": []}}
+    )
     sleeps = []
     assert make_client(server, sleeps, max_retries=2).get(PATH, shape=CONNECTORS) == []
     assert len(server.calls) == 2 and len(sleeps) == 1
@@ -429,19 +487,26 @@ def test_retry_after_is_parsed_safely_and_bounded(value, seconds):
 
 @pytest.mark.parametrize("value", ["1e309", "inf", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"])
 def test_an_endless_retry_after_gives_up_at_once_with_a_clear_message(server, value):
-    server.answer(status=429, headers={"Retry-After": value},
-                  envelope={"success": False, "errors": [{"code": 971, "message": "Please wait"}], "result": None})
+    server.answer(
+        status=429,
+        headers={"Retry-After": value},
+        envelope={"success": False, "errors": [{"code": 971, "message": "Please wait"}], "result": None},
+    )
     sleeps = []
     with pytest.raises(CloudflareAPIError) as exc:
         make_client(server, sleeps, max_retries=4, max_retry_wait=60).get(PATH)
     assert sleeps == [] and exc.value.retry_after == RETRY_AFTER_CAP
-    assert str(exc.value).startswith("GET %s: Cloudflare's rate limit blocks this account's API for another 86400 s" % PATH)
+    assert str(exc.value).startswith(
+        "GET %s: Cloudflare's rate limit blocks this account's API for another 86400 s" % PATH
+    )
 
 
 @pytest.mark.parametrize("value", ["nan", "-5", "soon", "-inf"])
 def test_a_meaningless_retry_after_falls_back_to_bounded_backoff(server, value):
     for _attempt in range(3):
-        server.answer(status=503, headers={"Retry-After": value}, envelope={"success": False, "errors": [], "result": None})
+        server.answer(
+            status=503, headers={"Retry-After": value}, envelope={"success": False, "errors": [], "result": None}
+        )
     sleeps = []
     with pytest.raises(CloudflareAPIError) as exc:
         make_client(server, sleeps, max_retries=2, max_retry_wait=60).get(PATH)
@@ -449,6 +514,7 @@ def test_a_meaningless_retry_after_falls_back_to_bounded_backoff(server, value):
 
 
 # --- the whole call within timeout -----------------------------------------------------------------
+
 
 def wait_for_trickled(server, count):
     """Until the server has noticed ``count`` trickled answers cut off (it notices at its next write); each cut before
@@ -501,7 +567,9 @@ def test_a_trickled_status_line_or_headers_end_at_the_timeout(server, what, meth
         assert str(exc.value) == "POST %s: no answer within timeout=1 s" % PATH
     else:
         attempts = retries + 1
-        assert str(exc.value).startswith("%s %s: gave up after %d attempt(s)" % (method, PATH, attempts)), str(exc.value)
+        assert str(exc.value).startswith("%s %s: gave up after %d attempt(s)" % (method, PATH, attempts)), str(
+            exc.value
+        )
         assert str(exc.value).endswith("; last answer: no answer within timeout=1 s"), str(exc.value)
     assert exc.value.outcome_unknown is (method != "GET") and len(sleeps) == attempts - 1
     assert len(server.calls) == attempts
@@ -529,8 +597,14 @@ def test_the_deadline_covers_the_fleet_s_worker_threads_each_on_its_own(server):
     for thread in threads:
         thread.join(30)
     assert not any(thread.is_alive() for thread in threads)
-    assert sorted(outcomes) == ["GET %s/slow: gave up after 1 attempt(s) and 0.0 s of waiting (max_retries=0, "
-                                "max_retry_wait=60 s); last answer: no answer within timeout=1 s" % PATH] * 3
+    assert (
+        sorted(outcomes)
+        == [
+            "GET %s/slow: gave up after 1 attempt(s) and 0.0 s of waiting (max_retries=0, "
+            "max_retry_wait=60 s); last answer: no answer within timeout=1 s" % PATH
+        ]
+        * 3
+    )
     assert client.get(PATH) == []  # an answer in time after the cut ones: the pool is sound
 
 
@@ -538,28 +612,44 @@ def test_the_deadline_covers_the_fleet_s_worker_threads_each_on_its_own(server):
 
 # (method, status, retried (idempotent and transient), outcome unknown)
 SERVER_ERRORS = [
-    ("POST", 500, False, True), ("POST", 502, False, True), ("POST", 503, False, True), ("POST", 504, False, True),
-    ("PUT", 500, False, True), ("PUT", 502, True, True), ("PATCH", 503, True, True), ("DELETE", 504, True, True),
-    ("PATCH", 500, False, True), ("DELETE", 500, False, True),
-    ("GET", 500, False, False), ("GET", 503, True, False),
-    ("POST", 429, True, False), ("PATCH", 429, True, False),
-    ("POST", 400, False, False), ("PUT", 409, False, False),
+    ("POST", 500, False, True),
+    ("POST", 502, False, True),
+    ("POST", 503, False, True),
+    ("POST", 504, False, True),
+    ("PUT", 500, False, True),
+    ("PUT", 502, True, True),
+    ("PATCH", 503, True, True),
+    ("DELETE", 504, True, True),
+    ("PATCH", 500, False, True),
+    ("DELETE", 500, False, True),
+    ("GET", 500, False, False),
+    ("GET", 503, True, False),
+    ("POST", 429, True, False),
+    ("PATCH", 429, True, False),
+    ("POST", 400, False, False),
+    ("PUT", 409, False, False),
 ]
 
 
 @pytest.mark.parametrize("method, status, retried, unknown", SERVER_ERRORS)
 def test_server_errors_after_a_write_are_unknown_outcomes(server, method, status, retried, unknown):
     for _attempt in range(2):
-        server.answer(status=status, envelope={"success": False, "errors": [{"code": 1000, "message": "boom"}], "result": None})
+        server.answer(
+            status=status, envelope={"success": False, "errors": [{"code": 1000, "message": "boom"}], "result": None}
+        )
     with pytest.raises(CloudflareAPIError) as exc:
-        make_client(server, max_retries=1).request(method, PATH, body=None if method in ("GET", "DELETE") else {"notes": "x"})
+        make_client(server, max_retries=1).request(
+            method, PATH, body=None if method in ("GET", "DELETE") else {"notes": "x"}
+        )
     assert len(server.calls) == (2 if retried else 1), "a POST is never blindly repeated"
     assert (exc.value.status, exc.value.outcome_unknown) == (status, unknown)
 
 
 def test_a_write_that_may_have_landed_stays_unknown_whatever_the_retry_answers(server):
     server.answer(status=502, envelope={"success": False, "errors": [], "result": None})
-    server.answer(status=404, envelope={"success": False, "errors": [{"code": 1003, "message": "gone"}], "result": None})
+    server.answer(
+        status=404, envelope={"success": False, "errors": [{"code": 1003, "message": "gone"}], "result": None}
+    )
     with pytest.raises(CloudflareAPIError) as exc:
         make_client(server, max_retries=1).patch(PATH + "/abc", {"notes": "x"})
     assert (exc.value.status, exc.value.outcome_unknown) == (404, True)
@@ -567,10 +657,23 @@ def test_a_write_that_may_have_landed_stays_unknown_whatever_the_retry_answers(s
 
 # --- secrets echoed by the server ------------------------------------------------------------------
 
+
 def test_registered_secrets_are_scrubbed_from_echoing_answers_in_every_encoding(server):
     echoes = "; ".join(sorted(encodings(MD5_KEY) | encodings(TOKEN)))
-    server.answer(status=400, envelope={"success": False, "result": None, "errors": [
-        {"code": 1004, "message": "bad md5_key %s" % echoes, "source": {"pointer": "/bgp/md5_key=%s" % quote(MD5_KEY)}}]})
+    server.answer(
+        status=400,
+        envelope={
+            "success": False,
+            "result": None,
+            "errors": [
+                {
+                    "code": 1004,
+                    "message": "bad md5_key %s" % echoes,
+                    "source": {"pointer": "/bgp/md5_key=%s" % quote(MD5_KEY)},
+                }
+            ],
+        },
+    )
     client = make_client(server)
     client.add_secrets(MD5_KEY)
     with pytest.raises(CloudflareAPIError) as exc:
@@ -581,19 +684,28 @@ def test_registered_secrets_are_scrubbed_from_echoing_answers_in_every_encoding(
 
 def test_tls_failures_say_so(server):
     """https:// to a plain-HTTP server: the TLS handshake fails, and the message says it was TLS, naming the host."""
-    client = CloudflareClient(ACCOUNT, api_token=TOKEN, base_url="https://127.0.0.1:%d/client/v4" % server.port,
-                              timeout=5, max_retries=0)
+    client = CloudflareClient(
+        ACCOUNT, api_token=TOKEN, base_url="https://127.0.0.1:%d/client/v4" % server.port, timeout=5, max_retries=0
+    )
     with pytest.raises(CloudflareAPIError) as exc:
         client.get(PATH)
-    assert "last answer: the TLS connection to 127.0.0.1 failed (WRONG_VERSION_NUMBER)" in str(exc.value), str(exc.value)
+    assert "last answer: the TLS connection to 127.0.0.1 failed (WRONG_VERSION_NUMBER)" in str(exc.value), str(
+        exc.value
+    )
     assert_no_secret(texts_of(exc.value), TOKEN)
 
 
 def test_refused_connections_are_known_not_sent(server):
     port = server.port
     server.stop()
-    client = CloudflareClient(ACCOUNT, api_token=TOKEN, base_url="http://127.0.0.1:%d" % port, timeout=5, max_retries=1,
-                              sleep=lambda seconds: None)
+    client = CloudflareClient(
+        ACCOUNT,
+        api_token=TOKEN,
+        base_url="http://127.0.0.1:%d" % port,
+        timeout=5,
+        max_retries=1,
+        sleep=lambda seconds: None,
+    )
     with pytest.raises(CloudflareAPIError) as exc:
         client.post(PATH, {"notes": "x"})
     assert str(exc.value).endswith("; last answer: could not connect to http://127.0.0.1:%d" % port)

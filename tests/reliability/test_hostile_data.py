@@ -47,8 +47,15 @@ PAYLOADS = {
     "walk to os (lipsum)": "{{{{ lipsum.__globals__.os.system('touch {mark}') }}}}",
     "walk to os (cycler)": "{{{{ cycler.__init__.__globals__.os.popen('touch {mark}').read() }}}}",
 }
-PATHS = ("inventory compose", "inventory groups", "inventory keyed_groups", "play host variables",
-         "poisoned inventory cache", "registered module result", "connector_audit playbook")
+PATHS = (
+    "inventory compose",
+    "inventory groups",
+    "inventory keyed_groups",
+    "play host variables",
+    "poisoned inventory cache",
+    "registered module result",
+    "connector_audit playbook",
+)
 
 SOURCE = """\
 plugin: cloudflare.magic_transit.connectors
@@ -139,8 +146,14 @@ class Estate:
 
     def run(self, *command, name):
         completed = subprocess.run(
-            [str(BIN / command[0])] + list(command[1:]), capture_output=True, text=True, cwd=str(self.folder),
-            timeout=240, check=False, env=self.ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+            [str(BIN / command[0])] + list(command[1:]),
+            capture_output=True,
+            text=True,
+            cwd=str(self.folder),
+            timeout=240,
+            check=False,
+            env=self.ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+        )
         (self.folder / ("%s.log" % name.replace(" ", "_"))).write_text(completed.stdout + completed.stderr)
         assert completed.returncode == 0, "%s failed:\n%s%s" % (name, completed.stdout, completed.stderr)
         return completed
@@ -218,16 +231,28 @@ def seen_by_path(estate, path):
         return seen
     if path == "play host variables":
         seen = estate.playbook(HOST_PLAY, path, estate.source())
-        return dict((kind, seen[i]["variable"] == seen[i]["hostvars"] == seen[i]["fact"] == seen[i]["composed"]
-                     == planted[i] and any(name.startswith("notes_") for name in seen[i]["group_names"]))
-                    for kind, i in estate.ids.items())
+        return dict(
+            (
+                kind,
+                seen[i]["variable"] == seen[i]["hostvars"] == seen[i]["fact"] == seen[i]["composed"] == planted[i]
+                and any(name.startswith("notes_") for name in seen[i]["group_names"]),
+            )
+            for kind, i in estate.ids.items()
+        )
     if path == "registered module result":
         seen = estate.playbook(RESULT_PLAY, path)["registered"]
         return dict((kind, seen[i] == planted[i]) for kind, i in estate.ids.items())
     # connector_audit: the collection's playbook writes the report; its CSV holds each connector's notes
     report = estate.folder / "report"
-    estate.run("ansible-playbook", "-i", str(INVENTORY), str(COLLECTION / "playbooks" / "connector_audit.yml"),
-               "-e", json.dumps({"connector_audit_report_dir": str(report)}), name=path)
+    estate.run(
+        "ansible-playbook",
+        "-i",
+        str(INVENTORY),
+        str(COLLECTION / "playbooks" / "connector_audit.yml"),
+        "-e",
+        json.dumps({"connector_audit_report_dir": str(report)}),
+        name=path,
+    )
     with open(report / "connectors.csv", encoding="utf-8", newline="") as stream:
         rows = dict((row["id"], row["notes"]) for row in csv.DictReader(stream))
     return dict((kind, rows.get(i) == planted[i]) for kind, i in estate.ids.items())
@@ -238,13 +263,23 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     pass because its payload was broken. (ansible-core 2.19+ templates in a sandbox that refuses the attribute walks
     even in trusted text; on 2.16 and 2.18 they run.)"""
     marks = dict((kind, tmp_path / ("control-%d" % index)) for index, kind in enumerate(PAYLOADS))
-    tasks = "".join('    - name: Control {}\n      ansible.builtin.debug:\n        msg: "{}"\n      ignore_errors: true\n'.format(
-        index, payload(kind, marks[kind]).replace('"', '\\"')) for index, kind in enumerate(PAYLOADS))
+    tasks = "".join(
+        '    - name: Control {}\n      ansible.builtin.debug:\n        msg: "{}"\n      ignore_errors: true\n'.format(
+            index, payload(kind, marks[kind]).replace('"', '\\"')
+        )
+        for index, kind in enumerate(PAYLOADS)
+    )
     playbook = tmp_path / "control.yml"
     playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks, encoding="utf-8")
-    completed = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(playbook)],
-                               capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
-                               env=ansible.env())
+    completed = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(playbook)],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=240,
+        check=False,
+        env=ansible.env(),
+    )
     ran = dict((kind, mark.exists()) for kind, mark in marks.items())
     expected = dict((kind, CORE < (2, 19) or not kind.startswith("walk to os")) for kind in PAYLOADS)
     assert ran == expected, completed.stdout + completed.stderr
@@ -258,8 +293,11 @@ def check_table(estate, paths, seen_by, rows):
         for kind in PAYLOADS:
             table.append((path, kind, seen[kind], estate.mark(path, kind).exists()))
     assert len(table) == len(paths) * len(PAYLOADS) == rows
-    failures = ["%s / %s: %s" % (path, kind, "RAN" if ran else "text not seen verbatim")
-                for path, kind, seen, ran in table if ran or not seen]
+    failures = [
+        "%s / %s: %s" % (path, kind, "RAN" if ran else "text not seen verbatim")
+        for path, kind, seen, ran in table
+        if ran or not seen
+    ]
     assert failures == [], "\n".join(failures)
     assert not any(estate.folder.joinpath("marks").iterdir())
 
@@ -272,9 +310,15 @@ def test_api_strings_never_run_on_any_path(ansible, simulator, simulator_api, tm
 def test_a_prefix_that_lets_the_answer_name_variables_is_refused(ansible, simulator, tmp_path, prefix):
     path = tmp_path / "bad.connectors.yml"
     path.write_text("plugin: cloudflare.magic_transit.connectors\nprefix: %s\n" % json.dumps(prefix), encoding="utf-8")
-    completed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(path), "--list"], capture_output=True,
-                               text=True, cwd=str(tmp_path), timeout=120, check=False,
-                               env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+    completed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=120,
+        check=False,
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    )
     assert completed.returncode != 0
     assert "prefix must" in " ".join(completed.stderr.split()), completed.stderr
     assert simulator.requests() == [], "the option is checked before any call"
@@ -285,12 +329,22 @@ def test_a_shared_world_writable_cache_folder_is_refused(ansible, simulator, tmp
     shared.mkdir()
     shared.chmod(0o1777)
     path = tmp_path / "cached.connectors.yml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         plugin: cloudflare.magic_transit.connectors
-        """) + CACHE.format(folder=shared), encoding="utf-8")
-    completed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(path), "--list"], capture_output=True,
-                               text=True, cwd=str(tmp_path), timeout=120, check=False,
-                               env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+        """)
+        + CACHE.format(folder=shared),
+        encoding="utf-8",
+    )
+    completed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=120,
+        check=False,
+        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    )
     assert completed.returncode != 0
     assert "cache_connection must not be a folder that every user can write" in " ".join(completed.stderr.split())
     assert simulator.requests() == [] and list(shared.iterdir()) == []
@@ -298,8 +352,13 @@ def test_a_shared_world_writable_cache_folder_is_refused(ansible, simulator, tmp
 
 # --- Magic WAN site names: the inventory's site_name, site groups and the audit report -------------------------------
 
-SITE_PATHS = ("inventory compose", "inventory site groups", "play host variables", "poisoned inventory cache",
-              "connector_audit playbook")
+SITE_PATHS = (
+    "inventory compose",
+    "inventory site groups",
+    "play host variables",
+    "poisoned inventory cache",
+    "connector_audit playbook",
+)
 SITE_SOURCE = """\
 plugin: cloudflare.magic_transit.connectors
 hostname: id
@@ -323,10 +382,14 @@ class SiteEstate(Estate):
             if not site.get("connector_id") and free:
                 api.patch("magic/sites/" + site["id"], json={"connector_id": free.pop()}).raise_for_status()
         for number, connector_id in enumerate(free):
-            api.post("magic/sites", json={"name": "hostile-%d" % number, "connector_id": connector_id}).raise_for_status()
-        members = sorted((s["id"], s["connector_id"]) for s in api.get("magic/sites").json()["result"] if s.get("connector_id"))
-        self.ids = dict(zip(PAYLOADS, members))
-        assert len(self.ids) == len(PAYLOADS), "the seed needs a site per payload class"
+            api.post(
+                "magic/sites", json={"name": "hostile-%d" % number, "connector_id": connector_id}
+            ).raise_for_status()
+        members = sorted(
+            (s["id"], s["connector_id"]) for s in api.get("magic/sites").json()["result"] if s.get("connector_id")
+        )
+        assert len(members) >= len(PAYLOADS), "the seed needs a site per payload class"
+        self.ids = dict(zip(PAYLOADS, members[: len(PAYLOADS)], strict=True))
         (folder / "marks").mkdir()
 
     def names(self, path):
@@ -356,20 +419,43 @@ def site_name_seen_by_path(estate, path):
         listing = estate.inventory("site " + path)
         groups = dict((name, set(group.get("hosts", []))) for name, group in listing.items() if name != "_meta")
         if path == "inventory compose":
-            return dict((kind, listing["_meta"]["hostvars"][member]["copied"] == planted[site])
-                        for kind, (site, member) in estate.ids.items())
+            return dict(
+                (kind, listing["_meta"]["hostvars"][member]["copied"] == planted[site])
+                for kind, (site, member) in estate.ids.items()
+            )
         # a site group made of the name, braces replaced, holding the member
-        return dict((kind, [n for n, hosts in groups.items() if n.startswith("site_") and member in hosts]
-                     == ["site_" + "_".join(filter(None, re.split(r"[^a-z0-9]+", planted[site].lower())))])
-                    for kind, (site, member) in estate.ids.items())
+        return dict(
+            (
+                kind,
+                [n for n, hosts in groups.items() if n.startswith("site_") and member in hosts]
+                == ["site_" + "_".join(filter(None, re.split(r"[^a-z0-9]+", planted[site].lower())))],
+            )
+            for kind, (site, member) in estate.ids.items()
+        )
     if path == "play host variables":
         seen = estate.playbook(SITE_PLAY, "site " + path, estate.source())
-        return dict((kind, seen[member]["variable"] == seen[member]["hostvars"] == seen[member]["fact"]
-                     == seen[member]["composed"] == planted[site] and any(n.startswith("site_") for n in seen[member]["group_names"]))
-                    for kind, (site, member) in estate.ids.items())
+        return dict(
+            (
+                kind,
+                seen[member]["variable"]
+                == seen[member]["hostvars"]
+                == seen[member]["fact"]
+                == seen[member]["composed"]
+                == planted[site]
+                and any(n.startswith("site_") for n in seen[member]["group_names"]),
+            )
+            for kind, (site, member) in estate.ids.items()
+        )
     report = estate.folder / "site-report"
-    estate.run("ansible-playbook", "-i", str(INVENTORY), str(COLLECTION / "playbooks" / "connector_audit.yml"),
-               "-e", json.dumps({"connector_audit_report_dir": str(report)}), name="site " + path)
+    estate.run(
+        "ansible-playbook",
+        "-i",
+        str(INVENTORY),
+        str(COLLECTION / "playbooks" / "connector_audit.yml"),
+        "-e",
+        json.dumps({"connector_audit_report_dir": str(report)}),
+        name="site " + path,
+    )
     with open(report / "connectors.csv", encoding="utf-8", newline="") as stream:
         rows = dict((row["id"], row["site"]) for row in csv.DictReader(stream))
     return dict((kind, rows.get(member) == planted[site]) for kind, (site, member) in estate.ids.items())

@@ -56,16 +56,27 @@ def test_a_key_that_cannot_be_saved_is_never_printed_and_kept_in_a_0600_file(sim
     temporary.mkdir()
     dest = key_dir / "vcon.key"
     if row.startswith("fleet"):
-        task = {"cloudflare.magic_transit.magic_connectors": {
-            "license_key_dir": str(key_dir), "connectors": [{"notes": "reliability onboard vcon", "provision_license": True}]}}
+        task = {
+            "cloudflare.magic_transit.magic_connectors": {
+                "license_key_dir": str(key_dir),
+                "connectors": [{"notes": "reliability onboard vcon", "provision_license": True}],
+            }
+        }
         method = "POST"
         dest = key_dir / "reliability_onboard_vcon.key"
     else:
-        task = {"cloudflare.magic_transit.magic_connector": {"notes": connector["notes"], "rekey": True,
-                                                             "license_key_dest": str(dest)}}
+        task = {
+            "cloudflare.magic_transit.magic_connector": {
+                "notes": connector["notes"],
+                "rekey": True,
+                "license_key_dest": str(dest),
+            }
+        }
         method = "PATCH"
     simulator.clear_log()
-    simulator.add_rule(match={"method": method, "path": "/magic/connectors"}, action="delay", delay_s=HOLD_S, when="before")
+    simulator.add_rule(
+        match={"method": method, "path": "/magic/connectors"}, action="delay", delay_s=HOLD_S, when="before"
+    )
     path = playbooks.write("key-%s" % row, [dict(task, name="the write whose key cannot be saved")])
     started = playbooks.start(path, "-vvvv", "--diff", env=dict(TMPDIR=str(temporary)))
     _wait_for_the_list(simulator)
@@ -84,7 +95,9 @@ def test_a_key_that_cannot_be_saved_is_never_printed_and_kept_in_a_0600_file(sim
     assert [r["method"] for r in simulator.writes()] == [method], "one write, never repeated"
 
     outputs = {"stdout": run.stdout, "stderr": run.stderr, "request log": repr(simulator.requests())}
-    leaked = ["%r in %s" % (form, where) for form in secret_forms(key) for where, text in outputs.items() if form in text]
+    leaked = [
+        "%r in %s" % (form, where) for form in secret_forms(key) for where, text in outputs.items() if form in text
+    ]
     leaked += ["a license key in %s" % where for where, text in outputs.items() if LICENSE_KEY.search(text)]
     assert leaked == [], "the key leaked:\n" + "\n".join(leaked)
     # The search looked where the key would have been: the failed result is printed in full at -vvvv.

@@ -34,7 +34,15 @@ from ansible_collections.cloudflare.magic_transit.tests.reliability.test_fault_m
 
 SERVER_ERRORS = (500, 502, 503, 504)
 POSTS = ("create", "create_hw")
-UPDATES = ("interconnect", "interconnect_by_id", "update", "update_by_id", "fleet", "maintenance_window", "change_freeze")
+UPDATES = (
+    "interconnect",
+    "interconnect_by_id",
+    "update",
+    "update_by_id",
+    "fleet",
+    "maintenance_window",
+    "change_freeze",
+)
 
 
 def _after(code):
@@ -76,18 +84,32 @@ def _shape_kind(on, shape):
     return {"rules": [rule]}
 
 
-SHAPE_KINDS = dict(("%s-%s" % (on, shape), _shape_kind(on, shape)) for on in ("read", "write") for shape in OBJECT_SHAPES + LIST_SHAPES)
+SHAPE_KINDS = dict(
+    ("%s-%s" % (on, shape), _shape_kind(on, shape)) for on in ("read", "write") for shape in OBJECT_SHAPES + LIST_SHAPES
+)
 
 
 def _read_row(operation, shape):
-    return (operation, "read-%s" % shape, FAILED, UNREADABLE_READ if shape == "not_json" else WRONG_SHAPE_READ, UNCHANGED)
+    return (
+        operation,
+        "read-%s" % shape,
+        FAILED,
+        UNREADABLE_READ if shape == "not_json" else WRONG_SHAPE_READ,
+        UNCHANGED,
+    )
 
 
 def _write_row(operation, shape):
     if operation == "delete":
         return (operation, "write-%s" % shape, OK, None, DESIRED)  # the re-read finds the connector gone
     if operation == "interconnect_check":  # a validation saved nothing: a plain failure naming the call
-        return (operation, "write-%s" % shape, FAILED, UNREADABLE if shape == "not_json" else WRONG_SHAPE_CHECK, UNCHANGED)
+        return (
+            operation,
+            "write-%s" % shape,
+            FAILED,
+            UNREADABLE if shape == "not_json" else WRONG_SHAPE_CHECK,
+            UNCHANGED,
+        )
     return (operation, "write-%s" % shape, WARNED, None, DESIRED)
 
 
@@ -97,13 +119,24 @@ SHAPES = (
     # value under a wrapping key: the connectors' list has none.)
     [_read_row("create", shape) for shape in LIST_SHAPES]
     + [_read_row("interconnect", shape) for shape in LIST_SHAPES + ("unwrap",) if shape != "object"]
-    + [_read_row(operation, shape) for operation in ("update", "connector_info", "interconnect_info", "site_info")
-       for shape in ("null", "empty_object", "wrap")]
+    + [
+        _read_row(operation, shape)
+        for operation in ("update", "connector_info", "interconnect_info", "site_info")
+        for shape in ("null", "empty_object", "wrap")
+    ]
     # Objects read by id.
     + [_read_row(operation, shape) for operation in ("update_by_id", "interconnect_by_id") for shape in OBJECT_SHAPES]
     # Writes: PATCH (one connector, a fleet), PUT, POST, DELETE, a check-mode validation.
-    + [_write_row(operation, shape) for operation in ("update", "interconnect", "create", "delete") for shape in OBJECT_SHAPES]
-    + [_write_row(operation, shape) for operation in ("fleet", "create_hw", "interconnect_check") for shape in ("null", "list", "not_json")]
+    + [
+        _write_row(operation, shape)
+        for operation in ("update", "interconnect", "create", "delete")
+        for shape in OBJECT_SHAPES
+    ]
+    + [
+        _write_row(operation, shape)
+        for operation in ("fleet", "create_hw", "interconnect_check")
+        for shape in ("null", "list", "not_json")
+    ]
 )
 
 
@@ -112,13 +145,29 @@ SHAPES = (
 def test_errors_after_processing_and_wrong_shapes_are_never_taken_at_face_value(simulator, accounts, playbooks):
     kinds = dict(KINDS, **SHAPE_KINDS)
     # A row that failed on a read sent no write (checked in the request log): re-running it proves nothing more.
-    check_rows(simulator, accounts, playbooks, AFTER_PROCESSING + SHAPES, kinds, rerun=lambda row: not row[1].startswith("read-"))
+    check_rows(
+        simulator,
+        accounts,
+        playbooks,
+        AFTER_PROCESSING + SHAPES,
+        kinds,
+        rerun=lambda row: not row[1].startswith("read-"),
+    )
 
 
 def test_every_write_and_every_call_has_its_rows():
     after = {row[0] for row in AFTER_PROCESSING}
-    assert after >= {"create", "create_hw", "update", "interconnect", "delete", "interrupt", "fleet", "maintenance_window",
-                     "change_freeze"}
+    assert after >= {
+        "create",
+        "create_hw",
+        "update",
+        "interconnect",
+        "delete",
+        "interrupt",
+        "fleet",
+        "maintenance_window",
+        "change_freeze",
+    }
     reads = {row[0] for row in SHAPES if row[1].startswith("read-")}
     writes = {row[0] for row in SHAPES if row[1].startswith("write-")}
     assert reads >= {"create", "update", "update_by_id", "interconnect", "interconnect_by_id", "site_info"}

@@ -37,8 +37,13 @@ ODD_MD5_KEY = "md5-Odd\\key/with+all&the=forms% 1"
 def leaks(secrets, outputs, allowed=()):
     """``"<secret> (<form>) in <where>"`` for every secret found in an output in any form it could take: raw, JSON- and
     repr-escaped, URL-encoded. ``allowed``: (secret name, where) pairs that are documented exceptions."""
-    return ["%s (%r) in %s" % (name, form, where) for name, secret in secrets.items() for form in secret_forms(secret)
-            for where, text in outputs.items() if form in text and (name, where) not in allowed]
+    return [
+        "%s (%r) in %s" % (name, form, where)
+        for name, secret in secrets.items()
+        for form in secret_forms(secret)
+        for where, text in outputs.items()
+        if form in text and (name, where) not in allowed
+    ]
 
 
 def _admin(process, method, path, body=None):
@@ -54,14 +59,34 @@ def _secrets_run(simulator, tmp_path, md5_key_check):
     that garbles the answer to one interconnect PUT (a failure path), a folder for license keys, and the secrets
     the playbook is given (one MD5 key has characters that make every encoding of it differ)."""
     process = simulator.start_extra(quiet=False)
-    _admin(process, "PUT", "faults", {"rules": [
-        {"match": {"method": "PUT", "path": "/cf_interconnects/%s$" % LHR}, "action": "malformed", "when": "after"}]})
+    _admin(
+        process,
+        "PUT",
+        "faults",
+        {
+            "rules": [
+                {
+                    "match": {"method": "PUT", "path": "/cf_interconnects/%s$" % LHR},
+                    "action": "malformed",
+                    "when": "after",
+                }
+            ]
+        },
+    )
     key_dir = tmp_path / "keys"
     key_dir.mkdir()
     bad_token = "sim_rw_token_that_expired_long_ago_00000"
-    extra_vars = dict(rw_token=simulator.token, ro_token=simulator.readonly_token, bad_token=bad_token, api_email=simulator.email,
-                      api_key=simulator.api_key, md5_key=ODD_MD5_KEY, md5_key_check=md5_key_check,
-                      md5_key_refused="md5-Secret-refused?3", key_dir=str(key_dir))
+    extra_vars = dict(
+        rw_token=simulator.token,
+        ro_token=simulator.readonly_token,
+        bad_token=bad_token,
+        api_email=simulator.email,
+        api_key=simulator.api_key,
+        md5_key=ODD_MD5_KEY,
+        md5_key_check=md5_key_check,
+        md5_key_refused="md5-Secret-refused?3",
+        key_dir=str(key_dir),
+    )
     return process, key_dir, bad_token, extra_vars
 
 
@@ -75,36 +100,72 @@ def test_no_secret_in_any_output(ansible, simulator, simulator_server, tmp_path)
     runs = [
         ansible.playbook(str(PLAYBOOKS / "secrets.yml"), "-vvvv", "-e", "@%s" % vars_file, diff=True, env=env),
         # The integration suite's license-key playbook, token from the environment.
-        ansible.playbook(str(INTEGRATION_PLAYBOOKS / "magic_connector_virtual.yml"), "-vvvv", diff=True,
-                         env=dict(CLOUDFLARE_BASE_URL=process.base_url)),
+        ansible.playbook(
+            str(INTEGRATION_PLAYBOOKS / "magic_connector_virtual.yml"),
+            "-vvvv",
+            diff=True,
+            env=dict(CLOUDFLARE_BASE_URL=process.base_url),
+        ),
         # Legacy credentials from the controller's environment (a task's `environment:` keyword would be printed by
         # ansible itself at -vvvv, like `-e` values given on the command line).
-        ansible.adhoc("cloudflare.magic_transit.magic_connector", "notes=secrets-vcon-01 activated=true", "-vvvv", "--diff",
-                      env=dict(CLOUDFLARE_BASE_URL=process.base_url, CLOUDFLARE_API_TOKEN=None, CLOUDFLARE_EMAIL=simulator.email,
-                               CLOUDFLARE_API_KEY=simulator.api_key)),
+        ansible.adhoc(
+            "cloudflare.magic_transit.magic_connector",
+            "notes=secrets-vcon-01 activated=true",
+            "-vvvv",
+            "--diff",
+            env=dict(
+                CLOUDFLARE_BASE_URL=process.base_url,
+                CLOUDFLARE_API_TOKEN=None,
+                CLOUDFLARE_EMAIL=simulator.email,
+                CLOUDFLARE_API_KEY=simulator.api_key,
+            ),
+        ),
         # A failing ad-hoc run with the token on the command line.
-        ansible.adhoc("cloudflare.magic_transit.cf_interconnect", "name=lhr-cni-2 mtu=1400 api_token=%s" % simulator.readonly_token,
-                      "-vvvv", "--diff", rc=2, env=dict(CLOUDFLARE_BASE_URL=process.base_url)),
+        ansible.adhoc(
+            "cloudflare.magic_transit.cf_interconnect",
+            "name=lhr-cni-2 mtu=1400 api_token=%s" % simulator.readonly_token,
+            "-vvvv",
+            "--diff",
+            rc=2,
+            env=dict(CLOUDFLARE_BASE_URL=process.base_url),
+        ),
     ]
     keys = dict((path.stem, path.read_text(encoding="utf-8")) for path in key_dir.iterdir())
-    assert sorted(keys) == ["created", "printed", "rekeyed"] and all(LICENSE_KEY.fullmatch(key) for key in keys.values()), keys
+    assert sorted(keys) == ["created", "printed", "rekeyed"] and all(
+        LICENSE_KEY.fullmatch(key) for key in keys.values()
+    ), keys
 
     log = _admin(process, "GET", "requests").text
     process.stop()
-    outputs = {"request log": log, "simulator output": process.output(), "session simulator output": simulator_server.output()}
+    outputs = {
+        "request log": log,
+        "simulator output": process.output(),
+        "session simulator output": simulator_server.output(),
+    }
     for index, run in enumerate(runs):
         outputs["run %d stdout" % index] = run.stdout
         outputs["run %d stderr" % index] = run.stderr
     for where, text in outputs.items():  # kept for a look when this test fails
         (tmp_path / (where.replace(" ", "-") + ".txt")).write_text(text, encoding="utf-8")
-    secrets = dict(rw_token=simulator.token, ro_token=simulator.readonly_token, bad_token=bad_token, api_key=simulator.api_key,
-                   seed_md5_key=SEED_MD5_KEY, created_license_key=keys["created"], rekeyed_license_key=keys["rekeyed"],
-                   **dict((name, extra_vars[name]) for name in ("md5_key", "md5_key_check", "md5_key_refused")))
+    secrets = dict(
+        rw_token=simulator.token,
+        ro_token=simulator.readonly_token,
+        bad_token=bad_token,
+        api_key=simulator.api_key,
+        seed_md5_key=SEED_MD5_KEY,
+        created_license_key=keys["created"],
+        rekeyed_license_key=keys["rekeyed"],
+        **dict((name, extra_vars[name]) for name in ("md5_key", "md5_key_check", "md5_key_refused")),
+    )
 
     found = leaks(secrets, outputs)
     # Any other license key (the integration playbook's), except the documented one.
-    found += ["license key %s in %s" % (key, where) for where, text in outputs.items() for key in LICENSE_KEY.findall(text)
-              if key != keys["printed"]]
+    found += [
+        "license key %s in %s" % (key, where)
+        for where, text in outputs.items()
+        for key in LICENSE_KEY.findall(text)
+        if key != keys["printed"]
+    ]
     assert found == [], "secrets leaked:\n" + "\n".join(found)
 
     # The documented exception, and the proof that the search finds what is there: printed by the run whose task lacks
@@ -129,9 +190,18 @@ def test_no_secret_at_default_verbosity_in_runner_artifacts_or_the_inventory_cac
         for folder in ("env", "project"):
             (data / folder).mkdir(parents=True)
         (data / "env" / "extravars").write_text(json.dumps(extra_vars), encoding="utf-8")
-        (data / "project" / "secrets.yml").write_text((PLAYBOOKS / "secrets.yml").read_text(encoding="utf-8"), encoding="utf-8")
-        completed = subprocess.run([str(runner), "run", str(data), "-p", "secrets.yml", "--ident", "secrets"], capture_output=True,
-                                   text=True, cwd=str(tmp_path), timeout=240, check=False, env=env)
+        (data / "project" / "secrets.yml").write_text(
+            (PLAYBOOKS / "secrets.yml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        completed = subprocess.run(
+            [str(runner), "run", str(data), "-p", "secrets.yml", "--ident", "secrets"],
+            capture_output=True,
+            text=True,
+            cwd=str(tmp_path),
+            timeout=240,
+            check=False,
+            env=env,
+        )
         artifacts = data / "artifacts" / "secrets"
         assert (artifacts / "status").read_text(encoding="utf-8") == "successful", completed.stdout + completed.stderr
         outputs["runner output"] = completed.stdout + completed.stderr
@@ -139,13 +209,28 @@ def test_no_secret_at_default_verbosity_in_runner_artifacts_or_the_inventory_cac
         # (AWX keeps a masked copy of it instead), and the extra variables the test itself wrote into env/.
         for path in sorted(p for p in artifacts.rglob("*") if p.is_file() and p.name != "command"):
             outputs["runner %s" % path.relative_to(artifacts)] = path.read_text(encoding="utf-8", errors="replace")
-        stdout_names = ["runner output", "runner stdout"] + ["runner %s" % p.relative_to(artifacts) for p in sorted((artifacts / "job_events").glob("*.json"))]
+        stdout_names = ["runner output", "runner stdout"] + [
+            "runner %s" % p.relative_to(artifacts) for p in sorted((artifacts / "job_events").glob("*.json"))
+        ]
     else:
         vars_file = tmp_path / "secrets.json"
         vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
-        completed = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(PLAYBOOKS / "secrets.yml"), "-e",
-                                    "@%s" % vars_file], capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False,
-                                   env=env)
+        completed = subprocess.run(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                "localhost,",
+                str(PLAYBOOKS / "secrets.yml"),
+                "-e",
+                "@%s" % vars_file,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=str(tmp_path),
+            timeout=240,
+            check=False,
+            env=env,
+        )
         assert completed.returncode == 0, completed.stdout + completed.stderr
         outputs["playbook stdout"], outputs["playbook stderr"] = completed.stdout, completed.stderr
         stdout_names = ["playbook stdout"]
@@ -156,11 +241,27 @@ def test_no_secret_at_default_verbosity_in_runner_artifacts_or_the_inventory_cac
     cache = tmp_path / "inventory-cache"
     for name, token in (("good", simulator.token), ("refused", bad_token)):
         source = tmp_path / ("%s.connectors.yml" % name)
-        source.write_text(json.dumps({"plugin": "cloudflare.magic_transit.connectors", "hostname": "notes", "cache": True,
-                                      "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": str(cache)}), encoding="utf-8")
-        completed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(source), "--list", "-vvvv"], capture_output=True,
-                                   text=True, cwd=str(tmp_path), timeout=120, check=False,
-                                   env=dict(env, CLOUDFLARE_API_TOKEN=token))
+        source.write_text(
+            json.dumps(
+                {
+                    "plugin": "cloudflare.magic_transit.connectors",
+                    "hostname": "notes",
+                    "cache": True,
+                    "cache_plugin": "ansible.builtin.jsonfile",
+                    "cache_connection": str(cache),
+                }
+            ),
+            encoding="utf-8",
+        )
+        completed = subprocess.run(
+            [str(BIN / "ansible-inventory"), "-i", str(source), "--list", "-vvvv"],
+            capture_output=True,
+            text=True,
+            cwd=str(tmp_path),
+            timeout=120,
+            check=False,
+            env=dict(env, CLOUDFLARE_API_TOKEN=token),
+        )
         outputs["inventory %s" % name] = completed.stdout + completed.stderr
     assert "ber-branch-01 primary" in outputs["inventory good"] and "401" in outputs["inventory refused"]
     cached = sorted(cache.iterdir())
@@ -173,15 +274,26 @@ def test_no_secret_at_default_verbosity_in_runner_artifacts_or_the_inventory_cac
     outputs["simulator output"] = process.output()
     for where, text in outputs.items():  # kept for a look when this test fails
         (tmp_path / (re.sub(r"[^A-Za-z0-9.-]+", "-", where) + ".txt")).write_text(text, encoding="utf-8")
-    secrets = dict(rw_token=simulator.token, ro_token=simulator.readonly_token, bad_token=bad_token, api_key=simulator.api_key,
-                   seed_md5_key=SEED_MD5_KEY, created_license_key=keys["created"], rekeyed_license_key=keys["rekeyed"],
-                   printed_license_key=keys["printed"],
-                   **dict((name, extra_vars[name]) for name in ("md5_key", "md5_key_check", "md5_key_refused")))
+    secrets = dict(
+        rw_token=simulator.token,
+        ro_token=simulator.readonly_token,
+        bad_token=bad_token,
+        api_key=simulator.api_key,
+        seed_md5_key=SEED_MD5_KEY,
+        created_license_key=keys["created"],
+        rekeyed_license_key=keys["rekeyed"],
+        printed_license_key=keys["printed"],
+        **dict((name, extra_vars[name]) for name in ("md5_key", "md5_key_check", "md5_key_refused")),
+    )
     # The documented exception: the key of the task without no_log, in that task's output (stdout and its events).
     allowed = [("printed_license_key", where) for where in stdout_names]
     found = leaks(secrets, outputs, allowed)
-    found += ["license key %s in %s" % (key, where) for where, text in outputs.items() for key in LICENSE_KEY.findall(text)
-              if key != keys["printed"]]
+    found += [
+        "license key %s in %s" % (key, where)
+        for where, text in outputs.items()
+        for key in LICENSE_KEY.findall(text)
+        if key != keys["printed"]
+    ]
     assert found == [], "secrets leaked:\n" + "\n".join(found)
     # The search sees what is there: at default verbosity no result is printed, but the job events carry the result of
     # the task without no_log, and so its license key.

@@ -49,14 +49,21 @@ LIST_ANSWER_SHAPES = ("null", "empty_object", "empty_list", "list", "object", "w
 
 
 def _named(account, kind, name, site_id=None):
-    return [dict((k, v) for k, v in item.items() if k != "id") for item in account[kind].values()
-            if item.get("name") == name and (site_id is None or item.get("site_id") == site_id)]
+    return [
+        dict((k, v) for k, v in item.items() if k != "id")
+        for item in account[kind].values()
+        if item.get("name") == name and (site_id is None or item.get("site_id") == site_id)
+    ]
 
 
 class SiteCreate(Operation):
     module = "cloudflare.magic_transit.magic_site"
-    args = {"name": "rel-site-01", "description": "reliability", "location": {"lat": 1.5, "lon": "2.5"},
-            "connector": {"notes": "sfo-lab virtual connector"}}
+    args = {
+        "name": "rel-site-01",
+        "description": "reliability",
+        "location": {"lat": 1.5, "lon": "2.5"},
+        "connector": {"notes": "sfo-lab virtual connector"},
+    }
     write = ("POST", "magic/sites$")
     read = ("GET", "magic/sites$")
 
@@ -64,13 +71,24 @@ class SiteCreate(Operation):
         return _named(account, "sites", self.args["name"])
 
     def apply(self, before):
-        return [{"name": "rel-site-01", "description": "reliability", "ha_mode": False, "connector_id": SFO_CONNECTOR,
-                 "location": {"lat": "1.5", "lon": "2.5"}}]
+        return [
+            {
+                "name": "rel-site-01",
+                "description": "reliability",
+                "ha_mode": False,
+                "connector_id": SFO_CONNECTOR,
+                "location": {"lat": "1.5", "lon": "2.5"},
+            }
+        ]
 
 
 class SiteUpdate(Operation):
     module = "cloudflare.magic_transit.magic_site"
-    args = {"name": "syd-branch-07", "description": "Sydney (reliability)", "location": {"lat": -33.8688, "lon": 151.2093}}
+    args = {
+        "name": "syd-branch-07",
+        "description": "Sydney (reliability)",
+        "location": {"lat": -33.8688, "lon": 151.2093},
+    }
     write = ("PATCH", SITE_PATH + "$")
     read = ("GET", "magic/sites$")
 
@@ -83,9 +101,14 @@ class SiteUpdate(Operation):
 
 class LanCreate(Operation):
     """A LAN create answers an array holding the new LAN."""
+
     module = "cloudflare.magic_transit.magic_site_lan"
-    static = {"address": "10.70.0.2/24", "secondary_address": "10.70.0.3/24", "virtual_address": "10.70.0.1/24",
-              "dhcp_server": {"dhcp_pool_start": "10.70.0.100", "dhcp_pool_end": "10.70.0.150", "dns_servers": ["10.70.0.1"]}}
+    static = {
+        "address": "10.70.0.2/24",
+        "secondary_address": "10.70.0.3/24",
+        "virtual_address": "10.70.0.1/24",
+        "dhcp_server": {"dhcp_pool_start": "10.70.0.100", "dhcp_pool_end": "10.70.0.150", "dns_servers": ["10.70.0.1"]},
+    }
     args = {"site_name": "ber-branch-01", "name": "rel-lan", "physport": 7, "vlan_tag": 30, "static_addressing": static}
     write = ("POST", SITE_PATH + "/lans$")
     read = ("GET", "magic/sites$")
@@ -94,8 +117,18 @@ class LanCreate(Operation):
         return _named(account, "lans", "rel-lan", BER_SITE)
 
     def apply(self, before):
-        return [{"site_id": BER_SITE, "name": "rel-lan", "physport": 7, "vlan_tag": 30, "is_breakout": False,
-                 "is_prioritized": False, "ha_link": False, "static_addressing": copy.deepcopy(self.static)}]
+        return [
+            {
+                "site_id": BER_SITE,
+                "name": "rel-lan",
+                "physport": 7,
+                "vlan_tag": 30,
+                "is_breakout": False,
+                "is_prioritized": False,
+                "ha_link": False,
+                "static_addressing": copy.deepcopy(self.static),
+            }
+        ]
 
 
 class WanUpdate(Operation):
@@ -124,9 +157,15 @@ class WanDelete(WanUpdate):
 
 class AclCreate(Operation):
     """An ACL create answers the object; its sides name LANs by name (one LAN list before the POST)."""
+
     module = "cloudflare.magic_transit.magic_site_acl"
-    args = {"site_name": "ber-branch-01", "name": "rel-acl", "lan_1": {"lan_name": "ber-store", "ports": [53]},
-            "lan_2": {"lan_name": "ber-guest"}, "protocols": ["udp"]}
+    args = {
+        "site_name": "ber-branch-01",
+        "name": "rel-acl",
+        "lan_1": {"lan_name": "ber-store", "ports": [53]},
+        "lan_2": {"lan_name": "ber-guest"},
+        "protocols": ["udp"],
+    }
     write = ("POST", SITE_PATH + "/acls$")
     read = ("GET", "magic/sites$")
 
@@ -134,9 +173,18 @@ class AclCreate(Operation):
         return _named(account, "acls", "rel-acl", BER_SITE)
 
     def apply(self, before):
-        return [{"site_id": BER_SITE, "name": "rel-acl", "description": "", "protocols": ["udp"], "forward_locally": False,
-                 "unidirectional": False, "lan_1": {"lan_id": BER_STORE_LAN, "lan_name": "ber-store", "ports": [53]},
-                 "lan_2": {"lan_id": BER_GUEST_LAN, "lan_name": "ber-guest"}}]
+        return [
+            {
+                "site_id": BER_SITE,
+                "name": "rel-acl",
+                "description": "",
+                "protocols": ["udp"],
+                "forward_locally": False,
+                "unidirectional": False,
+                "lan_1": {"lan_id": BER_STORE_LAN, "lan_name": "ber-store", "ports": [53]},
+                "lan_2": {"lan_id": BER_GUEST_LAN, "lan_name": "ber-guest"},
+            }
+        ]
 
 
 class SiteDetails(Operation):
@@ -152,37 +200,52 @@ class SiteDetails(Operation):
         return before
 
 
-SITE_OPERATIONS = {"site_create": SiteCreate(), "site_update": SiteUpdate(), "lan_create": LanCreate(),
-                   "wan_update": WanUpdate(), "wan_delete": WanDelete(), "acl_create": AclCreate(), "site_details": SiteDetails()}
+SITE_OPERATIONS = {
+    "site_create": SiteCreate(),
+    "site_update": SiteUpdate(),
+    "lan_create": LanCreate(),
+    "wan_update": WanUpdate(),
+    "wan_delete": WanDelete(),
+    "acl_create": AclCreate(),
+    "site_details": SiteDetails(),
+}
 CREATES = ("site_create", "lan_create", "acl_create")
 UPDATES = ("site_update", "wan_update")
 
 ROWS = (
     # A POST is never repeated unless Cloudflare certainly did not process it; a lost answer is settled by a re-read.
-    [(operation, kind, outcome, message, end) for operation in CREATES for kind, outcome, message, end in (
-        ("429-recover", OK, None, DESIRED),
-        ("500", FAILED, ERROR_500, UNCHANGED),
-        ("drop-before", FAILED, BROKE, UNCHANGED),
-        ("drop-after", WARNED, None, DESIRED),
-        ("malformed-before", FAILED, UNREADABLE, UNCHANGED),
-        ("malformed-after", WARNED, None, DESIRED),
-        ("read-faults", OK, None, DESIRED),
-        ("500-after", WARNED, None, DESIRED),
-        ("503-after", WARNED, None, DESIRED),
-        ("403", FAILED, FORBIDDEN, UNCHANGED),
-    )]
+    [
+        (operation, kind, outcome, message, end)
+        for operation in CREATES
+        for kind, outcome, message, end in (
+            ("429-recover", OK, None, DESIRED),
+            ("500", FAILED, ERROR_500, UNCHANGED),
+            ("drop-before", FAILED, BROKE, UNCHANGED),
+            ("drop-after", WARNED, None, DESIRED),
+            ("malformed-before", FAILED, UNREADABLE, UNCHANGED),
+            ("malformed-after", WARNED, None, DESIRED),
+            ("read-faults", OK, None, DESIRED),
+            ("500-after", WARNED, None, DESIRED),
+            ("503-after", WARNED, None, DESIRED),
+            ("403", FAILED, FORBIDDEN, UNCHANGED),
+        )
+    ]
     # A PATCH is idempotent: retried where Cloudflare may not have processed it, re-read where it may have.
-    + [(operation, kind, outcome, message, end) for operation in UPDATES for kind, outcome, message, end in (
-        ("429-recover", OK, None, DESIRED),
-        ("500", FAILED, ERROR_500, UNCHANGED),
-        ("503", OK, None, DESIRED),
-        ("drop-after", OK, None, DESIRED),
-        ("malformed-after", WARNED, None, DESIRED),
-        ("500-after", WARNED, None, DESIRED),
-        ("503-after", OK, None, DESIRED),
-        ("read-faults", OK, None, DESIRED),
-        ("401", FAILED, UNAUTHENTICATED, UNCHANGED),
-    )]
+    + [
+        (operation, kind, outcome, message, end)
+        for operation in UPDATES
+        for kind, outcome, message, end in (
+            ("429-recover", OK, None, DESIRED),
+            ("500", FAILED, ERROR_500, UNCHANGED),
+            ("503", OK, None, DESIRED),
+            ("drop-after", OK, None, DESIRED),
+            ("malformed-after", WARNED, None, DESIRED),
+            ("500-after", WARNED, None, DESIRED),
+            ("503-after", OK, None, DESIRED),
+            ("read-faults", OK, None, DESIRED),
+            ("401", FAILED, UNAUTHENTICATED, UNCHANGED),
+        )
+    ]
     + [("wan_delete", kind, OK, None, DESIRED) for kind in ("503", "drop-after", "malformed-after", "500-after")]
     + [("wan_delete", "500", FAILED, ERROR_500, UNCHANGED), ("site_details", "read-faults", OK, None, UNCHANGED)]
     # Wrong shapes: a write answer is an unknown outcome the re-read settles; a read fails naming the call.
@@ -190,8 +253,11 @@ ROWS = (
     + [("lan_create", "write-%s" % shape, WARNED, None, DESIRED) for shape in LIST_ANSWER_SHAPES]
     + [("acl_create", "write-%s" % shape, WARNED, None, DESIRED) for shape in OBJECT_SHAPES]
     + [("wan_update", "write-%s" % shape, WARNED, None, DESIRED) for shape in OBJECT_SHAPES if shape != "unwrap"]
-    + [(operation, "read-%s" % shape, FAILED, WRONG_SHAPE_READ, UNCHANGED) for operation in ("site_create", "site_details")
-       for shape in ("null", "empty_object", "wrap")]
+    + [
+        (operation, "read-%s" % shape, FAILED, WRONG_SHAPE_READ, UNCHANGED)
+        for operation in ("site_create", "site_details")
+        for shape in ("null", "empty_object", "wrap")
+    ]
 )
 
 
@@ -202,5 +268,11 @@ def test_site_modules_never_half_apply_and_never_create_twice(simulator, account
         monkeypatch.setitem(OPERATIONS, name, operation)
     assert {row[0] for row in ROWS} == set(SITE_OPERATIONS), "every site operation has rows"
     # A row that failed on a read of the wrong shape sent no write (checked in the request log): no re-run.
-    check_rows(simulator, accounts, playbooks, ROWS, dict(KINDS, **SHAPE_KINDS),
-               rerun=lambda row: not (row[1].startswith("read-") and row[1] in SHAPE_KINDS))
+    check_rows(
+        simulator,
+        accounts,
+        playbooks,
+        ROWS,
+        dict(KINDS, **SHAPE_KINDS),
+        rerun=lambda row: not (row[1].startswith("read-") and row[1] in SHAPE_KINDS),
+    )

@@ -14,12 +14,24 @@ BAD_TOKEN = "sim_rw_token_that_expired_long_ago_00000"
 
 def test_no_token_in_the_output_of_the_site_modules(ansible, simulator):
     runs = {
-        "store playbook": ansible.playbook("magic_site_store.yml", "-vvvv", diff=True, extra_vars=dict(expect_changed=True)),
-        "bad input": ansible.adhoc("cloudflare.magic_transit.magic_site_lan",
-                                   "site_name=ber-branch-01 name=pos vlan_tag=4095", "-vvvv", "--diff", rc=2),
-        "refused token": ansible.adhoc("cloudflare.magic_transit.magic_site_acl",
-                                       "site_name=ber-branch-01 name=x unidirectional=true", "-vvvv", "--diff", rc=2,
-                                       env=dict(CLOUDFLARE_API_TOKEN=BAD_TOKEN)),
+        "store playbook": ansible.playbook(
+            "magic_site_store.yml", "-vvvv", diff=True, extra_vars=dict(expect_changed=True)
+        ),
+        "bad input": ansible.adhoc(
+            "cloudflare.magic_transit.magic_site_lan",
+            "site_name=ber-branch-01 name=pos vlan_tag=4095",
+            "-vvvv",
+            "--diff",
+            rc=2,
+        ),
+        "refused token": ansible.adhoc(
+            "cloudflare.magic_transit.magic_site_acl",
+            "site_name=ber-branch-01 name=x unidirectional=true",
+            "-vvvv",
+            "--diff",
+            rc=2,
+            env=dict(CLOUDFLARE_API_TOKEN=BAD_TOKEN),
+        ),
     }
     assert "vlan_tag must be from 0 to 4094" in runs["bad input"].output
     assert "401 code 10000: Authentication error" in runs["refused token"].output

@@ -35,15 +35,19 @@ def test_success_envelope(simulator_api):
     assert len(body["result"]) == 6
 
 
-@pytest.mark.parametrize("auth", [
-    "none",
-    {"Authorization": "Bearer wrong_token"},
-    {"Authorization": "Basic c2ltOnNpbQ=="},
-    {"Authorization": "Bearer "},
-    {"X-Auth-Email": "ops@example.com", "X-Auth-Key": "wrong"},
-    {"X-Auth-Email": "someone@example.com", "X-Auth-Key": "sim0global0api0key0000000000000000000a"},
-    {"X-Auth-Key": "sim0global0api0key0000000000000000000a"},
-], ids=["none", "bad-token", "basic", "empty-bearer", "bad-key", "bad-email", "key-without-email"])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        "none",
+        {"Authorization": "Bearer wrong_token"},
+        {"Authorization": "Basic c2ltOnNpbQ=="},
+        {"Authorization": "Bearer "},
+        {"X-Auth-Email": "ops@example.com", "X-Auth-Key": "wrong"},
+        {"X-Auth-Email": "someone@example.com", "X-Auth-Key": "sim0global0api0key0000000000000000000a"},
+        {"X-Auth-Key": "sim0global0api0key0000000000000000000a"},
+    ],
+    ids=["none", "bad-token", "basic", "empty-bearer", "bad-key", "bad-email", "key-without-email"],
+)
 def test_401_for_missing_or_invalid_credentials(simulator_api, auth):
     errors = assert_failure(simulator_api.get("magic/cf_interconnects", auth=auth), 401, 10000)
     assert errors[0]["message"] == "Authentication error"
@@ -81,13 +85,17 @@ def test_404_unknown_account_object_and_route(simulator_api):
     assert "perhaps your object identifier is invalid" in errors[0]["message"]
     assert_failure(simulator_api.get("magic/connectors/0123456789abcdef0123456789abcdef"), 404, 1003)
     assert_failure(simulator_api.get("magic/cf_interconnects/0123456789abcdef0123456789abcdef"), 404, 1003)
-    assert_failure(simulator_api.get("magic/connectors/not-a-valid-identifier-because-too-long-for-cloudflare"), 404, 7003)
+    assert_failure(
+        simulator_api.get("magic/connectors/not-a-valid-identifier-because-too-long-for-cloudflare"), 404, 7003
+    )
     assert_failure(simulator_api.get("magic/gre_tunnels"), 404, 7000)
     assert_failure(simulator_api.get("/nothing/here"), 404, 7000)
 
 
 def test_auth_is_checked_before_the_account(simulator_api):
-    assert_failure(simulator_api.get("/accounts/ffffffffffffffffffffffffffffffff/magic/connectors", auth="none"), 401, 10000)
+    assert_failure(
+        simulator_api.get("/accounts/ffffffffffffffffffffffffffffffff/magic/connectors", auth="none"), 401, 10000
+    )
 
 
 def test_405_wrong_method(simulator_api):
@@ -97,10 +105,15 @@ def test_405_wrong_method(simulator_api):
     assert_failure(simulator_api.post("magic/connectors/%s/telemetry/events" % CONNECTOR, json={}), 405, 7001)
 
 
-@pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'"text"', b'{"notes": NaN}', b"\xff\xfe"],
-                         ids=["broken", "empty", "array", "string", "nan", "not-utf8"])
+@pytest.mark.parametrize(
+    "data",
+    [b"{not json", b"", b"[1, 2]", b'"text"', b'{"notes": NaN}', b"\xff\xfe"],
+    ids=["broken", "empty", "array", "string", "nan", "not-utf8"],
+)
 def test_400_malformed_body(simulator_api, simulator, data):
-    response = simulator_api.patch("magic/connectors/" + CONNECTOR, data=data, headers={"Content-Type": "application/json"})
+    response = simulator_api.patch(
+        "magic/connectors/" + CONNECTOR, data=data, headers={"Content-Type": "application/json"}
+    )
     assert_failure(response, 400, 1001)
     assert simulator.connector(CONNECTOR)["notes"] == "ber-branch-01 primary"
 
@@ -138,8 +151,12 @@ def test_admin_api_needs_no_auth_and_is_not_logged(simulator_api, simulator):
 
 
 def test_request_log_entry_shape(simulator_api, simulator):
-    simulator_api.patch("magic/connectors/" + CONNECTOR, json={"notes": "logged"}, params={"validate_only": "true"},
-                        headers={"User-Agent": "pytest-sim"})
+    simulator_api.patch(
+        "magic/connectors/" + CONNECTOR,
+        json={"notes": "logged"},
+        params={"validate_only": "true"},
+        headers={"User-Agent": "pytest-sim"},
+    )
     entry = simulator.requests("PATCH")[0]
     assert set(entry) >= {"seq", "time", "method", "path", "query", "body", "status", "auth", "fault"}
     assert entry["path"] == "/client/v4/accounts/%s/magic/connectors/%s" % (simulator.account_id, CONNECTOR)
@@ -173,8 +190,9 @@ ADMIN_CALLERS = [
 
 
 @pytest.mark.parametrize("headers, refused", ADMIN_CALLERS)
-@pytest.mark.parametrize("method, path", [("POST", "/__admin/reset"), ("GET", "/__admin/state"),
-                                          ("PUT", "/__admin/faults")])
+@pytest.mark.parametrize(
+    "method, path", [("POST", "/__admin/reset"), ("GET", "/__admin/state"), ("PUT", "/__admin/faults")]
+)
 def test_the_admin_api_refuses_web_pages(simulator, headers, refused, method, path):
     headers = dict((name, value % {"port": simulator.port}) for name, value in headers.items())
     simulator.set_faults(latency_ms=7)
@@ -192,8 +210,11 @@ def test_the_admin_api_refuses_web_pages(simulator, headers, refused, method, pa
         connection.close()
     if refused:
         assert answer.status == 403, text
-        assert re.match(r'\{"error": "the admin API refuses (requests with an Origin header|a Host header that is not a '
-                        r'loopback address)', text), text
+        assert re.match(
+            r'\{"error": "the admin API refuses (requests with an Origin header|a Host header that is not a '
+            r"loopback address)",
+            text,
+        ), text
         assert simulator.admin("GET", "faults")["latency_ms"] == 7, "a refused call changed nothing"
     else:
         assert answer.status == 200, text

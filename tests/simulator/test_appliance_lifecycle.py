@@ -17,8 +17,8 @@ from simulator.state import format_timestamp
 
 BER_PRIMARY = "711f8eedc6d84336a6f7d256ddd00fce"
 BER_SECONDARY = "64180894674b44869153f5fed0c2c654"
-SYD = "dd54928d783446aeb068b242b1e286a1"   # last report 2.7 days ago: silent
-SFO = "32d9a8741af047e39c4a6ee61a5daaba"   # never reported
+SYD = "dd54928d783446aeb068b242b1e286a1"  # last report 2.7 days ago: silent
+SFO = "32d9a8741af047e39c4a6ee61a5daaba"  # never reported
 SEEDED_REBOOT = [{"from": "2026-02-10T03:00:40.000000Z", "until": "2026-02-10T03:01:10.000000Z", "reason": "reboot"}]
 T0 = datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.timezone.utc)
 NYC = "d5fcbf8464854891bdc163cff7831dc1"
@@ -53,8 +53,13 @@ def test_live_appliance_reports_every_interval_and_zero_freezes():
 
 
 def test_silent_at_load_and_never_reported_stay_silent_until_brought_online():
-    account = account_with([{"id": "old", "last_heartbeat": stamp(-301)}, {"id": "new"}, {"id": "fresh", "last_heartbeat": stamp(-300)}])
-    assert account["appliances"]["old"]["silent_since"] == stamp(-301) and account["appliances"]["new"]["silent_since"] == ""
+    account = account_with(
+        [{"id": "old", "last_heartbeat": stamp(-301)}, {"id": "new"}, {"id": "fresh", "last_heartbeat": stamp(-300)}]
+    )
+    assert (
+        account["appliances"]["old"]["silent_since"] == stamp(-301)
+        and account["appliances"]["new"]["silent_since"] == ""
+    )
     assert "silent_since" not in account["appliances"]["fresh"]
     assert heartbeat(account, "old", 1000) == stamp(-301) and heartbeat(account, "new", 1000) is None
     assert not appliances.is_online(account, "new", at(5))
@@ -80,7 +85,9 @@ def test_reboot_silences_the_appliance_for_the_downtime_then_it_reports_again():
 
 def test_shutdown_and_admin_offline_last_until_online():
     interrupts = {"a": [{"submitted_at": stamp(10), "triggered_at": stamp(10), "shutdown": {"purge": False}}]}
-    account = account_with([{"id": "a", "last_heartbeat": stamp(0)}, {"id": "b", "last_heartbeat": stamp(0)}], interrupts)
+    account = account_with(
+        [{"id": "a", "last_heartbeat": stamp(0)}, {"id": "b", "last_heartbeat": stamp(0)}], interrupts
+    )
     assert heartbeat(account, "a", 5000) == stamp(10) and not appliances.is_online(account, "a", at(5000))
     appliances.set_online(account, "a", True, at(6000))
     assert heartbeat(account, "a", 6015) == stamp(6010)
@@ -88,8 +95,11 @@ def test_shutdown_and_admin_offline_last_until_online():
     assert heartbeat(account, "b", 500) == stamp(30)
     appliances.set_online(account, "b", True, at(505))
     timeline = appliances.timeline(account, 10, 60, at(600))
-    assert timeline["b"] == {"online": True, "last_heartbeat": stamp(595),
-                             "away": [{"from": stamp(33), "until": stamp(505), "reason": "offline"}]}
+    assert timeline["b"] == {
+        "online": True,
+        "last_heartbeat": stamp(595),
+        "away": [{"from": stamp(33), "until": stamp(505), "reason": "offline"}],
+    }
     assert timeline["a"]["away"] == [{"from": stamp(10), "until": stamp(6000), "reason": "shutdown"}]
 
 
@@ -101,6 +111,7 @@ def test_deleted_connector_loses_its_record():
 
 
 # ---------------------------------------------------------------------------------------------------- over HTTP
+
 
 def connector(simulator_api, connector_id):
     return result(simulator_api.get("magic/connectors/" + connector_id))
@@ -117,7 +128,11 @@ def test_default_keeps_heartbeats_as_stored(simulator_api, simulator):
     # The seeded reboot of February, with the default downtime of 30 s.
     assert timeline[BER_PRIMARY]["online"] is True and timeline[BER_PRIMARY]["away"] == SEEDED_REBOOT
     assert timeline[SYD]["online"] is False and timeline[SYD]["away"][0]["reason"] == "silent"
-    assert timeline[SFO] == {"online": False, "last_heartbeat": None, "away": [{"from": None, "until": None, "reason": "silent"}]}
+    assert timeline[SFO] == {
+        "online": False,
+        "last_heartbeat": None,
+        "away": [{"from": None, "until": None, "reason": "silent"}],
+    }
 
 
 def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(simulator_api, simulator):
@@ -140,10 +155,17 @@ def test_reboot_over_http_silences_the_member_and_the_timeline_shows_it(simulato
 def test_admin_offline_and_online(simulator_api, simulator):
     simulator.admin("PUT", "settings", {"heartbeat_interval": 10})
     assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY) == {
-        "connector_id": BER_PRIMARY, "online": False, "changed": True}
+        "connector_id": BER_PRIMARY,
+        "online": False,
+        "changed": True,
+    }
     assert simulator.admin("PUT", "connectors/%s/offline" % BER_PRIMARY)["changed"] is False
     timeline = heartbeats(simulator)[BER_PRIMARY]
-    assert timeline["online"] is False and timeline["away"][-1]["reason"] == "offline" and timeline["away"][-1]["until"] is None
+    assert (
+        timeline["online"] is False
+        and timeline["away"][-1]["reason"] == "offline"
+        and timeline["away"][-1]["until"] is None
+    )
     offline_at = timeline["away"][-1]["from"]
     assert connector(simulator_api, BER_PRIMARY)["last_heartbeat"] <= offline_at
     simulator.admin("PUT", "connectors/%s/online" % SFO)
@@ -153,13 +175,17 @@ def test_admin_offline_and_online(simulator_api, simulator):
     assert timeline["online"] is True and timeline["away"][-1]["until"] >= offline_at
     # The switches are state: a reset forgets them.
     simulator.reset()
-    assert heartbeats(simulator)[BER_PRIMARY] == {"online": True, "last_heartbeat": simulator.connector(BER_PRIMARY)["last_heartbeat"],
-                                                  "away": SEEDED_REBOOT}
+    assert heartbeats(simulator)[BER_PRIMARY] == {
+        "online": True,
+        "last_heartbeat": simulator.connector(BER_PRIMARY)["last_heartbeat"],
+        "away": SEEDED_REBOOT,
+    }
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "http://example.org"}, {"Host": "attacker.example:8790"}])
 def test_switches_refuse_web_pages(simulator, headers):
     import requests  # pylint: disable=import-outside-toplevel
+
     answer = requests.put("%s/connectors/%s/offline" % (simulator.admin_url, BER_PRIMARY), headers=headers, timeout=10)
     assert answer.status_code == 403
     assert heartbeats(simulator)[BER_PRIMARY]["online"] is True
@@ -167,6 +193,7 @@ def test_switches_refuse_web_pages(simulator, headers):
 
 def test_switch_errors(simulator):
     import requests  # pylint: disable=import-outside-toplevel
+
     assert requests.get("%s/connectors/%s/offline" % (simulator.admin_url, BER_PRIMARY), timeout=10).status_code == 405
     assert requests.put("%s/connectors/%s/offline" % (simulator.admin_url, "0" * 32), timeout=10).status_code == 404
     answer = requests.put("%s/settings" % simulator.admin_url, json={"interrupt_downtime": -1}, timeout=10)
@@ -174,6 +201,7 @@ def test_switch_errors(simulator):
 
 
 # ------------------------------------------------------------------------------------------- seed relative to now
+
 
 def age_seconds(timestamp):
     moment = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
@@ -192,7 +220,9 @@ def test_heartbeats_and_versions_are_relative_to_now(simulator_api, simulator):
     newest = connectors[BER_PRIMARY]["last_seen_version"]
     year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
     assert newest == "%d.%d.1" % (year, month)
-    versions = [tuple(int(part) for part in connectors[key]["last_seen_version"].split(".")) for key in (BER_PRIMARY, NYC, SYD)]
+    versions = [
+        tuple(int(part) for part in connectors[key]["last_seen_version"].split(".")) for key in (BER_PRIMARY, NYC, SYD)
+    ]
     assert versions == sorted(versions, reverse=True) and len(set(versions)) == 3
     # A fleet is current too: most connectors checked in within minutes, every tenth three days ago.
     simulator.add_fleet(10)

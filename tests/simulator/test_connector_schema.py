@@ -22,12 +22,16 @@ def test_newest_schema_drops_and_refuses_site_fields(simulator_api, simulator):
     got = result(simulator_api.get("magic/connectors/" + BER_SECONDARY))
     assert "site_id" not in got and "primary" not in got and got["notes"] == "ber-branch-01 secondary"
     before = simulator.state()
-    message = "%s is not a valid field: the newest connector schema has no %s (a site names its connectors: connector_id, " \
-              "secondary_connector_id)"
-    assert errors_of(simulator_api.patch("magic/connectors/" + BER_SECONDARY, json={"site_id": SITE_BER, "primary": True})) == {
-        (1004, "/site_id"): message % ("site_id", "site_id"), (1004, "/primary"): message % ("primary", "primary")}
-    assert errors_of(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}, "primary": False})) == {
-        (1004, "/primary"): message % ("primary", "primary")}
+    message = (
+        "%s is not a valid field: the newest connector schema has no %s (a site names its connectors: connector_id, "
+        "secondary_connector_id)"
+    )
+    assert errors_of(
+        simulator_api.patch("magic/connectors/" + BER_SECONDARY, json={"site_id": SITE_BER, "primary": True})
+    ) == {(1004, "/site_id"): message % ("site_id", "site_id"), (1004, "/primary"): message % ("primary", "primary")}
+    assert errors_of(
+        simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}, "primary": False})
+    ) == {(1004, "/primary"): message % ("primary", "primary")}
     assert simulator.state() == before
     created = result(simulator_api.post("magic/connectors", json={"device": {"serial_number": SPARE_SERIAL}}))
     edited = result(simulator_api.patch("magic/connectors/" + created["id"], json={"notes": "new"}))
@@ -43,6 +47,7 @@ def test_newest_schema_drops_and_refuses_site_fields(simulator_api, simulator):
 
 def test_bad_schema_setting(simulator):
     import requests  # pylint: disable=import-outside-toplevel
+
     answer = requests.put(simulator.admin_url + "/settings", json={"connector_schema": "2027-01"}, timeout=10)
     assert answer.status_code == 400
     assert answer.json()["error"] == "connector_schema must be one of 2026-08, 2026-10, got '2027-01'"

@@ -42,8 +42,12 @@ def test_rate_limit_blocks_every_call_of_the_account(simulator_api, simulator):
     assert blocked.json() == {"success": False, "errors": [RATE_LIMIT_ERROR], "messages": [], "result": None}
     assert blocked.headers["retry-after"] == "1"
     # Every call of the account is refused during the block: other endpoints, writes, other credentials.
-    for response in (simulator_api.get("magic/cf_interconnects"), patch_notes(simulator_api, "blocked"), simulator_api.get("magic/connectors", auth="ro"),
-                     simulator_api.get("magic/connectors", auth="key")):
+    for response in (
+        simulator_api.get("magic/cf_interconnects"),
+        patch_notes(simulator_api, "blocked"),
+        simulator_api.get("magic/connectors", auth="ro"),
+        simulator_api.get("magic/connectors", auth="key"),
+    ):
         assert response.status_code == 429 and response.json()["errors"] == [RATE_LIMIT_ERROR]
         assert 1 <= int(response.headers["retry-after"]) <= 1
     assert simulator.connector(CONNECTOR)["notes"] == SEED_NOTES
@@ -111,8 +115,9 @@ def test_malformed_answer_is_broken_json(simulator_api, simulator):
 
 
 def test_rule_before_status_consumed_then_normal(simulator_api, simulator):
-    config = simulator.add_rule(match={"method": "PATCH", "path": "/magic/connectors/"}, times=2, action="status", status=503,
-                                retry_after=1)
+    config = simulator.add_rule(
+        match={"method": "PATCH", "path": "/magic/connectors/"}, times=2, action="status", status=503, retry_after=1
+    )
     assert config["rules"][0]["times"] == 2
     assert simulator_api.get(connector_path()).status_code == 200  # GET does not match
     first, second = patch_notes(simulator_api, "one"), patch_notes(simulator_api, "two")
@@ -174,7 +179,9 @@ def in_process_app():
 def test_delay_rule_and_latency():
     app, sleeps, call = in_process_app()
     connectors = "/client/v4/accounts/%s/magic/connectors" % ACCOUNT_ID
-    app.faults.configure({"rules": [{"match": {"method": "GET", "path": "connectors$"}, "action": "delay", "delay_s": 0.4}]})
+    app.faults.configure(
+        {"rules": [{"match": {"method": "GET", "path": "connectors$"}, "action": "delay", "delay_s": 0.4}]}
+    )
     assert call("GET", connectors).status == 200 and sleeps == [0.4]
     assert call("GET", connectors).status == 200 and sleeps == [0.4], "the rule was used up"
     assert [entry["fault"] for entry in app.log.entries()] == ["delay", None]
@@ -186,7 +193,9 @@ def test_delay_rule_and_latency():
 
 def test_delay_after_still_answers():
     app, sleeps, call = in_process_app()
-    app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 0.2, "when": "after"}]})
+    app.faults.configure(
+        {"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 0.2, "when": "after"}]}
+    )
     answer = call("PATCH", "/client/v4/accounts/%s/magic/connectors/%s" % (ACCOUNT_ID, CONNECTOR), b'{"notes": "slow"}')
     assert answer.status == 200 and sleeps == [0.2]
     assert [(entry["method"], entry["fault"]) for entry in app.log.entries()] == [("PATCH", "delay_after")]
@@ -203,8 +212,18 @@ def test_a_barrier_holds_a_call_until_the_calls_it_waits_for_were_answered():
             held.append(call("GET", connector).status)
 
     app.sleep = sleep
-    app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 60,
-                                     "until": {"method": "GET", "path": "/magic/connectors/", "count": 2}}]})
+    app.faults.configure(
+        {
+            "rules": [
+                {
+                    "match": {"method": "PATCH"},
+                    "action": "delay",
+                    "delay_s": 60,
+                    "until": {"method": "GET", "path": "/magic/connectors/", "count": 2},
+                }
+            ]
+        }
+    )
     assert call("GET", connector).status == 200
     assert call("PATCH", connector, b'{"notes": "after both reads"}').status == 200
     assert held == [200] and sleeps == [0.05] * 3, "held until the second read, then released at once"
@@ -213,21 +232,31 @@ def test_a_barrier_holds_a_call_until_the_calls_it_waits_for_were_answered():
 
 def test_a_barrier_never_reached_ends_at_its_bound():
     app, sleeps, call = in_process_app()
-    app.faults.configure({"rules": [{"match": {"method": "GET"}, "action": "delay", "delay_s": 1,
-                                     "until": {"method": "DELETE", "count": 1}}]})
+    app.faults.configure(
+        {
+            "rules": [
+                {"match": {"method": "GET"}, "action": "delay", "delay_s": 1, "until": {"method": "DELETE", "count": 1}}
+            ]
+        }
+    )
     assert call("GET", "/client/v4/accounts/%s/magic/connectors" % ACCOUNT_ID).status == 200
     assert abs(sum(sleeps) - 1) < 1e-6
 
 
-@pytest.mark.parametrize("until, message", [
-    ({"method": "GET", "count": 0}, "count must be"),
-    ({"path": "("}, "until.path is not a valid regex"),
-    ({"method": "GET", "when": 1}, "until must be an object with method, path and count"),
-])
+@pytest.mark.parametrize(
+    "until, message",
+    [
+        ({"method": "GET", "count": 0}, "count must be"),
+        ({"path": "("}, "until.path is not a valid regex"),
+        ({"method": "GET", "when": 1}, "until must be an object with method, path and count"),
+    ],
+)
 def test_a_bad_barrier_is_refused(until, message):
     app, dummy, dummy = in_process_app()
     with pytest.raises(FaultConfigError, match=re.escape(message)):
-        app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 1, "until": until}]})
+        app.faults.configure(
+            {"rules": [{"match": {"method": "PATCH"}, "action": "delay", "delay_s": 1, "until": until}]}
+        )
     with pytest.raises(FaultConfigError, match="until belongs to action delay"):
         app.faults.configure({"rules": [{"match": {"method": "PATCH"}, "action": "status", "until": {"count": 1}}]})
 
@@ -238,32 +267,56 @@ def test_delay_rules_apply_over_http(simulator_api, simulator):
     assert [entry["fault"] for entry in simulator.requests()] == ["delay"]
 
 
-@pytest.mark.parametrize("config", [
-    {"error_rate": 2},
-    {"error_rate": 0.6, "drop_rate": 0.6},
-    {"latency_ms": -1},
-    {"rate_limit": {"requests": 0, "window": 1}},
-    {"rate_limit": "ten per minute"},
-    {"rules": [{"action": "explode"}]},
-    {"rules": [{"when": "during"}]},
-    {"rules": [{"match": {"path": "("}}]},
-    {"rules": [{"status": 503, "colour": "red"}]},
-    {"unknown": 1},
-    {"random_seed": "x"},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"error_rate": 2},
+        {"error_rate": 0.6, "drop_rate": 0.6},
+        {"latency_ms": -1},
+        {"rate_limit": {"requests": 0, "window": 1}},
+        {"rate_limit": "ten per minute"},
+        {"rules": [{"action": "explode"}]},
+        {"rules": [{"when": "during"}]},
+        {"rules": [{"match": {"path": "("}}]},
+        {"rules": [{"status": 503, "colour": "red"}]},
+        {"unknown": 1},
+        {"random_seed": "x"},
+    ],
+)
 def test_admin_faults_validation(simulator, config):
     with pytest.raises(AssertionError, match="HTTP 400"):
         simulator.set_faults(**config)
 
 
 def test_admin_faults_round_trip(simulator):
-    config = simulator.set_faults(latency_ms=5, rate_limit="10/2", error_rate=0.1, random_seed=3,
-                                  rules=[{"match": {"method": "patch"}, "action": "drop"}])
-    assert config == {"latency_ms": 5, "rate_limit": {"requests": 10, "window": 2, "mode": "sliding"}, "other_consumer": None,
-                      "rate_limit_headers": True, "error_rate": 0.1, "drop_rate": 0,
-                      "malformed_rate": 0, "random_seed": 3,
-                      "rules": [{"match": {"method": "PATCH", "path": None}, "times": 1, "action": "drop", "when": "before",
-                                 "status": 503, "retry_after": None, "delay_s": 0}]}
+    config = simulator.set_faults(
+        latency_ms=5,
+        rate_limit="10/2",
+        error_rate=0.1,
+        random_seed=3,
+        rules=[{"match": {"method": "patch"}, "action": "drop"}],
+    )
+    assert config == {
+        "latency_ms": 5,
+        "rate_limit": {"requests": 10, "window": 2, "mode": "sliding"},
+        "other_consumer": None,
+        "rate_limit_headers": True,
+        "error_rate": 0.1,
+        "drop_rate": 0,
+        "malformed_rate": 0,
+        "random_seed": 3,
+        "rules": [
+            {
+                "match": {"method": "PATCH", "path": None},
+                "times": 1,
+                "action": "drop",
+                "when": "before",
+                "status": 503,
+                "retry_after": None,
+                "delay_s": 0,
+            }
+        ],
+    }
     assert simulator.admin("GET", "faults") == config
     simulator.reset()
     assert simulator.admin("GET", "faults")["rules"] == [] and simulator.admin("GET", "faults")["latency_ms"] == 0
@@ -298,8 +351,9 @@ def landed(simulator, method, path):
 @pytest.mark.parametrize("method, path, body", WRITES)
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_every_write_lands_before_an_after_status(simulator_api, simulator, method, path, body, status):
-    simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="status", status=status,
-                       when="after")
+    simulator.add_rule(
+        match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="status", status=status, when="after"
+    )
     response = simulator_api.request(method, path, json=body)
     assert response.status_code == status and response.json()["success"] is False
     assert landed(simulator, method, path)
@@ -316,7 +370,9 @@ def test_every_write_lands_before_an_after_drop(simulator_api, simulator, method
 
 
 def shaped(simulator_api, simulator, method, path, shape, **extra):
-    simulator.add_rule(match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="shape", shape=shape, **extra)
+    simulator.add_rule(
+        match={"method": method, "path": path.split("/", 1)[1] + "$"}, action="shape", shape=shape, **extra
+    )
     response = simulator_api.request(method, path, json={"notes": "shaped"} if method == "PATCH" else None)
     assert response.status_code == 200, response.text
     return response
@@ -339,9 +395,14 @@ def test_shape_list_where_an_object_is_expected_and_object_where_a_list(simulato
 
 def test_shape_wrapping_keys(simulator_api, simulator):
     listed = simulator_api.get("magic/connectors").json()["result"]
-    assert shaped(simulator_api, simulator, "GET", "magic/connectors", "wrap", key="connectors").json()["result"] == {"connectors": listed}
+    assert shaped(simulator_api, simulator, "GET", "magic/connectors", "wrap", key="connectors").json()["result"] == {
+        "connectors": listed
+    }
     interconnect = simulator_api.get("magic/cf_interconnects/" + INTERCONNECT).json()["result"]["interconnect"]
-    assert shaped(simulator_api, simulator, "GET", "magic/cf_interconnects/" + INTERCONNECT, "unwrap").json()["result"] == interconnect
+    assert (
+        shaped(simulator_api, simulator, "GET", "magic/cf_interconnects/" + INTERCONNECT, "unwrap").json()["result"]
+        == interconnect
+    )
     interconnects = simulator_api.get("magic/cf_interconnects").json()["result"]["interconnects"]
     assert shaped(simulator_api, simulator, "GET", "magic/cf_interconnects", "unwrap").json()["result"] == interconnects
 
@@ -359,14 +420,17 @@ def test_shape_not_json(simulator_api, simulator):
         response.json()
 
 
-@pytest.mark.parametrize("rule", [
-    {"action": "shape"},
-    {"action": "shape", "shape": "sideways"},
-    {"action": "shape", "shape": "null", "when": "before"},
-    {"action": "shape", "shape": "wrap"},
-    {"action": "shape", "shape": "null", "key": "x"},
-    {"action": "status", "shape": "null"},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"action": "shape"},
+        {"action": "shape", "shape": "sideways"},
+        {"action": "shape", "shape": "null", "when": "before"},
+        {"action": "shape", "shape": "wrap"},
+        {"action": "shape", "shape": "null", "key": "x"},
+        {"action": "status", "shape": "null"},
+    ],
+)
 def test_shape_rule_validation(simulator, rule):
     with pytest.raises(AssertionError, match="HTTP 400"):
         simulator.set_faults(rules=[rule])
@@ -394,8 +458,13 @@ def test_another_consumer_spends_the_same_budget_evenly():
 
 def test_another_consumer_can_spend_in_one_burst_just_before_the_first_call():
     clock = Clock()
-    faults = Faults({"rate_limit": {"requests": 10, "window": 100}, "other_consumer": {"requests": 4, "window": 100,
-                                                                                       "mode": "burst"}}, clock=clock)
+    faults = Faults(
+        {
+            "rate_limit": {"requests": 10, "window": 100},
+            "other_consumer": {"requests": 4, "window": 100, "mode": "burst"},
+        },
+        clock=clock,
+    )
     first = faults.check_rate_limit("a")
     assert (first.remaining, first.reset) == (5, 100)  # its 4 calls and ours; the burst is the window's oldest
     clock.now += 50.0
@@ -428,11 +497,16 @@ def test_the_ratelimit_headers_can_be_left_out(simulator_api, simulator):
     assert "Ratelimit-Policy" not in response.headers
 
 
-@pytest.mark.parametrize("config", [{"rate_limit": {"requests": 1, "window": 1, "mode": "leaky"}},
-                                    {"other_consumer": {"requests": 0, "window": 1}},
-                                    {"other_consumer": {"requests": 1, "window": 1, "mode": "sometimes"}},
-                                    {"other_consumer": {"requests": 1, "window": 1, "burst": True}},
-                                    {"rate_limit_headers": "no"}])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"rate_limit": {"requests": 1, "window": 1, "mode": "leaky"}},
+        {"other_consumer": {"requests": 0, "window": 1}},
+        {"other_consumer": {"requests": 1, "window": 1, "mode": "sometimes"}},
+        {"other_consumer": {"requests": 1, "window": 1, "burst": True}},
+        {"rate_limit_headers": "no"},
+    ],
+)
 def test_rate_settings_are_validated(simulator, config):
     with pytest.raises(AssertionError, match="HTTP 400"):
         simulator.set_faults(**config)

@@ -15,26 +15,90 @@ try:
 except ImportError:  # pragma: no cover - only in the 3.11 compat venv
     if sys.version_info >= (3, 12):
         raise
-    pytest.skip("hypothesis is only installed in the Python 3.12 development venv, not in the Python %d.%d compat venv"
-                % sys.version_info[:2], allow_module_level=True)
+    pytest.skip(
+        "hypothesis is only installed in the Python 3.12 development venv, not in the Python %d.%d compat venv"
+        % sys.version_info[:2],
+        allow_module_level=True,
+    )
 
 INTERCONNECT = "3d8f178ccc144d6089165dca06f11d1d"
 CONNECTOR = "711f8eedc6d84336a6f7d256ddd00fce"
-SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10, 5000000000), st.floats(allow_nan=False, allow_infinity=False),
-                    st.sampled_from(["", "low", "bidirectional", "10.212.0.8/31", "2606:54c1:7:0:a9fe:12d2:1:a00/127",
-                                     "Europe/Berlin", "Monday", "2026-12-24", "203.0.113.0/24", "x" * 3000]))
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 5000000000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        [
+            "",
+            "low",
+            "bidirectional",
+            "10.212.0.8/31",
+            "2606:54c1:7:0:a9fe:12d2:1:a00/127",
+            "Europe/Berlin",
+            "Monday",
+            "2026-12-24",
+            "203.0.113.0/24",
+            "x" * 3000,
+        ]
+    ),
+)
 KEYS = st.sampled_from(["", "a", "mtu", "saved", "\u00fc", "k" * 40])
-JSON = st.recursive(SCALARS, lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(KEYS, children, max_size=4)),
-                    max_leaves=12)
-INTERCONNECT_KEYS = st.sampled_from(["name", "description", "mtu", "interface_address", "interface_address6", "gre", "bgp",
-                                     "health_check", "automatic_return_routing", "id", "version"])
-NESTED_KEYS = st.sampled_from(["rate", "type", "direction", "target", "source", "enabled", "customer_asn", "extra_prefixes",
-                               "md5_key", "cloudflare_endpoint", "saved", "as_no"])
-CONNECTOR_KEYS = st.sampled_from(["activated", "notes", "timezone", "interrupt_window_hour_of_day", "interrupt_window_duration_hours",
-                                  "interrupt_window_days_of_week", "interrupt_window_embargo_dates", "primary", "device",
-                                  "provision_license", "license_key"])
+JSON = st.recursive(
+    SCALARS,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(KEYS, children, max_size=4)),
+    max_leaves=12,
+)
+INTERCONNECT_KEYS = st.sampled_from(
+    [
+        "name",
+        "description",
+        "mtu",
+        "interface_address",
+        "interface_address6",
+        "gre",
+        "bgp",
+        "health_check",
+        "automatic_return_routing",
+        "id",
+        "version",
+    ]
+)
+NESTED_KEYS = st.sampled_from(
+    [
+        "rate",
+        "type",
+        "direction",
+        "target",
+        "source",
+        "enabled",
+        "customer_asn",
+        "extra_prefixes",
+        "md5_key",
+        "cloudflare_endpoint",
+        "saved",
+        "as_no",
+    ]
+)
+CONNECTOR_KEYS = st.sampled_from(
+    [
+        "activated",
+        "notes",
+        "timezone",
+        "interrupt_window_hour_of_day",
+        "interrupt_window_duration_hours",
+        "interrupt_window_days_of_week",
+        "interrupt_window_embargo_dates",
+        "primary",
+        "device",
+        "provision_license",
+        "license_key",
+    ]
+)
 
 
 def bodies(top_keys):
@@ -57,7 +121,9 @@ def assert_envelope(response):
 @given(body=bodies(INTERCONNECT_KEYS))
 def test_interconnect_update_never_breaks(simulator, simulator_api, body):
     before = simulator.interconnect(INTERCONNECT)
-    dry = assert_envelope(simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json=body, params={"validate_only": "true"}))
+    dry = assert_envelope(
+        simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json=body, params={"validate_only": "true"})
+    )
     assert simulator.interconnect(INTERCONNECT) == before
     real = assert_envelope(simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json=body))
     assert dry["success"] == real["success"]

@@ -19,8 +19,11 @@ try:
 except ImportError:  # pragma: no cover - only in the 3.11 compat venv
     if sys.version_info >= (3, 12):
         raise
-    pytest.skip("the official cloudflare SDK is only installed in the Python 3.12 development venv, not in the "
-                "Python %d.%d compat venv" % sys.version_info[:2], allow_module_level=True)
+    pytest.skip(
+        "the official cloudflare SDK is only installed in the Python 3.12 development venv, not in the "
+        "Python %d.%d compat venv" % sys.version_info[:2],
+        allow_module_level=True,
+    )
 
 FRA_GRE = "db6e162c8771430c90b14f6378e8f5cf"
 LHR_V2 = "3d8f178ccc144d6089165dca06f11d1d"
@@ -30,15 +33,16 @@ NYC = "d5fcbf8464854891bdc163cff7831dc1"
 SPARE_SERIAL = "MWC2405C0103"
 SITE_BER = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
 SITE_SYD = "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a"
-SFO = "32d9a8741af047e39c4a6ee61a5daaba"   # connectors in no site
+SFO = "32d9a8741af047e39c4a6ee61a5daaba"  # connectors in no site
 SYD = "dd54928d783446aeb068b242b1e286a1"
 
 
 @pytest.fixture(name="client")
 def client_fixture(simulator):
     # Strict response validation: every answer must validate against the SDK's pydantic models.
-    with cloudflare.Cloudflare(api_token=simulator.token, base_url=simulator.base_url, max_retries=0,
-                               _strict_response_validation=True) as sdk:
+    with cloudflare.Cloudflare(
+        api_token=simulator.token, base_url=simulator.base_url, max_retries=0, _strict_response_validation=True
+    ) as sdk:
         yield sdk
 
 
@@ -53,8 +57,17 @@ def same_timestamp(sdk_value, stored):
 
 def assert_interconnect_matches(model, stored, target_form):
     data = sdk_fields(model)
-    for key in ("id", "name", "colo_name", "description", "interface_address", "interface_address6", "mtu",
-                "automatic_return_routing", "version"):
+    for key in (
+        "id",
+        "name",
+        "colo_name",
+        "description",
+        "interface_address",
+        "interface_address6",
+        "mtu",
+        "automatic_return_routing",
+        "version",
+    ):
         assert data.get(key) == stored.get(key), key
     assert same_timestamp(model.modified_on, stored["modified_on"])
     assert same_timestamp(model.created_on, stored["created_on"])
@@ -77,16 +90,22 @@ def test_sdk_interconnects_list_get_update(client, simulator):
     for model in listed.interconnects:
         assert_interconnect_matches(model, simulator.interconnect(model.id), target_form=False)
 
-    with_header = client.magic_transit.cf_interconnects.get(FRA_GRE, account_id=simulator.account_id, x_magic_new_hc_target=True)
+    with_header = client.magic_transit.cf_interconnects.get(
+        FRA_GRE, account_id=simulator.account_id, x_magic_new_hc_target=True
+    )
     target = with_header.interconnect.health_check.target
     assert target.saved == "" and target.effective == "10.212.0.9"
     assert_interconnect_matches(with_header.interconnect, simulator.interconnect(FRA_GRE), target_form=True)
 
     updated = client.magic_transit.cf_interconnects.update(
-        LHR_V2, account_id=simulator.account_id, description="updated by the SDK", mtu=1400,
+        LHR_V2,
+        account_id=simulator.account_id,
+        description="updated by the SDK",
+        mtu=1400,
         health_check={"enabled": True, "rate": "low", "type": "request", "target": {"saved": "10.20.30.40"}},
         bgp={"customer_asn": 65001, "extra_prefixes": ["198.51.100.0/24"], "md5_key": "sdk-md5-key"},
-        x_magic_new_hc_target=True)
+        x_magic_new_hc_target=True,
+    )
     assert updated.modified is True
     stored = simulator.interconnect(LHR_V2)
     assert stored["description"] == "updated by the SDK" and stored["health_check"]["target"] == "10.20.30.40"
@@ -98,8 +117,13 @@ def test_sdk_interconnects_list_get_update(client, simulator):
 def test_sdk_update_validate_only_persists_nothing(client, simulator):
     before = simulator.state()
     answer = client.magic_transit.cf_interconnects.update(
-        FRA_GRE, account_id=simulator.account_id, mtu=1300, name="fra-gre-renamed", extra_query={"validate_only": "true"},
-        extra_headers={"x-magic-new-hc-target": "true"})
+        FRA_GRE,
+        account_id=simulator.account_id,
+        mtu=1300,
+        name="fra-gre-renamed",
+        extra_query={"validate_only": "true"},
+        extra_headers={"x-magic-new-hc-target": "true"},
+    )
     assert answer.modified_interconnect.mtu == 1300 and answer.modified_interconnect.name == "fra-gre-renamed"
     assert answer.modified_interconnect.health_check.target.effective == "10.212.0.9"
     assert simulator.state() == before
@@ -112,7 +136,9 @@ def test_sdk_validation_error_is_a_bad_request(client, simulator):
     assert raised.value.status_code == 400
     assert "mtu must be >= 576" in str(raised.value)
     with pytest.raises(cloudflare.PermissionDeniedError):
-        with cloudflare.Cloudflare(api_token=simulator.readonly_token, base_url=simulator.base_url, max_retries=0) as readonly:
+        with cloudflare.Cloudflare(
+            api_token=simulator.readonly_token, base_url=simulator.base_url, max_retries=0
+        ) as readonly:
             readonly.magic_transit.cf_interconnects.update(FRA_GRE, account_id=simulator.account_id, mtu=1400)
     with pytest.raises(cloudflare.AuthenticationError):
         with cloudflare.Cloudflare(api_token="wrong", base_url=simulator.base_url, max_retries=0) as wrong:
@@ -155,8 +181,13 @@ def test_sdk_connectors_list_get_edit(client, simulator):
     assert got.device.serial_number == "MWC2301A0417" and got.device.type == "MANAGED"
 
     edited = client.magic_transit.connectors.edit(
-        BER_PRIMARY, account_id=simulator.account_id, notes="edited by the SDK", interrupt_window_duration_hours=6,
-        interrupt_window_days_of_week=["Wednesday", "Sunday"], timezone="Europe/Paris")
+        BER_PRIMARY,
+        account_id=simulator.account_id,
+        notes="edited by the SDK",
+        interrupt_window_duration_hours=6,
+        interrupt_window_days_of_week=["Wednesday", "Sunday"],
+        timezone="Europe/Paris",
+    )
     stored = simulator.connector(BER_PRIMARY)
     assert stored["notes"] == "edited by the SDK" and stored["timezone"] == "Europe/Paris"
     assert connector_fields(edited) == stored_fields(stored)
@@ -169,14 +200,21 @@ def test_sdk_connectors_list_get_edit(client, simulator):
 
 def test_sdk_connector_create_and_delete(client, simulator):
     created = client.magic_transit.connectors.create(
-        account_id=simulator.account_id, device={"serial_number": SPARE_SERIAL}, notes="sdk-created", activated=True,
-        interrupt_window_hour_of_day=3, interrupt_window_embargo_dates=["2026-12-31", "2026-12-24"])
+        account_id=simulator.account_id,
+        device={"serial_number": SPARE_SERIAL},
+        notes="sdk-created",
+        activated=True,
+        interrupt_window_hour_of_day=3,
+        interrupt_window_embargo_dates=["2026-12-31", "2026-12-24"],
+    )
     stored = simulator.connector(created.id)
     assert connector_fields(created) == stored_fields(stored)
     assert created.interrupt_window_embargo_dates == ["2026-12-24", "2026-12-31"]
     assert created.license_key is None
 
-    licensed = client.magic_transit.connectors.create(account_id=simulator.account_id, device={"provision_license": True})
+    licensed = client.magic_transit.connectors.create(
+        account_id=simulator.account_id, device={"provision_license": True}
+    )
     assert licensed.license_key and licensed.device.type == "LICENSED"
     rekeyed = client.magic_transit.connectors.edit(licensed.id, account_id=simulator.account_id, provision_license=True)
     assert rekeyed.license_key and rekeyed.license_key != licensed.license_key
@@ -193,17 +231,23 @@ def test_sdk_connector_create_and_delete(client, simulator):
 
 def test_sdk_interrupts_and_telemetry(client, simulator):
     account = simulator.account_id
-    created = client.magic_transit.connectors.interrupts.create(BER_PRIMARY, account_id=account, restart={"purge": True})
+    created = client.magic_transit.connectors.interrupts.create(
+        BER_PRIMARY, account_id=account, restart={"purge": True}
+    )
     assert created.restart.purge is True and created.submitted_at
     interrupts = list(client.magic_transit.connectors.interrupts.list(BER_PRIMARY, account_id=account))
     assert [item.restart.purge for item in interrupts if item.restart] == [True] and len(interrupts) == 2
 
     events = client.magic_transit.connectors.events.list(BER_PRIMARY, account_id=account, from_=0, to=7200, limit=3)
     assert events.count == 3 and events.cursor and all(item.k for item in events.items)
-    rest = client.magic_transit.connectors.events.list(BER_PRIMARY, account_id=account, from_=0, to=7200, cursor=events.cursor)
+    rest = client.magic_transit.connectors.events.list(
+        BER_PRIMARY, account_id=account, from_=0, to=7200, cursor=events.cursor
+    )
     assert rest.items[0].t > events.items[-1].t or rest.items[0].n > events.items[-1].n
     first = events.items[0]
-    event = client.magic_transit.connectors.events.get(first.n, account_id=account, connector_id=BER_PRIMARY, event_t=first.t)
+    event = client.magic_transit.connectors.events.get(
+        first.n, account_id=account, connector_id=BER_PRIMARY, event_t=first.t
+    )
     assert event.e.k == first.k and event.t == first.t
     latest = client.magic_transit.connectors.events.latest.list(BER_PRIMARY, account_id=account)
     assert latest.count == 10 and latest.items[-1].e.k
@@ -240,25 +284,79 @@ def test_sdk_builds_and_edits_a_store(client, simulator):
     """A store through the SDK's own models: an HA site, two WANs, an HA LAN with DHCP, a second LAN and an ACL."""
     account = simulator.account_id
     sdk = client.magic_transit.sites
-    site = sdk.create(account_id=account, name="sdk-store", ha_mode=True, connector_id=SFO,
-                      secondary_connector_id=SYD, location={"lat": "48.1", "lon": "11.5"})
+    site = sdk.create(
+        account_id=account,
+        name="sdk-store",
+        ha_mode=True,
+        connector_id=SFO,
+        secondary_connector_id=SYD,
+        location={"lat": "48.1", "lon": "11.5"},
+    )
     assert site.ha_mode is True and site.location.lat == "48.1" and site.description == ""
-    wans = [list(sdk.wans.create(site.id, account_id=account, physport=port, priority=port,
-                                 static_addressing={"address": "203.0.113.%d/29" % (port * 8 + 2),
-                                                    "gateway_address": "203.0.113.%d" % (port * 8 + 1)}))
-            for port in (1, 2)]
-    assert [len(created) for created in wans] == [1, 1] and wans[0][0].health_check_rate == "mid" and wans[0][0].vlan_tag == 0
-    lan = list(sdk.lans.create(site.id, account_id=account, name="store", physport=3, ha_link=True, static_addressing={
-        "address": "10.10.0.2/24", "secondary_address": "10.10.0.3/24", "virtual_address": "10.10.0.1/24",
-        "dhcp_server": {"dhcp_pool_start": "10.10.0.100", "dhcp_pool_end": "10.10.0.200", "dns_servers": ["10.10.0.1"],
-                        "reservations": {"00:11:22:33:44:55": "10.10.0.50"},
-                        "dhcp_options": [{"code": 42, "type": "ip", "value": "10.10.0.1"}]}}))[0]
+    wans = [
+        list(
+            sdk.wans.create(
+                site.id,
+                account_id=account,
+                physport=port,
+                priority=port,
+                static_addressing={
+                    "address": "203.0.113.%d/29" % (port * 8 + 2),
+                    "gateway_address": "203.0.113.%d" % (port * 8 + 1),
+                },
+            )
+        )
+        for port in (1, 2)
+    ]
+    assert (
+        [len(created) for created in wans] == [1, 1]
+        and wans[0][0].health_check_rate == "mid"
+        and wans[0][0].vlan_tag == 0
+    )
+    lan = list(
+        sdk.lans.create(
+            site.id,
+            account_id=account,
+            name="store",
+            physport=3,
+            ha_link=True,
+            static_addressing={
+                "address": "10.10.0.2/24",
+                "secondary_address": "10.10.0.3/24",
+                "virtual_address": "10.10.0.1/24",
+                "dhcp_server": {
+                    "dhcp_pool_start": "10.10.0.100",
+                    "dhcp_pool_end": "10.10.0.200",
+                    "dns_servers": ["10.10.0.1"],
+                    "reservations": {"00:11:22:33:44:55": "10.10.0.50"},
+                    "dhcp_options": [{"code": 42, "type": "ip", "value": "10.10.0.1"}],
+                },
+            },
+        )
+    )[0]
     assert lan.ha_link is True and lan.static_addressing.dhcp_server.dhcp_options[0].code == 42
-    guest = list(sdk.lans.create(site.id, account_id=account, name="guest", physport=4, vlan_tag=20, static_addressing={
-        "address": "10.20.0.2/24", "secondary_address": "10.20.0.3/24", "virtual_address": "10.20.0.1/24"}))[0]
-    acl = sdk.acls.create(site.id, account_id=account, name="store-to-guest", lan_1={"lan_id": lan.id, "ports": [443]},
-                          lan_2={"lan_id": guest.id, "port_ranges": ["8000-8080"], "subnets": ["10.20.0.0/24"]},
-                          protocols=["tcp"])
+    guest = list(
+        sdk.lans.create(
+            site.id,
+            account_id=account,
+            name="guest",
+            physport=4,
+            vlan_tag=20,
+            static_addressing={
+                "address": "10.20.0.2/24",
+                "secondary_address": "10.20.0.3/24",
+                "virtual_address": "10.20.0.1/24",
+            },
+        )
+    )[0]
+    acl = sdk.acls.create(
+        site.id,
+        account_id=account,
+        name="store-to-guest",
+        lan_1={"lan_id": lan.id, "ports": [443]},
+        lan_2={"lan_id": guest.id, "port_ranges": ["8000-8080"], "subnets": ["10.20.0.0/24"]},
+        protocols=["tcp"],
+    )
     assert acl.lan_1.lan_name == "store" and acl.forward_locally is False and acl.unidirectional is False
     edited = sdk.wans.edit(wans[1][0].id, account_id=account, site_id=site.id, health_check_rate="high")
     assert edited.health_check_rate == "high" and edited.priority == 2
@@ -279,8 +377,9 @@ def test_sdk_connector_site_fields(client, simulator):
     got = client.magic_transit.connectors.get(BER_SECONDARY, account_id=simulator.account_id)
     assert sdk_fields(got)["site_id"] == SITE_BER and sdk_fields(got)["primary"] is False
     # 5.9.0 has no site_id/primary parameters yet: they go as extra body fields.
-    edited = client.magic_transit.connectors.edit(NYC, account_id=simulator.account_id,
-                                                  extra_body={"site_id": SITE_SYD, "primary": False})
+    edited = client.magic_transit.connectors.edit(
+        NYC, account_id=simulator.account_id, extra_body={"site_id": SITE_SYD, "primary": False}
+    )
     assert sdk_fields(edited)["site_id"] == SITE_SYD and simulator.connector(NYC)["primary"] is False
 
 
@@ -338,8 +437,9 @@ def test_sdk_covers_every_endpoint_the_simulator_serves(client, simulator):
         resource.update(child.id, account_id=account, site_id=site.id, physport=3)
         resource.delete(child.id, account_id=account, site_id=site.id)
     lans = [list(sdk.sites.lans.create(site.id, account_id=account, name=name))[0] for name in ("a", "b")]
-    acl = sdk.sites.acls.create(site.id, account_id=account, name="covered", lan_1={"lan_id": lans[0].id},
-                                lan_2={"lan_id": lans[1].id})
+    acl = sdk.sites.acls.create(
+        site.id, account_id=account, name="covered", lan_1={"lan_id": lans[0].id}, lan_2={"lan_id": lans[1].id}
+    )
     list(sdk.sites.acls.list(site.id, account_id=account))
     sdk.sites.acls.get(acl.id, account_id=account, site_id=site.id)
     sdk.sites.acls.edit(acl.id, account_id=account, site_id=site.id, protocols=["tcp"])

@@ -14,8 +14,14 @@ import requests
 
 from simulator.server import NotLoopbackError, loopback_address
 
-CONNECTORS = ["711f8eedc6d84336a6f7d256ddd00fce", "64180894674b44869153f5fed0c2c654", "d5fcbf8464854891bdc163cff7831dc1",
-              "32d9a8741af047e39c4a6ee61a5daaba", "59c6e7a1d3994ac79947d3bdc4a78c71", "dd54928d783446aeb068b242b1e286a1"]
+CONNECTORS = [
+    "711f8eedc6d84336a6f7d256ddd00fce",
+    "64180894674b44869153f5fed0c2c654",
+    "d5fcbf8464854891bdc163cff7831dc1",
+    "32d9a8741af047e39c4a6ee61a5daaba",
+    "59c6e7a1d3994ac79947d3bdc4a78c71",
+    "dd54928d783446aeb068b242b1e286a1",
+]
 INTERCONNECT = "3d8f178ccc144d6089165dca06f11d1d"
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -35,8 +41,14 @@ def auth(simulator):
 
 
 def run_cli(*args, timeout=15):
-    return subprocess.run([sys.executable, "-m", "simulator", *args], cwd=str(REPO_ROOT), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args],
+        cwd=str(REPO_ROOT),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "example.com", "127.0.0.1.nip.io", ""])
@@ -46,8 +58,16 @@ def test_refuses_non_loopback_hosts(host):
     assert "loopback" in completed.stderr and "listening" not in completed.stdout
 
 
-@pytest.mark.parametrize("host, expected", [("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("localhost", "127.0.0.1"),
-                                            ("::1", "::1"), ("[::1]", "::1")])
+@pytest.mark.parametrize(
+    "host, expected",
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.0.0.2", "127.0.0.2"),
+        ("localhost", "127.0.0.1"),
+        ("::1", "::1"),
+        ("[::1]", "::1"),
+    ],
+)
 def test_loopback_hosts_accepted(host, expected):
     assert loopback_address(host) == expected
 
@@ -67,25 +87,43 @@ def test_bad_seed_and_bad_flags_exit_with_a_clear_error(tmp_path):
     completed = run_cli("--port", "0", "--error-rate", "0.7", "--drop-rate", "0.7")
     assert completed.returncode == 2 and "must not exceed 1" in completed.stderr
     completed = run_cli("--port", "0", "--interrupt-delay", "soon")
-    assert completed.returncode == 2 and "interrupt_delay must be a number of seconds or \"never\"" in completed.stderr
+    assert completed.returncode == 2 and 'interrupt_delay must be a number of seconds or "never"' in completed.stderr
     completed = run_cli("--port", "0", "--heartbeat-interval", "-10")
     assert completed.returncode == 2 and "heartbeat_interval must be a number of seconds >= 0" in completed.stderr
 
 
 @pytest.mark.parametrize("delay, expected", [("never", "never"), ("-1", "never"), ("2.5", 2.5)])
 def test_cli_settings_are_the_reset_defaults(simulator, delay, expected):
-    process = simulator.start_extra("--interrupt-delay", delay, "--strict-devices", "--heartbeat-interval", "10",
-                                    "--interrupt-downtime", "5", "--connector-schema", "2026-10")
+    process = simulator.start_extra(
+        "--interrupt-delay",
+        delay,
+        "--strict-devices",
+        "--heartbeat-interval",
+        "10",
+        "--interrupt-downtime",
+        "5",
+        "--connector-schema",
+        "2026-10",
+    )
     client = session()
-    defaults = {"interrupt_delay": expected, "strict_devices": True, "heartbeat_interval": 10.0, "interrupt_downtime": 5.0,
-                "connector_schema": "2026-10"}
+    defaults = {
+        "interrupt_delay": expected,
+        "strict_devices": True,
+        "heartbeat_interval": 10.0,
+        "interrupt_downtime": 5.0,
+        "connector_schema": "2026-10",
+    }
     assert client.get(process.admin_url + "/settings", timeout=10).json() == defaults
     changed = client.put(process.admin_url + "/settings", json={"strict_devices": False}, timeout=10).json()
     assert changed == dict(defaults, strict_devices=False)
     client.post(process.admin_url + "/reset", timeout=10)
     assert client.get(process.admin_url + "/settings", timeout=10).json() == defaults
-    response = client.post(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10,
-                           json={"device": {"serial_number": "MWC2609Z0002"}})
+    response = client.post(
+        url(process, simulator, "magic/connectors"),
+        headers=auth(simulator),
+        timeout=10,
+        json={"device": {"serial_number": "MWC2609Z0002"}},
+    )
     assert response.status_code == 404 and "MWC2609Z0002" in response.json()["errors"][0]["message"]
     interrupts = url(process, simulator, "magic/connectors/%s/interrupts" % CONNECTORS[2])
     assert client.post(interrupts, headers=auth(simulator), json={"reboot": {}}, timeout=10).status_code == 200
@@ -102,18 +140,25 @@ def test_listening_line_port_file_and_clean_sigterm(simulator):
 def test_cli_fleet_and_fault_flags_are_the_reset_defaults(simulator):
     process = simulator.start_extra("--fleet", "1000", "--error-rate", "1", "--random-seed", "5")
     client = session()
-    statuses = {client.get(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10).status_code
-                for attempt in range(5)}
+    statuses = {
+        client.get(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10).status_code
+        for attempt in range(5)
+    }
     assert statuses <= {500, 502, 503, 504}
     client.put(process.admin_url + "/faults", json={}, timeout=10)
     faults = client.get(process.admin_url + "/faults", timeout=10).json()
     assert (faults["latency_ms"], faults["error_rate"], faults["rules"]) == (0, 0, [])  # nothing slows the list down
-    connectors = client.get(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10).json()["result"]
+    connectors = client.get(url(process, simulator, "magic/connectors"), headers=auth(simulator), timeout=10).json()[
+        "result"
+    ]
     assert len(connectors) == 1006
     assert connectors[6]["device"]["serial_number"] == "SIM-FLEET-00001" and connectors[-1]["notes"] == "fleet-01000"
     client.post(process.admin_url + "/reset", timeout=10)
     assert client.get(process.admin_url + "/faults", timeout=10).json()["error_rate"] == 1
-    assert len(client.get(process.admin_url + "/state", timeout=10).json()["accounts"][simulator.account_id]["connectors"]) == 1006
+    assert (
+        len(client.get(process.admin_url + "/state", timeout=10).json()["accounts"][simulator.account_id]["connectors"])
+        == 1006
+    )
 
 
 def test_state_file_survives_sigkill_after_acknowledged_writes(simulator, tmp_path):
@@ -124,15 +169,29 @@ def test_state_file_survives_sigkill_after_acknowledged_writes(simulator, tmp_pa
     acknowledged = {}
     for index in range(30):
         connector = CONNECTORS[index % len(CONNECTORS)]
-        response = client.patch(url(process, simulator, "magic/connectors/" + connector), headers=auth(simulator),
-                                json={"notes": "burst-%02d" % index}, timeout=10)
+        response = client.patch(
+            url(process, simulator, "magic/connectors/" + connector),
+            headers=auth(simulator),
+            json={"notes": "burst-%02d" % index},
+            timeout=10,
+        )
         assert response.status_code == 200
         acknowledged[connector] = "burst-%02d" % index
-    created = client.post(url(process, simulator, "magic/connectors"), headers=auth(simulator),
-                          json={"device": {"serial_number": "MWC2405C0102"}, "notes": "created before the kill"}, timeout=10)
-    deleted = client.delete(url(process, simulator, "magic/connectors/" + CONNECTORS[5]), headers=auth(simulator), timeout=10)
-    updated = client.put(url(process, simulator, "magic/cf_interconnects/" + INTERCONNECT), headers=auth(simulator),
-                         json={"mtu": 1450, "bgp": {"customer_asn": 65010, "md5_key": "after-kill-key"}}, timeout=10)
+    created = client.post(
+        url(process, simulator, "magic/connectors"),
+        headers=auth(simulator),
+        json={"device": {"serial_number": "MWC2405C0102"}, "notes": "created before the kill"},
+        timeout=10,
+    )
+    deleted = client.delete(
+        url(process, simulator, "magic/connectors/" + CONNECTORS[5]), headers=auth(simulator), timeout=10
+    )
+    updated = client.put(
+        url(process, simulator, "magic/cf_interconnects/" + INTERCONNECT),
+        headers=auth(simulator),
+        json={"mtu": 1450, "bgp": {"customer_asn": 65010, "md5_key": "after-kill-key"}},
+        timeout=10,
+    )
     assert created.status_code == deleted.status_code == updated.status_code == 200
     assert process.kill() == -9
 
@@ -147,8 +206,11 @@ def test_state_file_survives_sigkill_after_acknowledged_writes(simulator, tmp_pa
 
     # A restart on the same file serves that state.
     restarted = simulator.start_extra("--state-file", state_file)
-    response = client.get(url(restarted, simulator, "magic/connectors/" + created.json()["result"]["id"]), headers=auth(simulator),
-                          timeout=10)
+    response = client.get(
+        url(restarted, simulator, "magic/connectors/" + created.json()["result"]["id"]),
+        headers=auth(simulator),
+        timeout=10,
+    )
     assert response.json()["result"]["notes"] == "created before the kill"
 
 
@@ -166,8 +228,12 @@ def test_sigkill_during_concurrent_writes_never_corrupts_the_state_file(simulato
             counter += 1
             notes = "%s-%d" % (connector[:6], counter)
             try:
-                response = client.patch(url(process, simulator, "magic/connectors/" + connector), headers=auth(simulator),
-                                        json={"notes": notes}, timeout=5)
+                response = client.patch(
+                    url(process, simulator, "magic/connectors/" + connector),
+                    headers=auth(simulator),
+                    json={"notes": notes},
+                    timeout=5,
+                )
             except requests.RequestException:
                 return
             if response.status_code == 200:
@@ -197,34 +263,68 @@ def test_secrets_never_in_log_or_process_output(simulator):
     process = simulator.start_extra(quiet=False)
     client = session()
     md5_key = "md5-Secret-4-test"
-    headers_by_style = [auth(simulator), {"X-Auth-Email": simulator.email, "X-Auth-Key": simulator.api_key},
-                        {"Authorization": "Bearer " + simulator.readonly_token}]
+    headers_by_style = [
+        auth(simulator),
+        {"X-Auth-Email": simulator.email, "X-Auth-Key": simulator.api_key},
+        {"Authorization": "Bearer " + simulator.readonly_token},
+    ]
     for headers in headers_by_style:
-        client.put(url(process, simulator, "magic/cf_interconnects/" + INTERCONNECT), headers=headers,
-                   json={"bgp": {"customer_asn": 64512, "md5_key": md5_key}}, timeout=10)
-    created = client.post(url(process, simulator, "magic/connectors"), headers=auth(simulator),
-                          json={"device": {"provision_license": True}}, timeout=10).json()["result"]
-    rekeyed = client.patch(url(process, simulator, "magic/connectors/" + created["id"]), headers=auth(simulator),
-                           json={"provision_license": True}, timeout=10).json()["result"]
+        client.put(
+            url(process, simulator, "magic/cf_interconnects/" + INTERCONNECT),
+            headers=headers,
+            json={"bgp": {"customer_asn": 64512, "md5_key": md5_key}},
+            timeout=10,
+        )
+    created = client.post(
+        url(process, simulator, "magic/connectors"),
+        headers=auth(simulator),
+        json={"device": {"provision_license": True}},
+        timeout=10,
+    ).json()["result"]
+    rekeyed = client.patch(
+        url(process, simulator, "magic/connectors/" + created["id"]),
+        headers=auth(simulator),
+        json={"provision_license": True},
+        timeout=10,
+    ).json()["result"]
     # A body that is not JSON but carries a secret-looking pair, and one pretending to send a license key.
-    client.put(url(process, simulator, "magic/cf_interconnects/" + INTERCONNECT), headers=auth(simulator),
-               data=b'{"bgp": {"md5_key": "' + md5_key.encode() + b'", }', timeout=10)
-    client.patch(url(process, simulator, "magic/connectors/" + created["id"]), headers=auth(simulator),
-                 json={"license_key": "MWCL-FAKE0-FAKE0-FAKE0-FAKE0-FAKE0"}, timeout=10)
+    client.put(
+        url(process, simulator, "magic/cf_interconnects/" + INTERCONNECT),
+        headers=auth(simulator),
+        data=b'{"bgp": {"md5_key": "' + md5_key.encode() + b'", }',
+        timeout=10,
+    )
+    client.patch(
+        url(process, simulator, "magic/connectors/" + created["id"]),
+        headers=auth(simulator),
+        json={"license_key": "MWCL-FAKE0-FAKE0-FAKE0-FAKE0-FAKE0"},
+        timeout=10,
+    )
     log = client.get(process.admin_url + "/requests", timeout=10).text
     process.stop()
     output = process.output()
-    secrets = [simulator.token, simulator.readonly_token, simulator.api_key, md5_key, created["license_key"],
-               rekeyed["license_key"], "MWCL-FAKE0"]
+    secrets = [
+        simulator.token,
+        simulator.readonly_token,
+        simulator.api_key,
+        md5_key,
+        created["license_key"],
+        rekeyed["license_key"],
+        "MWCL-FAKE0",
+    ]
     for secret in secrets:
         assert secret not in log
         assert secret not in output
     assert "********" in log
-    assert "PUT /client/v4/accounts/%s/magic/cf_interconnects/%s -> 200" % (simulator.account_id, INTERCONNECT) in output
+    assert (
+        "PUT /client/v4/accounts/%s/magic/cf_interconnects/%s -> 200" % (simulator.account_id, INTERCONNECT) in output
+    )
 
 
 def test_session_server_output_has_no_secrets(simulator, simulator_server, simulator_api):
-    simulator_api.put("magic/cf_interconnects/" + INTERCONNECT, json={"bgp": {"customer_asn": 64512, "md5_key": "shared-md5"}})
+    simulator_api.put(
+        "magic/cf_interconnects/" + INTERCONNECT, json={"bgp": {"customer_asn": 64512, "md5_key": "shared-md5"}}
+    )
     output = simulator_server.output()
     for secret in (simulator.token, simulator.readonly_token, simulator.api_key, "shared-md5"):
         assert secret not in output
@@ -250,8 +350,12 @@ def test_concurrent_creates_are_consistent(simulator_api, simulator):
 
     def create(index):
         client = session()
-        response = client.post("%s/accounts/%s/magic/connectors" % (simulator.base_url, simulator.account_id), headers=auth(simulator),
-                               json={"device": {"serial_number": "MWC-PAR-%02d" % (index % 4)}}, timeout=10)
+        response = client.post(
+            "%s/accounts/%s/magic/connectors" % (simulator.base_url, simulator.account_id),
+            headers=auth(simulator),
+            json={"device": {"serial_number": "MWC-PAR-%02d" % (index % 4)}},
+            timeout=10,
+        )
         results.append(response.status_code)
 
     threads = [threading.Thread(target=create, args=(index,)) for index in range(16)]

@@ -24,7 +24,7 @@ CONNECTION = dict(account_id=ACCOUNT, api_token=TOKEN, base_url=BASE_URL)
 class Call:
     def __init__(self, method, url, params, body, headers):
         self.method = method
-        self.path = url[len(BASE_URL):] if url.startswith(BASE_URL) else url
+        self.path = url[len(BASE_URL) :] if url.startswith(BASE_URL) else url
         self.params = params or {}
         self.body = json.loads(body) if body else None
         self.raw_body = body
@@ -40,11 +40,34 @@ class FakeCloudflare:
         self.calls = []
         self.sleeps = []
 
-    def expect(self, method, path, result=None, status=200, errors=None, headers=None, body=None, raises=None,
-               raw=None, params=None):
+    def expect(
+        self,
+        method,
+        path,
+        result=None,
+        status=200,
+        errors=None,
+        headers=None,
+        body=None,
+        raises=None,
+        raw=None,
+        params=None,
+    ):
         """Script the next call: ``path`` is a regex matched in full below the base URL."""
-        self.script.append(dict(method=method, path=path, result=result, status=status, errors=errors,
-                                headers=headers or {}, raises=raises, raw=raw, params=params, body=body))
+        self.script.append(
+            dict(
+                method=method,
+                path=path,
+                result=result,
+                status=status,
+                errors=errors,
+                headers=headers or {},
+                raises=raises,
+                raw=raw,
+                params=params,
+                body=body,
+            )
+        )
         return self
 
     def writes(self):
@@ -56,8 +79,9 @@ class FakeCloudflare:
         self.calls.append(call)
         assert self.script, "unexpected call %r" % call
         step = self.script.pop(0)
-        assert (step["method"], True) == (method, bool(re.fullmatch(step["path"], call.path))), \
+        assert (step["method"], True) == (method, bool(re.fullmatch(step["path"], call.path))), (
             "expected %s %s, got %r" % (step["method"], step["path"], call)
+        )
         if step["params"] is not None:
             assert call.params == step["params"]
         if step["body"] is not None:
@@ -72,10 +96,14 @@ class FakeCloudflare:
             response._content = step["raw"].encode()
         else:
             ok = step["status"] < 400
-            response._content = json.dumps({
-                "success": ok, "errors": step["errors"] or ([] if ok else [{"code": 1000, "message": "failed"}]),
-                "messages": [], "result": step["result"] if ok else None,
-            }).encode()
+            response._content = json.dumps(
+                {
+                    "success": ok,
+                    "errors": step["errors"] or ([] if ok else [{"code": 1000, "message": "failed"}]),
+                    "messages": [],
+                    "result": step["result"] if ok else None,
+                }
+            ).encode()
         return response
 
     def assert_done(self):

@@ -58,10 +58,20 @@ class CallbackModule(CallbackBase):
         task_seconds = now - self.task_started.get(result.task._uuid, now)  # pylint: disable=protected-access
         previous = self.results.get(row)
         longest = max(task_seconds, (previous or {}).get("task_seconds", 0))
-        if previous and "api_calls" in previous["result"] and "api_calls" not in result.result and status in ("ok", "skipped"):
+        if (
+            previous
+            and "api_calls" in previous["result"]
+            and "api_calls" not in result.result
+            and status in ("ok", "skipped")
+        ):
             previous.update(seconds=seconds, task_seconds=longest)
             return
-        self.results[row] = {"status": status, "result": dict(result.result), "seconds": seconds, "task_seconds": longest}
+        self.results[row] = {
+            "status": status,
+            "result": dict(result.result),
+            "seconds": seconds,
+            "task_seconds": longest,
+        }
 
     def v2_runner_on_ok(self, result):
         self._record(result, "ok")

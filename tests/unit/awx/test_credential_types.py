@@ -24,7 +24,9 @@ FIELD_TEMPLATE = re.compile(r"^\{\{ (\w+) \}\}$")
 
 def module_env_names():
     """Option name -> the environment variables of its fallback, as the modules declare them."""
-    return dict((name, list(spec["fallback"][1])) for name, spec in CONNECTION_ARGUMENT_SPEC.items() if "fallback" in spec)
+    return dict(
+        (name, list(spec["fallback"][1])) for name, spec in CONNECTION_ARGUMENT_SPEC.items() if "fallback" in spec
+    )
 
 
 def load(path):
@@ -47,7 +49,9 @@ def test_shape_of_an_awx_credential_type(path):
     assert "account_id" in definition["inputs"]["required"]
     for field in fields:
         assert field["type"] == "string" and field["label"]
-        assert field.get("secret", False) is (field["id"] in SECRET_OPTIONS), "%s: secret must match no_log" % field["id"]
+        assert field.get("secret", False) is (field["id"] in SECRET_OPTIONS), (
+            "%s: secret must match no_log" % field["id"]
+        )
     assert set(definition["injectors"]) == {"env"}
 
 
@@ -61,7 +65,11 @@ def test_each_field_is_injected_as_the_fallback_of_the_option_of_the_same_name(p
     for env_name, template in injected.items():
         field = FIELD_TEMPLATE.match(template).group(1)
         assert field in fields
-        assert fallbacks[field] == [env_name], "%s is injected as %s, the modules read %s" % (field, env_name, fallbacks[field])
+        assert fallbacks[field] == [env_name], "%s is injected as %s, the modules read %s" % (
+            field,
+            env_name,
+            fallbacks[field],
+        )
 
 
 def test_together_the_types_inject_exactly_the_modules_environment_variables():
@@ -69,8 +77,17 @@ def test_together_the_types_inject_exactly_the_modules_environment_variables():
     for path in TYPES:
         injected |= set(load(path)["injectors"]["env"])
     expected = set(name for names in module_env_names().values() for name in names)
-    assert injected == expected == {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY",
-                                    "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_BASE_URL"}
+    assert (
+        injected
+        == expected
+        == {
+            "CLOUDFLARE_API_TOKEN",
+            "CLOUDFLARE_EMAIL",
+            "CLOUDFLARE_API_KEY",
+            "CLOUDFLARE_ACCOUNT_ID",
+            "CLOUDFLARE_BASE_URL",
+        }
+    )
 
 
 def test_no_type_mixes_a_token_with_a_global_key():
@@ -92,7 +109,12 @@ def test_rendered_like_awx_blank_fields_become_empty_strings():
     definition = load(COLLECTION / "awx" / "credential_types" / "cloudflare_api_token.yml")
     inputs = dict(api_token="tok", account_id="023e105f4ecef8ad9ca31a8372d0c353")
     sandbox = ImmutableSandboxedEnvironment()
-    env = dict((name, sandbox.from_string(template).render(**inputs))
-               for name, template in definition["injectors"]["env"].items())
-    assert env == {"CLOUDFLARE_API_TOKEN": "tok", "CLOUDFLARE_ACCOUNT_ID": "023e105f4ecef8ad9ca31a8372d0c353",
-                   "CLOUDFLARE_BASE_URL": ""}
+    env = dict(
+        (name, sandbox.from_string(template).render(**inputs))
+        for name, template in definition["injectors"]["env"].items()
+    )
+    assert env == {
+        "CLOUDFLARE_API_TOKEN": "tok",
+        "CLOUDFLARE_ACCOUNT_ID": "023e105f4ecef8ad9ca31a8372d0c353",
+        "CLOUDFLARE_BASE_URL": "",
+    }

@@ -121,16 +121,29 @@ if os.path.isdir(os.path.join(_COLLECTIONS_ROOT, "ansible_collections")) and _CO
 
 try:
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-        CloudflareAPIError, CloudflareClient, InvalidOption, check_id)
+        CloudflareAPIError,
+        CloudflareClient,
+        InvalidOption,
+        check_id,
+    )
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
-        SETTINGS_ARGUMENT_SPEC, Connectors)
+        SETTINGS_ARGUMENT_SPEC,
+        Connectors,
+    )
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import (
-        HOSTNAME_CHOICES, connector_host_names)
+        HOSTNAME_CHOICES,
+        connector_host_names,
+    )
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
-        UnknownTimezone, first_overlap, utc_intervals, window_of)
+        UnknownTimezone,
+        first_overlap,
+        utc_intervals,
+        window_of,
+    )
 except ImportError as _exc:
     raise ImportError(
         "cloudflare.magic_transit.connector_events needs the collection installed in a collections path "
@@ -138,8 +151,20 @@ except ImportError as _exc:
     ) from None
 
 SOURCE = "cloudflare.magic_transit.connector_events"
-EVENT_TYPES = ("offline", "online", "ha_pair_down", "ha_pair_degraded", "ha_pair_restored", "version_changed",
-               "config_changed", "added", "removed", "interrupt_done", "source_degraded", "source_recovered")
+EVENT_TYPES = (
+    "offline",
+    "online",
+    "ha_pair_down",
+    "ha_pair_degraded",
+    "ha_pair_restored",
+    "version_changed",
+    "config_changed",
+    "added",
+    "removed",
+    "interrupt_done",
+    "source_degraded",
+    "source_recovered",
+)
 INITIAL_STATES = ("none", "problems", "all")
 ONLINE, OFFLINE, INACTIVE = "online", "offline", "inactive"
 HA_EVENTS = {0: "ha_pair_down", 1: "ha_pair_degraded", 2: "ha_pair_restored"}
@@ -210,7 +235,9 @@ def neutralised(value, path="", changed=None):
             changed.append(path)
         return value, changed
     if isinstance(value, dict):
-        return dict((k, neutralised(v, "%s.%s" % (path, k) if path else k, changed)[0]) for k, v in value.items()), changed
+        return dict(
+            (k, neutralised(v, "%s.%s" % (path, k) if path else k, changed)[0]) for k, v in value.items()
+        ), changed
     if isinstance(value, list):
         return [neutralised(v, "%s[%d]" % (path, i), changed)[0] for i, v in enumerate(value)], changed
     return value, changed
@@ -246,10 +273,16 @@ def brief(connector):
     """What an event says of a connector: never a secret, never the whole object."""
     device = connector.get("device") or {}
     return dict(
-        id=connector.get("id"), notes=connector.get("notes"), activated=connector.get("activated"),
-        device_id=device.get("id"), serial_number=device.get("serial_number"), device_type=device.get("type"),
-        timezone=connector.get("timezone"), last_heartbeat=connector.get("last_heartbeat"),
-        last_seen_version=connector.get("last_seen_version"))
+        id=connector.get("id"),
+        notes=connector.get("notes"),
+        activated=connector.get("activated"),
+        device_id=device.get("id"),
+        serial_number=device.get("serial_number"),
+        device_type=device.get("type"),
+        timezone=connector.get("timezone"),
+        last_heartbeat=connector.get("last_heartbeat"),
+        last_seen_version=connector.get("last_seen_version"),
+    )
 
 
 def managed(connector):
@@ -277,7 +310,9 @@ def in_window(connector, since, until):
     if window is None or since is None:
         return None
     try:
-        openings = utc_intervals(window, (since - datetime.timedelta(days=1)).date(), weeks=1 + (until - since).days // 7)
+        openings = utc_intervals(
+            window, (since - datetime.timedelta(days=1)).date(), weeks=1 + (until - since).days // 7
+        )
     except UnknownTimezone:
         return None
     if since == until:
@@ -346,9 +381,12 @@ class ConnectorEvents:
         if error.status in (401, 403) and self.polls == 0:
             raise SourceStopped(
                 "%s: Cloudflare refused the credentials (HTTP %s) on the first poll; check api_token (or api_email "
-                "and api_key) and account_id, and that the token may read Magic WAN (%s)" % (SOURCE, error.status, text))
+                "and api_key) and account_id, and that the token may read Magic WAN (%s)" % (SOURCE, error.status, text)
+            )
         self.failed_polls += 1
-        logger.warning("%s: poll failed, retrying in %s s: %s", SOURCE, max(self.params["interval"], error.retry_after or 0), text)
+        logger.warning(
+            "%s: poll failed, retrying in %s s: %s", SOURCE, max(self.params["interval"], error.retry_after or 0), text
+        )
         if self.degraded_since is not None:
             return []
         self.degraded_since = self.clock.now()
@@ -365,8 +403,13 @@ class ConnectorEvents:
             sites = await self._call(Sites(self.client).list)
         events = []
         if self.degraded_since is not None:
-            events += self._emit(dict(type="source_recovered", failed_polls=self.failed_polls,
-                                      degraded_s=round((now - self.degraded_since).total_seconds(), 1)))
+            events += self._emit(
+                dict(
+                    type="source_recovered",
+                    failed_polls=self.failed_polls,
+                    degraded_s=round((now - self.degraded_since).total_seconds(), 1),
+                )
+            )
             self.degraded_since, self.failed_polls = None, 0
         if refresh_sites:
             self.sites = [s for s in sites if isinstance(s, dict)]
@@ -421,11 +464,19 @@ class ConnectorEvents:
         old, new = before.get("last_seen_version"), after.get("last_seen_version")
         if new and new != old:
             events += self._connector_event(
-                "version_changed", after, now, site_of, previous=old,
-                extra={"from": old, "to": new, "in_window": in_window(after, self.last_poll_at, now)})
+                "version_changed",
+                after,
+                now,
+                site_of,
+                previous=old,
+                extra={"from": old, "to": new, "in_window": in_window(after, self.last_poll_at, now)},
+            )
         was, now_managed = managed(before), managed(after)
-        changes = dict((field, dict(before=before.get(field), after=after.get(field)))
-                       for field in MANAGED_FIELDS if was[field] != now_managed[field])
+        changes = dict(
+            (field, dict(before=before.get(field), after=after.get(field)))
+            for field in MANAGED_FIELDS
+            if was[field] != now_managed[field]
+        )
         if changes:
             events += self._connector_event("config_changed", after, now, site_of, extra=dict(changes=changes))
         return events
@@ -462,8 +513,14 @@ class ConnectorEvents:
             policy = self.params["emit_initial_state"]
             if announced or policy == "none" or (policy == "problems" and observed == ONLINE):
                 return []
-        return self._connector_event(observed, known.connector, now, site_of, previous=previous,
-                                     extra=dict(age_s=None if age is None else round(age), initial=initial))
+        return self._connector_event(
+            observed,
+            known.connector,
+            now,
+            site_of,
+            previous=previous,
+            extra=dict(age_s=None if age is None else round(age), initial=initial),
+        )
 
     def _site_index(self):
         """connector id -> (its site, its HA peer's id or None), from the last sites list."""
@@ -497,20 +554,29 @@ class ConnectorEvents:
             policy = self.params["emit_initial_state"]
             if initial and (policy == "none" or up == 2):
                 continue
-            events += self._emit(dict(
-                type=HA_EVENTS[up], at=_iso(now), initial=initial, online_members=up,
-                previous=None if before is None else PAIR_STATES[before],
-                site=_site_view(site),
-                members=[self._member(m, site_of) for m in members]),
-                hosts=[self.names[m] for m in members if m in self.names])
+            events += self._emit(
+                dict(
+                    type=HA_EVENTS[up],
+                    at=_iso(now),
+                    initial=initial,
+                    online_members=up,
+                    previous=None if before is None else PAIR_STATES[before],
+                    site=_site_view(site),
+                    members=[self._member(m, site_of) for m in members],
+                ),
+                hosts=[self.names[m] for m in members if m in self.names],
+            )
         for site_id in set(self.pairs) - seen:
             del self.pairs[site_id]
         return events
 
     def _member(self, connector_id, site_of):
         known = self.tracked.get(connector_id)
-        return dict(host=self.names.get(connector_id), status=known.status if known else None,
-                    connector=brief(known.connector) if known else dict(id=connector_id))
+        return dict(
+            host=self.names.get(connector_id),
+            status=known.status if known else None,
+            connector=brief(known.connector) if known else dict(id=connector_id),
+        )
 
     async def check_interrupts(self, now):
         """Read the interrupts of the connectors due for a look (offline ones, a few per sites refresh) and of those
@@ -541,9 +607,18 @@ class ConnectorEvents:
                 elif submitted in pending:
                     pending.discard(submitted)
                     action = next((k for k in ("reboot", "restart", "shutdown") if k in interrupt), None)
-                    events += self._connector_event("interrupt_done", known.connector, now, site_of, extra=dict(
-                        action=action, submitted_at=submitted, triggered_at=interrupt.get("triggered_at"),
-                        purge=(interrupt.get(action) or {}).get("purge") if action else None))
+                    events += self._connector_event(
+                        "interrupt_done",
+                        known.connector,
+                        now,
+                        site_of,
+                        extra=dict(
+                            action=action,
+                            submitted_at=submitted,
+                            triggered_at=interrupt.get("triggered_at"),
+                            purge=(interrupt.get(action) or {}).get("purge") if action else None,
+                        ),
+                    )
             if pending:
                 self.interrupts_watched[connector_id] = pending
             else:
@@ -554,9 +629,16 @@ class ConnectorEvents:
 
     def _connector_event(self, kind, connector, now, site_of, previous=None, extra=None):
         site, peer_id = site_of.get(connector.get("id"), (None, None))
-        event = dict(type=kind, at=_iso(now), initial=False, host=self.names.get(connector.get("id")),
-                     connector=brief(connector), site=_site_view(site) if site else None,
-                     peer=self._member(peer_id, site_of) if peer_id else None, previous=previous)
+        event = dict(
+            type=kind,
+            at=_iso(now),
+            initial=False,
+            host=self.names.get(connector.get("id")),
+            connector=brief(connector),
+            site=_site_view(site) if site else None,
+            peer=self._member(peer_id, site_of) if peer_id else None,
+            previous=previous,
+        )
         event.update(extra or {})
         if "age_s" not in event:
             heartbeat = parse_time(connector.get("last_heartbeat"))

@@ -32,22 +32,39 @@ LIST = "/accounts/%s/magic/connectors" % ACCOUNT
 COLLECTIONS_ROOT = Path(os.path.abspath(__file__)).parents[7]
 
 BERLIN = {
-    "id": "711f8eedc6d84336a6f7d256ddd00fce", "activated": True, "notes": "ber-branch-01 primary",
-    "timezone": "Europe/Berlin", "interrupt_window_hour_of_day": 2, "interrupt_window_duration_hours": 4.0,
-    "interrupt_window_days_of_week": ["Sunday", "Saturday"], "interrupt_window_embargo_dates": ["2026-12-24"],
-    "primary": True, "last_seen_version": "2026.2.1",
+    "id": "711f8eedc6d84336a6f7d256ddd00fce",
+    "activated": True,
+    "notes": "ber-branch-01 primary",
+    "timezone": "Europe/Berlin",
+    "interrupt_window_hour_of_day": 2,
+    "interrupt_window_duration_hours": 4.0,
+    "interrupt_window_days_of_week": ["Sunday", "Saturday"],
+    "interrupt_window_embargo_dates": ["2026-12-24"],
+    "primary": True,
+    "last_seen_version": "2026.2.1",
     "device": {"id": "52644b00d54ce0fd856a79b6ebcd0a31", "serial_number": "MWC2301A0417", "type": "MANAGED"},
 }
 NEW_YORK = {
-    "id": "d5fcbf8464854891bdc163cff7831dc1", "activated": False, "notes": "nyc-dc-02 primary",
-    "timezone": "America/New_York", "interrupt_window_hour_of_day": 23, "interrupt_window_duration_hours": 2.0,
-    "interrupt_window_days_of_week": ["Sunday"], "interrupt_window_embargo_dates": [], "primary": True,
+    "id": "d5fcbf8464854891bdc163cff7831dc1",
+    "activated": False,
+    "notes": "nyc-dc-02 primary",
+    "timezone": "America/New_York",
+    "interrupt_window_hour_of_day": 23,
+    "interrupt_window_duration_hours": 2.0,
+    "interrupt_window_days_of_week": ["Sunday"],
+    "interrupt_window_embargo_dates": [],
+    "primary": True,
     "device": {"id": "2488f249d07fa9fddce5bdfab3c670f1", "serial_number": "MWC2306B1120", "type": "MANAGED"},
 }
 VIRTUAL = {
-    "id": "32d9a8741af047e39c4a6ee61a5daaba", "activated": True, "notes": "", "timezone": "Etc/GMT+5",
-    "interrupt_window_hour_of_day": 0, "interrupt_window_duration_hours": 4,
-    "interrupt_window_days_of_week": ["Monday"], "interrupt_window_embargo_dates": [],
+    "id": "32d9a8741af047e39c4a6ee61a5daaba",
+    "activated": True,
+    "notes": "",
+    "timezone": "Etc/GMT+5",
+    "interrupt_window_hour_of_day": 0,
+    "interrupt_window_duration_hours": 4,
+    "interrupt_window_days_of_week": ["Monday"],
+    "interrupt_window_embargo_dates": [],
     "device": {"id": "b6828156a80e0c756bbab31b24668af3", "type": "LICENSED"},
     # Never returned by a list call; should it ever be, it must not become a host variable.
     "license_key": "LICENSE-KEY-SECRET-0001",
@@ -164,15 +181,18 @@ def test_no_default_groups(api, refresh):
     assert len(inventory.hosts) == 3
 
 
-@pytest.mark.parametrize("zone, group", [
-    ("Europe/Berlin", "timezone_europe_berlin"),
-    ("America/Port-au-Prince", "timezone_america_port_au_prince"),
-    ("America/Argentina/Buenos_Aires", "timezone_america_argentina_buenos_aires"),
-    ("Etc/GMT+5", "timezone_etc_gmtplus5"),
-    ("Etc/GMT-5", "timezone_etc_gmtminus5"),
-    ("UTC", "timezone_utc"),
-    ("//", None),
-])
+@pytest.mark.parametrize(
+    "zone, group",
+    [
+        ("Europe/Berlin", "timezone_europe_berlin"),
+        ("America/Port-au-Prince", "timezone_america_port_au_prince"),
+        ("America/Argentina/Buenos_Aires", "timezone_america_argentina_buenos_aires"),
+        ("Etc/GMT+5", "timezone_etc_gmtplus5"),
+        ("Etc/GMT-5", "timezone_etc_gmtminus5"),
+        ("UTC", "timezone_utc"),
+        ("//", None),
+    ],
+)
 def test_timezone_group_names(zone, group):
     assert timezone_group(zone) == group
 
@@ -193,8 +213,12 @@ def test_hostname_id(api, refresh):
 
 
 def test_hostname_notes_falls_back_to_id_when_empty_or_taken(api, refresh, monkeypatch):
-    twin = dict(NEW_YORK, id="f" * 32, notes="ber-branch-01 primary",
-                device={"id": "e" * 32, "serial_number": "MWC0", "type": "MANAGED"})
+    twin = dict(
+        NEW_YORK,
+        id="f" * 32,
+        notes="ber-branch-01 primary",
+        device={"id": "e" * 32, "serial_number": "MWC0", "type": "MANAGED"},
+    )
     expect_lists(api, FLEET + [twin])
     warnings = []
     plugin = inventory_loader.get(PLUGIN)
@@ -225,8 +249,10 @@ def test_constructed_compose_groups_keyed_groups(api, refresh):
     inventory, _plugin = refresh(
         compose={"window_start": "cloudflare_interrupt_window_hour_of_day + 1"},
         groups={"night_window": "cloudflare_interrupt_window_hour_of_day < 6"},
-        keyed_groups=[{"key": "cloudflare_device_type | lower", "prefix": "type"},
-                      {"key": "cloudflare_last_seen_version | default('unknown')", "prefix": "version"}],
+        keyed_groups=[
+            {"key": "cloudflare_device_type | lower", "prefix": "type"},
+            {"key": "cloudflare_last_seen_version | default('unknown')", "prefix": "version"},
+        ],
         strict=True,
     )
     # ansible-core before 2.19 templates a composed variable to a string.
@@ -267,8 +293,13 @@ def test_legacy_key_from_environment(api, refresh, environment):
 
 def test_empty_environment_variables_count_as_unset(api, refresh, environment):
     """AWX injects every variable of a credential type, blank fields as empty strings."""
-    for name, value in (("CLOUDFLARE_API_TOKEN", TOKEN), ("CLOUDFLARE_ACCOUNT_ID", ACCOUNT), ("CLOUDFLARE_BASE_URL", BASE_URL),
-                        ("CLOUDFLARE_EMAIL", ""), ("CLOUDFLARE_API_KEY", "")):
+    for name, value in (
+        ("CLOUDFLARE_API_TOKEN", TOKEN),
+        ("CLOUDFLARE_ACCOUNT_ID", ACCOUNT),
+        ("CLOUDFLARE_BASE_URL", BASE_URL),
+        ("CLOUDFLARE_EMAIL", ""),
+        ("CLOUDFLARE_API_KEY", ""),
+    ):
         environment.setenv(name, value)
     expect_lists(api, [BERLIN])
     inventory, _plugin = refresh(connection=False)
@@ -335,16 +366,26 @@ def test_an_answer_that_is_not_a_list_fails(api, refresh):
     # A read of the wrong shape is retried (max_retries=4 by default), then the source fails naming the call.
     for _attempt in range(5):
         api.expect("GET", LIST, result={"connectors": []})
-    with pytest.raises(AnsibleError, match=r"listing the connectors failed: GET /accounts/[0-9a-f]+/magic/connectors: gave up "
-                       r"after 5 attempt\(s\).*answer of the wrong shape: result is an object where a list of objects was expected"):
+    with pytest.raises(
+        AnsibleError,
+        match=r"listing the connectors failed: GET /accounts/[0-9a-f]+/magic/connectors: gave up "
+        r"after 5 attempt\(s\).*answer of the wrong shape: result is an object where a list of objects was expected",
+    ):
         refresh()
     assert not api.script
 
 
-@pytest.mark.parametrize("name, accepted", [
-    ("prod.connectors.yml", True), ("connectors.yaml", True), ("eu.connectors.yaml", True),
-    ("hosts.yml", False), ("connectors.json", False), ("connectors.yml.bak", False),
-])
+@pytest.mark.parametrize(
+    "name, accepted",
+    [
+        ("prod.connectors.yml", True),
+        ("connectors.yaml", True),
+        ("eu.connectors.yaml", True),
+        ("hosts.yml", False),
+        ("connectors.json", False),
+        ("connectors.yml.bak", False),
+    ],
+)
 def test_verify_file(tmp_path, name, accepted):
     path = tmp_path / name
     path.write_text("plugin: %s\n" % PLUGIN, encoding="utf-8")
@@ -385,12 +426,29 @@ def test_cache_is_per_account(api, refresh, tmp_path):
     assert list(inventory.hosts) == ["MWC2306B1120"] and len(api.calls) == 4
 
 
-@pytest.mark.parametrize("notes, named", [
-    ("all", None), ("ungrouped", None), ("localhost", None), ("LocalHost", None), ("127.0.0.1", None), ("connectors", None),
-    ("activated", None), ("not_activated", None), ("managed", None), ("Licensed", None), ("timezone_europe_berlin", None),
-    ("a,b:c", "a_b_c"), ("!web&db*", "web_db"), ("~^re[gx]$", "re_gx"), ("line\nbreak\ttab", "line break tab"),
-    ("  padded  ", "padded"), ("::1", None), ("***", None),
-])
+@pytest.mark.parametrize(
+    "notes, named",
+    [
+        ("all", None),
+        ("ungrouped", None),
+        ("localhost", None),
+        ("LocalHost", None),
+        ("127.0.0.1", None),
+        ("connectors", None),
+        ("activated", None),
+        ("not_activated", None),
+        ("managed", None),
+        ("Licensed", None),
+        ("timezone_europe_berlin", None),
+        ("a,b:c", "a_b_c"),
+        ("!web&db*", "web_db"),
+        ("~^re[gx]$", "re_gx"),
+        ("line\nbreak\ttab", "line break tab"),
+        ("  padded  ", "padded"),
+        ("::1", None),
+        ("***", None),
+    ],
+)
 def test_hostname_notes_are_sanitised_and_never_reserved(api, refresh, monkeypatch, notes, named):
     """Notes that are a group's name or localhost would hijack or break the inventory: named by the id instead; unsafe
     characters are replaced. Each with a warning naming the connector."""
@@ -425,6 +483,7 @@ def is_unsafe(value):
     core = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
     if core >= (2, 19):
         from ansible.template import is_trusted_as_template  # pylint: disable=import-outside-toplevel
+
         return not is_trusted_as_template(value)
     return getattr(value, "__UNSAFE__", False) is True
 
@@ -443,18 +502,28 @@ def test_every_string_from_cloudflare_is_marked_unsafe(api, refresh):
 
 def test_compose_and_keyed_groups_see_the_text_never_run_it(api, refresh):
     expect_lists(api, [dict(BERLIN, notes=HOSTILE_NOTES)])
-    inventory, _plugin = refresh(compose={"copied": "cloudflare_notes ~ '!'"},
-                                 keyed_groups=[{"key": "cloudflare_notes", "prefix": "notes"}], strict=True)
+    inventory, _plugin = refresh(
+        compose={"copied": "cloudflare_notes ~ '!'"},
+        keyed_groups=[{"key": "cloudflare_notes", "prefix": "notes"}],
+        strict=True,
+    )
     copied = hostvars(inventory, "MWC2301A0417")["copied"]
     assert copied == HOSTILE_NOTES + "!" and is_unsafe(copied)
     keyed = [name for name in inventory.groups if name.startswith("notes_")]
     assert len(keyed) == 1 and "{" not in keyed[0] and "}" not in keyed[0] and "lookup" in keyed[0]
 
 
-@pytest.mark.parametrize("prefix, rule", [
-    ("", "must start with a letter"), ("ansible_", "must not start with 'ansible'"), ("Ansible", "must not start"),
-    ("1cf_", "must start with a letter"), ("cf-", "only letters, digits and _"), ("{{ x }}", "must start with a letter"),
-])
+@pytest.mark.parametrize(
+    "prefix, rule",
+    [
+        ("", "must start with a letter"),
+        ("ansible_", "must not start with 'ansible'"),
+        ("Ansible", "must not start"),
+        ("1cf_", "must start with a letter"),
+        ("cf-", "only letters, digits and _"),
+        ("{{ x }}", "must start with a letter"),
+    ],
+)
 def test_a_prefix_that_could_name_ansible_variables_is_refused_before_any_call(api, refresh, prefix, rule):
     with pytest.raises(AnsibleError, match=r"prefix .*%s" % re.escape(rule)):
         refresh(prefix=prefix)
@@ -462,8 +531,9 @@ def test_a_prefix_that_could_name_ansible_variables_is_refused_before_any_call(a
 
 
 def test_fields_that_would_configure_ansible_or_shadow_magic_variables_are_dropped(api, refresh, monkeypatch):
-    hostile = dict(BERLIN, nsible_python_interpreter="/tmp/evil", nsible_connection="local",
-                   **{"bad name": 1, "{{ x }}": 2})
+    hostile = dict(
+        BERLIN, nsible_python_interpreter="/tmp/evil", nsible_connection="local", **{"bad name": 1, "{{ x }}": 2}
+    )
     hostile["hostvars"] = "shadow"
     expect_lists(api, [hostile])
     warnings = []
@@ -502,8 +572,12 @@ def cached_berlin(api, refresh, tmp_path):
 
 def test_a_poisoned_cache_entry_is_data_too(api, refresh, tmp_path):
     cache, entry = cached_berlin(api, refresh, tmp_path)
-    edit_cache_entry(entry, lambda lists: dict(lists, connectors=[dict(lists["connectors"][0], notes=HOSTILE_NOTES,
-                                                                       license_key="PLANTED-KEY")]))
+    edit_cache_entry(
+        entry,
+        lambda lists: dict(
+            lists, connectors=[dict(lists["connectors"][0], notes=HOSTILE_NOTES, license_key="PLANTED-KEY")]
+        ),
+    )
     inventory, _plugin = refresh(**cache)
     assert len(api.calls) == 2, "the cached refresh makes no call"
     variables = hostvars(inventory, "MWC2301A0417")
@@ -547,17 +621,33 @@ def test_the_default_cache_folder_is_under_the_users_ansible_folder(api, refresh
 
 # --- Magic WAN sites: site_name, ha_role and the site_<name> groups -------------------------------------------------
 
-SECONDARY = dict(NEW_YORK, id="64180894674b44869153f5fed0c2c654", notes="ber-branch-01 secondary",
-                 device={"id": "1c2b", "serial_number": "MWC2301A0418", "type": "MANAGED"})
-SITE_BER = {"id": "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b", "name": "ber-branch-01", "ha_mode": True,
-            "connector_id": BERLIN["id"], "secondary_connector_id": SECONDARY["id"]}
-SITE_NYC = {"id": "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "name": "NYC DC/02", "ha_mode": False, "connector_id": NEW_YORK["id"]}
+SECONDARY = dict(
+    NEW_YORK,
+    id="64180894674b44869153f5fed0c2c654",
+    notes="ber-branch-01 secondary",
+    device={"id": "1c2b", "serial_number": "MWC2301A0418", "type": "MANAGED"},
+)
+SITE_BER = {
+    "id": "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b",
+    "name": "ber-branch-01",
+    "ha_mode": True,
+    "connector_id": BERLIN["id"],
+    "secondary_connector_id": SECONDARY["id"],
+}
+SITE_NYC = {
+    "id": "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f",
+    "name": "NYC DC/02",
+    "ha_mode": False,
+    "connector_id": NEW_YORK["id"],
+}
 SITE_EMPTY = {"id": "9d3e5f7a1b2c4d6e8f0a2b4c6d8e0f1a", "name": "syd-branch-07"}
 
 
 def warnings_of(monkeypatch):
     warnings = []
-    monkeypatch.setattr(type(inventory_loader.get(PLUGIN).display), "warning", lambda self, msg, *a, **k: warnings.append(msg))
+    monkeypatch.setattr(
+        type(inventory_loader.get(PLUGIN).display), "warning", lambda self, msg, *a, **k: warnings.append(msg)
+    )
     return warnings
 
 
@@ -565,14 +655,23 @@ def test_site_name_ha_role_and_site_groups_from_one_sites_call(api, refresh):
     expect_lists(api, FLEET + [SECONDARY], [SITE_BER, SITE_NYC, SITE_EMPTY])
     inventory, _plugin = refresh()
     assert [call.path for call in api.calls] == [LIST, SITES]
-    roles = dict((host, (hostvars(inventory, host)["cloudflare_site_name"], hostvars(inventory, host)["cloudflare_ha_role"]))
-                 for host in inventory.hosts)
-    assert roles == {"MWC2301A0417": ("ber-branch-01", "primary"), "MWC2301A0418": ("ber-branch-01", "secondary"),
-                     "MWC2306B1120": ("NYC DC/02", "primary"), VIRTUAL["id"]: ("", "none")}
+    roles = dict(
+        (host, (hostvars(inventory, host)["cloudflare_site_name"], hostvars(inventory, host)["cloudflare_ha_role"]))
+        for host in inventory.hosts
+    )
+    assert roles == {
+        "MWC2301A0417": ("ber-branch-01", "primary"),
+        "MWC2301A0418": ("ber-branch-01", "secondary"),
+        "MWC2306B1120": ("NYC DC/02", "primary"),
+        VIRTUAL["id"]: ("", "none"),
+    }
     assert members(inventory, "site_ber_branch_01") == ["MWC2301A0417", "MWC2301A0418"]
     assert members(inventory, "site_nyc_dc_02") == ["MWC2306B1120"]
     # a site that names no listed connector makes no group
-    assert sorted(name for name in inventory.groups if name.startswith("site_")) == ["site_ber_branch_01", "site_nyc_dc_02"]
+    assert sorted(name for name in inventory.groups if name.startswith("site_")) == [
+        "site_ber_branch_01",
+        "site_nyc_dc_02",
+    ]
 
 
 def test_site_groups_can_be_turned_off_and_follow_default_groups(api, refresh):
@@ -609,8 +708,10 @@ def test_a_connector_in_two_sites_is_in_both_groups_and_takes_the_site_where_it_
     assert (variables["cloudflare_site_name"], variables["cloudflare_ha_role"]) == ("ber-branch-01", "primary")
     assert members(inventory, "site_lab") == ["MWC2301A0417", "MWC2306B1120"]
     assert members(inventory, "site_ber_branch_01") == ["MWC2301A0417"]
-    assert warnings == ["%s: connector %s is named by 2 sites (ber-branch-01, lab); its site_name and ha_role come from "
-                        "ber-branch-01" % (PLUGIN, BERLIN["id"])]
+    assert warnings == [
+        "%s: connector %s is named by 2 sites (ber-branch-01, lab); its site_name and ha_role come from "
+        "ber-branch-01" % (PLUGIN, BERLIN["id"])
+    ]
 
 
 HOSTILE_SITE = "{{ lookup('pipe', 'touch /nonexistent/pwned') }}"
@@ -635,8 +736,10 @@ def test_site_group_names_sanitised_by_id_when_nothing_is_left_and_shared_with_a
     assert members(inventory, "site_" + SITE_BER["id"]) == ["MWC2301A0417", "MWC2301A0418"]
     assert members(inventory, "site_nyc_dc_02") == sorted(["MWC2306B1120", VIRTUAL["id"]])
     assert hostvars(inventory, VIRTUAL["id"])["cloudflare_site_name"] == "nyc_dc-02"
-    assert warnings == ["%s: the sites NYC DC_02 and nyc_dc-02 share the group site_nyc_dc_02 (their names differ only in "
-                        "characters a group name cannot hold)" % PLUGIN]
+    assert warnings == [
+        "%s: the sites NYC DC_02 and nyc_dc-02 share the group site_nyc_dc_02 (their names differ only in "
+        "characters a group name cannot hold)" % PLUGIN
+    ]
 
 
 def test_a_host_is_never_named_like_a_site_group(api, refresh, monkeypatch):
@@ -648,7 +751,9 @@ def test_a_host_is_never_named_like_a_site_group(api, refresh, monkeypatch):
 
 def test_a_failing_sites_call_fails_the_source_naming_it(api, refresh):
     api.expect("GET", LIST, result=[BERLIN])
-    api.expect("GET", SITES, status=403, errors=[{"code": 9109, "message": "Unauthorized to access requested resource"}])
+    api.expect(
+        "GET", SITES, status=403, errors=[{"code": 9109, "message": "Unauthorized to access requested resource"}]
+    )
     with pytest.raises(AnsibleError) as caught:
         refresh()
     message = str(caught.value)
@@ -659,8 +764,11 @@ def test_a_sites_answer_of_the_wrong_shape_fails(api, refresh):
     api.expect("GET", LIST, result=[BERLIN])
     for _attempt in range(5):
         api.expect("GET", SITES, result=[SITE_BER, "not a site"])
-    with pytest.raises(AnsibleError, match=r"listing the sites failed: GET /accounts/[0-9a-f]+/magic/sites: gave up after 5 "
-                       r"attempt\(s\).*result\[1\] is a string where an object was expected"):
+    with pytest.raises(
+        AnsibleError,
+        match=r"listing the sites failed: GET /accounts/[0-9a-f]+/magic/sites: gave up after 5 "
+        r"attempt\(s\).*result\[1\] is a string where an object was expected",
+    ):
         refresh()
     assert not api.script
 

@@ -29,8 +29,14 @@ class FakeClient:
         if self.rate_limit_remaining is None:
             return RateBudget(None, None, None, 0)
         # Nothing of this client's own in the window: all that is spent is others'.
-        return RateBudget(self.rate_limit_remaining, self.rate_limit_reset, 0.0, 0,
-                          others=1200 - self.rate_limit_remaining, from_header=True)
+        return RateBudget(
+            self.rate_limit_remaining,
+            self.rate_limit_reset,
+            0.0,
+            0,
+            others=1200 - self.rate_limit_remaining,
+            from_header=True,
+        )
 
     @staticmethod
     def clock():

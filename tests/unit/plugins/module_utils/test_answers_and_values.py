@@ -9,14 +9,14 @@ import pytest
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._answers import Shape
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import Connectors
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interconnects import (
     Interconnects,
     check_interconnect_change,
 )
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import check_values
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import check_values
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
 
 IC = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
@@ -29,22 +29,38 @@ def client():
 
 
 def test_shapes_are_derived_from_the_answer_keys():
-    assert Interconnects.shapes == dict(list=Shape(list, "interconnects", ("id",)), get=Shape(dict, "interconnect", ("id",)),
-                                        write=Shape(dict, "modified_interconnect", ("id",)))
+    assert Interconnects.shapes == dict(
+        list=Shape(list, "interconnects", ("id",)),
+        get=Shape(dict, "interconnect", ("id",)),
+        write=Shape(dict, "modified_interconnect", ("id",)),
+    )
     required = ("id", "device")
-    assert Connectors.shapes == dict(list=Shape(list, None, required), get=Shape(dict, None, required), write=Shape(dict, None, required))
+    assert Connectors.shapes == dict(
+        list=Shape(list, None, required), get=Shape(dict, None, required), write=Shape(dict, None, required)
+    )
     assert Sites.shapes["list"] == Shape(list, None, ("id",))
 
 
 # (resource, call, path, wrong result): every one is an error naming the call, never an empty list or "not found".
 WRONG = [
-    (Connectors, "list", MC, None), (Connectors, "list", MC, {}), (Connectors, "list", MC, {"connectors": []}),
-    (Connectors, "list", MC, [OBJ, "x"]), (Connectors, "list", MC, [{"notes": "no id"}]),
-    (Connectors, "get", MC + "/a1", None), (Connectors, "get", MC + "/a1", []), (Connectors, "get", MC + "/a1", [OBJ]),
-    (Connectors, "get", MC + "/a1", {"connector": OBJ}), (Connectors, "get", MC + "/a1", OBJ["device"]),
-    (Interconnects, "list", IC, None), (Interconnects, "list", IC, {}), (Interconnects, "list", IC, []),
-    (Interconnects, "list", IC, [OBJ]), (Interconnects, "list", IC, {"items": [OBJ]}), (Interconnects, "list", IC, {"interconnects": OBJ}),
-    (Interconnects, "get", IC + "/a1", OBJ), (Interconnects, "get", IC + "/a1", {"interconnect": None}),
+    (Connectors, "list", MC, None),
+    (Connectors, "list", MC, {}),
+    (Connectors, "list", MC, {"connectors": []}),
+    (Connectors, "list", MC, [OBJ, "x"]),
+    (Connectors, "list", MC, [{"notes": "no id"}]),
+    (Connectors, "get", MC + "/a1", None),
+    (Connectors, "get", MC + "/a1", []),
+    (Connectors, "get", MC + "/a1", [OBJ]),
+    (Connectors, "get", MC + "/a1", {"connector": OBJ}),
+    (Connectors, "get", MC + "/a1", OBJ["device"]),
+    (Interconnects, "list", IC, None),
+    (Interconnects, "list", IC, {}),
+    (Interconnects, "list", IC, []),
+    (Interconnects, "list", IC, [OBJ]),
+    (Interconnects, "list", IC, {"items": [OBJ]}),
+    (Interconnects, "list", IC, {"interconnects": OBJ}),
+    (Interconnects, "get", IC + "/a1", OBJ),
+    (Interconnects, "get", IC + "/a1", {"interconnect": None}),
     (Interconnects, "get", IC + "/a1", {"interconnect": [OBJ]}),
 ]
 
@@ -61,7 +77,9 @@ def test_a_read_of_the_wrong_shape_is_an_error_naming_the_call(api, resource, ca
     api.assert_done()
 
 
-@pytest.mark.parametrize("result", [None, {}, [OBJ], {"modified": True}, {"modified_interconnect": None}, {"modified_interconnect": {}}])
+@pytest.mark.parametrize(
+    "result", [None, {}, [OBJ], {"modified": True}, {"modified_interconnect": None}, {"modified_interconnect": {}}]
+)
 def test_a_write_of_the_wrong_shape_is_an_unknown_outcome(api, result):
     api.expect("PUT", IC + "/a1", result=result)
     with pytest.raises(CloudflareAPIError) as caught:
@@ -76,7 +94,9 @@ def test_a_validation_of_the_wrong_shape_persisted_nothing(api):
     assert not caught.value.outcome_unknown
 
 
-@pytest.mark.parametrize("method, call", [("POST", lambda c: c.create({"notes": "x"})), ("DELETE", lambda c: c.delete("a1"))])
+@pytest.mark.parametrize(
+    "method, call", [("POST", lambda c: c.create({"notes": "x"})), ("DELETE", lambda c: c.delete("a1"))]
+)
 @pytest.mark.parametrize("result", [None, [], [OBJ], {"connector": OBJ}])
 def test_creates_and_deletes_check_their_answers_too(api, method, call, result):
     api.expect(method, MC + ("" if method == "POST" else "/a1"), result=result)
@@ -95,41 +115,71 @@ def test_right_shapes_are_unwrapped(api):
 
 # --- value rules ------------------------------------------------------------------------------------------------------
 
-FLEET_SPEC = dict(max_concurrency=dict(type="int"), connectors=dict(type="list", elements="dict", options=dict(
-    notes=dict(type="str"), interrupt_window_hour_of_day=dict(type="int"))), sizes=dict(type="list", elements="int"))
+FLEET_SPEC = dict(
+    max_concurrency=dict(type="int"),
+    connectors=dict(
+        type="list",
+        elements="dict",
+        options=dict(notes=dict(type="str"), interrupt_window_hour_of_day=dict(type="int")),
+    ),
+    sizes=dict(type="list", elements="int"),
+)
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(max_concurrency=True), r"^max_concurrency must be a whole number, not a boolean \(YAML reads yes, no, true and false as booleans\), got True$"),
-    (dict(connectors=[{}, dict(interrupt_window_hour_of_day=False)]),
-     r"^connectors\[1\]\.interrupt_window_hour_of_day must be a whole number, not a boolean .*, got False$"),
-    (dict(sizes=[1, True]), r"^sizes\[1\] must be a whole number, not a boolean, got True$"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            dict(max_concurrency=True),
+            r"^max_concurrency must be a whole number, not a boolean \(YAML reads yes, no, true and false as booleans\), got True$",
+        ),
+        (
+            dict(connectors=[{}, dict(interrupt_window_hour_of_day=False)]),
+            r"^connectors\[1\]\.interrupt_window_hour_of_day must be a whole number, not a boolean .*, got False$",
+        ),
+        (dict(sizes=[1, True]), r"^sizes\[1\] must be a whole number, not a boolean, got True$"),
+    ],
+)
 def test_booleans_are_refused_for_numbers_at_any_depth(params, message):
     with pytest.raises(InvalidOption, match=message):
         check_values(FLEET_SPEC, params)
 
 
 def test_numbers_and_unset_values_pass():
-    check_values(FLEET_SPEC, dict(max_concurrency=3, connectors=[dict(interrupt_window_hour_of_day=0, notes=None)], sizes=[0]))
+    check_values(
+        FLEET_SPEC, dict(max_concurrency=3, connectors=[dict(interrupt_window_hour_of_day=0, notes=None)], sizes=[0])
+    )
 
 
 def test_connector_settings_obey_the_generic_rules():
     connectors = Connectors(None)
     base = dict(id=None, device_id=None, device_serial_number="S1", notes=None)
-    with pytest.raises(InvalidOption, match=r"^notes must be at most 2048 characters \(Cloudflare refuses longer ones\), got 2049$"):
+    with pytest.raises(
+        InvalidOption, match=r"^notes must be at most 2048 characters \(Cloudflare refuses longer ones\), got 2049$"
+    ):
         connectors.values(dict(base, notes="n" * 2049))
     assert connectors.values(dict(base, notes="n" * 2048)) == {"notes": "n" * 2048}
-    with pytest.raises(InvalidOption, match=r"^connectors\[4\]\.interrupt_window_duration_hours must be a whole number"):
+    with pytest.raises(
+        InvalidOption, match=r"^connectors\[4\]\.interrupt_window_duration_hours must be a whole number"
+    ):
         connectors.values(dict(base, interrupt_window_duration_hours=True), "connectors[4].")
 
 
-@pytest.mark.parametrize("params, option", [
-    (dict(notes=""), "notes"), (dict(notes="  "), "notes"), (dict(device_serial_number=""), "device_serial_number"),
-    (dict(device_id=""), "device_id"), (dict(id=""), "id"), (dict(id="a1", device_serial_number=""), "device_serial_number"),
-])
+@pytest.mark.parametrize(
+    "params, option",
+    [
+        (dict(notes=""), "notes"),
+        (dict(notes="  "), "notes"),
+        (dict(device_serial_number=""), "device_serial_number"),
+        (dict(device_id=""), "device_id"),
+        (dict(id=""), "id"),
+        (dict(id="a1", device_serial_number=""), "device_serial_number"),
+    ],
+)
 def test_empty_identities_are_refused(params, option):
-    with pytest.raises(InvalidOption, match=r"^%s must not be empty: an empty %s names no connector" % (option, option)):
+    with pytest.raises(
+        InvalidOption, match=r"^%s must not be empty: an empty %s names no connector" % (option, option)
+    ):
         Connectors(None).check_identity(params)
 
 
@@ -142,7 +192,11 @@ def test_empty_notes_are_a_value_once_the_connector_is_named_otherwise():
 
 # --- interconnect health checks: every transition the API allows, none it refuses -------------------------------------
 
-V15 = dict(id="v15", version="1.5", health_check=dict(enabled=True, direction="bidirectional", source="169.254.240.9", rate="mid"))
+V15 = dict(
+    id="v15",
+    version="1.5",
+    health_check=dict(enabled=True, direction="bidirectional", source="169.254.240.9", rate="mid"),
+)
 V1 = dict(id="v1", version="1", health_check=dict(enabled=True, direction="unidirectional", rate="mid"))
 
 
@@ -166,12 +220,26 @@ def test_unidirectional_can_become_bidirectional_with_a_source_on_version_1_5():
     assert _plan(V15, dict(rate="high"))["health_check"] == dict(V15["health_check"], rate="high")
 
 
-@pytest.mark.parametrize("current, health_check, message", [
-    (dict(V15, health_check=dict(direction="unidirectional")), dict(direction="bidirectional"),
-     r"^health_check\.source is required with health_check\.direction=bidirectional \(interconnect v15 has none\)$"),
-    (V1, dict(direction="bidirectional", source="10.1.1.1"), r"^health_check\.direction can be bidirectional only on version 1\.5"),
-    (V1, dict(source="10.1.1.1"), r"^health_check\.source is only allowed with health_check\.direction=bidirectional, got '10\.1\.1\.1'$"),
-])
+@pytest.mark.parametrize(
+    "current, health_check, message",
+    [
+        (
+            dict(V15, health_check=dict(direction="unidirectional")),
+            dict(direction="bidirectional"),
+            r"^health_check\.source is required with health_check\.direction=bidirectional \(interconnect v15 has none\)$",
+        ),
+        (
+            V1,
+            dict(direction="bidirectional", source="10.1.1.1"),
+            r"^health_check\.direction can be bidirectional only on version 1\.5",
+        ),
+        (
+            V1,
+            dict(source="10.1.1.1"),
+            r"^health_check\.source is only allowed with health_check\.direction=bidirectional, got '10\.1\.1\.1'$",
+        ),
+    ],
+)
 def test_transitions_the_api_refuses_are_refused_before_the_write(current, health_check, message):
     with pytest.raises(InvalidOption, match=message):
         _plan(current, health_check)

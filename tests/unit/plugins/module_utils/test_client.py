@@ -44,7 +44,9 @@ def test_get_unwraps_envelope_and_sends_identity(api):
     assert client().get(PATH) == {"interconnects": []}
     call = api.calls[0]
     assert call.headers["Authorization"] == "Bearer " + TOKEN
-    assert call.headers["User-Agent"].startswith("cloudflare.magic_transit/%s (ansible-core/" % _client.COLLECTION_VERSION)
+    assert call.headers["User-Agent"].startswith(
+        "cloudflare.magic_transit/%s (ansible-core/" % _client.COLLECTION_VERSION
+    )
 
 
 def test_legacy_key_auth_headers(api):
@@ -55,16 +57,19 @@ def test_legacy_key_auth_headers(api):
     assert "Authorization" not in headers
 
 
-@pytest.mark.parametrize("kwargs, option", [
-    (dict(api_token=None), "api_token"),
-    (dict(api_email="ops@example.com", api_key="k"), "api_token"),
-    (dict(account_id="../../zones"), "account_id"),
-    (dict(account_id="a" * 33), "account_id"),
-    (dict(base_url="http://api.cloudflare.com/client/v4"), "base_url"),
-    (dict(base_url="ftp://127.0.0.1/"), "base_url"),
-    (dict(timeout=0), "timeout"),
-    (dict(max_retries=-1), "max_retries"),
-])
+@pytest.mark.parametrize(
+    "kwargs, option",
+    [
+        (dict(api_token=None), "api_token"),
+        (dict(api_email="ops@example.com", api_key="k"), "api_token"),
+        (dict(account_id="../../zones"), "account_id"),
+        (dict(account_id="a" * 33), "account_id"),
+        (dict(base_url="http://api.cloudflare.com/client/v4"), "base_url"),
+        (dict(base_url="ftp://127.0.0.1/"), "base_url"),
+        (dict(timeout=0), "timeout"),
+        (dict(max_retries=-1), "max_retries"),
+    ],
+)
 def test_bad_configuration_is_refused_naming_the_option(kwargs, option):
     with pytest.raises(InvalidOption) as exc:
         client(**kwargs)
@@ -85,12 +90,15 @@ def test_json_null_is_never_sent(api):
     assert without_nulls({"a": [1, None, {"b": None}]}) == {"a": [1, {}]}
 
 
-@pytest.mark.parametrize("status, code, message", [
-    (400, 1004, "mtu must be >= 576"),
-    (401, 10000, "Authentication error"),
-    (403, 10000, "Unauthorized to access requested resource"),
-    (404, 1003, "Interconnect not found"),
-])
+@pytest.mark.parametrize(
+    "status, code, message",
+    [
+        (400, 1004, "mtu must be >= 576"),
+        (401, 10000, "Authentication error"),
+        (403, 10000, "Unauthorized to access requested resource"),
+        (404, 1003, "Interconnect not found"),
+    ],
+)
 def test_api_errors_carry_status_method_path_and_cloudflare_errors(api, status, code, message):
     errors = [{"code": code, "message": message, "source": {"pointer": "/mtu"}}]
     api.expect("PUT", PATH + "/abc", status=status, errors=errors)
@@ -215,6 +223,7 @@ def test_empty_environment_variables_count_as_unset(api, run_module, monkeypatch
 
 # --- the client boundary --------------------------------------------------------------------------
 
+
 def _adapter_sends(monkeypatch):
     """Capture what requests hands its transport (after it merged the environment's settings)."""
     sent = []
@@ -239,8 +248,10 @@ def test_validate_certs_false_is_not_overridden_by_a_ca_bundle_variable(monkeypa
     client().get(PATH)
     assert [s["verify"] for s in sent] == [False, "/etc/ssl/certs/ca-certificates.crt"]
     assert [s["allow_redirects"] if "allow_redirects" in s else False for s in sent] == [False, False]
-    assert insecure.warnings == ["validate_certs=false: the TLS certificate of %s is not verified, so anyone on the path "
-                                 "can read the credentials and answer in Cloudflare's name" % BASE_URL]
+    assert insecure.warnings == [
+        "validate_certs=false: the TLS certificate of %s is not verified, so anyone on the path "
+        "can read the credentials and answer in Cloudflare's name" % BASE_URL
+    ]
     assert client().warnings == []
 
 
@@ -259,7 +270,9 @@ def _wrapped(reason):
 def test_dns_failures_are_reported_as_dns(api):
     import socket
 
-    reason = urllib3.exceptions.NameResolutionError("cloudflare.invalid", None, socket.gaierror(-2, "Name or service not known"))
+    reason = urllib3.exceptions.NameResolutionError(
+        "cloudflare.invalid", None, socket.gaierror(-2, "Name or service not known")
+    )
     api.expect("POST", PATH, raises=requests.exceptions.ConnectionError(_wrapped(reason)))
     with pytest.raises(CloudflareAPIError) as exc:
         client(max_retries=0).post(PATH, {"notes": "x"})
@@ -275,19 +288,26 @@ def test_certificate_failures_are_reported_as_tls_and_not_retried(api):
     api.expect("GET", PATH, raises=requests.exceptions.SSLError(_wrapped(urllib3.exceptions.SSLError(reason))))
     with pytest.raises(CloudflareAPIError) as exc:
         client().get(PATH)
-    assert str(exc.value) == ("GET %s: the TLS certificate of cloudflare.invalid was refused (self-signed certificate); "
-                              "nothing was sent" % PATH)
+    assert str(exc.value) == (
+        "GET %s: the TLS certificate of cloudflare.invalid was refused (self-signed certificate); "
+        "nothing was sent" % PATH
+    )
     assert not exc.value.retryable and not exc.value.outcome_unknown and api.sleeps == []
 
 
-@pytest.mark.parametrize("raised", [
-    requests.exceptions.InvalidHeader("Invalid leading whitespace, reserved character(s), or return character(s) in "
-                                      "header value: 'Bearer %s\\n'" % TOKEN),
-    UnicodeEncodeError("latin-1", "Bearer %s\u2028" % TOKEN, 47, 48, "ordinal not in range(256)"),
-    ValueError("Invalid header value b'Bearer %s\\r\\n'" % TOKEN),
-    requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead(%s)" % TOKEN),
-    RuntimeError("anything else, quoting %s" % TOKEN),
-])
+@pytest.mark.parametrize(
+    "raised",
+    [
+        requests.exceptions.InvalidHeader(
+            "Invalid leading whitespace, reserved character(s), or return character(s) in "
+            "header value: 'Bearer %s\\n'" % TOKEN
+        ),
+        UnicodeEncodeError("latin-1", "Bearer %s\u2028" % TOKEN, 47, 48, "ordinal not in range(256)"),
+        ValueError("Invalid header value b'Bearer %s\\r\\n'" % TOKEN),
+        requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead(%s)" % TOKEN),
+        RuntimeError("anything else, quoting %s" % TOKEN),
+    ],
+)
 def test_no_exception_text_of_the_http_stack_reaches_a_message(api, raised):
     api.expect("PATCH", PATH, raises=raised)
     with pytest.raises(CloudflareAPIError) as exc:
@@ -328,8 +348,9 @@ def test_a_required_shape_unwraps_its_key(api):
     assert client().get(PATH, shape=Shape(list, "interconnects")) == [{"id": "a"}]
     with pytest.raises(CloudflareAPIError) as exc:
         client().check_shape({"modified": True}, Shape(dict, "modified_interconnect"), "PUT", PATH)
-    assert str(exc.value) == ("PUT %s: HTTP 2xx answer of the wrong shape: result has no key 'modified_interconnect' "
-                              "(keys: modified)" % PATH)
+    assert str(exc.value) == (
+        "PUT %s: HTTP 2xx answer of the wrong shape: result has no key 'modified_interconnect' (keys: modified)" % PATH
+    )
     assert exc.value.outcome_unknown and not exc.value.retryable
 
 
@@ -337,7 +358,12 @@ def test_md5_keys_given_to_a_module_are_scrubbed_from_echoed_errors(api, run_mod
     from ansible_collections.cloudflare.magic_transit.plugins.modules import cf_interconnect
 
     md5 = 'k"ey/with spaces&+'
-    interconnect = {"id": "3d8f178ccc144d6089165dca06f11d1d", "name": "lhr", "mtu": 1476, "bgp": {"customer_asn": 64512}}
+    interconnect = {
+        "id": "3d8f178ccc144d6089165dca06f11d1d",
+        "name": "lhr",
+        "mtu": 1476,
+        "bgp": {"customer_asn": 64512},
+    }
     api.expect("GET", PATH, result={"interconnects": [interconnect]})
     echo = "md5_key %s / %s / %s" % (md5, json.dumps(md5), requests.utils.quote(md5, safe=""))
     api.expect("PUT", PATH + "/" + interconnect["id"], status=400, errors=[{"code": 1004, "message": echo}])
@@ -386,10 +412,13 @@ def test_calls_after_the_last_budget_answer_are_counted(api):
     assert c.rate_budget().calls_since == 2 and c.rate_budget().remaining == 17
 
 
-@pytest.mark.parametrize("errors", [
-    [{"code": 1, "message": "m", "source": "not an object"}],
-    [{"code": 1, "message": "m", "source": None}, "a string", 3],
-])
+@pytest.mark.parametrize(
+    "errors",
+    [
+        [{"code": 1, "message": "m", "source": "not an object"}],
+        [{"code": 1, "message": "m", "source": None}, "a string", 3],
+    ],
+)
 def test_odd_error_objects_still_give_a_clear_message(api, errors):
     api.expect("GET", PATH, status=400, errors=errors)
     with pytest.raises(CloudflareAPIError) as exc:
@@ -406,8 +435,15 @@ def test_a_recovered_429_is_no_count_of_what_others_spent(api):
     def sleep(seconds):
         now[0] += seconds
 
-    api.expect("GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "1", "Ratelimit": '"default";r=0;t=298'})
-    api.expect("GET", PATH, result={}, headers={"Ratelimit": '"default";r=1196;t=297', "Ratelimit-Policy": '"default";q=1200;w=300'})
+    api.expect(
+        "GET", PATH, status=429, errors=RATE_LIMITED, headers={"Retry-After": "1", "Ratelimit": '"default";r=0;t=298'}
+    )
+    api.expect(
+        "GET",
+        PATH,
+        result={},
+        headers={"Ratelimit": '"default";r=1196;t=297', "Ratelimit-Policy": '"default";q=1200;w=300'},
+    )
     c = client(sleep=sleep, clock=lambda: now[0], max_retry_wait=60)
     c.get(PATH)
     budget = c.rate_budget()
@@ -445,7 +481,9 @@ def test_a_list_answer_that_says_more_pages_exist_fails_naming_the_call(api, res
         return
     with pytest.raises(CloudflareAPIError) as exc:
         client().get(PATH)
-    assert str(exc.value) == ("GET %s: the answer is only part of the list (result_info: %s), and this collection "
-                              "reads whole lists only: nothing was taken from it" % (PATH, partial))
+    assert str(exc.value) == (
+        "GET %s: the answer is only part of the list (result_info: %s), and this collection "
+        "reads whole lists only: nothing was taken from it" % (PATH, partial)
+    )
     assert not exc.value.retryable and not exc.value.outcome_unknown
     api.assert_done()  # not retried, no second page asked for

@@ -7,21 +7,32 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import Change
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
     Connectors,
     given_identity,
     select_connector,
 )
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._license_keys import keep_license_key
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import Change
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 
-HARDWARE = dict(id="c1", notes="ber", device=dict(id="d1", serial_number="SN1", type="MANAGED"),
-                interrupt_window_embargo_dates=["2026-12-24"])
+HARDWARE = dict(
+    id="c1",
+    notes="ber",
+    device=dict(id="d1", serial_number="SN1", type="MANAGED"),
+    interrupt_window_embargo_dates=["2026-12-24"],
+)
 VIRTUAL = dict(id="c2", notes="aws", device=dict(id="d2", type="LICENSED"))
-NO_OPTIONS = dict(state="present", id=None, device_id=None, device_serial_number=None, notes=None,
-                  provision_license=False, purge_embargo_dates=True)
+NO_OPTIONS = dict(
+    state="present",
+    id=None,
+    device_id=None,
+    device_serial_number=None,
+    notes=None,
+    provision_license=False,
+    purge_embargo_dates=True,
+)
 
 
 def params(**given):
@@ -31,15 +42,24 @@ def params(**given):
 CONNECTORS = Connectors(None)
 
 
-@pytest.mark.parametrize("given, current, message", [
-    (params(id="c9"), None, "^id must identify an existing connector"),
-    (params(notes="new"), None, "^notes match no connector: to create one"),
-    (params(id="c1", provision_license=True), HARDWARE, "^provision_license re-keys only connectors of virtual"),
-    (params(device_serial_number="SN9", provision_license=True), None,
-     "^provision_license with device_serial_number 'SN9', which has no connector yet, is refused before any write"),
-    (params(device_id="d9", provision_license=True), None,
-     "^provision_license with device_id 'd9', which has no connector yet, is refused before any write"),
-])
+@pytest.mark.parametrize(
+    "given, current, message",
+    [
+        (params(id="c9"), None, "^id must identify an existing connector"),
+        (params(notes="new"), None, "^notes match no connector: to create one"),
+        (params(id="c1", provision_license=True), HARDWARE, "^provision_license re-keys only connectors of virtual"),
+        (
+            params(device_serial_number="SN9", provision_license=True),
+            None,
+            "^provision_license with device_serial_number 'SN9', which has no connector yet, is refused before any write",
+        ),
+        (
+            params(device_id="d9", provision_license=True),
+            None,
+            "^provision_license with device_id 'd9', which has no connector yet, is refused before any write",
+        ),
+    ],
+)
 def test_prepare_refuses_before_any_write(given, current, message):
     with pytest.raises(InvalidOption, match=message):
         CONNECTORS.prepare(given, current, {})
@@ -57,11 +77,14 @@ def test_check_refuses_a_license_for_a_deletion():
         CONNECTORS.check(params(id="c1", state="absent", provision_license=True))
 
 
-@pytest.mark.parametrize("given, device", [
-    (params(device_id="d5"), dict(id="d5")),
-    (params(device_serial_number="SN5"), dict(serial_number="SN5")),
-    (params(notes="new", provision_license=True), dict(provision_license=True)),
-])
+@pytest.mark.parametrize(
+    "given, device",
+    [
+        (params(device_id="d5"), dict(id="d5")),
+        (params(device_serial_number="SN5"), dict(serial_number="SN5")),
+        (params(notes="new", provision_license=True), dict(provision_license=True)),
+    ],
+)
 def test_create_body_names_exactly_one_device(given, device):
     assert CONNECTORS.create_body(given) == dict(device=device)
 
@@ -86,11 +109,14 @@ def test_a_license_key_missing_from_the_answer_is_replaced():
     assert "no license key came back, so it was re-keyed" in change.warnings[0]
 
 
-@pytest.mark.parametrize("given, current, answer", [
-    (params(id="c2", provision_license=True), VIRTUAL, dict(VIRTUAL, license_key="KEY")),
-    (params(notes="aws", provision_license=True), VIRTUAL, dict(VIRTUAL)),
-    (params(id="c2"), VIRTUAL, dict(VIRTUAL)),
-])
+@pytest.mark.parametrize(
+    "given, current, answer",
+    [
+        (params(id="c2", provision_license=True), VIRTUAL, dict(VIRTUAL, license_key="KEY")),
+        (params(notes="aws", provision_license=True), VIRTUAL, dict(VIRTUAL)),
+        (params(id="c2"), VIRTUAL, dict(VIRTUAL)),
+    ],
+)
 def test_no_extra_rekey_when_the_key_came_back_or_none_was_asked(given, current, answer):
     client = FakeClient([VIRTUAL])
     connectors = Connectors(client)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import Change, IncompleteRun
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import (
     CHANGED,
     FAILED,
@@ -15,7 +15,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet im
     UNCHANGED,
     FleetWriter,
 )
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import Change, IncompleteRun
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Resource
 from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_utils.fakes import FakeClient
 
@@ -68,10 +68,13 @@ def test_stops_after_the_first_failure_and_says_what_landed():
     result = caught.value.result
     assert [e["status"] for e in result["widgets"]] == [CHANGED, FAILED, NOT_SENT, NOT_SENT]
     assert [w[1] for w in client.writes] == ["w0", "w1"]
-    assert caught.value.msg.startswith("widget 1 (w1): PATCH /widgets/w1: refused. Entries: 1 changed, 0 unchanged, "
-                                       "1 failed, 2 not sent.")
-    assert "Failed: widget 1 (w1). Not sent: widget 2 (w2), widget 3 (w3). Changed before the stop: widget 0 (w0)." \
+    assert caught.value.msg.startswith(
+        "widget 1 (w1): PATCH /widgets/w1: refused. Entries: 1 changed, 0 unchanged, 1 failed, 2 not sent."
+    )
+    assert (
+        "Failed: widget 1 (w1). Not sent: widget 2 (w2), widget 3 (w3). Changed before the stop: widget 0 (w0)."
         in caught.value.msg
+    )
     assert result["widgets"][2]["error"] == "not sent after the write of widget 1 (w1) failed"
 
 

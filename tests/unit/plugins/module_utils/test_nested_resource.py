@@ -32,23 +32,35 @@ class Segments(Resource):
     label = "segment"
     path = ("magic", "sites", "{site_id}", "segments")
     parent = Parent(Sites, "site_id", "site_name")
-    answers = dict(list=Shape(list, "segments"), get=Shape(dict, "segment"), create=Shape(ONE_IN_LIST),
-                   update=Shape(dict, "modified_segment"), delete=Shape(dict, "deleted_segment"))
+    answers = dict(
+        list=Shape(list, "segments"),
+        get=Shape(dict, "segment"),
+        create=Shape(ONE_IN_LIST),
+        update=Shape(dict, "modified_segment"),
+        delete=Shape(dict, "deleted_segment"),
+    )
     argument_spec = dict(name=dict(type="str"), vlan_tag=dict(type="int"))
 
     def prepare(self, params, current, desired):
         return desired  # a segment the options name and no site holds is created
 
 
-SPEC = dict(id=dict(type="str"), site_id=dict(type="str"), site_name=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]), **Segments.argument_spec)
+SPEC = dict(
+    id=dict(type="str"),
+    site_id=dict(type="str"),
+    site_name=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    **Segments.argument_spec,
+)
 
 
 def segment_module(run):
     def main():
-        module = CloudflareModule(argument_spec=SPEC, mutually_exclusive=[("site_id", "site_name")],
-                                  supports_check_mode=True)
+        module = CloudflareModule(
+            argument_spec=SPEC, mutually_exclusive=[("site_id", "site_name")], supports_check_mode=True
+        )
         module.run(getattr(ResourceModule(module, Segments), run))
+
     return SimpleNamespace(main=main)
 
 
@@ -72,10 +84,14 @@ def expect_site_by_name(api):
 
 def test_answers_are_declared_per_verb_and_writes_not_named_answer_a_bare_object():
     required = ("id",)
-    assert Segments.shapes == dict(list=Shape(list, "segments", required), get=Shape(dict, "segment", required),
-                                   write=Shape(dict, None, required), create=Shape(ONE_IN_LIST, None, required),
-                                   update=Shape(dict, "modified_segment", required),
-                                   delete=Shape(dict, "deleted_segment", required))
+    assert Segments.shapes == dict(
+        list=Shape(list, "segments", required),
+        get=Shape(dict, "segment", required),
+        write=Shape(dict, None, required),
+        create=Shape(ONE_IN_LIST, None, required),
+        update=Shape(dict, "modified_segment", required),
+        delete=Shape(dict, "deleted_segment", required),
+    )
     assert Sites(None).answer("delete") == Shape(dict, None, required)
 
 
@@ -119,8 +135,9 @@ def test_create_answers_a_list_holding_the_new_object(api, run_module):
 def test_update_answers_a_wrapped_object(api, run_module):
     expect_site_by_name(api)
     api.expect("GET", SEGMENTS, result={"segments": [SEG]})
-    api.expect("PATCH", SEGMENTS + "/" + SEG["id"], result={"modified_segment": dict(SEG, vlan_tag=20)},
-               body={"vlan_tag": 20})
+    api.expect(
+        "PATCH", SEGMENTS + "/" + SEG["id"], result={"modified_segment": dict(SEG, vlan_tag=20)}, body={"vlan_tag": 20}
+    )
     result = run_module(ENSURE, diff=True, name="pos", vlan_tag=20, **BY_SITE_NAME)
     assert (result["changed"], result["segment"]["vlan_tag"]) == (True, 20)
     assert result["diff"] == {"before": {"vlan_tag": 10}, "after": {"vlan_tag": 20}}
@@ -135,12 +152,15 @@ def test_delete_answers_the_deleted_object(api, run_module):
     assert "re-read" not in repr(result.get("warnings"))  # the answer was taken as it came
 
 
-@pytest.mark.parametrize("args, found, changed", [
-    (dict(name="new", vlan_tag=30), [], True),
-    (dict(name="pos", vlan_tag=20), [SEG], True),
-    (dict(name="pos", state="absent"), [SEG], True),
-    (dict(name="pos", vlan_tag=10), [SEG], False),
-])
+@pytest.mark.parametrize(
+    "args, found, changed",
+    [
+        (dict(name="new", vlan_tag=30), [], True),
+        (dict(name="pos", vlan_tag=20), [SEG], True),
+        (dict(name="pos", state="absent"), [SEG], True),
+        (dict(name="pos", vlan_tag=10), [SEG], False),
+    ],
+)
 def test_check_mode_reads_and_never_writes(api, run_module, args, found, changed):
     expect_site_by_name(api)
     api.expect("GET", SEGMENTS, result={"segments": found})
@@ -149,15 +169,29 @@ def test_check_mode_reads_and_never_writes(api, run_module, args, found, changed
     assert api.writes() == [] and result["api_calls"] == {"GET": 2}
 
 
-@pytest.mark.parametrize("args, script, message", [
-    (dict(site_name="nowhere"), [("GET", SITES, [SITE])], "site_name must identify an existing site, got 'nowhere'"),
-    (dict(site_id="f" * 32), [("GET", SITES + "/" + "f" * 32, None)], "site_id must identify an existing site, got '%s'" % ("f" * 32)),
-    (dict(site_name="twin"), [("GET", SITES, [dict(SITE, name="twin"), dict(OTHER_SITE, name="twin")])],
-     "2 sites match site_name 'twin' (ids: %s, %s): identify it by id" % (SITE["id"], OTHER_SITE["id"])),
-    (dict(site_id="../x"), [], "site_id must be 1 to 32 letters or digits (a Cloudflare id), got '../x'"),
-    (dict(site_name=" "), [], "site_id or site_name must name the site this segment belongs to, got ' '"),
-    (dict(), [], "site_id or site_name must name the site this segment belongs to"),
-])
+@pytest.mark.parametrize(
+    "args, script, message",
+    [
+        (
+            dict(site_name="nowhere"),
+            [("GET", SITES, [SITE])],
+            "site_name must identify an existing site, got 'nowhere'",
+        ),
+        (
+            dict(site_id="f" * 32),
+            [("GET", SITES + "/" + "f" * 32, None)],
+            "site_id must identify an existing site, got '%s'" % ("f" * 32),
+        ),
+        (
+            dict(site_name="twin"),
+            [("GET", SITES, [dict(SITE, name="twin"), dict(OTHER_SITE, name="twin")])],
+            "2 sites match site_name 'twin' (ids: %s, %s): identify it by id" % (SITE["id"], OTHER_SITE["id"]),
+        ),
+        (dict(site_id="../x"), [], "site_id must be 1 to 32 letters or digits (a Cloudflare id), got '../x'"),
+        (dict(site_name=" "), [], "site_id or site_name must name the site this segment belongs to, got ' '"),
+        (dict(), [], "site_id or site_name must name the site this segment belongs to"),
+    ],
+)
 def test_a_parent_named_but_not_found_fails_before_any_write_naming_the_option(api, run_module, args, script, message):
     for method, path, result in script:
         api.expect(method, path, result=result, status=404 if result is None else 200)
@@ -179,8 +213,12 @@ def test_a_create_whose_answer_is_lost_is_found_again_by_name_not_sent_twice(api
 
 # (verb, its wrong answer): a read fails naming the call; a write is an unknown outcome, re-read before anything else.
 WRONG_READS = [
-    ("list", [SEG]), ("list", {"segments": SEG}), ("list", {"items": [SEG]}),
-    ("get", SEG), ("get", {"segment": [SEG]}), ("get", {"segment": {"name": "no id"}}),
+    ("list", [SEG]),
+    ("list", {"segments": SEG}),
+    ("list", {"items": [SEG]}),
+    ("get", SEG),
+    ("get", {"segment": [SEG]}),
+    ("get", {"segment": {"name": "no id"}}),
 ]
 
 
@@ -195,11 +233,18 @@ def test_a_read_of_the_wrong_shape_fails_naming_the_call(api, run_module, verb, 
 
 
 WRONG_WRITES = [
-    ("POST", SEGMENTS, SEG), ("POST", SEGMENTS, [SEG, SEG]), ("POST", SEGMENTS, []), ("POST", SEGMENTS, {"segment": SEG}),
-    ("PATCH", SEGMENTS + "/" + SEG["id"], dict(SEG, vlan_tag=20)), ("PATCH", SEGMENTS + "/" + SEG["id"], [dict(SEG, vlan_tag=20)]),
-    ("DELETE", SEGMENTS + "/" + SEG["id"], SEG), ("DELETE", SEGMENTS + "/" + SEG["id"], {"deleted_segment": None}),
+    ("POST", SEGMENTS, SEG),
+    ("POST", SEGMENTS, [SEG, SEG]),
+    ("POST", SEGMENTS, []),
+    ("POST", SEGMENTS, {"segment": SEG}),
+    ("PATCH", SEGMENTS + "/" + SEG["id"], dict(SEG, vlan_tag=20)),
+    ("PATCH", SEGMENTS + "/" + SEG["id"], [dict(SEG, vlan_tag=20)]),
+    ("DELETE", SEGMENTS + "/" + SEG["id"], SEG),
+    ("DELETE", SEGMENTS + "/" + SEG["id"], {"deleted_segment": None}),
 ]
-WRITE_ARGS = dict(POST=dict(name="pos", vlan_tag=10), PATCH=dict(name="pos", vlan_tag=20), DELETE=dict(name="pos", state="absent"))
+WRITE_ARGS = dict(
+    POST=dict(name="pos", vlan_tag=10), PATCH=dict(name="pos", vlan_tag=20), DELETE=dict(name="pos", state="absent")
+)
 
 
 @pytest.mark.parametrize("method, path, answer", WRONG_WRITES)
@@ -225,16 +270,19 @@ def test_a_write_of_the_wrong_shape_is_an_unknown_outcome_settled_by_a_re_read(a
 WRAPPED_ONE = Shape(ONE_IN_LIST, "segments", ("id",))
 
 
-@pytest.mark.parametrize("shape, answer, problem", [
-    (Segments.shapes["create"], [SEG], None),
-    (WRAPPED_ONE, {"segments": [SEG]}, None),
-    (Segments.shapes["create"], [SEG, SEG], "result is a list of 2 items where a list of one object was expected"),
-    (Segments.shapes["create"], [], "result is a list of 0 items where a list of one object was expected"),
-    (Segments.shapes["create"], SEG, "result is an object where a list of one object was expected"),
-    (WRAPPED_ONE, {"segments": SEG}, "result['segments'] is an object where a list of one object was expected"),
-    (Segments.shapes["create"], ["x"], "result[0] is a string where an object was expected"),
-    (Segments.shapes["create"], [{"name": "no id"}], "result[0] has no key 'id' (keys: name)"),
-])
+@pytest.mark.parametrize(
+    "shape, answer, problem",
+    [
+        (Segments.shapes["create"], [SEG], None),
+        (WRAPPED_ONE, {"segments": [SEG]}, None),
+        (Segments.shapes["create"], [SEG, SEG], "result is a list of 2 items where a list of one object was expected"),
+        (Segments.shapes["create"], [], "result is a list of 0 items where a list of one object was expected"),
+        (Segments.shapes["create"], SEG, "result is an object where a list of one object was expected"),
+        (WRAPPED_ONE, {"segments": SEG}, "result['segments'] is an object where a list of one object was expected"),
+        (Segments.shapes["create"], ["x"], "result[0] is a string where an object was expected"),
+        (Segments.shapes["create"], [{"name": "no id"}], "result[0] has no key 'id' (keys: name)"),
+    ],
+)
 def test_a_list_of_one_object_is_checked_and_unwrapped(shape, answer, problem):
     assert shape_problem(answer, shape) == problem
     if problem is None:
@@ -265,10 +313,19 @@ def test_a_parent_below_a_parent_is_located_from_the_same_options(api):
         Ports(client).located(dict(site_id=SITE["id"], segment_name="x"), "ports[0].")
 
 
-@pytest.mark.parametrize("declarations, message", [
-    (dict(answers=dict(delte=Shape(dict))), r"^Broken\.answers: unknown verb\(s\) delte \(verbs: list, get, create, update, delete, write\)$"),
-    (dict(path=("magic", "segments"), parent=Parent(Sites, "site_id", "site_name")), r"^Broken\.path must hold \{site_id\}, the id of its parent$"),
-])
+@pytest.mark.parametrize(
+    "declarations, message",
+    [
+        (
+            dict(answers=dict(delte=Shape(dict))),
+            r"^Broken\.answers: unknown verb\(s\) delte \(verbs: list, get, create, update, delete, write\)$",
+        ),
+        (
+            dict(path=("magic", "segments"), parent=Parent(Sites, "site_id", "site_name")),
+            r"^Broken\.path must hold \{site_id\}, the id of its parent$",
+        ),
+    ],
+)
 def test_a_description_the_engine_would_misread_is_refused_when_defined(declarations, message):
     with pytest.raises(TypeError, match=message):
         type("Broken", (Resource,), declarations)

@@ -33,7 +33,9 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_util
 
 def report(connectors=None, sites=(), now=NOW, **options):
     """The report of the fixed fleet (or of ``connectors``) with the fixed sites (``sites=None``: not read)."""
-    return build_report(CONNECTORS if connectors is None else connectors, SITES if sites == () else sites, dict(OPTIONS, **options), now)
+    return build_report(
+        CONNECTORS if connectors is None else connectors, SITES if sites == () else sites, dict(OPTIONS, **options), now
+    )
 
 
 def count(rep, key):
@@ -44,9 +46,24 @@ def count(rep, key):
 def test_counts_per_finding():
     rep = report()
     assert dict((s["key"], s["count"]) for s in rep["summary"]) == dict(
-        offline=2, ha_overlap=4, ha_timezones_differ=2, window_in_business_hours=0, unknown_timezone=0, unreadable_window=0,
-        not_activated=1, old_version=1, no_window=0, duplicate_notes=2, no_site=1, window_differs=5, past_embargo_dates=1,
-        site_down=0, site_no_secondary=0, site_unknown_connector=0, in_two_sites=0)
+        offline=2,
+        ha_overlap=4,
+        ha_timezones_differ=2,
+        window_in_business_hours=0,
+        unknown_timezone=0,
+        unreadable_window=0,
+        not_activated=1,
+        old_version=1,
+        no_window=0,
+        duplicate_notes=2,
+        no_site=1,
+        window_differs=5,
+        past_embargo_dates=1,
+        site_down=0,
+        site_no_secondary=0,
+        site_unknown_connector=0,
+        in_two_sites=0,
+    )
     assert (rep["total"], rep["attention_count"]) == (8, 8)
     clean = dict(BER_A, site_id=None)
     assert report([clean], sites=None)["attention"] == [], "online, current, on the standard, no peer: no finding"
@@ -55,16 +72,21 @@ def test_counts_per_finding():
 def test_connectors_needing_attention_are_sorted_by_severity():
     rep = report()
     assert [(r["name"], r["id"][-1]) for r in rep["attention"]] == [
-        ("sfo-lab", "6"),                      # critical, 4 findings
-        ("lon-store-01 primary", "1"),         # critical, 3 findings (its peer is in another time zone), by name
+        ("sfo-lab", "6"),  # critical, 4 findings
+        ("lon-store-01 primary", "1"),  # critical, 3 findings (its peer is in another time zone), by name
         ("lon-store-01 secondary <b>", "2"),
-        ("ber-branch-01 secondary", "4"),      # critical, 2 findings, by name
+        ("ber-branch-01 secondary", "4"),  # critical, 2 findings, by name
         ("tyo-store-114", "7"),
-        ("ber-branch-01 primary", "3"),        # critical, 1 finding
-        ("muc-branch-02", "5"),                # warnings; the same notes: by id
+        ("ber-branch-01 primary", "3"),  # critical, 1 finding
+        ("muc-branch-02", "5"),  # warnings; the same notes: by id
         ("muc-branch-02", "8"),
     ]
-    assert [f["key"] for f in rep["attention"][0]["findings"]] == ["offline", "not_activated", "no_site", "past_embargo_dates"]
+    assert [f["key"] for f in rep["attention"][0]["findings"]] == [
+        "offline",
+        "not_activated",
+        "no_site",
+        "past_embargo_dates",
+    ]
 
 
 def test_ha_overlap_is_judged_in_utc_across_dst():
@@ -75,15 +97,37 @@ def test_ha_overlap_is_judged_in_utc_across_dst():
     berlin, overlap = rep["ha_overlaps"]
     # Berlin's back-to-back windows (01:00-05:00, 05:00-09:00) touch, except on 29 March: the clocks go forward
     # within the first window, which may then close at 05:00 local or after 4 real hours (06:00): judged as both.
-    assert berlin["group"] == "ber-branch-01" and berlin["intervals"] == [("2026-03-29T03:00:00+00:00", "2026-03-29T04:00:00+00:00")]
-    assert overlap["group"] == "lon-store-01" and overlap["connectors"] == ["lon-store-01 primary", "lon-store-01 secondary <b>"]
+    assert berlin["group"] == "ber-branch-01" and berlin["intervals"] == [
+        ("2026-03-29T03:00:00+00:00", "2026-03-29T04:00:00+00:00")
+    ]
+    assert overlap["group"] == "lon-store-01" and overlap["connectors"] == [
+        "lon-store-01 primary",
+        "lon-store-01 secondary <b>",
+    ]
     starts = [datetime.datetime.fromisoformat(s) for s, e in overlap["intervals"]]
-    assert starts == [datetime.datetime(2026, m, d, 1, tzinfo=UTC) for m, d in ((3, 15), (3, 22), (3, 29), (10, 25), (11, 1))]
+    assert starts == [
+        datetime.datetime(2026, m, d, 1, tzinfo=UTC) for m, d in ((3, 15), (3, 22), (3, 29), (10, 25), (11, 1))
+    ]
     assert rep["calendar"]["ha_hours"] == [(5, 1)], "Sunday 15 March (day 5 from Tuesday 10 March), 01:00-02:00 UTC"
-    assert rep["calendar"]["ha_down"] == [dict(group="lon-store-01", connectors=["lon-store-01 primary", "lon-store-01 secondary <b>"],
-                                               start="Sun 2026-03-15 01:00", end="02:00")]
-    (text,) = [f["text"] for r in rep["connectors"] if r["name"] == "lon-store-01 primary" for f in r["findings"] if f["key"] == "ha_overlap"]
-    assert text == "window overlaps its HA peer lon-store-01 secondary <b>: 1 h in the next 7 days, first Sun 2026-03-15 01:00-02:00 UTC"
+    assert rep["calendar"]["ha_down"] == [
+        dict(
+            group="lon-store-01",
+            connectors=["lon-store-01 primary", "lon-store-01 secondary <b>"],
+            start="Sun 2026-03-15 01:00",
+            end="02:00",
+        )
+    ]
+    (text,) = [
+        f["text"]
+        for r in rep["connectors"]
+        if r["name"] == "lon-store-01 primary"
+        for f in r["findings"]
+        if f["key"] == "ha_overlap"
+    ]
+    assert (
+        text
+        == "window overlaps its HA peer lon-store-01 secondary <b>: 1 h in the next 7 days, first Sun 2026-03-15 01:00-02:00 UTC"
+    )
     # From Tuesday 3 February both are on winter time: 01:00 and 02:00 UTC, one after the other, never together.
     winter = report(now=datetime.datetime(2026, 2, 3, 9, tzinfo=UTC))["calendar"]
     assert winter["ha_hours"] == [] and winter["days"][5] == "Sun 02-08"
@@ -136,8 +180,12 @@ def test_an_unreadable_connector_version_is_reported_not_fatal():
 
 
 def test_the_standard_window_is_a_preset_or_explicit():
-    assert standard_window(dict(preset="weeknights")) == dict(days=["Monday", "Tuesday", "Wednesday", "Thursday"], hour=1, duration=3)
-    assert standard_window(dict(preset="weekend_nights", hour=2)) == dict(days=["Sunday", "Saturday"], hour=2, duration=4)
+    assert standard_window(dict(preset="weeknights")) == dict(
+        days=["Monday", "Tuesday", "Wednesday", "Thursday"], hour=1, duration=3
+    )
+    assert standard_window(dict(preset="weekend_nights", hour=2)) == dict(
+        days=["Sunday", "Saturday"], hour=2, duration=4
+    )
     assert standard_window(dict(days=["saturday"], hour=3, duration=2)) == dict(days=["Saturday"], hour=3, duration=2)
     assert standard_window(dict(preset=None, days=None, hour=None, duration=None)) is None
     with pytest.raises(InvalidOption, match="^standard_window needs a preset or all of days, hour and duration"):
@@ -162,30 +210,53 @@ def test_offline_threshold_and_no_site_without_sites():
 def test_drift_message_names_connectors_by_notes_at_most_twenty():
     many = [connector(100 + n, "store-%03d" % n, activated=False) for n in range(25)]
     message = drift_message(report(many, sites=None, standard_window=None))
-    assert message.startswith("25 of 25 connector(s) need attention: store-000 (not activated), store-001 (not activated)")
+    assert message.startswith(
+        "25 of 25 connector(s) need attention: store-000 (not activated), store-001 (not activated)"
+    )
     assert message.endswith("store-019 (not activated) and 5 more") and "store-020" not in message
 
 
 def test_ignored_findings_leave_counts_attention_and_drift():
     rep = without_findings(report(), {"window_differs", "duplicate_notes", "ha_overlap"})
-    assert [s["key"] for s in rep["summary"]] == ["offline", "site_down", "ha_timezones_differ", "window_in_business_hours",
-                                                  "unknown_timezone", "unreadable_window", "not_activated",
-                                                  "old_version", "no_window", "no_site", "site_no_secondary",
-                                                  "site_unknown_connector", "in_two_sites", "past_embargo_dates"]
+    assert [s["key"] for s in rep["summary"]] == [
+        "offline",
+        "site_down",
+        "ha_timezones_differ",
+        "window_in_business_hours",
+        "unknown_timezone",
+        "unreadable_window",
+        "not_activated",
+        "old_version",
+        "no_window",
+        "no_site",
+        "site_no_secondary",
+        "site_unknown_connector",
+        "in_two_sites",
+        "past_embargo_dates",
+    ]
     # (lon-store-01's members still differ in time zone, a warning)
-    assert [r["name"] for r in rep["attention"]] == ["sfo-lab", "tyo-store-114", "lon-store-01 primary",
-                                                     "lon-store-01 secondary <b>", "muc-branch-02"]
+    assert [r["name"] for r in rep["attention"]] == [
+        "sfo-lab",
+        "tyo-store-114",
+        "lon-store-01 primary",
+        "lon-store-01 secondary <b>",
+        "muc-branch-02",
+    ]
     assert "window differs" not in drift_message(rep)
 
 
 def test_rendered_files():
     files = render_all(report(), "Audit <test>")
     page = files["report.html"]
-    assert "<title>Audit &lt;test&gt;</title>" in page and "lon-store-01 secondary &lt;b&gt;" in page and "<b>" not in page
+    assert (
+        "<title>Audit &lt;test&gt;</title>" in page and "lon-store-01 secondary &lt;b&gt;" in page and "<b>" not in page
+    )
     assert "<script" not in page and "<link" not in page and "src=" not in page, "self-contained, no script"
     assert '<td class="count" id="count-window_differs">5</td>' in page and "<svg" in page
     rows = list(csv.DictReader(io.StringIO(files["connectors.csv"])))
-    assert [r["id"] for r in rows] == sorted((c["id"] for c in CONNECTORS), key=lambda i: ([c for c in CONNECTORS if c["id"] == i][0]["notes"], i))
+    assert [r["id"] for r in rows] == sorted(
+        (c["id"] for c in CONNECTORS), key=lambda i: ([c for c in CONNECTORS if c["id"] == i][0]["notes"], i)
+    )
     silent = [r for r in rows if r["notes"] == "sfo-lab"][0]
     assert silent["heartbeat_age_hours"] == "49.0" and silent["activated"] == "false" and silent["site"] == ""
     assert silent["window_local"] == "Sat, Sun 01:00-05:00 UTC" and silent["window_utc"] == "Sat, Sun 01:00-05:00 UTC"
@@ -193,8 +264,12 @@ def test_rendered_files():
     assert nyc["window_local"] == "Sat 21:00-22:00 America/New_York" and nyc["window_utc"] == "Sun 01:00-02:00 UTC"
     markdown = files["report.md"]
     # (the notes' raw HTML is escaped, issue 21)
-    assert "| Offline | 2 | critical |" in markdown and "- lon-store-01: lon-store-01 primary and lon-store-01 secondary \\<b\\>, " \
-        "Sun 2026-03-15 01:00-02:00 UTC" in markdown and "<b>" not in markdown
+    assert (
+        "| Offline | 2 | critical |" in markdown
+        and "- lon-store-01: lon-store-01 primary and lon-store-01 secondary \\<b\\>, Sun 2026-03-15 01:00-02:00 UTC"
+        in markdown
+        and "<b>" not in markdown
+    )
     svg = files["calendar.svg"]
     assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
     assert "Tue 03-10" in svg and "Next embargo / freeze dates: 2026-12-24 (1)" in svg and "&lt;b&gt;" in svg
@@ -223,7 +298,10 @@ def test_ha_pairs_down_together_are_named_next_to_the_summary():
     summary_end, attention = page.index("</tbody></table>"), page.index("Connectors that need attention")
     section = page[summary_end:attention]
     assert 'id="ha-down">HA pairs down together (%d)' % len(texts) in section
-    assert "Sun 01:00-02:00 UTC: <bdi>lon-store-01 primary</bdi> and <bdi>lon-store-01 secondary &lt;b&gt;</bdi>" in section
+    assert (
+        "Sun 01:00-02:00 UTC: <bdi>lon-store-01 primary</bdi> and <bdi>lon-store-01 secondary &lt;b&gt;</bdi>"
+        in section
+    )
     markdown = files["report.md"]
     assert markdown.index("## HA pairs down together") < markdown.index("## Connectors that need attention")
     assert "- Sun 01:00-02:00 UTC: lon-store-01 primary and lon-store-01 secondary \\<b\\> (lon-store-01)" in markdown
@@ -237,13 +315,22 @@ def test_no_ha_pair_down_says_so():
 
 # --- business hours, HA members in different zones, the store roll-up, long lists --------------------------------------
 
-@pytest.mark.parametrize("hours, opening_hours, inside", [
-    ("09:00-21:00", [9, 10, 20], True), ("09:00-21:00", [21, 23, 0, 8], False),
-    ("18:00-02:00", [18, 23, 0, 1], True), ("18:00-02:00", [2, 3, 17], False),
-    ("00:00-24:00", [0, 12, 23], True), ("09:30-21:00", [9], False), ("09:30-21:00", [10], True),
-])
+
+@pytest.mark.parametrize(
+    "hours, opening_hours, inside",
+    [
+        ("09:00-21:00", [9, 10, 20], True),
+        ("09:00-21:00", [21, 23, 0, 8], False),
+        ("18:00-02:00", [18, 23, 0, 1], True),
+        ("18:00-02:00", [2, 3, 17], False),
+        ("00:00-24:00", [0, 12, 23], True),
+        ("09:30-21:00", [9], False),
+        ("09:30-21:00", [10], True),
+    ],
+)
 def test_business_hours(hours, opening_hours, inside):
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._report import business_hours, opens_inside
+
     assert [opens_inside(business_hours(hours), h) for h in opening_hours] == [inside] * len(opening_hours)
 
 
@@ -251,8 +338,10 @@ def test_windows_opening_in_business_hours_are_findings():
     shop = connector(1, "shop-01", timezone="Europe/Berlin", interrupt_window_hour_of_day=10)
     night = connector(2, "shop-02", timezone="Europe/Berlin", interrupt_window_hour_of_day=2)
     rep = report([shop, night], sites=None, business_hours="09:00-21:00")
-    findings = dict((r["name"], [f["text"] for f in r["findings"] if f["key"] == "window_in_business_hours"])
-                    for r in rep["connectors"])
+    findings = dict(
+        (r["name"], [f["text"] for f in r["findings"] if f["key"] == "window_in_business_hours"])
+        for r in rep["connectors"]
+    )
     assert findings == {"shop-01": ["window opens at 10:00 local, inside business hours 09:00-21:00"], "shop-02": []}
 
 
@@ -261,26 +350,41 @@ def test_ha_members_in_different_time_zones_are_findings():
     secondary = connector(2, "store-7 secondary", timezone="UTC", site_id="s7", primary=False)
     rep = report([primary, secondary], sites=None)
     texts = [f["text"] for r in rep["connectors"] for f in r["findings"] if f["key"] == "ha_timezones_differ"]
-    assert texts == ["its time zone America/Chicago differs from its HA peer(s) store-7 secondary (UTC)",
-                     "its time zone UTC differs from its HA peer(s) store-7 primary (America/Chicago)"]
+    assert texts == [
+        "its time zone America/Chicago differs from its HA peer(s) store-7 secondary (UTC)",
+        "its time zone UTC differs from its HA peer(s) store-7 primary (America/Chicago)",
+    ]
 
 
 def test_store_rollup_and_zone_counts_come_first():
-    down = [connector(1, "s1 a", site_id="s1", last_heartbeat=None),
-            connector(2, "s1 b", site_id="s1", primary=False, last_heartbeat=None)]
+    down = [
+        connector(1, "s1 a", site_id="s1", last_heartbeat=None),
+        connector(2, "s1 b", site_id="s1", primary=False, last_heartbeat=None),
+    ]
     degraded = [connector(3, "s2 a", site_id="s2"), connector(4, "s2 b", site_id="s2", primary=False, activated=False)]
     single = [connector(5, "s3 only", site_id="s3", interrupt_window_hour_of_day=9)]
-    healthy = [connector(6, "s4 a", site_id="s4", timezone="Asia/Tokyo"),
-               connector(7, "s4 b", site_id="s4", primary=False, timezone="Asia/Tokyo", interrupt_window_hour_of_day=6)]
+    healthy = [
+        connector(6, "s4 a", site_id="s4", timezone="Asia/Tokyo"),
+        connector(7, "s4 b", site_id="s4", primary=False, timezone="Asia/Tokyo", interrupt_window_hour_of_day=6),
+    ]
     rep = report(down + degraded + single + healthy + [connector(8, "no store")], sites=None, standard_window=None)
-    assert rep["stores"] == dict(total=4, down=[dict(store="s1", members=["s1 a", "s1 b"])], without_redundancy=[
-        dict(store="s2", reason="s2 b offline or not activated"), dict(store="s3", reason="one connector only (s3 only)")])
+    assert rep["stores"] == dict(
+        total=4,
+        down=[dict(store="s1", members=["s1 a", "s1 b"])],
+        without_redundancy=[
+            dict(store="s2", reason="s2 b offline or not activated"),
+            dict(store="s3", reason="one connector only (s3 only)"),
+        ],
+    )
     assert rep["zones"][0] == dict(zone="UTC", connectors=6, attention=4)  # s1 and s2 (their windows overlap too)
     assert dict(zone="Asia/Tokyo", connectors=2, attention=0) in rep["zones"]
     files = render_all(rep, "Audit")
     page, markdown = files["report.html"], files["report.md"]
     assert page.index('id="stores"') < page.index("<h2>Summary</h2>") < page.index("<h2>Per time zone</h2>")
-    assert "4 store(s): 1 down, 2 without redundancy" in page and "<strong>down</strong>: <bdi>s1 (s1 a, s1 b)</bdi>" in page
+    assert (
+        "4 store(s): 1 down, 2 without redundancy" in page
+        and "<strong>down</strong>: <bdi>s1 (s1 a, s1 b)</bdi>" in page
+    )
     assert markdown.index("## Stores") < markdown.index("## Summary") and "- **down**: s1 (s1 a, s1 b)" in markdown
 
 
@@ -294,8 +398,10 @@ def test_long_lists_stop_at_twenty():
 def test_the_markdown_calendar_list_stops_at_twenty():
     pairs = []
     for n in range(1, 31):
-        pairs += [connector(2 * n, "p%02d a" % n, site_id="s%02d" % n),
-                  connector(2 * n + 1, "p%02d b" % n, site_id="s%02d" % n, primary=False)]
+        pairs += [
+            connector(2 * n, "p%02d a" % n, site_id="s%02d" % n),
+            connector(2 * n + 1, "p%02d b" % n, site_id="s%02d" % n, primary=False),
+        ]
     markdown = render_all(report(pairs, sites=None, standard_window=None), "Audit")["report.md"]
-    calendar_part = markdown[markdown.index("## Maintenance calendar"):]
+    calendar_part = markdown[markdown.index("## Maintenance calendar") :]
     assert calendar_part.count(" UTC\n") == 20 and "- and 40 more" in calendar_part

@@ -28,7 +28,10 @@ FRA = dict(id="s2", name="fra-02", ha_mode=True, connector_id=C["id"], secondary
 
 def rows(*connectors, offline=()):
     """What the report hands over: id, name and the offline judgement."""
-    return [dict(id=c["id"], name=c["notes"], findings=[dict(key="offline")] if c["id"] in offline else []) for c in connectors]
+    return [
+        dict(id=c["id"], name=c["notes"], findings=[dict(key="offline")] if c["id"] in offline else [])
+        for c in connectors
+    ]
 
 
 def keys(found):
@@ -36,20 +39,27 @@ def keys(found):
 
 
 def test_a_healthy_account_has_no_site_finding():
-    assert site_findings([FRA, dict(id="s3", name="solo", ha_mode=False, connector_id=A["id"])],
-                         rows(A, C, D, offline=[D["id"]])) == []
+    assert (
+        site_findings(
+            [FRA, dict(id="s3", name="solo", ha_mode=False, connector_id=A["id"])], rows(A, C, D, offline=[D["id"]])
+        )
+        == []
+    )
 
 
 def test_an_ha_site_with_an_empty_secondary_slot():
-    found = site_findings([dict(HAM, secondary_connector_id=""), dict(FRA, secondary_connector_id=None, ha_mode=False)],
-                          rows(A, C))
+    found = site_findings(
+        [dict(HAM, secondary_connector_id=""), dict(FRA, secondary_connector_id=None, ha_mode=False)], rows(A, C)
+    )
     assert keys(found) == [("site_no_secondary", "ham-01", [A["id"]])]
     assert found[0]["text"] == "site ham-01 has HA on but no secondary connector: no redundancy"
     assert found[0]["site_id"] == "s1"
 
 
 def test_a_site_naming_a_connector_that_does_not_exist():
-    found = site_findings([dict(HAM, secondary_connector_id=MISSING), dict(id="s9", connector_id=MISSING + "0")], rows(A))
+    found = site_findings(
+        [dict(HAM, secondary_connector_id=MISSING), dict(id="s9", connector_id=MISSING + "0")], rows(A)
+    )
     assert keys(found) == [("site_unknown_connector", "ham-01", [A["id"]]), ("site_unknown_connector", "s9", [])]
     assert found[0]["text"] == "site ham-01 names secondary connector %s, which does not exist" % MISSING
     assert found[1]["text"] == "site s9 names primary connector %s0, which does not exist" % MISSING
@@ -70,22 +80,30 @@ def test_a_connector_in_two_sites():
     assert keys(found) == [("in_two_sites", "ham-01", [A["id"]])]
     assert found[0]["text"] == "connector ham-01 primary is in 2 sites: ham-01, lab"
     # The slot a connector holds: primary first, whatever the order of the list.
-    assert [(site["id"], role) for site, role in memberships([lab, HAM])[A["id"]]] == [("s1", "primary"), ("s3", "secondary")]
+    assert [(site["id"], role) for site, role in memberships([lab, HAM])[A["id"]]] == [
+        ("s1", "primary"),
+        ("s3", "secondary"),
+    ]
 
 
 def test_a_missing_connector_in_two_sites_is_named_by_its_id():
-    found = site_findings([dict(id="s1", name="x", connector_id=MISSING), dict(id="s2", name="y", connector_id=MISSING)],
-                          rows(A))
+    found = site_findings(
+        [dict(id="s1", name="x", connector_id=MISSING), dict(id="s2", name="y", connector_id=MISSING)], rows(A)
+    )
     assert [f["key"] for f in found] == ["site_unknown_connector", "site_unknown_connector", "in_two_sites"]
     assert found[2]["text"] == "connector %s is in 2 sites: x, y" % MISSING and found[2]["connectors"] == []
 
 
 def test_an_ha_site_whose_two_members_are_offline():
-    found = site_findings([HAM, FRA, dict(id="s3", name="solo", ha_mode=False, connector_id=A["id"],
-                                          secondary_connector_id=B["id"])],
-                          rows(A, B, C, D, offline=[A["id"], B["id"], D["id"]]))
-    assert keys(found) == [("site_down", "ham-01", [A["id"], B["id"]]), ("in_two_sites", "ham-01", [A["id"]]),
-                           ("in_two_sites", "ham-01", [B["id"]])]
+    found = site_findings(
+        [HAM, FRA, dict(id="s3", name="solo", ha_mode=False, connector_id=A["id"], secondary_connector_id=B["id"])],
+        rows(A, B, C, D, offline=[A["id"], B["id"], D["id"]]),
+    )
+    assert keys(found) == [
+        ("site_down", "ham-01", [A["id"], B["id"]]),
+        ("in_two_sites", "ham-01", [A["id"]]),
+        ("in_two_sites", "ham-01", [B["id"]]),
+    ]
     assert found[0]["text"] == "HA site ham-01 is down: both members (ham-01 primary, ham-01 secondary) are offline"
 
 
@@ -97,13 +115,17 @@ def test_hostile_site_values_are_text():
 
 # --- through build_report --------------------------------------------------------------------------------------
 
+
 def report(connectors, sites, **options):
     return build_report(connectors, sites, dict(dict(offline_hours=24), **options), NOW)
 
 
 def summary(rep):
-    return dict((s["key"], s["count"]) for s in rep["summary"] if s["key"] in ("site_down", "site_no_secondary",
-                                                                               "site_unknown_connector", "in_two_sites"))
+    return dict(
+        (s["key"], s["count"])
+        for s in rep["summary"]
+        if s["key"] in ("site_down", "site_no_secondary", "site_unknown_connector", "in_two_sites")
+    )
 
 
 def test_site_findings_in_the_report_counts_attention_and_files():
@@ -112,8 +134,11 @@ def test_site_findings_in_the_report_counts_attention_and_files():
     rep = report([A, B, C], sites)
     assert summary(rep) == dict(site_down=2, site_no_secondary=1, site_unknown_connector=1, in_two_sites=1)
     by_name = dict((r["name"], sorted(f["key"] for f in r["findings"])) for r in rep["connectors"])
-    assert by_name == {"ham-01 primary": ["offline", "site_down"], "ham-01 secondary": ["offline", "site_down"],
-                       "fra-02 primary": ["in_two_sites", "site_no_secondary", "site_unknown_connector"]}
+    assert by_name == {
+        "ham-01 primary": ["offline", "site_down"],
+        "ham-01 secondary": ["offline", "site_down"],
+        "fra-02 primary": ["in_two_sites", "site_no_secondary", "site_unknown_connector"],
+    }
     assert [f["severity"] for f in rep["site_findings"]] == ["critical", "warning", "warning", "warning"]
     files = render_all(rep, "Sites")
     page, markdown = files["report.html"], files["report.md"]
@@ -125,7 +150,9 @@ def test_site_findings_in_the_report_counts_attention_and_files():
 
 
 def test_a_site_none_of_whose_connectors_exists_is_listed_under_stores():
-    rep = report([C], [dict(FRA, secondary_connector_id=None, ha_mode=False), dict(id="s9", name="ghost", connector_id=MISSING)])
+    rep = report(
+        [C], [dict(FRA, secondary_connector_id=None, ha_mode=False), dict(id="s9", name="ghost", connector_id=MISSING)]
+    )
     assert rep["attention"] == [] and summary(rep)["site_unknown_connector"] == 0
     text = "site ghost names primary connector %s, which does not exist" % MISSING
     assert [f["text"] for f in rep["site_findings"]] == [text]

@@ -68,8 +68,10 @@ def test_one_outcome_for_update_create_and_delete():
     desired = dict(size=2, lock=dict(code="5678"))
     updated = widgets.outcome(before, after, desired, diff_mode=True)
     assert updated["widget"]["lock"]["code"] == SECRET_MASK
-    assert updated["diff"] == {"before": {"size": 1, "lock": {"code": SECRET_MASK}},
-                               "after": {"size": 2, "lock": {"code": SECRET_MASK}}}
+    assert updated["diff"] == {
+        "before": {"size": 1, "lock": {"code": SECRET_MASK}},
+        "after": {"size": 2, "lock": {"code": SECRET_MASK}},
+    }
     created = widgets.outcome(None, after, desired, diff_mode=True, key="entry")
     assert created["entry"]["id"] == "w1" and created["diff"]["before"] == {} and created["diff"]["after"]["size"] == 2
     deleted = widgets.outcome(before, None, {}, diff_mode=True)

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import PendingInterrupt
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import IncompleteRun
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import PendingInterrupt
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import Interrupt
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._rolling import RollingInterrupt
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
@@ -33,25 +33,52 @@ def beat(seconds_ago):
     return (NOW - datetime.timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def conn(connector_id, notes, heartbeat=beat(5), **fields):
-    return dict(id=connector_id, notes=notes, last_heartbeat=heartbeat, activated=True,
-                device={"id": connector_id[::-1], "serial_number": "SN-" + notes.upper(), "type": "MANAGED"}, **fields)
+FRESH = beat(5)
 
 
-CONNECTORS = [conn(A1, "store-a primary", site_id=SITE_A, primary=True),
-              conn(A2, "store-a secondary", site_id=SITE_A, primary=False),
-              conn(B1, "store-b", site_id=SITE_B), conn(C1, "lab box")]
-SITE_LIST = [dict(id=SITE_A, name="store-a", connector_id=A1, secondary_connector_id=A2, ha_mode=True),
-             dict(id=SITE_B, name="store-b", connector_id=B1, ha_mode=False),
-             dict(id="5c" * 16, name="empty-store", ha_mode=False)]
-PARAMS = dict(action="reboot", purge=False, all_stores=False, stores=None, connectors=None, batch=1,
-              heartbeat_max_age=3600, member_timeout=900, max_failures=0, poll_interval=10, option_prefix="")
+def conn(connector_id, notes, heartbeat=FRESH, **fields):
+    return dict(
+        id=connector_id,
+        notes=notes,
+        last_heartbeat=heartbeat,
+        activated=True,
+        device={"id": connector_id[::-1], "serial_number": "SN-" + notes.upper(), "type": "MANAGED"},
+        **fields,
+    )
+
+
+CONNECTORS = [
+    conn(A1, "store-a primary", site_id=SITE_A, primary=True),
+    conn(A2, "store-a secondary", site_id=SITE_A, primary=False),
+    conn(B1, "store-b", site_id=SITE_B),
+    conn(C1, "lab box"),
+]
+SITE_LIST = [
+    dict(id=SITE_A, name="store-a", connector_id=A1, secondary_connector_id=A2, ha_mode=True),
+    dict(id=SITE_B, name="store-b", connector_id=B1, ha_mode=False),
+    dict(id="5c" * 16, name="empty-store", ha_mode=False),
+]
+PARAMS = dict(
+    action="reboot",
+    purge=False,
+    all_stores=False,
+    stores=None,
+    connectors=None,
+    batch=1,
+    heartbeat_max_age=3600,
+    member_timeout=900,
+    max_failures=0,
+    poll_interval=10,
+    option_prefix="",
+)
 
 
 def module(warnings=None):
     """What an Operation takes from its module: the client and where warnings go."""
     client = CloudflareClient(ACCOUNT, api_token=TOKEN, base_url=BASE_URL)
-    return SimpleNamespace(client=client, warn=(warnings if warnings is not None else []).append, hide=client.add_secrets)
+    return SimpleNamespace(
+        client=client, warn=(warnings if warnings is not None else []).append, hide=client.add_secrets
+    )
 
 
 def operate(operation, params, check_mode):
@@ -78,42 +105,62 @@ def submit(api, connector_id, status=200):
     api.expect("GET", PATH + "/" + connector_id, result=next(c for c in CONNECTORS if c["id"] == connector_id))
     api.expect("GET", PATH + "/" + connector_id + "/interrupts", result=[])
     if status == 200:
-        api.expect("POST", PATH + "/" + connector_id + "/interrupts", body={"reboot": {"purge": False}},
-                   result={"reboot": {"purge": False}, "submitted_at": SUBMITTED})
+        api.expect(
+            "POST",
+            PATH + "/" + connector_id + "/interrupts",
+            body={"reboot": {"purge": False}},
+            result={"reboot": {"purge": False}, "submitted_at": SUBMITTED},
+        )
     else:
         api.expect("POST", PATH + "/" + connector_id + "/interrupts", status=status)
 
 
 def triggered(api, connector_id, after):
-    api.expect("GET", PATH + "/" + connector_id + "/interrupts",
-               result=[{"reboot": {"purge": False}, "submitted_at": SUBMITTED, "triggered_at": TRIGGERED}])
+    api.expect(
+        "GET",
+        PATH + "/" + connector_id + "/interrupts",
+        result=[{"reboot": {"purge": False}, "submitted_at": SUBMITTED, "triggered_at": TRIGGERED}],
+    )
     api.expect("GET", PATH, result=after)
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(action="shutdown", stores=["store-a"], option_prefix="rolling_interrupt_"),
-     "rolling_interrupt_action must be reboot or restart: a shutdown is refused here"),
-    (dict(action="halt", stores=["store-a"]), "action must be one of reboot, restart, got 'halt'"),
-    (dict(batch=0, stores=["store-a"]), "batch must be at least 1, got 0"),
-    (dict(max_failures=-1, stores=["store-a"]), "max_failures must be at least 0"),
-    (dict(poll_interval=1000, stores=["store-a"]), "poll_interval must be more than 0 seconds and at most member_timeout"),
-    (dict(all_stores=True, stores=["store-a"]), "all_stores cannot be combined with stores"),
-    (dict(), "stores or connectors must name the targets, or all_stores=true must be set"),
-    (dict(stores=[" "], option_prefix="p_"), "p_stores[0] must be a non-empty name"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            dict(action="shutdown", stores=["store-a"], option_prefix="rolling_interrupt_"),
+            "rolling_interrupt_action must be reboot or restart: a shutdown is refused here",
+        ),
+        (dict(action="halt", stores=["store-a"]), "action must be one of reboot, restart, got 'halt'"),
+        (dict(batch=0, stores=["store-a"]), "batch must be at least 1, got 0"),
+        (dict(max_failures=-1, stores=["store-a"]), "max_failures must be at least 0"),
+        (
+            dict(poll_interval=1000, stores=["store-a"]),
+            "poll_interval must be more than 0 seconds and at most member_timeout",
+        ),
+        (dict(all_stores=True, stores=["store-a"]), "all_stores cannot be combined with stores"),
+        (dict(), "stores or connectors must name the targets, or all_stores=true must be set"),
+        (dict(stores=[" "], option_prefix="p_"), "p_stores[0] must be a non-empty name"),
+    ],
+)
 def test_every_bad_option_fails_before_any_call_naming_it(api, params, message):
     with pytest.raises(InvalidOption) as failure:
         run(**params)
     assert message in str(failure.value) and api.calls == []
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(stores=["store-z"]), "stores[0] must name a Magic WAN site with connectors; no site has this name"),
-    (dict(stores=["empty-store"]), "stores[0] must name a Magic WAN site with connectors; that site has none"),
-    (dict(stores=["store-a", "store-a"]), "stores[1] names the same store twice"),
-    (dict(connectors=["nothing"]), "connectors[0] must name exactly one connector by id, serial number or notes; it "
-                                   "names none"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(stores=["store-z"]), "stores[0] must name a Magic WAN site with connectors; no site has this name"),
+        (dict(stores=["empty-store"]), "stores[0] must name a Magic WAN site with connectors; that site has none"),
+        (dict(stores=["store-a", "store-a"]), "stores[1] names the same store twice"),
+        (
+            dict(connectors=["nothing"]),
+            "connectors[0] must name exactly one connector by id, serial number or notes; it names none",
+        ),
+    ],
+)
 def test_targets_naming_nothing_fail_after_the_two_lists_and_before_any_write(api, params, message):
     listed(api)
     with pytest.raises(InvalidOption) as failure:
@@ -152,7 +199,8 @@ def test_an_ha_store_runs_secondary_then_primary_each_waiting_for_its_return(api
     assert api.sleeps == [pytest.approx(3, abs=1)] * 2 and result["changed"] is True
     assert result["rolling_interrupt"]["lines"] == [
         "store-a: done (secondary connector 'store-a secondary' (%s) away 30.0 s, then primary connector "
-        "'store-a primary' (%s) away 30.0 s)" % (A2, A1)]
+        "'store-a primary' (%s) away 30.0 s)" % (A2, A1)
+    ]
 
 
 def test_a_member_seen_back_only_once_its_heartbeat_is_newer_than_triggered_at(api):
@@ -167,7 +215,9 @@ def test_a_member_seen_back_only_once_its_heartbeat_is_newer_than_triggered_at(a
 
 def test_a_peer_with_a_pending_interrupt_is_reported_and_nothing_is_sent(api):
     listed(api)
-    api.expect("GET", PATH + "/" + A1 + "/interrupts", result=[{"restart": {"purge": False}, "submitted_at": SUBMITTED}])
+    api.expect(
+        "GET", PATH + "/" + A1 + "/interrupts", result=[{"restart": {"purge": False}, "submitted_at": SUBMITTED}]
+    )
     warnings = []
     result = run(warnings=warnings, stores=["store-a"])
     store = result["rolling_interrupt"]["stores"][0]
@@ -250,8 +300,19 @@ def test_polls_keep_to_the_rate_budget(api):
 
 
 def peers_params(**params):
-    return dict(dict(id=A1, action="reboot", purge=False, wait=False, wait_timeout=30, if_pending="fail",
-                     ignore_peer=False, peer_heartbeat_max_age=3600), **params)
+    return dict(
+        dict(
+            id=A1,
+            action="reboot",
+            purge=False,
+            wait=False,
+            wait_timeout=30,
+            if_pending="fail",
+            ignore_peer=False,
+            peer_heartbeat_max_age=3600,
+        ),
+        **params,
+    )
 
 
 def interrupt(**params):
@@ -267,12 +328,18 @@ def peer_reads(api, peer, interrupts):
     api.expect("GET", PATH + "/" + A2 + "/interrupts", result=interrupts)
 
 
-@pytest.mark.parametrize("peer, interrupts, message", [
-    (CONNECTORS[1], [{"reboot": {"purge": False}, "submitted_at": SUBMITTED}], "has a reboot pending since"),
-    (dict(CONNECTORS[1], last_heartbeat=beat(20)), [{"restart": {}, "submitted_at": beat(30), "triggered_at": beat(10)}],
-     "is away after its restart that ran at %s (no heartbeat since)" % beat(10)),
-    (dict(CONNECTORS[1], last_heartbeat=beat(86400)), [], "is offline (last heartbeat %s, " % beat(86400)),
-])
+@pytest.mark.parametrize(
+    "peer, interrupts, message",
+    [
+        (CONNECTORS[1], [{"reboot": {"purge": False}, "submitted_at": SUBMITTED}], "has a reboot pending since"),
+        (
+            dict(CONNECTORS[1], last_heartbeat=beat(20)),
+            [{"restart": {}, "submitted_at": beat(30), "triggered_at": beat(10)}],
+            "is away after its restart that ran at %s (no heartbeat since)" % beat(10),
+        ),
+        (dict(CONNECTORS[1], last_heartbeat=beat(86400)), [], "is offline (last heartbeat %s, " % beat(86400)),
+    ],
+)
 def test_an_interrupt_is_refused_while_the_store_peer_is_pending_away_or_offline(api, peer, interrupts, message):
     peer_reads(api, peer, interrupts)
     with pytest.raises(InvalidOption) as failure:

@@ -9,8 +9,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._hostnames import connector_name
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
     UnknownTimezone,
     Window,
@@ -49,7 +49,9 @@ def test_a_window_is_converted_in_its_own_zone_across_dst():
 
 
 def test_a_window_crossing_midnight_closes_the_next_day():
-    (first,) = [i for i in utc_intervals(Window(("Saturday",), 22, 4, "UTC"), START) if i[0].month == 3 and i[0].day == 27]
+    (first,) = [
+        i for i in utc_intervals(Window(("Saturday",), 22, 4, "UTC"), START) if i[0].month == 3 and i[0].day == 27
+    ]
     assert first == (at(2027, 3, 27, 22), at(2027, 3, 28, 2))
     sunday_night = Window(("Sunday",), 1, 2, "UTC")
     assert windows_overlap(Window(("Saturday",), 22, 4, "UTC"), sunday_night, START)
@@ -62,13 +64,18 @@ def test_zones_of_different_offsets_are_compared_in_absolute_time():
     assert windows_overlap(berlin, new_york, START)
     tokyo = Window(("Saturday", "Sunday"), 1, 4, "Asia/Tokyo")
     assert not windows_overlap(berlin, tokyo, START), "01:00 Tokyo is 16:00 or 17:00 Berlin the day before"
-    assert windows_overlap(Window(("Saturday",), 1, 4, "Europe/Berlin"), Window(("Saturday",), 0, 2, "Europe/London"), START)
+    assert windows_overlap(
+        Window(("Saturday",), 1, 4, "Europe/Berlin"), Window(("Saturday",), 0, 2, "Europe/London"), START
+    )
 
 
 def test_a_repeated_hour_counts_with_both_readings():
     # 31 October 2027, 02:00-03:00 happens twice in Berlin; a window opening at 02:00 covers both.
-    (interval,) = [i for i in utc_intervals(Window(("Sunday",), 2, 1, "Europe/Berlin"), datetime.date(2027, 10, 25))
-                   if i[0].day == 31]
+    (interval,) = [
+        i
+        for i in utc_intervals(Window(("Sunday",), 2, 1, "Europe/Berlin"), datetime.date(2027, 10, 25))
+        if i[0].day == 31
+    ]
     assert interval == (at(2027, 10, 31, 0), at(2027, 10, 31, 2))
 
 
@@ -80,9 +87,14 @@ def test_first_overlap_finds_the_pair():
 
 
 def test_window_of_reads_the_api_form():
-    assert window_of(dict(interrupt_window_days_of_week=["sunday", "Saturday"], interrupt_window_hour_of_day=2.0,
-                          interrupt_window_duration_hours=4.0, timezone="Europe/Berlin")) == \
-        Window(("Sunday", "Saturday"), 2, 4, "Europe/Berlin")
+    assert window_of(
+        dict(
+            interrupt_window_days_of_week=["sunday", "Saturday"],
+            interrupt_window_hour_of_day=2.0,
+            interrupt_window_duration_hours=4.0,
+            timezone="Europe/Berlin",
+        )
+    ) == Window(("Sunday", "Saturday"), 2, 4, "Europe/Berlin")
     assert window_of(dict(interrupt_window_days_of_week=[], interrupt_window_hour_of_day=2)) is None
 
 
@@ -112,8 +124,14 @@ def test_no_zone_is_utc(name):
     assert zone(name) is datetime.timezone.utc
 
 
-@pytest.mark.parametrize("name, said", [("Moon/Base", "unknown time zone Moon/Base"), (7, "time zone 7 is not a name"),
-                                        (["Europe/Berlin"], "is not a name")])
+@pytest.mark.parametrize(
+    "name, said",
+    [
+        ("Moon/Base", "unknown time zone Moon/Base"),
+        (7, "time zone 7 is not a name"),
+        (["Europe/Berlin"], "is not a name"),
+    ],
+)
 def test_a_zone_that_cannot_be_judged_is_an_error_never_utc(name, said):
     with pytest.raises(UnknownTimezone, match=said):
         zone(name)
@@ -137,14 +155,24 @@ def test_shared_times_are_the_disjoint_times_both_are_open():
     assert shared_times(a, []) == []
 
 
-@pytest.mark.parametrize("value, expected", [("08:00-22:00", (480, 1320)), ("9:00-17:30", (540, 1050)),
-                                             (" 22:00 - 06:00 ", (1320, 360)), ("00:00-24:00", (0, 1440)),
-                                             (None, None), ("", None)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("08:00-22:00", (480, 1320)),
+        ("9:00-17:30", (540, 1050)),
+        (" 22:00 - 06:00 ", (1320, 360)),
+        ("00:00-24:00", (0, 1440)),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_business_hours_are_read_one_way(value, expected):
     assert business_hours(value, "x") == expected
 
 
-@pytest.mark.parametrize("value", ["8-22", "08:00", "08:00-08:00", "24:00-06:00", "08:60-22:00", "08:00-24:01", ["08:00-22:00"]])
+@pytest.mark.parametrize(
+    "value", ["8-22", "08:00", "08:00-08:00", "24:00-06:00", "08:60-22:00", "08:00-24:01", ["08:00-22:00"]]
+)
 def test_bad_business_hours_name_the_option_given(value):
     with pytest.raises(InvalidOption, match="^shop_hours must be local opening hours such as 09:00-21:00"):
         business_hours(value, "shop_hours")
@@ -155,12 +183,15 @@ def test_a_window_opens_inside_business_hours_by_its_opening_hour():
     assert opens_inside(None, 9) is False
 
 
-@pytest.mark.parametrize("connector, name, with_id", [
-    (dict(id="c1", notes="ber-01", device=dict(serial_number="SN1")), "ber-01", "ber-01 (c1)"),
-    (dict(id="c1", notes="", device=dict(serial_number="SN1")), "SN1", "SN1 (c1)"),
-    (dict(id="c1", device="not a mapping"), "c1", "c1"),
-    (dict(id="c1", notes=42), "42", "42 (c1)"),
-])
+@pytest.mark.parametrize(
+    "connector, name, with_id",
+    [
+        (dict(id="c1", notes="ber-01", device=dict(serial_number="SN1")), "ber-01", "ber-01 (c1)"),
+        (dict(id="c1", notes="", device=dict(serial_number="SN1")), "SN1", "SN1 (c1)"),
+        (dict(id="c1", device="not a mapping"), "c1", "c1"),
+        (dict(id="c1", notes=42), "42", "42 (c1)"),
+    ],
+)
 def test_a_connector_is_named_for_people_one_way(connector, name, with_id):
     assert connector_name(connector) == name
     assert connector_name(connector, with_id=True) == with_id

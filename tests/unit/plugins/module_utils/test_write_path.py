@@ -11,12 +11,11 @@ import copy
 import types
 
 import pytest
-
 from ansible.module_utils.common.warnings import _global_warnings
 
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FAILED, FleetWriter
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._change import IncompleteRun, Step
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import FAILED, FleetWriter
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import CloudflareAPIError, InvalidOption
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._resource import Resource, ResourceModule
 from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_connector, magic_connectors
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
@@ -25,9 +24,16 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.module_util
 PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 SERIAL = "MWC2301A0417"
 CONNECTOR = {
-    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708", "activated": True, "notes": "ber-branch-01", "timezone": "Europe/Berlin",
-    "interrupt_window_days_of_week": ["Saturday", "Sunday"], "interrupt_window_hour_of_day": 2,
-    "interrupt_window_duration_hours": 4, "interrupt_window_embargo_dates": ["2026-12-24"], "site_id": "", "primary": True,
+    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
+    "activated": True,
+    "notes": "ber-branch-01",
+    "timezone": "Europe/Berlin",
+    "interrupt_window_days_of_week": ["Saturday", "Sunday"],
+    "interrupt_window_hour_of_day": 2,
+    "interrupt_window_duration_hours": 4,
+    "interrupt_window_embargo_dates": ["2026-12-24"],
+    "site_id": "",
+    "primary": True,
     "device": {"id": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d", "serial_number": SERIAL, "type": "MANAGED"},
 }
 NEW_ID = "%032x" % 77
@@ -62,9 +68,10 @@ def _both(api, run_module, script, options, entry, fleet_options=None):
     """Run magic_connector with ``options`` and magic_connectors with ``entry``, each against ``script`` (the same
     scripted answers); return what each sent and its (object, changed)."""
     runs = []
-    for run in (lambda: run_module(magic_connector, **options),
-                lambda: run_module(magic_connectors, return_connectors="full", connectors=[entry],
-                                   **(fleet_options or {}))):
+    for run in (
+        lambda: run_module(magic_connector, **options),
+        lambda: run_module(magic_connectors, return_connectors="full", connectors=[entry], **(fleet_options or {})),
+    ):
         start = len(api.calls)
         _global_warnings.clear()  # ansible-core keeps a module's warnings for the process: each run shows its own
         script()
@@ -85,8 +92,13 @@ def test_every_field_is_sent_the_same_by_a_single_run_and_a_fleet_entry(api, run
         api.expect("GET", PATH, result=[CONNECTOR])
         api.expect("PATCH", PATH + "/" + CONNECTOR["id"], result=_answered({field: value}))
 
-    single, fleet = _both(api, run_module, script, dict(device_serial_number=SERIAL, **{field: value}),
-                          dict(device_serial_number=SERIAL, **{field: value}))
+    single, fleet = _both(
+        api,
+        run_module,
+        script,
+        dict(device_serial_number=SERIAL, **{field: value}),
+        dict(device_serial_number=SERIAL, **{field: value}),
+    )
     assert single[0] and single[:3] == fleet[:3]
 
 
@@ -95,8 +107,14 @@ def test_a_device_connector_is_created_the_same_way(api, run_module):
         api.expect("GET", PATH, result=[])
         api.expect("POST", PATH, result=_answered({}, id=NEW_ID, notes="new branch"))
 
-    single, fleet = _both(api, run_module, script, dict(device_serial_number=SERIAL, notes="new branch"),
-                          dict(device_serial_number=SERIAL, notes="new branch"), dict(create_missing=True))
+    single, fleet = _both(
+        api,
+        run_module,
+        script,
+        dict(device_serial_number=SERIAL, notes="new branch"),
+        dict(device_serial_number=SERIAL, notes="new branch"),
+        dict(create_missing=True),
+    )
     assert single[0] == [("POST", "/magic/connectors", {"device": {"serial_number": SERIAL}, "notes": "new branch"})]
     assert single[:3] == fleet[:3]
 
@@ -113,9 +131,13 @@ def test_a_virtual_connector_is_created_with_its_key_file_the_same_way(api, run_
             api.expect("PATCH", PATH + "/" + NEW_ID, result=dict(virtual, license_key=KEY))
 
     single_dest, fleet_dest = str(next(dests)), str(next(dests))
-    single, fleet = _both(api, run_module, script,
-                          dict(notes="aws vcon", provision_license=True, license_key_dest=single_dest),
-                          dict(notes="aws vcon", provision_license=True, license_key_dest=fleet_dest))
+    single, fleet = _both(
+        api,
+        run_module,
+        script,
+        dict(notes="aws vcon", provision_license=True, license_key_dest=single_dest),
+        dict(notes="aws vcon", provision_license=True, license_key_dest=fleet_dest),
+    )
     assert single[:3] == fleet[:3] and len(single[3]) == len(fleet[3]) == int(key_lost)
     assert open(single_dest).read() == open(fleet_dest).read() == KEY + "\n"
     assert single[0][0] == ("POST", "/magic/connectors", {"device": {"provision_license": True}, "notes": "aws vcon"})
@@ -126,8 +148,13 @@ def test_a_delete_is_sent_the_same_way(api, run_module):
         api.expect("GET", PATH, result=[CONNECTOR])
         api.expect("DELETE", PATH + "/" + CONNECTOR["id"], result=CONNECTOR)
 
-    single, fleet = _both(api, run_module, script, dict(device_serial_number=SERIAL, state="absent"),
-                          dict(device_serial_number=SERIAL, state="absent"))
+    single, fleet = _both(
+        api,
+        run_module,
+        script,
+        dict(device_serial_number=SERIAL, state="absent"),
+        dict(device_serial_number=SERIAL, state="absent"),
+    )
     assert single[0] == [("DELETE", "/magic/connectors/" + CONNECTOR["id"], None)] and single[:3] == fleet[:3]
 
 
@@ -137,8 +164,13 @@ def test_an_unknown_outcome_is_re_read_in_both_paths(api, run_module):
         api.expect("PATCH", PATH + "/" + CONNECTOR["id"], raw="{broken")
         api.expect("GET", PATH + "/" + CONNECTOR["id"], result=_answered({"timezone": "UTC"}))
 
-    single, fleet = _both(api, run_module, script, dict(device_serial_number=SERIAL, timezone="UTC"),
-                          dict(device_serial_number=SERIAL, timezone="UTC"))
+    single, fleet = _both(
+        api,
+        run_module,
+        script,
+        dict(device_serial_number=SERIAL, timezone="UTC"),
+        dict(device_serial_number=SERIAL, timezone="UTC"),
+    )
     assert single[:3] == fleet[:3] and single[1]["timezone"] == "UTC" and single[2] is True
     for run in (single, fleet):
         assert len(run[3]) == 1 and "a re-read shows the change landed" in run[3][0]
@@ -152,8 +184,12 @@ def test_a_rekey_is_a_declared_step_shown_in_check_mode_and_sent_after_the_setti
     assert checked["diff"]["after"]["license_key"].startswith("(key will be rotated")
     api.expect("GET", PATH + "/" + virtual["id"], result=virtual)
     api.expect("PATCH", PATH + "/" + virtual["id"], body={"timezone": "UTC"}, result=dict(virtual, timezone="UTC"))
-    api.expect("PATCH", PATH + "/" + virtual["id"], body={"provision_license": True},
-               result=dict(virtual, timezone="UTC", license_key=KEY))
+    api.expect(
+        "PATCH",
+        PATH + "/" + virtual["id"],
+        body={"provision_license": True},
+        result=dict(virtual, timezone="UTC", license_key=KEY),
+    )
     dest = tmp_path / "rekeyed.key"
     result = run_module(magic_connector, id=virtual["id"], rekey=True, timezone="UTC", license_key_dest=str(dest))
     assert result["changed"] and "license key rotated" in result["msg"] and dest.read_text() == KEY + "\n"
@@ -161,6 +197,7 @@ def test_a_rekey_is_a_declared_step_shown_in_check_mode_and_sent_after_the_setti
 
 
 # --- every hook, in the same order, for a single run and a fleet entry ---------------------------------------------
+
 
 class Recorded(Resource):
     """A made-up resource whose every hook says when it ran (a declared step too)."""
@@ -211,8 +248,14 @@ ENTRY = dict(id="w1", size=5)
 
 
 def _single(client, check_mode=False):
-    module = types.SimpleNamespace(client=client, params=dict(ENTRY), check_mode=check_mode, _diff=False,
-                                   hide=lambda *values: None, warn=lambda text: None)
+    module = types.SimpleNamespace(
+        client=client,
+        params=dict(ENTRY),
+        check_mode=check_mode,
+        _diff=False,
+        hide=lambda *values: None,
+        warn=lambda text: None,
+    )
     runner = ResourceModule(module, Recorded)
     try:
         runner.ensure()

@@ -20,19 +20,28 @@ PATH = "/accounts/%s/magic/connectors" % ACCOUNT
 SERIAL = "MWC2301A0417"
 SITE = "5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b"
 # The newest schema: no site_id, no primary.
-NEWEST = {"id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708", "notes": "ber-branch-01", "timezone": "UTC",
-          "device": {"id": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d", "serial_number": SERIAL, "type": "MANAGED"}}
+NEWEST = {
+    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
+    "notes": "ber-branch-01",
+    "timezone": "UTC",
+    "device": {"id": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d", "serial_number": SERIAL, "type": "MANAGED"},
+}
 OLDER = dict(copy.deepcopy(NEWEST), site_id=SITE, primary=True)
 
 
 def _deprecations(result):
-    return [d["msg"] if isinstance(d, dict) and "msg" in d else d["event"]["msg"] for d in result.get("deprecations", [])]
+    return [
+        d["msg"] if isinstance(d, dict) and "msg" in d else d["event"]["msg"] for d in result.get("deprecations", [])
+    ]
 
 
-@pytest.mark.parametrize("module, args, named", [
-    (magic_connector, dict(device_serial_number=SERIAL, site_id=SITE), "site_id"),
-    (magic_connectors, dict(connectors=[dict(device_serial_number=SERIAL, primary=True)]), 'connectors["primary"]'),
-])
+@pytest.mark.parametrize(
+    "module, args, named",
+    [
+        (magic_connector, dict(device_serial_number=SERIAL, site_id=SITE), "site_id"),
+        (magic_connectors, dict(connectors=[dict(device_serial_number=SERIAL, primary=True)]), 'connectors["primary"]'),
+    ],
+)
 def test_a_given_site_option_is_deprecated(api, run_module, module, args, named):
     _global_deprecations.clear()  # ansible-core keeps a module's deprecations for the process
     api.expect("GET", PATH, result=[OLDER])
@@ -41,12 +50,23 @@ def test_a_given_site_option_is_deprecated(api, run_module, module, args, named)
     assert any("'%s' is deprecated" % named in text for text in _deprecations(result)), result.get("deprecations")
 
 
-@pytest.mark.parametrize("module, args, option", [
-    (magic_connector, dict(device_serial_number=SERIAL, site_id=SITE), "site_id"),
-    (magic_connector, dict(device_serial_number=SERIAL, primary=False, timezone="Europe/Berlin"), "primary"),
-    (magic_connectors, dict(connectors=[dict(device_serial_number=SERIAL, timezone="Europe/Berlin"),
-                                        dict(notes="ber-branch-01", site_id="")]), "connectors[1].site_id"),
-])
+@pytest.mark.parametrize(
+    "module, args, option",
+    [
+        (magic_connector, dict(device_serial_number=SERIAL, site_id=SITE), "site_id"),
+        (magic_connector, dict(device_serial_number=SERIAL, primary=False, timezone="Europe/Berlin"), "primary"),
+        (
+            magic_connectors,
+            dict(
+                connectors=[
+                    dict(device_serial_number=SERIAL, timezone="Europe/Berlin"),
+                    dict(notes="ber-branch-01", site_id=""),
+                ]
+            ),
+            "connectors[1].site_id",
+        ),
+    ],
+)
 def test_the_newest_schema_refuses_them_before_any_write(api, run_module, module, args, option):
     api.expect("GET", PATH, result=[NEWEST])
     result = run_module(module, **args)

@@ -111,7 +111,11 @@ def test_wait_is_bounded_by_wait_timeout(api, run_module):
 @pytest.mark.parametrize("failure", [dict(status=502), dict(raises=requests.exceptions.ReadTimeout("read timed out"))])
 def test_an_interrupt_whose_answer_was_lost_is_found_in_the_interrupts_not_sent_again(api, run_module, failure):
     api.expect("GET", PATH + "/" + ID, result=BER_PRIMARY)
-    earlier = {"reboot": {"purge": False}, "submitted_at": "2026-12-01T00:00:00Z", "triggered_at": "2026-12-01T00:00:09Z"}
+    earlier = {
+        "reboot": {"purge": False},
+        "submitted_at": "2026-12-01T00:00:00Z",
+        "triggered_at": "2026-12-01T00:00:09Z",
+    }
     api.expect("GET", INTERRUPTS, result=[earlier])
     api.expect("GET", SITES, params={"connectorid": ID}, result=[])  # its store peers: none
     api.expect("POST", INTERRUPTS, **failure)

@@ -19,8 +19,12 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.plugins.modules.tes
 
 
 def virtual(number, notes, key=None):
-    obj = {"id": "%032x" % (500 + number), "notes": notes, "timezone": "UTC",
-           "device": {"id": "%032x" % (900 + number), "type": "LICENSED"}}
+    obj = {
+        "id": "%032x" % (500 + number),
+        "notes": notes,
+        "timezone": "UTC",
+        "device": {"id": "%032x" % (900 + number), "type": "LICENSED"},
+    }
     if key:
         obj["license_key"] = key
     return obj
@@ -43,7 +47,8 @@ def test_onboarding_writes_one_0600_file_per_new_connector_and_a_rerun_nothing(a
         assert path.read_text() == key_of(number) + "\n" and stat.S_IMODE(path.stat().st_mode) == 0o600
         assert result["magic_connectors"][number]["license_key_dest"] == str(path)
     assert [c.body for c in api.calls if c.method == "POST"] == [
-        {"device": {"provision_license": True}, "notes": "aws vcon/%d" % n, "timezone": "UTC"} for n in range(3)]
+        {"device": {"provision_license": True}, "notes": "aws vcon/%d" % n, "timezone": "UTC"} for n in range(3)
+    ]
 
     api.expect("GET", PATH, result=FLEET + [virtual(n, "aws vcon/%d" % n) for n in range(3)])
     before = dict((name, os.stat(str(tmp_path / name)).st_mtime_ns) for name in os.listdir(str(tmp_path)))
@@ -55,8 +60,12 @@ def test_onboarding_writes_one_0600_file_per_new_connector_and_a_rerun_nothing(a
 
 def test_check_mode_probes_the_folder_and_writes_nothing(api, run_module, tmp_path):
     api.expect("GET", PATH, result=FLEET)
-    result = run_module(magic_connectors, check_mode=True, license_key_dir=str(tmp_path),
-                        connectors=[dict(notes="gcp vcon", provision_license=True)])
+    result = run_module(
+        magic_connectors,
+        check_mode=True,
+        license_key_dir=str(tmp_path),
+        connectors=[dict(notes="gcp vcon", provision_license=True)],
+    )
     assert result["changed"] is True and api.writes() == [] and os.listdir(str(tmp_path)) == []
     assert result["magic_connectors"][0]["action"] == "create"
 
@@ -66,25 +75,51 @@ def test_an_entry_key_dest_overrides_the_folder(api, run_module, tmp_path):
     dest.parent.mkdir()
     api.expect("GET", PATH, result=FLEET)
     api.expect("POST", PATH, result=virtual(1, "gcp vcon", key_of(1)))
-    run_module(magic_connectors, license_key_dir=str(tmp_path),
-               connectors=[dict(notes="gcp vcon", provision_license=True, license_key_dest=str(dest))])
+    run_module(
+        magic_connectors,
+        license_key_dir=str(tmp_path),
+        connectors=[dict(notes="gcp vcon", provision_license=True, license_key_dest=str(dest))],
+    )
     assert dest.read_text() == key_of(1) + "\n" and not (tmp_path / "gcp_vcon.key").exists()
 
 
-@pytest.mark.parametrize("entries, folder, message", [
-    ([dict(notes="a", provision_license=True)], None,
-     "connectors[0].provision_license needs a file for the license key: the entry's license_key_dest or the task's "
-     "license_key_dir"),
-    ([dict(device_serial_number="SN01", provision_license=True)], "ok",
-     "connectors[0].provision_license creates a connector for a new virtual device, named by its notes alone"),
-    ([dict(notes="a", provision_license=True, state="absent")], "ok", "connectors[0].provision_license cannot be used with state=absent"),
-    ([dict(notes="a", license_key_dest="/tmp/a.key")], "ok", "connectors[0].license_key_dest needs provision_license=true"),
-    ([dict(notes="a b", provision_license=True), dict(notes="a/b", provision_license=True)], "ok",
-     "connectors[1].license_key_dest is the same file as the key of connectors[0]"),
-    ([dict(notes="a", provision_license=True)], "missing", "license_key_dir must be an existing directory"),
-    ([dict(notes="a", provision_license=True, license_key_dest="/nonexistent-dir/a.key")], None,
-     "connectors[0].license_key_dest must be in an existing directory"),
-])
+@pytest.mark.parametrize(
+    "entries, folder, message",
+    [
+        (
+            [dict(notes="a", provision_license=True)],
+            None,
+            "connectors[0].provision_license needs a file for the license key: the entry's license_key_dest or the task's "
+            "license_key_dir",
+        ),
+        (
+            [dict(device_serial_number="SN01", provision_license=True)],
+            "ok",
+            "connectors[0].provision_license creates a connector for a new virtual device, named by its notes alone",
+        ),
+        (
+            [dict(notes="a", provision_license=True, state="absent")],
+            "ok",
+            "connectors[0].provision_license cannot be used with state=absent",
+        ),
+        (
+            [dict(notes="a", license_key_dest="/tmp/a.key")],
+            "ok",
+            "connectors[0].license_key_dest needs provision_license=true",
+        ),
+        (
+            [dict(notes="a b", provision_license=True), dict(notes="a/b", provision_license=True)],
+            "ok",
+            "connectors[1].license_key_dest is the same file as the key of connectors[0]",
+        ),
+        ([dict(notes="a", provision_license=True)], "missing", "license_key_dir must be an existing directory"),
+        (
+            [dict(notes="a", provision_license=True, license_key_dest="/nonexistent-dir/a.key")],
+            None,
+            "connectors[0].license_key_dest must be in an existing directory",
+        ),
+    ],
+)
 def test_bad_onboarding_entries_fail_before_any_call(api, run_module, tmp_path, entries, folder, message):
     key_dir = {None: None, "ok": str(tmp_path), "missing": str(tmp_path / "missing")}[folder]
     result = run_module(magic_connectors, license_key_dir=key_dir, connectors=entries)
@@ -94,21 +129,28 @@ def test_bad_onboarding_entries_fail_before_any_call(api, run_module, tmp_path, 
 
 def test_a_near_duplicate_is_refused_before_any_write(api, run_module, tmp_path):
     api.expect("GET", PATH, result=FLEET + [virtual(1, "GCP  vcon")])
-    result = run_module(magic_connectors, license_key_dir=str(tmp_path),
-                        connectors=[dict(notes="gcp vcon", provision_license=True)])
-    assert result["failed"] and result["msg"].startswith("connectors[0].notes match no connector exactly, but the notes "
-                                                         "'GCP  vcon' of connector")
+    result = run_module(
+        magic_connectors, license_key_dir=str(tmp_path), connectors=[dict(notes="gcp vcon", provision_license=True)]
+    )
+    assert result["failed"] and result["msg"].startswith(
+        "connectors[0].notes match no connector exactly, but the notes 'GCP  vcon' of connector"
+    )
     assert api.writes() == []
 
 
 def test_a_key_that_cannot_be_saved_stops_the_run_masked_with_a_fallback(api, run_module, monkeypatch, tmp_path):
     def save(path, key):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
     monkeypatch.setattr(_license_keys, "save_license_key", save)
     api.expect("GET", PATH, result=FLEET)
     api.expect("POST", PATH, result=virtual(1, "v1", key_of(1)))
-    result = run_module(magic_connectors, max_concurrency=1, license_key_dir=str(tmp_path),
-                        connectors=[dict(notes="v%d" % n, provision_license=True) for n in (1, 2, 3)])
+    result = run_module(
+        magic_connectors,
+        max_concurrency=1,
+        license_key_dir=str(tmp_path),
+        connectors=[dict(notes="v%d" % n, provision_license=True) for n in (1, 2, 3)],
+    )
     assert key_of(1) not in json.dumps(result)
     assert result["failed"] and [e["status"] for e in result["magic_connectors"]] == ["changed"]
     assert result["summary"]["not_sent"] == 2 and "what had to follow its write failed" in result["not_sent_reason"]
@@ -125,6 +167,8 @@ def test_a_lost_create_answer_is_found_again_by_notes_and_re_keyed_once(api, run
     api.expect("POST", PATH, raw="{broken")
     api.expect("GET", PATH, result=FLEET + [virtual(1, "v1")])
     api.expect("PATCH", PATH + "/%032x" % 501, body={"provision_license": True}, result=virtual(1, "v1", key_of(1)))
-    result = run_module(magic_connectors, license_key_dir=str(tmp_path), connectors=[dict(notes="v1", provision_license=True)])
+    result = run_module(
+        magic_connectors, license_key_dir=str(tmp_path), connectors=[dict(notes="v1", provision_license=True)]
+    )
     assert result["changed"] is True and (tmp_path / "v1.key").read_text() == key_of(1) + "\n"
     assert [c.method for c in api.calls].count("POST") == 1 and "re-keyed once" in repr(result["warnings"])

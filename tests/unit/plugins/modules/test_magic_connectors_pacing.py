@@ -109,14 +109,19 @@ class Budget:
         with self.lock:
             self.now += 0.01  # every answer takes 10 ms
             self._roll()
-            self.calls.append((method, url[len(BASE_URL):]))
+            self.calls.append((method, url[len(BASE_URL) :]))
             self.call_times.append(self.now)
             response = requests.Response()
             response.reason = "fake"
             if not self._allowed():
                 response.status_code = 429
                 response.headers["Retry-After"] = str(int(self.blocked_until - self.now) + 1)
-                body = {"success": False, "errors": [{"code": 971, "message": "Please wait"}], "messages": [], "result": None}
+                body = {
+                    "success": False,
+                    "errors": [{"code": 971, "message": "Please wait"}],
+                    "messages": [],
+                    "result": None,
+                }
             else:
                 response.status_code = 200
                 if self.headers:
@@ -128,7 +133,7 @@ class Budget:
             return response
 
     def _answer(self, method, url, data):
-        path = url[len(BASE_URL):]
+        path = url[len(BASE_URL) :]
         if method == "GET" and path == PATH:
             return list(self.connectors.values())
         match = re.fullmatch(re.escape(PATH) + "/([0-9a-f]{32})", path)
@@ -214,8 +219,13 @@ def test_without_headers_the_first_429_halves_what_it_spends(budget, run_module)
     # the client waits out the short block itself (max_retry_wait), then the fleet spends less. One write at a time:
     # with several in flight when the block starts, each of them meets its own 429 (as on Cloudflare), and how many
     # are in flight then depends on thread timing.
-    result = run_module(magic_connectors, max_concurrency=1, max_retry_wait=120, rate_limit_wait=900,
-                        connectors=entries(fake, notes="backed off"))
+    result = run_module(
+        magic_connectors,
+        max_concurrency=1,
+        max_retry_wait=120,
+        rate_limit_wait=900,
+        connectors=entries(fake, notes="backed off"),
+    )
     assert "failed" not in result, result.get("msg")
     assert len(fake.writes()) == 150 and result["summary"]["changed"] == 150
     # the first 429 is the only one: after the block the allowance is halved, and kept
@@ -243,15 +253,19 @@ def floor(requests, limit, window, burst=0, steady=0):
         share, windows = limit - steady, windows + 1
 
 
-@pytest.mark.parametrize("count, other, expected_floor", [
-    (300, dict(burst=40), 60),  # another tool spent a third of the budget just before the run
-    (100, dict(burst=40), 30),  # the run: it stopped after 30 of 100 writes with rate_limit_wait=120
-    (300, dict(other=40 / 30.0), 90),  # another consumer spends a third of the budget, steadily
-    (100, dict(other=40 / 30.0), 30),
-    (300, dict(), 60),  # alone
-])
+@pytest.mark.parametrize(
+    "count, other, expected_floor",
+    [
+        (300, dict(burst=40), 60),  # another tool spent a third of the budget just before the run
+        (100, dict(burst=40), 30),  # the run: it stopped after 30 of 100 writes with rate_limit_wait=120
+        (300, dict(other=40 / 30.0), 90),  # another consumer spends a third of the budget, steadily
+        (100, dict(other=40 / 30.0), 30),
+        (300, dict(), 60),  # alone
+    ],
+)
 def test_a_fleet_converges_in_one_go_near_the_floor_whatever_another_consumer_does(
-        budget, run_module, count, other, expected_floor):
+    budget, run_module, count, other, expected_floor
+):
     fake = budget(count, sliding=True, **other)
     result = run_module(magic_connectors, rate_limit_wait=120, connectors=entries(fake, notes="paced"))
     assert "failed" not in result, result.get("msg")
@@ -263,7 +277,10 @@ def test_a_fleet_converges_in_one_go_near_the_floor_whatever_another_consumer_do
     assert floor(requests, 120, 30, other.get("burst", 0), steady) == expected_floor
     # the run's time on the fake clock: the pauses the module planned and 10 ms per answer; target 1.15 x the floor
     planned = fake.now - 1000.0
-    print("floor %d s, planned %.1f s, %.3f x, pauses %s" % (expected_floor, planned, planned / expected_floor, fake.sleeps))
+    print(
+        "floor %d s, planned %.1f s, %.3f x, pauses %s"
+        % (expected_floor, planned, planned / expected_floor, fake.sleeps)
+    )
     assert planned <= 1.15 * max(expected_floor, 1), (planned, fake.sleeps, result["pacing"]["lines"])
     # (waited_s adds each pause rounded to 0.1 s)
     assert sum(fake.sleeps) == pytest.approx(result["pacing"]["waited_s"], abs=0.05 * len(fake.sleeps))
@@ -271,11 +288,14 @@ def test_a_fleet_converges_in_one_go_near_the_floor_whatever_another_consumer_do
     assert all(seconds <= 30 + 0.5 for seconds in fake.sleeps), fake.sleeps
 
 
-@pytest.mark.parametrize("burst, age, writes", [
-    (280, 100.0, 840),  # 920 requests left after an earlier run: 840 removals of embargo dates go at once
-    (840, 5.0, 7),  # right after an 840-PATCH burst, a drift fix of 7 PATCHes
-    (1100, 400.0, 840),  # an earlier run whose window has passed counts nothing
-])
+@pytest.mark.parametrize(
+    "burst, age, writes",
+    [
+        (280, 100.0, 840),  # 920 requests left after an earlier run: 840 removals of embargo dates go at once
+        (840, 5.0, 7),  # right after an 840-PATCH burst, a drift fix of 7 PATCHes
+        (1100, 400.0, 840),  # an earlier run whose window has passed counts nothing
+    ],
+)
 def test_what_the_account_spent_earlier_is_no_other_consumer(budget, run_module, burst, age, writes):
     fake = budget(writes, limit=1200, window=300, sliding=True, burst=burst, burst_age=age)
     result = run_module(magic_connectors, connectors=entries(fake, notes="quiet"))
@@ -301,5 +321,8 @@ def test_a_stop_says_when_to_retry_as_a_utc_clock_time(budget, run_module):
     fake = budget(300, sliding=True, burst=40)
     result = run_module(magic_connectors, rate_limit_wait=10, connectors=entries(fake, notes="x"))
     assert result["failed"] and 429 not in fake.statuses
-    assert re.search(r"waiting \d+ s more would pass rate_limit_wait=10 s \(waited 0 s\), so \d+ of 300 writes were sent; "
-                     r"retry after \d\d:\d\d:\d\d UTC \(run the task again then to converge\)", result["msg"]), result["msg"]
+    assert re.search(
+        r"waiting \d+ s more would pass rate_limit_wait=10 s \(waited 0 s\), so \d+ of 300 writes were sent; "
+        r"retry after \d\d:\d\d:\d\d UTC \(run the task again then to converge\)",
+        result["msg"],
+    ), result["msg"]

@@ -13,25 +13,53 @@ from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACC
 
 SITES = "/accounts/%s/magic/sites" % ACCOUNT
 CONNECTORS = "/accounts/%s/magic/connectors" % ACCOUNT
-PRIMARY = {"id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708", "notes": "ber primary",
-           "device": {"id": "1" * 32, "serial_number": "MWC2301A0417", "type": "MANAGED"}}
-SECONDARY = {"id": "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d", "notes": "ber secondary",
-             "device": {"id": "2" * 32, "serial_number": "MWC2301A0418", "type": "MANAGED"}}
+PRIMARY = {
+    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
+    "notes": "ber primary",
+    "device": {"id": "1" * 32, "serial_number": "MWC2301A0417", "type": "MANAGED"},
+}
+SECONDARY = {
+    "id": "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d",
+    "notes": "ber secondary",
+    "device": {"id": "2" * 32, "serial_number": "MWC2301A0418", "type": "MANAGED"},
+}
 TWIN = dict(SECONDARY, id="7" * 32, device={"id": "3" * 32, "type": "LICENSED"})
-SITE = {"id": "5c2e4a6b8d0f4e1a3c5b7d9f1e3a5c7b", "name": "ber-branch-01", "description": "Berlin", "ha_mode": True,
-        "connector_id": PRIMARY["id"], "secondary_connector_id": SECONDARY["id"],
-        "location": {"lat": "52.5200", "lon": "13.4050"}}
+SITE = {
+    "id": "5c2e4a6b8d0f4e1a3c5b7d9f1e3a5c7b",
+    "name": "ber-branch-01",
+    "description": "Berlin",
+    "ha_mode": True,
+    "connector_id": PRIMARY["id"],
+    "secondary_connector_id": SECONDARY["id"],
+    "location": {"lat": "52.5200", "lon": "13.4050"},
+}
 SINGLE = {"id": "a" * 32, "name": "muc-branch-02", "description": "", "ha_mode": False}
-DESIRED = dict(name="ber-branch-01", description="Berlin", ha_mode=True, location=dict(lat=52.52, lon="13.405"),
-               connector=dict(device_serial_number="mwc2301a0417"), secondary_connector=dict(notes="ber secondary"))
+DESIRED = dict(
+    name="ber-branch-01",
+    description="Berlin",
+    ha_mode=True,
+    location=dict(lat=52.52, lon="13.405"),
+    connector=dict(device_serial_number="mwc2301a0417"),
+    secondary_connector=dict(notes="ber secondary"),
+)
 
 
 def test_create_resolves_both_references_with_one_connectors_list(api, run_module):
     api.expect("GET", SITES, result=[SINGLE])
     api.expect("GET", CONNECTORS, result=[PRIMARY, SECONDARY])
-    api.expect("POST", SITES, result=SITE, body={
-        "name": "ber-branch-01", "description": "Berlin", "ha_mode": True, "location": {"lat": "52.52", "lon": "13.405"},
-        "connector_id": PRIMARY["id"], "secondary_connector_id": SECONDARY["id"]})
+    api.expect(
+        "POST",
+        SITES,
+        result=SITE,
+        body={
+            "name": "ber-branch-01",
+            "description": "Berlin",
+            "ha_mode": True,
+            "location": {"lat": "52.52", "lon": "13.405"},
+            "connector_id": PRIMARY["id"],
+            "secondary_connector_id": SECONDARY["id"],
+        },
+    )
     result = run_module(magic_site, diff=True, **DESIRED)
     assert result["changed"] is True and result["magic_site"] == SITE
     assert result["diff"]["before"] == {} and result["diff"]["after"]["connector_id"] == PRIMARY["id"]
@@ -61,19 +89,31 @@ def test_check_mode_predicts_the_create_and_only_reads(api, run_module):
 
 def test_an_update_sends_only_what_differs_and_the_diff_shows_only_managed_fields(api, run_module):
     api.expect("GET", SITES, result=[SITE])
-    api.expect("PATCH", SITES + "/" + SITE["id"], body={"ha_mode": False, "secondary_connector_id": ""},
-               result=dict(SITE, ha_mode=False, secondary_connector_id=None))
+    api.expect(
+        "PATCH",
+        SITES + "/" + SITE["id"],
+        body={"ha_mode": False, "secondary_connector_id": ""},
+        result=dict(SITE, ha_mode=False, secondary_connector_id=None),
+    )
     result = run_module(magic_site, diff=True, name=SITE["name"], ha_mode=False, secondary_connector_id="")
     assert result["changed"] is True
-    assert result["diff"] == {"before": {"ha_mode": True, "secondary_connector_id": SECONDARY["id"]},
-                              "after": {"ha_mode": False, "secondary_connector_id": ""}}
+    assert result["diff"] == {
+        "before": {"ha_mode": True, "secondary_connector_id": SECONDARY["id"]},
+        "after": {"ha_mode": False, "secondary_connector_id": ""},
+    }
 
 
-@pytest.mark.parametrize("reference, option", [
-    (dict(connector=dict(device_serial_number="MWC0000")), "connector.device_serial_number must name an existing connector"),
-    (dict(secondary_connector=dict(id="9" * 32)), "secondary_connector.id must name an existing connector"),
-    (dict(secondary_connector=dict(notes="ber secondary")), "secondary_connector.notes matches 2 connectors"),
-])
+@pytest.mark.parametrize(
+    "reference, option",
+    [
+        (
+            dict(connector=dict(device_serial_number="MWC0000")),
+            "connector.device_serial_number must name an existing connector",
+        ),
+        (dict(secondary_connector=dict(id="9" * 32)), "secondary_connector.id must name an existing connector"),
+        (dict(secondary_connector=dict(notes="ber secondary")), "secondary_connector.notes matches 2 connectors"),
+    ],
+)
 def test_a_reference_that_names_no_connector_or_several_fails_before_any_write(api, run_module, reference, option):
     api.expect("GET", SITES, result=[SITE])
     api.expect("GET", CONNECTORS, result=[PRIMARY, SECONDARY, TWIN])
@@ -82,17 +122,26 @@ def test_a_reference_that_names_no_connector_or_several_fails_before_any_write(a
     assert api.writes() == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (dict(location=dict(lat=91, lon=0)), "location.lat must be a number from -90 to 90"),
-    (dict(location=dict(lat="north", lon=0)), "location.lat must be a number from -90 to 90"),
-    (dict(location=dict(lat=0, lon=-180.5)), "location.lon must be a number from -180 to 180"),
-    (dict(location=dict(lat=True)), "location.lat must be a number from -90 to 90"),
-    (dict(connector_id="../x"), "connector_id must be 1 to 32 letters or digits"),
-    (dict(connector=dict(id="x" * 40)), "connector.id must be 1 to 32 letters or digits"),
-    (dict(connector=dict(notes="a", id="b" * 32)), "parameters are mutually exclusive: id|device_serial_number|notes"),
-    (dict(connector=dict(notes="a"), connector_id="b" * 32), "parameters are mutually exclusive: connector|connector_id"),
-    (dict(name=""), "name must not be empty"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (dict(location=dict(lat=91, lon=0)), "location.lat must be a number from -90 to 90"),
+        (dict(location=dict(lat="north", lon=0)), "location.lat must be a number from -90 to 90"),
+        (dict(location=dict(lat=0, lon=-180.5)), "location.lon must be a number from -180 to 180"),
+        (dict(location=dict(lat=True)), "location.lat must be a number from -90 to 90"),
+        (dict(connector_id="../x"), "connector_id must be 1 to 32 letters or digits"),
+        (dict(connector=dict(id="x" * 40)), "connector.id must be 1 to 32 letters or digits"),
+        (
+            dict(connector=dict(notes="a", id="b" * 32)),
+            "parameters are mutually exclusive: id|device_serial_number|notes",
+        ),
+        (
+            dict(connector=dict(notes="a"), connector_id="b" * 32),
+            "parameters are mutually exclusive: connector|connector_id",
+        ),
+        (dict(name=""), "name must not be empty"),
+    ],
+)
 def test_bad_values_fail_before_any_call_naming_the_option(api, run_module, args, message):
     result = run_module(magic_site, **dict(dict(name="x"), **args))
     assert result["failed"] and message in result["msg"], result["msg"]
@@ -108,8 +157,9 @@ def test_an_unknown_id_is_not_created(api, run_module):
 def test_a_name_two_sites_have_fails_listing_them(api, run_module):
     api.expect("GET", SITES, result=[SINGLE, dict(SINGLE, id="b" * 32)])
     result = run_module(magic_site, name=SINGLE["name"], description="x")
-    assert result["failed"] and result["msg"] == "2 sites match name 'muc-branch-02' (ids: %s, %s): identify it by id" % (
-        "a" * 32, "b" * 32)
+    assert result["failed"] and result[
+        "msg"
+    ] == "2 sites match name 'muc-branch-02' (ids: %s, %s): identify it by id" % ("a" * 32, "b" * 32)
 
 
 def test_a_create_whose_answer_was_lost_is_found_again_by_name(api, run_module):
@@ -143,7 +193,8 @@ def test_ha_is_turned_on_only_when_every_static_lan_has_the_three_addresses(api,
     result = run_module(magic_site, check_mode=True, name=SINGLE["name"], ha_mode=True)
     assert result["failed"] and result["msg"].startswith(
         "ha_mode cannot be turned on while LAN %s (store) of the site has static addressing without secondary_address "
-        "and virtual_address" % ("c" * 32))
+        "and virtual_address" % ("c" * 32)
+    )
     api.expect("GET", SITES, result=[SINGLE])
     api.expect("GET", lans, result=[{"id": "c" * 32, "name": "dhcp-client"}])
     api.expect("PATCH", SITES + "/" + SINGLE["id"], body={"ha_mode": True}, result=dict(SINGLE, ha_mode=True))

@@ -17,26 +17,71 @@ SITES = "/accounts/%s/magic/sites" % ACCOUNT
 SITE = {"id": "5c2e4a6b8d0f4e1a3c5b7d9f1e3a5c7b", "name": "ber-branch-01", "ha_mode": True}
 PLAIN_SITE = dict(SITE, ha_mode=False)
 LANS, WANS, ACLS = (SITES + "/" + SITE["id"] + "/" + kind for kind in ("lans", "wans", "acls"))
-STORE = {"id": "b" * 32, "site_id": SITE["id"], "name": "store", "physport": 3, "vlan_tag": 0, "is_breakout": False,
-         "is_prioritized": False, "ha_link": True, "static_addressing": {
-             "address": "10.40.0.2/24", "secondary_address": "10.40.0.3/24", "virtual_address": "10.40.0.1/24",
-             "dhcp_server": {"dhcp_pool_start": "10.40.0.100", "dhcp_pool_end": "10.40.0.199",
-                             "dns_servers": ["10.40.0.1", "1.1.1.1"], "reservations": {"00:1a:2b:3c:4d:5e": "10.40.0.50"},
-                             "dhcp_options": [{"code": 42, "type": "ip", "value": "10.40.0.1"},
-                                              {"code": 150, "type": "ip", "value": "10.40.0.5"}]}}}
+STORE = {
+    "id": "b" * 32,
+    "site_id": SITE["id"],
+    "name": "store",
+    "physport": 3,
+    "vlan_tag": 0,
+    "is_breakout": False,
+    "is_prioritized": False,
+    "ha_link": True,
+    "static_addressing": {
+        "address": "10.40.0.2/24",
+        "secondary_address": "10.40.0.3/24",
+        "virtual_address": "10.40.0.1/24",
+        "dhcp_server": {
+            "dhcp_pool_start": "10.40.0.100",
+            "dhcp_pool_end": "10.40.0.199",
+            "dns_servers": ["10.40.0.1", "1.1.1.1"],
+            "reservations": {"00:1a:2b:3c:4d:5e": "10.40.0.50"},
+            "dhcp_options": [
+                {"code": 42, "type": "ip", "value": "10.40.0.1"},
+                {"code": 150, "type": "ip", "value": "10.40.0.5"},
+            ],
+        },
+    },
+}
 GUEST = {"id": "c" * 32, "site_id": SITE["id"], "name": "guest", "physport": 4, "vlan_tag": 20, "ha_link": False}
-LAN_OPTIONS = dict(name="store", physport=3, ha_link=True, static_addressing=dict(
-    address="10.40.0.2/24", secondary_address="10.40.0.3/24", virtual_address="10.40.0.1/24",
-    dhcp_server=dict(dhcp_pool_start="10.40.0.100", dhcp_pool_end="10.40.0.199", dns_servers=["1.1.1.1", "10.40.0.1"],
-                     reservations={"00-1A-2B-3C-4D-5E": "10.40.0.50"},
-                     dhcp_options=[dict(code=150, type="ip", value="10.40.0.5"), dict(code=42, type="ip", value="10.40.0.1")])))
+LAN_OPTIONS = dict(
+    name="store",
+    physport=3,
+    ha_link=True,
+    static_addressing=dict(
+        address="10.40.0.2/24",
+        secondary_address="10.40.0.3/24",
+        virtual_address="10.40.0.1/24",
+        dhcp_server=dict(
+            dhcp_pool_start="10.40.0.100",
+            dhcp_pool_end="10.40.0.199",
+            dns_servers=["1.1.1.1", "10.40.0.1"],
+            reservations={"00-1A-2B-3C-4D-5E": "10.40.0.50"},
+            dhcp_options=[dict(code=150, type="ip", value="10.40.0.5"), dict(code=42, type="ip", value="10.40.0.1")],
+        ),
+    ),
+)
 BY_NAME = dict(site_name=SITE["name"], max_retries=0)
-FIBRE = {"id": "d" * 32, "site_id": SITE["id"], "name": "fibre", "physport": 1, "priority": 1, "vlan_tag": 0,
-         "health_check_rate": "mid", "static_addressing": {"address": "203.0.113.10/29", "gateway_address": "203.0.113.9"}}
-ACL = {"id": "e" * 32, "site_id": SITE["id"], "name": "printers", "description": "",
-       "lan_1": {"lan_id": STORE["id"], "lan_name": "store", "ports": [631, 80]},
-       "lan_2": {"lan_id": GUEST["id"], "lan_name": "guest", "port_ranges": ["9100-9102"]},
-       "protocols": ["udp", "tcp"], "forward_locally": False, "unidirectional": True}
+FIBRE = {
+    "id": "d" * 32,
+    "site_id": SITE["id"],
+    "name": "fibre",
+    "physport": 1,
+    "priority": 1,
+    "vlan_tag": 0,
+    "health_check_rate": "mid",
+    "static_addressing": {"address": "203.0.113.10/29", "gateway_address": "203.0.113.9"},
+}
+ACL = {
+    "id": "e" * 32,
+    "site_id": SITE["id"],
+    "name": "printers",
+    "description": "",
+    "lan_1": {"lan_id": STORE["id"], "lan_name": "store", "ports": [631, 80]},
+    "lan_2": {"lan_id": GUEST["id"], "lan_name": "guest", "port_ranges": ["9100-9102"]},
+    "protocols": ["udp", "tcp"],
+    "forward_locally": False,
+    "unidirectional": True,
+}
 
 
 def site_by_name(api, site=None):
@@ -71,12 +116,20 @@ def test_one_key_of_the_dhcp_server_changes_and_the_others_are_kept(api, run_mod
     changed = copy.deepcopy(STORE)
     changed["static_addressing"]["dhcp_server"]["dhcp_pool_end"] = "10.40.0.220"
     api.expect("PATCH", LANS + "/" + STORE["id"], result=changed)
-    result = run_module(magic_site_lan, diff=True, name="store",
-                        static_addressing=dict(dhcp_server=dict(dhcp_pool_end="10.40.0.220")), **BY_NAME)
+    result = run_module(
+        magic_site_lan,
+        diff=True,
+        name="store",
+        static_addressing=dict(dhcp_server=dict(dhcp_pool_end="10.40.0.220")),
+        **BY_NAME,
+    )
     assert result["changed"] is True
     sent = api.writes()[0].body
-    assert list(sent) == ["static_addressing"] and sent["static_addressing"]["dhcp_server"]["dns_servers"] == [
-        "1.1.1.1", "10.40.0.1"] and sent["static_addressing"]["virtual_address"] == "10.40.0.1/24"
+    assert (
+        list(sent) == ["static_addressing"]
+        and sent["static_addressing"]["dhcp_server"]["dns_servers"] == ["1.1.1.1", "10.40.0.1"]
+        and sent["static_addressing"]["virtual_address"] == "10.40.0.1/24"
+    )
     assert result["diff"]["after"]["static_addressing"]["dhcp_server"]["dhcp_pool_end"] == "10.40.0.220"
     assert "physport" not in result["diff"]["after"], "only managed fields"
 
@@ -86,16 +139,20 @@ def test_a_relay_replaces_the_dhcp_server(api, run_module):
     api.expect("GET", LANS, result=[STORE])
     api.expect("GET", SITES + "/" + SITE["id"], result=SITE)
     api.expect("PATCH", LANS + "/" + STORE["id"], result=STORE)
-    run_module(magic_site_lan, name="store", static_addressing=dict(dhcp_relay=dict(server_addresses=["10.9.9.9"])),
-               **BY_NAME)
+    run_module(
+        magic_site_lan, name="store", static_addressing=dict(dhcp_relay=dict(server_addresses=["10.9.9.9"])), **BY_NAME
+    )
     sent = api.writes()[0].body["static_addressing"]
     assert "dhcp_server" not in sent and sent["dhcp_relay"] == {"server_addresses": ["10.9.9.9"]}
 
 
-@pytest.mark.parametrize("static, option", [
-    (dict(address="10.1.0.2/24"), "static_addressing.secondary_address is required in a high-availability site"),
-    (dict(address="10.1.0.2/24", secondary_address="10.1.0.3/24"), "static_addressing.virtual_address is required"),
-])
+@pytest.mark.parametrize(
+    "static, option",
+    [
+        (dict(address="10.1.0.2/24"), "static_addressing.secondary_address is required in a high-availability site"),
+        (dict(address="10.1.0.2/24", secondary_address="10.1.0.3/24"), "static_addressing.virtual_address is required"),
+    ],
+)
 def test_an_ha_site_needs_the_three_addresses(api, run_module, static, option):
     site_by_name(api)
     api.expect("GET", LANS, result=[])
@@ -118,8 +175,9 @@ def test_a_second_ha_link_fails_naming_the_lan_that_has_it(api, run_module):
     api.expect("GET", LANS, result=[STORE, GUEST])
     api.expect("GET", LANS, result=[STORE, GUEST])
     result = run_module(magic_site_lan, name="guest", ha_link=True, **BY_NAME)
-    assert result["failed"] and result["msg"].startswith("ha_link can be true on one LAN per site only, and LAN %s (store)"
-                                                         % STORE["id"])
+    assert result["failed"] and result["msg"].startswith(
+        "ha_link can be true on one LAN per site only, and LAN %s (store)" % STORE["id"]
+    )
     assert api.writes() == []
 
 
@@ -127,10 +185,12 @@ def test_the_pool_must_be_inside_the_lans_current_subnet(api, run_module):
     site_by_name(api)
     api.expect("GET", LANS, result=[STORE])
     api.expect("GET", SITES + "/" + SITE["id"], result=SITE)
-    result = run_module(magic_site_lan, name="store", static_addressing=dict(dhcp_server=dict(dhcp_pool_end="10.9.0.9")),
-                        **BY_NAME)
+    result = run_module(
+        magic_site_lan, name="store", static_addressing=dict(dhcp_server=dict(dhcp_pool_end="10.9.0.9")), **BY_NAME
+    )
     assert result["failed"] and result["msg"].startswith(
-        "static_addressing.dhcp_server.dhcp_pool_end must be inside the LAN's subnet 10.40.0.0/24")
+        "static_addressing.dhcp_server.dhcp_pool_end must be inside the LAN's subnet 10.40.0.0/24"
+    )
     assert api.writes() == []
 
 
@@ -154,13 +214,31 @@ def test_a_wan_create_needs_its_port_and_answers_an_array(api, run_module):
     site_by_name(api)
     api.expect("GET", WANS, result=[])
     result = run_module(magic_site_wan, name="fibre", priority=1, **BY_NAME)
-    assert result["failed"] and result["msg"] == "physport is required to create a new WAN (no WAN of the site is named 'fibre')"
+    assert (
+        result["failed"]
+        and result["msg"] == "physport is required to create a new WAN (no WAN of the site is named 'fibre')"
+    )
     site_by_name(api)
     api.expect("GET", WANS, result=[])
-    api.expect("POST", WANS, result=[FIBRE], body={"name": "fibre", "physport": 1, "priority": 1, "static_addressing": {
-        "address": "203.0.113.10/29", "gateway_address": "203.0.113.9"}})
-    result = run_module(magic_site_wan, name="fibre", physport=1, priority=1, static_addressing=dict(
-        address="203.0.113.10/29", gateway_address="203.0.113.9"), **BY_NAME)
+    api.expect(
+        "POST",
+        WANS,
+        result=[FIBRE],
+        body={
+            "name": "fibre",
+            "physport": 1,
+            "priority": 1,
+            "static_addressing": {"address": "203.0.113.10/29", "gateway_address": "203.0.113.9"},
+        },
+    )
+    result = run_module(
+        magic_site_wan,
+        name="fibre",
+        physport=1,
+        priority=1,
+        static_addressing=dict(address="203.0.113.10/29", gateway_address="203.0.113.9"),
+        **BY_NAME,
+    )
     assert result["changed"] is True and result["magic_site_wan"] == FIBRE
 
 
@@ -174,8 +252,9 @@ def test_a_wan_with_the_server_defaults_is_unchanged(api, run_module):
 def test_wan_static_addressing_needs_a_gateway(api, run_module):
     site_by_name(api)
     api.expect("GET", WANS, result=[])
-    result = run_module(magic_site_wan, name="lte", physport=2, static_addressing=dict(address="198.51.100.2/30"),
-                        **BY_NAME)
+    result = run_module(
+        magic_site_wan, name="lte", physport=2, static_addressing=dict(address="198.51.100.2/30"), **BY_NAME
+    )
     assert result["failed"] and result["msg"].startswith("static_addressing.gateway_address is required")
 
 
@@ -184,9 +263,15 @@ def test_an_acl_names_its_lans_by_name_with_one_list(api, run_module):
     api.expect("GET", ACLS, result=[])
     api.expect("GET", LANS, result=[STORE, GUEST])
     api.expect("POST", ACLS, result=ACL)
-    result = run_module(magic_site_acl, name="printers", lan_1=dict(lan_name="store", ports=[80, 631]),
-                        lan_2=dict(lan_name="guest", port_ranges=["9100-9102"]), protocols=["tcp", "udp"],
-                        unidirectional=True, **BY_NAME)
+    result = run_module(
+        magic_site_acl,
+        name="printers",
+        lan_1=dict(lan_name="store", ports=[80, 631]),
+        lan_2=dict(lan_name="guest", port_ranges=["9100-9102"]),
+        protocols=["tcp", "udp"],
+        unidirectional=True,
+        **BY_NAME,
+    )
     assert result["changed"] is True
     body = api.writes()[0].body
     assert body["lan_1"]["lan_id"] == STORE["id"] and sorted(body["lan_1"]["ports"]) == [80, 631]
@@ -197,16 +282,29 @@ def test_an_acl_in_the_apis_own_form_is_unchanged(api, run_module):
     site_by_name(api)
     api.expect("GET", ACLS, result=[ACL])
     api.expect("GET", LANS, result=[STORE, GUEST])
-    result = run_module(magic_site_acl, name="printers", lan_1=dict(lan_id=STORE["id"], ports=[80, 631, 80]),
-                        lan_2=dict(lan_name="guest"), protocols=["tcp", "udp"], forward_locally=False, **BY_NAME)
+    result = run_module(
+        magic_site_acl,
+        name="printers",
+        lan_1=dict(lan_id=STORE["id"], ports=[80, 631, 80]),
+        lan_2=dict(lan_name="guest"),
+        protocols=["tcp", "udp"],
+        forward_locally=False,
+        **BY_NAME,
+    )
     assert result["changed"] is False and api.writes() == []
 
 
-@pytest.mark.parametrize("sides, message", [
-    (dict(lan_1=dict(lan_name="store"), lan_2=dict(lan_id=STORE["id"])), "lan_2 must name a different LAN than lan_1"),
-    (dict(lan_1=dict(lan_name="till"), lan_2=dict(lan_name="guest")), "lan_1.lan_name must name a LAN of site"),
-    (dict(lan_1=dict(lan_name="store"), lan_2=dict(lan_id="9" * 32)), "lan_2.lan_id must name a LAN of site"),
-])
+@pytest.mark.parametrize(
+    "sides, message",
+    [
+        (
+            dict(lan_1=dict(lan_name="store"), lan_2=dict(lan_id=STORE["id"])),
+            "lan_2 must name a different LAN than lan_1",
+        ),
+        (dict(lan_1=dict(lan_name="till"), lan_2=dict(lan_name="guest")), "lan_1.lan_name must name a LAN of site"),
+        (dict(lan_1=dict(lan_name="store"), lan_2=dict(lan_id="9" * 32)), "lan_2.lan_id must name a LAN of site"),
+    ],
+)
 def test_the_two_sides_name_two_lans_of_the_site(api, run_module, sides, message):
     site_by_name(api)
     api.expect("GET", ACLS, result=[])

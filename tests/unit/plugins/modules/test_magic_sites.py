@@ -7,9 +7,15 @@ from ansible_collections.cloudflare.magic_transit.plugins.modules import magic_s
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT
 
 PATH = "/accounts/%s/magic/sites" % ACCOUNT
-BER = {"id": "5c2e4a6b8d0f4e1a3c5b7d9f1e3a5c7b", "name": "ber-branch-01", "description": "Berlin", "ha_mode": True,
-       "connector_id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708", "secondary_connector_id": "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d",
-       "location": {"lat": "52.52", "lon": "13.40"}}
+BER = {
+    "id": "5c2e4a6b8d0f4e1a3c5b7d9f1e3a5c7b",
+    "name": "ber-branch-01",
+    "description": "Berlin",
+    "ha_mode": True,
+    "connector_id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
+    "secondary_connector_id": "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d",
+    "location": {"lat": "52.52", "lon": "13.40"},
+}
 MUC = dict(BER, id="a" * 32, name="muc-branch-02", ha_mode=False, secondary_connector_id=None)
 TWIN = dict(MUC, id="b" * 32)
 
@@ -45,7 +51,10 @@ def test_a_name_of_several_sites_fails_listing_them(api, run_module):
     api.expect("GET", PATH, result=[BER, MUC, TWIN])
     result = run_module(magic_site_info, name="muc-branch-02")
     assert result["failed"]
-    assert result["msg"] == "2 sites match name 'muc-branch-02' (ids: %s, %s): identify it by id" % (MUC["id"], TWIN["id"])
+    assert result["msg"] == "2 sites match name 'muc-branch-02' (ids: %s, %s): identify it by id" % (
+        MUC["id"],
+        TWIN["id"],
+    )
     assert result["api_calls"] == {"GET": 1}
 
 
@@ -66,7 +75,7 @@ def test_details_return_each_site_with_its_lans_wans_and_acls(api, run_module):
     wan = {"id": "d" * 32, "site_id": BER["id"], "name": "fibre", "physport": 1}
     api.expect("GET", PATH, result=[BER, MUC])
     for site, children in ((BER, ([lan], [wan], [])), (MUC, ([], [], []))):
-        for kind, listed in zip(("lans", "wans", "acls"), children):
+        for kind, listed in zip(("lans", "wans", "acls"), children, strict=True):
             api.expect("GET", "%s/%s/%s" % (PATH, site["id"], kind), result=listed)
     result = run_module(magic_site_info, details=True)
     assert result["magic_sites"] == [dict(BER, lans=[lan], wans=[wan], acls=[]), dict(MUC, lans=[], wans=[], acls=[])]
@@ -77,7 +86,9 @@ def test_details_of_one_site_list_only_its_children(api, run_module):
     api.expect("GET", PATH + "/" + BER["id"], result=BER)
     for kind in ("lans", "wans", "acls"):
         api.expect("GET", "%s/%s/%s" % (PATH, BER["id"], kind), result=[])
-    assert run_module(magic_site_info, id=BER["id"], details=True)["magic_sites"] == [dict(BER, lans=[], wans=[], acls=[])]
+    assert run_module(magic_site_info, id=BER["id"], details=True)["magic_sites"] == [
+        dict(BER, lans=[], wans=[], acls=[])
+    ]
 
 
 def test_a_wrong_shaped_children_list_fails_naming_the_call(api, run_module):

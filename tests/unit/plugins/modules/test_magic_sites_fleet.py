@@ -16,21 +16,54 @@ SITES = "/accounts/%s/magic/sites" % ACCOUNT
 SITE = {"id": "5c2e4a6b8d0f4e1a3c5b7d9f1e3a5c7b", "name": "ham-store-01", "ha_mode": False}
 NEW_ID = "a" * 32
 LANS, WANS, ACLS = (SITES + "/" + SITE["id"] + "/" + kind for kind in ("lans", "wans", "acls"))
-STORE = {"id": "b" * 32, "site_id": SITE["id"], "name": "store", "physport": 3, "vlan_tag": 0, "ha_link": False,
-         "static_addressing": {"address": "10.50.0.1/24"}}
+STORE = {
+    "id": "b" * 32,
+    "site_id": SITE["id"],
+    "name": "store",
+    "physport": 3,
+    "vlan_tag": 0,
+    "ha_link": False,
+    "static_addressing": {"address": "10.50.0.1/24"},
+}
 GUEST = {"id": "c" * 32, "site_id": SITE["id"], "name": "guest", "physport": 4, "vlan_tag": 20, "ha_link": False}
-FIBRE = {"id": "d" * 32, "site_id": SITE["id"], "name": "fibre", "physport": 1, "priority": 1, "vlan_tag": 0,
-         "health_check_rate": "mid"}
-LTE = {"id": "f" * 32, "site_id": SITE["id"], "name": "lte", "physport": 2, "priority": 2, "vlan_tag": 0,
-       "health_check_rate": "mid"}
-ACL = {"id": "e" * 32, "site_id": SITE["id"], "name": "printers", "description": "", "protocols": ["tcp"],
-       "lan_1": {"lan_id": STORE["id"], "lan_name": "store"}, "lan_2": {"lan_id": GUEST["id"], "lan_name": "guest"},
-       "forward_locally": False, "unidirectional": False}
-ENTRY = dict(name=SITE["name"],
-             lans=[dict(name="store", physport=3, static_addressing=dict(address="10.50.0.1/24")),
-                   dict(name="guest", physport=4, vlan_tag=20)],
-             wans=[dict(name="fibre", physport=1, priority=1)],
-             acls=[dict(name="printers", protocols=["tcp"], lan_1=dict(lan_name="store"), lan_2=dict(lan_name="guest"))])
+FIBRE = {
+    "id": "d" * 32,
+    "site_id": SITE["id"],
+    "name": "fibre",
+    "physport": 1,
+    "priority": 1,
+    "vlan_tag": 0,
+    "health_check_rate": "mid",
+}
+LTE = {
+    "id": "f" * 32,
+    "site_id": SITE["id"],
+    "name": "lte",
+    "physport": 2,
+    "priority": 2,
+    "vlan_tag": 0,
+    "health_check_rate": "mid",
+}
+ACL = {
+    "id": "e" * 32,
+    "site_id": SITE["id"],
+    "name": "printers",
+    "description": "",
+    "protocols": ["tcp"],
+    "lan_1": {"lan_id": STORE["id"], "lan_name": "store"},
+    "lan_2": {"lan_id": GUEST["id"], "lan_name": "guest"},
+    "forward_locally": False,
+    "unidirectional": False,
+}
+ENTRY = dict(
+    name=SITE["name"],
+    lans=[
+        dict(name="store", physport=3, static_addressing=dict(address="10.50.0.1/24")),
+        dict(name="guest", physport=4, vlan_tag=20),
+    ],
+    wans=[dict(name="fibre", physport=1, priority=1)],
+    acls=[dict(name="printers", protocols=["tcp"], lan_1=dict(lan_name="store"), lan_2=dict(lan_name="guest"))],
+)
 ONE_AT_A_TIME = dict(max_concurrency=1, max_retries=0)
 
 
@@ -55,7 +88,11 @@ def test_a_new_store_is_built_in_phases_site_then_lans_and_wans_then_the_acl(api
     acl = api.writes()[-1].body
     assert (acl["lan_1"]["lan_id"], acl["lan_2"]["lan_id"]) == (STORE["id"], GUEST["id"]), "the new LANs' ids"
     entry = result["magic_sites"][0]
-    assert (entry["id"], entry["action"], [lan["status"] for lan in entry["lans"]]) == (NEW_ID, "create", ["changed"] * 2)
+    assert (entry["id"], entry["action"], [lan["status"] for lan in entry["lans"]]) == (
+        NEW_ID,
+        "create",
+        ["changed"] * 2,
+    )
 
 
 def test_a_store_as_it_is_is_read_once_and_not_written(api, run_module):
@@ -81,7 +118,9 @@ def test_check_mode_predicts_and_writes_nothing(api, run_module):
     assert result["changed"] is True and api.writes() == []
     entry = result["magic_sites"][0]
     assert [(lan["name"], lan["action"], lan["status"]) for lan in entry["lans"]] == [
-        ("store", "update", "unchanged"), ("guest", "create", "changed")]
+        ("store", "update", "unchanged"),
+        ("guest", "create", "changed"),
+    ]
     assert entry["acls"][0]["action"] == "create", "an ACL naming a LAN this run creates is planned too"
 
 
@@ -138,10 +177,13 @@ def test_purge_deletes_the_children_an_entry_leaves_out_and_only_those(api, run_
     api.expect("GET", SITES, result=[SITE])
     api.expect("GET", WANS, result=[FIBRE, LTE])
     api.expect("DELETE", WANS + "/" + LTE["id"], result={"id": LTE["id"]})
-    result = run_module(magic_sites, sites=[dict(name=SITE["name"], wans=ENTRY["wans"])], purge_wans=True,
-                        **ONE_AT_A_TIME)
+    result = run_module(
+        magic_sites, sites=[dict(name=SITE["name"], wans=ENTRY["wans"])], purge_wans=True, **ONE_AT_A_TIME
+    )
     assert [(w["name"], w["action"], w["status"]) for w in result["magic_sites"][0]["wans"]] == [
-        ("fibre", "update", "unchanged"), ("lte", "delete", "changed")]
+        ("fibre", "update", "unchanged"),
+        ("lte", "delete", "changed"),
+    ]
 
 
 def test_a_failed_write_stops_the_run_and_says_what_landed(api, run_module):
@@ -168,9 +210,19 @@ def test_a_lost_create_answer_is_re_read_never_sent_twice(api, run_module):
 
 
 def test_a_fleet_entry_sends_the_bodies_the_single_modules_send(api, run_module):
-    lan = dict(name="store", physport=3, vlan_tag=20, static_addressing=dict(
-        address="10.50.0.1/24", dhcp_server=dict(dhcp_pool_start="10.50.0.100", dhcp_pool_end="10.50.0.199",
-                                                 reservations={"00-1A-2B-3C-4D-5E": "10.50.0.50"})))
+    lan = dict(
+        name="store",
+        physport=3,
+        vlan_tag=20,
+        static_addressing=dict(
+            address="10.50.0.1/24",
+            dhcp_server=dict(
+                dhcp_pool_start="10.50.0.100",
+                dhcp_pool_end="10.50.0.199",
+                reservations={"00-1A-2B-3C-4D-5E": "10.50.0.50"},
+            ),
+        ),
+    )
     wan = dict(name="lte", physport=2, priority=2, health_check_rate="high")
     api.expect("GET", SITES, result=[SITE])
     api.expect("GET", LANS, result=[])
