@@ -110,6 +110,9 @@ class Change:
     reread: Callable | None = None
     outcome_unknown: bool = False
     guard: object = NO_GUARD
+    #: the description that writes this change, when it is not the writer's own (a fleet of several kinds: a site's
+    #: LANs, WANs and ACLs, each bound to its site)
+    resource: object = None
 
     def __post_init__(self):
         if self.after is None:

@@ -121,7 +121,7 @@ class FleetWriter:
         self._total = len(pending)
         if self.check_mode:
             for plan in pending:
-                self.resource.apply_change(plan, True)
+                self.of(plan).apply_change(plan, True)
         else:
             with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
                 list(pool.map(self._write, pending))
@@ -139,7 +139,7 @@ class FleetWriter:
     def _write(self, plan):
         """One entry through the engine's write path, this writer admitting each of its writes."""
         try:
-            self.resource.apply_change(plan, False, guard=self)
+            self.of(plan).apply_change(plan, False, guard=self)
         except AfterWriteFailed as failure:
             plan.after, plan.error = failure.after, failure.msg  # ours and bounded: it names where a file went
             plan.extra.update(failure.extra)
@@ -318,46 +318,54 @@ class FleetWriter:
 
     # --- the result ----------------------------------------------------------------------------------
 
+    def of(self, plan):
+        """The description that writes ``plan``: its own (a fleet of several kinds), else the writer's."""
+        return plan.resource or self.resource
+
     def _name(self, plan):
         """How people know an entry: its title and id, or the planner's name for it."""
         obj = plan.current or plan.after or {}
         if obj.get("id"):
-            title = str(obj.get(self.resource.title_key) or "")
+            title = str(obj.get(self.of(plan).title_key) or "")
             title = title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 3] + "..."
             return "%s (%s)" % (title, obj["id"]) if title else str(obj["id"])
         return plan.name or "%s[%d]" % (self.option, plan.index)
 
-    def result(self):
-        resource, entries, diffs = self.resource, [], []
-        for plan in self.plans:
-            obj = plan.after if plan.after is not None else (plan.current or {})
-            entry = {
-                "id": obj.get("id"),
-                resource.title_key: obj.get(resource.title_key),
-                "status": plan.status,
-                "changed": plan.status == CHANGED,
-                "action": plan.action,
-                "changes": resource.masked(plan.changes, one_time_too=True) if plan.status != UNCHANGED else {},
-            }
-            if plan.error:
-                entry["error"] = plan.error
-            if plan.outcome_unknown:
-                entry["outcome_unknown"] = True
-            entry.update(plan.extra)
+    def _entry(self, plan, diffs):
+        """One entry's result; its diff (in diff mode) is added to ``diffs`` as ``(label, name, diff)``."""
+        resource = self.of(plan)
+        obj = plan.after if plan.after is not None else (plan.current or {})
+        entry = {
+            "id": obj.get("id"),
+            resource.title_key: obj.get(resource.title_key),
+            "status": plan.status,
+            "changed": plan.status == CHANGED,
+            "action": plan.action,
+            "changes": resource.masked(plan.changes, one_time_too=True) if plan.status != UNCHANGED else {},
+        }
+        if plan.error:
+            entry["error"] = plan.error
+        if plan.outcome_unknown:
+            entry["outcome_unknown"] = True
+        entry.update(plan.extra)
+        if self.full:
+            entry[resource.label] = resource.masked(plan.after) if plan.after is not None else {}
+        if self.diff_mode and plan.status == CHANGED:
+            diff = resource.result_of(plan, True, key=resource.label)["diff"]
             if self.full:
-                entry[resource.label] = resource.masked(plan.after) if plan.after is not None else {}
-            if self.diff_mode and plan.status == CHANGED:
-                diff = resource.result_of(plan, True, key=resource.label)["diff"]
-                if self.full:
-                    entry["diff"] = diff
-                diffs.append((self._name(plan), diff))
-            entries.append(entry)
+                entry["diff"] = diff
+            diffs.append((resource.label, self._name(plan), diff))
+        return entry
+
+    def result(self):
+        diffs = []
+        entries = [self._entry(plan, diffs) for plan in self.plans]
         summary = dict(total=len(entries))
         for status in STATUSES:
             summary[status] = sum(1 for e in entries if e["status"] == status)
         result = {
             "changed": summary[CHANGED] > 0,
-            resource.results_key: entries,
+            self.resource.results_key: entries,
             "summary": summary,
             "pacing": dict(self.pacing, rate_limited=self.client.calls.get("rate_limited", 0)),
         }
@@ -367,12 +375,8 @@ class FleetWriter:
                 self._summarised(diffs)
                 if summarise
                 else [
-                    dict(
-                        diff,
-                        before_header="%s %s" % (resource.label, name),
-                        after_header="%s %s" % (resource.label, name),
-                    )
-                    for name, diff in diffs
+                    dict(diff, before_header="%s %s" % (label, name), after_header="%s %s" % (label, name))
+                    for label, name, diff in diffs
                 ]
             )
         return result
@@ -395,13 +399,14 @@ class FleetWriter:
         return result
 
     def _summarised(self, diffs):
-        """Identical changes in one block each, headed by how many connectors and which."""
+        """Identical changes of one kind in one block each, headed by how many objects and which."""
         groups = {}
-        for name, diff in diffs:
-            groups.setdefault(json.dumps(diff, sort_keys=True, default=str), (diff, []))[1].append(name)
+        for label, name, diff in diffs:
+            key = (label, json.dumps(diff, sort_keys=True, default=str))
+            groups.setdefault(key, (label, diff, []))[2].append(name)
         blocks = []
-        for diff, names in groups.values():
-            header = "%d %s%s: %s" % (len(names), self.resource.label, "" if len(names) == 1 else "s", at_most(names))
+        for label, diff, names in groups.values():
+            header = "%d %s%s: %s" % (len(names), label, "" if len(names) == 1 else "s", at_most(names))
             blocks.append(dict(diff, before_header=header, after_header=header))
         return blocks
 

@@ -67,27 +67,6 @@ class _Reads:
     post = put = patch = delete = request
 
 
-class _Each:
-    """What a phase's ``FleetWriter`` writes through: each change's own description (its kind, bound to its site)."""
-
-    title_key, label, results_key = "name", "object", "objects"
-
-    def __init__(self, client):
-        self.client = client
-
-    @staticmethod
-    def apply_change(change, check_mode, guard=None):
-        return change.facts["resource"].apply_change(change, check_mode, guard)
-
-    @staticmethod
-    def result_of(change, diff_mode, key=None):
-        return change.facts["resource"].result_of(change, diff_mode, key)
-
-    @staticmethod
-    def masked(obj, one_time_too=False):
-        return copy.deepcopy(obj)  # sites, LANs, WANs and ACLs hold no secret
-
-
 class SiteFleet(Operation):
     """magic_sites: check and plan every entry from one round of reads, then write the phases."""
 
@@ -106,6 +85,8 @@ class _Run:
     def __init__(self, module, params, check_mode):
         self.module, self.params, self.check_mode = module, params, check_mode
         self.client = module.client
+        #: the description that writes the sites (the planning one, ``self.sites``, only reads)
+        self.writing_sites = Sites(self.client, module.hide, module.warn)
         self.writers = []
         self.reads = _Reads(self.client, self._writer())
         self.sites = Sites(self.reads, module.hide, module.warn)
@@ -116,7 +97,7 @@ class _Run:
     def _writer(self):
         params, waited = self.params, sum(w.pacing["waited_s"] for w in self.writers)
         writer = FleetWriter(
-            _Each(self.client),
+            self.writing_sites,
             "sites",
             params["max_concurrency"],
             self.check_mode,
@@ -139,7 +120,7 @@ class _Run:
             self.plan_children(kinds, predicted=True)
         if self.check_mode:
             for change in self.all_changes():
-                change.facts["resource"].apply_change(change, True)
+                change.resource.apply_change(change, True)
             return self.result()[0]
         phases = (
             (("site",), _not_delete, None),
@@ -200,7 +181,7 @@ class _Run:
             current = self._site_of(listed, change)
             if current is None:
                 change.name = "new site %r" % change.params.get("name")
-            change.facts["resource"] = Sites(self.client, self.module.hide, self.module.warn)
+            change.resource = self.writing_sites
             self.sites.plan_change(change, current)
             if current is not None:
                 if current["id"] in seen:
@@ -288,7 +269,7 @@ class _Run:
     @staticmethod
     def _plan_one(planning, writing, change, current, site):
         change.name = "%s %r of site %r" % (planning.label, change.params.get("name"), site.get("name"))
-        change.facts["resource"] = writing
+        change.resource = writing
         return planning.plan_change(change, current)
 
     def all_changes(self, kinds=("site", "lans", "wans", "acls")):
@@ -303,7 +284,7 @@ class _Run:
 
     def result(self):
         final = FleetWriter(
-            _Each(self.client),
+            self.writing_sites,
             "sites",
             self.params["max_concurrency"],
             self.check_mode,
@@ -405,7 +386,7 @@ def _after_all(existing, changes, predicted):
             obj = (
                 dict(change.body, id="new LAN %r" % change.params.get("name"))
                 if change.action == CREATE
-                else change.facts["resource"].predicted(change.current, change.changes)
+                else change.resource.predicted(change.current, change.changes)
             )
         objects[obj["id"]] = obj
     return list(objects.values())
