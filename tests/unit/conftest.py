@@ -10,6 +10,7 @@ import json
 import pytest
 import requests
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as module_warnings
 
 try:
     from ansible.module_utils import _internal as module_utils_internal
@@ -42,6 +43,9 @@ def run_module(capsys, monkeypatch):
         # None leaves an option out, as omitting it in a task does (so that its environment fallback applies)
         args = dict((k, v) for k, v in dict(CONNECTION, **args).items() if v is not None)
         args.update(_ansible_check_mode=check_mode, _ansible_diff=diff)
+        # A module runs in a process of its own: warnings and deprecations of an earlier run in this one are gone.
+        for collected in (module_warnings._global_warnings, module_warnings._global_deprecations):  # pylint: disable=protected-access
+            collected.clear()
         # A module runs in its own process, never as controller code; importing controller code in the same
         # test session (the filter tests do) would otherwise send module warnings to the controller's display.
         if patch_module_args is None:
