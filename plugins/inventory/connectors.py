@@ -257,7 +257,7 @@ def host_variables(connector, prefix):
     Returns (variables, refused): every value marked unsafe (API data is never a template), and the names left out
     with the reason. The names come from the answer too: none may configure Ansible or shadow a magic variable.
     """
-    candidates = [(prefix + str(key), value) for key, value in Connectors(None).without_secrets(connector).items()]
+    candidates = [(prefix + str(key), value) for key, value in Connectors.without_secrets(connector).items()]
     device = device_of(connector)
     for key in ("id", "serial_number", "type"):
         if device.get(key) is not None:
@@ -304,7 +304,7 @@ def cached_lists(entry):
     """A cache entry as ``(connectors without secrets, sites)``, or None when it is not one (a refresh replaces it)."""
     if not isinstance(entry, dict) or not _objects(entry.get("connectors")) or not _objects(entry.get("sites")):
         return None
-    return [Connectors(None).without_secrets(c) for c in entry["connectors"]], entry["sites"]
+    return [Connectors.without_secrets(c) for c in entry["connectors"]], entry["sites"]
 
 
 def site_variables(pairs, prefix):
@@ -425,7 +425,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         )
         sites = self._read(client, "sites", Sites(client).list)
         # What is kept (and cached) never holds a secret: the resource description says which fields are.
-        return [Connectors(None).without_secrets(c) for c in listed], sites
+        return [Connectors.without_secrets(c) for c in listed], sites
 
     @staticmethod
     def _read(client, what, call, **kwargs):

@@ -533,11 +533,12 @@ class Resource:
         before, after = recursive_diff(before_view, after_view) or ({}, {})
         return dict(before=self.masked(before, one_time_too=True), after=self.masked(after, one_time_too=True))
 
-    def without_secrets(self, obj):
+    @classmethod
+    def without_secrets(cls, obj):
         """A copy with every secret (one-time ones too) left out: for what is kept outside results (an inventory's
-        host variables and cache)."""
+        host variables and cache). A class method: it needs the description, not a client."""
         obj = copy.deepcopy(obj)
-        for path in self.secret_paths + self.one_time_secret_paths:
+        for path in cls.secret_paths + cls.one_time_secret_paths:
             parent, key = parent_and_key(obj, path)
             if parent is not None:
                 parent.pop(key, None)
