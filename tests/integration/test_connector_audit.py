@@ -108,11 +108,11 @@ def finding_keys(dest):
         return dict((row["notes"], row["finding_keys"].split(";")) for row in csv.DictReader(stream))
 
 
-def test_site_findings_in_the_written_report(ansible, simulator, api, tmp_path):
+def test_site_findings_in_the_written_report(ansible, simulator, simulator_api, tmp_path):
     """The four site findings against the simulator: an HA site with an empty secondary slot and a connector in two
     sites (both planted in the state: the simulator refuses them through the API), a site naming a deleted connector,
     an HA site down."""
-    api.delete("magic/connectors/" + TYO_VIRTUAL).raise_for_status()
+    simulator_api.delete("magic/connectors/" + TYO_VIRTUAL).raise_for_status()
     state = simulator.state()
     sites = state["accounts"][simulator.account_id]["sites"]
     sites[SITE_NYC]["ha_mode"] = True

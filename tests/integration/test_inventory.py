@@ -111,10 +111,10 @@ def test_every_connector_is_a_host_from_two_calls(ansible, simulator, tmp_path):
     assert "site_syd_branch_07" not in listing, "a site that names no connector makes no group"
 
 
-def test_a_hostile_site_name_is_data_in_a_play(ansible, simulator, api, tmp_path):
+def test_a_hostile_site_name_is_data_in_a_play(ansible, simulator, simulator_api, tmp_path):
     """A site name holding a template reaches a play as text; its group name holds no template."""
     hostile = "{{ lookup('pipe', 'touch %s') }}" % (tmp_path / "pwned")
-    api.patch("magic/sites/5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b", json={"name": hostile}).raise_for_status()
+    simulator_api.patch("magic/sites/5f8e0b3a2c6d4e1f9a7b8c0d1e2f3a4b", json={"name": hostile}).raise_for_status()
     listing, _stderr = inventory_list(ansible, tmp_path, "plugin: cloudflare.magic_transit.connectors\n")
     groups = [name for name in listing if name.startswith("site_lookup_pipe_touch")]
     assert (

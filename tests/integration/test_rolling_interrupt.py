@@ -23,12 +23,12 @@ STORES = ["fleet-site-%05d" % number for number in range(1, 31)]
 
 
 @pytest.fixture(name="fleet")
-def fleet_fixture(simulator, api):
+def fleet_fixture(simulator, simulator_api):
     """60 fleet connectors (30 HA stores; every tenth connector silent for days: stores 5, 10, ... have an offline
     secondary), fast appliances; returns {site name: site}."""
     simulator.admin("PUT", "settings", FAST)
     simulator.add_fleet(60)
-    sites = api.get("magic/sites").json()["result"]
+    sites = simulator_api.get("magic/sites").json()["result"]
     return dict((site["name"], site) for site in sites if site["name"].startswith("fleet-site-"))
 
 
@@ -172,11 +172,11 @@ def interrupt(ansible, rc=0, **args):
     )
 
 
-def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_asked(ansible, simulator, api, fleet):
+def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_asked(ansible, simulator, simulator_api, fleet):
     site = fleet["fleet-site-00001"]
     primary, secondary = site["connector_id"], site["secondary_connector_id"]
     simulator.admin("PUT", "settings", {"interrupt_delay": "never"})
-    assert api.post("magic/connectors/%s/interrupts" % secondary, json={"reboot": {"purge": False}}).status_code == 200
+    assert simulator_api.post("magic/connectors/%s/interrupts" % secondary, json={"reboot": {"purge": False}}).status_code == 200
     simulator.clear_log()
     run = interrupt(ansible, rc=2, id=primary, action="restart")
     assert "its store peer connector 'fleet-00002' (%s) has a reboot pending since" % secondary in run.stdout
@@ -185,7 +185,7 @@ def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_a
     simulator.admin("PUT", "settings", {"interrupt_delay": 0, "interrupt_downtime": 20})
     run = interrupt(ansible, id=primary, action="restart", if_pending="wait", wait_timeout=60)
     assert "restart submitted to connector 'fleet-00001'" in run.stdout
-    assert api.get("magic/connectors/%s/interrupts" % primary).json()["result"][-1]["triggered_at"]
+    assert simulator_api.get("magic/connectors/%s/interrupts" % primary).json()["result"][-1]["triggered_at"]
     timeline = away(simulator)
     assert [i[2] for i in timeline[primary]] == ["restart"] and reboots(timeline[secondary])
     assert overlaps(timeline[primary], timeline[secondary]) == []
