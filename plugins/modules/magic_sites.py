@@ -469,6 +469,13 @@ options:
     - With V(false), one before/after per object.
     - Left out, changes are summarised when more than 50 objects change.
     type: bool
+  option_prefix:
+    description:
+    - Put before every option name in the failures found before any write; the role C(cloudflare.magic_transit.branch)
+      sets V(branch_) so that a failure names its variable, such as C(branch_sites[3].wans[0].physport).
+    type: str
+    default: ""
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -615,6 +622,7 @@ ARGUMENT_SPEC = dict(
     max_concurrency=dict(type="int", default=4),
     rate_limit_wait=dict(type="float", default=DEFAULT_RATE_LIMIT_WAIT),
     diff_summary=dict(type="bool"),
+    option_prefix=dict(type="str", default=""),
 )
 
 
