@@ -119,6 +119,8 @@ class _Run:
 
     def run(self):
         self.begin()
+        if self.params["check_only"]:
+            return dict(changed=False, magic_sites=[], summary=dict(total=len(self.entries)))
         listed = self.reads.get(self.sites.path_of())
         self.plan_sites(listed)
         self.read_children()
