@@ -11,7 +11,12 @@ import copy
 import json
 import re
 import stat
+import sys
+from pathlib import Path
 
+import yaml
+
+BIN = Path(sys.executable).parent
 PLAYBOOK = "branch.yml"
 STORES = 20
 
@@ -48,14 +53,7 @@ def store(number):
         connectors=connectors,
         wans=[dict(name="fibre", physport=1, priority=1), dict(name="lte", physport=2, priority=2)],
         lans=[lan, dict(name="guest", physport=4, vlan_tag=20)],
-        acls=[
-            dict(
-                name="store-to-guest-printers",
-                lan_1=dict(lan_name="store", subnets=[net + ".0/24"]),
-                lan_2=dict(lan_name="guest", port_ranges=["9100-9102"]),
-                protocols=["tcp"],
-            )
-        ],
+        acls=[dict(name="printers", lan_1=dict(lan_name="store"), lan_2=dict(lan_name="guest", ports=[9100]))],
         window=dict(preset="sunday_early") if number == 5 else None,
     )
 
@@ -157,7 +155,7 @@ def test_replace_a_box_and_close_stores(ansible, simulator, tmp_path):
     changed[2] = dict(name=sites[2]["name"], state="absent", connectors=sites[2]["connectors"])
     run, summary = run_role(ansible, tmp_path, changed)
     assert summary["changed"] == ["branch-store-00"] and summary["closed"] == ["branch-store-02"]
-    assert summary["connectors_created"] == ["branch-store-00 secondary"] and summary["connectors_deleted"] == []
+    assert summary["connectors_created"] == ["SN-BR00-C"] and summary["connectors_deleted"] == []
     state, built = account(simulator)
     assert built["branch-store-00"]["secondary_connector_id"] == by_serial(state, "SN-BR00-C")["id"]
     assert "branch-store-02" not in built
@@ -194,3 +192,20 @@ def test_a_bad_variable_is_refused_before_any_call(ansible, simulator, tmp_path)
     sites[4]["connectors"].append(dict(device_serial_number="SN-BR00-A"))
     run, dummy = run_role(ansible, tmp_path, sites, rc=2)
     assert "branch_sites[4].connectors" in run.output and simulator.requests() == []
+
+
+def test_the_awx_playbook_takes_the_stores_as_yaml_text(ansible, simulator, tmp_path):
+    """cloudflare.magic_transit.branch_apply as an AWX survey runs it: the stores as YAML text, only one by name."""
+    command = [str(BIN / "ansible-playbook"), "cloudflare.magic_transit.branch_apply"]
+    extra = dict(
+        branch_apply_stores=yaml.safe_dump([store(2), store(6)]),
+        branch_apply_only="branch-store-06\n",
+        branch_apply_delete_connectors="false",
+    )
+    for check in (True, False):
+        # the fixture's runner (its environment, exit code check) with the playbook named by its FQCN
+        run = ansible._run(command + (["--check"] if check else []) + ["-e", json.dumps(extra)], 0, None)
+        assert "1 stores opened" in run.output
+        assert (simulator.writes() == []) == check
+    dummy, built = account(simulator)
+    assert sorted(built) == ["branch-store-06"]
