@@ -15,7 +15,8 @@ A benchmark, not a test: it prints numbers (and writes docs/performance.md) and 
    down ten times), alone and with another consumer spending a third of the budget;  7. onboarding 200
    connectors with one magic_connectors task against a magic_connector loop.
 Their own sections: a rolling reboot of 100 HA stores (``hack/bench.py ... rolling`` runs only it), and Magic WAN
-sites (hack/bench_sites.py; ``... sites`` runs only it): 400 stores in one magic_sites task, 40 changed, the re-run.
+sites (hack/bench_sites.py; ``... sites`` runs only it): 400 stores in one magic_sites task, 40 changed, the re-run;
+and the branch role (hack/bench_branch.py; ``... branch`` runs only it): 20 stores opened from nothing, the re-run.
 """
 
 from __future__ import annotations
@@ -461,6 +462,7 @@ def rolling_section(tree, collections_path, output):
 
 
 if __name__ == "__main__":
+    import bench_branch  # pylint: disable=wrong-import-position  # it uses this file's helpers: imported after them
     import bench_sites  # pylint: disable=wrong-import-position  # it uses this file's helpers: imported after them
 
     scenario = sys.argv[4:5]
@@ -468,7 +470,10 @@ if __name__ == "__main__":
         rolling_section(*sys.argv[1:4])
     elif scenario == ["sites"]:
         bench_sites.main(*sys.argv[1:4])
+    elif scenario == ["branch"]:
+        bench_branch.main(*sys.argv[1:4])
     else:
         main(*sys.argv[1:4])
         rolling_section(*sys.argv[1:4])
         bench_sites.main(*sys.argv[1:4])
+        bench_branch.main(*sys.argv[1:4])
