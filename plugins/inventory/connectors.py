@@ -311,7 +311,7 @@ def site_variables(pairs, prefix):
     """The host variables ``site_name`` and ``ha_role`` of a connector from its (site, role) pairs (primary first);
     the name marked unsafe (API data, never a template)."""
     site, role = pairs[0] if pairs else ({}, "none")
-    return {prefix + "site_name": wrap_var(site.get("name") or ""), prefix + "ha_role": role}
+    return {prefix + "site_name": wrap_var(site.get("name") or ""), prefix + "ha_role": wrap_var(role)}
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
