@@ -76,8 +76,7 @@ class Interrupt(Operation):
         return result
 
     def interrupts(self, connector_id):
-        """The connector's interrupts, oldest first as Cloudflare lists them."""
-        return self.module.client.get(self.connectors.path_of(connector_id, "interrupts"), shape=Shape(list))
+        return read_interrupts(self.connectors, connector_id)
 
     def _outcome(self, error, connector_id, name, before, action):
         """The interrupt a failed POST submitted after all (its outcome unknown), or the right failure."""
@@ -149,3 +148,8 @@ def _pending_text(pending):
         "a %s is already pending since %s (Cloudflare runs it when the appliance next checks in, and allows one "
         "pending operation per connector)" % (action, item.get("submitted_at") or "an unknown time")
     )
+
+
+def read_interrupts(connectors, connector_id):
+    """A connector's interrupts, oldest first as Cloudflare lists them (``connectors``: a ``Connectors`` description)."""
+    return connectors.client.get(connectors.path_of(connector_id, "interrupts"), shape=Shape(list))

@@ -122,12 +122,7 @@ if os.path.isdir(os.path.join(_COLLECTIONS_ROOT, "ansible_collections")) and _CO
 try:
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import (
-        CloudflareAPIError,
-        CloudflareClient,
-        InvalidOption,
-        check_id,
-    )
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._client import CloudflareClient
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connectors import (
         SETTINGS_ARGUMENT_SPEC,
         Connectors,
@@ -136,6 +131,12 @@ try:
         HOSTNAME_CHOICES,
         connector_host_names,
     )
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import (
+        CloudflareAPIError,
+        InvalidOption,
+        check_id,
+    )
+    from ansible_collections.cloudflare.magic_transit.plugins.module_utils._interrupts import read_interrupts
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
     from ansible_collections.cloudflare.magic_transit.plugins.module_utils._windows import (
@@ -592,7 +593,7 @@ class ConnectorEvents:
                 self.interrupts_watched.pop(connector_id, None)
                 continue
             try:
-                interrupts = await self._call(Connectors(self.client).interrupts, connector_id)
+                interrupts = await self._call(read_interrupts, Connectors(self.client), connector_id)
             except CloudflareAPIError as error:
                 # Looked at again at the next poll; the connectors list alone says whether the source is degraded.
                 logger.warning("%s: reading the interrupts of connector %s failed: %s", SOURCE, connector_id, error)
