@@ -24,6 +24,7 @@ from ._connectors import Connectors, device_of
 from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
 from ._files import write_atomically
 from ._inputs import InvalidOption
+from ._maintenance import plan_windows
 from ._resource import Operation
 from ._site_children import ACL_SIDES, Acls, Lans, Wans, below
 from ._site_fleet import KINDS, _Reads
@@ -38,6 +39,8 @@ except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
 STAMP = "# exported at "
 #: the top-level key of the connectors in no site (entries in the form of magic_connectors' ``connectors``)
 UNASSIGNED = "unassigned_connectors"
+#: the top-level key of the sites with no connector (entries of magic_sites' ``sites``: the role needs a connector)
+EMPTY = "sites_without_connectors"
 SITE_FIELDS = ("name", "description", "timezone", "location")
 WINDOW_FIELDS = (
     ("days", "interrupt_window_days_of_week"),
@@ -126,24 +129,29 @@ def read_estate(module, params):
 def estate(connectors, sites, children):
     """The file's content (``branch_sites`` and the connectors in no site) and its counts."""
     by_id = dict((c["id"], c) for c in connectors)
-    stores = [store(site, children.get(site["id"], {}), by_id) for site in sites]
+    stores = [store(site, children.get(site["id"], {}), by_id, (connectors, sites)) for site in sites]
     stores.sort(key=lambda pair: (str(pair[0]["name"]), str(pair[1])))
+    # The role needs a connector in every store: a site with none is a magic_sites entry of its own list.
+    empty = [entry for entry, _remarks in stores if not entry["connectors"]]
+    stores = [(entry, remarks) for entry, remarks in stores if entry["connectors"]]
+    for entry in empty:
+        del entry["connectors"]
     placed = set(slot for site in sites for slot in slots(site))
     alone = sorted((c for c in connectors if c["id"] not in placed), key=_connector_order)
     counts = dict(
         stores=len(stores),
         connectors=sum(len(entry["connectors"]) for entry, _notes in stores),
-        unassigned_connectors=len(alone),
         **dict((kind, sum(len(entry.get(kind) or ()) for entry, _notes in stores)) for kind, _cls in KINDS),
+        **{UNASSIGNED: len(alone), EMPTY: len(empty)},
     )
-    return dict(branch_sites=stores, **{UNASSIGNED: [unassigned(c) for c in alone]}), counts
+    return dict(branch_sites=stores, **{UNASSIGNED: [unassigned(c) for c in alone], EMPTY: empty}), counts
 
 
 def slots(site):
     return [site[slot] for slot in ("connector_id", "secondary_connector_id") if site.get(slot)]
 
 
-def store(site, kids, by_id):
+def store(site, kids, by_id, account):
     """One ``branch_sites`` entry, and the remarks written as a comment above it."""
     members = [by_id[slot] for slot in slots(site) if slot in by_id]
     remarks = ["site %s" % site["id"]]
@@ -155,9 +163,7 @@ def store(site, kids, by_id):
     if len(zones) > 1:
         remarks.append("its connectors are in different time zones (%s): the store takes the primary's" % zones)
     entry["connectors"] = [reference(m) for m in members]
-    if not members:
-        remarks.append("no connector: the branch role needs one before it can apply this store")
-    if bool(site.get("ha_mode")) != (len(members) == 2):
+    if members and bool(site.get("ha_mode")) != (len(members) == 2):
         entry["ha"] = bool(site.get("ha_mode"))
     for kind, _cls in KINDS:
         objects = sorted(kids.get(kind) or [], key=lambda obj: str(obj.get("name")))
@@ -167,9 +173,28 @@ def store(site, kids, by_id):
             entry[kind] = exported
     if members:
         entry["window"] = window(members[0])
-        if any(window(m) != entry["window"] for m in members[1:]):
-            remarks.append("the secondary's window differs: %s" % _flat(window(members[1])))
+        remarks += moved_by_planner(members, entry, account)
     return entry, "; ".join(remarks)
+
+
+def moved_by_planner(members, entry, account):
+    """What the role's maintenance-window planner would change in the store's windows (the HA planner gives the
+    secondary a window of its own): said in the comment, since the file can only hold the store's window."""
+    targets = [dict(id=m["id"], timezone=entry.get("timezone")) for m in members]
+    try:
+        planned, _summary = plan_windows(account[0], dict(entry["window"], targets=targets), account[1])
+    except InvalidOption as error:
+        return ["the maintenance-window planner refuses its window (%s)" % error]
+    remarks = []
+    for member, plan in zip(members, planned):
+        wanted = dict((key, plan[field]) for key, field in WINDOW_FIELDS)
+        if window(member) != dict(wanted, days=sorted(wanted["days"], key=day_rank)):
+            remarks.append("applying moves the window of %s to %s" % (_name(member), _flat(wanted)))
+    return remarks
+
+
+def _name(connector):
+    return connector.get("notes") or device_of(connector).get("serial_number") or connector["id"]
 
 
 def reference(connector):
@@ -238,7 +263,8 @@ def _connector_order(connector):
 
 
 def _flat(value):
-    return ", ".join("%s=%s" % item for item in sorted(value.items()))
+    days = "/".join(value.get("days") or ["no day"])
+    return "%s %s:00 for %s h" % (days, value.get("hour"), value.get("duration"))
 
 
 # --- the file ----------------------------------------------------------------------------------------------------
@@ -278,11 +304,14 @@ def render(document, account_id, counts):
     ]
     for entry, remarks in document["branch_sites"]:
         lines.append("")
-        lines.append("# store %s: %s" % (_comment(entry["name"]), _comment(remarks)))
+        lines.append("  # store %s: %s" % (_comment(entry["name"]), _comment(remarks)))
         lines.append(_indented(dump([entry])))
     lines.append("")
     lines.append("# The connectors in no site (entries of magic_connectors' connectors option).")
     lines.append(dump({UNASSIGNED: document[UNASSIGNED]}).rstrip("\n"))
+    lines.append("")
+    lines.append("# The sites with no connector (entries of magic_sites' sites option; the branch role needs one).")
+    lines.append(dump({EMPTY: document[EMPTY]}).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 
