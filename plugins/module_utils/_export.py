@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ._connector_settings import day_rank
 from ._connectors import Connectors, device_of
-from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
 from ._files import write_atomically
+from ._fleet import FleetWriter, check_concurrency, check_rate_limit_wait
 from ._inputs import InvalidOption
 from ._maintenance import plan_windows
 from ._resource import Operation

@@ -79,7 +79,7 @@ def script(api, lans=(STORE, GUEST)):
     api.expect("GET", CONNECTORS, result=[SPARE, VIRTUAL, SECONDARY, PRIMARY])
     api.expect("GET", SITES, result=[MUC, HAM])
     for site, children in ((MUC, ([], [], [])), (HAM, (list(lans), [FIBRE], [ACL]))):
-        for kind, answer in zip(("lans", "wans", "acls"), children):
+        for kind, answer in zip(("lans", "wans", "acls"), children, strict=True):
             api.expect("GET", "%s/%s/%s" % (SITES, site["id"], kind), result=answer)
 
 
@@ -91,7 +91,9 @@ def test_every_site_as_a_branch_sites_entry_and_the_connectors_in_no_site(api, r
     script(api)
     result = export(run_module, tmp_path / "estate.yml")
     assert "failed" not in result and result["changed"] is True and result["api_calls"] == {"GET": 8}
-    assert result["counts"] == dict(stores=2, connectors=3, unassigned_connectors=1, sites_without_connectors=0, lans=2, wans=1, acls=1)
+    assert result["counts"] == dict(
+        stores=2, connectors=3, unassigned_connectors=1, sites_without_connectors=0, lans=2, wans=1, acls=1
+    )
     estate = yaml.safe_load((tmp_path / "estate.yml").read_text().replace("!unsafe ", ""))
     window = dict(days=["Sunday", "Saturday"], hour=1, duration=4)
     assert estate["branch_sites"][0] == dict(
@@ -137,8 +139,15 @@ def test_comments_say_the_account_the_counts_and_what_the_role_cannot_take(api, 
     export(run_module, tmp_path / "estate.yml")
     text = (tmp_path / "estate.yml").read_text()
     assert text.startswith("# Magic WAN estate of account %s" % ACCOUNT)
-    assert "# acls: 1, connectors: 3, lans: 2, sites_without_connectors: 0, stores: 2, unassigned_connectors: 1, wans: 1\n" in text
-    assert "  # store ham-store-01: site %s; applying moves the window of ham-store-01 secondary to Sunday/Saturday " % HAM["id"] in text
+    assert (
+        "# acls: 1, connectors: 3, lans: 2, sites_without_connectors: 0, stores: 2, unassigned_connectors: 1, wans: 1\n"
+        in text
+    )
+    assert (
+        "  # store ham-store-01: site %s; applying moves the window of ham-store-01 secondary to Sunday/Saturday "
+        % HAM["id"]
+        in text
+    )
     assert "license" not in text and "never-returned" not in text and "token" not in text.lower()
 
 
