@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""make bench, the estate as code: magic_export over 400 HA stores (two connectors, 2 WANs, 2 LANs and 1 ACL each)
-against the simulator with 25 ms per request and Cloudflare's rate limit (1200 requests per 300 s, sliding window);
+"""make bench, the estate as code: magic_export over the simulator's generated fleet of 400 HA stores (two connectors,
+2 WANs and a store LAN each; every fifth store a guest LAN and an ACL too) and the seed's sites, against the simulator with 25 ms per request and Cloudflare's rate limit (1200 requests per 300 s, sliding window);
 then the same export again (nothing changed). Called by hack/bench.py; alone:
 
     hack/bench_export.py COLLECTION_TREE COLLECTIONS_PATH OUTPUT_MARKDOWN
@@ -26,11 +26,9 @@ STORES = 400
 
 
 def rows(simulator, env):
-    """The simulator's fleet sites (each an HA pair) given their children, then two exports."""
+    """Two exports of the simulator's fleet (each store an HA pair with its WANs, LANs and ACLs)."""
     workdir = tempfile.mkdtemp(prefix="bench-export-")
     simulator.admin("POST", "/reset")
-    entries = [dict(bench_sites.store(n), name="fleet-site-%05d" % n) for n in range(1, STORES + 1)]
-    bench_sites.run_entries(simulator, env, workdir, "setup", entries, limit=False)
     dest = str(Path(workdir) / "estate.yml")
     return [run_export(simulator, env, dest, label) for label in ("9a. export", "9b. the same export again")]
 
