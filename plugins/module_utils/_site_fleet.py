@@ -75,7 +75,13 @@ class SiteFleet(Operation):
         check_rate_limit_wait(params["rate_limit_wait"])
 
     def run(self, params, check_mode):
-        return _Run(self.module, params, check_mode).run()
+        try:
+            return _Run(self.module, params, check_mode).run()
+        except InvalidOption as error:
+            # Raised only while planning, before any write; a role names its own variable (option_prefix).
+            if not params["option_prefix"]:
+                raise
+            raise InvalidOption(params["option_prefix"] + error.option, error.rule, error.value) from None
 
 
 class _Run:
@@ -113,6 +119,8 @@ class _Run:
 
     def run(self):
         self.begin()
+        if self.params["check_only"]:
+            return dict(changed=False, magic_sites=[], summary=dict(total=len(self.entries)))
         listed = self.reads.get(self.sites.path_of())
         self.plan_sites(listed)
         self.read_children()

@@ -469,6 +469,21 @@ options:
     - With V(false), one before/after per object.
     - Left out, changes are summarised when more than 50 objects change.
     type: bool
+  option_prefix:
+    description:
+    - Put before every option name in the failures found before any write; the role C(cloudflare.magic_transit.branch)
+      sets V(branch_) so that a failure names its variable, such as C(branch_sites[3].wans[0].physport).
+    type: str
+    default: ""
+    version_added: 1.1.0
+  check_only:
+    description:
+    - With V(true), only the checks that need no API call are made (every entry's values and names, as above) and the
+      task returns unchanged without any call. A role runs this first, so that a bad entry fails before the role
+      writes anything else.
+    type: bool
+    default: false
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -516,7 +531,7 @@ RETURN = r"""
 magic_sites:
   description:
     - One entry per entry of O(sites), in the same order (when the task fails, only those not unchanged, each with its
-      C(index)).
+      C(index); with O(check_only), none).
     - Each with the site's C(id), C(name), C(status) (V(changed), V(unchanged), V(failed), V(not_sent)), C(changed),
       C(action) (V(create), V(update), V(delete)), C(changes) (the fields written), C(error) and C(outcome_unknown)
       when so, and C(lans), C(wans), C(acls) - the same keys for each of its children the entry lists or deletes.
@@ -536,18 +551,18 @@ magic_sites:
       wans: []
       acls: []
 summary:
-  description: How many entries (sites) were changed, unchanged, failed and not sent.
+  description: How many entries (sites) were changed, unchanged, failed and not sent (with O(check_only), only C(total)).
   returned: always
   type: dict
   sample: {total: 400, changed: 40, unchanged: 360, failed: 0, not_sent: 0}
 objects:
   description: The same counts over every object (sites, LANs, WANs and ACLs) the task planned.
-  returned: always
+  returned: unless O(check_only)
   type: dict
   sample: {total: 2000, changed: 40, unchanged: 1960, failed: 0, not_sent: 0}
 pacing:
   description: How the reads and writes were paced through Cloudflare's rate limit.
-  returned: always
+  returned: unless O(check_only)
   type: dict
   contains:
     pauses:
@@ -615,6 +630,8 @@ ARGUMENT_SPEC = dict(
     max_concurrency=dict(type="int", default=4),
     rate_limit_wait=dict(type="float", default=DEFAULT_RATE_LIMIT_WAIT),
     diff_summary=dict(type="bool"),
+    option_prefix=dict(type="str", default=""),
+    check_only=dict(type="bool", default=False),
 )
 
 

@@ -132,6 +132,25 @@ def test_a_bad_child_fails_before_any_call_naming_its_path(api, run_module):
     assert result["api_calls"] == {}
 
 
+def test_option_prefix_names_a_role_variable_in_a_failure(api, run_module):
+    bad = copy.deepcopy(ENTRY)
+    bad["lans"][1]["vlan_tag"] = 5000
+    result = run_module(magic_sites, sites=[dict(name="other"), bad], option_prefix="branch_", **ONE_AT_A_TIME)
+    assert result["failed"] and result["msg"].startswith("branch_sites[1].lans[1].vlan_tag must be")
+    assert result["api_calls"] == {}
+
+
+def test_check_only_checks_the_entries_without_any_call(api, run_module):
+    result = run_module(magic_sites, sites=[dict(name="other"), ENTRY], check_only=True, **ONE_AT_A_TIME)
+    assert not result.get("failed") and not result["changed"] and result["summary"] == {"total": 2}
+    assert result["api_calls"] == {}
+    bad = copy.deepcopy(ENTRY)
+    bad["wans"] = [dict(name="fibre", physport=0)]
+    result = run_module(magic_sites, sites=[bad], check_only=True, **ONE_AT_A_TIME)
+    assert result["failed"] and result["msg"].startswith("sites[0].wans[0].physport")
+    assert result["api_calls"] == {}
+
+
 def test_an_acl_naming_a_lan_the_site_will_not_have_fails_before_any_write(api, run_module):
     bad = copy.deepcopy(ENTRY)
     bad["acls"][0]["lan_2"] = dict(lan_name="tills")
