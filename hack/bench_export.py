@@ -2,8 +2,9 @@
 # Copyright: (c) 2026, cloudflare.magic_transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """make bench, the estate as code: magic_export over the simulator's generated fleet of 400 HA stores (two connectors,
-2 WANs and a store LAN each; every fifth store a guest LAN and an ACL too) and the seed's sites, against the simulator with 25 ms per request and Cloudflare's rate limit (1200 requests per 300 s, sliding window);
-then the same export again (nothing changed). Called by hack/bench.py; alone:
+2 WANs and a store LAN each; every fifth store a guest LAN and an ACL too) and the seed's sites, against the
+simulator with 25 ms per request and Cloudflare's rate limit (1200 requests per 300 s, sliding window); then the
+same export again (nothing changed). Called by hack/bench.py; alone:
 
     hack/bench_export.py COLLECTION_TREE COLLECTIONS_PATH OUTPUT_MARKDOWN
 """
