@@ -212,8 +212,10 @@ def window(connector):
     days = sorted(connector.get("interrupt_window_days_of_week") or [], key=day_rank)
     found = dict(days=days)
     for key, field in WINDOW_FIELDS[1:]:
-        if connector.get(field) is not None:
-            found[key] = connector[field]
+        value = connector.get(field)
+        if value is not None:
+            # Whole hours as whole numbers (the API may answer 4.0): the role's int options take them as they are.
+            found[key] = int(value) if isinstance(value, float) and value.is_integer() else value
     return found
 
 
