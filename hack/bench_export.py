@@ -4,7 +4,8 @@
 """make bench, the estate as code: magic_export over the simulator's generated fleet of 400 HA stores (two connectors,
 2 WANs and a store LAN each; every fifth store a guest LAN and an ACL too) and the seed's sites, against the
 simulator with 25 ms per request and Cloudflare's rate limit (1200 requests per 300 s, sliding window); then the
-same export again (nothing changed). Called by hack/bench.py; alone:
+same export again (nothing changed); then, with no latency and no rate limit (writes counted, not timed), the
+branch role applied to it, and to a fresh export after that (no write). Called by hack/bench.py; alone:
 
     hack/bench_export.py COLLECTION_TREE COLLECTIONS_PATH OUTPUT_MARKDOWN
 """
@@ -27,28 +28,33 @@ STORES = 400
 
 
 def rows(simulator, env):
-    """Two exports of the simulator's fleet (each store an HA pair with its WANs, LANs and ACLs)."""
+    """Two exports of the simulator's fleet (each store an HA pair with its WANs, LANs and ACLs), then the round trip."""
     workdir = tempfile.mkdtemp(prefix="bench-export-")
     simulator.admin("POST", "/reset")
     dest = str(Path(workdir) / "estate.yml")
-    return [run_export(simulator, env, dest, label) for label in ("9a. export", "9b. the same export again")]
-
-
-def run_export(simulator, env, dest, label):
-    simulator.admin(
-        "PUT",
-        "/faults",
-        dict(
-            latency_ms=bench_sites.LATENCY_MS, rate_limit={"requests": bench_sites.LIMIT, "window": bench_sites.WINDOW}
-        ),
+    results = [run_export(simulator, env, dest, label) for label in ("9a. export", "9b. the same export again")]
+    announced = len(re.findall(r"applying moves the window of ", Path(dest).read_text(encoding="utf-8")))
+    results.append(run_export(simulator, env, dest, "9c. the branch role applied to it", "export_apply.yml", False))
+    results[-1]["announced"] = announced
+    run_export(simulator, env, dest, "export again", paced=False)
+    results.append(
+        run_export(simulator, env, dest, "9d. the role applied to a fresh export", "export_apply.yml", False)
     )
+    return results
+
+
+def run_export(simulator, env, dest, label, playbook="export.yml", paced=True):
+    """One run (an export, or the role applied to the export); ``paced``: with latency and the rate limit."""
+    budget = dict(requests=bench_sites.LIMIT * (1 if paced else 100), window=bench_sites.WINDOW)
+    simulator.admin("PUT", "/faults", dict(latency_ms=bench_sites.LATENCY_MS if paced else 0, rate_limit=budget))
     simulator.admin("DELETE", "/requests")
-    seconds, run = bench.playbook("export.yml", env, dict(dest=dest))
+    seconds, run = bench.playbook(playbook, env, dict(dest=dest))
     calls = simulator.calls()
     if run.returncode != 0:
         print(run.stdout[-3000:] + run.stderr[-3000:], file=sys.stderr)
         raise SystemExit("bench: %s failed (exit code %d)" % (label, run.returncode))
-    result = json.loads(re.search(r"EXPORT (\{.*\})", run.stdout.replace('\\"', '"')).group(1))
+    found = re.search(r"EXPORT (\{.*\})", run.stdout.replace('\\"', '"'))
+    result = json.loads(found.group(1)) if found else dict(changed=None, counts=None)
     requests = sum(calls[method] for method in ("GET", "PATCH", "POST"))
     return dict(
         result,
@@ -99,12 +105,19 @@ def section(results):
                 r["GET"],
                 r["PATCH"] + r["POST"],
                 r["429"],
-                str(r["changed"]).lower(),
+                "-" if r["changed"] is None else str(r["changed"]).lower(),
                 r["size"] / 1024.0,
                 r["seconds"],
                 r["floor"],
             )
         )
+    applied = results[2]
+    lines += [
+        "",
+        "9c applies the export with the `branch` role: its only writes are the windows the export's comments announce "
+        "(%d announced; the HA planner gives each secondary its own window), 9d applies a fresh export after it: "
+        "%d writes." % (applied["announced"], results[3]["PATCH"] + results[3]["POST"]),
+    ]
     return "\n".join(lines) + "\n"
 
 
