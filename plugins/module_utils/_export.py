@@ -16,6 +16,7 @@ exported. The time of the export is a comment, left out when the file is compare
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -129,7 +130,9 @@ def read_estate(module, params):
 def estate(connectors, sites, children):
     """The file's content (``branch_sites`` and the connectors in no site) and its counts."""
     by_id = dict((c["id"], c) for c in connectors)
-    stores = [store(site, children.get(site["id"], {}), by_id, (connectors, sites)) for site in sites]
+    built = [store(site, children.get(site["id"], {}), by_id) for site in sites]
+    planner_remarks(built, connectors, sites)
+    stores = [(entry, "; ".join(remarks)) for entry, remarks, _members in built]
     stores.sort(key=lambda pair: (str(pair[0]["name"]), str(pair[1])))
     # The role needs a connector in every store: a site with none is a magic_sites entry of its own list.
     empty = [entry for entry, _remarks in stores if not entry["connectors"]]
@@ -151,7 +154,7 @@ def slots(site):
     return [site[slot] for slot in ("connector_id", "secondary_connector_id") if site.get(slot)]
 
 
-def store(site, kids, by_id, account):
+def store(site, kids, by_id):
     """One ``branch_sites`` entry, and the remarks written as a comment above it."""
     members = [by_id[slot] for slot in slots(site) if slot in by_id]
     remarks = ["site %s" % site["id"]]
@@ -173,24 +176,33 @@ def store(site, kids, by_id, account):
             entry[kind] = exported
     if members:
         entry["window"] = window(members[0])
-        remarks += moved_by_planner(members, entry, account)
-    return entry, "; ".join(remarks)
+    return entry, remarks, members
 
 
-def moved_by_planner(members, entry, account):
-    """What the role's maintenance-window planner would change in the store's windows (the HA planner gives the
-    secondary a window of its own): said in the comment, since the file can only hold the store's window."""
-    targets = [dict(id=m["id"], timezone=entry.get("timezone")) for m in members]
-    try:
-        planned, _summary = plan_windows(account[0], dict(entry["window"], targets=targets), account[1])
-    except InvalidOption as error:
-        return ["the maintenance-window planner refuses its window (%s)" % error]
-    remarks = []
-    for member, plan in zip(members, planned):
-        wanted = dict((key, plan[field]) for key, field in WINDOW_FIELDS)
-        if window(member) != dict(wanted, days=sorted(wanted["days"], key=day_rank)):
-            remarks.append("applying moves the window of %s to %s" % (_name(member), _flat(wanted)))
-    return remarks
+def planner_remarks(built, connectors, sites):
+    """What the role's maintenance-window planner would change in the stores' windows (the HA planner gives a
+    secondary a window of its own), added to their remarks: the file can only hold a store's window. One plan per
+    distinct window, as the role plans them."""
+    groups = {}
+    for item in built:
+        if item[2]:
+            groups.setdefault(json.dumps(item[0]["window"], sort_keys=True), []).append(item)
+    for group in groups.values():
+        targets = [
+            dict(id=m["id"], timezone=entry.get("timezone")) for entry, _remarks, members in group for m in members
+        ]
+        try:
+            planned, _summary = plan_windows(connectors, dict(group[0][0]["window"], targets=targets), sites)
+        except InvalidOption as error:
+            for _entry, remarks, _members in group:
+                remarks.append("the maintenance-window planner refuses its window (%s)" % error)
+            continue
+        plans = dict((plan["id"], plan) for plan in planned)
+        for _entry, remarks, members in group:
+            for member in members:
+                wanted = dict((key, plans[member["id"]][field]) for key, field in WINDOW_FIELDS)
+                if window(member) != dict(wanted, days=sorted(wanted["days"], key=day_rank)):
+                    remarks.append("applying moves the window of %s to %s" % (_name(member), _flat(wanted)))
 
 
 def _name(connector):

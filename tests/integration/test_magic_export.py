@@ -52,7 +52,7 @@ def test_round_trip_the_role_writes_only_what_the_comments_announce_then_nothing
     announced = set(re.findall(r"applying moves the window of (.+?) to ", dest.read_text()))
     simulator.clear_log()
     ansible.playbook(PLAYBOOK, extra_vars=dict(estate=str(dest)))
-    moved = [w for w in simulator.writes()]
+    moved = simulator.writes()
     assert all(w["method"] == "PATCH" and "/magic/connectors/" in w["path"] for w in moved), moved
     assert len(moved) == len(announced)
     # Exported again, the estate is what the role leaves: applying it writes nothing, in check mode or not.
