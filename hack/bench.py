@@ -463,6 +463,7 @@ def rolling_section(tree, collections_path, output):
 
 if __name__ == "__main__":
     import bench_branch  # pylint: disable=wrong-import-position  # it uses this file's helpers: imported after them
+    import bench_export  # pylint: disable=wrong-import-position  # it uses this file's helpers: imported after them
     import bench_sites  # pylint: disable=wrong-import-position  # it uses this file's helpers: imported after them
 
     scenario = sys.argv[4:5]
@@ -472,8 +473,11 @@ if __name__ == "__main__":
         bench_sites.main(*sys.argv[1:4])
     elif scenario == ["branch"]:
         bench_branch.main(*sys.argv[1:4])
+    elif scenario == ["export"]:
+        bench_export.main(*sys.argv[1:4])
     else:
         main(*sys.argv[1:4])
         rolling_section(*sys.argv[1:4])
         bench_sites.main(*sys.argv[1:4])
         bench_branch.main(*sys.argv[1:4])
+        bench_export.main(*sys.argv[1:4])

@@ -107,12 +107,18 @@ def desired_from_params(params, fields):
         value = params.get(option)
         if value is None:
             continue
-        if suboptions:
-            value = dict((k, v) for k, v in value.items() if k in suboptions and v is not None)
+        if suboptions and isinstance(value, list):  # a list of objects (a LAN's routed_subnets): each one's options
+            value = [_set_suboptions(item, suboptions) if isinstance(item, dict) else item for item in value]
+        elif suboptions:
+            value = _set_suboptions(value, suboptions)
             if not value:
                 continue
         desired[option] = value
     return desired
+
+
+def _set_suboptions(value, suboptions):
+    return dict((k, v) for k, v in value.items() if k in suboptions and v is not None)
 
 
 def writable(changes, fields):

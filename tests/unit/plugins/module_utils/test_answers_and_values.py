@@ -16,7 +16,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._intercon
     check_interconnect_change,
 )
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._sites import Sites
-from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import check_values
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._values import check_values, desired_from_params
 from ansible_collections.cloudflare.magic_transit.tests.unit.fake_api import ACCOUNT, BASE_URL, TOKEN
 
 IC = "/accounts/%s/magic/cf_interconnects" % ACCOUNT
@@ -243,3 +243,13 @@ def test_unidirectional_can_become_bidirectional_with_a_source_on_version_1_5():
 def test_transitions_the_api_refuses_are_refused_before_the_write(current, health_check, message):
     with pytest.raises(InvalidOption, match=message):
         _plan(current, health_check)
+
+
+def test_a_list_of_objects_keeps_each_objects_options_set():
+    """A LAN's routed_subnets (a list of objects with options) as magic_export writes them: each object's unset
+    sub-options left out, the list kept (it was read as one object, and failed)."""
+    fields = dict(routed_subnets=["nat", "next_hop", "prefix"], name=None)
+    params = dict(name="nyc-dc", routed_subnets=[dict(prefix="10.60.0.0/16", next_hop="10.50.0.10", nat=None)])
+    assert desired_from_params(params, fields) == dict(
+        name="nyc-dc", routed_subnets=[dict(prefix="10.60.0.0/16", next_hop="10.50.0.10")]
+    )
