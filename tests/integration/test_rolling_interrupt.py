@@ -172,11 +172,16 @@ def interrupt(ansible, rc=0, **args):
     )
 
 
-def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_asked(ansible, simulator, simulator_api, fleet):
+def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_asked(
+    ansible, simulator, simulator_api, fleet
+):
     site = fleet["fleet-site-00001"]
     primary, secondary = site["connector_id"], site["secondary_connector_id"]
     simulator.admin("PUT", "settings", {"interrupt_delay": "never"})
-    assert simulator_api.post("magic/connectors/%s/interrupts" % secondary, json={"reboot": {"purge": False}}).status_code == 200
+    assert (
+        simulator_api.post("magic/connectors/%s/interrupts" % secondary, json={"reboot": {"purge": False}}).status_code
+        == 200
+    )
     simulator.clear_log()
     run = interrupt(ansible, rc=2, id=primary, action="restart")
     assert "its store peer connector 'fleet-00002' (%s) has a reboot pending since" % secondary in run.stdout
