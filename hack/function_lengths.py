@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """List the functions of plugins/module_utils longer than the project's limit (60 lines); exit 1 if any.
 
 A function's length runs from its ``def`` line (decorators excluded) to its last line, docstring and comments
