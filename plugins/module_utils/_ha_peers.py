@@ -191,29 +191,35 @@ def busy_with(connector, interrupts):
     return None, None
 
 
-def _poll(op, timeout, what, read):
-    """Call ``read()`` every ``WAIT_POLL`` seconds until it returns something, for at most ``timeout`` seconds."""
-    deadline, waited = time.monotonic() + timeout, 0.0
+def poll(op, timeout, read, timed_out, first=WAIT_POLL, cap=WAIT_POLL):
+    """Call ``read()`` until it returns something, for at most ``timeout`` seconds, then raise ``timed_out()``. The
+    first pause is ``first`` seconds, each next one twice the last up to ``cap`` (``first == cap``: a fixed cadence)."""
+    deadline, waited, pause = time.monotonic() + timeout, 0.0, first
     while True:
         found = read()
         if found is not None:
             return found
         left = min(deadline - time.monotonic(), timeout - waited)
         if left <= 0:
-            raise IncompleteRun("%s has not happened within wait_timeout=%g s; nothing was sent" % (what, timeout), {})
-        op.module.client.sleep(min(WAIT_POLL, left))
-        waited += min(WAIT_POLL, left)
+            raise timed_out()
+        op.module.client.sleep(min(pause, left))
+        waited += min(pause, left)
+        pause = min(pause * 2, cap)
 
 
-def wait_for_run(op, connector, pending, timeout):
-    """The pending interrupt once it ran (it has ``triggered_at``)."""
+def _not_within(what, timeout):
+    return lambda: IncompleteRun("%s has not happened within wait_timeout=%g s; nothing was sent" % (what, timeout), {})
+
+
+def wait_for_run(op, connector, interrupt, timeout, timed_out=None, first=WAIT_POLL, cap=WAIT_POLL):
+    """The connector's ``interrupt`` (pending or just submitted) once it ran: it has ``triggered_at``."""
 
     def read():
-        found = [i for i in op.interrupts(connector["id"]) if i.get("submitted_at") == pending.get("submitted_at")]
+        found = [i for i in op.interrupts(connector["id"]) if i.get("submitted_at") == interrupt.get("submitted_at")]
         return found[-1] if found and found[-1].get("triggered_at") else None
 
-    what = "the %s pending on %s since %s" % (action_of(pending), describe(connector), pending.get("submitted_at"))
-    return _poll(op, timeout, what, read)
+    what = "the %s pending on %s since %s" % (action_of(interrupt), describe(connector), interrupt.get("submitted_at"))
+    return poll(op, timeout, read, timed_out or _not_within(what, timeout), first, cap)
 
 
 def wait_for_peer(op, peer, pending, timeout):
@@ -227,9 +233,6 @@ def wait_for_peer(op, peer, pending, timeout):
         seen = parse_time(current.get("last_heartbeat"))
         return current if seen is not None and triggered is not None and seen > triggered else None
 
-    return _poll(
-        op,
-        max(timeout - (time.monotonic() - started), 1),
-        "the return of the store peer %s after its %s" % (describe(peer), action_of(ran)),
-        back,
-    )
+    left = max(timeout - (time.monotonic() - started), 1)
+    what = "the return of the store peer %s after its %s" % (describe(peer), action_of(ran))
+    return poll(op, left, back, _not_within(what, left))

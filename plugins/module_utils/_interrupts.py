@@ -11,13 +11,11 @@ when its outcome is unknown, the interrupts tell what happened.
 
 from __future__ import annotations
 
-import time
-
 from ._answers import Shape
 from ._change import IncompleteRun
 from ._connector_identity import given_identity
 from ._connectors import Connectors
-from ._ha_peers import PendingInterrupt, action_of, before_interrupt, pending_of
+from ._ha_peers import PendingInterrupt, action_of, before_interrupt, pending_of, wait_for_run
 from ._hostnames import describe
 from ._inputs import CloudflareAPIError, InvalidOption
 from ._resource import Operation
@@ -68,7 +66,7 @@ class Interrupt(Operation):
             sent = self._outcome(error, connector["id"], name, before, params["action"])
         result.update(magic_connector_interrupt=sent, msg="%s submitted to %s" % (params["action"], name))
         if params.get("wait"):
-            triggered = self._wait_for(connector["id"], sent, params["wait_timeout"], name, result)
+            triggered = self._wait_for(connector, sent, params["wait_timeout"], name, result)
             result.update(
                 magic_connector_interrupt=triggered,
                 msg="%s of %s ran at %s" % (params["action"], name, triggered.get("triggered_at")),
@@ -110,35 +108,24 @@ class Interrupt(Operation):
         )
         return new[-1]
 
-    def _wait_for(self, connector_id, sent, timeout, name, result):
-        """Poll the interrupts until the one submitted has ``triggered_at``; fail (changed) after ``timeout`` s."""
-        deadline = time.monotonic() + timeout
-        interval, waited = WAIT_FIRST_POLL, 0.0
+    def _wait_for(self, connector, sent, timeout, name, result):
+        """The interrupt submitted, once it ran (``triggered_at``): polled after 1 s, then at doubling intervals up to
+        15 s; fails (changed) after ``timeout`` s or when a poll fails."""
         result = dict((k, v) for k, v in result.items() if k != "msg")  # a failure's msg says what happened
-        while True:
-            try:
-                listed = self.interrupts(connector_id)
-            except CloudflareAPIError as error:
-                raise IncompleteRun(
-                    "%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
-                    % (name, sent.get("submitted_at"), error),
-                    result,
-                ) from None
-            found = [item for item in listed if item.get("submitted_at") == sent.get("submitted_at")]
-            if found and found[-1].get("triggered_at"):
-                return found[-1]
-            left = min(deadline - time.monotonic(), timeout - waited)
-            if left <= 0:
-                raise IncompleteRun(
-                    "%s: the interrupt submitted at %s has not run within wait_timeout=%g s (it runs "
-                    "when the appliance next checks in; it stays pending, do not submit it again)"
-                    % (name, sent.get("submitted_at"), timeout),
-                    result,
-                )
-            pause = min(interval, left)
-            time.sleep(pause)
-            waited += pause
-            interval = min(interval * 2, WAIT_MAX_POLL)
+        late = (
+            "%s: the interrupt submitted at %s has not run within wait_timeout=%g s (it runs when the appliance next "
+            "checks in; it stays pending, do not submit it again)" % (name, sent.get("submitted_at"), timeout)
+        )
+        try:
+            return wait_for_run(
+                self, connector, sent, timeout, lambda: IncompleteRun(late, result), WAIT_FIRST_POLL, WAIT_MAX_POLL
+            )
+        except CloudflareAPIError as error:
+            raise IncompleteRun(
+                "%s: the interrupt was submitted (at %s), but waiting for it to run failed: %s"
+                % (name, sent.get("submitted_at"), error),
+                result,
+            ) from None
 
 
 def _pending_text(pending):
