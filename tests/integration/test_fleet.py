@@ -17,6 +17,9 @@ import pytest
 
 from ansible_collections.cloudflare.magic_transit.tests.helpers import stored_connectors
 
+# The client's pacing and the module at scale: the same code on every controller (ansible-core 2.21 only).
+pytestmark = pytest.mark.main_controller
+
 SPARE_SERIALS = ["MWC2405C0101", "MWC2405C0102", "MWC2405C0103"]
 
 

@@ -12,6 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# The live lane's own harness (pytest against an API), not the controller: ansible-core 2.21 only.
+pytestmark = pytest.mark.main_controller
+
 COLLECTION = Path(os.path.abspath(__file__)).parents[2]
 INTERCONNECT = "db6e162c8771430c90b14f6378e8f5cf"  # fra-gre-1
 CONNECTOR = "d5fcbf8464854891bdc163cff7831dc1"  # nyc-dc-02 primary

@@ -87,6 +87,7 @@ def reboots(intervals):
     return [interval for interval in intervals if interval[2] == "reboot"]
 
 
+@pytest.mark.main_controller
 def test_a_rolling_reboot_of_30_stores_never_takes_a_store_down(ansible, simulator, fleet, tmp_path):
     primary_of_3 = fleet["fleet-site-00003"]["connector_id"]
     take_offline(simulator, primary_of_3, ROLE["heartbeat_max_age"])
@@ -172,6 +173,7 @@ def interrupt(ansible, rc=0, **args):
     )
 
 
+@pytest.mark.main_controller
 def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_asked(
     ansible, simulator, simulator_api, fleet
 ):

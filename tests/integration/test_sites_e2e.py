@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from ansible_collections.cloudflare.magic_transit.plugins.modules import (
@@ -46,6 +47,7 @@ def writes(simulator):
     return [(w["method"], w["path"].split("/magic/", 1)[1]) for w in simulator.writes()]
 
 
+@pytest.mark.main_controller
 def test_a_store_from_nothing_check_apply_reapply_change_remove(ansible, simulator):
     simulator.clear_log()
     run = ansible.playbook(PLAYBOOK, check=True, diff=True, extra_vars=dict(expect_changed=True))

@@ -9,6 +9,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
+# magic_sites at scale: the same code on every controller (ansible-core 2.21 only); the branch role runs it on all.
+pytestmark = pytest.mark.main_controller
+
 PLAYBOOK = "magic_sites_fleet.yml"
 STORES = 20
 
