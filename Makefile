@@ -72,7 +72,7 @@ reliability: NICE :=
 STRICT ?= $(if $(filter true 1 yes,$(CI)),1,)
 
 # make test: the longest first, so that the short ones fill the gaps at the end.
-STAGES := reliability sanity $(SANITY_MATRIX:%=sanity-%) integration $(INTEGRATION_MATRIX:%=integration-%) \
+STAGES := reliability integration sanity $(SANITY_MATRIX:%=sanity-%) $(INTEGRATION_MATRIX:%=integration-%) \
     units $(MATRIX:%=units-%) eda lint import-check docs-lint changelog-lint ruff
 
 # Interpreter discovery, evaluated once and only by the targets that need it.
