@@ -131,7 +131,9 @@ class ConnectorFleet(Operation):
         entries, listed, plan = params["connectors"], None, None
         for option, planner in self.PLANNERS:
             if params[option] is not None:
-                entries, listed, plan = planner(connectors, params[option])
+                # Errors name the sub-option (maintenance_window.hour), or the role's variable (option_prefix).
+                settings = dict(params[option], option_prefix=params["option_prefix"])
+                entries, listed, plan = planner(connectors, settings)
         result = writer.run(
             plan_fleet(
                 connectors,

@@ -10,6 +10,11 @@ import json
 import re
 from urllib.parse import quote, quote_plus
 
+#: the option of the modules a role of this collection calls, so that a failure names the role's variable (doc
+#: fragment ``option_prefix``)
+OPTION_PREFIX_ARGUMENT_SPEC = dict(option_prefix=dict(type="str", default=""))
+
+
 _ID_PATTERN = re.compile(r"^[0-9A-Za-z]{1,32}$")
 # What a credential may hold once surrounding white space is stripped: printable ASCII (what a header carries).
 _CREDENTIAL_PATTERN = re.compile(r"^[\x20-\x7e]+$")

@@ -7,9 +7,9 @@
 ``maintenance_windows`` filter): ``connectors`` is the whole account as listed, ``sites`` its Magic WAN sites (or
 ``None``), ``plan`` the role's settings without their ``maintenance_window_`` prefix (the options of magic_connectors'
 ``maintenance_window``, ``MAINTENANCE_WINDOW_SPEC``). It returns the entries for the fleet module and a summary.
-Every bad setting raises ``InvalidOption`` before any write, naming the option (``maintenance_window.hour``) or, when
-``plan["error_names"]`` says ``role_variables`` (the role sets it; the filters' default), the role variable
-(``maintenance_window_hour``): one rule, two namings (``Names``).
+Every bad setting raises ``InvalidOption`` before any write, naming the option (``maintenance_window.hour``: magic_connectors
+passes ``plan["option_prefix"]``, its option, empty unless a role sets it) or the role variable (``maintenance_window_hour``:
+with a role's prefix, and in the filters): one rule, two namings (``Names``).
 
 The HA guarantee, exactly: for every run scope, no planned connector's window is open at the same instant as the
 window of any other member of its HA group (planned in this run, or untouched and kept as it is), judged in UTC
@@ -85,7 +85,6 @@ TIMEZONE_MISMATCH = ("report", "fail", "primary")
 GROUP_BY = ("site_id", "notes")
 DEFAULT_GROUP_PATTERN = r"^(\S+)"
 FREEZE_STATES = ("present", "absent")
-ERROR_NAMES = ("options", "role_variables")
 # The role's variables for the settings check_settings judges.
 SETTING_OF_FIELD = {
     "interrupt_window_days_of_week": "days",
@@ -93,18 +92,14 @@ SETTING_OF_FIELD = {
     "interrupt_window_duration_hours": "duration",
     "timezone": "timezone",
 }
-# Where a role calls a setting other than its prefix and the setting's name.
+# Where a role calls a setting other than its prefix and the setting's name ({p}: the prefix).
 ROLE_RENAMED = dict(
-    maintenance_window=dict(targets="maintenance_window_connectors"),
-    change_freeze=dict(
-        targets="change_freeze_connectors",
-        dates="the freeze (change_freeze_start to change_freeze_end, and change_freeze_dates)",
-    ),
+    maintenance_window=dict(targets="{p}connectors"),
+    change_freeze=dict(targets="{p}connectors", dates="the freeze ({p}start to {p}end, and {p}dates)"),
 )
 
 # The options of magic_connectors' maintenance_window and change_freeze (documented with the module). Defaults are
 # None: the rules below apply them, the same for the module and the filters.
-_ERROR_NAMES_SPEC = dict(type="str", choices=list(ERROR_NAMES), default="options")
 MAINTENANCE_WINDOW_SPEC = dict(
     preset=dict(type="str", choices=sorted(PRESETS)),
     days=dict(type="list", elements="str"),
@@ -128,7 +123,6 @@ MAINTENANCE_WINDOW_SPEC = dict(
     today=dict(type="str"),
     business_hours=dict(type="str"),
     timezone_mismatch=dict(type="str", choices=list(TIMEZONE_MISMATCH)),
-    error_names=_ERROR_NAMES_SPEC,
 )
 CHANGE_FREEZE_SPEC = dict(
     dates=dict(type="list", elements="str"),
@@ -137,28 +131,27 @@ CHANGE_FREEZE_SPEC = dict(
     device_type=dict(type="str", choices=[""] + list(DEVICE_TYPES)),
     purge_past=dict(type="bool"),
     today=dict(type="str"),
-    error_names=_ERROR_NAMES_SPEC,
 )
 
 
 class Names:
     """How errors name the settings of ``option`` (``maintenance_window`` or ``change_freeze``): as options of
-    magic_connectors (``maintenance_window.hour``) or, with ``role``, as the role's variables
+    magic_connectors (``maintenance_window.hour``) or, with a role's ``prefix``, as its variables
     (``maintenance_window_hour``, and ``ROLE_RENAMED``)."""
 
-    def __init__(self, option, role):
-        self.option, self.role = option, role
+    def __init__(self, option, prefix):
+        self.option, self.prefix = option, prefix
 
     def __call__(self, key):
-        if self.role:
-            return ROLE_RENAMED[self.option].get(key) or "%s_%s" % (self.option, key)
+        if self.prefix:
+            return ROLE_RENAMED[self.option].get(key, "{p}" + key).format(p=self.prefix)
         return "%s.%s" % (self.option, key)
 
     @classmethod
     def of(cls, option, settings):
-        """The naming ``settings`` ask for in ``error_names``: the role's variables unless they say ``options``
-        (magic_connectors' default)."""
-        return cls(option, (settings or {}).get("error_names") != "options")
+        """The naming of ``settings``: their ``option_prefix`` as magic_connectors passes it (empty: its options);
+        without one (the filters), the role's own variables."""
+        return cls(option, (settings or {}).get("option_prefix", option + "_"))
 
 
 def whole_number(value, name, low, high, default=None):
@@ -268,7 +261,7 @@ def date_ranges(dates):
 
 def check_plan(plan):
     """The role's settings checked and normalised (numbers from strings too); raises ``InvalidOption`` naming each
-    setting as ``plan["error_names"]`` asks (``Names``). The result holds that naming as ``names``."""
+    setting as ``Names.of`` says. The result holds that naming as ``names``."""
     names = Names.of("maintenance_window", plan)
     hour = whole_number(plan.get("hour"), names("hour"), 0, 23)
     duration = whole_number(plan.get("duration"), names("duration"), 1, 24)
@@ -735,7 +728,7 @@ def freeze_entries(connectors, dates, state="present", targets=None, device_type
     the whole remaining list, with purge_embargo_dates true). With ``purge_before`` (a ``YYYY-MM-DD``), every date
     before it is removed too (whole lists again). Only embargo dates are sent: a freeze never moves a window.
     Errors name the change_freeze role's variables, or as ``names`` (``Names``) says."""
-    names = names or Names("change_freeze", True)
+    names = names or Names.of("change_freeze", None)
     if state not in FREEZE_STATES:
         raise InvalidOption(names("state"), "must be present or absent", state)
     dates = sorted(set(dates))

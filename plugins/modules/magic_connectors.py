@@ -38,6 +38,7 @@ author:
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes
+  - cloudflare.magic_transit.option_prefix
 attributes:
   check_mode:
     support: full
@@ -260,14 +261,6 @@ options:
         type: str
         choices: [report, fail, primary]
         version_added: 1.1.0
-      error_names:
-        description:
-          - How errors name the settings - V(options) (as these sub-options, such as C(maintenance_window.hour)) or
-            V(role_variables) (as the role's variables, such as C(maintenance_window_hour); the role sets this).
-        type: str
-        choices: [options, role_variables]
-        default: options
-        version_added: 1.1.0
   change_freeze:
     description:
       - Instead of O(connectors), the freeze of the C(cloudflare.magic_transit.change_freeze) role. The connectors are
@@ -300,14 +293,6 @@ options:
       today:
         description: Today's date for O(change_freeze.purge_past) (C(YYYY-MM-DD)); today when unset.
         type: str
-        version_added: 1.1.0
-      error_names:
-        description:
-          - How errors name the settings - V(options) (as these sub-options, such as C(change_freeze.state)) or
-            V(role_variables) (as the role's variables, such as C(change_freeze_state); the role sets this).
-        type: str
-        choices: [options, role_variables]
-        default: options
         version_added: 1.1.0
   purge_embargo_dates:
     description:
@@ -576,6 +561,7 @@ from ansible_collections.cloudflare.magic_transit.plugins.module_utils._connecto
     Connectors,
 )
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import OPTION_PREFIX_ARGUMENT_SPEC
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._maintenance import (
     CHANGE_FREEZE_SPEC,
     MAINTENANCE_WINDOW_SPEC,
@@ -602,6 +588,7 @@ ARGUMENT_SPEC = dict(
     rate_limit_wait=dict(type="float", default=DEFAULT_RATE_LIMIT_WAIT),
     return_connectors=dict(type="str", choices=["brief", "full"], default="brief"),
     diff_summary=dict(type="bool"),
+    **OPTION_PREFIX_ARGUMENT_SPEC,
 )
 
 

@@ -35,6 +35,7 @@ author:
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes
+  - cloudflare.magic_transit.option_prefix
 attributes:
   check_mode:
     support: full
@@ -98,12 +99,6 @@ options:
     description: Seconds between two polls (more than 0, at most O(member_timeout)).
     type: float
     default: 5
-  option_prefix:
-    description:
-      - Put before every option name in failure messages; the role C(cloudflare.magic_transit.rolling_interrupt) sets
-        V(rolling_interrupt_) so that a failure names its variable.
-    type: str
-    default: ""
 """
 
 EXAMPLES = r"""
@@ -189,6 +184,7 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._ha_peers import DEFAULT_HEARTBEAT_MAX_AGE
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import OPTION_PREFIX_ARGUMENT_SPEC
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._rolling import RollingInterrupt
 
@@ -203,7 +199,7 @@ ARGUMENT_SPEC = dict(
     member_timeout=dict(type="int", default=900),
     max_failures=dict(type="int", default=0),
     poll_interval=dict(type="float", default=5),
-    option_prefix=dict(type="str", default=""),
+    **OPTION_PREFIX_ARGUMENT_SPEC,
 )
 
 

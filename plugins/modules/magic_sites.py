@@ -29,6 +29,7 @@ author:
 extends_documentation_fragment:
   - cloudflare.magic_transit.connection
   - cloudflare.magic_transit.attributes
+  - cloudflare.magic_transit.option_prefix
 attributes:
   check_mode:
     support: full
@@ -469,13 +470,6 @@ options:
     - With V(false), one before/after per object.
     - Left out, changes are summarised when more than 50 objects change.
     type: bool
-  option_prefix:
-    description:
-    - Put before every option name in the failures found before any write; the role C(cloudflare.magic_transit.branch)
-      sets V(branch_) so that a failure names its variable, such as C(branch_sites[3].wans[0].physport).
-    type: str
-    default: ""
-    version_added: 1.1.0
   check_only:
     description:
     - With V(true), only the checks that need no API call are made (every entry's values and names, as above) and the
@@ -587,6 +581,7 @@ api_calls:
 """
 
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._fleet import DEFAULT_RATE_LIMIT_WAIT
+from ansible_collections.cloudflare.magic_transit.plugins.module_utils._inputs import OPTION_PREFIX_ARGUMENT_SPEC
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._module import CloudflareModule
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_children import Acls, Lans, Wans
 from ansible_collections.cloudflare.magic_transit.plugins.module_utils._site_fleet import SiteFleet
@@ -630,7 +625,7 @@ ARGUMENT_SPEC = dict(
     max_concurrency=dict(type="int", default=4),
     rate_limit_wait=dict(type="float", default=DEFAULT_RATE_LIMIT_WAIT),
     diff_summary=dict(type="bool"),
-    option_prefix=dict(type="str", default=""),
+    **OPTION_PREFIX_ARGUMENT_SPEC,
     check_only=dict(type="bool", default=False),
 )
 

@@ -238,13 +238,18 @@ def test_maintenance_window_settings_are_refused_before_any_call(api, run_module
 
 
 @pytest.mark.parametrize(
-    "error_names, name",
-    [("options", "maintenance_window.business_hours"), ("role_variables", "maintenance_window_business_hours")],
+    "prefix, name",
+    [
+        ("", "maintenance_window.business_hours"),
+        ("maintenance_window_", "maintenance_window_business_hours"),
+        ("maintenance_window_apply_", "maintenance_window_apply_business_hours"),
+    ],
 )
-def test_rules_ansible_cannot_express_name_the_option_or_the_role_variable(api, run_module, error_names, name):
+def test_rules_ansible_cannot_express_name_the_option_or_the_role_variable(api, run_module, prefix, name):
     result = run_module(
         magic_connectors,
-        maintenance_window=dict(preset="weekend_nights", business_hours="8-22", error_names=error_names),
+        maintenance_window=dict(preset="weekend_nights", business_hours="8-22"),
+        option_prefix=prefix,
     )
     assert result["failed"] and result["msg"] == (
         "%s must be local opening hours such as 09:00-21:00 (HH:MM-HH:MM on a 24-hour clock; the end, at most 24:00, "
@@ -255,12 +260,12 @@ def test_rules_ansible_cannot_express_name_the_option_or_the_role_variable(api, 
 
 @pytest.mark.parametrize(
     "naming, name",
-    [({}, "change_freeze.targets[0]"), (dict(error_names="role_variables"), "change_freeze_connectors[0]")],
+    [({}, "change_freeze.targets[0]"), (dict(option_prefix="change_freeze_"), "change_freeze_connectors[0]")],
 )
 def test_change_freeze_errors_name_the_option_or_the_role_variable(api, run_module, naming, name):
     api.expect("GET", PATH, result=FLEET[:2])
     result = run_module(
-        magic_connectors, change_freeze=dict(dates=["2027-01-01"], targets=[dict(notes="nowhere")], **naming)
+        magic_connectors, change_freeze=dict(dates=["2027-01-01"], targets=[dict(notes="nowhere")]), **naming
     )
     assert result["failed"] and result["msg"].startswith(name + " matches no listed connector")
     assert result["api_calls"] == {"GET": 1}
