@@ -7,9 +7,9 @@
 ``maintenance_windows`` filter): ``connectors`` is the whole account as listed, ``sites`` its Magic WAN sites (or
 ``None``), ``plan`` the role's settings without their ``maintenance_window_`` prefix (the options of magic_connectors'
 ``maintenance_window``, ``MAINTENANCE_WINDOW_SPEC``). It returns the entries for the fleet module and a summary.
-Every bad setting raises ``InvalidOption`` before any write, naming the option (``maintenance_window.hour``: magic_connectors
-passes ``plan["option_prefix"]``, its option, empty unless a role sets it) or the role variable (``maintenance_window_hour``:
-with a role's prefix, and in the filters): one rule, two namings (``Names``).
+Every bad setting raises ``InvalidOption`` before any write, naming the option (``maintenance_window.hour``) or the
+role variable (``maintenance_window_hour``): magic_connectors passes its ``option_prefix`` as ``plan["option_prefix"]``
+(empty unless a role sets it: the option), the filters pass none (the role variable). One rule, two namings (``Names``).
 
 The HA guarantee, exactly: for every run scope, no planned connector's window is open at the same instant as the
 window of any other member of its HA group (planned in this run, or untouched and kept as it is), judged in UTC
