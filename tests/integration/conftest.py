@@ -75,21 +75,23 @@ def ansible(simulator, tmp_path):
             return dict((k, v) for k, v in env.items() if v is not None)
 
         def playbook(self, name, *args, extra_vars=None, check=False, diff=False, rc=0, env=None):
-            command = [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(PLAYBOOKS / name)]
+            command = ["-i", str(INVENTORY), str(PLAYBOOKS / name)]
             command += ["--check"] if check else []
             command += ["--diff"] if diff else []
             if extra_vars:
                 command += ["-e", json.dumps(extra_vars)]
-            return self._run(command + list(args), rc, env)
+            return self.run("ansible-playbook", *command, *args, rc=rc, env=env)
 
         def adhoc(self, module, module_args="", *args, rc=0, env=None):
-            command = [str(BIN / "ansible"), "localhost", "-i", str(INVENTORY), "-m", module]
+            command = ["localhost", "-i", str(INVENTORY), "-m", module]
             command += ["-a", module_args] if module_args else []
-            return self._run(command + list(args), rc, env)
+            return self.run("ansible", *command, *args, rc=rc, env=env)
 
-        def _run(self, command, rc, env):
+        def run(self, program, *args, rc=0, env=None):
+            """``program`` (``ansible-playbook``, ``ansible-inventory``...) of the controller under test with ``args``,
+            in the test's folder, with ``env()`` and the ``env`` overrides; ``rc=None`` takes any exit code."""
             completed = subprocess.run(
-                command,
+                [str(BIN / program)] + [str(arg) for arg in args],
                 capture_output=True,
                 text=True,
                 env=self.env(**(env or {})),

@@ -11,12 +11,9 @@ import copy
 import json
 import re
 import stat
-import sys
-from pathlib import Path
 
 import yaml
 
-BIN = Path(sys.executable).parent
 PLAYBOOK = "branch.yml"
 STORES = 20
 
@@ -196,15 +193,14 @@ def test_a_bad_variable_is_refused_before_any_call(ansible, simulator, tmp_path)
 
 def test_the_awx_playbook_takes_the_stores_as_yaml_text(ansible, simulator, tmp_path):
     """cloudflare.magic_transit.branch_apply as an AWX survey runs it: the stores as YAML text, only one by name."""
-    command = [str(BIN / "ansible-playbook"), "cloudflare.magic_transit.branch_apply"]
     extra = dict(
         branch_apply_stores=yaml.safe_dump([store(2), store(6)]),
         branch_apply_only="branch-store-06\n",
         branch_apply_delete_connectors="false",
     )
     for check in (True, False):
-        # the fixture's runner (its environment, exit code check) with the playbook named by its FQCN
-        run = ansible._run(command + (["--check"] if check else []) + ["-e", json.dumps(extra)], 0, None)
+        mode = ["--check"] if check else []
+        run = ansible.run("ansible-playbook", "cloudflare.magic_transit.branch_apply", *mode, "-e", json.dumps(extra))
         assert "1 stores opened" in run.output
         assert (simulator.writes() == []) == check
     dummy, built = account(simulator)

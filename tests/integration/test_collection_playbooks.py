@@ -7,27 +7,16 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from ansible_collections.cloudflare.magic_transit.tests.helpers import connector_list, stored
 
-BIN = Path(sys.executable).parent
 AUDIT = "cloudflare.magic_transit.connector_audit"
 BASELINE = "cloudflare.magic_transit.interconnect_health_check_baseline"
 
 
 def playbook(ansible, tmp_path, name, *args, extra_vars=None, rc=0):
-    command = [str(BIN / "ansible-playbook"), name] + list(args)
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
-    completed = subprocess.run(
-        command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env()
-    )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == rc, "exit code %d, expected %d:\n%s" % (completed.returncode, rc, output)
-    return output
+    extra = ["-e", json.dumps(extra_vars)] if extra_vars else []
+    return ansible.run("ansible-playbook", name, *args, *extra, rc=rc).output
 
 
 def interconnects(simulator):

@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
 AUDIT = "cloudflare.magic_transit.connector_audit"
 
 
 def run_audit(ansible, tmp_path, extra_vars):
-    command = [str(BIN / "ansible-playbook"), AUDIT, "-e", json.dumps(extra_vars)]
-    completed = subprocess.run(
-        command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env()
-    )
-    return completed.returncode, " ".join((completed.stdout + completed.stderr).split())
+    completed = ansible.run("ansible-playbook", AUDIT, "-e", json.dumps(extra_vars), rc=None)
+    return completed.rc, " ".join(completed.output.split())
 
 
 # One bad value for each public variable of the playbook: (variable, value, what the message also says)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,7 +14,6 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.cloudflare.magic_transit.tests.helpers import plain
 
-BIN = Path(sys.executable).parent
 CORE = tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2])
 INVENTORY = Path(os.path.abspath(__file__)).parent / "inventory.yml"
 
@@ -44,17 +41,9 @@ VIRTUAL = ["32d9a8741af047e39c4a6ee61a5daaba", "59c6e7a1d3994ac79947d3bdc4a78c71
 def inventory_list(ansible, tmp_path, source, *args, env=None):
     path = tmp_path / "sim.connectors.yml"
     path.write_text(source, encoding="utf-8")
-    completed = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"] + list(args),
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=120,
-        check=False,
-        # A source that fails to parse is an error, not a warning and an empty inventory.
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", **(env or {})),
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    # A source that fails to parse is an error, not a warning and an empty inventory.
+    overrides = dict(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", **(env or {}))
+    completed = ansible.run("ansible-inventory", "-i", path, "--list", *args, env=overrides)
     return plain(json.loads(completed.stdout)), completed.stderr
 
 
@@ -136,16 +125,7 @@ def test_a_hostile_site_name_is_data_in_a_play(ansible, simulator, simulator_api
         ),
         encoding="utf-8",
     )
-    completed = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), str(playbook)],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=120,
-        check=False,
-        env=ansible.env(),
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    completed = ansible.run("ansible-playbook", "-i", tmp_path / "sim.connectors.yml", playbook)
     assert "role=primary" in completed.stdout and "role=secondary" in completed.stdout
     assert "touch" in completed.stdout and not (tmp_path / "pwned").exists(), "the site name is never templated"
 
@@ -166,16 +146,7 @@ def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
         # ansible-inventory has no --flush-cache before 2.19: ansible-playbook's refreshes the cache, then it is read.
         playbook = tmp_path / "nothing.yml"
         playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks: []\n", encoding="utf-8")
-        completed = subprocess.run(
-            [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "sim.connectors.yml"), "--flush-cache", str(playbook)],
-            capture_output=True,
-            text=True,
-            cwd=str(tmp_path),
-            timeout=120,
-            check=False,
-            env=ansible.env(),
-        )
-        assert completed.returncode == 0, completed.stdout + completed.stderr
+        ansible.run("ansible-playbook", "-i", tmp_path / "sim.connectors.yml", "--flush-cache", playbook)
         third, _stderr = inventory_list(ansible, tmp_path, source)
     assert len(simulator.requests()) == 2 and third == first
 
@@ -183,16 +154,9 @@ def test_cached_refresh_makes_no_call(ansible, simulator, tmp_path):
 def test_failed_refresh_says_why_and_never_shows_the_token(ansible, simulator, tmp_path):
     path = tmp_path / "sim.connectors.yml"
     path.write_text("plugin: cloudflare.magic_transit.connectors\n", encoding="utf-8")
-    completed = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=120,
-        check=False,
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", CLOUDFLARE_API_TOKEN=simulator.token + "x"),
-    )
-    assert completed.returncode != 0
+    overrides = dict(ANSIBLE_INVENTORY_UNPARSED_FAILED="1", CLOUDFLARE_API_TOKEN=simulator.token + "x")
+    completed = ansible.run("ansible-inventory", "-i", path, "--list", rc=None, env=overrides)
+    assert completed.rc != 0
     assert "401" in completed.stderr and "10000" in completed.stderr
     assert simulator.token not in completed.stdout + completed.stderr
 
@@ -221,23 +185,11 @@ def test_play_over_the_inventory_runs_modules_on_the_controller(ansible, simulat
         """),
         encoding="utf-8",
     )
-    completed = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(tmp_path / "sim.connectors.yml"),
-            "-i",
-            str(INVENTORY),
-            str(playbook),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=240,
-        check=False,
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    completed = ansible.run(
+        "ansible-playbook",
+        *("-i", tmp_path / "sim.connectors.yml", "-i", INVENTORY, playbook),
+        env=dict(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "ok=2" in completed.stdout and "failed=0" in completed.stdout
     gets = simulator.requests("GET")
     assert len(gets) == 4  # the inventory's two lists (connectors, sites), and one list per virtual connector

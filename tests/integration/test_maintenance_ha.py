@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ from ansible_collections.cloudflare.magic_transit.tests.helpers import stored
 
 PRIMARY, SECONDARY = "711f8eedc6d84336a6f7d256ddd00fce", "64180894674b44869153f5fed0c2c654"  # site ber-branch-01
 TODAY = "2026-12-01"
-BIN = Path(sys.executable).parent
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 INVENTORY = Path(__file__).resolve().parent / "inventory.yml"
 
@@ -174,27 +171,20 @@ def test_the_play_pattern_for_a_limit_plans_exactly_the_limited_connectors(ansib
     others_before = dict((c, simulator.connector(c)) for c in stored(simulator, "connectors") if c != SECONDARY)
     simulator.clear_log()
     playbook = str(PLAYBOOKS / "maintenance_window_limit.yml")
-    completed = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
+    completed = ansible.run(
+        "ansible-playbook",
+        *(
             "-i",
-            str(source),
+            source,
             "-i",
-            str(INVENTORY),
+            INVENTORY,
             playbook,
             "--limit",
             secondary_host,
             "-e",
             "maintenance_window_today=" + TODAY,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=240,
-        check=False,
-        env=ansible.env(),
+        ),
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 of 6 connectors planned" in completed.stdout and completed.stdout.count("conflicts shifted") == 1
     assert list_calls(simulator) == (3, 2, 6), (
         "the inventory's lists (connectors, sites), the role's list and sites list, one PATCH, the check's list"

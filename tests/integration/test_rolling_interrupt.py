@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
 # Fast appliances: a heartbeat every second, an interrupt runs a second after its POST, a reboot lasts a second.
 FAST = dict(heartbeat_interval=1, interrupt_delay=1, interrupt_downtime=1)
 ROLE = dict(action="reboot", batch=5, heartbeat_max_age=3, member_timeout=20, poll_interval=0.3)
@@ -207,22 +203,12 @@ def test_interrupt_refuses_while_the_peer_is_pending_or_offline_and_waits_when_a
 
 def test_the_awx_playbook_plans_stores_given_one_per_line_in_check_mode(ansible, simulator, fleet, tmp_path):
     simulator.clear_log()
-    command = [
-        str(BIN / "ansible-playbook"),
-        "cloudflare.magic_transit.rolling_interrupt_apply",
-        "--check",
-        "-e",
-        json.dumps(
-            dict(
-                rolling_interrupt_apply_stores="fleet-site-00002\n fleet-site-00001\n",
-                rolling_interrupt_apply_batch="2",
-            )
-        ),
-    ]
-    completed = subprocess.run(
-        command, capture_output=True, text=True, cwd=str(tmp_path), timeout=240, check=False, env=ansible.env()
+    survey = dict(
+        rolling_interrupt_apply_stores="fleet-site-00002\n fleet-site-00001\n", rolling_interrupt_apply_batch="2"
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    completed = ansible.run(
+        "ansible-playbook", "cloudflare.magic_transit.rolling_interrupt_apply", "--check", "-e", json.dumps(survey)
+    )
     assert "batch 1: fleet-site-00002 (secondary connector 'fleet-00004'" in completed.stdout
     assert "; fleet-site-00001 (secondary connector 'fleet-00002'" in completed.stdout
     assert simulator.writes() == []

@@ -271,15 +271,7 @@ def test_control_the_payloads_run_when_they_are_trusted_templates(ansible, tmp_p
     )
     playbook = tmp_path / "control.yml"
     playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks, encoding="utf-8")
-    completed = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(playbook)],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=240,
-        check=False,
-        env=ansible.env(),
-    )
+    completed = ansible.run("ansible-playbook", "-i", INVENTORY, playbook, rc=None)
     ran = dict((kind, mark.exists()) for kind, mark in marks.items())
     expected = dict((kind, CORE < (2, 19) or not kind.startswith("walk to os")) for kind in PAYLOADS)
     assert ran == expected, completed.stdout + completed.stderr
@@ -310,16 +302,10 @@ def test_api_strings_never_run_on_any_path(ansible, simulator, simulator_api, tm
 def test_a_prefix_that_lets_the_answer_name_variables_is_refused(ansible, simulator, tmp_path, prefix):
     path = tmp_path / "bad.connectors.yml"
     path.write_text("plugin: cloudflare.magic_transit.connectors\nprefix: %s\n" % json.dumps(prefix), encoding="utf-8")
-    completed = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=120,
-        check=False,
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    completed = ansible.run(
+        "ansible-inventory", "-i", path, "--list", rc=None, env=dict(ANSIBLE_INVENTORY_UNPARSED_FAILED="1")
     )
-    assert completed.returncode != 0
+    assert completed.rc != 0
     assert "prefix must" in " ".join(completed.stderr.split()), completed.stderr
     assert simulator.requests() == [], "the option is checked before any call"
 
@@ -336,16 +322,10 @@ def test_a_shared_world_writable_cache_folder_is_refused(ansible, simulator, tmp
         + CACHE.format(folder=shared),
         encoding="utf-8",
     )
-    completed = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=120,
-        check=False,
-        env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"),
+    completed = ansible.run(
+        "ansible-inventory", "-i", path, "--list", rc=None, env=dict(ANSIBLE_INVENTORY_UNPARSED_FAILED="1")
     )
-    assert completed.returncode != 0
+    assert completed.rc != 0
     assert "cache_connection must not be a folder that every user can write" in " ".join(completed.stderr.split())
     assert simulator.requests() == [] and list(shared.iterdir()) == []
 
