@@ -359,17 +359,7 @@ ROLLING_APPLIANCES = dict(heartbeat_interval=1, interrupt_delay=2, interrupt_dow
 def rolling_section(tree, collections_path, output):
     """A rolling reboot of 100 HA stores (200 connectors) of the 1000-connector estate, 10 stores at a time, through the
     rolling_interrupt role: API calls per member, and wall time against the floor the appliances' delays set."""
-    workdir = tempfile.mkdtemp(prefix="bench-rolling-")
-    simulator = Simulator(tree, workdir)
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collections_path,
-        ANSIBLE_HOME=os.path.join(workdir, "home"),
-        ANSIBLE_NOCOLOR="1",
-        CLOUDFLARE_BASE_URL=simulator.root + "/client/v4",
-        CLOUDFLARE_API_TOKEN=TOKEN,
-        CLOUDFLARE_ACCOUNT_ID=ACCOUNT,
-    )
+    simulator, env = start(tree, collections_path)
     try:
         simulator.admin("PUT", "/faults", dict(latency_ms=25))
         simulator.admin("PUT", "/settings", ROLLING_APPLIANCES)

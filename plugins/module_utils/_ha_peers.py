@@ -191,7 +191,7 @@ def busy_with(connector, interrupts):
     return None, None
 
 
-def poll(op, timeout, read, timed_out, first=WAIT_POLL, cap=WAIT_POLL):
+def _poll(op, timeout, read, timed_out, first=WAIT_POLL, cap=WAIT_POLL):
     """Call ``read()`` until it returns something, for at most ``timeout`` seconds, then raise ``timed_out()``. The
     first pause is ``first`` seconds, each next one twice the last up to ``cap`` (``first == cap``: a fixed cadence)."""
     deadline, waited, pause = time.monotonic() + timeout, 0.0, first
@@ -219,7 +219,7 @@ def wait_for_run(op, connector, interrupt, timeout, timed_out=None, first=WAIT_P
         return found[-1] if found and found[-1].get("triggered_at") else None
 
     what = "the %s pending on %s since %s" % (action_of(interrupt), describe(connector), interrupt.get("submitted_at"))
-    return poll(op, timeout, read, timed_out or _not_within(what, timeout), first, cap)
+    return _poll(op, timeout, read, timed_out or _not_within(what, timeout), first, cap)
 
 
 def wait_for_peer(op, peer, pending, timeout):
@@ -235,4 +235,4 @@ def wait_for_peer(op, peer, pending, timeout):
 
     left = max(timeout - (time.monotonic() - started), 1)
     what = "the return of the store peer %s after its %s" % (describe(peer), action_of(ran))
-    return poll(op, left, back, _not_within(what, left))
+    return _poll(op, left, back, _not_within(what, left))
