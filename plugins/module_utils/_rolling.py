@@ -312,11 +312,16 @@ class RollingRun:
 
     def start(self, store, member, by_id):
         """Interrupt the member if its store lets it be (every member online, no peer's interrupt pending)."""
+        first = store.status == PLANNED
+        if self.keep_to_budget(SUBMIT_CALLS + (len(store.members) - 1 if first else 0)):
+            # The list predates the pause: judged on it, every heartbeat would look as old as the pause (the batch's
+            # other stores read the new list too).
+            fresh = self.list()
+            by_id.clear()
+            by_id.update(fresh)
         if not judge_store(store, by_id, self.params["heartbeat_max_age"], store.status == RUNNING):
             self.failures += store.status == FAILED
             return
-        first = store.status == PLANNED
-        self.keep_to_budget(SUBMIT_CALLS + (len(store.members) - 1 if first else 0))
         try:
             if first:
                 self.refuse_pending_peers(store, member, by_id)
@@ -396,7 +401,7 @@ class RollingRun:
 
     def keep_to_budget(self, needed):
         """Pause until the rate budget has room for ``needed`` calls besides a small reserve (a 429 blocks the whole
-        account): until a refusal ends, or until the window the last answer announced resets."""
+        account): until a refusal ends, or until the window the last answer announced resets. True when it paused."""
         budget, now = self.client.rate_budget(), self.client.clock()
         wait = 0.0
         if budget.blocked_until is not None and now < budget.blocked_until:
@@ -410,6 +415,7 @@ class RollingRun:
         if wait > 0:
             self.sleep(wait + PAUSE_MARGIN)
             self.paused += wait + PAUSE_MARGIN
+        return wait > 0
 
     def report(self):
         counts = dict((status, sum(1 for s in self.stores if s.status == status)) for status in STATUSES)

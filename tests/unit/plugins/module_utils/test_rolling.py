@@ -289,14 +289,31 @@ def test_polls_keep_to_the_rate_budget(api):
     budget = {"Ratelimit": '"default";r=3;t=30', "Ratelimit-Policy": '"burst";q=1200;w=300'}
     api.expect("GET", PATH, result=CONNECTORS)
     api.expect("GET", SITES, result=SITE_LIST, headers=budget)
-    # 3 left: the submission's 3 calls and the reserve do not fit, the run pauses for the reset first.
-    api.expect("GET", PATH + "/" + B1, result=CONNECTORS[2], headers=dict(budget, Ratelimit='"default";r=1000;t=300'))
+    # 3 left: the submission's 3 calls and the reserve do not fit, the run pauses for the reset first, then lists the
+    # connectors again (the store is judged on a list read after the pause).
+    api.expect("GET", PATH, result=CONNECTORS, headers=dict(budget, Ratelimit='"default";r=1000;t=300'))
+    api.expect("GET", PATH + "/" + B1, result=CONNECTORS[2])
     api.expect("GET", PATH + "/" + B1 + "/interrupts", result=[])
     api.expect("POST", PATH + "/" + B1 + "/interrupts", result={"reboot": {"purge": False}, "submitted_at": SUBMITTED})
     triggered(api, B1, ran(CONNECTORS, B1))
     result = run(stores=["store-b"])
     assert 29 < api.sleeps[0] <= 30.5 and api.sleeps[1:] == [pytest.approx(10, abs=1)]
     assert result["rolling_interrupt"]["paused_s"] == round(api.sleeps[0], 1)
+
+
+def test_a_store_is_judged_on_a_list_read_after_a_rate_limit_pause(api):
+    """A pause as long as heartbeat_max_age makes every heartbeat of the list read before it look offline: a 100-store
+    bench run skipped live stores that way. After a pause the connectors are listed again, and the store runs."""
+    budget = {"Ratelimit": '"default";r=3;t=30', "Ratelimit-Policy": '"burst";q=1200;w=300'}
+    before = [dict(c, last_heartbeat=beat(7200)) if c["id"] == B1 else c for c in CONNECTORS]  # older than max_age
+    api.expect("GET", PATH, result=before)
+    api.expect("GET", SITES, result=SITE_LIST, headers=budget)
+    api.expect("GET", PATH, result=CONNECTORS, headers=dict(budget, Ratelimit='"default";r=1000;t=300'))
+    submit(api, B1)
+    triggered(api, B1, ran(CONNECTORS, B1))
+    result = run(stores=["store-b"])
+    assert result["rolling_interrupt"]["counts"] == {"done": 1}
+    assert result["rolling_interrupt"]["interrupts_sent"] == 1
 
 
 def peers_params(**params):
